@@ -1,0 +1,283 @@
+//! Probability distributions for token counts and durations, and their sampling.
+//!
+//! A `Dist` is already validated (parameters in range), so sampling cannot fail.
+//! Values are in the unit of the quantity they describe: tokens for token counts,
+//! seconds for durations. Token counts are sampled as reals, then shifted by
+//! `offset`, rounded by `Rounding` and clamped at zero.
+
+use rand::Rng;
+use rand_distr::Distribution as _;
+
+/// A validated distribution over non-negative reals.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Dist {
+    Fixed(f64),
+    /// Continuous uniform on `[low, high]`.
+    Uniform { low: f64, high: f64 },
+    /// Discrete uniform on the integers `low..=high`.
+    UniformInt { low: i64, high: i64 },
+    Exponential { mean: f64 },
+    /// Normal, truncated at zero by resampling (rejection), so the mass below
+    /// zero is redistributed proportionally rather than piled on zero.
+    Normal { mean: f64, std: f64 },
+    /// ln X ~ Normal(mu, sigma).
+    LogNormal { mu: f64, sigma: f64 },
+    Gamma { shape: f64, scale: f64 },
+    Weibull { shape: f64, scale: f64 },
+    /// Inline values with cumulative weights (normalised to end at 1.0).
+    Empirical { values: Vec<f64>, cumulative: Vec<f64> },
+}
+
+/// How a real sample becomes an integer token count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Rounding {
+    #[default]
+    Nearest,
+    Floor,
+    Ceil,
+}
+
+/// A distribution of integer token counts: `max(0, round(offset + X))`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TokenDist {
+    pub dist: Dist,
+    pub offset: f64,
+    pub rounding: Rounding,
+}
+
+/// z-score of the 90th percentile of the standard normal.
+pub const Z90: f64 = 1.281_551_565_544_600_4;
+
+impl Dist {
+    /// Lognormal from its median and 90th percentile (requires `p90 > median > 0`).
+    pub fn lognormal_from_median_p90(median: f64, p90: f64) -> Dist {
+        Dist::LogNormal { mu: median.ln(), sigma: (p90 / median).ln() / Z90 }
+    }
+
+    /// Builds an empirical distribution; weights default to equal.
+    pub fn empirical(values: Vec<f64>, weights: Option<Vec<f64>>) -> Dist {
+        let weights = weights.unwrap_or_else(|| vec![1.0; values.len()]);
+        let total: f64 = weights.iter().sum();
+        let mut acc = 0.0;
+        let mut cumulative: Vec<f64> = weights
+            .iter()
+            .map(|w| {
+                acc += w / total;
+                acc
+            })
+            .collect();
+        if let Some(last) = cumulative.last_mut() {
+            *last = 1.0;
+        }
+        Dist::Empirical { values, cumulative }
+    }
+
+    /// The distribution's mean (used by documentation, tests and sanity checks).
+    pub fn mean(&self) -> f64 {
+        match self {
+            Dist::Fixed(v) => *v,
+            Dist::Uniform { low, high } => (low + high) / 2.0,
+            Dist::UniformInt { low, high } => (*low as f64 + *high as f64) / 2.0,
+            Dist::Exponential { mean } => *mean,
+            Dist::Normal { mean, std } => {
+                if *std == 0.0 {
+                    return mean.max(0.0);
+                }
+                // Mean of a normal truncated below at zero.
+                let a = -mean / std;
+                let pdf = (-0.5 * a * a).exp() / (2.0 * std::f64::consts::PI).sqrt();
+                let tail = 1.0 - normal_cdf(a);
+                mean + std * pdf / tail
+            }
+            Dist::LogNormal { mu, sigma } => (mu + sigma * sigma / 2.0).exp(),
+            Dist::Gamma { shape, scale } => shape * scale,
+            Dist::Weibull { shape, scale } => scale * gamma_fn(1.0 + 1.0 / shape),
+            Dist::Empirical { values, cumulative } => {
+                let mut prev = 0.0;
+                values
+                    .iter()
+                    .zip(cumulative)
+                    .map(|(v, c)| {
+                        let p = c - prev;
+                        prev = *c;
+                        v * p
+                    })
+                    .sum()
+            }
+        }
+    }
+
+    /// Draws one value. Never negative for validated parameters.
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        match self {
+            Dist::Fixed(v) => *v,
+            Dist::Uniform { low, high } => {
+                if high > low {
+                    rng.random_range(*low..=*high)
+                } else {
+                    *low
+                }
+            }
+            Dist::UniformInt { low, high } => rng.random_range(*low..=*high) as f64,
+            Dist::Exponential { mean } => {
+                // Inverse transform: one uniform per draw, portable across versions.
+                let u: f64 = rng.random();
+                -mean * (1.0 - u).ln()
+            }
+            Dist::Normal { mean, std } => {
+                if *std == 0.0 {
+                    return mean.max(0.0);
+                }
+                let n = rand_distr::Normal::new(*mean, *std).expect("validated normal");
+                // Rejection keeps the truncated shape; bounded so a tiny acceptance
+                // region (mean << 0) cannot loop forever.
+                for _ in 0..1_000 {
+                    let x = n.sample(rng);
+                    if x >= 0.0 {
+                        return x;
+                    }
+                }
+                0.0
+            }
+            Dist::LogNormal { mu, sigma } => {
+                rand_distr::LogNormal::new(*mu, *sigma).expect("validated lognormal").sample(rng)
+            }
+            Dist::Gamma { shape, scale } => {
+                rand_distr::Gamma::new(*shape, *scale).expect("validated gamma").sample(rng)
+            }
+            Dist::Weibull { shape, scale } => {
+                // rand_distr's Weibull takes (scale, shape).
+                rand_distr::Weibull::new(*scale, *shape).expect("validated weibull").sample(rng)
+            }
+            Dist::Empirical { values, cumulative } => {
+                let u: f64 = rng.random();
+                let i = cumulative.partition_point(|c| *c <= u).min(values.len() - 1);
+                values[i]
+            }
+        }
+    }
+}
+
+impl TokenDist {
+    pub fn new(dist: Dist) -> Self {
+        TokenDist { dist, offset: 0.0, rounding: Rounding::Nearest }
+    }
+
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> u64 {
+        let x = self.offset + self.dist.sample(rng);
+        let r = match self.rounding {
+            Rounding::Nearest => x.round(),
+            Rounding::Floor => x.floor(),
+            Rounding::Ceil => x.ceil(),
+        };
+        if r.is_nan() || r <= 0.0 { 0 } else if r >= u64::MAX as f64 { u64::MAX } else { r as u64 }
+    }
+}
+
+/// Standard normal CDF (Abramowitz-Stegun 7.1.26 via erf; |error| < 1.5e-7).
+pub fn normal_cdf(x: f64) -> f64 {
+    0.5 * (1.0 + erf(x / std::f64::consts::SQRT_2))
+}
+
+fn erf(x: f64) -> f64 {
+    let sign = if x < 0.0 { -1.0 } else { 1.0 };
+    let x = x.abs();
+    let t = 1.0 / (1.0 + 0.327_591_1 * x);
+    let y = 1.0
+        - (((((1.061_405_429 * t - 1.453_152_027) * t) + 1.421_413_741) * t - 0.284_496_736) * t
+            + 0.254_829_592)
+            * t
+            * (-x * x).exp();
+    sign * y
+}
+
+/// The gamma function via the Lanczos approximation (g = 7, n = 9).
+pub fn gamma_fn(x: f64) -> f64 {
+    const G: [f64; 9] = [
+        0.999_999_999_999_809_9,
+        676.520_368_121_885_1,
+        -1_259.139_216_722_402_8,
+        771.323_428_777_653_1,
+        -176.615_029_162_140_6,
+        12.507_343_278_686_905,
+        -0.138_571_095_265_720_12,
+        9.984_369_578_019_572e-6,
+        1.505_632_735_149_311_6e-7,
+    ];
+    if x < 0.5 {
+        std::f64::consts::PI / ((std::f64::consts::PI * x).sin() * gamma_fn(1.0 - x))
+    } else {
+        let x = x - 1.0;
+        let mut a = G[0];
+        let t = x + 7.5;
+        for (i, g) in G.iter().enumerate().skip(1) {
+            a += g / (x + i as f64);
+        }
+        (2.0 * std::f64::consts::PI).sqrt() * t.powf(x + 0.5) * (-t).exp() * a
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    fn sample_mean(d: &Dist, n: usize) -> f64 {
+        let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(9);
+        (0..n).map(|_| d.sample(&mut rng)).sum::<f64>() / n as f64
+    }
+
+    #[test]
+    fn sample_means_match_analytic_means() {
+        let cases = [
+            Dist::Fixed(3.0),
+            Dist::Uniform { low: 1.0, high: 5.0 },
+            Dist::UniformInt { low: 0, high: 2000 },
+            Dist::Exponential { mean: 30.0 },
+            Dist::Normal { mean: 1.0, std: 2.0 },
+            Dist::lognormal_from_median_p90(2.0, 6.0),
+            Dist::Gamma { shape: 2.0, scale: 3.0 },
+            Dist::Weibull { shape: 1.5, scale: 10.0 },
+            Dist::empirical(vec![1.0, 10.0], Some(vec![3.0, 1.0])),
+        ];
+        for d in cases {
+            let m = sample_mean(&d, 200_000);
+            let expect = d.mean();
+            assert!((m - expect).abs() / expect < 0.02, "{d:?}: sample {m} vs {expect}");
+        }
+    }
+
+    #[test]
+    fn lognormal_quantiles_match_median_and_p90() {
+        let d = Dist::lognormal_from_median_p90(2.0, 6.0);
+        let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(3);
+        let mut xs: Vec<f64> = (0..100_000).map(|_| d.sample(&mut rng)).collect();
+        xs.sort_by(f64::total_cmp);
+        assert!((xs[50_000] - 2.0).abs() < 0.05, "median {}", xs[50_000]);
+        assert!((xs[90_000] - 6.0).abs() < 0.2, "p90 {}", xs[90_000]);
+    }
+
+    #[test]
+    fn token_rounding_and_offset() {
+        let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(1);
+        let d = TokenDist { dist: Dist::Fixed(2.7), offset: 1.0, rounding: Rounding::Floor };
+        assert_eq!(d.sample(&mut rng), 3);
+        let d = TokenDist { dist: Dist::Fixed(2.2), offset: 0.0, rounding: Rounding::Ceil };
+        assert_eq!(d.sample(&mut rng), 3);
+        let d = TokenDist::new(Dist::Fixed(-5.0));
+        assert_eq!(d.sample(&mut rng), 0);
+    }
+
+    #[test]
+    fn normal_never_negative() {
+        let d = Dist::Normal { mean: -1.0, std: 1.0 };
+        let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(2);
+        assert!((0..10_000).all(|_| d.sample(&mut rng) >= 0.0));
+    }
+
+    #[test]
+    fn gamma_function_known_values() {
+        assert!((gamma_fn(5.0) - 24.0).abs() < 1e-9);
+        assert!((gamma_fn(0.5) - std::f64::consts::PI.sqrt()).abs() < 1e-9);
+    }
+}

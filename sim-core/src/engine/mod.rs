@@ -1,0 +1,6 @@
+//! The discrete-event engine: one replicate of a scenario, single-threaded.
+
+mod replicate;
+mod slab;
+
+pub use replicate::{ReplicateOutput, simulate_replicate};

@@ -1,0 +1,63 @@
+//! A slab of live items addressed by small integer ids that are reused once
+//! freed, so memory follows the number of live sessions, not the total.
+
+#[derive(Clone, Debug)]
+pub struct Slab<T> {
+    items: Vec<Option<T>>,
+    free: Vec<u32>,
+}
+
+impl<T> Default for Slab<T> {
+    fn default() -> Self {
+        Slab { items: Vec::new(), free: Vec::new() }
+    }
+}
+
+impl<T> Slab<T> {
+    pub fn insert(&mut self, item: T) -> u32 {
+        match self.free.pop() {
+            Some(id) => {
+                self.items[id as usize] = Some(item);
+                id
+            }
+            None => {
+                self.items.push(Some(item));
+                (self.items.len() - 1) as u32
+            }
+        }
+    }
+
+    pub fn remove(&mut self, id: u32) -> T {
+        let item = self.items[id as usize].take().expect("slab id is live");
+        self.free.push(id);
+        item
+    }
+
+    pub fn get(&self, id: u32) -> &T {
+        self.items[id as usize].as_ref().expect("slab id is live")
+    }
+
+    pub fn get_mut(&mut self, id: u32) -> &mut T {
+        self.items[id as usize].as_mut().expect("slab id is live")
+    }
+
+    pub fn live(&self) -> usize {
+        self.items.len() - self.free.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_reused_after_removal() {
+        let mut s = Slab::default();
+        let a = s.insert('a');
+        let b = s.insert('b');
+        assert_eq!(s.remove(a), 'a');
+        let c = s.insert('c');
+        assert_eq!(c, a);
+        assert_eq!((*s.get(b), *s.get(c), s.live()), ('b', 'c', 2));
+    }
+}

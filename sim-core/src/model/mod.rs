@@ -1,0 +1,8 @@
+//! The models a replicate is made of: agent sessions and their prompts, the
+//! prompt cache, provider serving, and pricing.
+
+pub mod cache;
+pub mod pricing;
+pub mod prompt;
+pub mod serving;
+pub mod session;

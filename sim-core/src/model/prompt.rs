@@ -1,0 +1,92 @@
+//! Prompts as chains of content-addressed blocks.
+//!
+//! A prompt is a sequence of segments (shared prefix, the session's task, then
+//! one history chunk per finished step). Each block's identity hashes its
+//! parent's identity with its own content id, so two prompts share a block
+//! exactly when they share the whole prefix up to and including it — the rule
+//! that makes prefix caching work at real providers.
+
+use crate::rng::{fnv1a, splitmix64};
+
+/// One block of a prompt: its chained identity and the prompt length (tokens)
+/// at its end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Block {
+    pub hash: u64,
+    pub end_tokens: u64,
+}
+
+/// Identity of a block whose content is `content` and whose prefix is `parent`
+/// (`None` for the first block of a prompt).
+pub fn chain(parent: Option<u64>, content: u64) -> u64 {
+    splitmix64(parent.unwrap_or(0x5eed_b10c_0000_0001) ^ splitmix64(content))
+}
+
+/// Content id of a named shared segment (the same name means the same text).
+pub fn shared_segment_id(name: &str) -> u64 {
+    fnv1a(name.as_bytes())
+}
+
+/// A growing prompt: the blocks of the last request's prompt, to which each
+/// finished step appends its history chunk.
+#[derive(Clone, Debug, Default)]
+pub struct Prompt {
+    blocks: Vec<Block>,
+}
+
+impl Prompt {
+    pub fn new() -> Self {
+        Prompt { blocks: Vec::new() }
+    }
+
+    /// Appends a segment of `tokens` tokens with content id `content`. Empty
+    /// segments add nothing, so they never create cache entries of their own.
+    pub fn push(&mut self, content: u64, tokens: u64) {
+        if tokens == 0 {
+            return;
+        }
+        let parent = self.blocks.last().map(|b| b.hash);
+        let end_tokens = self.tokens() + tokens;
+        self.blocks.push(Block { hash: chain(parent, content), end_tokens });
+    }
+
+    pub fn tokens(&self) -> u64 {
+        self.blocks.last().map_or(0, |b| b.end_tokens)
+    }
+
+    pub fn blocks(&self) -> &[Block] {
+        &self.blocks
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equal_prefixes_share_blocks_and_diverge_after() {
+        let mut a = Prompt::new();
+        let mut b = Prompt::new();
+        for p in [&mut a, &mut b] {
+            p.push(shared_segment_id("system"), 1000);
+        }
+        a.push(1, 50);
+        b.push(2, 50);
+        a.push(3, 10);
+        b.push(3, 10);
+        assert_eq!(a.blocks()[0], b.blocks()[0]);
+        assert_ne!(a.blocks()[1].hash, b.blocks()[1].hash);
+        // Same content after a different prefix is a different block.
+        assert_ne!(a.blocks()[2].hash, b.blocks()[2].hash);
+        assert_eq!(a.tokens(), 1060);
+    }
+
+    #[test]
+    fn empty_segments_add_no_block() {
+        let mut p = Prompt::new();
+        p.push(1, 0);
+        assert!(p.blocks().is_empty());
+        p.push(1, 5);
+        assert_eq!(p.blocks().len(), 1);
+    }
+}

@@ -1,0 +1,107 @@
+//! Black-box provider serving: a fixed number of slots and a FIFO queue.
+//!
+//! Service time = base latency + (input - cached tokens) / prefill rate +
+//! output tokens / decode rate. Time to first token = queue wait + base
+//! latency + prefill time. The `replicas` serving model (continuous batching,
+//! KV memory) will sit beside this one (roadmap 1).
+
+use crate::scenario::Serving;
+use crate::time::SimDuration;
+use std::collections::VecDeque;
+
+/// Timing of one request's service.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ServiceTiming {
+    /// From service start to the first output token.
+    pub to_first_token: SimDuration,
+    /// From service start to the last output token.
+    pub total: SimDuration,
+}
+
+/// The service timing of a request, given a sampled base latency in seconds.
+pub fn service_timing(s: &Serving, base_latency_s: f64, prefill_tokens: u64, output_tokens: u64) -> ServiceTiming {
+    let to_first = base_latency_s + prefill_tokens as f64 / s.prefill_tokens_per_s;
+    let total = to_first + output_tokens as f64 / s.decode_tokens_per_s;
+    let to_first_token = SimDuration::from_secs_f64(to_first);
+    // Round the two instants independently but keep first token <= end.
+    let total = SimDuration::from_secs_f64(total).max(to_first_token);
+    ServiceTiming { to_first_token, total }
+}
+
+/// Slots in use and the FIFO of waiting request ids.
+#[derive(Clone, Debug)]
+pub struct SlotQueue {
+    free: u32,
+    waiting: VecDeque<u32>,
+    peak_waiting: usize,
+}
+
+impl SlotQueue {
+    pub fn new(slots: u32) -> Self {
+        SlotQueue { free: slots, waiting: VecDeque::new(), peak_waiting: 0 }
+    }
+
+    /// Takes a slot for `id` if one is free (returns true), else queues it.
+    pub fn arrive(&mut self, id: u32) -> bool {
+        if self.free > 0 {
+            self.free -= 1;
+            true
+        } else {
+            self.waiting.push_back(id);
+            self.peak_waiting = self.peak_waiting.max(self.waiting.len());
+            false
+        }
+    }
+
+    /// Releases a slot; returns the next waiting id, which now holds it.
+    pub fn release(&mut self) -> Option<u32> {
+        match self.waiting.pop_front() {
+            Some(id) => Some(id),
+            None => {
+                self.free += 1;
+                None
+            }
+        }
+    }
+
+    pub fn waiting(&self) -> usize {
+        self.waiting.len()
+    }
+
+    pub fn peak_waiting(&self) -> usize {
+        self.peak_waiting
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dist::Dist;
+
+    #[test]
+    fn slots_then_fifo() {
+        let mut q = SlotQueue::new(2);
+        assert!(q.arrive(1));
+        assert!(q.arrive(2));
+        assert!(!q.arrive(3));
+        assert!(!q.arrive(4));
+        assert_eq!(q.release(), Some(3));
+        assert_eq!(q.release(), Some(4));
+        assert_eq!(q.release(), None);
+        assert_eq!(q.release(), None);
+        assert!(q.arrive(5) && q.arrive(6) && !q.arrive(7));
+    }
+
+    #[test]
+    fn timing_is_base_plus_prefill_plus_decode() {
+        let s = Serving {
+            slots: 1,
+            base_latency: Dist::Fixed(0.0),
+            prefill_tokens_per_s: 10_000.0,
+            decode_tokens_per_s: 50.0,
+        };
+        let t = service_timing(&s, 0.5, 5_000, 100);
+        assert_eq!(t.to_first_token, SimDuration::from_millis(1_000));
+        assert_eq!(t.total, SimDuration::from_millis(3_000));
+    }
+}

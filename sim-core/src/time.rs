@@ -1,0 +1,214 @@
+//! Simulation time: integer microseconds, never floating point.
+//!
+//! `SimTime` is an instant since the start of a replicate; `SimDuration` a span.
+//! Both are `u64` microseconds so that event ordering is exact and portable.
+
+use std::fmt;
+use std::ops::{Add, AddAssign, Sub};
+
+/// Microseconds per second.
+pub const MICROS_PER_SEC: u64 = 1_000_000;
+
+/// An instant of simulated time, in microseconds since the replicate started.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SimTime(u64);
+
+/// A span of simulated time, in microseconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SimDuration(u64);
+
+impl SimTime {
+    pub const ZERO: SimTime = SimTime(0);
+    pub const MAX: SimTime = SimTime(u64::MAX);
+
+    pub const fn from_micros(us: u64) -> Self {
+        SimTime(us)
+    }
+    pub const fn as_micros(self) -> u64 {
+        self.0
+    }
+    pub fn as_secs_f64(self) -> f64 {
+        self.0 as f64 / MICROS_PER_SEC as f64
+    }
+    /// The span from `earlier` to `self`, zero if `earlier` is later.
+    pub fn saturating_since(self, earlier: SimTime) -> SimDuration {
+        SimDuration(self.0.saturating_sub(earlier.0))
+    }
+}
+
+impl SimDuration {
+    pub const ZERO: SimDuration = SimDuration(0);
+
+    pub const fn from_micros(us: u64) -> Self {
+        SimDuration(us)
+    }
+    pub const fn from_millis(ms: u64) -> Self {
+        SimDuration(ms * 1_000)
+    }
+    pub const fn from_secs(s: u64) -> Self {
+        SimDuration(s * MICROS_PER_SEC)
+    }
+    /// Rounds a non-negative number of seconds to the nearest microsecond;
+    /// negative or NaN inputs become zero, huge ones saturate.
+    pub fn from_secs_f64(secs: f64) -> Self {
+        if secs.is_nan() || secs <= 0.0 {
+            return SimDuration(0);
+        }
+        let us = (secs * MICROS_PER_SEC as f64).round();
+        if us >= u64::MAX as f64 {
+            SimDuration(u64::MAX)
+        } else {
+            SimDuration(us as u64)
+        }
+    }
+    pub const fn as_micros(self) -> u64 {
+        self.0
+    }
+    pub fn as_secs_f64(self) -> f64 {
+        self.0 as f64 / MICROS_PER_SEC as f64
+    }
+    pub fn saturating_add(self, other: SimDuration) -> SimDuration {
+        SimDuration(self.0.saturating_add(other.0))
+    }
+}
+
+impl Add<SimDuration> for SimTime {
+    type Output = SimTime;
+    fn add(self, d: SimDuration) -> SimTime {
+        SimTime(self.0.saturating_add(d.0))
+    }
+}
+
+impl AddAssign<SimDuration> for SimTime {
+    fn add_assign(&mut self, d: SimDuration) {
+        *self = *self + d;
+    }
+}
+
+impl Sub<SimTime> for SimTime {
+    type Output = SimDuration;
+    fn sub(self, earlier: SimTime) -> SimDuration {
+        self.saturating_since(earlier)
+    }
+}
+
+impl Add for SimDuration {
+    type Output = SimDuration;
+    fn add(self, other: SimDuration) -> SimDuration {
+        self.saturating_add(other)
+    }
+}
+
+impl fmt::Display for SimTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:.6}s", self.as_secs_f64())
+    }
+}
+
+impl fmt::Display for SimDuration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:.6}s", self.as_secs_f64())
+    }
+}
+
+/// Why a duration string was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DurationParseError {
+    #[error("empty duration; write a number with a unit, e.g. \"250ms\", \"30s\", \"5m\", \"1h\"")]
+    Empty,
+    #[error("`{0}` has no unit; write e.g. \"{0}s\" (units: us, ms, s, m, h, d)")]
+    MissingUnit(String),
+    #[error("unknown unit `{unit}` in `{text}` (units: us, ms, s, m, h, d)")]
+    UnknownUnit { text: String, unit: String },
+    #[error("`{0}` is not a number followed by a unit")]
+    BadNumber(String),
+    #[error("`{0}` is negative; durations must be >= 0")]
+    Negative(String),
+    #[error("`{0}` is too large")]
+    TooLarge(String),
+}
+
+/// Parses `"250ms"`, `"1.5s"`, `"30s"`, `"5m"`, `"1h"`, `"2d"`, `"10us"` into a duration.
+/// Fractions are allowed and rounded to the nearest microsecond.
+pub fn parse_duration(text: &str) -> Result<SimDuration, DurationParseError> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(DurationParseError::Empty);
+    }
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+' || c == '_'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let unit = unit.trim();
+    if unit.is_empty() {
+        return Err(DurationParseError::MissingUnit(t.to_string()));
+    }
+    let scale_us: f64 = match unit {
+        "us" | "µs" => 1.0,
+        "ms" => 1e3,
+        "s" => 1e6,
+        "m" | "min" => 60e6,
+        "h" => 3600e6,
+        "d" => 86_400e6,
+        _ => {
+            return Err(DurationParseError::UnknownUnit {
+                text: t.to_string(),
+                unit: unit.to_string(),
+            });
+        }
+    };
+    let value: f64 = num
+        .replace('_', "")
+        .parse()
+        .map_err(|_| DurationParseError::BadNumber(t.to_string()))?;
+    if !value.is_finite() {
+        return Err(DurationParseError::BadNumber(t.to_string()));
+    }
+    if value < 0.0 {
+        return Err(DurationParseError::Negative(t.to_string()));
+    }
+    let us = (value * scale_us).round();
+    if us >= u64::MAX as f64 {
+        return Err(DurationParseError::TooLarge(t.to_string()));
+    }
+    Ok(SimDuration::from_micros(us as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(text: &str, us: u64) {
+        assert_eq!(parse_duration(text), Ok(SimDuration::from_micros(us)), "{text}");
+    }
+
+    #[test]
+    fn parses_every_unit() {
+        check("250ms", 250_000);
+        check("30s", 30_000_000);
+        check("5m", 300_000_000);
+        check("1h", 3_600_000_000);
+        check("1d", 86_400_000_000);
+        check("10us", 10);
+        check("1.5s", 1_500_000);
+        check("0s", 0);
+        check(" 2 s ", 2_000_000);
+    }
+
+    #[test]
+    fn rejects_bad_durations() {
+        assert_eq!(parse_duration(""), Err(DurationParseError::Empty));
+        assert!(matches!(parse_duration("30"), Err(DurationParseError::MissingUnit(_))));
+        assert!(matches!(parse_duration("3 weeks"), Err(DurationParseError::UnknownUnit { .. })));
+        assert!(matches!(parse_duration("-1s"), Err(DurationParseError::Negative(_))));
+        assert!(matches!(parse_duration("abcs"), Err(DurationParseError::UnknownUnit { .. })));
+        assert!(matches!(parse_duration("1.2.3s"), Err(DurationParseError::BadNumber(_))));
+    }
+
+    #[test]
+    fn float_seconds_round_to_micros_and_clamp() {
+        assert_eq!(SimDuration::from_secs_f64(0.0000015).as_micros(), 2);
+        assert_eq!(SimDuration::from_secs_f64(-3.0), SimDuration::ZERO);
+        assert_eq!(SimDuration::from_secs_f64(f64::NAN), SimDuration::ZERO);
+    }
+}
