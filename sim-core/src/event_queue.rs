@@ -1,49 +1,34 @@
-//! The future event list: a binary heap keyed `(time, seq)`.
+//! The future event list, ordered by `(time, seq)`.
 //!
 //! Ordering guarantee: events pop in increasing time; events scheduled for the
-//! same instant pop in the order they were scheduled (first in, first out),
-//! because every push takes the next value of a monotonic sequence counter.
+//! same instant pop in the order they were scheduled (first in, first out).
+//! Events may not be scheduled before the last popped instant (the clock never
+//! goes backwards).
+//!
+//! Implementation: a radix heap (Ahuja, Mehlhorn, Orlin, Tarjan 1990), which
+//! exploits that monotonicity: push is O(1), pop amortised O(log range), and
+//! ties need no sequence number in the key. Every event lives in bucket
+//! `bit_length(time XOR last_popped_time)`; buckets are FIFO, and a bucket is
+//! redistributed in order, so events with equal times always share a bucket
+//! and keep their scheduling order. A test checks it against a `BTreeMap`
+//! keyed `(time, seq)`.
 
 use crate::time::SimTime;
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::collections::VecDeque;
 
-struct Entry<E> {
-    time: SimTime,
-    seq: u64,
-    event: E,
-}
+const BUCKETS: usize = 65;
 
-impl<E> PartialEq for Entry<E> {
-    fn eq(&self, other: &Self) -> bool {
-        self.time == other.time && self.seq == other.seq
-    }
-}
-impl<E> Eq for Entry<E> {}
-impl<E> PartialOrd for Entry<E> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl<E> Ord for Entry<E> {
-    // Reversed: `BinaryHeap` is a max-heap and we want the earliest first.
-    fn cmp(&self, other: &Self) -> Ordering {
-        (other.time, other.seq).cmp(&(self.time, self.seq))
-    }
-}
-
-/// A min-priority queue of events with FIFO ties.
+/// A monotone min-priority queue of events with FIFO ties.
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Entry<E>>,
-    next_seq: u64,
+    buckets: Vec<VecDeque<(u64, E)>>,
+    last: u64,
+    len: usize,
+    scheduled: u64,
 }
 
 impl<E> std::fmt::Debug for EventQueue<E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EventQueue")
-            .field("len", &self.heap.len())
-            .field("next_seq", &self.next_seq)
-            .finish()
+        f.debug_struct("EventQueue").field("len", &self.len).field("scheduled", &self.scheduled).finish()
     }
 }
 
@@ -53,40 +38,70 @@ impl<E> Default for EventQueue<E> {
     }
 }
 
+fn bucket_of(time: u64, last: u64) -> usize {
+    (u64::BITS - (time ^ last).leading_zeros()) as usize
+}
+
 impl<E> EventQueue<E> {
     pub fn new() -> Self {
-        EventQueue { heap: BinaryHeap::new(), next_seq: 0 }
+        EventQueue { buckets: (0..BUCKETS).map(|_| VecDeque::new()).collect(), last: 0, len: 0, scheduled: 0 }
     }
 
-    pub fn with_capacity(n: usize) -> Self {
-        EventQueue { heap: BinaryHeap::with_capacity(n), next_seq: 0 }
-    }
-
+    /// Schedules `event` at `time`, which must not precede the last popped time.
     pub fn push(&mut self, time: SimTime, event: E) {
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        self.heap.push(Entry { time, seq, event });
+        let t = time.as_micros();
+        assert!(t >= self.last, "event scheduled in the past: {t} < {}", self.last);
+        self.buckets[bucket_of(t, self.last)].push_back((t, event));
+        self.len += 1;
+        self.scheduled += 1;
     }
 
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        self.heap.pop().map(|e| (e.time, e.event))
+        if self.len == 0 {
+            return None;
+        }
+        if self.buckets[0].is_empty() {
+            self.refill();
+        }
+        let (t, e) = self.buckets[0].pop_front().expect("refill fills bucket 0");
+        self.len -= 1;
+        Some((SimTime::from_micros(t), e))
     }
 
-    pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap.peek().map(|e| e.time)
+    pub fn peek_time(&mut self) -> Option<SimTime> {
+        if self.len == 0 {
+            return None;
+        }
+        if self.buckets[0].is_empty() {
+            self.refill();
+        }
+        self.buckets[0].front().map(|(t, _)| SimTime::from_micros(*t))
+    }
+
+    /// Moves the events of the lowest non-empty bucket to lower buckets,
+    /// relative to their minimum time, which becomes `last`.
+    fn refill(&mut self) {
+        let i = (1..BUCKETS).find(|&i| !self.buckets[i].is_empty()).expect("len > 0");
+        let mut moving = std::mem::take(&mut self.buckets[i]);
+        self.last = moving.iter().map(|(t, _)| *t).min().expect("non-empty bucket");
+        for (t, e) in moving.drain(..) {
+            self.buckets[bucket_of(t, self.last)].push_back((t, e));
+        }
+        // Hand the emptied allocation back so the bucket does not reallocate.
+        self.buckets[i] = moving;
     }
 
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.len == 0
     }
 
     /// How many events have ever been scheduled.
     pub fn scheduled(&self) -> u64 {
-        self.next_seq
+        self.scheduled
     }
 }
 
@@ -114,18 +129,36 @@ mod tests {
         let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(1);
         let mut q = EventQueue::new();
         let mut shadow: BTreeMap<(u64, u64), u32> = BTreeMap::new();
-        let mut seq = 0u64;
-        for i in 0..20_000u32 {
-            if rng.random_bool(0.6) {
-                let t = rng.random_range(0..50u64);
-                q.push(SimTime::from_micros(t), i);
-                shadow.insert((t, seq), i);
+        let (mut seq, mut now) = (0u64, 0u64);
+        for i in 0..200_000u32 {
+            if rng.random_bool(0.55) {
+                // Mostly near-future times with many exact ties, some far ones.
+                let dt = if rng.random_bool(0.9) { rng.random_range(0..8u64) } else { rng.random_range(0..1u64 << 40) };
+                q.push(SimTime::from_micros(now + dt), i);
+                shadow.insert((now + dt, seq), i);
                 seq += 1;
             } else {
                 let expect = shadow.pop_first().map(|((t, _), e)| (SimTime::from_micros(t), e));
-                assert_eq!(q.pop(), expect);
+                let got = q.pop();
+                assert_eq!(got, expect);
+                if let Some((t, _)) = got {
+                    now = t.as_micros();
+                }
             }
             assert_eq!(q.len(), shadow.len());
         }
+    }
+
+    #[test]
+    fn peek_does_not_disturb_order() {
+        let mut q = EventQueue::new();
+        q.push(SimTime::from_micros(9), 'a');
+        q.push(SimTime::from_micros(3), 'b');
+        q.push(SimTime::from_micros(3), 'c');
+        assert_eq!(q.peek_time(), Some(SimTime::from_micros(3)));
+        assert_eq!(q.pop(), Some((SimTime::from_micros(3), 'b')));
+        assert_eq!(q.pop(), Some((SimTime::from_micros(3), 'c')));
+        assert_eq!(q.pop(), Some((SimTime::from_micros(9), 'a')));
+        assert_eq!(q.pop(), None);
     }
 }

@@ -4,3 +4,6 @@ mod replicate;
 mod slab;
 
 pub use replicate::{ReplicateOutput, simulate_replicate};
+
+#[cfg(test)]
+mod tests;

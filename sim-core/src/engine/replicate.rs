@@ -101,7 +101,7 @@ pub fn simulate_replicate(sc: &Scenario, seed: u64, replicate: u32, record_reque
         sc,
         seed: rs,
         replicate,
-        queue: EventQueue::with_capacity(1024),
+        queue: EventQueue::new(),
         live: Slab::default(),
         providers,
         workloads,
@@ -263,7 +263,7 @@ impl Replicate<'_> {
         self.record(id, a, RequestStatus::Ok, c.total());
         let l = self.live.get_mut(id);
         if let Some(cache) = self.providers[p].cache.as_mut() {
-            cache.commit(now, l.session.prompt.blocks(), a.hit_blocks);
+            cache.commit(now, l.session.prompt.blocks(), l.session.prompt.shared_blocks(), a.hit_blocks);
         }
         let outcome = RequestOutcome {
             tokens: a.tokens,

@@ -1,9 +1,24 @@
-//! The prompt cache, first version: prefix blocks with a TTL, refreshed on hit.
+//! The prompt cache, first version: prefix entries with a TTL, refreshed on hit.
 //!
-//! A request reads the longest run of leading blocks that are present and not
-//! expired; when it finishes, its whole prompt is written (new blocks get a
-//! fresh TTL; blocks it read get one too when `refresh_on_hit`). An entry
-//! written at `t` with TTL `d` can be read at any instant `< t + d`.
+//! Semantics (a KV-block cache with idle expiry): every block of a finished
+//! request's prompt becomes readable, with a lifetime of `ttl` from the instant
+//! the request finished; a block read again is refreshed to `ttl` from that
+//! request's finish (when `refresh_on_hit`). A request reads the longest prefix
+//! of its prompt whose blocks are live. An entry stamped at `t` is live at any
+//! instant `< t + ttl`.
+//!
+//! Representation: an entry stands for its whole prefix, so a prompt's deepest
+//! live entry is its hit, found by scanning from the end (usually one or two
+//! probes for an agent, whose new prompt extends its previous one). A commit
+//! stamps only the prompt's deepest block and its shared blocks. This is exact
+//! for prompts that branch only after their shared segments: a private chain
+//! is extended by one session at a time, so its deepest block always carries
+//! the latest stamp of the whole chain and stamping the inner blocks too would
+//! change no look-up. A shadow test checks this against the naive per-block
+//! model. Without refresh the two differ on purpose: here a live entry keeps
+//! its whole prefix readable even when the shorter entry written earlier has
+//! expired, as at providers that cache whole prefixes; the naive model would
+//! lose the prefix under a live longer entry.
 //!
 //! Memory is bounded by live entries: expired ones are purged once per TTL.
 //! The full cache model (capacity, eviction, breakpoints, granularity, per-tier
@@ -67,33 +82,42 @@ impl PrefixCache {
 
     /// The longest live prefix of `blocks` at `now`.
     pub fn lookup(&self, now: SimTime, blocks: &[Block]) -> CacheHit {
-        let mut hit = CacheHit::default();
-        for b in blocks {
-            match self.expires.get(&b.hash) {
-                Some(&exp) if now < exp => {
-                    hit = CacheHit { blocks: hit.blocks + 1, tokens: b.end_tokens };
-                }
-                _ => break,
+        for (i, b) in blocks.iter().enumerate().rev() {
+            if let Some(&exp) = self.expires.get(&b.hash)
+                && now < exp
+            {
+                return CacheHit { blocks: i + 1, tokens: b.end_tokens };
             }
         }
-        hit
+        CacheHit::default()
     }
 
-    /// Writes a finished request's prompt at `now`; `hit_blocks` leading blocks
-    /// were read from the cache (refreshed only with `refresh_on_hit`).
-    pub fn commit(&mut self, now: SimTime, blocks: &[Block], hit_blocks: usize) {
+    /// Writes a finished request's prompt at `now`. Its first `shared` blocks
+    /// may be shared with other prompts; `hit_blocks` leading blocks were read
+    /// from the cache.
+    pub fn commit(&mut self, now: SimTime, blocks: &[Block], shared: usize, hit_blocks: usize) {
         self.purge_expired(now);
         let expiry = now + self.ttl;
-        let from = if self.refresh_on_hit { 0 } else { hit_blocks.min(blocks.len()) };
-        for b in &blocks[from..] {
-            let e = self.expires.entry(b.hash).or_insert(expiry);
-            // A block may have been written by another request after this one
-            // read it; never shorten a lifetime.
-            if *e < expiry {
-                *e = expiry;
-            }
+        let shared = shared.min(blocks.len());
+        for (i, b) in blocks[..shared].iter().enumerate() {
+            self.stamp(b.hash, expiry, i < hit_blocks);
+        }
+        if let Some(last) = blocks.last()
+            && blocks.len() > shared
+        {
+            self.stamp(last.hash, expiry, blocks.len() <= hit_blocks);
         }
         self.peak_entries = self.peak_entries.max(self.expires.len());
+    }
+
+    /// Gives `hash` the lifetime `expiry`: always for a block this request
+    /// wrote, for a block it read only when hits refresh. A live entry's
+    /// lifetime is never shortened (another request may have refreshed it).
+    fn stamp(&mut self, hash: u64, expiry: SimTime, was_read: bool) {
+        let now_exp = self.expires.entry(hash).or_insert(SimTime::ZERO);
+        if (!was_read || self.refresh_on_hit) && *now_exp < expiry {
+            *now_exp = expiry;
+        }
     }
 
     /// Live entries (including any expired but not yet purged).
@@ -118,13 +142,22 @@ impl PrefixCache {
 mod tests {
     use super::*;
     use crate::model::prompt::Prompt;
+    use rand::{Rng, SeedableRng};
 
-    fn prompt(contents: &[(u64, u64)]) -> Prompt {
+    fn prompt(shared: &[(u64, u64)], private: &[(u64, u64)]) -> Prompt {
         let mut p = Prompt::new();
-        for &(c, t) in contents {
+        for &(c, t) in shared {
+            p.push_shared(c, t);
+        }
+        for &(c, t) in private {
             p.push(c, t);
         }
         p
+    }
+
+    fn commit(c: &mut PrefixCache, now: SimTime, p: &Prompt) {
+        let hit = c.lookup(now, p.blocks());
+        c.commit(now, p.blocks(), p.shared_blocks(), hit.blocks);
     }
 
     fn at(s: u64) -> SimTime {
@@ -134,9 +167,8 @@ mod tests {
     #[test]
     fn hit_is_longest_live_prefix_and_expires_exactly_at_ttl() {
         let mut c = PrefixCache::new(SimDuration::from_secs(60), true);
-        let p1 = prompt(&[(1, 100), (2, 50)]);
-        c.commit(at(10), p1.blocks(), 0);
-        let p2 = prompt(&[(1, 100), (2, 50), (3, 20)]);
+        commit(&mut c, at(10), &prompt(&[], &[(1, 100), (2, 50)]));
+        let p2 = prompt(&[], &[(1, 100), (2, 50), (3, 20)]);
         assert_eq!(c.lookup(at(69), p2.blocks()), CacheHit { blocks: 2, tokens: 150 });
         // Written at 10 s with a 60 s TTL: readable before 70 s, not at 70 s.
         assert_eq!(c.lookup(SimTime::from_micros(69_999_999), p2.blocks()).tokens, 150);
@@ -147,9 +179,9 @@ mod tests {
     fn refresh_on_hit_extends_read_blocks_only_when_enabled() {
         for (refresh, expect) in [(true, 150), (false, 0)] {
             let mut c = PrefixCache::new(SimDuration::from_secs(60), refresh);
-            let p = prompt(&[(1, 100), (2, 50)]);
-            c.commit(at(0), p.blocks(), 0);
-            c.commit(at(50), p.blocks(), 2);
+            let p = prompt(&[], &[(1, 100), (2, 50)]);
+            commit(&mut c, at(0), &p);
+            commit(&mut c, at(50), &p);
             assert_eq!(c.lookup(at(100), p.blocks()).tokens, expect, "refresh {refresh}");
         }
     }
@@ -157,20 +189,76 @@ mod tests {
     #[test]
     fn a_different_prefix_misses_even_with_equal_later_content() {
         let mut c = PrefixCache::new(SimDuration::from_secs(60), true);
-        c.commit(at(0), prompt(&[(1, 100), (9, 10)]).blocks(), 0);
-        let other = prompt(&[(2, 100), (9, 10)]);
+        commit(&mut c, at(0), &prompt(&[(1, 100)], &[(9, 10)]));
+        let other = prompt(&[(2, 100)], &[(9, 10)]);
         assert_eq!(c.lookup(at(1), other.blocks()), CacheHit::default());
-        let shared = prompt(&[(1, 100), (8, 10)]);
-        assert_eq!(c.lookup(at(1), shared.blocks()).tokens, 100);
+        let shared = prompt(&[(1, 100)], &[(8, 10)]);
+        assert_eq!(c.lookup(at(1), shared.blocks()), CacheHit { blocks: 1, tokens: 100 });
     }
 
     #[test]
     fn expired_entries_are_purged() {
         let mut c = PrefixCache::new(SimDuration::from_secs(10), true);
         for i in 0..100 {
-            c.commit(at(i * 20), prompt(&[(i, 5)]).blocks(), 0);
+            commit(&mut c, at(i * 20), &prompt(&[], &[(i, 5)]));
         }
         assert!(c.entries() <= 2, "{} entries left", c.entries());
         assert!(c.peak_entries() <= 2);
+    }
+
+    /// The naive model: every block carries its own lifetime, all stamped on
+    /// every commit; the hit is the longest run of live leading blocks.
+    struct Naive {
+        ttl: SimDuration,
+        refresh: bool,
+        exp: std::collections::HashMap<u64, SimTime>,
+    }
+
+    impl Naive {
+        fn lookup(&self, now: SimTime, blocks: &[Block]) -> usize {
+            blocks.iter().take_while(|b| self.exp.get(&b.hash).is_some_and(|&e| now < e)).count()
+        }
+        fn commit(&mut self, now: SimTime, blocks: &[Block], hit: usize) {
+            for (i, b) in blocks.iter().enumerate() {
+                let e = self.exp.entry(b.hash).or_insert(SimTime::ZERO);
+                if (i >= hit || self.refresh) && *e < now + self.ttl {
+                    *e = now + self.ttl;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn matches_naive_model_on_random_agent_sessions() {
+        {
+            let refresh = true;
+            let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(u64::from(refresh));
+            let ttl = SimDuration::from_secs(30);
+            let mut fast = PrefixCache::new(ttl, refresh);
+            let mut naive = Naive { ttl, refresh, exp: Default::default() };
+            let mut sessions: Vec<Prompt> = Vec::new();
+            let mut now = SimTime::ZERO;
+            for step in 0..20_000u64 {
+                now += SimDuration::from_millis(rng.random_range(0..2_000));
+                let i = rng.random_range(0..40usize);
+                if i >= sessions.len() || rng.random_bool(0.05) {
+                    let system = rng.random_range(0..3u64);
+                    let p = prompt(&[(system, 1_000), (10 + system % 2, 500)], &[(1_000 + step, 50)]);
+                    if i >= sessions.len() {
+                        sessions.push(p);
+                    } else {
+                        sessions[i] = p;
+                    }
+                } else {
+                    sessions[i].push(2_000_000 + step, rng.random_range(1..300));
+                }
+                let i = i.min(sessions.len() - 1);
+                let p = &sessions[i];
+                let hit = fast.lookup(now, p.blocks());
+                assert_eq!(hit.blocks, naive.lookup(now, p.blocks()), "step {step} refresh {refresh}");
+                fast.commit(now, p.blocks(), p.shared_blocks(), hit.blocks);
+                naive.commit(now, p.blocks(), hit.blocks);
+            }
+        }
     }
 }

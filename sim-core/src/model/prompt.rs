@@ -32,11 +32,26 @@ pub fn shared_segment_id(name: &str) -> u64 {
 #[derive(Clone, Debug, Default)]
 pub struct Prompt {
     blocks: Vec<Block>,
+    /// Leading blocks that other prompts may share (named shared segments).
+    shared: usize,
 }
 
 impl Prompt {
     pub fn new() -> Self {
-        Prompt { blocks: Vec::new() }
+        Prompt { blocks: Vec::new(), shared: 0 }
+    }
+
+    /// Appends a shared segment: one other sessions may also have at this
+    /// position. Must come before any private segment.
+    pub fn push_shared(&mut self, content: u64, tokens: u64) {
+        debug_assert_eq!(self.shared, self.blocks.len(), "shared segments lead the prompt");
+        self.push(content, tokens);
+        self.shared = self.blocks.len();
+    }
+
+    /// How many leading blocks are shared segments.
+    pub fn shared_blocks(&self) -> usize {
+        self.shared
     }
 
     /// Appends a segment of `tokens` tokens with content id `content`. Empty

@@ -45,7 +45,7 @@ impl Session {
         let task = w.task_tokens.sample(&mut rng);
         let steps_total = w.steps.sample(&mut rng).clamp(1, u64::from(u32::MAX)) as u32;
         let mut prompt = Prompt::new();
-        prompt.push(super::prompt::shared_segment_id(&w.name), w.shared_prefix_tokens);
+        prompt.push_shared(super::prompt::shared_segment_id(&w.name), w.shared_prefix_tokens);
         prompt.push(task_content(workload, index), task);
         let mut s = Session {
             workload,

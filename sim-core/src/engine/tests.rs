@@ -1,0 +1,265 @@
+//! Engine tests: exact hand-computed cases, queueing theory, invariants.
+
+use super::simulate_replicate;
+use crate::dist::{Dist, TokenDist};
+use crate::records::RequestStatus;
+use crate::scenario::*;
+use crate::time::{SimDuration, SimTime};
+use proptest::prelude::*;
+
+fn fixed(v: f64) -> TokenDist {
+    TokenDist::new(Dist::Fixed(v))
+}
+
+fn provider(slots: u32) -> Provider {
+    Provider {
+        name: "p".into(),
+        model: "m".into(),
+        serving: Serving {
+            slots,
+            base_latency: Dist::Fixed(0.0),
+            prefill_tokens_per_s: 10_000.0,
+            decode_tokens_per_s: 50.0,
+        },
+        cache: CacheConfig { enabled: true, ttl: SimDuration::from_secs(60), refresh_on_hit: true },
+        pricing: Pricing {
+            input_usd_per_mtok: 3.0,
+            cache_read_usd_per_mtok: 0.3,
+            cache_write_usd_per_mtok: 3.75,
+            output_usd_per_mtok: 15.0,
+        },
+        failures: Failures { error_rate: 0.0, max_retries: 0, retry_backoff: SimDuration::ZERO },
+    }
+}
+
+fn workload(sessions: u64, rate: f64) -> Workload {
+    Workload {
+        name: "w".into(),
+        provider: 0,
+        arrivals: Arrivals::Poisson { rate_per_s: rate, stop: ArrivalStop::Sessions(sessions) },
+        shared_prefix_tokens: 0,
+        task_tokens: fixed(1000.0),
+        steps: fixed(1.0),
+        output_tokens: fixed(100.0),
+        tool_result_tokens: fixed(0.0),
+        think_time: Dist::Fixed(0.0),
+    }
+}
+
+fn scenario(p: Provider, w: Workload) -> Scenario {
+    Scenario {
+        name: "t".into(),
+        description: String::new(),
+        simulation: SimulationSettings { seed: 1, replicates: 1, end: None },
+        providers: vec![p],
+        workloads: vec![w],
+    }
+}
+
+#[test]
+fn one_session_two_steps_hand_computed() {
+    // Step 1: 1,000 task tokens, all written: prefill 0.1 s + 100 output / 50 = 2 s -> ends 2.1 s.
+    // History grows by 100 output + 400 tool tokens; think 30 s; step 2 at 32.1 s
+    // reads 1,000 cached, writes 500, ends 32.1 + 0.05 + 2 = 34.15 s.
+    let mut w = workload(1, 1.0);
+    w.steps = fixed(2.0);
+    w.tool_result_tokens = fixed(400.0);
+    w.think_time = Dist::Fixed(30.0);
+    let sc = scenario(provider(1), w);
+    let out = simulate_replicate(&sc, 1, 0, true);
+    let r = &out.requests;
+    assert_eq!(r.len(), 2);
+    let a0 = r[0].arrival;
+    assert_eq!(r[0].end - a0, SimDuration::from_millis(2_100));
+    assert_eq!((r[0].cache_read_tokens, r[0].cache_write_tokens), (0, 1_000));
+    assert_eq!(r[1].arrival - r[0].end, SimDuration::from_secs(30));
+    assert_eq!((r[1].input_tokens, r[1].cache_read_tokens, r[1].cache_write_tokens), (1_500, 1_000, 500));
+    assert_eq!(r[1].end - r[1].arrival, SimDuration::from_millis(2_050));
+    let m = &out.metrics.overall;
+    assert_eq!((m.sessions_started, m.sessions_completed, m.requests), (1, 1, 2));
+    let cost = (1_000.0 * 3.75 + 100.0 * 15.0 + 1_000.0 * 0.3 + 500.0 * 3.75 + 100.0 * 15.0) / 1e6;
+    assert!((m.cost.total() - cost).abs() < 1e-15);
+}
+
+#[test]
+fn cache_expires_when_the_pause_outlasts_the_ttl() {
+    for (think_s, expect_read) in [(59.0, 1_000), (61.0, 0)] {
+        let mut w = workload(1, 1.0);
+        w.steps = fixed(2.0);
+        w.think_time = Dist::Fixed(think_s);
+        let out = simulate_replicate(&scenario(provider(1), w), 1, 0, true);
+        assert_eq!(out.requests[1].cache_read_tokens, expect_read, "think {think_s}s");
+    }
+}
+
+#[test]
+fn shared_prefix_is_read_across_sessions() {
+    let mut w = workload(50, 0.5);
+    w.shared_prefix_tokens = 5_000;
+    let out = simulate_replicate(&scenario(provider(4), w), 3, 0, true);
+    // Sessions arrive about 2 s apart and the first finishes within ~3 s, so
+    // later sessions read the 5,000-token shared prefix, and never their task.
+    let reads: Vec<u64> = out.requests.iter().map(|r| r.cache_read_tokens).collect();
+    assert_eq!(reads[0], 0);
+    assert!(reads.iter().all(|&r| r == 0 || r == 5_000));
+    assert!(reads.iter().filter(|&&r| r == 5_000).count() > 40, "{reads:?}");
+}
+
+#[test]
+fn same_seed_same_result_and_seeds_differ() {
+    let mut w = workload(300, 2.0);
+    w.steps = TokenDist::new(Dist::UniformInt { low: 1, high: 8 });
+    w.think_time = Dist::Exponential { mean: 5.0 };
+    let sc = scenario(provider(4), w);
+    let a = simulate_replicate(&sc, 9, 2, true);
+    let b = simulate_replicate(&sc, 9, 2, true);
+    let c = simulate_replicate(&sc, 10, 2, true);
+    assert_eq!(a.requests, b.requests);
+    assert_eq!(a.metrics.events, b.metrics.events);
+    assert_ne!(a.requests, c.requests);
+}
+
+/// Erlang C: probability that an arrival waits in an M/M/c queue.
+fn erlang_c(c: u32, a: f64) -> f64 {
+    let mut term = 1.0;
+    let mut sum = 1.0;
+    for k in 1..c {
+        term *= a / k as f64;
+        sum += term;
+    }
+    let last = term * a / c as f64 / (1.0 - a / c as f64);
+    last / (sum + last)
+}
+
+/// Mean queue wait over `reps` replicates of a single-step workload whose
+/// service time is the base latency alone.
+fn mean_wait(slots: u32, rate: f64, service: Dist, sessions: u64, reps: u32) -> (f64, f64) {
+    let mut p = provider(slots);
+    p.serving.base_latency = service;
+    p.cache.enabled = false;
+    let mut w = workload(sessions, rate);
+    w.task_tokens = fixed(0.0);
+    w.output_tokens = fixed(0.0);
+    let sc = scenario(p, w);
+    let waits: Vec<f64> = (0..reps)
+        .map(|r| {
+            let m = simulate_replicate(&sc, 77, r, false).metrics.overall;
+            m.values()[19].expect("queue_wait_s_mean")
+        })
+        .collect();
+    let n = waits.len() as f64;
+    let mean = waits.iter().sum::<f64>() / n;
+    let sd = (waits.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+    (mean, sd / n.sqrt())
+}
+
+#[test]
+fn mm1_mean_wait_matches_theory() {
+    // rho = 0.7: Wq = rho / (mu - lambda) = 0.7 / 0.3 s.
+    let (mean, se) = mean_wait(1, 0.7, Dist::Exponential { mean: 1.0 }, 20_000, 8);
+    let theory = 0.7 / 0.3;
+    assert!((mean - theory).abs() < 4.0 * se + 0.03 * theory, "M/M/1 Wq {mean} +- {se} vs {theory}");
+}
+
+#[test]
+fn mmc_mean_wait_matches_erlang_c() {
+    let (c, lambda, mu) = (4u32, 3.2, 1.0);
+    let a = lambda / mu;
+    let theory = erlang_c(c, a) / (c as f64 * mu - lambda);
+    let (mean, se) = mean_wait(c, lambda, Dist::Exponential { mean: 1.0 / mu }, 40_000, 8);
+    assert!((mean - theory).abs() < 4.0 * se + 0.03 * theory, "M/M/4 Wq {mean} +- {se} vs {theory}");
+}
+
+#[test]
+fn md1_mean_wait_matches_pollaczek_khinchine() {
+    // Deterministic service 1 s, rho = 0.8: Wq = rho / (2 mu (1 - rho)) = 2 s.
+    let (mean, se) = mean_wait(1, 0.8, Dist::Fixed(1.0), 20_000, 8);
+    assert!((mean - 2.0).abs() < 4.0 * se + 0.06, "M/D/1 Wq {mean} +- {se} vs 2");
+}
+
+#[test]
+fn hard_end_stops_the_clock_and_leaves_sessions_incomplete() {
+    let mut w = workload(100, 1.0);
+    w.steps = fixed(5.0);
+    w.think_time = Dist::Fixed(10.0);
+    let mut sc = scenario(provider(8), w);
+    sc.simulation.end = Some(SimTime::from_micros(30_000_000));
+    let out = simulate_replicate(&sc, 1, 0, true);
+    let m = &out.metrics.overall;
+    assert!(out.metrics.sim_end_s <= 30.0);
+    assert!(m.sessions_completed < m.sessions_started);
+    assert!(out.requests.iter().all(|r| r.end <= SimTime::from_micros(30_000_000)));
+}
+
+#[test]
+fn failures_retry_then_fail_the_session() {
+    let mut p = provider(2);
+    p.failures = Failures { error_rate: 0.5, max_retries: 1, retry_backoff: SimDuration::from_secs(1) };
+    let mut w = workload(400, 1.0);
+    w.steps = fixed(3.0);
+    let out = simulate_replicate(&scenario(p, w), 5, 0, true);
+    let m = &out.metrics.overall;
+    let errors = out.requests.iter().filter(|r| r.status == RequestStatus::Error).count() as u64;
+    assert_eq!(m.errors, errors);
+    assert!(m.retries > 0 && m.retries < m.errors);
+    // Every session either completes or died on an error that was not retried.
+    assert_eq!(m.sessions_started, m.sessions_completed + (m.errors - m.retries));
+    assert!(out.requests.iter().filter(|r| r.status == RequestStatus::Error).all(|r| r.cost_usd == 0.0));
+}
+
+fn arb_scenario() -> impl Strategy<Value = Scenario> {
+    (1u32..6, 0.05f64..3.0, 1u64..60, 0u64..3_000, 1.0f64..12.0, 0.0f64..40.0, any::<bool>(), 0.0f64..0.3, 1u64..120)
+        .prop_map(|(slots, rate, sessions, shared, steps, think, cache, err, ttl)| {
+            let mut p = provider(slots);
+            p.cache.enabled = cache;
+            p.cache.ttl = SimDuration::from_secs(ttl);
+            p.serving.base_latency = Dist::Exponential { mean: 0.3 };
+            p.failures = Failures { error_rate: err, max_retries: 2, retry_backoff: SimDuration::from_millis(500) };
+            let mut w = workload(sessions, rate);
+            w.shared_prefix_tokens = shared;
+            w.steps = TokenDist::new(Dist::Uniform { low: 1.0, high: steps });
+            w.task_tokens = TokenDist::new(Dist::Exponential { mean: 500.0 });
+            w.output_tokens = TokenDist::new(Dist::Exponential { mean: 80.0 });
+            w.tool_result_tokens = TokenDist::new(Dist::UniformInt { low: 0, high: 900 });
+            w.think_time = Dist::Exponential { mean: think + 0.01 };
+            scenario(p, w)
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn engine_invariants(sc in arb_scenario(), seed in any::<u64>()) {
+        let out = simulate_replicate(&sc, seed, 0, true);
+        let m = &out.metrics.overall;
+        let (mut ok, mut input, mut read, mut write, mut uncached, mut cost) = (0u64, 0u64, 0u64, 0u64, 0u64, 0.0f64);
+        for r in &out.requests {
+            // Token conservation per request, non-negative costs, causal timestamps.
+            prop_assert_eq!(r.uncached_tokens + r.cache_read_tokens + r.cache_write_tokens, r.input_tokens);
+            prop_assert!(r.cost_usd >= 0.0);
+            prop_assert!(r.arrival <= r.start && r.start <= r.first_token && r.first_token <= r.end);
+            if r.status == RequestStatus::Ok {
+                ok += 1;
+                input += r.input_tokens;
+                read += r.cache_read_tokens;
+                write += r.cache_write_tokens;
+                uncached += r.uncached_tokens;
+                cost += r.cost_usd;
+            }
+        }
+        // Every request accounted for: the metrics equal the sum of the records.
+        prop_assert_eq!(m.requests, ok);
+        prop_assert_eq!((m.tokens.input, m.tokens.cache_read, m.tokens.cache_write, m.tokens.uncached), (input, read, write, uncached));
+        prop_assert!((m.cost.total() - cost).abs() <= 1e-9 * cost.max(1.0));
+        // Every session arrived and then completed or failed: none is lost.
+        let errors = out.requests.len() as u64 - ok;
+        prop_assert_eq!(m.errors, errors);
+        prop_assert_eq!(m.sessions_started, m.sessions_completed + (m.errors - m.retries));
+        if let ArrivalStop::Sessions(n) = match sc.workloads[0].arrivals { Arrivals::Poisson { stop, .. } => stop } {
+            prop_assert_eq!(m.sessions_started, n);
+        }
+        // Records are in completion order: the clock never went backwards.
+        prop_assert!(out.requests.windows(2).all(|w| w[0].end <= w[1].end));
+    }
+}
