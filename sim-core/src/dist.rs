@@ -13,19 +13,42 @@ use rand_distr::Distribution as _;
 pub enum Dist {
     Fixed(f64),
     /// Continuous uniform on `[low, high]`.
-    Uniform { low: f64, high: f64 },
+    Uniform {
+        low: f64,
+        high: f64,
+    },
     /// Discrete uniform on the integers `low..=high`.
-    UniformInt { low: i64, high: i64 },
-    Exponential { mean: f64 },
+    UniformInt {
+        low: i64,
+        high: i64,
+    },
+    Exponential {
+        mean: f64,
+    },
     /// Normal, truncated at zero by resampling (rejection), so the mass below
     /// zero is redistributed proportionally rather than piled on zero.
-    Normal { mean: f64, std: f64 },
+    Normal {
+        mean: f64,
+        std: f64,
+    },
     /// ln X ~ Normal(mu, sigma).
-    LogNormal { mu: f64, sigma: f64 },
-    Gamma { shape: f64, scale: f64 },
-    Weibull { shape: f64, scale: f64 },
+    LogNormal {
+        mu: f64,
+        sigma: f64,
+    },
+    Gamma {
+        shape: f64,
+        scale: f64,
+    },
+    Weibull {
+        shape: f64,
+        scale: f64,
+    },
     /// Inline values with cumulative weights (normalised to end at 1.0).
-    Empirical { values: Vec<f64>, cumulative: Vec<f64> },
+    Empirical {
+        values: Vec<f64>,
+        cumulative: Vec<f64>,
+    },
 }
 
 /// How a real sample becomes an integer token count.
@@ -51,7 +74,10 @@ pub const Z90: f64 = 1.281_551_565_544_600_4;
 impl Dist {
     /// Lognormal from its median and 90th percentile (requires `p90 > median > 0`).
     pub fn lognormal_from_median_p90(median: f64, p90: f64) -> Dist {
-        Dist::LogNormal { mu: median.ln(), sigma: (p90 / median).ln() / Z90 }
+        Dist::LogNormal {
+            mu: median.ln(),
+            sigma: (p90 / median).ln() / Z90,
+        }
     }
 
     /// Builds an empirical distribution; weights default to equal.
@@ -139,19 +165,23 @@ impl Dist {
                 }
                 0.0
             }
-            Dist::LogNormal { mu, sigma } => {
-                rand_distr::LogNormal::new(*mu, *sigma).expect("validated lognormal").sample(rng)
-            }
-            Dist::Gamma { shape, scale } => {
-                rand_distr::Gamma::new(*shape, *scale).expect("validated gamma").sample(rng)
-            }
+            Dist::LogNormal { mu, sigma } => rand_distr::LogNormal::new(*mu, *sigma)
+                .expect("validated lognormal")
+                .sample(rng),
+            Dist::Gamma { shape, scale } => rand_distr::Gamma::new(*shape, *scale)
+                .expect("validated gamma")
+                .sample(rng),
             Dist::Weibull { shape, scale } => {
                 // rand_distr's Weibull takes (scale, shape).
-                rand_distr::Weibull::new(*scale, *shape).expect("validated weibull").sample(rng)
+                rand_distr::Weibull::new(*scale, *shape)
+                    .expect("validated weibull")
+                    .sample(rng)
             }
             Dist::Empirical { values, cumulative } => {
                 let u: f64 = rng.random();
-                let i = cumulative.partition_point(|c| *c <= u).min(values.len() - 1);
+                let i = cumulative
+                    .partition_point(|c| *c <= u)
+                    .min(values.len() - 1);
                 values[i]
             }
         }
@@ -160,7 +190,11 @@ impl Dist {
 
 impl TokenDist {
     pub fn new(dist: Dist) -> Self {
-        TokenDist { dist, offset: 0.0, rounding: Rounding::Nearest }
+        TokenDist {
+            dist,
+            offset: 0.0,
+            rounding: Rounding::Nearest,
+        }
     }
 
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> u64 {
@@ -170,7 +204,13 @@ impl TokenDist {
             Rounding::Floor => x.floor(),
             Rounding::Ceil => x.ceil(),
         };
-        if r.is_nan() || r <= 0.0 { 0 } else if r >= u64::MAX as f64 { u64::MAX } else { r as u64 }
+        if r.is_nan() || r <= 0.0 {
+            0
+        } else if r >= u64::MAX as f64 {
+            u64::MAX
+        } else {
+            r as u64
+        }
     }
 }
 
@@ -231,19 +271,34 @@ mod tests {
     fn sample_means_match_analytic_means() {
         let cases = [
             Dist::Fixed(3.0),
-            Dist::Uniform { low: 1.0, high: 5.0 },
+            Dist::Uniform {
+                low: 1.0,
+                high: 5.0,
+            },
             Dist::UniformInt { low: 0, high: 2000 },
             Dist::Exponential { mean: 30.0 },
-            Dist::Normal { mean: 1.0, std: 2.0 },
+            Dist::Normal {
+                mean: 1.0,
+                std: 2.0,
+            },
             Dist::lognormal_from_median_p90(2.0, 6.0),
-            Dist::Gamma { shape: 2.0, scale: 3.0 },
-            Dist::Weibull { shape: 1.5, scale: 10.0 },
+            Dist::Gamma {
+                shape: 2.0,
+                scale: 3.0,
+            },
+            Dist::Weibull {
+                shape: 1.5,
+                scale: 10.0,
+            },
             Dist::empirical(vec![1.0, 10.0], Some(vec![3.0, 1.0])),
         ];
         for d in cases {
             let m = sample_mean(&d, 200_000);
             let expect = d.mean();
-            assert!((m - expect).abs() / expect < 0.02, "{d:?}: sample {m} vs {expect}");
+            assert!(
+                (m - expect).abs() / expect < 0.02,
+                "{d:?}: sample {m} vs {expect}"
+            );
         }
     }
 
@@ -260,9 +315,17 @@ mod tests {
     #[test]
     fn token_rounding_and_offset() {
         let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(1);
-        let d = TokenDist { dist: Dist::Fixed(2.7), offset: 1.0, rounding: Rounding::Floor };
+        let d = TokenDist {
+            dist: Dist::Fixed(2.7),
+            offset: 1.0,
+            rounding: Rounding::Floor,
+        };
         assert_eq!(d.sample(&mut rng), 3);
-        let d = TokenDist { dist: Dist::Fixed(2.2), offset: 0.0, rounding: Rounding::Ceil };
+        let d = TokenDist {
+            dist: Dist::Fixed(2.2),
+            offset: 0.0,
+            rounding: Rounding::Ceil,
+        };
         assert_eq!(d.sample(&mut rng), 3);
         let d = TokenDist::new(Dist::Fixed(-5.0));
         assert_eq!(d.sample(&mut rng), 0);
@@ -270,7 +333,10 @@ mod tests {
 
     #[test]
     fn normal_never_negative() {
-        let d = Dist::Normal { mean: -1.0, std: 1.0 };
+        let d = Dist::Normal {
+            mean: -1.0,
+            std: 1.0,
+        };
         let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(2);
         assert!((0..10_000).all(|_| d.sample(&mut rng) >= 0.0));
     }

@@ -21,7 +21,11 @@ pub struct RunOptions {
 
 impl RunOptions {
     pub fn from_scenario(s: &Scenario) -> Self {
-        RunOptions { seed: s.simulation.seed, replicates: s.simulation.replicates, record_requests: false }
+        RunOptions {
+            seed: s.simulation.seed,
+            replicates: s.simulation.replicates,
+            record_requests: false,
+        }
     }
 }
 
@@ -40,7 +44,8 @@ pub fn run(scenario: &Scenario, opts: &RunOptions, on_done: &(dyn Fn() + Sync)) 
     let outputs: Vec<ReplicateOutput> = (0..opts.replicates)
         .into_par_iter()
         .map(|rep| {
-            let out = simulate_replicate(scenario, opts.seed, rep, opts.record_requests && rep == 0);
+            let out =
+                simulate_replicate(scenario, opts.seed, rep, opts.record_requests && rep == 0);
             on_done();
             out
         })
@@ -60,7 +65,16 @@ pub fn run(scenario: &Scenario, opts: &RunOptions, on_done: &(dyn Fn() + Sync)) 
         scenario: scenario.name.clone(),
         seed: opts.seed,
         replicates: opts.replicates,
-        variants: vec![VariantSummary::from_replicates(BASELINE, &provider_names, &workload_names, &replicates)],
+        variants: vec![VariantSummary::from_replicates(
+            BASELINE,
+            &provider_names,
+            &workload_names,
+            &replicates,
+        )],
     };
-    RunResult { summary, replicates, requests }
+    RunResult {
+        summary,
+        replicates,
+        requests,
+    }
 }

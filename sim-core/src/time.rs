@@ -179,7 +179,11 @@ mod tests {
     use super::*;
 
     fn check(text: &str, us: u64) {
-        assert_eq!(parse_duration(text), Ok(SimDuration::from_micros(us)), "{text}");
+        assert_eq!(
+            parse_duration(text),
+            Ok(SimDuration::from_micros(us)),
+            "{text}"
+        );
     }
 
     #[test]
@@ -198,11 +202,26 @@ mod tests {
     #[test]
     fn rejects_bad_durations() {
         assert_eq!(parse_duration(""), Err(DurationParseError::Empty));
-        assert!(matches!(parse_duration("30"), Err(DurationParseError::MissingUnit(_))));
-        assert!(matches!(parse_duration("3 weeks"), Err(DurationParseError::UnknownUnit { .. })));
-        assert!(matches!(parse_duration("-1s"), Err(DurationParseError::Negative(_))));
-        assert!(matches!(parse_duration("abcs"), Err(DurationParseError::UnknownUnit { .. })));
-        assert!(matches!(parse_duration("1.2.3s"), Err(DurationParseError::BadNumber(_))));
+        assert!(matches!(
+            parse_duration("30"),
+            Err(DurationParseError::MissingUnit(_))
+        ));
+        assert!(matches!(
+            parse_duration("3 weeks"),
+            Err(DurationParseError::UnknownUnit { .. })
+        ));
+        assert!(matches!(
+            parse_duration("-1s"),
+            Err(DurationParseError::Negative(_))
+        ));
+        assert!(matches!(
+            parse_duration("abcs"),
+            Err(DurationParseError::UnknownUnit { .. })
+        ));
+        assert!(matches!(
+            parse_duration("1.2.3s"),
+            Err(DurationParseError::BadNumber(_))
+        ));
     }
 
     #[test]

@@ -70,7 +70,6 @@ struct Replicate<'a> {
     live: Slab<Live>,
     providers: Vec<ProviderState>,
     workloads: Vec<WorkloadState>,
-    overall: ScopeMetrics,
     by_provider: Vec<ScopeMetrics>,
     by_workload: Vec<ScopeMetrics>,
     records: Option<Vec<RequestRecord>>,
@@ -78,7 +77,12 @@ struct Replicate<'a> {
 
 /// Runs replicate `replicate` of `sc` with master seed `seed`. Deterministic:
 /// the same inputs give the same output on any machine and thread.
-pub fn simulate_replicate(sc: &Scenario, seed: u64, replicate: u32, record_requests: bool) -> ReplicateOutput {
+pub fn simulate_replicate(
+    sc: &Scenario,
+    seed: u64,
+    replicate: u32,
+    record_requests: bool,
+) -> ReplicateOutput {
     let rs = ReplicateSeed::new(seed, u64::from(replicate));
     let providers = sc
         .providers
@@ -86,7 +90,10 @@ pub fn simulate_replicate(sc: &Scenario, seed: u64, replicate: u32, record_reque
         .enumerate()
         .map(|(i, p)| ProviderState {
             slots: SlotQueue::new(p.serving.slots),
-            cache: p.cache.enabled.then(|| PrefixCache::new(p.cache.ttl, p.cache.refresh_on_hit)),
+            cache: p
+                .cache
+                .enabled
+                .then(|| PrefixCache::new(p.cache.ttl, p.cache.refresh_on_hit)),
             latency_rng: rs.stream(StreamId::indexed("serving.latency", i as u64, 0)),
             failure_rng: rs.stream(StreamId::indexed("serving.failures", i as u64, 0)),
         })
@@ -105,7 +112,6 @@ pub fn simulate_replicate(sc: &Scenario, seed: u64, replicate: u32, record_reque
         live: Slab::default(),
         providers,
         workloads,
-        overall: ScopeMetrics::default(),
         by_provider: vec![ScopeMetrics::default(); sc.providers.len()],
         by_workload: vec![ScopeMetrics::default(); sc.workloads.len()],
         records: record_requests.then(Vec::new),
@@ -131,10 +137,14 @@ pub fn simulate_replicate(sc: &Scenario, seed: u64, replicate: u32, record_reque
             Event::Done(id) => r.on_done(id, now),
         }
     }
+    let mut overall = ScopeMetrics::default();
+    for w in &r.by_workload {
+        overall.merge(w);
+    }
     ReplicateOutput {
         metrics: ReplicateMetrics {
             replicate,
-            overall: r.overall,
+            overall,
             by_provider: r.by_provider,
             by_workload: r.by_workload,
             events,
@@ -164,15 +174,24 @@ impl Replicate<'_> {
         self.queue.push(t, Event::Arrival(w as u32));
     }
 
-    fn scopes(&mut self, provider: usize, workload: usize) -> [&mut ScopeMetrics; 3] {
-        [&mut self.overall, &mut self.by_provider[provider], &mut self.by_workload[workload]]
+    /// The scopes an event of `workload` on `provider` counts in. The overall
+    /// scope is merged from the workloads at the end, which halves the
+    /// histogram work on the hot path.
+    fn scopes(&mut self, provider: usize, workload: usize) -> [&mut ScopeMetrics; 2] {
+        [
+            &mut self.by_provider[provider],
+            &mut self.by_workload[workload],
+        ]
     }
 
     fn on_arrival(&mut self, w: usize, now: SimTime) {
         let index = self.workloads[w].next_index;
         self.workloads[w].next_index += 1;
         let session = Session::start(&self.seed, &self.sc.workloads[w], w, index, now);
-        let id = self.live.insert(Live { session, attempt: Attempt::default() });
+        let id = self.live.insert(Live {
+            session,
+            attempt: Attempt::default(),
+        });
         let p = self.sc.workloads[w].provider;
         for s in self.scopes(p, w) {
             s.sessions_started += 1;
@@ -196,11 +215,16 @@ impl Replicate<'_> {
         let provider = &self.sc.providers[w.provider];
         let ps = &mut self.providers[w.provider];
         let blocks = l.session.prompt.blocks();
-        let hit = ps.cache.as_ref().map(|c| c.lookup(now, blocks)).unwrap_or_default();
+        let hit = ps
+            .cache
+            .as_ref()
+            .map(|c| c.lookup(now, blocks))
+            .unwrap_or_default();
         let input = l.session.prompt.tokens();
         let output = l.session.output_tokens;
         let base_s = provider.serving.base_latency.sample(&mut ps.latency_rng);
-        let failed = provider.failures.error_rate > 0.0 && ps.failure_rng.random_bool(provider.failures.error_rate);
+        let failed = provider.failures.error_rate > 0.0
+            && ps.failure_rng.random_bool(provider.failures.error_rate);
         // A failed attempt returns an error after the base latency: no prefill,
         // no output, nothing billed, nothing cached.
         let timing = if failed {
@@ -226,7 +250,11 @@ impl Replicate<'_> {
 
     fn on_done(&mut self, id: u32, now: SimTime) {
         let l = self.live.get(id);
-        let (w, p, a) = (l.session.workload, self.sc.workloads[l.session.workload].provider, l.attempt);
+        let (w, p, a) = (
+            l.session.workload,
+            self.sc.workloads[l.session.workload].provider,
+            l.attempt,
+        );
         if let Some(next) = self.providers[p].slots.release() {
             self.start_service(next, now);
         }
@@ -248,7 +276,9 @@ impl Replicate<'_> {
         }
         if retry {
             let backoff = SimDuration::from_micros(
-                f.retry_backoff.as_micros().saturating_mul(1u64 << attempt.min(40)),
+                f.retry_backoff
+                    .as_micros()
+                    .saturating_mul(1u64 << attempt.min(40)),
             );
             self.live.get_mut(id).session.attempt += 1;
             self.queue.push(now + backoff, Event::Issue(id));
@@ -263,7 +293,12 @@ impl Replicate<'_> {
         self.record(id, a, RequestStatus::Ok, c.total());
         let l = self.live.get_mut(id);
         if let Some(cache) = self.providers[p].cache.as_mut() {
-            cache.commit(now, l.session.prompt.blocks(), l.session.prompt.shared_blocks(), a.hit_blocks);
+            cache.commit(
+                now,
+                l.session.prompt.blocks(),
+                l.session.prompt.shared_blocks(),
+                a.hit_blocks,
+            );
         }
         let outcome = RequestOutcome {
             tokens: a.tokens,
@@ -292,7 +327,9 @@ impl Replicate<'_> {
     }
 
     fn record(&mut self, id: u32, a: Attempt, status: RequestStatus, cost_usd: f64) {
-        let Some(records) = self.records.as_mut() else { return };
+        let Some(records) = self.records.as_mut() else {
+            return;
+        };
         let s = &self.live.get(id).session;
         records.push(RequestRecord {
             replicate: self.replicate,

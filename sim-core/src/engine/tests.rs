@@ -21,14 +21,22 @@ fn provider(slots: u32) -> Provider {
             prefill_tokens_per_s: 10_000.0,
             decode_tokens_per_s: 50.0,
         },
-        cache: CacheConfig { enabled: true, ttl: SimDuration::from_secs(60), refresh_on_hit: true },
+        cache: CacheConfig {
+            enabled: true,
+            ttl: SimDuration::from_secs(60),
+            refresh_on_hit: true,
+        },
         pricing: Pricing {
             input_usd_per_mtok: 3.0,
             cache_read_usd_per_mtok: 0.3,
             cache_write_usd_per_mtok: 3.75,
             output_usd_per_mtok: 15.0,
         },
-        failures: Failures { error_rate: 0.0, max_retries: 0, retry_backoff: SimDuration::ZERO },
+        failures: Failures {
+            error_rate: 0.0,
+            max_retries: 0,
+            retry_backoff: SimDuration::ZERO,
+        },
     }
 }
 
@@ -36,7 +44,10 @@ fn workload(sessions: u64, rate: f64) -> Workload {
     Workload {
         name: "w".into(),
         provider: 0,
-        arrivals: Arrivals::Poisson { rate_per_s: rate, stop: ArrivalStop::Sessions(sessions) },
+        arrivals: Arrivals::Poisson {
+            rate_per_s: rate,
+            stop: ArrivalStop::Sessions(sessions),
+        },
         shared_prefix_tokens: 0,
         task_tokens: fixed(1000.0),
         steps: fixed(1.0),
@@ -50,7 +61,11 @@ fn scenario(p: Provider, w: Workload) -> Scenario {
     Scenario {
         name: "t".into(),
         description: String::new(),
-        simulation: SimulationSettings { seed: 1, replicates: 1, end: None },
+        simulation: SimulationSettings {
+            seed: 1,
+            replicates: 1,
+            end: None,
+        },
         providers: vec![p],
         workloads: vec![w],
     }
@@ -71,12 +86,25 @@ fn one_session_two_steps_hand_computed() {
     assert_eq!(r.len(), 2);
     let a0 = r[0].arrival;
     assert_eq!(r[0].end - a0, SimDuration::from_millis(2_100));
-    assert_eq!((r[0].cache_read_tokens, r[0].cache_write_tokens), (0, 1_000));
+    assert_eq!(
+        (r[0].cache_read_tokens, r[0].cache_write_tokens),
+        (0, 1_000)
+    );
     assert_eq!(r[1].arrival - r[0].end, SimDuration::from_secs(30));
-    assert_eq!((r[1].input_tokens, r[1].cache_read_tokens, r[1].cache_write_tokens), (1_500, 1_000, 500));
+    assert_eq!(
+        (
+            r[1].input_tokens,
+            r[1].cache_read_tokens,
+            r[1].cache_write_tokens
+        ),
+        (1_500, 1_000, 500)
+    );
     assert_eq!(r[1].end - r[1].arrival, SimDuration::from_millis(2_050));
     let m = &out.metrics.overall;
-    assert_eq!((m.sessions_started, m.sessions_completed, m.requests), (1, 1, 2));
+    assert_eq!(
+        (m.sessions_started, m.sessions_completed, m.requests),
+        (1, 1, 2)
+    );
     let cost = (1_000.0 * 3.75 + 100.0 * 15.0 + 1_000.0 * 0.3 + 500.0 * 3.75 + 100.0 * 15.0) / 1e6;
     assert!((m.cost.total() - cost).abs() < 1e-15);
 }
@@ -88,7 +116,10 @@ fn cache_expires_when_the_pause_outlasts_the_ttl() {
         w.steps = fixed(2.0);
         w.think_time = Dist::Fixed(think_s);
         let out = simulate_replicate(&scenario(provider(1), w), 1, 0, true);
-        assert_eq!(out.requests[1].cache_read_tokens, expect_read, "think {think_s}s");
+        assert_eq!(
+            out.requests[1].cache_read_tokens, expect_read,
+            "think {think_s}s"
+        );
     }
 }
 
@@ -102,7 +133,10 @@ fn shared_prefix_is_read_across_sessions() {
     let reads: Vec<u64> = out.requests.iter().map(|r| r.cache_read_tokens).collect();
     assert_eq!(reads[0], 0);
     assert!(reads.iter().all(|&r| r == 0 || r == 5_000));
-    assert!(reads.iter().filter(|&&r| r == 5_000).count() > 40, "{reads:?}");
+    assert!(
+        reads.iter().filter(|&&r| r == 5_000).count() > 40,
+        "{reads:?}"
+    );
 }
 
 #[test]
@@ -158,7 +192,10 @@ fn mm1_mean_wait_matches_theory() {
     // rho = 0.7: Wq = rho / (mu - lambda) = 0.7 / 0.3 s.
     let (mean, se) = mean_wait(1, 0.7, Dist::Exponential { mean: 1.0 }, 20_000, 8);
     let theory = 0.7 / 0.3;
-    assert!((mean - theory).abs() < 4.0 * se + 0.03 * theory, "M/M/1 Wq {mean} +- {se} vs {theory}");
+    assert!(
+        (mean - theory).abs() < 4.0 * se + 0.03 * theory,
+        "M/M/1 Wq {mean} +- {se} vs {theory}"
+    );
 }
 
 #[test]
@@ -167,14 +204,20 @@ fn mmc_mean_wait_matches_erlang_c() {
     let a = lambda / mu;
     let theory = erlang_c(c, a) / (c as f64 * mu - lambda);
     let (mean, se) = mean_wait(c, lambda, Dist::Exponential { mean: 1.0 / mu }, 40_000, 8);
-    assert!((mean - theory).abs() < 4.0 * se + 0.03 * theory, "M/M/4 Wq {mean} +- {se} vs {theory}");
+    assert!(
+        (mean - theory).abs() < 4.0 * se + 0.03 * theory,
+        "M/M/4 Wq {mean} +- {se} vs {theory}"
+    );
 }
 
 #[test]
 fn md1_mean_wait_matches_pollaczek_khinchine() {
     // Deterministic service 1 s, rho = 0.8: Wq = rho / (2 mu (1 - rho)) = 2 s.
     let (mean, se) = mean_wait(1, 0.8, Dist::Fixed(1.0), 20_000, 8);
-    assert!((mean - 2.0).abs() < 4.0 * se + 0.06, "M/D/1 Wq {mean} +- {se} vs 2");
+    assert!(
+        (mean - 2.0).abs() < 4.0 * se + 0.06,
+        "M/D/1 Wq {mean} +- {se} vs 2"
+    );
 }
 
 #[test]
@@ -188,42 +231,81 @@ fn hard_end_stops_the_clock_and_leaves_sessions_incomplete() {
     let m = &out.metrics.overall;
     assert!(out.metrics.sim_end_s <= 30.0);
     assert!(m.sessions_completed < m.sessions_started);
-    assert!(out.requests.iter().all(|r| r.end <= SimTime::from_micros(30_000_000)));
+    assert!(
+        out.requests
+            .iter()
+            .all(|r| r.end <= SimTime::from_micros(30_000_000))
+    );
 }
 
 #[test]
 fn failures_retry_then_fail_the_session() {
     let mut p = provider(2);
-    p.failures = Failures { error_rate: 0.5, max_retries: 1, retry_backoff: SimDuration::from_secs(1) };
+    p.failures = Failures {
+        error_rate: 0.5,
+        max_retries: 1,
+        retry_backoff: SimDuration::from_secs(1),
+    };
     let mut w = workload(400, 1.0);
     w.steps = fixed(3.0);
     let out = simulate_replicate(&scenario(p, w), 5, 0, true);
     let m = &out.metrics.overall;
-    let errors = out.requests.iter().filter(|r| r.status == RequestStatus::Error).count() as u64;
+    let errors = out
+        .requests
+        .iter()
+        .filter(|r| r.status == RequestStatus::Error)
+        .count() as u64;
     assert_eq!(m.errors, errors);
     assert!(m.retries > 0 && m.retries < m.errors);
     // Every session either completes or died on an error that was not retried.
-    assert_eq!(m.sessions_started, m.sessions_completed + (m.errors - m.retries));
-    assert!(out.requests.iter().filter(|r| r.status == RequestStatus::Error).all(|r| r.cost_usd == 0.0));
+    assert_eq!(
+        m.sessions_started,
+        m.sessions_completed + (m.errors - m.retries)
+    );
+    assert!(
+        out.requests
+            .iter()
+            .filter(|r| r.status == RequestStatus::Error)
+            .all(|r| r.cost_usd == 0.0)
+    );
 }
 
 fn arb_scenario() -> impl Strategy<Value = Scenario> {
-    (1u32..6, 0.05f64..3.0, 1u64..60, 0u64..3_000, 1.0f64..12.0, 0.0f64..40.0, any::<bool>(), 0.0f64..0.3, 1u64..120)
-        .prop_map(|(slots, rate, sessions, shared, steps, think, cache, err, ttl)| {
-            let mut p = provider(slots);
-            p.cache.enabled = cache;
-            p.cache.ttl = SimDuration::from_secs(ttl);
-            p.serving.base_latency = Dist::Exponential { mean: 0.3 };
-            p.failures = Failures { error_rate: err, max_retries: 2, retry_backoff: SimDuration::from_millis(500) };
-            let mut w = workload(sessions, rate);
-            w.shared_prefix_tokens = shared;
-            w.steps = TokenDist::new(Dist::Uniform { low: 1.0, high: steps });
-            w.task_tokens = TokenDist::new(Dist::Exponential { mean: 500.0 });
-            w.output_tokens = TokenDist::new(Dist::Exponential { mean: 80.0 });
-            w.tool_result_tokens = TokenDist::new(Dist::UniformInt { low: 0, high: 900 });
-            w.think_time = Dist::Exponential { mean: think + 0.01 };
-            scenario(p, w)
-        })
+    (
+        1u32..6,
+        0.05f64..3.0,
+        1u64..60,
+        0u64..3_000,
+        1.0f64..12.0,
+        0.0f64..40.0,
+        any::<bool>(),
+        0.0f64..0.3,
+        1u64..120,
+    )
+        .prop_map(
+            |(slots, rate, sessions, shared, steps, think, cache, err, ttl)| {
+                let mut p = provider(slots);
+                p.cache.enabled = cache;
+                p.cache.ttl = SimDuration::from_secs(ttl);
+                p.serving.base_latency = Dist::Exponential { mean: 0.3 };
+                p.failures = Failures {
+                    error_rate: err,
+                    max_retries: 2,
+                    retry_backoff: SimDuration::from_millis(500),
+                };
+                let mut w = workload(sessions, rate);
+                w.shared_prefix_tokens = shared;
+                w.steps = TokenDist::new(Dist::Uniform {
+                    low: 1.0,
+                    high: steps,
+                });
+                w.task_tokens = TokenDist::new(Dist::Exponential { mean: 500.0 });
+                w.output_tokens = TokenDist::new(Dist::Exponential { mean: 80.0 });
+                w.tool_result_tokens = TokenDist::new(Dist::UniformInt { low: 0, high: 900 });
+                w.think_time = Dist::Exponential { mean: think + 0.01 };
+                scenario(p, w)
+            },
+        )
 }
 
 proptest! {

@@ -108,6 +108,33 @@ impl ScopeMetrics {
         self.e2e.record(r.e2e);
     }
 
+    /// Adds `other`'s counts and samples: the merged scope is what one scope
+    /// recording both streams would hold.
+    pub fn merge(&mut self, other: &ScopeMetrics) {
+        self.sessions_started += other.sessions_started;
+        self.sessions_completed += other.sessions_completed;
+        self.requests += other.requests;
+        let (t, o) = (&mut self.tokens, &other.tokens);
+        t.input += o.input;
+        t.uncached += o.uncached;
+        t.cache_read += o.cache_read;
+        t.cache_write += o.cache_write;
+        t.output += o.output;
+        let (c, o) = (&mut self.cost, &other.cost);
+        c.uncached += o.uncached;
+        c.cache_read += o.cache_read;
+        c.cache_write += o.cache_write;
+        c.output += o.output;
+        self.errors += other.errors;
+        self.retries += other.retries;
+        self.rate_limited += other.rate_limited;
+        self.ttft_sum_us += other.ttft_sum_us;
+        self.queue_wait_sum_us += other.queue_wait_sum_us;
+        self.ttft.merge(&other.ttft);
+        self.e2e.merge(&other.e2e);
+        self.session_duration.merge(&other.session_duration);
+    }
+
     pub fn record_session_end(&mut self, duration: SimDuration) {
         self.sessions_completed += 1;
         self.session_duration.record(duration);
@@ -147,5 +174,67 @@ impl ScopeMetrics {
             Some(self.retries as f64),
             Some(self.rate_limited as f64),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(input: u64, read: u64, ttft_ms: u64) -> RequestOutcome {
+        RequestOutcome {
+            tokens: TokenCounts {
+                input,
+                uncached: 0,
+                cache_read: read,
+                cache_write: input - read,
+                output: 10,
+            },
+            cost: CostBreakdown {
+                uncached: 0.0,
+                cache_read: 0.1,
+                cache_write: 0.2,
+                output: 0.3,
+            },
+            queue_wait: SimDuration::from_millis(ttft_ms / 2),
+            ttft: SimDuration::from_millis(ttft_ms),
+            e2e: SimDuration::from_millis(ttft_ms * 3),
+        }
+    }
+
+    #[test]
+    fn merged_scopes_equal_one_scope_recording_everything() {
+        let (mut a, mut b, mut all) = (
+            ScopeMetrics::default(),
+            ScopeMetrics::default(),
+            ScopeMetrics::default(),
+        );
+        for i in 1..50u64 {
+            let o = outcome(1_000 + i, i * 10, i * 7);
+            if i % 3 == 0 { &mut a } else { &mut b }.record_request(&o);
+            all.record_request(&o);
+        }
+        a.sessions_started = 2;
+        b.sessions_started = 3;
+        all.sessions_started = 5;
+        a.merge(&b);
+        // Equal up to float summation order (the engine always merges in the
+        // same order, so its results stay deterministic).
+        for (x, y) in a.values().iter().zip(all.values()) {
+            match (x, y) {
+                (Some(x), Some(y)) => assert!((x - y).abs() <= 1e-12 * y.abs().max(1.0), "{x} vs {y}"),
+                _ => assert_eq!(*x, y),
+            }
+        }
+    }
+
+    #[test]
+    fn ratios_are_undefined_without_requests() {
+        let v = ScopeMetrics::default().values();
+        let at = |name: &str| v[METRIC_NAMES.iter().position(|n| *n == name).unwrap()];
+        assert_eq!(at("requests"), Some(0.0));
+        assert_eq!(at("cache_hit_rate"), None);
+        assert_eq!(at("ttft_s_p50"), None);
+        assert_eq!(at("cost_usd_per_session"), None);
     }
 }

@@ -24,11 +24,23 @@ impl MetricStats {
         let xs: Vec<f64> = values.into_iter().flatten().collect();
         let n = xs.len();
         if n == 0 {
-            return MetricStats { mean: None, std: None, ci95_low: None, ci95_high: None, n: 0 };
+            return MetricStats {
+                mean: None,
+                std: None,
+                ci95_low: None,
+                ci95_high: None,
+                n: 0,
+            };
         }
         let mean = xs.iter().sum::<f64>() / n as f64;
         if n == 1 {
-            return MetricStats { mean: Some(mean), std: None, ci95_low: None, ci95_high: None, n: 1 };
+            return MetricStats {
+                mean: Some(mean),
+                std: None,
+                ci95_low: None,
+                ci95_high: None,
+                n: 1,
+            };
         }
         let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64;
         let std = var.sqrt();
@@ -47,12 +59,36 @@ impl MetricStats {
 /// values to df = 30, then the Cornish-Fisher expansion (error < 1e-6 there).
 pub fn student_t_975(df: usize) -> f64 {
     const TABLE: [f64; 30] = [
-        12.706_204_736, 4.302_652_730, 3.182_446_305, 2.776_445_105, 2.570_581_836,
-        2.446_911_851, 2.364_624_252, 2.306_004_135, 2.262_157_163, 2.228_138_852,
-        2.200_985_160, 2.178_812_830, 2.160_368_656, 2.144_786_688, 2.131_449_546,
-        2.119_905_299, 2.109_815_578, 2.100_922_040, 2.093_024_054, 2.085_963_447,
-        2.079_613_845, 2.073_873_068, 2.068_657_610, 2.063_898_562, 2.059_538_553,
-        2.055_529_439, 2.051_830_516, 2.048_407_142, 2.045_229_642, 2.042_272_456,
+        12.706_204_736,
+        4.302_652_730,
+        3.182_446_305,
+        2.776_445_105,
+        2.570_581_836,
+        2.446_911_851,
+        2.364_624_252,
+        2.306_004_135,
+        2.262_157_163,
+        2.228_138_852,
+        2.200_985_160,
+        2.178_812_830,
+        2.160_368_656,
+        2.144_786_688,
+        2.131_449_546,
+        2.119_905_299,
+        2.109_815_578,
+        2.100_922_040,
+        2.093_024_054,
+        2.085_963_447,
+        2.079_613_845,
+        2.073_873_068,
+        2.068_657_610,
+        2.063_898_562,
+        2.059_538_553,
+        2.055_529_439,
+        2.051_830_516,
+        2.048_407_142,
+        2.045_229_642,
+        2.042_272_456,
     ];
     assert!(df >= 1, "t quantile needs at least one degree of freedom");
     if df <= 30 {
@@ -77,8 +113,18 @@ mod tests {
     #[test]
     fn t_quantiles_match_reference_values() {
         // Reference: R qt(0.975, df).
-        for (df, q) in [(1, 12.706_204_74), (10, 2.228_138_85), (31, 2.039_513_45), (60, 2.000_297_82), (1000, 1.962_339_23)] {
-            assert!((student_t_975(df) - q).abs() < 1e-6, "df {df}: {} vs {q}", student_t_975(df));
+        for (df, q) in [
+            (1, 12.706_204_74),
+            (10, 2.228_138_85),
+            (31, 2.039_513_45),
+            (60, 2.000_297_82),
+            (1000, 1.962_339_23),
+        ] {
+            assert!(
+                (student_t_975(df) - q).abs() < 1e-6,
+                "df {df}: {} vs {q}",
+                student_t_975(df)
+            );
         }
     }
 
@@ -96,7 +142,10 @@ mod tests {
     #[test]
     fn single_and_empty_samples_have_no_interval() {
         let one = MetricStats::from_values([Some(5.0)]);
-        assert_eq!((one.mean, one.std, one.ci95_low, one.n), (Some(5.0), None, None, 1));
+        assert_eq!(
+            (one.mean, one.std, one.ci95_low, one.n),
+            (Some(5.0), None, None, 1)
+        );
         let none = MetricStats::from_values([None, None]);
         assert_eq!((none.mean, none.n), (None, 0));
     }

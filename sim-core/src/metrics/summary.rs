@@ -38,7 +38,12 @@ impl MetricTable {
             METRIC_NAMES
                 .iter()
                 .enumerate()
-                .map(|(i, name)| (*name, MetricStats::from_values(per_rep.iter().map(|v| v[i]))))
+                .map(|(i, name)| {
+                    (
+                        *name,
+                        MetricStats::from_values(per_rep.iter().map(|v| v[i])),
+                    )
+                })
                 .collect(),
         )
     }
@@ -99,7 +104,12 @@ impl VariantSummary {
                 names
                     .iter()
                     .enumerate()
-                    .map(|(i, n)| (n.clone(), MetricTable::from_scopes(reps.iter().map(move |r| pick(r, i)))))
+                    .map(|(i, n)| {
+                        (
+                            n.clone(),
+                            MetricTable::from_scopes(reps.iter().map(move |r| pick(r, i))),
+                        )
+                    })
                     .collect(),
             )
         };

@@ -86,7 +86,10 @@ impl PrefixCache {
             if let Some(&exp) = self.expires.get(&b.hash)
                 && now < exp
             {
-                return CacheHit { blocks: i + 1, tokens: b.end_tokens };
+                return CacheHit {
+                    blocks: i + 1,
+                    tokens: b.end_tokens,
+                };
             }
         }
         CacheHit::default()
@@ -169,9 +172,19 @@ mod tests {
         let mut c = PrefixCache::new(SimDuration::from_secs(60), true);
         commit(&mut c, at(10), &prompt(&[], &[(1, 100), (2, 50)]));
         let p2 = prompt(&[], &[(1, 100), (2, 50), (3, 20)]);
-        assert_eq!(c.lookup(at(69), p2.blocks()), CacheHit { blocks: 2, tokens: 150 });
+        assert_eq!(
+            c.lookup(at(69), p2.blocks()),
+            CacheHit {
+                blocks: 2,
+                tokens: 150
+            }
+        );
         // Written at 10 s with a 60 s TTL: readable before 70 s, not at 70 s.
-        assert_eq!(c.lookup(SimTime::from_micros(69_999_999), p2.blocks()).tokens, 150);
+        assert_eq!(
+            c.lookup(SimTime::from_micros(69_999_999), p2.blocks())
+                .tokens,
+            150
+        );
         assert_eq!(c.lookup(at(70), p2.blocks()), CacheHit::default());
     }
 
@@ -182,7 +195,11 @@ mod tests {
             let p = prompt(&[], &[(1, 100), (2, 50)]);
             commit(&mut c, at(0), &p);
             commit(&mut c, at(50), &p);
-            assert_eq!(c.lookup(at(100), p.blocks()).tokens, expect, "refresh {refresh}");
+            assert_eq!(
+                c.lookup(at(100), p.blocks()).tokens,
+                expect,
+                "refresh {refresh}"
+            );
         }
     }
 
@@ -193,7 +210,13 @@ mod tests {
         let other = prompt(&[(2, 100)], &[(9, 10)]);
         assert_eq!(c.lookup(at(1), other.blocks()), CacheHit::default());
         let shared = prompt(&[(1, 100)], &[(8, 10)]);
-        assert_eq!(c.lookup(at(1), shared.blocks()), CacheHit { blocks: 1, tokens: 100 });
+        assert_eq!(
+            c.lookup(at(1), shared.blocks()),
+            CacheHit {
+                blocks: 1,
+                tokens: 100
+            }
+        );
     }
 
     #[test]
@@ -216,7 +239,10 @@ mod tests {
 
     impl Naive {
         fn lookup(&self, now: SimTime, blocks: &[Block]) -> usize {
-            blocks.iter().take_while(|b| self.exp.get(&b.hash).is_some_and(|&e| now < e)).count()
+            blocks
+                .iter()
+                .take_while(|b| self.exp.get(&b.hash).is_some_and(|&e| now < e))
+                .count()
         }
         fn commit(&mut self, now: SimTime, blocks: &[Block], hit: usize) {
             for (i, b) in blocks.iter().enumerate() {
@@ -235,7 +261,11 @@ mod tests {
             let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(u64::from(refresh));
             let ttl = SimDuration::from_secs(30);
             let mut fast = PrefixCache::new(ttl, refresh);
-            let mut naive = Naive { ttl, refresh, exp: Default::default() };
+            let mut naive = Naive {
+                ttl,
+                refresh,
+                exp: Default::default(),
+            };
             let mut sessions: Vec<Prompt> = Vec::new();
             let mut now = SimTime::ZERO;
             for step in 0..20_000u64 {
@@ -243,7 +273,10 @@ mod tests {
                 let i = rng.random_range(0..40usize);
                 if i >= sessions.len() || rng.random_bool(0.05) {
                     let system = rng.random_range(0..3u64);
-                    let p = prompt(&[(system, 1_000), (10 + system % 2, 500)], &[(1_000 + step, 50)]);
+                    let p = prompt(
+                        &[(system, 1_000), (10 + system % 2, 500)],
+                        &[(1_000 + step, 50)],
+                    );
                     if i >= sessions.len() {
                         sessions.push(p);
                     } else {
@@ -255,7 +288,11 @@ mod tests {
                 let i = i.min(sessions.len() - 1);
                 let p = &sessions[i];
                 let hit = fast.lookup(now, p.blocks());
-                assert_eq!(hit.blocks, naive.lookup(now, p.blocks()), "step {step} refresh {refresh}");
+                assert_eq!(
+                    hit.blocks,
+                    naive.lookup(now, p.blocks()),
+                    "step {step} refresh {refresh}"
+                );
                 fast.commit(now, p.blocks(), p.shared_blocks(), hit.blocks);
                 naive.commit(now, p.blocks(), hit.blocks);
             }

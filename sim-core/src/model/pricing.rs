@@ -10,7 +10,13 @@ pub fn classify_tokens(input: u64, cache_read: u64, output: u64, caching: bool) 
     debug_assert!(cache_read <= input);
     let rest = input - cache_read;
     let (uncached, cache_write) = if caching { (0, rest) } else { (rest, 0) };
-    TokenCounts { input, uncached, cache_read, cache_write, output }
+    TokenCounts {
+        input,
+        uncached,
+        cache_read,
+        cache_write,
+        output,
+    }
 }
 
 /// Dollar cost per class for `tokens` at `pricing` (USD per million tokens).

@@ -38,13 +38,20 @@ pub struct Prompt {
 
 impl Prompt {
     pub fn new() -> Self {
-        Prompt { blocks: Vec::new(), shared: 0 }
+        Prompt {
+            blocks: Vec::new(),
+            shared: 0,
+        }
     }
 
     /// Appends a shared segment: one other sessions may also have at this
     /// position. Must come before any private segment.
     pub fn push_shared(&mut self, content: u64, tokens: u64) {
-        debug_assert_eq!(self.shared, self.blocks.len(), "shared segments lead the prompt");
+        debug_assert_eq!(
+            self.shared,
+            self.blocks.len(),
+            "shared segments lead the prompt"
+        );
         self.push(content, tokens);
         self.shared = self.blocks.len();
     }
@@ -62,7 +69,10 @@ impl Prompt {
         }
         let parent = self.blocks.last().map(|b| b.hash);
         let end_tokens = self.tokens() + tokens;
-        self.blocks.push(Block { hash: chain(parent, content), end_tokens });
+        self.blocks.push(Block {
+            hash: chain(parent, content),
+            end_tokens,
+        });
     }
 
     pub fn tokens(&self) -> u64 {

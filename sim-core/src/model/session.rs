@@ -18,7 +18,9 @@ fn task_content(workload: usize, session: u64) -> u64 {
 
 /// Content id of the history chunk appended after `step`.
 fn history_content(workload: usize, session: u64, step: u32) -> u64 {
-    crate::rng::splitmix64(task_content(workload, session) ^ (u64::from(step) + 1).wrapping_mul(0x9e37_79b9))
+    crate::rng::splitmix64(
+        task_content(workload, session) ^ (u64::from(step) + 1).wrapping_mul(0x9e37_79b9),
+    )
 }
 
 /// A live session.
@@ -40,12 +42,21 @@ pub struct Session {
 
 impl Session {
     /// Starts session `index` of workload `w` at `now`, with its first prompt.
-    pub fn start(seed: &ReplicateSeed, w: &Workload, workload: usize, index: u64, now: SimTime) -> Self {
+    pub fn start(
+        seed: &ReplicateSeed,
+        w: &Workload,
+        workload: usize,
+        index: u64,
+        now: SimTime,
+    ) -> Self {
         let mut rng = seed.stream(StreamId::indexed("session", workload as u64, index));
         let task = w.task_tokens.sample(&mut rng);
         let steps_total = w.steps.sample(&mut rng).clamp(1, u64::from(u32::MAX)) as u32;
         let mut prompt = Prompt::new();
-        prompt.push_shared(super::prompt::shared_segment_id(&w.name), w.shared_prefix_tokens);
+        prompt.push_shared(
+            super::prompt::shared_segment_id(&w.name),
+            w.shared_prefix_tokens,
+        );
         prompt.push(task_content(workload, index), task);
         let mut s = Session {
             workload,
