@@ -1,0 +1,955 @@
+//! Distribution syntax: one table of kinds and parameters drives both validation
+//! (raw TOML value -> `Dist`/`TokenDist`) and the JSON Schema, so they cannot disagree.
+//!
+//! A distribution is an inline table `{ kind = "...", <params> }`, or shorthand for
+//! `fixed`: a bare number for token counts, a bare duration string for times. In time
+//! distributions every parameter that carries the quantity's unit is a duration
+//! string converted to seconds; unitless parameters (shape, sigma, mu, weights) are numbers.
+
+use std::borrow::Cow;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde_json::{Map, Value as Json, json};
+
+use super::location::KeyPath;
+use super::raw::{DURATION_PATTERN, DurationText, Leaf, describe};
+use super::validate::{Issues, unknown_key_message};
+use crate::dist::{Dist, Rounding, TokenDist};
+
+/// What a distribution measures, which decides how its parameters are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Quantity {
+    Tokens,
+    Time,
+}
+
+/// One distribution kind and its parameter keys.
+#[derive(Debug)]
+pub(crate) struct KindSpec {
+    pub(crate) kind: &'static str,
+    pub(crate) params: &'static [&'static str],
+    /// Parameters that may be left out (lognormal's two alternative pairs, empirical weights).
+    pub(crate) optional: &'static [&'static str],
+    pub(crate) doc: &'static str,
+    /// `uniform_int` draws integers, which only makes sense for counts.
+    pub(crate) tokens_only: bool,
+}
+
+pub(crate) const KINDS: &[KindSpec] = &[
+    KindSpec {
+        kind: "fixed",
+        params: &["value"],
+        optional: &[],
+        doc: "Always `value`.",
+        tokens_only: false,
+    },
+    KindSpec {
+        kind: "uniform",
+        params: &["low", "high"],
+        optional: &[],
+        doc: "Continuous uniform on [low, high], 0 <= low <= high.",
+        tokens_only: false,
+    },
+    KindSpec {
+        kind: "uniform_int",
+        params: &["low", "high"],
+        optional: &[],
+        doc: "Integers low..=high, equally likely; 0 <= low <= high.",
+        tokens_only: true,
+    },
+    KindSpec {
+        kind: "exponential",
+        params: &["mean"],
+        optional: &[],
+        doc: "Exponential with mean > 0.",
+        tokens_only: false,
+    },
+    KindSpec {
+        kind: "normal",
+        params: &["mean", "std"],
+        optional: &[],
+        doc: "Normal, std >= 0, truncated at 0 (negative draws are redrawn).",
+        tokens_only: false,
+    },
+    KindSpec {
+        kind: "lognormal",
+        params: &["median", "p90", "mu", "sigma"],
+        optional: &["median", "p90", "mu", "sigma"],
+        doc: "Lognormal: either median > 0 and p90 > median, or mu and sigma > 0 (ln X ~ Normal(mu, sigma); for times mu is in ln-seconds).",
+        tokens_only: false,
+    },
+    KindSpec {
+        kind: "gamma",
+        params: &["shape", "scale"],
+        optional: &[],
+        doc: "Gamma with shape > 0 and scale > 0 (mean = shape * scale).",
+        tokens_only: false,
+    },
+    KindSpec {
+        kind: "weibull",
+        params: &["shape", "scale"],
+        optional: &[],
+        doc: "Weibull with shape > 0 and scale > 0.",
+        tokens_only: false,
+    },
+    KindSpec {
+        kind: "empirical",
+        params: &["values", "weights"],
+        optional: &["weights"],
+        doc: "One of `values` (each >= 0), with optional `weights` (same length, each >= 0, sum > 0; default equal).",
+        tokens_only: false,
+    },
+];
+
+/// Extra keys every token distribution accepts.
+const TOKEN_SHAPING: &[&str] = &["offset", "round"];
+const ROUNDINGS: &[&str] = &["nearest", "floor", "ceil"];
+
+/// Parameters expressed in the quantity's unit (so, for times, duration strings).
+fn has_unit(param: &str) -> bool {
+    !matches!(param, "shape" | "sigma" | "mu" | "weights")
+}
+
+fn kinds_for(q: Quantity) -> impl Iterator<Item = &'static KindSpec> {
+    KINDS
+        .iter()
+        .filter(move |k| q == Quantity::Tokens || !k.tokens_only)
+}
+
+/// Validates a token-count distribution (numbers, plus `offset` and `round`).
+pub(crate) fn token_dist(
+    value: &toml::Value,
+    path: &KeyPath,
+    issues: &mut Issues,
+) -> Option<TokenDist> {
+    let toml::Value::Table(table) = value else {
+        return match value {
+            toml::Value::Integer(_) | toml::Value::Float(_) => {
+                let x = read_param(Quantity::Tokens, "value", value, path, issues)?;
+                non_negative(x, value, path, issues).then(|| TokenDist::new(Dist::Fixed(x)))
+            }
+            other => {
+                issues.value(
+                    path,
+                    format!(
+                        "expected a number or a distribution table such as {{ kind = \"uniform_int\", low = 1, high = 10 }}, got {}",
+                        describe(other)
+                    ),
+                );
+                None
+            }
+        };
+    };
+    let dist = dist_table(Quantity::Tokens, table, path, issues);
+    let offset = match table.get("offset") {
+        Some(v) => read_param(Quantity::Tokens, "offset", v, &path.key("offset"), issues),
+        None => Some(0.0),
+    };
+    let rounding = match table.get("round") {
+        None => Some(Rounding::Nearest),
+        Some(v) => match v.as_str() {
+            Some("nearest") => Some(Rounding::Nearest),
+            Some("floor") => Some(Rounding::Floor),
+            Some("ceil") => Some(Rounding::Ceil),
+            _ => {
+                let got = describe(v);
+                issues.value(
+                    &path.key("round"),
+                    format!("expected one of \"nearest\", \"floor\", \"ceil\", got {got}"),
+                );
+                None
+            }
+        },
+    };
+    Some(TokenDist {
+        dist: dist?,
+        offset: offset?,
+        rounding: rounding?,
+    })
+}
+
+/// Validates a time distribution; values are returned in seconds.
+pub(crate) fn time_dist(value: &toml::Value, path: &KeyPath, issues: &mut Issues) -> Option<Dist> {
+    match value {
+        toml::Value::Table(table) => dist_table(Quantity::Time, table, path, issues),
+        toml::Value::String(_) | toml::Value::Integer(_) | toml::Value::Float(_) => {
+            read_param(Quantity::Time, "value", value, path, issues).map(Dist::Fixed)
+        }
+        other => {
+            issues.value(
+                path,
+                format!(
+                    "expected a duration string or a distribution table such as {{ kind = \"exponential\", mean = \"30s\" }}, got {}",
+                    describe(other)
+                ),
+            );
+            None
+        }
+    }
+}
+
+fn dist_table(
+    q: Quantity,
+    table: &toml::Table,
+    path: &KeyPath,
+    issues: &mut Issues,
+) -> Option<Dist> {
+    let kind_names: Vec<&str> = kinds_for(q).map(|k| k.kind).collect();
+    let Some(kind_value) = table.get("kind") else {
+        issues.missing(
+            &path.key("kind"),
+            format!(
+                "missing key `kind` in distribution; expected one of: {}",
+                kind_names.join(", ")
+            ),
+        );
+        return None;
+    };
+    let spec = match kind_value.as_str() {
+        Some(name) => match kinds_for(q).find(|k| k.kind == name) {
+            Some(spec) => spec,
+            None => {
+                let hint = if q == Quantity::Time && name == "uniform_int" {
+                    " (uniform_int draws integers, for counts only; use uniform for durations)"
+                } else {
+                    ""
+                };
+                issues.value(
+                    &path.key("kind"),
+                    format!(
+                        "unknown distribution kind `{name}`{hint}; expected one of: {}",
+                        kind_names.join(", ")
+                    ),
+                );
+                return None;
+            }
+        },
+        None => {
+            let got = describe(kind_value);
+            issues.value(
+                &path.key("kind"),
+                format!("expected a kind name such as \"exponential\", got {got}"),
+            );
+            return None;
+        }
+    };
+
+    let mut valid: Vec<&str> = vec!["kind"];
+    valid.extend(spec.params);
+    if q == Quantity::Tokens {
+        valid.extend(TOKEN_SHAPING);
+    }
+    let article = if spec.kind.starts_with(['a', 'e', 'i', 'o']) {
+        "an"
+    } else {
+        "a"
+    };
+    for key in table.keys() {
+        if !valid.contains(&key.as_str()) {
+            let what = format!("{article} {} distribution", spec.kind);
+            issues.key(&path.key(key), unknown_key_message(key, &valid, &what));
+        }
+    }
+    for param in spec.params.iter().filter(|p| !spec.optional.contains(p)) {
+        if !table.contains_key(*param) {
+            issues.missing(
+                &path.key(param),
+                format!(
+                    "missing key `{param}` for {article} {} distribution ({})",
+                    spec.kind, spec.doc
+                ),
+            );
+        }
+    }
+
+    let p = Params { q, table, path };
+    let mut ok = true;
+    let mut check = |cond: bool, param: &str, message: String, issues: &mut Issues| {
+        if !cond {
+            issues.value(&path.key(param), message);
+            ok = false;
+        }
+    };
+    let dist = match spec.kind {
+        "fixed" => {
+            let value = p.number("value", issues)?;
+            check(
+                value >= 0.0,
+                "value",
+                format!("must be >= 0, got {}", p.shown("value")),
+                issues,
+            );
+            Dist::Fixed(value)
+        }
+        "uniform" => {
+            let (low, high) = (p.number("low", issues), p.number("high", issues));
+            let (low, high) = (low?, high?);
+            check(
+                low >= 0.0,
+                "low",
+                format!("must be >= 0, got {}", p.shown("low")),
+                issues,
+            );
+            check(
+                high >= low,
+                "high",
+                format!(
+                    "must be >= low ({}), got {}",
+                    p.shown("low"),
+                    p.shown("high")
+                ),
+                issues,
+            );
+            Dist::Uniform { low, high }
+        }
+        "uniform_int" => {
+            let (low, high) = (p.integer("low", issues), p.integer("high", issues));
+            let (low, high) = (low?, high?);
+            check(low >= 0, "low", format!("must be >= 0, got {low}"), issues);
+            check(
+                high >= low,
+                "high",
+                format!("must be >= low ({low}), got {high}"),
+                issues,
+            );
+            Dist::UniformInt { low, high }
+        }
+        "exponential" => {
+            let mean = p.number("mean", issues)?;
+            check(
+                mean > 0.0,
+                "mean",
+                format!("must be > 0, got {}", p.shown("mean")),
+                issues,
+            );
+            Dist::Exponential { mean }
+        }
+        "normal" => {
+            let (mean, std) = (p.number("mean", issues), p.number("std", issues));
+            let (mean, std) = (mean?, std?);
+            check(
+                std >= 0.0,
+                "std",
+                format!("must be >= 0, got {}", p.shown("std")),
+                issues,
+            );
+            Dist::Normal { mean, std }
+        }
+        "lognormal" => return lognormal(&p, issues),
+        "gamma" | "weibull" => {
+            let (shape, scale) = (p.number("shape", issues), p.number("scale", issues));
+            let (shape, scale) = (shape?, scale?);
+            check(
+                shape > 0.0,
+                "shape",
+                format!("must be > 0, got {}", p.shown("shape")),
+                issues,
+            );
+            check(
+                scale > 0.0,
+                "scale",
+                format!("must be > 0, got {}", p.shown("scale")),
+                issues,
+            );
+            if spec.kind == "gamma" {
+                Dist::Gamma { shape, scale }
+            } else {
+                Dist::Weibull { shape, scale }
+            }
+        }
+        _ => return empirical(&p, issues),
+    };
+    ok.then_some(dist)
+}
+
+/// Lognormal takes exactly one of two parameter pairs.
+fn lognormal(p: &Params<'_>, issues: &mut Issues) -> Option<Dist> {
+    let has = |k: &str| p.table.contains_key(k);
+    let quantiles = has("median") || has("p90");
+    let moments = has("mu") || has("sigma");
+    if quantiles == moments {
+        let message = if quantiles {
+            "give either `median` and `p90`, or `mu` and `sigma`, not both pairs"
+        } else {
+            "missing parameters for a lognormal distribution; give either `median` and `p90`, or `mu` and `sigma`"
+        };
+        if quantiles {
+            issues.value(p.path, message.to_string());
+        } else {
+            issues.missing(p.path, message.to_string());
+        }
+        return None;
+    }
+    let pair = if quantiles {
+        ["median", "p90"]
+    } else {
+        ["mu", "sigma"]
+    };
+    for key in pair.iter().filter(|k| !has(k)) {
+        issues.missing(
+            &p.path.key(key),
+            format!(
+                "missing key `{key}`; a lognormal needs both `{}` and `{}`",
+                pair[0], pair[1]
+            ),
+        );
+    }
+    let (a, b) = (p.number(pair[0], issues), p.number(pair[1], issues));
+    let (a, b) = (a?, b?);
+    if quantiles {
+        let mut ok = true;
+        if a <= 0.0 {
+            issues.value(
+                &p.path.key("median"),
+                format!("must be > 0, got {}", p.shown("median")),
+            );
+            ok = false;
+        }
+        if b <= a {
+            issues.value(
+                &p.path.key("p90"),
+                format!(
+                    "must be > median ({}), got {}",
+                    p.shown("median"),
+                    p.shown("p90")
+                ),
+            );
+            ok = false;
+        }
+        ok.then(|| Dist::lognormal_from_median_p90(a, b))
+    } else if b > 0.0 {
+        Some(Dist::LogNormal { mu: a, sigma: b })
+    } else {
+        issues.value(
+            &p.path.key("sigma"),
+            format!("must be > 0, got {}", p.shown("sigma")),
+        );
+        None
+    }
+}
+
+fn empirical(p: &Params<'_>, issues: &mut Issues) -> Option<Dist> {
+    let values = p.list("values", issues);
+    let weights = match p.table.get("weights") {
+        Some(_) => Some(p.list("weights", issues)?),
+        None => None,
+    };
+    let values = values?;
+    let mut ok = true;
+    if values.is_empty() {
+        issues.value(
+            &p.path.key("values"),
+            "must list at least one value".to_string(),
+        );
+        ok = false;
+    }
+    if let Some(w) = &weights {
+        if w.len() != values.len() {
+            let message = format!(
+                "must have the same length as `values` ({}), got {}",
+                values.len(),
+                w.len()
+            );
+            issues.value(&p.path.key("weights"), message);
+            ok = false;
+        } else if w.iter().sum::<f64>() <= 0.0 {
+            issues.value(
+                &p.path.key("weights"),
+                "must sum to more than 0".to_string(),
+            );
+            ok = false;
+        }
+    }
+    ok.then(|| Dist::empirical(values, weights))
+}
+
+/// The parameters of one distribution table, read in its quantity's unit.
+struct Params<'a> {
+    q: Quantity,
+    table: &'a toml::Table,
+    path: &'a KeyPath,
+}
+
+impl Params<'_> {
+    /// A required real parameter (missing ones were already reported).
+    fn number(&self, key: &str, issues: &mut Issues) -> Option<f64> {
+        read_param(
+            self.q,
+            key,
+            self.table.get(key)?,
+            &self.path.key(key),
+            issues,
+        )
+    }
+
+    fn integer(&self, key: &str, issues: &mut Issues) -> Option<i64> {
+        match self.table.get(key)? {
+            toml::Value::Integer(i) => Some(*i),
+            other => {
+                issues.value(
+                    &self.path.key(key),
+                    format!("expected an integer, got {}", describe(other)),
+                );
+                None
+            }
+        }
+    }
+
+    /// An array parameter; elements are checked individually so each bad one is reported.
+    fn list(&self, key: &str, issues: &mut Issues) -> Option<Vec<f64>> {
+        let path = self.path.key(key);
+        let Some(toml::Value::Array(items)) = self.table.get(key) else {
+            let got = self.table.get(key).map(describe)?;
+            issues.value(&path, format!("expected an array, got {got}"));
+            return None;
+        };
+        let mut out = Vec::with_capacity(items.len());
+        let mut ok = true;
+        for (i, item) in items.iter().enumerate() {
+            let at = path.index(i);
+            match read_param(self.q, key, item, &at, issues) {
+                Some(x) if x >= 0.0 => out.push(x),
+                Some(_) => {
+                    issues.value(&at, format!("must be >= 0, got {item}"));
+                    ok = false;
+                }
+                None => ok = false,
+            }
+        }
+        ok.then_some(out)
+    }
+
+    /// The parameter as the user wrote it, for messages.
+    fn shown(&self, key: &str) -> String {
+        self.table
+            .get(key)
+            .map(ToString::to_string)
+            .unwrap_or_default()
+    }
+}
+
+/// Reads one parameter value: a duration (as seconds) if it carries a time unit, else a finite number.
+fn read_param(
+    q: Quantity,
+    key: &str,
+    value: &toml::Value,
+    path: &KeyPath,
+    issues: &mut Issues,
+) -> Option<f64> {
+    let read = if q == Quantity::Time && has_unit(key) {
+        DurationText::read(value).map(|d| d.as_secs_f64())
+    } else {
+        f64::read(value)
+    };
+    read.map_err(|message| issues.value(path, message)).ok()
+}
+
+fn non_negative(x: f64, value: &toml::Value, path: &KeyPath, issues: &mut Issues) -> bool {
+    if x < 0.0 {
+        issues.value(path, format!("must be >= 0, got {value}"));
+    }
+    x >= 0.0
+}
+
+/// Schema marker for a token-count distribution field.
+#[derive(Debug)]
+pub(crate) struct TokenDistSpec;
+
+/// Schema marker for a time distribution field.
+#[derive(Debug)]
+pub(crate) struct TimeDistSpec;
+
+fn param_schema(q: Quantity, kind: &str, param: &str) -> Json {
+    let scalar = match (q, has_unit(param), kind) {
+        (Quantity::Time, true, _) => json!({ "type": "string", "pattern": DURATION_PATTERN }),
+        (_, _, "uniform_int") => json!({ "type": "integer", "minimum": 0 }),
+        _ => json!({ "type": "number" }),
+    };
+    if matches!(param, "values" | "weights") {
+        json!({ "type": "array", "items": scalar, "minItems": 1 })
+    } else {
+        scalar
+    }
+}
+
+fn dist_schema(q: Quantity) -> Schema {
+    let mut variants: Vec<Json> = Vec::new();
+    variants.push(match q {
+        Quantity::Tokens => json!({ "type": "number", "minimum": 0, "description": "Shorthand for { kind = \"fixed\", value = ... }." }),
+        Quantity::Time => json!({
+            "type": "string",
+            "pattern": DURATION_PATTERN,
+            "description": "Shorthand for { kind = \"fixed\", value = ... }."
+        }),
+    });
+    for spec in kinds_for(q) {
+        let mut props = Map::new();
+        props.insert("kind".into(), json!({ "const": spec.kind }));
+        for param in spec.params {
+            props.insert((*param).into(), param_schema(q, spec.kind, param));
+        }
+        if q == Quantity::Tokens {
+            props.insert("offset".into(), json!({ "type": "number", "description": "Added to each draw before rounding. Default 0." }));
+            props.insert("round".into(), json!({ "enum": ROUNDINGS, "description": "How a draw becomes an integer. Default \"nearest\"." }));
+        }
+        let mut required = vec!["kind"];
+        required.extend(spec.params.iter().filter(|p| !spec.optional.contains(p)));
+        variants.push(json!({
+            "type": "object",
+            "description": spec.doc,
+            "properties": props,
+            "required": required,
+            "additionalProperties": false
+        }));
+    }
+    json_schema!({ "anyOf": variants })
+}
+
+impl JsonSchema for TokenDistSpec {
+    fn schema_name() -> Cow<'static, str> {
+        "TokenDistribution".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        let mut s = dist_schema(Quantity::Tokens);
+        s.insert(
+            "description".into(),
+            "A token-count distribution: a number, or an inline table with `kind`.".into(),
+        );
+        s
+    }
+}
+
+impl JsonSchema for TimeDistSpec {
+    fn schema_name() -> Cow<'static, str> {
+        "TimeDistribution".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        let mut s = dist_schema(Quantity::Time);
+        s.insert("description".into(), "A time distribution: a duration string, or an inline table with `kind` whose unit-bearing parameters are duration strings.".into());
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dist::Z90;
+
+    fn parse(q: Quantity, text: &str) -> (Option<String>, Vec<String>) {
+        let table: toml::Table = toml::from_str(&format!("d = {text}")).unwrap();
+        let mut issues = Issues::default();
+        let path = KeyPath::root().key("d");
+        let got = match q {
+            Quantity::Tokens => {
+                token_dist(&table["d"], &path, &mut issues).map(|d| format!("{d:?}"))
+            }
+            Quantity::Time => time_dist(&table["d"], &path, &mut issues).map(|d| format!("{d:?}")),
+        };
+        (
+            got,
+            issues
+                .0
+                .iter()
+                .map(|i| format!("{}: {}", i.path, i.message))
+                .collect(),
+        )
+    }
+
+    fn check_ok(q: Quantity, text: &str, expect: &str) {
+        let (got, problems) = parse(q, text);
+        assert_eq!(problems, Vec::<String>::new(), "{text}");
+        assert_eq!(got.as_deref(), Some(expect), "{text}");
+    }
+
+    fn check_err(q: Quantity, text: &str, expect: &[&str]) {
+        let (got, problems) = parse(q, text);
+        assert_eq!(got, None, "{text}");
+        assert_eq!(problems, expect, "{text}");
+    }
+
+    use Quantity::{Time, Tokens};
+
+    #[test]
+    fn every_token_kind_parses() {
+        let t = |d: &str| format!("TokenDist {{ dist: {d}, offset: 0.0, rounding: Nearest }}");
+        check_ok(Tokens, "7", &t("Fixed(7.0)"));
+        check_ok(Tokens, "{ kind = \"fixed\", value = 7 }", &t("Fixed(7.0)"));
+        check_ok(
+            Tokens,
+            "{ kind = \"uniform\", low = 1, high = 2.5 }",
+            &t("Uniform { low: 1.0, high: 2.5 }"),
+        );
+        check_ok(
+            Tokens,
+            "{ kind = \"uniform_int\", low = 2000, high = 4000 }",
+            &t("UniformInt { low: 2000, high: 4000 }"),
+        );
+        check_ok(
+            Tokens,
+            "{ kind = \"exponential\", mean = 200 }",
+            &t("Exponential { mean: 200.0 }"),
+        );
+        check_ok(
+            Tokens,
+            "{ kind = \"normal\", mean = 10, std = 0 }",
+            &t("Normal { mean: 10.0, std: 0.0 }"),
+        );
+        check_ok(
+            Tokens,
+            "{ kind = \"lognormal\", mu = 1, sigma = 0.5 }",
+            &t("LogNormal { mu: 1.0, sigma: 0.5 }"),
+        );
+        check_ok(
+            Tokens,
+            "{ kind = \"gamma\", shape = 2, scale = 3 }",
+            &t("Gamma { shape: 2.0, scale: 3.0 }"),
+        );
+        check_ok(
+            Tokens,
+            "{ kind = \"weibull\", shape = 1.5, scale = 10 }",
+            &t("Weibull { shape: 1.5, scale: 10.0 }"),
+        );
+        check_ok(
+            Tokens,
+            "{ kind = \"empirical\", values = [1, 10], weights = [3, 1] }",
+            &t("Empirical { values: [1.0, 10.0], cumulative: [0.75, 1.0] }"),
+        );
+        check_ok(
+            Tokens,
+            "{ kind = \"exponential\", mean = 200, offset = 1, round = \"floor\" }",
+            "TokenDist { dist: Exponential { mean: 200.0 }, offset: 1.0, rounding: Floor }",
+        );
+        let ln = Dist::lognormal_from_median_p90(800.0, 3000.0);
+        check_ok(
+            Tokens,
+            "{ kind = \"lognormal\", median = 800, p90 = 3000 }",
+            &t(&format!("{ln:?}")),
+        );
+        if let Dist::LogNormal { sigma, .. } = ln {
+            assert!((sigma * Z90 - (3000.0f64 / 800.0).ln()).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn time_kinds_take_durations() {
+        check_ok(Time, "\"400ms\"", "Fixed(0.4)");
+        check_ok(Time, "{ kind = \"fixed\", value = \"2s\" }", "Fixed(2.0)");
+        check_ok(
+            Time,
+            "{ kind = \"exponential\", mean = \"30s\" }",
+            "Exponential { mean: 30.0 }",
+        );
+        check_ok(
+            Time,
+            "{ kind = \"uniform\", low = \"1s\", high = \"1m\" }",
+            "Uniform { low: 1.0, high: 60.0 }",
+        );
+        check_ok(
+            Time,
+            "{ kind = \"normal\", mean = \"1s\", std = \"100ms\" }",
+            "Normal { mean: 1.0, std: 0.1 }",
+        );
+        check_ok(
+            Time,
+            "{ kind = \"gamma\", shape = 2, scale = \"5s\" }",
+            "Gamma { shape: 2.0, scale: 5.0 }",
+        );
+        check_ok(
+            Time,
+            "{ kind = \"weibull\", shape = 0.8, scale = \"1m\" }",
+            "Weibull { shape: 0.8, scale: 60.0 }",
+        );
+        check_ok(
+            Time,
+            "{ kind = \"lognormal\", mu = 0.5, sigma = 1 }",
+            "LogNormal { mu: 0.5, sigma: 1.0 }",
+        );
+        let ln = Dist::lognormal_from_median_p90(20.0, 60.0);
+        check_ok(
+            Time,
+            "{ kind = \"lognormal\", median = \"20s\", p90 = \"1m\" }",
+            &format!("{ln:?}"),
+        );
+        check_ok(
+            Time,
+            "{ kind = \"empirical\", values = [\"1s\", \"3s\"] }",
+            "Empirical { values: [1.0, 3.0], cumulative: [0.5, 1.0] }",
+        );
+    }
+
+    #[test]
+    fn bad_distributions_explain_themselves() {
+        check_err(Tokens, "-3", &["d: must be >= 0, got -3"]);
+        check_err(
+            Tokens,
+            "\"many\"",
+            &[
+                "d: expected a number or a distribution table such as { kind = \"uniform_int\", low = 1, high = 10 }, got string \"many\"",
+            ],
+        );
+        check_err(
+            Time,
+            "30",
+            &["d: `30` has no unit; write e.g. \"30s\" (units: us, ms, s, m, h, d)"],
+        );
+        check_err(
+            Time,
+            "{ kind = \"exponential\", mean = 30 }",
+            &["d.mean: `30` has no unit; write e.g. \"30s\" (units: us, ms, s, m, h, d)"],
+        );
+        check_err(
+            Tokens,
+            "{ mean = 3 }",
+            &[
+                "d.kind: missing key `kind` in distribution; expected one of: fixed, uniform, uniform_int, exponential, normal, lognormal, gamma, weibull, empirical",
+            ],
+        );
+        check_err(
+            Tokens,
+            "{ kind = \"poisson\", mean = 3 }",
+            &[
+                "d.kind: unknown distribution kind `poisson`; expected one of: fixed, uniform, uniform_int, exponential, normal, lognormal, gamma, weibull, empirical",
+            ],
+        );
+        check_err(
+            Time,
+            "{ kind = \"uniform_int\", low = \"1s\", high = \"2s\" }",
+            &[
+                "d.kind: unknown distribution kind `uniform_int` (uniform_int draws integers, for counts only; use uniform for durations); expected one of: fixed, uniform, exponential, normal, lognormal, gamma, weibull, empirical",
+            ],
+        );
+        check_err(
+            Tokens,
+            "{ kind = \"exponential\", mean = 0, p90 = 4 }",
+            &[
+                "d.p90: unknown key `p90` for an exponential distribution; expected one of: kind, mean, offset, round",
+                "d.mean: must be > 0, got 0",
+            ],
+        );
+        check_err(
+            Tokens,
+            "{ kind = \"uniform\", low = 5 }",
+            &[
+                "d.high: missing key `high` for a uniform distribution (Continuous uniform on [low, high], 0 <= low <= high.)",
+            ],
+        );
+        check_err(
+            Tokens,
+            "{ kind = \"uniform\", low = -1, high = -2 }",
+            &[
+                "d.low: must be >= 0, got -1",
+                "d.high: must be >= low (-1), got -2",
+            ],
+        );
+        check_err(
+            Tokens,
+            "{ kind = \"uniform_int\", low = 1.5, high = 3 }",
+            &["d.low: expected an integer, got number 1.5"],
+        );
+        check_err(
+            Tokens,
+            "{ kind = \"uniform_int\", low = 9, high = 3 }",
+            &["d.high: must be >= low (9), got 3"],
+        );
+        check_err(
+            Tokens,
+            "{ kind = \"normal\", mean = 1, std = -1 }",
+            &["d.std: must be >= 0, got -1"],
+        );
+        check_err(
+            Tokens,
+            "{ kind = \"lognormal\", median = 10, p90 = 5 }",
+            &["d.p90: must be > median (10), got 5"],
+        );
+        check_err(
+            Tokens,
+            "{ kind = \"lognormal\", median = 0, p90 = 5 }",
+            &["d.median: must be > 0, got 0"],
+        );
+        check_err(
+            Tokens,
+            "{ kind = \"lognormal\", median = 10, sigma = 1 }",
+            &["d: give either `median` and `p90`, or `mu` and `sigma`, not both pairs"],
+        );
+        check_err(
+            Tokens,
+            "{ kind = \"lognormal\", median = 10 }",
+            &["d.p90: missing key `p90`; a lognormal needs both `median` and `p90`"],
+        );
+        check_err(
+            Tokens,
+            "{ kind = \"lognormal\" }",
+            &[
+                "d: missing parameters for a lognormal distribution; give either `median` and `p90`, or `mu` and `sigma`",
+            ],
+        );
+        check_err(
+            Tokens,
+            "{ kind = \"lognormal\", mu = 1, sigma = 0 }",
+            &["d.sigma: must be > 0, got 0"],
+        );
+        check_err(
+            Tokens,
+            "{ kind = \"gamma\", shape = 0, scale = -1 }",
+            &[
+                "d.shape: must be > 0, got 0",
+                "d.scale: must be > 0, got -1",
+            ],
+        );
+        check_err(
+            Time,
+            "{ kind = \"weibull\", shape = 1, scale = \"0s\" }",
+            &["d.scale: must be > 0, got \"0s\""],
+        );
+        check_err(
+            Tokens,
+            "{ kind = \"empirical\", values = [] }",
+            &["d.values: must list at least one value"],
+        );
+        check_err(
+            Tokens,
+            "{ kind = \"empirical\", values = [1, -2, \"x\"] }",
+            &[
+                "d.values[1]: must be >= 0, got -2",
+                "d.values[2]: expected a number, got string \"x\"",
+            ],
+        );
+        check_err(
+            Tokens,
+            "{ kind = \"empirical\", values = [1, 2], weights = [1] }",
+            &["d.weights: must have the same length as `values` (2), got 1"],
+        );
+        check_err(
+            Tokens,
+            "{ kind = \"empirical\", values = [1], weights = [0] }",
+            &["d.weights: must sum to more than 0"],
+        );
+        check_err(
+            Tokens,
+            "{ kind = \"fixed\", value = 1, round = \"up\" }",
+            &["d.round: expected one of \"nearest\", \"floor\", \"ceil\", got string \"up\""],
+        );
+        check_err(
+            Tokens,
+            "{ kind = \"fixed\", value = nan }",
+            &["d.value: must be a finite number, got NaN"],
+        );
+        check_err(
+            Time,
+            "true",
+            &[
+                "d: expected a duration string or a distribution table such as { kind = \"exponential\", mean = \"30s\" }, got boolean true",
+            ],
+        );
+    }
+
+    #[test]
+    fn schema_lists_every_kind() {
+        let mut generator = SchemaGenerator::default();
+        let tokens = serde_json::to_value(TokenDistSpec::json_schema(&mut generator)).unwrap();
+        let time = serde_json::to_value(TimeDistSpec::json_schema(&mut generator)).unwrap();
+        assert_eq!(tokens["anyOf"].as_array().unwrap().len(), KINDS.len() + 1);
+        assert_eq!(time["anyOf"].as_array().unwrap().len(), KINDS.len());
+        assert_eq!(time["anyOf"][3]["properties"]["mean"]["type"], "string");
+    }
+}

@@ -1,0 +1,269 @@
+//! `load`: parse (recovering from syntax errors), apply overrides, deserialize the
+//! raw mirror while collecting unknown keys, validate, and report every problem sorted
+//! by where it was written.
+
+use std::ops::Range;
+
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use super::location::{Anchor, KeyPath, Seg, SourceMap, find_by_span, locate};
+use super::overrides;
+use super::raw::*;
+use super::validate::{Issues, unknown_key_message, validate};
+use super::{Override, Problem, Scenario, ScenarioError, SourceText};
+
+/// Each failed attempt removes one offending entry, so this only bounds pathological inputs.
+const MAX_DESERIALIZE_ATTEMPTS: usize = 64;
+
+/// A problem with its span in the virtual source (file, then overrides).
+#[derive(Debug)]
+struct Found {
+    span: Range<usize>,
+    path: String,
+    message: String,
+}
+
+/// Loads and validates a scenario, applying `--set` overrides; reports every problem found.
+pub fn load(src: &SourceText<'_>, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
+    let mut map = SourceMap::new(src.name, src.text);
+    let mut found = Vec::new();
+
+    let (parsed, syntax_errors) = DeTable::parse_recoverable(src.text);
+    let syntax_spans: Vec<Range<usize>> = syntax_errors
+        .iter()
+        .map(|e| e.span().unwrap_or(0..0))
+        .collect();
+    for (e, span) in syntax_errors.iter().zip(&syntax_spans) {
+        found.push(Found {
+            span: span.clone(),
+            path: String::new(),
+            message: format!("TOML syntax: {}", e.message()),
+        });
+    }
+    let root_span = parsed.span();
+    let mut tree = parsed.into_inner();
+
+    for r in overrides::apply(&mut tree, overrides, &mut map) {
+        found.push(Found {
+            span: r.span,
+            path: r.path,
+            message: r.message,
+        });
+    }
+
+    let (raw, ignored, poisoned) = deserialize(&mut tree, &root_span, &syntax_spans, &mut found);
+    let root = DeValue::Table(tree);
+    for path in ignored {
+        found.push(unknown_key(&root, &root_span, path));
+    }
+
+    let mut scenario = None;
+    if let Some(raw) = raw {
+        let mut issues = Issues::default();
+        scenario = validate(&raw, &mut issues);
+        for issue in issues.0 {
+            // Below an entry serde rejected, or a key the parser may have lost: already explained.
+            if poisoned.iter().any(|p| issue.path.starts_with(p))
+                || (issue.missing && !syntax_spans.is_empty())
+            {
+                continue;
+            }
+            let span = locate(&root, root_span.clone(), &issue.path, issue.anchor);
+            found.push(Found {
+                span,
+                path: issue.path.to_string(),
+                message: issue.message,
+            });
+        }
+    }
+
+    match scenario {
+        Some(s) if found.is_empty() => Ok(s),
+        _ => {
+            if found.is_empty() {
+                // Only reachable if a check forgot to say why; never return an empty error.
+                found.push(Found {
+                    span: 0..0,
+                    path: String::new(),
+                    message: "invalid scenario".to_string(),
+                });
+            }
+            found.sort_by_key(|f| f.span.start);
+            let problems = found
+                .into_iter()
+                .map(|f| Problem {
+                    origin: map.origin(f.span.start),
+                    path: f.path,
+                    message: f.message,
+                })
+                .collect();
+            Err(ScenarioError { problems })
+        }
+    }
+}
+
+/// Deserializes the raw mirror. When serde rejects an entry (say, a number where a
+/// table belongs), that is reported, the entry removed, and deserialization retried,
+/// so one misplaced table does not hide the rest. Returns the raw scenario (if any),
+/// the unknown keys, and the removed ("poisoned") paths.
+fn deserialize(
+    tree: &mut DeTable<'_>,
+    root_span: &Range<usize>,
+    syntax_spans: &[Range<usize>],
+    found: &mut Vec<Found>,
+) -> (Option<RawScenario>, Vec<KeyPath>, Vec<KeyPath>) {
+    let mut poisoned = Vec::new();
+    for _ in 0..MAX_DESERIALIZE_ATTEMPTS {
+        let de = toml::de::Deserializer::from(Spanned::new(root_span.clone(), tree.clone()));
+        let mut ignored = Vec::new();
+        let result: Result<RawScenario, toml::de::Error> =
+            serde_ignored::deserialize(de, |path| ignored.push(convert_path(&path)));
+        let err = match result {
+            Ok(raw) => return (Some(raw), ignored, poisoned),
+            Err(err) => err,
+        };
+        let span = err.span();
+        let path = span.as_ref().and_then(|s| find_by_span(tree, s));
+        let Some(path) = path.filter(|p| remove(tree, p)) else {
+            // Cannot pin it to an entry: report it as is and stop at stage 1.
+            let span = span.unwrap_or_else(|| root_span.clone());
+            found.push(Found {
+                span,
+                path: String::new(),
+                message: err.message().to_string(),
+            });
+            return (None, Vec::new(), poisoned);
+        };
+        // A value the parser already flagged (e.g. a malformed number) needs no second message.
+        let span = span.unwrap_or_default();
+        if !syntax_spans
+            .iter()
+            .any(|s| s.start < span.end.max(span.start + 1) && span.start < s.end.max(s.start + 1))
+        {
+            found.push(Found {
+                span,
+                path: path.to_string(),
+                message: shape_message(err.message()),
+            });
+        }
+        poisoned.push(path);
+    }
+    found.push(Found {
+        span: root_span.clone(),
+        path: String::new(),
+        message: "too many structural errors; fix the ones above first".to_string(),
+    });
+    (None, Vec::new(), poisoned)
+}
+
+/// Rewrites serde's wording (which names our Rust types) in the file format's terms.
+fn shape_message(serde_message: &str) -> String {
+    let found = serde_message
+        .split(", expected")
+        .next()
+        .unwrap_or(serde_message);
+    let found = match found.trim_start_matches("invalid type: ") {
+        "map" => "a table",
+        "sequence" => "an array",
+        other => other,
+    };
+    if serde_message.contains("expected a sequence") {
+        format!("expected an array of tables (write each as [[name]]), got {found}")
+    } else if serde_message.contains("expected struct") {
+        format!("expected a table, got {found}")
+    } else {
+        serde_message.to_string()
+    }
+}
+
+/// Removes the entry at `path`; array elements become empty tables so later indices keep their meaning.
+fn remove(tree: &mut DeTable<'_>, path: &KeyPath) -> bool {
+    fn remove_in(node: &mut DeValue<'_>, segs: &[Seg]) -> bool {
+        match (segs, node) {
+            ([Seg::Key(k)], DeValue::Table(t)) => t.remove(k.as_str()).is_some(),
+            ([Seg::Index(i)], DeValue::Array(a)) => match a.get_mut(*i) {
+                Some(item) => {
+                    *item = Spanned::new(item.span(), DeValue::Table(DeTable::new()));
+                    true
+                }
+                None => false,
+            },
+            ([Seg::Key(k), rest @ ..], DeValue::Table(t)) => t
+                .get_mut(k.as_str())
+                .is_some_and(|child| remove_in(child.get_mut(), rest)),
+            ([Seg::Index(i), rest @ ..], DeValue::Array(a)) => a
+                .get_mut(*i)
+                .is_some_and(|child| remove_in(child.get_mut(), rest)),
+            _ => false,
+        }
+    }
+    let mut root = DeValue::Table(std::mem::take(tree));
+    let ok = remove_in(&mut root, &path.0);
+    if let DeValue::Table(t) = root {
+        *tree = t;
+    }
+    ok
+}
+
+fn convert_path(path: &serde_ignored::Path<'_>) -> KeyPath {
+    let mut segs = Vec::new();
+    let mut p = path;
+    loop {
+        match p {
+            serde_ignored::Path::Root => break,
+            serde_ignored::Path::Seq { parent, index } => {
+                segs.push(Seg::Index(*index));
+                p = parent;
+            }
+            serde_ignored::Path::Map { parent, key } => {
+                segs.push(Seg::Key(key.clone()));
+                p = parent;
+            }
+            serde_ignored::Path::Some { parent }
+            | serde_ignored::Path::NewtypeStruct { parent }
+            | serde_ignored::Path::NewtypeVariant { parent } => p = parent,
+        }
+    }
+    segs.reverse();
+    KeyPath(segs)
+}
+
+/// The keys valid in the table at `parent` (array indices ignored), from serde's own field lists.
+fn valid_keys(parent: &KeyPath) -> &'static [&'static str] {
+    let names: Vec<&str> = parent
+        .0
+        .iter()
+        .filter_map(|s| match s {
+            Seg::Key(k) => Some(k.as_str()),
+            Seg::Index(_) => None,
+        })
+        .collect();
+    match names.as_slice() {
+        [] => fields_of::<RawScenario>(),
+        ["simulation"] => fields_of::<RawSimulation>(),
+        ["providers"] => fields_of::<RawProvider>(),
+        ["providers", "serving"] => fields_of::<RawServing>(),
+        ["providers", "cache"] => fields_of::<RawCache>(),
+        ["providers", "pricing"] => fields_of::<RawPricing>(),
+        ["providers", "failures"] => fields_of::<RawFailures>(),
+        ["workloads"] => fields_of::<RawWorkload>(),
+        ["workloads", "arrivals"] => fields_of::<RawArrivals>(),
+        _ => &[],
+    }
+}
+
+fn unknown_key(root: &DeValue<'_>, root_span: &Range<usize>, path: KeyPath) -> Found {
+    let span = locate(root, root_span.clone(), &path, Anchor::Key);
+    let key = match path.0.last() {
+        Some(Seg::Key(k)) => k.clone(),
+        Some(Seg::Index(i)) => i.to_string(),
+        None => String::new(),
+    };
+    let parent = KeyPath(path.0[..path.0.len().saturating_sub(1)].to_vec());
+    Found {
+        span,
+        path: path.to_string(),
+        message: unknown_key_message(&key, valid_keys(&parent), ""),
+    }
+}
