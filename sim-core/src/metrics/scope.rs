@@ -222,7 +222,9 @@ mod tests {
         // same order, so its results stay deterministic).
         for (x, y) in a.values().iter().zip(all.values()) {
             match (x, y) {
-                (Some(x), Some(y)) => assert!((x - y).abs() <= 1e-12 * y.abs().max(1.0), "{x} vs {y}"),
+                (Some(x), Some(y)) => {
+                    assert!((x - y).abs() <= 1e-12 * y.abs().max(1.0), "{x} vs {y}")
+                }
                 _ => assert_eq!(*x, y),
             }
         }

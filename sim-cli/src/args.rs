@@ -1,0 +1,80 @@
+//! Command-line arguments as the user typed them (clap derive); resolving them
+//! into a scenario, a pool and an output directory is the commands' job.
+
+use clap::{Args, Parser, Subcommand};
+use sim_core::scenario::{Override, parse_override};
+use std::path::PathBuf;
+
+/// Deterministic discrete-event simulator of LLM agent workloads on inference providers.
+#[derive(Debug, Parser)]
+#[command(name = "agentsim", version, about, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a scenario's Monte Carlo replicates and write an output directory.
+    Run(RunArgs),
+    /// Check a scenario file (and overrides) without running it.
+    Validate(ValidateArgs),
+    /// Print the JSON Schema of the scenario format (for editor completion).
+    Schema,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Scenario file (TOML).
+    pub file: PathBuf,
+    /// Output directory [default: outputs/<scenario-name>-<UTC timestamp>/].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Number of replicates [default: the scenario's `simulation.replicates`].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub replicates: Option<u32>,
+    /// Master seed [default: the scenario's `simulation.seed`].
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Worker threads; results do not depend on it [default: one per CPU].
+    #[arg(long, value_name = "T", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub threads: Option<u32>,
+    #[command(flatten)]
+    pub overrides: OverrideArgs,
+    /// Also write requests.csv: every request of replicate 0.
+    #[arg(long)]
+    pub requests_csv: bool,
+    /// No progress bar, no table: print only the output directory.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Write into an existing non-empty output directory, replacing agentsim's files there.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Scenario file (TOML).
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub overrides: OverrideArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct OverrideArgs {
+    /// Override a scenario value, e.g. `--set providers[0].pricing.output_usd_per_mtok=20`
+    /// (repeatable; validated like the file).
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_override)]
+    pub set: Vec<Override>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        use clap::CommandFactory as _;
+        Cli::command().debug_assert();
+    }
+}

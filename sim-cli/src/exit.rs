@@ -1,0 +1,109 @@
+//! The one place where an outcome becomes a message and a process exit code
+//! (ripgrep's habit): commands return typed errors wrapped in `anyhow`, and
+//! only this module decides what each kind means to a caller's shell.
+
+use sim_core::scenario::ScenarioError;
+use std::io::{self, Write};
+
+pub const EXIT_OK: i32 = 0;
+/// Something went wrong that is not the scenario's fault (I/O, a refused
+/// output directory).
+pub const EXIT_FAILURE: i32 = 1;
+/// The scenario or the command line is invalid; same code as clap's usage errors.
+pub const EXIT_INVALID_INPUT: i32 = 2;
+
+/// The command's outcome -> exit code, printing the error (with its causes).
+pub fn report(result: anyhow::Result<()>, stderr: &mut dyn Write) -> i32 {
+    let Err(err) = result else {
+        return EXIT_OK;
+    };
+    if is_broken_pipe(&err) {
+        // The reader went away (`agentsim schema | head`): not a failure worth a message.
+        return EXIT_OK;
+    }
+    let code = exit_code(&err);
+    // Nothing sensible remains to be done if stderr itself cannot be written.
+    let _ = writeln!(stderr, "error: {err:#}");
+    code
+}
+
+/// Which exit code an error deserves.
+pub fn exit_code(err: &anyhow::Error) -> i32 {
+    if err.chain().any(|e| e.is::<ScenarioError>()) {
+        EXIT_INVALID_INPUT
+    } else {
+        EXIT_FAILURE
+    }
+}
+
+/// Clap's own errors keep clap's behaviour: help and version go to stdout with
+/// code 0, usage errors to stderr with code 2.
+pub fn report_usage(err: &clap::Error, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
+    let text = err.render().to_string();
+    let _ = if err.use_stderr() {
+        stderr.write_all(text.as_bytes())
+    } else {
+        stdout.write_all(text.as_bytes())
+    };
+    err.exit_code()
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<io::Error>()
+            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sim_core::scenario::{Origin, Problem};
+
+    fn scenario_error() -> ScenarioError {
+        ScenarioError {
+            problems: vec![Problem {
+                origin: Origin::File {
+                    file: "a.toml".into(),
+                    line: 3,
+                    column: 7,
+                },
+                path: "providers[0].name".into(),
+                message: "missing".into(),
+            }],
+        }
+    }
+
+    #[test]
+    fn scenario_errors_exit_2_even_with_context() {
+        let err = anyhow::Error::new(scenario_error()).context("loading a.toml");
+        assert_eq!(exit_code(&err), EXIT_INVALID_INPUT);
+    }
+
+    #[test]
+    fn io_errors_exit_1() {
+        let err = anyhow::Error::new(io::Error::new(io::ErrorKind::NotFound, "gone"));
+        assert_eq!(exit_code(&err), EXIT_FAILURE);
+    }
+
+    #[test]
+    fn report_prints_every_problem_and_causes() {
+        let mut stderr = Vec::new();
+        let err = anyhow::Error::new(scenario_error());
+        assert_eq!(report(Err(err), &mut stderr), EXIT_INVALID_INPUT);
+        let text = String::from_utf8(stderr).unwrap();
+        assert!(text.starts_with("error: "), "{text}");
+        assert!(
+            text.contains("a.toml:3:7: providers[0].name: missing"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn broken_pipe_is_silent_success() {
+        let mut stderr = Vec::new();
+        let err = anyhow::Error::new(io::Error::from(io::ErrorKind::BrokenPipe));
+        assert_eq!(report(Err(err), &mut stderr), EXIT_OK);
+        assert!(stderr.is_empty());
+    }
+}

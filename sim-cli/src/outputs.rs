@@ -1,0 +1,243 @@
+//! Renders a run's result files in memory (summary.json, summary.csv,
+//! replicates.csv, requests.csv), so a failure never leaves a partial file and
+//! the bytes depend only on the result, never on threads or timing.
+
+use crate::csv_row::{self, float_cell};
+use anyhow::Context as _;
+use sim_core::metrics::{METRIC_NAMES, MetricStats, MetricTable, ReplicateMetrics, Summary};
+use sim_core::records::{RequestRecord, RequestStatus};
+use sim_core::scenario::Scenario;
+use sim_core::time::SimTime;
+
+/// Every file name a run may write. `--force` removes the ones a run does not
+/// write (e.g. an old requests.csv), so a directory never mixes two runs.
+pub const OUTPUT_FILE_NAMES: [&str; 6] = [
+    "summary.json",
+    "summary.csv",
+    "replicates.csv",
+    "requests.csv",
+    "scenario.toml",
+    "manifest.json",
+];
+
+/// `summary.json`: pretty JSON with a trailing newline.
+pub fn summary_json(summary: &Summary) -> anyhow::Result<Vec<u8>> {
+    let mut bytes = serde_json::to_vec_pretty(summary).context("cannot serialise summary.json")?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
+/// `summary.csv`: one row per (variant, scope, metric); scopes in the order
+/// `all`, then `provider:<name>` and `workload:<name>` in scenario order.
+pub fn summary_csv(summary: &Summary) -> anyhow::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "variant",
+        "scope",
+        "metric",
+        "mean",
+        "std",
+        "ci95_low",
+        "ci95_high",
+        "n",
+    ])?;
+    for v in &summary.variants {
+        let scopes = std::iter::once(("all".to_string(), &v.metrics))
+            .chain(
+                v.by_provider
+                    .0
+                    .iter()
+                    .map(|(name, t)| (format!("provider:{name}"), t)),
+            )
+            .chain(
+                v.by_workload
+                    .0
+                    .iter()
+                    .map(|(name, t)| (format!("workload:{name}"), t)),
+            );
+        for (scope, table) in scopes {
+            write_table(&mut w, &v.name, &scope, table)?;
+        }
+    }
+    finish(w)
+}
+
+fn write_table(
+    w: &mut csv::Writer<Vec<u8>>,
+    variant: &str,
+    scope: &str,
+    table: &MetricTable,
+) -> anyhow::Result<()> {
+    for (metric, s) in &table.0 {
+        let MetricStats {
+            mean,
+            std,
+            ci95_low,
+            ci95_high,
+            n,
+        } = *s;
+        w.write_record([
+            variant.to_string(),
+            scope.to_string(),
+            metric.to_string(),
+            opt_cell(mean),
+            opt_cell(std),
+            opt_cell(ci95_low),
+            opt_cell(ci95_high),
+            n.to_string(),
+        ])?;
+    }
+    Ok(())
+}
+
+/// `replicates.csv`: one row per replicate (in replicate order) with every
+/// overall metric, then the engine's event count and end of simulated time.
+pub fn replicates_csv(replicates: &[ReplicateMetrics], variant: &str) -> anyhow::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let header = ["replicate", "variant"]
+        .into_iter()
+        .chain(METRIC_NAMES)
+        .chain(["events", "sim_end_s"]);
+    w.write_record(header)?;
+    for r in replicates {
+        let cells = [r.replicate.to_string(), variant.to_string()]
+            .into_iter()
+            .chain(r.overall.values().into_iter().map(opt_cell))
+            .chain([r.events.to_string(), float_cell(r.sim_end_s)]);
+        w.write_record(cells)?;
+    }
+    finish(w)
+}
+
+/// `requests.csv`: the recorded requests, columns in `RequestRow` field order.
+pub fn requests_csv(
+    records: &[RequestRecord],
+    scenario: &Scenario,
+    variant: &str,
+) -> anyhow::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let header = match records.first() {
+        Some(r) => csv_row::flatten(&r.row(scenario, variant))?.names,
+        None => empty_header(scenario, variant)?,
+    };
+    w.write_record(&header)?;
+    for r in records {
+        w.write_record(csv_row::flatten(&r.row(scenario, variant))?.cells)?;
+    }
+    finish(w)
+}
+
+/// The header of a run without requests, taken from a placeholder row so the
+/// column list stays defined in one place (`RequestRow`).
+fn empty_header(scenario: &Scenario, variant: &str) -> anyhow::Result<Vec<&'static str>> {
+    if scenario.providers.is_empty() || scenario.workloads.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholder = RequestRecord {
+        replicate: 0,
+        workload: 0,
+        session: 0,
+        step: 0,
+        provider: 0,
+        arrival: SimTime::ZERO,
+        start: SimTime::ZERO,
+        first_token: SimTime::ZERO,
+        end: SimTime::ZERO,
+        input_tokens: 0,
+        uncached_tokens: 0,
+        cache_read_tokens: 0,
+        cache_write_tokens: 0,
+        output_tokens: 0,
+        cost_usd: 0.0,
+        status: RequestStatus::Ok,
+    };
+    Ok(csv_row::flatten(&placeholder.row(scenario, variant))?.names)
+}
+
+/// Undefined values are empty cells, never 0 or NaN.
+fn opt_cell(x: Option<f64>) -> String {
+    x.map(float_cell).unwrap_or_default()
+}
+
+fn finish(w: csv::Writer<Vec<u8>>) -> anyhow::Result<Vec<u8>> {
+    w.into_inner()
+        .map_err(|e| anyhow::anyhow!("cannot finish a CSV file: {}", e.error()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sim_core::metrics::{ScopeMetrics, VariantSummary};
+
+    fn replicate(i: u32, requests: u64) -> ReplicateMetrics {
+        let mut overall = ScopeMetrics::default();
+        overall.sessions_started = 2;
+        overall.requests = requests;
+        ReplicateMetrics {
+            replicate: i,
+            overall: overall.clone(),
+            by_provider: vec![overall.clone()],
+            by_workload: vec![overall],
+            events: 10 + u64::from(i),
+            sim_end_s: 1.5,
+        }
+    }
+
+    fn summary(reps: &[ReplicateMetrics]) -> Summary {
+        Summary {
+            schema_version: 1,
+            scenario: "t".into(),
+            seed: 1,
+            replicates: reps.len() as u32,
+            variants: vec![VariantSummary::from_replicates(
+                "baseline",
+                &["p".into()],
+                &["w".into()],
+                reps,
+            )],
+        }
+    }
+
+    #[test]
+    fn summary_csv_is_long_format_over_every_scope() {
+        let reps = [replicate(0, 4), replicate(1, 6)];
+        let text = String::from_utf8(summary_csv(&summary(&reps)).unwrap()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[0],
+            "variant,scope,metric,mean,std,ci95_low,ci95_high,n"
+        );
+        assert_eq!(lines.len(), 1 + 3 * METRIC_NAMES.len());
+        assert!(lines.contains(
+            &"baseline,provider:p,requests,5,1.4142135623730951,-7.706204736,17.706204736,2"
+        ));
+        // No request, so no latency: empty cells and n = 0.
+        assert!(
+            lines.contains(&"baseline,workload:w,ttft_s_p50,,,,,0"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn replicates_csv_has_one_row_per_replicate() {
+        let reps = [replicate(0, 4), replicate(1, 6)];
+        let text = String::from_utf8(replicates_csv(&reps, "baseline").unwrap()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3);
+        assert!(
+            lines[0].starts_with("replicate,variant,sessions_started,sessions_completed,requests,")
+        );
+        assert!(lines[0].ends_with(",rate_limited,events,sim_end_s"));
+        assert!(lines[2].starts_with("1,baseline,2,0,6,"), "{}", lines[2]);
+        assert!(lines[2].ends_with(",11,1.5"), "{}", lines[2]);
+        assert_eq!(lines[2].split(',').count(), 2 + METRIC_NAMES.len() + 2);
+    }
+
+    #[test]
+    fn summary_json_ends_with_newline() {
+        let bytes = summary_json(&summary(&[replicate(0, 1)])).unwrap();
+        assert_eq!(bytes.last(), Some(&b'\n'));
+        let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(v["variants"][0]["metrics"]["requests"]["mean"], 1.0);
+    }
+}

@@ -1,0 +1,139 @@
+//! The short human-readable table printed after a run: the main overall
+//! metrics as `mean [ci95_low, ci95_high]` across replicates.
+
+use sim_core::metrics::{MetricStats, Summary};
+use std::fmt::Write as _;
+
+/// The metrics worth a glance; every metric is in summary.json and summary.csv.
+pub const TABLE_METRICS: [&str; 10] = [
+    "requests",
+    "cost_usd",
+    "cost_usd_per_session",
+    "blended_usd_per_mtok",
+    "cache_hit_rate",
+    "ttft_s_p50",
+    "ttft_s_p95",
+    "e2e_s_p95",
+    "session_duration_s_p95",
+    "errors",
+];
+
+/// The table for every variant, overall scope.
+pub fn render(summary: &Summary) -> String {
+    let mut out = String::new();
+    let reps = summary.replicates;
+    let _ = writeln!(
+        out,
+        "{}: {reps} replicate{}, seed {}; mean [95% CI] over replicates",
+        summary.scenario,
+        if reps == 1 { "" } else { "s" },
+        summary.seed
+    );
+    for v in &summary.variants {
+        let rows: Vec<(&str, String, String)> = TABLE_METRICS
+            .iter()
+            .filter_map(|&name| {
+                v.metrics
+                    .get(name)
+                    .map(|s| (name, mean_cell(s), interval_cell(s)))
+            })
+            .collect();
+        let name_w = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
+        let mean_w = rows.iter().map(|r| r.1.len()).max().unwrap_or(0);
+        if summary.variants.len() > 1 {
+            let _ = writeln!(out, "{}:", v.name);
+        }
+        for (name, mean, interval) in rows {
+            let line = format!("  {name:<name_w$}  {mean:>mean_w$} {interval}");
+            let _ = writeln!(out, "{}", line.trim_end());
+        }
+    }
+    out
+}
+
+fn mean_cell(s: &MetricStats) -> String {
+    s.mean.map_or_else(|| "-".to_string(), human)
+}
+
+/// Empty when there is no interval (fewer than two replicates defined it).
+fn interval_cell(s: &MetricStats) -> String {
+    match (s.ci95_low, s.ci95_high) {
+        (Some(lo), Some(hi)) => format!("[{}, {}]", human(lo), human(hi)),
+        _ => String::new(),
+    }
+}
+
+/// Four significant digits, trailing zeros dropped, without exponents in everyday ranges: a table to
+/// read, not to parse (the files keep full precision).
+pub fn human(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let magnitude = x.abs().log10().floor() as i32;
+    if !(-4..9).contains(&magnitude) {
+        return format!("{x:.3e}");
+    }
+    let decimals = (3 - magnitude).max(0) as usize;
+    let s = format!("{x:.decimals$}");
+    // Trailing zeros would suggest a precision the table does not claim.
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        &s
+    };
+    s.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sim_core::metrics::{ReplicateMetrics, ScopeMetrics, VariantSummary};
+
+    #[test]
+    fn human_numbers() {
+        assert_eq!(human(1234.0), "1234");
+        assert_eq!(human(12_345.6), "12346");
+        assert_eq!(human(0.012_345_6), "0.01235");
+        assert_eq!(human(2.5), "2.5");
+        assert_eq!(human(0.000_25), "0.00025");
+        assert_eq!(human(-3.25), "-3.25");
+        assert_eq!(human(0.0), "0");
+        assert_eq!(human(1.5e-7), "1.500e-7");
+        assert_eq!(human(3.2e12), "3.200e12");
+    }
+
+    #[test]
+    fn table_is_aligned_with_intervals() {
+        let rep = |i: u32, requests: u64| {
+            let mut overall = ScopeMetrics::default();
+            overall.sessions_started = 1;
+            overall.requests = requests;
+            ReplicateMetrics {
+                replicate: i,
+                overall,
+                by_provider: vec![],
+                by_workload: vec![],
+                events: 0,
+                sim_end_s: 0.0,
+            }
+        };
+        let reps = [rep(0, 10), rep(1, 12)];
+        let summary = Summary {
+            schema_version: 1,
+            scenario: "demo".into(),
+            seed: 7,
+            replicates: 2,
+            variants: vec![VariantSummary::from_replicates("baseline", &[], &[], &reps)],
+        };
+        let text = render(&summary);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[0],
+            "demo: 2 replicates, seed 7; mean [95% CI] over replicates"
+        );
+        assert_eq!(lines.len(), 1 + TABLE_METRICS.len());
+        assert_eq!(lines[1], "  requests                11 [-1.706, 23.71]");
+        assert_eq!(lines[2], "  cost_usd                 0 [0, 0]");
+        assert_eq!(lines[5], "  cache_hit_rate           -");
+    }
+}

@@ -1,0 +1,132 @@
+//! `agentsim run`: load and validate, refuse a taken output directory, run the
+//! replicates on a pool of `--threads`, render every file in memory, publish
+//! them at once, then print the table.
+
+use crate::args::RunArgs;
+use crate::atomic::OutputFile;
+use crate::manifest::Manifest;
+use crate::scenario_file::LoadedScenario;
+use crate::timestamp::UtcTime;
+use crate::{output_dir, outputs, progress, report_table, scenario_file};
+use anyhow::Context as _;
+use sim_core::metrics::SCHEMA_VERSION;
+use sim_core::montecarlo::{self, BASELINE, RunOptions, RunResult};
+use sim_core::scenario::Scenario;
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+pub fn run(args: &RunArgs, argv: &[OsString], stdout: &mut dyn Write) -> anyhow::Result<()> {
+    let started = UtcTime::now();
+    let loaded = scenario_file::load(&args.file, &args.overrides.set)?;
+    let dir = output_path(args, &loaded.scenario, &started);
+    // Before simulating, so a refused directory costs no simulation time.
+    output_dir::check_available(&dir, args.force)?;
+
+    let mut opts = RunOptions::from_scenario(&loaded.scenario);
+    opts.seed = args.seed.unwrap_or(opts.seed);
+    opts.replicates = args.replicates.unwrap_or(opts.replicates);
+    opts.record_requests = args.requests_csv;
+    let sim = simulate(&loaded.scenario, &opts, args)?;
+
+    let files = render(args, argv, &loaded, &opts, &sim, &started)?;
+    output_dir::publish(&dir, &files, args.force)?;
+
+    if !args.quiet {
+        stdout.write_all(report_table::render(&sim.result.summary).as_bytes())?;
+        write!(stdout, "output: ")?;
+    }
+    writeln!(stdout, "{}", dir.display())?;
+    Ok(())
+}
+
+fn output_path(args: &RunArgs, scenario: &Scenario, started: &UtcTime) -> PathBuf {
+    match &args.out {
+        Some(dir) => dir.clone(),
+        None => output_dir::default_dir(
+            Path::new(output_dir::DEFAULT_ROOT),
+            &scenario.name,
+            &started.compact(),
+        ),
+    }
+}
+
+/// A finished simulation and the facts about how it ran.
+struct Simulated {
+    result: RunResult,
+    threads: usize,
+    wall_s: f64,
+}
+
+fn simulate(scenario: &Scenario, opts: &RunOptions, args: &RunArgs) -> anyhow::Result<Simulated> {
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(t) = args.threads {
+        pool = pool.num_threads(t as usize);
+    }
+    let pool = pool.build().context("cannot start the worker threads")?;
+    let bar = progress::replicate_bar(opts.replicates, args.quiet);
+    let clock = Instant::now();
+    let result = pool.install(|| montecarlo::run(scenario, opts, &|| bar.inc(1)));
+    let wall_s = clock.elapsed().as_secs_f64();
+    bar.finish_and_clear();
+    Ok(Simulated {
+        result,
+        threads: pool.current_num_threads(),
+        wall_s,
+    })
+}
+
+/// Every output file, in writing order. The manifest comes last: with
+/// `--force` files are replaced one by one, and a manifest that matches the
+/// other files marks a finished run.
+fn render(
+    args: &RunArgs,
+    argv: &[OsString],
+    loaded: &LoadedScenario,
+    opts: &RunOptions,
+    sim: &Simulated,
+    started: &UtcTime,
+) -> anyhow::Result<Vec<OutputFile>> {
+    let (scenario, result) = (&loaded.scenario, &sim.result);
+    let mut files = vec![
+        OutputFile::new("summary.json", outputs::summary_json(&result.summary)?),
+        OutputFile::new("summary.csv", outputs::summary_csv(&result.summary)?),
+        OutputFile::new(
+            "replicates.csv",
+            outputs::replicates_csv(&result.replicates, BASELINE)?,
+        ),
+    ];
+    if args.requests_csv {
+        let bytes = outputs::requests_csv(&result.requests, scenario, BASELINE)?;
+        files.push(OutputFile::new("requests.csv", bytes));
+    }
+    files.push(OutputFile::new("scenario.toml", loaded.bytes.clone()));
+    let names = files.iter().map(|f| f.name).chain(["manifest.json"]);
+    let manifest = Manifest {
+        agentsim_version: env!("CARGO_PKG_VERSION"),
+        schema_version: SCHEMA_VERSION,
+        scenario: scenario.name.clone(),
+        scenario_file: args.file.display().to_string(),
+        scenario_sha256: loaded.sha256.clone(),
+        seed: opts.seed,
+        replicates: opts.replicates,
+        threads: sim.threads,
+        requests_csv: args.requests_csv,
+        overrides: args
+            .overrides
+            .set
+            .iter()
+            .map(|o| format!("{}={}", o.path, o.value))
+            .collect(),
+        command_line: argv
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect(),
+        started_utc: started.rfc3339(),
+        simulation_wall_s: sim.wall_s,
+        files: names.collect(),
+    };
+    files.push(OutputFile::new("manifest.json", manifest.to_json()?));
+    Ok(files)
+}

@@ -1,0 +1,98 @@
+//! Reading a scenario file from disk: its bytes (copied verbatim into the
+//! output), their SHA-256, and the validated scenario with overrides applied.
+
+use anyhow::Context as _;
+use sha2::{Digest as _, Sha256};
+use sim_core::scenario::{self, Origin, Override, Problem, Scenario, ScenarioError, SourceText};
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// A scenario file as read, and what it became.
+#[derive(Debug)]
+pub struct LoadedScenario {
+    pub scenario: Scenario,
+    /// The file's exact bytes, for `scenario.toml` in the output.
+    pub bytes: Vec<u8>,
+    /// Lower-case hex SHA-256 of `bytes`.
+    pub sha256: String,
+}
+
+/// Reads and validates `path` with `overrides`. An unreadable file is an I/O
+/// error; anything wrong with its content is a `ScenarioError`.
+pub fn load(path: &Path, overrides: &[Override]) -> anyhow::Result<LoadedScenario> {
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("cannot read scenario file {}", path.display()))?;
+    let name = path.display().to_string();
+    let text = std::str::from_utf8(&bytes).map_err(|e| not_utf8(&name, &bytes, e.valid_up_to()))?;
+    let scenario = scenario::load(&SourceText { name: &name, text }, overrides)?;
+    let sha256 = hex_sha256(&bytes);
+    Ok(LoadedScenario {
+        scenario,
+        bytes,
+        sha256,
+    })
+}
+
+pub fn hex_sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .fold(String::with_capacity(64), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
+/// A file that is not UTF-8 is a problem with the scenario, not with the disk,
+/// so it is reported like the others: with the place it happens.
+fn not_utf8(name: &str, bytes: &[u8], valid_up_to: usize) -> ScenarioError {
+    let before = &bytes[..valid_up_to];
+    let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    // The prefix is valid UTF-8, so counting chars gives a character column.
+    let column = 1 + String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count();
+    ScenarioError {
+        problems: vec![Problem {
+            origin: Origin::File {
+                file: name.to_string(),
+                line,
+                column,
+            },
+            path: String::new(),
+            message: "the file is not valid UTF-8 text".to_string(),
+        }],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sha256_of_known_input() {
+        assert_eq!(
+            hex_sha256(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_is_located() {
+        // Line 2 is `ab`, `é` (two bytes, one column), `c`, then an invalid byte.
+        let bytes = b"name = \"x\"\nab\xc3\xa9c\xff\n".to_vec();
+        let valid = std::str::from_utf8(&bytes).unwrap_err().valid_up_to();
+        let err = not_utf8("s.toml", &bytes, valid);
+        assert_eq!(
+            err.problems[0].origin,
+            Origin::File {
+                file: "s.toml".into(),
+                line: 2,
+                column: 5
+            }
+        );
+    }
+}

@@ -1,0 +1,20 @@
+//! agentsim's integration tests, all in one binary: the CLI runs in-process
+//! (`sim_cli::main_with_args`) on scenario files, into scratch directories.
+
+// Shared helpers: running the CLI, scratch directories, test scenarios.
+mod support;
+
+// The bundled quickstart runs, and every metric is present in every scope.
+mod quickstart;
+// Byte-identical outputs for the same seed, whatever the thread count.
+mod determinism;
+// Invalid scenarios: every problem with file:line:column and key path, exit 2, nothing written.
+mod invalid_scenario;
+// `--set`, `--replicates`, `--seed` change what runs, and bad overrides are reported.
+mod overrides;
+// Output directories are never clobbered without --force, and writes are all-or-nothing.
+mod no_clobber;
+// requests.csv columns and per-request invariants (token classes sum to input).
+mod requests_csv;
+// `validate`, `schema`, and clap's help and usage errors.
+mod commands;
