@@ -2,12 +2,10 @@
 //! replicates.csv, requests.csv), so a failure never leaves a partial file and
 //! the bytes depend only on the result, never on threads or timing.
 
-use crate::csv_row::{self, float_cell};
 use anyhow::Context as _;
-use sim_core::metrics::{METRIC_NAMES, MetricStats, MetricTable, ReplicateMetrics, Summary};
-use sim_core::records::{RequestRecord, RequestStatus};
+use sim_core::metrics::{MetricStats, MetricTable, ReplicateMetrics, Summary, metric_names};
+use sim_core::records::{RequestRecord, request_columns};
 use sim_core::scenario::Scenario;
-use sim_core::time::SimTime;
 
 /// Every file name a run may write. `--force` removes the ones a run does not
 /// write (e.g. an old requests.csv), so a directory never mixes two runs.
@@ -92,66 +90,34 @@ fn write_table(
 
 /// `replicates.csv`: one row per replicate (in replicate order) with every
 /// overall metric, then the engine's event count and end of simulated time.
-pub fn replicates_csv(replicates: &[ReplicateMetrics], variant: &str) -> anyhow::Result<Vec<u8>> {
+pub fn replicates_csv(replicates: &[ReplicateMetrics], tier_names: &[String], variant: &str) -> anyhow::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let header = ["replicate", "variant"]
-        .into_iter()
-        .chain(METRIC_NAMES)
-        .chain(["events", "sim_end_s"]);
+    let names = metric_names(tier_names);
+    let header = ["replicate", "variant"].into_iter().chain(names.iter().map(String::as_str)).chain(["events", "sim_end_s"]);
     w.write_record(header)?;
     for r in replicates {
         let cells = [r.replicate.to_string(), variant.to_string()]
             .into_iter()
-            .chain(r.overall.values().into_iter().map(opt_cell))
+            .chain(r.overall.values(tier_names.len()).into_iter().map(opt_cell))
             .chain([r.events.to_string(), float_cell(r.sim_end_s)]);
         w.write_record(cells)?;
     }
     finish(w)
 }
 
-/// `requests.csv`: the recorded requests, columns in `RequestRow` field order.
-pub fn requests_csv(
-    records: &[RequestRecord],
-    scenario: &Scenario,
-    variant: &str,
-) -> anyhow::Result<Vec<u8>> {
+/// `requests.csv`: the recorded requests, columns as `request_columns` says.
+pub fn requests_csv(records: &[RequestRecord], scenario: &Scenario, variant: &str) -> anyhow::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let header = match records.first() {
-        Some(r) => csv_row::flatten(&r.row(scenario, variant))?.names,
-        None => empty_header(scenario, variant)?,
-    };
-    w.write_record(&header)?;
+    w.write_record(request_columns(scenario))?;
     for r in records {
-        w.write_record(csv_row::flatten(&r.row(scenario, variant))?.cells)?;
+        w.write_record(r.cells(scenario, variant))?;
     }
     finish(w)
 }
 
-/// The header of a run without requests, taken from a placeholder row so the
-/// column list stays defined in one place (`RequestRow`).
-fn empty_header(scenario: &Scenario, variant: &str) -> anyhow::Result<Vec<&'static str>> {
-    if scenario.providers.is_empty() || scenario.workloads.is_empty() {
-        return Ok(Vec::new());
-    }
-    let placeholder = RequestRecord {
-        replicate: 0,
-        workload: 0,
-        session: 0,
-        step: 0,
-        provider: 0,
-        arrival: SimTime::ZERO,
-        start: SimTime::ZERO,
-        first_token: SimTime::ZERO,
-        end: SimTime::ZERO,
-        input_tokens: 0,
-        uncached_tokens: 0,
-        cache_read_tokens: 0,
-        cache_write_tokens: 0,
-        output_tokens: 0,
-        cost_usd: 0.0,
-        status: RequestStatus::Ok,
-    };
-    Ok(csv_row::flatten(&placeholder.row(scenario, variant))?.names)
+/// Shortest round-trip text of a float (deterministic; `1e-7` stays `0.0000001`).
+fn float_cell(x: f64) -> String {
+    format!("{x}")
 }
 
 /// Undefined values are empty cells, never 0 or NaN.
@@ -193,6 +159,7 @@ mod tests {
                 "baseline",
                 &["p".into()],
                 &["w".into()],
+                &[],
                 reps,
             )],
         }
@@ -207,7 +174,7 @@ mod tests {
             lines[0],
             "variant,scope,metric,mean,std,ci95_low,ci95_high,n"
         );
-        assert_eq!(lines.len(), 1 + 3 * METRIC_NAMES.len());
+        assert_eq!(lines.len(), 1 + 3 * metric_names(&[]).len());
         assert!(lines.contains(
             &"baseline,provider:p,requests,5,1.4142135623730951,-7.706204736,17.706204736,2"
         ));
@@ -221,16 +188,16 @@ mod tests {
     #[test]
     fn replicates_csv_has_one_row_per_replicate() {
         let reps = [replicate(0, 4), replicate(1, 6)];
-        let text = String::from_utf8(replicates_csv(&reps, "baseline").unwrap()).unwrap();
+        let text = String::from_utf8(replicates_csv(&reps, &[], "baseline").unwrap()).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 3);
         assert!(
             lines[0].starts_with("replicate,variant,sessions_started,sessions_completed,requests,")
         );
-        assert!(lines[0].ends_with(",rate_limited,events,sim_end_s"));
+        assert!(lines[0].ends_with(",cache_tokens_peak,events,sim_end_s"), "{}", lines[0]);
         assert!(lines[2].starts_with("1,baseline,2,0,6,"), "{}", lines[2]);
         assert!(lines[2].ends_with(",11,1.5"), "{}", lines[2]);
-        assert_eq!(lines[2].split(',').count(), 2 + METRIC_NAMES.len() + 2);
+        assert_eq!(lines[2].split(',').count(), 2 + metric_names(&[]).len() + 2);
     }
 
     #[test]

@@ -5,9 +5,11 @@ use sim_core::metrics::{MetricStats, Summary};
 use std::fmt::Write as _;
 
 /// The metrics worth a glance; every metric is in summary.json and summary.csv.
-pub const TABLE_METRICS: [&str; 10] = [
+pub const TABLE_METRICS: [&str; 12] = [
     "requests",
     "cost_usd",
+    "cost_usd_cache_write",
+    "cost_usd_cache_read",
     "cost_usd_per_session",
     "blended_usd_per_mtok",
     "cache_hit_rate",
@@ -123,7 +125,7 @@ mod tests {
             scenario: "demo".into(),
             seed: 7,
             replicates: 2,
-            variants: vec![VariantSummary::from_replicates("baseline", &[], &[], &reps)],
+            variants: vec![VariantSummary::from_replicates("baseline", &[], &[], &[], &reps)],
         };
         let text = render(&summary);
         let lines: Vec<&str> = text.lines().collect();
@@ -134,6 +136,6 @@ mod tests {
         assert_eq!(lines.len(), 1 + TABLE_METRICS.len());
         assert_eq!(lines[1], "  requests                11 [-1.706, 23.71]");
         assert_eq!(lines[2], "  cost_usd                 0 [0, 0]");
-        assert_eq!(lines[5], "  cache_hit_rate           -");
+        assert_eq!(lines[7], "  cache_hit_rate           -");
     }
 }

@@ -94,7 +94,7 @@ fn render(
         OutputFile::new("summary.csv", outputs::summary_csv(&result.summary)?),
         OutputFile::new(
             "replicates.csv",
-            outputs::replicates_csv(&result.replicates, BASELINE)?,
+            outputs::replicates_csv(&result.replicates, &scenario.cache_tier_names(), BASELINE)?,
         ),
     ];
     if args.requests_csv {

@@ -24,7 +24,10 @@ pub fn load(path: &Path, overrides: &[Override]) -> anyhow::Result<LoadedScenari
         .with_context(|| format!("cannot read scenario file {}", path.display()))?;
     let name = path.display().to_string();
     let text = std::str::from_utf8(&bytes).map_err(|e| not_utf8(&name, &bytes, e.valid_up_to()))?;
-    let scenario = scenario::load(&SourceText { name: &name, text }, overrides)?;
+    // Files the scenario names (LiteLLM catalogs, traces) are relative to its directory.
+    let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
+    let files = move |p: &str| std::fs::read_to_string(dir.join(p)).map_err(|e| e.to_string());
+    let scenario = scenario::load_with(&SourceText { name: &name, text }, overrides, &files)?;
     let sha256 = hex_sha256(&bytes);
     Ok(LoadedScenario {
         scenario,

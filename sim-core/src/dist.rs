@@ -68,16 +68,17 @@ pub struct TokenDist {
     pub rounding: Rounding,
 }
 
+/// The largest token count one draw can produce (2^32, about 4.3 billion:
+/// far beyond any context window).
+pub const MAX_TOKENS: u64 = 1 << 32;
+
 /// z-score of the 90th percentile of the standard normal.
 pub const Z90: f64 = 1.281_551_565_544_600_4;
 
 impl Dist {
     /// Lognormal from its median and 90th percentile (requires `p90 > median > 0`).
     pub fn lognormal_from_median_p90(median: f64, p90: f64) -> Dist {
-        Dist::LogNormal {
-            mu: median.ln(),
-            sigma: (p90 / median).ln() / Z90,
-        }
+        Dist::LogNormal { mu: median.ln(), sigma: (p90 / median).ln() / Z90 }
     }
 
     /// Builds an empirical distribution; weights default to equal.
@@ -154,7 +155,7 @@ impl Dist {
                 if *std == 0.0 {
                     return mean.max(0.0);
                 }
-                let n = rand_distr::Normal::new(*mean, *std).expect("validated normal");
+                let Ok(n) = rand_distr::Normal::new(*mean, *std) else { return mean.max(0.0) };
                 // Rejection keeps the truncated shape; bounded so a tiny acceptance
                 // region (mean << 0) cannot loop forever.
                 for _ in 0..1_000 {
@@ -165,23 +166,22 @@ impl Dist {
                 }
                 0.0
             }
-            Dist::LogNormal { mu, sigma } => rand_distr::LogNormal::new(*mu, *sigma)
-                .expect("validated lognormal")
-                .sample(rng),
-            Dist::Gamma { shape, scale } => rand_distr::Gamma::new(*shape, *scale)
-                .expect("validated gamma")
-                .sample(rng),
+            // Validation keeps parameters finite and in range; should an extreme
+            // one still be refused by rand_distr, the distribution's own scale
+            // stands in rather than a panic.
+            Dist::LogNormal { mu, sigma } => {
+                rand_distr::LogNormal::new(*mu, *sigma).map_or(mu.exp(), |d| d.sample(rng))
+            }
+            Dist::Gamma { shape, scale } => {
+                rand_distr::Gamma::new(*shape, *scale).map_or(shape * scale, |d| d.sample(rng))
+            }
+            // rand_distr's Weibull takes (scale, shape).
             Dist::Weibull { shape, scale } => {
-                // rand_distr's Weibull takes (scale, shape).
-                rand_distr::Weibull::new(*scale, *shape)
-                    .expect("validated weibull")
-                    .sample(rng)
+                rand_distr::Weibull::new(*scale, *shape).map_or(*scale, |d| d.sample(rng))
             }
             Dist::Empirical { values, cumulative } => {
                 let u: f64 = rng.random();
-                let i = cumulative
-                    .partition_point(|c| *c <= u)
-                    .min(values.len() - 1);
+                let i = cumulative.partition_point(|c| *c <= u).min(values.len() - 1);
                 values[i]
             }
         }
@@ -190,13 +190,11 @@ impl Dist {
 
 impl TokenDist {
     pub fn new(dist: Dist) -> Self {
-        TokenDist {
-            dist,
-            offset: 0.0,
-            rounding: Rounding::Nearest,
-        }
+        TokenDist { dist, offset: 0.0, rounding: Rounding::Nearest }
     }
 
+    /// Draws a token count, at most [`MAX_TOKENS`] (sums of token counts
+    /// over a run then stay far from `u64` overflow).
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> u64 {
         let x = self.offset + self.dist.sample(rng);
         let r = match self.rounding {
@@ -206,8 +204,8 @@ impl TokenDist {
         };
         if r.is_nan() || r <= 0.0 {
             0
-        } else if r >= u64::MAX as f64 {
-            u64::MAX
+        } else if r >= MAX_TOKENS as f64 {
+            MAX_TOKENS
         } else {
             r as u64
         }
@@ -224,8 +222,7 @@ fn erf(x: f64) -> f64 {
     let x = x.abs();
     let t = 1.0 / (1.0 + 0.327_591_1 * x);
     let y = 1.0
-        - (((((1.061_405_429 * t - 1.453_152_027) * t) + 1.421_413_741) * t - 0.284_496_736) * t
-            + 0.254_829_592)
+        - (((((1.061_405_429 * t - 1.453_152_027) * t) + 1.421_413_741) * t - 0.284_496_736) * t + 0.254_829_592)
             * t
             * (-x * x).exp();
     sign * y
@@ -271,34 +268,19 @@ mod tests {
     fn sample_means_match_analytic_means() {
         let cases = [
             Dist::Fixed(3.0),
-            Dist::Uniform {
-                low: 1.0,
-                high: 5.0,
-            },
+            Dist::Uniform { low: 1.0, high: 5.0 },
             Dist::UniformInt { low: 0, high: 2000 },
             Dist::Exponential { mean: 30.0 },
-            Dist::Normal {
-                mean: 1.0,
-                std: 2.0,
-            },
+            Dist::Normal { mean: 1.0, std: 2.0 },
             Dist::lognormal_from_median_p90(2.0, 6.0),
-            Dist::Gamma {
-                shape: 2.0,
-                scale: 3.0,
-            },
-            Dist::Weibull {
-                shape: 1.5,
-                scale: 10.0,
-            },
+            Dist::Gamma { shape: 2.0, scale: 3.0 },
+            Dist::Weibull { shape: 1.5, scale: 10.0 },
             Dist::empirical(vec![1.0, 10.0], Some(vec![3.0, 1.0])),
         ];
         for d in cases {
             let m = sample_mean(&d, 200_000);
             let expect = d.mean();
-            assert!(
-                (m - expect).abs() / expect < 0.02,
-                "{d:?}: sample {m} vs {expect}"
-            );
+            assert!((m - expect).abs() / expect < 0.02, "{d:?}: sample {m} vs {expect}");
         }
     }
 
@@ -315,17 +297,9 @@ mod tests {
     #[test]
     fn token_rounding_and_offset() {
         let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(1);
-        let d = TokenDist {
-            dist: Dist::Fixed(2.7),
-            offset: 1.0,
-            rounding: Rounding::Floor,
-        };
+        let d = TokenDist { dist: Dist::Fixed(2.7), offset: 1.0, rounding: Rounding::Floor };
         assert_eq!(d.sample(&mut rng), 3);
-        let d = TokenDist {
-            dist: Dist::Fixed(2.2),
-            offset: 0.0,
-            rounding: Rounding::Ceil,
-        };
+        let d = TokenDist { dist: Dist::Fixed(2.2), offset: 0.0, rounding: Rounding::Ceil };
         assert_eq!(d.sample(&mut rng), 3);
         let d = TokenDist::new(Dist::Fixed(-5.0));
         assert_eq!(d.sample(&mut rng), 0);
@@ -333,10 +307,7 @@ mod tests {
 
     #[test]
     fn normal_never_negative() {
-        let d = Dist::Normal {
-            mean: -1.0,
-            std: 1.0,
-        };
+        let d = Dist::Normal { mean: -1.0, std: 1.0 };
         let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(2);
         assert!((0..10_000).all(|_| d.sample(&mut rng) >= 0.0));
     }

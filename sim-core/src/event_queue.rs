@@ -28,10 +28,7 @@ pub struct EventQueue<E> {
 
 impl<E> std::fmt::Debug for EventQueue<E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EventQueue")
-            .field("len", &self.len)
-            .field("scheduled", &self.scheduled)
-            .finish()
+        f.debug_struct("EventQueue").field("len", &self.len).field("scheduled", &self.scheduled).finish()
     }
 }
 
@@ -47,22 +44,13 @@ fn bucket_of(time: u64, last: u64) -> usize {
 
 impl<E> EventQueue<E> {
     pub fn new() -> Self {
-        EventQueue {
-            buckets: (0..BUCKETS).map(|_| VecDeque::new()).collect(),
-            last: 0,
-            len: 0,
-            scheduled: 0,
-        }
+        EventQueue { buckets: (0..BUCKETS).map(|_| VecDeque::new()).collect(), last: 0, len: 0, scheduled: 0 }
     }
 
     /// Schedules `event` at `time`, which must not precede the last popped time.
     pub fn push(&mut self, time: SimTime, event: E) {
         let t = time.as_micros();
-        assert!(
-            t >= self.last,
-            "event scheduled in the past: {t} < {}",
-            self.last
-        );
+        assert!(t >= self.last, "event scheduled in the past: {t} < {}", self.last);
         self.buckets[bucket_of(t, self.last)].push_back((t, event));
         self.len += 1;
         self.scheduled += 1;
@@ -87,23 +75,15 @@ impl<E> EventQueue<E> {
         if self.buckets[0].is_empty() {
             self.refill();
         }
-        self.buckets[0]
-            .front()
-            .map(|(t, _)| SimTime::from_micros(*t))
+        self.buckets[0].front().map(|(t, _)| SimTime::from_micros(*t))
     }
 
     /// Moves the events of the lowest non-empty bucket to lower buckets,
     /// relative to their minimum time, which becomes `last`.
     fn refill(&mut self) {
-        let i = (1..BUCKETS)
-            .find(|&i| !self.buckets[i].is_empty())
-            .expect("len > 0");
+        let i = (1..BUCKETS).find(|&i| !self.buckets[i].is_empty()).expect("len > 0");
         let mut moving = std::mem::take(&mut self.buckets[i]);
-        self.last = moving
-            .iter()
-            .map(|(t, _)| *t)
-            .min()
-            .expect("non-empty bucket");
+        self.last = moving.iter().map(|(t, _)| *t).min().expect("non-empty bucket");
         for (t, e) in moving.drain(..) {
             self.buckets[bucket_of(t, self.last)].push_back((t, e));
         }
@@ -153,18 +133,12 @@ mod tests {
         for i in 0..200_000u32 {
             if rng.random_bool(0.55) {
                 // Mostly near-future times with many exact ties, some far ones.
-                let dt = if rng.random_bool(0.9) {
-                    rng.random_range(0..8u64)
-                } else {
-                    rng.random_range(0..1u64 << 40)
-                };
+                let dt = if rng.random_bool(0.9) { rng.random_range(0..8u64) } else { rng.random_range(0..1u64 << 40) };
                 q.push(SimTime::from_micros(now + dt), i);
                 shadow.insert((now + dt, seq), i);
                 seq += 1;
             } else {
-                let expect = shadow
-                    .pop_first()
-                    .map(|((t, _), e)| (SimTime::from_micros(t), e));
+                let expect = shadow.pop_first().map(|((t, _), e)| (SimTime::from_micros(t), e));
                 let got = q.pop();
                 assert_eq!(got, expect);
                 if let Some((t, _)) = got {

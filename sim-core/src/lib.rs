@@ -14,6 +14,7 @@
 //! Invariants: no file or network I/O, no wall clock, no unseeded randomness;
 //! every random draw comes from a named [`rng`] stream of (seed, replicate).
 
+pub mod catalog;
 pub mod dist;
 pub mod engine;
 pub mod event_queue;
@@ -24,3 +25,4 @@ pub mod records;
 pub mod rng;
 pub mod scenario;
 pub mod time;
+pub mod trace;

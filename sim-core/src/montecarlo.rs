@@ -21,11 +21,7 @@ pub struct RunOptions {
 
 impl RunOptions {
     pub fn from_scenario(s: &Scenario) -> Self {
-        RunOptions {
-            seed: s.simulation.seed,
-            replicates: s.simulation.replicates,
-            record_requests: false,
-        }
+        RunOptions { seed: s.simulation.seed, replicates: s.simulation.replicates, record_requests: false }
     }
 }
 
@@ -44,8 +40,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions, on_done: &(dyn Fn() + Sync)) 
     let outputs: Vec<ReplicateOutput> = (0..opts.replicates)
         .into_par_iter()
         .map(|rep| {
-            let out =
-                simulate_replicate(scenario, opts.seed, rep, opts.record_requests && rep == 0);
+            let out = simulate_replicate(scenario, opts.seed, rep, opts.record_requests && rep == 0);
             on_done();
             out
         })
@@ -69,12 +64,9 @@ pub fn run(scenario: &Scenario, opts: &RunOptions, on_done: &(dyn Fn() + Sync)) 
             BASELINE,
             &provider_names,
             &workload_names,
+            &scenario.cache_tier_names(),
             &replicates,
         )],
     };
-    RunResult {
-        summary,
-        replicates,
-        requests,
-    }
+    RunResult { summary, replicates, requests }
 }

@@ -1,12 +1,12 @@
-//! Per-request records (only kept when the user asks for `requests.csv`).
+//! Per-request records (only kept when the user asks for `requests.csv`) and
+//! their CSV form.
 
+use crate::metrics::{CostBreakdown, TokenCounts};
 use crate::scenario::Scenario;
 use crate::time::SimTime;
-use serde::Serialize;
 
 /// How a request attempt ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RequestStatus {
     Ok,
     /// The attempt failed; the client retried or gave up (see `errors`, `retries`).
@@ -22,7 +22,8 @@ impl RequestStatus {
     }
 }
 
-/// One request attempt as the engine saw it. Indices refer to the scenario.
+/// One request attempt as the engine saw it. Indices refer to the scenario;
+/// per-tier writes are in scenario tier order (`Scenario::cache_tier_names`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct RequestRecord {
     pub replicate: u32,
@@ -34,61 +35,85 @@ pub struct RequestRecord {
     pub start: SimTime,
     pub first_token: SimTime,
     pub end: SimTime,
-    pub input_tokens: u64,
-    pub uncached_tokens: u64,
-    pub cache_read_tokens: u64,
-    pub cache_write_tokens: u64,
-    pub output_tokens: u64,
-    pub cost_usd: f64,
+    pub tokens: TokenCounts,
+    pub cost: CostBreakdown,
     pub status: RequestStatus,
 }
 
-/// A `requests.csv` row: `RequestRecord` with names resolved. Column order is
-/// the field order here (documented in docs/outputs.md).
-#[derive(Clone, Debug, Serialize)]
-pub struct RequestRow<'a> {
-    pub replicate: u32,
-    pub variant: &'a str,
-    pub workload: &'a str,
-    pub session: u64,
-    pub step: u32,
-    pub provider: &'a str,
-    pub model: &'a str,
-    pub arrival_s: f64,
-    pub start_s: f64,
-    pub first_token_s: f64,
-    pub end_s: f64,
-    pub input_tokens: u64,
-    pub uncached_tokens: u64,
-    pub cache_read_tokens: u64,
-    pub cache_write_tokens: u64,
-    pub output_tokens: u64,
-    pub cost_usd: f64,
-    pub status: &'static str,
+/// The `requests.csv` header for `sc` (documented in docs/outputs.md).
+pub fn request_columns(sc: &Scenario) -> Vec<String> {
+    let mut cols: Vec<String> = [
+        "replicate",
+        "variant",
+        "workload",
+        "session",
+        "step",
+        "provider",
+        "model",
+        "arrival_s",
+        "start_s",
+        "first_token_s",
+        "end_s",
+        "input_tokens",
+        "uncached_tokens",
+        "cache_read_tokens",
+        "cache_write_tokens",
+        "output_tokens",
+        "reasoning_tokens",
+        "cost_usd",
+        "cost_usd_uncached",
+        "cost_usd_cache_read",
+        "cost_usd_cache_write",
+        "cost_usd_output",
+        "status",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let tiers = sc.cache_tier_names();
+    let at = cols.iter().position(|c| c == "output_tokens").expect("listed");
+    for (i, t) in tiers.iter().enumerate() {
+        cols.insert(at + i, format!("cache_write_tokens_{t}"));
+    }
+    cols
 }
 
 impl RequestRecord {
-    pub fn row<'a>(&self, scenario: &'a Scenario, variant: &'a str) -> RequestRow<'a> {
-        let p = &scenario.providers[self.provider];
-        RequestRow {
-            replicate: self.replicate,
-            variant,
-            workload: &scenario.workloads[self.workload].name,
-            session: self.session,
-            step: self.step,
-            provider: &p.name,
-            model: &p.model,
-            arrival_s: self.arrival.as_secs_f64(),
-            start_s: self.start.as_secs_f64(),
-            first_token_s: self.first_token.as_secs_f64(),
-            end_s: self.end.as_secs_f64(),
-            input_tokens: self.input_tokens,
-            uncached_tokens: self.uncached_tokens,
-            cache_read_tokens: self.cache_read_tokens,
-            cache_write_tokens: self.cache_write_tokens,
-            output_tokens: self.output_tokens,
-            cost_usd: self.cost_usd,
-            status: self.status.as_str(),
-        }
+    /// The record's cells, in `request_columns` order. Numbers use Rust's
+    /// shortest round-trip formatting, so the text is deterministic.
+    pub fn cells(&self, sc: &Scenario, variant: &str) -> Vec<String> {
+        let p = &sc.providers[self.provider];
+        let t = &self.tokens;
+        let c = &self.cost;
+        let mut cells = vec![
+            self.replicate.to_string(),
+            variant.to_string(),
+            sc.workloads[self.workload].name.clone(),
+            self.session.to_string(),
+            self.step.to_string(),
+            p.name.clone(),
+            p.model.clone(),
+            self.arrival.as_secs_f64().to_string(),
+            self.start.as_secs_f64().to_string(),
+            self.first_token.as_secs_f64().to_string(),
+            self.end.as_secs_f64().to_string(),
+            t.input.to_string(),
+            t.uncached.to_string(),
+            t.cache_read.to_string(),
+            t.cache_write.to_string(),
+        ];
+        let n_tiers = sc.cache_tier_names().len();
+        cells.extend(t.cache_write_by_tier[..n_tiers].iter().map(u64::to_string));
+        cells.extend([
+            t.output.to_string(),
+            t.reasoning.to_string(),
+            c.total().to_string(),
+            c.uncached.to_string(),
+            c.cache_read.to_string(),
+            c.cache_write.to_string(),
+            c.output.to_string(),
+            self.status.as_str().to_string(),
+        ]);
+        cells
     }
 }

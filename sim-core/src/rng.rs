@@ -83,11 +83,7 @@ mod tests {
         let got: Vec<u64> = (0..3).map(|_| r.next_u64()).collect();
         assert_eq!(got, PINNED);
     }
-    const PINNED: [u64; 3] = [
-        8853020665336612984,
-        12961564954936274665,
-        4840024236085244110,
-    ];
+    const PINNED: [u64; 3] = [8853020665336612984, 12961564954936274665, 4840024236085244110];
 
     #[test]
     fn streams_are_distinct_and_reproducible() {
@@ -95,9 +91,7 @@ mod tests {
         let a1 = s.stream(StreamId::named("a")).next_u64();
         let a2 = s.stream(StreamId::named("a")).next_u64();
         let b = s.stream(StreamId::named("b")).next_u64();
-        let a_other_rep = ReplicateSeed::new(7, 4)
-            .stream(StreamId::named("a"))
-            .next_u64();
+        let a_other_rep = ReplicateSeed::new(7, 4).stream(StreamId::named("a")).next_u64();
         let a_idx = s.stream(StreamId::indexed("a", 1, 0)).next_u64();
         assert_eq!(a1, a2);
         assert_ne!(a1, b);

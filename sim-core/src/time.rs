@@ -55,11 +55,7 @@ impl SimDuration {
             return SimDuration(0);
         }
         let us = (secs * MICROS_PER_SEC as f64).round();
-        if us >= u64::MAX as f64 {
-            SimDuration(u64::MAX)
-        } else {
-            SimDuration(us as u64)
-        }
+        if us >= u64::MAX as f64 { SimDuration(u64::MAX) } else { SimDuration(us as u64) }
     }
     pub const fn as_micros(self) -> u64 {
         self.0
@@ -135,9 +131,8 @@ pub fn parse_duration(text: &str) -> Result<SimDuration, DurationParseError> {
     if t.is_empty() {
         return Err(DurationParseError::Empty);
     }
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+' || c == '_'))
-        .unwrap_or(t.len());
+    let split =
+        t.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+' || c == '_')).unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
     let unit = unit.trim();
     if unit.is_empty() {
@@ -151,16 +146,10 @@ pub fn parse_duration(text: &str) -> Result<SimDuration, DurationParseError> {
         "h" => 3600e6,
         "d" => 86_400e6,
         _ => {
-            return Err(DurationParseError::UnknownUnit {
-                text: t.to_string(),
-                unit: unit.to_string(),
-            });
+            return Err(DurationParseError::UnknownUnit { text: t.to_string(), unit: unit.to_string() });
         }
     };
-    let value: f64 = num
-        .replace('_', "")
-        .parse()
-        .map_err(|_| DurationParseError::BadNumber(t.to_string()))?;
+    let value: f64 = num.replace('_', "").parse().map_err(|_| DurationParseError::BadNumber(t.to_string()))?;
     if !value.is_finite() {
         return Err(DurationParseError::BadNumber(t.to_string()));
     }
@@ -179,11 +168,7 @@ mod tests {
     use super::*;
 
     fn check(text: &str, us: u64) {
-        assert_eq!(
-            parse_duration(text),
-            Ok(SimDuration::from_micros(us)),
-            "{text}"
-        );
+        assert_eq!(parse_duration(text), Ok(SimDuration::from_micros(us)), "{text}");
     }
 
     #[test]
@@ -202,26 +187,11 @@ mod tests {
     #[test]
     fn rejects_bad_durations() {
         assert_eq!(parse_duration(""), Err(DurationParseError::Empty));
-        assert!(matches!(
-            parse_duration("30"),
-            Err(DurationParseError::MissingUnit(_))
-        ));
-        assert!(matches!(
-            parse_duration("3 weeks"),
-            Err(DurationParseError::UnknownUnit { .. })
-        ));
-        assert!(matches!(
-            parse_duration("-1s"),
-            Err(DurationParseError::Negative(_))
-        ));
-        assert!(matches!(
-            parse_duration("abcs"),
-            Err(DurationParseError::UnknownUnit { .. })
-        ));
-        assert!(matches!(
-            parse_duration("1.2.3s"),
-            Err(DurationParseError::BadNumber(_))
-        ));
+        assert!(matches!(parse_duration("30"), Err(DurationParseError::MissingUnit(_))));
+        assert!(matches!(parse_duration("3 weeks"), Err(DurationParseError::UnknownUnit { .. })));
+        assert!(matches!(parse_duration("-1s"), Err(DurationParseError::Negative(_))));
+        assert!(matches!(parse_duration("abcs"), Err(DurationParseError::UnknownUnit { .. })));
+        assert!(matches!(parse_duration("1.2.3s"), Err(DurationParseError::BadNumber(_))));
     }
 
     #[test]

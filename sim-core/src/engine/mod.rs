@@ -1,9 +1,12 @@
 //! The discrete-event engine: one replicate of a scenario, single-threaded.
 
+mod caches;
 mod replicate;
 mod slab;
 
 pub use replicate::{ReplicateOutput, simulate_replicate};
 
+#[cfg(test)]
+mod billing_tests;
 #[cfg(test)]
 mod tests;

@@ -1,12 +1,14 @@
 //! One replicate: sessions arrive, issue requests to their provider, wait in
 //! its FIFO for a slot, read and write the prompt cache, pay per token class,
-//! think, and issue the next step, until every session is done (or `end`).
+//! think (sending keep-alives during long pauses), and issue the next step,
+//! until every session is done (or `end`).
 
+use super::caches::{CacheSet, CachedRequest};
 use super::slab::Slab;
 use crate::event_queue::EventQueue;
-use crate::metrics::{ReplicateMetrics, RequestOutcome, ScopeMetrics, TokenCounts};
-use crate::model::cache::PrefixCache;
-use crate::model::pricing::{classify_tokens, cost};
+use crate::metrics::{CostBreakdown, ReplicateMetrics, RequestOutcome, ScopeMetrics, TokenCounts};
+use crate::model::cache::PromptBreakpoint;
+use crate::model::pricing::{classify_tokens, request_cost};
 use crate::model::serving::{SlotQueue, service_timing};
 use crate::model::session::Session;
 use crate::records::{RequestRecord, RequestStatus};
@@ -31,6 +33,8 @@ enum Event {
     Issue(u32),
     /// The attempt of session `.0` in service finishes.
     Done(u32),
+    /// Session `.0`, pausing, sends a keep-alive request.
+    KeepAlive(u32),
 }
 
 /// The attempt a session has in flight.
@@ -40,14 +44,14 @@ struct Attempt {
     start: SimTime,
     first_token: SimTime,
     end: SimTime,
-    hit_blocks: usize,
+    /// In the provider's tier order.
     tokens: TokenCounts,
+    cost: CostBreakdown,
     failed: bool,
 }
 
 struct ProviderState {
     slots: SlotQueue,
-    cache: Option<PrefixCache>,
     latency_rng: StreamRng,
     failure_rng: StreamRng,
 }
@@ -60,6 +64,8 @@ struct WorkloadState {
 struct Live {
     session: Session,
     attempt: Attempt,
+    /// When the next step will be issued (keep-alives stop before it).
+    next_issue: SimTime,
 }
 
 struct Replicate<'a> {
@@ -70,39 +76,27 @@ struct Replicate<'a> {
     live: Slab<Live>,
     providers: Vec<ProviderState>,
     workloads: Vec<WorkloadState>,
+    caches: CacheSet,
     by_provider: Vec<ScopeMetrics>,
     by_workload: Vec<ScopeMetrics>,
     records: Option<Vec<RequestRecord>>,
+    breakpoints: Vec<PromptBreakpoint>,
 }
 
 /// Runs replicate `replicate` of `sc` with master seed `seed`. Deterministic:
-/// the same inputs give the same output on any machine and thread.
-pub fn simulate_replicate(
-    sc: &Scenario,
-    seed: u64,
-    replicate: u32,
-    record_requests: bool,
-) -> ReplicateOutput {
+/// the same inputs give the same output on any thread (and, for a given
+/// platform and build, any run).
+pub fn simulate_replicate(sc: &Scenario, seed: u64, replicate: u32, record_requests: bool) -> ReplicateOutput {
     let rs = ReplicateSeed::new(seed, u64::from(replicate));
-    let providers = sc
-        .providers
-        .iter()
-        .enumerate()
-        .map(|(i, p)| ProviderState {
-            slots: SlotQueue::new(p.serving.slots),
-            cache: p
-                .cache
-                .enabled
-                .then(|| PrefixCache::new(p.cache.ttl, p.cache.refresh_on_hit)),
+    let providers = (0..sc.providers.len())
+        .map(|i| ProviderState {
+            slots: SlotQueue::new(sc.providers[i].serving.slots),
             latency_rng: rs.stream(StreamId::indexed("serving.latency", i as u64, 0)),
             failure_rng: rs.stream(StreamId::indexed("serving.failures", i as u64, 0)),
         })
         .collect();
     let workloads = (0..sc.workloads.len())
-        .map(|i| WorkloadState {
-            arrival_rng: rs.stream(StreamId::indexed("arrivals", i as u64, 0)),
-            next_index: 0,
-        })
+        .map(|i| WorkloadState { arrival_rng: rs.stream(StreamId::indexed("arrivals", i as u64, 0)), next_index: 0 })
         .collect();
     let mut r = Replicate {
         sc,
@@ -112,9 +106,11 @@ pub fn simulate_replicate(
         live: Slab::default(),
         providers,
         workloads,
+        caches: CacheSet::new(sc, &rs),
         by_provider: vec![ScopeMetrics::default(); sc.providers.len()],
         by_workload: vec![ScopeMetrics::default(); sc.workloads.len()],
         records: record_requests.then(Vec::new),
+        breakpoints: Vec::new(),
     };
     for w in 0..sc.workloads.len() {
         r.schedule_next_arrival(w, SimTime::ZERO);
@@ -135,12 +131,15 @@ pub fn simulate_replicate(
             Event::Arrival(w) => r.on_arrival(w as usize, now),
             Event::Issue(id) => r.on_issue(id, now),
             Event::Done(id) => r.on_done(id, now),
+            Event::KeepAlive(id) => r.on_keep_alive(id, now),
         }
     }
+    r.caches.close(sc, &mut r.by_provider, &mut r.by_workload);
     let mut overall = ScopeMetrics::default();
     for w in &r.by_workload {
         overall.merge(w);
     }
+    r.caches.set_peaks(&mut overall, &mut r.by_provider);
     ReplicateOutput {
         metrics: ReplicateMetrics {
             replicate,
@@ -155,44 +154,52 @@ pub fn simulate_replicate(
 }
 
 impl Replicate<'_> {
-    /// Schedules workload `w`'s next arrival after `after`, if its stop rule allows.
+    /// Schedules workload `w`'s next arrival after `after`, if its stop rule
+    /// (or its trace) allows.
     fn schedule_next_arrival(&mut self, w: usize, after: SimTime) {
         let ws = &mut self.workloads[w];
-        let Arrivals::Poisson { rate_per_s, stop } = self.sc.workloads[w].arrivals;
-        if let ArrivalStop::Sessions(n) = stop
-            && ws.next_index >= n
-        {
-            return;
+        match &self.sc.workloads[w].arrivals {
+            Arrivals::Poisson { rate_per_s, stop } => {
+                if let ArrivalStop::Sessions(n) = stop
+                    && ws.next_index >= *n
+                {
+                    return;
+                }
+                let u: f64 = ws.arrival_rng.random();
+                let t = after + SimDuration::from_secs_f64(-(1.0 - u).ln() / rate_per_s);
+                if let ArrivalStop::Horizon(h) = stop
+                    && t >= *h
+                {
+                    return;
+                }
+                self.queue.push(t, Event::Arrival(w as u32));
+            }
+            Arrivals::Trace(trace) => {
+                if let Some(req) = trace.requests.get(ws.next_index as usize) {
+                    let t = SimTime::from_micros(req.arrival_us).max(after);
+                    self.queue.push(t, Event::Arrival(w as u32));
+                }
+            }
         }
-        let u: f64 = ws.arrival_rng.random();
-        let t = after + SimDuration::from_secs_f64(-(1.0 - u).ln() / rate_per_s);
-        if let ArrivalStop::Horizon(h) = stop
-            && t >= h
-        {
-            return;
-        }
-        self.queue.push(t, Event::Arrival(w as u32));
     }
 
     /// The scopes an event of `workload` on `provider` counts in. The overall
     /// scope is merged from the workloads at the end, which halves the
     /// histogram work on the hot path.
     fn scopes(&mut self, provider: usize, workload: usize) -> [&mut ScopeMetrics; 2] {
-        [
-            &mut self.by_provider[provider],
-            &mut self.by_workload[workload],
-        ]
+        [&mut self.by_provider[provider], &mut self.by_workload[workload]]
     }
 
     fn on_arrival(&mut self, w: usize, now: SimTime) {
         let index = self.workloads[w].next_index;
         self.workloads[w].next_index += 1;
-        let session = Session::start(&self.seed, &self.sc.workloads[w], w, index, now);
-        let id = self.live.insert(Live {
-            session,
-            attempt: Attempt::default(),
-        });
-        let p = self.sc.workloads[w].provider;
+        let wl = &self.sc.workloads[w];
+        let session = match &wl.arrivals {
+            Arrivals::Trace(trace) => Session::from_trace(trace, &trace.requests[index as usize], w, index, now),
+            Arrivals::Poisson { .. } => Session::start(&self.seed, wl, w, index, now),
+        };
+        let id = self.live.insert(Live { session, attempt: Attempt::default(), next_issue: now });
+        let p = wl.provider;
         for s in self.scopes(p, w) {
             s.sessions_started += 1;
         }
@@ -211,50 +218,59 @@ impl Replicate<'_> {
 
     fn start_service(&mut self, id: u32, now: SimTime) {
         let l = self.live.get_mut(id);
-        let w = &self.sc.workloads[l.session.workload];
-        let provider = &self.sc.providers[w.provider];
-        let ps = &mut self.providers[w.provider];
-        let blocks = l.session.prompt.blocks();
-        let hit = ps
-            .cache
-            .as_ref()
-            .map(|c| c.lookup(now, blocks))
-            .unwrap_or_default();
+        let w = l.session.workload;
+        let wl = &self.sc.workloads[w];
+        let provider = &self.sc.providers[wl.provider];
+        let ps = &mut self.providers[wl.provider];
         let input = l.session.prompt.tokens();
-        let output = l.session.output_tokens;
+        let output = l.session.output_tokens + l.session.reasoning_tokens;
         let base_s = provider.serving.base_latency.sample(&mut ps.latency_rng);
-        let failed = provider.failures.error_rate > 0.0
-            && ps.failure_rng.random_bool(provider.failures.error_rate);
-        // A failed attempt returns an error after the base latency: no prefill,
-        // no output, nothing billed, nothing cached.
-        let timing = if failed {
-            service_timing(&provider.serving, base_s, 0, 0)
+        let failed = provider.failures.error_rate > 0.0 && ps.failure_rng.random_bool(provider.failures.error_rate);
+        if failed {
+            // A failed attempt returns an error after the base latency: no
+            // prefill, no output, nothing billed, nothing cached.
+            let timing = service_timing(&provider.serving, base_s, 0, 0);
+            l.attempt = Attempt {
+                issued: l.attempt.issued,
+                start: now,
+                first_token: now + timing.to_first_token,
+                end: now + timing.total,
+                tokens: TokenCounts::default(),
+                cost: CostBreakdown::default(),
+                failed: true,
+            };
         } else {
-            service_timing(&provider.serving, base_s, input - hit.tokens, output)
-        };
-        l.attempt = Attempt {
-            issued: l.attempt.issued,
-            start: now,
-            first_token: now + timing.to_first_token,
-            end: now + timing.total,
-            hit_blocks: hit.blocks,
-            tokens: if failed {
-                TokenCounts::default()
+            if self.caches.needs_breakpoints(self.sc, w) {
+                l.session.breakpoints(&mut self.breakpoints);
             } else {
-                classify_tokens(input, hit.tokens, output, ps.cache.is_some())
-            },
-            failed,
-        };
+                self.breakpoints.clear();
+            }
+            let session = &l.session;
+            let prefill_at = |hit_tokens: u64| {
+                let t = service_timing(&provider.serving, base_s, input - hit_tokens, output);
+                (now + t.to_first_token, now + t.total)
+            };
+            let req = CachedRequest {
+                workload: w,
+                now,
+                blocks: session.prompt.blocks(),
+                shared: session.prompt.shared_blocks(),
+                breakpoints: &self.breakpoints,
+            };
+            let (read, writes, (first_token, end)) = self.caches.serve(self.sc, &req, prefill_at);
+            let tokens = classify_tokens(input, read, &writes, l.session.output_tokens, l.session.reasoning_tokens);
+            let cost =
+                request_cost(&provider.pricing, now, self.sc.simulation.start_time_of_day_s, wl.service_tier, &tokens);
+            l.attempt = Attempt { issued: l.attempt.issued, start: now, first_token, end, tokens, cost, failed: false };
+        }
         self.queue.push(l.attempt.end, Event::Done(id));
+        self.caches.bill_storage(self.sc, &mut self.by_provider, &mut self.by_workload);
     }
 
     fn on_done(&mut self, id: u32, now: SimTime) {
         let l = self.live.get(id);
-        let (w, p, a) = (
-            l.session.workload,
-            self.sc.workloads[l.session.workload].provider,
-            l.attempt,
-        );
+        let (w, a) = (l.session.workload, l.attempt);
+        let p = self.sc.workloads[w].provider;
         if let Some(next) = self.providers[p].slots.release() {
             self.start_service(next, now);
         }
@@ -266,7 +282,7 @@ impl Replicate<'_> {
     }
 
     fn on_failed_attempt(&mut self, id: u32, w: usize, p: usize, a: Attempt, now: SimTime) {
-        self.record(id, a, RequestStatus::Error, 0.0);
+        self.record(id, a, RequestStatus::Error);
         let f = &self.sc.providers[p].failures;
         let attempt = self.live.get(id).session.attempt;
         let retry = attempt < f.max_retries;
@@ -275,11 +291,7 @@ impl Replicate<'_> {
             s.retries += u64::from(retry);
         }
         if retry {
-            let backoff = SimDuration::from_micros(
-                f.retry_backoff
-                    .as_micros()
-                    .saturating_mul(1u64 << attempt.min(40)),
-            );
+            let backoff = SimDuration::from_micros(f.retry_backoff.as_micros().saturating_mul(1u64 << attempt.min(40)));
             self.live.get_mut(id).session.attempt += 1;
             self.queue.push(now + backoff, Event::Issue(id));
         } else {
@@ -289,30 +301,30 @@ impl Replicate<'_> {
     }
 
     fn on_success(&mut self, id: u32, w: usize, p: usize, a: Attempt, now: SimTime) {
-        let c = cost(&self.sc.providers[p].pricing, &a.tokens);
-        self.record(id, a, RequestStatus::Ok, c.total());
-        let l = self.live.get_mut(id);
-        if let Some(cache) = self.providers[p].cache.as_mut() {
-            cache.commit(
-                now,
-                l.session.prompt.blocks(),
-                l.session.prompt.shared_blocks(),
-                a.hit_blocks,
-            );
-        }
-        let outcome = RequestOutcome {
-            tokens: a.tokens,
-            cost: c,
-            queue_wait: a.start - a.issued,
-            ttft: a.first_token - l.session.step_issued,
-            e2e: a.end - l.session.step_issued,
+        self.record(id, a, RequestStatus::Ok);
+        let outcome = {
+            let s = &self.live.get(id).session;
+            RequestOutcome {
+                tokens: self.caches.to_scenario_tiers(p, &a.tokens),
+                cost: a.cost,
+                queue_wait: a.start - a.issued,
+                ttft: a.first_token - s.step_issued,
+                e2e: a.end - s.step_issued,
+            }
         };
         let workload = &self.sc.workloads[w];
+        let l = self.live.get_mut(id);
         let next = l.session.finish_step(workload);
         if let Some(think) = next {
             let at = now + think;
             l.session.begin_next_step(workload, at);
+            l.next_issue = at;
             self.queue.push(at, Event::Issue(id));
+            if let Some(ka) = workload.keep_alive
+                && now + ka.interval < at
+            {
+                self.queue.push(now + ka.interval, Event::KeepAlive(id));
+            }
         }
         let session_done = next.is_none().then(|| now - l.session.arrival);
         for s in self.scopes(p, w) {
@@ -326,27 +338,65 @@ impl Replicate<'_> {
         }
     }
 
-    fn record(&mut self, id: u32, a: Attempt, status: RequestStatus, cost_usd: f64) {
-        let Some(records) = self.records.as_mut() else {
-            return;
+    /// A keep-alive: the prompt the session last sent, a minimal output, no
+    /// slot taken (it adds negligible load), billed and counted.
+    fn on_keep_alive(&mut self, id: u32, now: SimTime) {
+        let l = self.live.get(id);
+        let w = l.session.workload;
+        let wl = &self.sc.workloads[w];
+        let Some(ka) = wl.keep_alive else { return };
+        let provider = &self.sc.providers[wl.provider];
+        let blocks = &l.session.prompt.blocks()[..l.session.last_sent_blocks];
+        let input = blocks.last().map_or(0, |b| b.end_tokens);
+        self.breakpoints.clear();
+        if let Some(last) = blocks.len().checked_sub(1) {
+            self.breakpoints.push(PromptBreakpoint { block: last, tier: 0 });
+        }
+        let req = CachedRequest {
+            workload: w,
+            now,
+            blocks,
+            shared: l.session.prompt.shared_blocks().min(blocks.len()),
+            breakpoints: &self.breakpoints,
         };
+        let (read, writes, _) = self.caches.serve(self.sc, &req, |hit| {
+            let t = service_timing(&provider.serving, 0.0, input - hit, ka.output_tokens);
+            (now + t.to_first_token, now + t.total)
+        });
+        let tokens = classify_tokens(input, read, &writes, ka.output_tokens, 0);
+        let cost =
+            request_cost(&provider.pricing, now, self.sc.simulation.start_time_of_day_s, wl.service_tier, &tokens);
+        let tokens = self.caches.to_scenario_tiers(wl.provider, &tokens);
+        for s in self.scopes(wl.provider, w) {
+            s.record_keep_alive(&tokens, &cost);
+        }
+        let next = now + ka.interval;
+        if next < self.live.get(id).next_issue {
+            self.queue.push(next, Event::KeepAlive(id));
+        }
+        self.caches.bill_storage(self.sc, &mut self.by_provider, &mut self.by_workload);
+    }
+
+    fn record(&mut self, id: u32, a: Attempt, status: RequestStatus) {
+        if self.records.is_none() {
+            return;
+        }
         let s = &self.live.get(id).session;
+        let p = self.sc.workloads[s.workload].provider;
+        let tokens = self.caches.to_scenario_tiers(p, &a.tokens);
+        let records = self.records.as_mut().expect("checked");
         records.push(RequestRecord {
             replicate: self.replicate,
             workload: s.workload,
             session: s.index,
             step: s.step,
-            provider: self.sc.workloads[s.workload].provider,
+            provider: p,
             arrival: a.issued,
             start: a.start,
             first_token: a.first_token,
             end: a.end,
-            input_tokens: a.tokens.input,
-            uncached_tokens: a.tokens.uncached,
-            cache_read_tokens: a.tokens.cache_read,
-            cache_write_tokens: a.tokens.cache_write,
-            output_tokens: a.tokens.output,
-            cost_usd,
+            tokens,
+            cost: a.cost,
             status,
         });
     }

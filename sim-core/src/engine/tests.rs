@@ -7,11 +7,11 @@ use crate::scenario::*;
 use crate::time::{SimDuration, SimTime};
 use proptest::prelude::*;
 
-fn fixed(v: f64) -> TokenDist {
+pub(super) fn fixed(v: f64) -> TokenDist {
     TokenDist::new(Dist::Fixed(v))
 }
 
-fn provider(slots: u32) -> Provider {
+pub(super) fn provider(slots: u32) -> Provider {
     Provider {
         name: "p".into(),
         model: "m".into(),
@@ -23,49 +23,65 @@ fn provider(slots: u32) -> Provider {
         },
         cache: CacheConfig {
             enabled: true,
-            ttl: SimDuration::from_secs(60),
+            mode: CacheMode::Automatic,
+            min_tokens: 0,
+            granularity_tokens: 1,
+            tiers: vec![CacheTier { name: "1m".into(), ttl: SimDuration::from_secs(60) }],
             refresh_on_hit: true,
+            max_lifetime: None,
+            capacity_tokens: None,
+            eviction: Eviction::Lru,
+            scope: CacheScope::Provider,
+            miss_probability: 0.0,
+            ttl_starts: TtlStart::PrefillEnd,
         },
         pricing: Pricing {
-            input_usd_per_mtok: 3.0,
-            cache_read_usd_per_mtok: 0.3,
-            cache_write_usd_per_mtok: 3.75,
-            output_usd_per_mtok: 15.0,
+            base: PriceSheet {
+                input_usd_per_mtok: 3.0,
+                cache_read_usd_per_mtok: 0.3,
+                cache_write_usd_per_mtok: vec![3.75],
+                output_usd_per_mtok: 15.0,
+                storage_usd_per_mtok_hour: 0.0,
+            },
+            long_context: None,
+            tier_multipliers: TierMultipliers { batch: 0.5, flex: 0.5, priority: 1.75 },
+            windows: vec![],
+            changes: vec![],
         },
-        failures: Failures {
-            error_rate: 0.0,
-            max_retries: 0,
-            retry_backoff: SimDuration::ZERO,
-        },
+        failures: Failures { error_rate: 0.0, max_retries: 0, retry_backoff: SimDuration::ZERO },
+        provenance: None,
     }
 }
 
-fn workload(sessions: u64, rate: f64) -> Workload {
+pub(super) fn workload(sessions: u64, rate: f64) -> Workload {
     Workload {
         name: "w".into(),
         provider: 0,
-        arrivals: Arrivals::Poisson {
-            rate_per_s: rate,
-            stop: ArrivalStop::Sessions(sessions),
-        },
-        shared_prefix_tokens: 0,
+        arrivals: Arrivals::Poisson { rate_per_s: rate, stop: ArrivalStop::Sessions(sessions) },
+        shared_segments: vec![],
         task_tokens: fixed(1000.0),
         steps: fixed(1.0),
         output_tokens: fixed(100.0),
+        reasoning_tokens: fixed(0.0),
+        reasoning_in_history: false,
         tool_result_tokens: fixed(0.0),
         think_time: Dist::Fixed(0.0),
+        service_tier: ServiceTier::Standard,
+        api_key: "default".into(),
+        breakpoints: vec![BreakpointRule { at: BreakpointAt::End, tier: 0 }],
+        keep_alive: None,
     }
 }
 
-fn scenario(p: Provider, w: Workload) -> Scenario {
+pub(super) fn shared(tokens: u64) -> Vec<SharedSegment> {
+    vec![SharedSegment { name: "system".into(), tokens }]
+}
+
+pub(super) fn scenario(p: Provider, w: Workload) -> Scenario {
     Scenario {
         name: "t".into(),
         description: String::new(),
-        simulation: SimulationSettings {
-            seed: 1,
-            replicates: 1,
-            end: None,
-        },
+        simulation: SimulationSettings { seed: 1, replicates: 1, end: None, start_time_of_day_s: 0 },
         providers: vec![p],
         workloads: vec![w],
     }
@@ -86,57 +102,49 @@ fn one_session_two_steps_hand_computed() {
     assert_eq!(r.len(), 2);
     let a0 = r[0].arrival;
     assert_eq!(r[0].end - a0, SimDuration::from_millis(2_100));
-    assert_eq!(
-        (r[0].cache_read_tokens, r[0].cache_write_tokens),
-        (0, 1_000)
-    );
+    assert_eq!((r[0].tokens.cache_read, r[0].tokens.cache_write), (0, 1_000));
     assert_eq!(r[1].arrival - r[0].end, SimDuration::from_secs(30));
-    assert_eq!(
-        (
-            r[1].input_tokens,
-            r[1].cache_read_tokens,
-            r[1].cache_write_tokens
-        ),
-        (1_500, 1_000, 500)
-    );
+    assert_eq!((r[1].tokens.input, r[1].tokens.cache_read, r[1].tokens.cache_write), (1_500, 1_000, 500));
     assert_eq!(r[1].end - r[1].arrival, SimDuration::from_millis(2_050));
     let m = &out.metrics.overall;
-    assert_eq!(
-        (m.sessions_started, m.sessions_completed, m.requests),
-        (1, 1, 2)
-    );
+    assert_eq!((m.sessions_started, m.sessions_completed, m.requests), (1, 1, 2));
     let cost = (1_000.0 * 3.75 + 100.0 * 15.0 + 1_000.0 * 0.3 + 500.0 * 3.75 + 100.0 * 15.0) / 1e6;
     assert!((m.cost.total() - cost).abs() < 1e-15);
 }
 
 #[test]
 fn cache_expires_when_the_pause_outlasts_the_ttl() {
-    for (think_s, expect_read) in [(59.0, 1_000), (61.0, 0)] {
+    // Step 1's prefill ends at 0.1 s, its response at 2.1 s. With the TTL
+    // counted from prefill end the entry dies at 60.1 s: step 2 (sent at 2.1 s
+    // + think) hits only if it starts before then. Counted from the response
+    // end (the benchmark's rule) it dies at 62.1 s.
+    for (ttl_starts, think_s, expect_read) in [
+        (TtlStart::PrefillEnd, 57.999_999, 1_000),
+        (TtlStart::PrefillEnd, 58.0, 0),
+        (TtlStart::ResponseEnd, 59.999_999, 1_000),
+        (TtlStart::ResponseEnd, 60.0, 0),
+    ] {
         let mut w = workload(1, 1.0);
         w.steps = fixed(2.0);
         w.think_time = Dist::Fixed(think_s);
-        let out = simulate_replicate(&scenario(provider(1), w), 1, 0, true);
-        assert_eq!(
-            out.requests[1].cache_read_tokens, expect_read,
-            "think {think_s}s"
-        );
+        let mut p = provider(1);
+        p.cache.ttl_starts = ttl_starts;
+        let out = simulate_replicate(&scenario(p, w), 1, 0, true);
+        assert_eq!(out.requests[1].tokens.cache_read, expect_read, "{ttl_starts:?} think {think_s}s");
     }
 }
 
 #[test]
 fn shared_prefix_is_read_across_sessions() {
     let mut w = workload(50, 0.5);
-    w.shared_prefix_tokens = 5_000;
+    w.shared_segments = shared(5_000);
     let out = simulate_replicate(&scenario(provider(4), w), 3, 0, true);
     // Sessions arrive about 2 s apart and the first finishes within ~3 s, so
     // later sessions read the 5,000-token shared prefix, and never their task.
-    let reads: Vec<u64> = out.requests.iter().map(|r| r.cache_read_tokens).collect();
+    let reads: Vec<u64> = out.requests.iter().map(|r| r.tokens.cache_read).collect();
     assert_eq!(reads[0], 0);
     assert!(reads.iter().all(|&r| r == 0 || r == 5_000));
-    assert!(
-        reads.iter().filter(|&&r| r == 5_000).count() > 40,
-        "{reads:?}"
-    );
+    assert!(reads.iter().filter(|&&r| r == 5_000).count() > 40, "{reads:?}");
 }
 
 #[test]
@@ -151,6 +159,10 @@ fn same_seed_same_result_and_seeds_differ() {
     assert_eq!(a.requests, b.requests);
     assert_eq!(a.metrics.events, b.metrics.events);
     assert_ne!(a.requests, c.requests);
+}
+
+fn metric_index(name: &str) -> usize {
+    crate::metrics::metric_names(&["1m".to_string()]).iter().position(|n| n == name).expect("metric exists")
 }
 
 /// Erlang C: probability that an arrival waits in an M/M/c queue.
@@ -178,7 +190,7 @@ fn mean_wait(slots: u32, rate: f64, service: Dist, sessions: u64, reps: u32) -> 
     let waits: Vec<f64> = (0..reps)
         .map(|r| {
             let m = simulate_replicate(&sc, 77, r, false).metrics.overall;
-            m.values()[19].expect("queue_wait_s_mean")
+            m.values(1)[metric_index("queue_wait_s_mean")].expect("queue_wait_s_mean")
         })
         .collect();
     let n = waits.len() as f64;
@@ -192,10 +204,7 @@ fn mm1_mean_wait_matches_theory() {
     // rho = 0.7: Wq = rho / (mu - lambda) = 0.7 / 0.3 s.
     let (mean, se) = mean_wait(1, 0.7, Dist::Exponential { mean: 1.0 }, 20_000, 8);
     let theory = 0.7 / 0.3;
-    assert!(
-        (mean - theory).abs() < 4.0 * se + 0.03 * theory,
-        "M/M/1 Wq {mean} +- {se} vs {theory}"
-    );
+    assert!((mean - theory).abs() < 4.0 * se + 0.03 * theory, "M/M/1 Wq {mean} +- {se} vs {theory}");
 }
 
 #[test]
@@ -204,20 +213,14 @@ fn mmc_mean_wait_matches_erlang_c() {
     let a = lambda / mu;
     let theory = erlang_c(c, a) / (c as f64 * mu - lambda);
     let (mean, se) = mean_wait(c, lambda, Dist::Exponential { mean: 1.0 / mu }, 40_000, 8);
-    assert!(
-        (mean - theory).abs() < 4.0 * se + 0.03 * theory,
-        "M/M/4 Wq {mean} +- {se} vs {theory}"
-    );
+    assert!((mean - theory).abs() < 4.0 * se + 0.03 * theory, "M/M/4 Wq {mean} +- {se} vs {theory}");
 }
 
 #[test]
 fn md1_mean_wait_matches_pollaczek_khinchine() {
     // Deterministic service 1 s, rho = 0.8: Wq = rho / (2 mu (1 - rho)) = 2 s.
     let (mean, se) = mean_wait(1, 0.8, Dist::Fixed(1.0), 20_000, 8);
-    assert!(
-        (mean - 2.0).abs() < 4.0 * se + 0.06,
-        "M/D/1 Wq {mean} +- {se} vs 2"
-    );
+    assert!((mean - 2.0).abs() < 4.0 * se + 0.06, "M/D/1 Wq {mean} +- {se} vs 2");
 }
 
 #[test]
@@ -231,81 +234,42 @@ fn hard_end_stops_the_clock_and_leaves_sessions_incomplete() {
     let m = &out.metrics.overall;
     assert!(out.metrics.sim_end_s <= 30.0);
     assert!(m.sessions_completed < m.sessions_started);
-    assert!(
-        out.requests
-            .iter()
-            .all(|r| r.end <= SimTime::from_micros(30_000_000))
-    );
+    assert!(out.requests.iter().all(|r| r.end <= SimTime::from_micros(30_000_000)));
 }
 
 #[test]
 fn failures_retry_then_fail_the_session() {
     let mut p = provider(2);
-    p.failures = Failures {
-        error_rate: 0.5,
-        max_retries: 1,
-        retry_backoff: SimDuration::from_secs(1),
-    };
+    p.failures = Failures { error_rate: 0.5, max_retries: 1, retry_backoff: SimDuration::from_secs(1) };
     let mut w = workload(400, 1.0);
     w.steps = fixed(3.0);
     let out = simulate_replicate(&scenario(p, w), 5, 0, true);
     let m = &out.metrics.overall;
-    let errors = out
-        .requests
-        .iter()
-        .filter(|r| r.status == RequestStatus::Error)
-        .count() as u64;
+    let errors = out.requests.iter().filter(|r| r.status == RequestStatus::Error).count() as u64;
     assert_eq!(m.errors, errors);
     assert!(m.retries > 0 && m.retries < m.errors);
     // Every session either completes or died on an error that was not retried.
-    assert_eq!(
-        m.sessions_started,
-        m.sessions_completed + (m.errors - m.retries)
-    );
-    assert!(
-        out.requests
-            .iter()
-            .filter(|r| r.status == RequestStatus::Error)
-            .all(|r| r.cost_usd == 0.0)
-    );
+    assert_eq!(m.sessions_started, m.sessions_completed + (m.errors - m.retries));
+    assert!(out.requests.iter().filter(|r| r.status == RequestStatus::Error).all(|r| r.cost.total() == 0.0));
 }
 
 fn arb_scenario() -> impl Strategy<Value = Scenario> {
-    (
-        1u32..6,
-        0.05f64..3.0,
-        1u64..60,
-        0u64..3_000,
-        1.0f64..12.0,
-        0.0f64..40.0,
-        any::<bool>(),
-        0.0f64..0.3,
-        1u64..120,
-    )
-        .prop_map(
-            |(slots, rate, sessions, shared, steps, think, cache, err, ttl)| {
-                let mut p = provider(slots);
-                p.cache.enabled = cache;
-                p.cache.ttl = SimDuration::from_secs(ttl);
-                p.serving.base_latency = Dist::Exponential { mean: 0.3 };
-                p.failures = Failures {
-                    error_rate: err,
-                    max_retries: 2,
-                    retry_backoff: SimDuration::from_millis(500),
-                };
-                let mut w = workload(sessions, rate);
-                w.shared_prefix_tokens = shared;
-                w.steps = TokenDist::new(Dist::Uniform {
-                    low: 1.0,
-                    high: steps,
-                });
-                w.task_tokens = TokenDist::new(Dist::Exponential { mean: 500.0 });
-                w.output_tokens = TokenDist::new(Dist::Exponential { mean: 80.0 });
-                w.tool_result_tokens = TokenDist::new(Dist::UniformInt { low: 0, high: 900 });
-                w.think_time = Dist::Exponential { mean: think + 0.01 };
-                scenario(p, w)
-            },
-        )
+    (1u32..6, 0.05f64..3.0, 1u64..60, 0u64..3_000, 1.0f64..12.0, 0.0f64..40.0, any::<bool>(), 0.0f64..0.3, 1u64..120)
+        .prop_map(|(slots, rate, sessions, shared_tokens, steps, think, cache, err, ttl)| {
+            let mut p = provider(slots);
+            p.cache.enabled = cache;
+            p.cache.tiers[0].ttl = SimDuration::from_secs(ttl);
+            p.serving.base_latency = Dist::Exponential { mean: 0.3 };
+            p.failures = Failures { error_rate: err, max_retries: 2, retry_backoff: SimDuration::from_millis(500) };
+            let mut w = workload(sessions, rate);
+            w.shared_segments = shared(shared_tokens);
+            w.steps = TokenDist::new(Dist::Uniform { low: 1.0, high: steps });
+            w.task_tokens = TokenDist::new(Dist::Exponential { mean: 500.0 });
+            w.output_tokens = TokenDist::new(Dist::Exponential { mean: 80.0 });
+            w.tool_result_tokens = TokenDist::new(Dist::UniformInt { low: 0, high: 900 });
+            w.think_time = Dist::Exponential { mean: think + 0.01 };
+            scenario(p, w)
+        })
 }
 
 proptest! {
@@ -318,16 +282,18 @@ proptest! {
         let (mut ok, mut input, mut read, mut write, mut uncached, mut cost) = (0u64, 0u64, 0u64, 0u64, 0u64, 0.0f64);
         for r in &out.requests {
             // Token conservation per request, non-negative costs, causal timestamps.
-            prop_assert_eq!(r.uncached_tokens + r.cache_read_tokens + r.cache_write_tokens, r.input_tokens);
-            prop_assert!(r.cost_usd >= 0.0);
+            let t = &r.tokens;
+            prop_assert_eq!(t.uncached + t.cache_read + t.cache_write, t.input);
+            prop_assert_eq!(t.cache_write_by_tier.iter().sum::<u64>(), t.cache_write);
+            prop_assert!(r.cost.uncached >= 0.0 && r.cost.cache_read >= 0.0 && r.cost.cache_write >= 0.0 && r.cost.output >= 0.0);
             prop_assert!(r.arrival <= r.start && r.start <= r.first_token && r.first_token <= r.end);
             if r.status == RequestStatus::Ok {
                 ok += 1;
-                input += r.input_tokens;
-                read += r.cache_read_tokens;
-                write += r.cache_write_tokens;
-                uncached += r.uncached_tokens;
-                cost += r.cost_usd;
+                input += r.tokens.input;
+                read += r.tokens.cache_read;
+                write += r.tokens.cache_write;
+                uncached += r.tokens.uncached;
+                cost += r.cost.total();
             }
         }
         // Every request accounted for: the metrics equal the sum of the records.
@@ -338,7 +304,7 @@ proptest! {
         let errors = out.requests.len() as u64 - ok;
         prop_assert_eq!(m.errors, errors);
         prop_assert_eq!(m.sessions_started, m.sessions_completed + (m.errors - m.retries));
-        if let ArrivalStop::Sessions(n) = match sc.workloads[0].arrivals { Arrivals::Poisson { stop, .. } => stop } {
+        if let Arrivals::Poisson { stop: ArrivalStop::Sessions(n), .. } = sc.workloads[0].arrivals {
             prop_assert_eq!(m.sessions_started, n);
         }
         // Records are in completion order: the clock never went backwards.

@@ -46,9 +46,7 @@ impl LatencyHistogram {
 
     /// Adds every sample of `other` (histograms grow to fit, so this cannot fail).
     pub fn merge(&mut self, other: &LatencyHistogram) {
-        self.hist
-            .add(&other.hist)
-            .expect("auto-resizing histograms always merge");
+        self.hist.add(&other.hist).expect("auto-resizing histograms always merge");
     }
 }
 

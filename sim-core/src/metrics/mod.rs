@@ -7,6 +7,8 @@ pub mod stats;
 pub mod summary;
 
 pub use histogram::LatencyHistogram;
-pub use scope::{CostBreakdown, METRIC_NAMES, RequestOutcome, ScopeMetrics, TokenCounts};
+pub use scope::{
+    BASE_METRIC_NAMES, CostBreakdown, MAX_CACHE_TIERS, RequestOutcome, ScopeMetrics, TokenCounts, metric_names,
+};
 pub use stats::MetricStats;
 pub use summary::{MetricTable, ReplicateMetrics, SCHEMA_VERSION, Summary, VariantSummary};

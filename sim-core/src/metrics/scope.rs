@@ -4,9 +4,13 @@
 use super::histogram::LatencyHistogram;
 use crate::time::SimDuration;
 
-/// Every metric name reported per scope, in the order they are written.
-/// Renaming one requires a `schema_version` bump (see docs/outputs.md).
-pub const METRIC_NAMES: [&str; 25] = [
+/// Cache tiers a scenario may name in all (per-tier write counters are fixed arrays).
+pub const MAX_CACHE_TIERS: usize = 8;
+
+/// The metric names that do not depend on the scenario, in the order they are
+/// written; per-tier write metrics and the cache peaks follow (see
+/// [`metric_names`]). Renaming one requires a `schema_version` bump.
+pub const BASE_METRIC_NAMES: [&str; 32] = [
     "sessions_started",
     "sessions_completed",
     "requests",
@@ -32,35 +36,82 @@ pub const METRIC_NAMES: [&str; 25] = [
     "errors",
     "retries",
     "rate_limited",
+    "cost_usd_uncached",
+    "cost_usd_cache_read",
+    "cost_usd_cache_write",
+    "cost_usd_output",
+    "cost_usd_storage",
+    "tokens_reasoning",
+    "keep_alive_requests",
 ];
 
+/// Every metric of a scenario whose caches use `tier_names`, in order.
+pub fn metric_names(tier_names: &[String]) -> Vec<String> {
+    let mut names: Vec<String> = BASE_METRIC_NAMES.iter().map(|s| s.to_string()).collect();
+    names.extend(tier_names.iter().map(|t| format!("tokens_cache_write_{t}")));
+    names.extend(["cache_hit_rate_requests", "cache_entries_peak", "cache_tokens_peak"].map(String::from));
+    names
+}
+
 /// Token counts of one request, by billing class. `uncached + cache_read +
-/// cache_write == input` always holds.
+/// cache_write == input` always holds, and `cache_write` is the sum of
+/// `cache_write_by_tier`. `output` includes `reasoning`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TokenCounts {
     pub input: u64,
     pub uncached: u64,
     pub cache_read: u64,
     pub cache_write: u64,
+    /// Indexed by cache tier (the provider's tiers in a request; the
+    /// scenario's tier names in a scope).
+    pub cache_write_by_tier: [u64; MAX_CACHE_TIERS],
     pub output: u64,
+    pub reasoning: u64,
 }
 
-/// Dollar cost of one request, by billing class.
+impl TokenCounts {
+    /// Saturating: absurd scenarios pin at `u64::MAX` instead of wrapping.
+    fn add(&mut self, o: &TokenCounts) {
+        self.input = self.input.saturating_add(o.input);
+        self.uncached = self.uncached.saturating_add(o.uncached);
+        self.cache_read = self.cache_read.saturating_add(o.cache_read);
+        self.cache_write = self.cache_write.saturating_add(o.cache_write);
+        for (a, b) in self.cache_write_by_tier.iter_mut().zip(&o.cache_write_by_tier) {
+            *a = a.saturating_add(*b);
+        }
+        self.output = self.output.saturating_add(o.output);
+        self.reasoning = self.reasoning.saturating_add(o.reasoning);
+    }
+}
+
+/// Dollar cost, by billing class.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct CostBreakdown {
     pub uncached: f64,
     pub cache_read: f64,
     pub cache_write: f64,
     pub output: f64,
+    pub storage: f64,
 }
 
 impl CostBreakdown {
+    /// The sum of the classes: `cost_usd` is defined as this, so the ledger
+    /// reconciles by construction.
     pub fn total(&self) -> f64 {
-        self.uncached + self.cache_read + self.cache_write + self.output
+        self.uncached + self.cache_read + self.cache_write + self.output + self.storage
+    }
+
+    fn add(&mut self, o: &CostBreakdown) {
+        self.uncached += o.uncached;
+        self.cache_read += o.cache_read;
+        self.cache_write += o.cache_write;
+        self.output += o.output;
+        self.storage += o.storage;
     }
 }
 
-/// What a finished request contributes to the metrics.
+/// What a finished request contributes to the metrics. Token tiers are in
+/// scenario tier order.
 #[derive(Clone, Copy, Debug)]
 pub struct RequestOutcome {
     pub tokens: TokenCounts,
@@ -78,6 +129,15 @@ pub struct ScopeMetrics {
     pub requests: u64,
     pub tokens: TokenCounts,
     pub cost: CostBreakdown,
+    /// Requests that read at least one cached token.
+    pub requests_with_cache_read: u64,
+    /// Keep-alive requests (also counted in `requests`, tokens and costs, but
+    /// not in latencies).
+    pub keep_alive_requests: u64,
+    /// Peak live cache entries / tokens; only for scopes that own caches
+    /// (providers and the whole run), `None` elsewhere.
+    pub cache_entries_peak: Option<u64>,
+    pub cache_tokens_peak: Option<u64>,
     pub errors: u64,
     pub retries: u64,
     pub rate_limited: u64,
@@ -90,41 +150,42 @@ pub struct ScopeMetrics {
 
 impl ScopeMetrics {
     pub fn record_request(&mut self, r: &RequestOutcome) {
-        self.requests += 1;
-        let t = &mut self.tokens;
-        t.input += r.tokens.input;
-        t.uncached += r.tokens.uncached;
-        t.cache_read += r.tokens.cache_read;
-        t.cache_write += r.tokens.cache_write;
-        t.output += r.tokens.output;
-        let c = &mut self.cost;
-        c.uncached += r.cost.uncached;
-        c.cache_read += r.cost.cache_read;
-        c.cache_write += r.cost.cache_write;
-        c.output += r.cost.output;
+        self.record_billing(&r.tokens, &r.cost);
         self.ttft_sum_us += r.ttft.as_micros() as u128;
         self.queue_wait_sum_us += r.queue_wait.as_micros() as u128;
         self.ttft.record(r.ttft);
         self.e2e.record(r.e2e);
     }
 
+    /// A keep-alive request: billed and counted, but not a latency sample.
+    pub fn record_keep_alive(&mut self, tokens: &TokenCounts, cost: &CostBreakdown) {
+        self.keep_alive_requests += 1;
+        self.record_billing(tokens, cost);
+    }
+
+    fn record_billing(&mut self, tokens: &TokenCounts, cost: &CostBreakdown) {
+        self.requests += 1;
+        self.requests_with_cache_read += u64::from(tokens.cache_read > 0);
+        self.tokens.add(tokens);
+        self.cost.add(cost);
+    }
+
+    pub fn record_storage(&mut self, usd: f64) {
+        self.cost.storage += usd;
+    }
+
     /// Adds `other`'s counts and samples: the merged scope is what one scope
-    /// recording both streams would hold.
+    /// recording both streams would hold. Cache peaks are not additive (peaks
+    /// of different caches happen at different times), so they are left to
+    /// whoever owns the caches.
     pub fn merge(&mut self, other: &ScopeMetrics) {
         self.sessions_started += other.sessions_started;
         self.sessions_completed += other.sessions_completed;
         self.requests += other.requests;
-        let (t, o) = (&mut self.tokens, &other.tokens);
-        t.input += o.input;
-        t.uncached += o.uncached;
-        t.cache_read += o.cache_read;
-        t.cache_write += o.cache_write;
-        t.output += o.output;
-        let (c, o) = (&mut self.cost, &other.cost);
-        c.uncached += o.uncached;
-        c.cache_read += o.cache_read;
-        c.cache_write += o.cache_write;
-        c.output += o.output;
+        self.tokens.add(&other.tokens);
+        self.cost.add(&other.cost);
+        self.requests_with_cache_read += other.requests_with_cache_read;
+        self.keep_alive_requests += other.keep_alive_requests;
         self.errors += other.errors;
         self.retries += other.retries;
         self.rate_limited += other.rate_limited;
@@ -140,14 +201,16 @@ impl ScopeMetrics {
         self.session_duration.record(duration);
     }
 
-    /// The value of every metric in `METRIC_NAMES` order; `None` where the
-    /// metric is undefined in this replicate (a ratio or latency of no requests).
-    pub fn values(&self) -> [Option<f64>; METRIC_NAMES.len()] {
+    /// The value of every metric in [`metric_names`] order for `n_tiers`
+    /// scenario tiers; `None` where the metric is undefined in this replicate
+    /// (a ratio or latency of no requests, a cache peak of a scope without caches).
+    pub fn values(&self, n_tiers: usize) -> Vec<Option<f64>> {
         let req = self.requests;
         let ratio = |num: f64, den: f64| if den > 0.0 { Some(num / den) } else { None };
         let t = &self.tokens;
-        let cost = self.cost.total();
-        [
+        let c = &self.cost;
+        let cost = c.total();
+        let mut v = vec![
             Some(self.sessions_started as f64),
             Some(self.sessions_completed as f64),
             Some(req as f64),
@@ -160,20 +223,32 @@ impl ScopeMetrics {
             Some(cost),
             ratio(cost, self.sessions_started as f64),
             ratio(cost * 1e6, (t.input + t.output) as f64),
-            ratio(self.ttft_sum_us as f64 / 1e6, req as f64),
+            ratio(self.ttft_sum_us as f64 / 1e6, self.ttft.count() as f64),
             self.ttft.quantile_s(0.50),
             self.ttft.quantile_s(0.95),
             self.ttft.quantile_s(0.99),
             self.e2e.quantile_s(0.50),
             self.e2e.quantile_s(0.95),
             self.e2e.quantile_s(0.99),
-            ratio(self.queue_wait_sum_us as f64 / 1e6, req as f64),
+            ratio(self.queue_wait_sum_us as f64 / 1e6, self.ttft.count() as f64),
             self.session_duration.quantile_s(0.50),
             self.session_duration.quantile_s(0.95),
             Some(self.errors as f64),
             Some(self.retries as f64),
             Some(self.rate_limited as f64),
-        ]
+            Some(c.uncached),
+            Some(c.cache_read),
+            Some(c.cache_write),
+            Some(c.output),
+            Some(c.storage),
+            Some(t.reasoning as f64),
+            Some(self.keep_alive_requests as f64),
+        ];
+        v.extend(t.cache_write_by_tier[..n_tiers].iter().map(|w| Some(*w as f64)));
+        v.push(ratio(self.requests_with_cache_read as f64, req as f64));
+        v.push(self.cache_entries_peak.map(|x| x as f64));
+        v.push(self.cache_tokens_peak.map(|x| x as f64));
+        v
     }
 }
 
@@ -185,17 +260,12 @@ mod tests {
         RequestOutcome {
             tokens: TokenCounts {
                 input,
-                uncached: 0,
                 cache_read: read,
                 cache_write: input - read,
                 output: 10,
+                ..TokenCounts::default()
             },
-            cost: CostBreakdown {
-                uncached: 0.0,
-                cache_read: 0.1,
-                cache_write: 0.2,
-                output: 0.3,
-            },
+            cost: CostBreakdown { cache_read: 0.1, cache_write: 0.2, output: 0.3, ..CostBreakdown::default() },
             queue_wait: SimDuration::from_millis(ttft_ms / 2),
             ttft: SimDuration::from_millis(ttft_ms),
             e2e: SimDuration::from_millis(ttft_ms * 3),
@@ -204,11 +274,7 @@ mod tests {
 
     #[test]
     fn merged_scopes_equal_one_scope_recording_everything() {
-        let (mut a, mut b, mut all) = (
-            ScopeMetrics::default(),
-            ScopeMetrics::default(),
-            ScopeMetrics::default(),
-        );
+        let (mut a, mut b, mut all) = (ScopeMetrics::default(), ScopeMetrics::default(), ScopeMetrics::default());
         for i in 1..50u64 {
             let o = outcome(1_000 + i, i * 10, i * 7);
             if i % 3 == 0 { &mut a } else { &mut b }.record_request(&o);
@@ -220,7 +286,7 @@ mod tests {
         a.merge(&b);
         // Equal up to float summation order (the engine always merges in the
         // same order, so its results stay deterministic).
-        for (x, y) in a.values().iter().zip(all.values()) {
+        for (x, y) in a.values(0).iter().zip(all.values(0)) {
             match (x, y) {
                 (Some(x), Some(y)) => {
                     assert!((x - y).abs() <= 1e-12 * y.abs().max(1.0), "{x} vs {y}")
@@ -232,8 +298,10 @@ mod tests {
 
     #[test]
     fn ratios_are_undefined_without_requests() {
-        let v = ScopeMetrics::default().values();
-        let at = |name: &str| v[METRIC_NAMES.iter().position(|n| *n == name).unwrap()];
+        let v = ScopeMetrics::default().values(1);
+        let names = metric_names(&["5m".to_string()]);
+        assert_eq!(names.len(), v.len());
+        let at = |name: &str| v[names.iter().position(|n| n == name).unwrap()];
         assert_eq!(at("requests"), Some(0.0));
         assert_eq!(at("cache_hit_rate"), None);
         assert_eq!(at("ttft_s_p50"), None);

@@ -18,29 +18,20 @@ pub struct MetricStats {
 
 impl MetricStats {
     /// Summarises per-replicate values; `None` entries (undefined in that
-    /// replicate) are left out and reduce `n`. Sums run in replicate order, so
+    /// replicate) and non-finite ones are left out and reduce `n`. Sums run in replicate order, so
     /// the result is identical however the replicates were scheduled.
     pub fn from_values(values: impl IntoIterator<Item = Option<f64>>) -> Self {
-        let xs: Vec<f64> = values.into_iter().flatten().collect();
+        // A non-finite value (an overflowing ratio) is treated as undefined, so
+        // summary.json (null) and summary.csv (empty) agree and no `inf`/`NaN`
+        // reaches a file.
+        let xs: Vec<f64> = values.into_iter().flatten().filter(|x| x.is_finite()).collect();
         let n = xs.len();
         if n == 0 {
-            return MetricStats {
-                mean: None,
-                std: None,
-                ci95_low: None,
-                ci95_high: None,
-                n: 0,
-            };
+            return MetricStats { mean: None, std: None, ci95_low: None, ci95_high: None, n: 0 };
         }
         let mean = xs.iter().sum::<f64>() / n as f64;
         if n == 1 {
-            return MetricStats {
-                mean: Some(mean),
-                std: None,
-                ci95_low: None,
-                ci95_high: None,
-                n: 1,
-            };
+            return MetricStats { mean: Some(mean), std: None, ci95_low: None, ci95_high: None, n: 1 };
         }
         let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64;
         let std = var.sqrt();
@@ -113,18 +104,10 @@ mod tests {
     #[test]
     fn t_quantiles_match_reference_values() {
         // Reference: R qt(0.975, df).
-        for (df, q) in [
-            (1, 12.706_204_74),
-            (10, 2.228_138_85),
-            (31, 2.039_513_45),
-            (60, 2.000_297_82),
-            (1000, 1.962_339_23),
-        ] {
-            assert!(
-                (student_t_975(df) - q).abs() < 1e-6,
-                "df {df}: {} vs {q}",
-                student_t_975(df)
-            );
+        for (df, q) in
+            [(1, 12.706_204_74), (10, 2.228_138_85), (31, 2.039_513_45), (60, 2.000_297_82), (1000, 1.962_339_23)]
+        {
+            assert!((student_t_975(df) - q).abs() < 1e-6, "df {df}: {} vs {q}", student_t_975(df));
         }
     }
 
@@ -142,10 +125,7 @@ mod tests {
     #[test]
     fn single_and_empty_samples_have_no_interval() {
         let one = MetricStats::from_values([Some(5.0)]);
-        assert_eq!(
-            (one.mean, one.std, one.ci95_low, one.n),
-            (Some(5.0), None, None, 1)
-        );
+        assert_eq!((one.mean, one.std, one.ci95_low, one.n), (Some(5.0), None, None, 1));
         let none = MetricStats::from_values([None, None]);
         assert_eq!((none.mean, none.n), (None, 0));
     }

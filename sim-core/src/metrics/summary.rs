@@ -1,7 +1,7 @@
 //! The run summary: every metric of every scope summarised across replicates,
 //! in the exact shape of `summary.json` (see docs/outputs.md).
 
-use super::scope::{METRIC_NAMES, ScopeMetrics};
+use super::scope::{ScopeMetrics, metric_names};
 use super::stats::MetricStats;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
@@ -23,27 +23,23 @@ pub struct ReplicateMetrics {
     pub sim_end_s: f64,
 }
 
-/// Metric name -> statistics, serialised as a JSON object in `METRIC_NAMES` order.
+/// Metric name -> statistics, serialised as a JSON object in `metric_names` order.
 #[derive(Clone, Debug, PartialEq)]
-pub struct MetricTable(pub Vec<(&'static str, MetricStats)>);
+pub struct MetricTable(pub Vec<(String, MetricStats)>);
 
 impl MetricTable {
     pub fn get(&self, name: &str) -> Option<&MetricStats> {
-        self.0.iter().find(|(n, _)| *n == name).map(|(_, s)| s)
+        self.0.iter().find(|(n, _)| n == name).map(|(_, s)| s)
     }
 
-    fn from_scopes<'a>(scopes: impl Iterator<Item = &'a ScopeMetrics> + Clone) -> Self {
-        let per_rep: Vec<_> = scopes.map(ScopeMetrics::values).collect();
+    fn from_scopes<'a>(names: &[String], scopes: impl Iterator<Item = &'a ScopeMetrics>) -> Self {
+        let n_tiers = names.len() - metric_names(&[]).len();
+        let per_rep: Vec<_> = scopes.map(|s| s.values(n_tiers)).collect();
         MetricTable(
-            METRIC_NAMES
+            names
                 .iter()
                 .enumerate()
-                .map(|(i, name)| {
-                    (
-                        *name,
-                        MetricStats::from_values(per_rep.iter().map(|v| v[i])),
-                    )
-                })
+                .map(|(i, name)| (name.clone(), MetricStats::from_values(per_rep.iter().map(|v| v[i]))))
                 .collect(),
         )
     }
@@ -97,25 +93,22 @@ impl VariantSummary {
         name: &str,
         provider_names: &[String],
         workload_names: &[String],
+        tier_names: &[String],
         reps: &[ReplicateMetrics],
     ) -> Self {
+        let metrics = metric_names(tier_names);
         let tables = |names: &[String], pick: fn(&ReplicateMetrics, usize) -> &ScopeMetrics| {
             NamedTables(
                 names
                     .iter()
                     .enumerate()
-                    .map(|(i, n)| {
-                        (
-                            n.clone(),
-                            MetricTable::from_scopes(reps.iter().map(move |r| pick(r, i))),
-                        )
-                    })
+                    .map(|(i, n)| (n.clone(), MetricTable::from_scopes(&metrics, reps.iter().map(move |r| pick(r, i)))))
                     .collect(),
             )
         };
         VariantSummary {
             name: name.to_string(),
-            metrics: MetricTable::from_scopes(reps.iter().map(|r| &r.overall)),
+            metrics: MetricTable::from_scopes(&metrics, reps.iter().map(|r| &r.overall)),
             by_provider: tables(provider_names, |r, i| &r.by_provider[i]),
             by_workload: tables(workload_names, |r, i| &r.by_workload[i]),
         }

@@ -1,54 +1,209 @@
 //! The price of a request: token counts by class times the price in force.
 //! The only place where dollars are computed.
+//!
+//! The price in force at an instant is: the base sheet of the latest scheduled
+//! change at or before it (or the initial one), the long-context sheet instead
+//! when the request's input exceeds its threshold, times the service-tier
+//! multiplier, times the first time-of-day window containing the instant.
 
 use crate::metrics::{CostBreakdown, TokenCounts};
-use crate::scenario::Pricing;
+use crate::scenario::{LongContext, PriceSheet, Pricing, ServiceTier};
+use crate::time::SimTime;
 
-/// Splits a request's input into billing classes. Tokens not read from the
-/// cache are written to it when the provider caches, else billed as uncached.
-pub fn classify_tokens(input: u64, cache_read: u64, output: u64, caching: bool) -> TokenCounts {
-    debug_assert!(cache_read <= input);
-    let rest = input - cache_read;
-    let (uncached, cache_write) = if caching { (0, rest) } else { (rest, 0) };
-    TokenCounts {
-        input,
-        uncached,
-        cache_read,
-        cache_write,
-        output,
+const SECONDS_PER_DAY: u64 = 86_400;
+
+/// Dollar cost of `n` tokens at `usd_per_mtok`.
+pub fn usd(n: u64, usd_per_mtok: f64) -> f64 {
+    n as f64 * usd_per_mtok / 1e6
+}
+
+/// The base and long-context sheets in force at `at`.
+pub fn sheets_at(p: &Pricing, at: SimTime) -> (&PriceSheet, Option<&LongContext>) {
+    match p.changes.iter().rev().find(|c| c.at <= at) {
+        Some(c) => (&c.base, c.long_context.as_ref()),
+        None => (&p.base, p.long_context.as_ref()),
     }
 }
 
-/// Dollar cost per class for `tokens` at `pricing` (USD per million tokens).
-pub fn cost(pricing: &Pricing, tokens: &TokenCounts) -> CostBreakdown {
-    let usd = |n: u64, per_mtok: f64| n as f64 * per_mtok / 1e6;
-    CostBreakdown {
-        uncached: usd(tokens.uncached, pricing.input_usd_per_mtok),
-        cache_read: usd(tokens.cache_read, pricing.cache_read_usd_per_mtok),
-        cache_write: usd(tokens.cache_write, pricing.cache_write_usd_per_mtok),
-        output: usd(tokens.output, pricing.output_usd_per_mtok),
+/// The sheet that bills a request of `input_tokens` at `at`.
+pub fn sheet_for(p: &Pricing, at: SimTime, input_tokens: u64) -> &PriceSheet {
+    let (base, long) = sheets_at(p, at);
+    match long {
+        Some(l) if input_tokens > l.threshold_tokens => &l.sheet,
+        _ => base,
     }
+}
+
+/// The product of the service-tier and time-of-day multipliers at `at`.
+/// `start_tod_s` is the UTC time of day of simulated time zero.
+pub fn multiplier(p: &Pricing, at: SimTime, start_tod_s: u32, tier: ServiceTier) -> f64 {
+    let tier_m = match tier {
+        ServiceTier::Standard => 1.0,
+        ServiceTier::Batch => p.tier_multipliers.batch,
+        ServiceTier::Flex => p.tier_multipliers.flex,
+        ServiceTier::Priority => p.tier_multipliers.priority,
+    };
+    let tod = ((u64::from(start_tod_s) + at.as_micros() / 1_000_000) % SECONDS_PER_DAY) as u32;
+    let window_m =
+        p.windows
+            .iter()
+            .find(|w| {
+                if w.start_s < w.end_s {
+                    (w.start_s..w.end_s).contains(&tod)
+                } else {
+                    tod >= w.start_s || tod < w.end_s
+                }
+            })
+            .map_or(1.0, |w| w.multiplier);
+    tier_m * window_m
+}
+
+/// Splits a request's input into billing classes given what the cache read
+/// and wrote. Tokens neither read nor written are uncached input.
+pub fn classify_tokens(
+    input: u64,
+    cache_read: u64,
+    writes_by_tier: &[u64],
+    output: u64,
+    reasoning: u64,
+) -> TokenCounts {
+    let cache_write: u64 = writes_by_tier.iter().sum();
+    debug_assert!(cache_read + cache_write <= input, "read {cache_read} + write {cache_write} > input {input}");
+    let mut by_tier = [0u64; crate::metrics::MAX_CACHE_TIERS];
+    for (slot, w) in by_tier.iter_mut().zip(writes_by_tier) {
+        *slot = *w;
+    }
+    TokenCounts {
+        input,
+        uncached: input - cache_read - cache_write,
+        cache_read,
+        cache_write,
+        cache_write_by_tier: by_tier,
+        output: output + reasoning,
+        reasoning,
+    }
+}
+
+/// Dollar cost per class of a request served at `at`. Cache writes are billed
+/// per tier (`tokens.cache_write_by_tier` is indexed like the provider's tiers).
+pub fn request_cost(
+    p: &Pricing,
+    at: SimTime,
+    start_tod_s: u32,
+    tier: ServiceTier,
+    tokens: &TokenCounts,
+) -> CostBreakdown {
+    let sheet = sheet_for(p, at, tokens.input);
+    let m = multiplier(p, at, start_tod_s, tier);
+    let write: f64 =
+        tokens.cache_write_by_tier.iter().zip(&sheet.cache_write_usd_per_mtok).map(|(n, price)| usd(*n, *price)).sum();
+    CostBreakdown {
+        uncached: usd(tokens.uncached, sheet.input_usd_per_mtok) * m,
+        cache_read: usd(tokens.cache_read, sheet.cache_read_usd_per_mtok) * m,
+        cache_write: write * m,
+        output: usd(tokens.output, sheet.output_usd_per_mtok) * m,
+        storage: 0.0,
+    }
+}
+
+/// Storage cost of holding `tokens` for `seconds`, at the storage price in
+/// force when the entry was created.
+pub fn storage_cost(p: &Pricing, created: SimTime, tokens: u64, seconds: f64) -> f64 {
+    let (sheet, _) = sheets_at(p, created);
+    usd(tokens, sheet.storage_usd_per_mtok_hour) * seconds / 3600.0
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+    use crate::scenario::{PriceChange, PriceWindow, TierMultipliers};
+
+    pub(crate) fn sheet(input: f64, read: f64, writes: &[f64], output: f64) -> PriceSheet {
+        PriceSheet {
+            input_usd_per_mtok: input,
+            cache_read_usd_per_mtok: read,
+            cache_write_usd_per_mtok: writes.to_vec(),
+            output_usd_per_mtok: output,
+            storage_usd_per_mtok_hour: 0.0,
+        }
+    }
+
+    pub(crate) fn flat(sheet: PriceSheet) -> Pricing {
+        Pricing {
+            base: sheet,
+            long_context: None,
+            tier_multipliers: TierMultipliers { batch: 0.5, flex: 0.5, priority: 1.75 },
+            windows: vec![],
+            changes: vec![],
+        }
+    }
+
+    fn close(a: f64, b: f64) {
+        assert!((a - b).abs() <= 1e-12 * b.abs().max(1e-9), "{a} vs {b}");
+    }
 
     #[test]
     fn classes_sum_to_input_and_cost_matches_hand_computation() {
-        let p = Pricing {
-            input_usd_per_mtok: 3.0,
-            cache_read_usd_per_mtok: 0.3,
-            cache_write_usd_per_mtok: 3.75,
-            output_usd_per_mtok: 15.0,
-        };
-        let t = classify_tokens(10_000, 8_000, 500, true);
+        let p = flat(sheet(3.0, 0.3, &[3.75, 6.0], 15.0));
+        let t = classify_tokens(10_000, 6_000, &[1_000, 2_000], 400, 100);
         assert_eq!(t.uncached + t.cache_read + t.cache_write, t.input);
-        let c = cost(&p, &t);
-        // 8,000 x 0.3 + 2,000 x 3.75 + 500 x 15 = 2,400 + 7,500 + 7,500 micro-dollars.
-        assert!((c.total() - 0.0174).abs() < 1e-12, "{}", c.total());
-        let t = classify_tokens(10_000, 0, 0, false);
-        assert_eq!((t.uncached, t.cache_write), (10_000, 0));
-        assert!((cost(&p, &t).total() - 0.03).abs() < 1e-12);
+        assert_eq!((t.uncached, t.output, t.reasoning), (1_000, 500, 100));
+        let c = request_cost(&p, SimTime::ZERO, 0, ServiceTier::Standard, &t);
+        // 1,000 x 3 + 6,000 x 0.3 + 1,000 x 3.75 + 2,000 x 6 + 500 x 15 micro-dollars.
+        close(c.uncached, 0.003);
+        close(c.cache_read, 0.0018);
+        close(c.cache_write, 0.01575);
+        close(c.output, 0.0075);
+        let batch = request_cost(&p, SimTime::ZERO, 0, ServiceTier::Batch, &t);
+        close(batch.total(), c.total() * 0.5);
+    }
+
+    #[test]
+    fn long_context_bills_the_whole_request_above_the_threshold() {
+        let mut p = flat(sheet(3.0, 0.3, &[3.75], 15.0));
+        p.long_context = Some(LongContext { threshold_tokens: 200_000, sheet: sheet(6.0, 0.6, &[7.5], 22.5) });
+        let at = |input| {
+            let t = classify_tokens(input, 0, &[], 1_000, 0);
+            request_cost(&p, SimTime::ZERO, 0, ServiceTier::Standard, &t).total()
+        };
+        close(at(200_000), 200_000.0 * 3.0 / 1e6 + 1_000.0 * 15.0 / 1e6);
+        close(at(200_001), 200_001.0 * 6.0 / 1e6 + 1_000.0 * 22.5 / 1e6);
+    }
+
+    #[test]
+    fn off_peak_window_wraps_midnight_and_uses_time_of_day() {
+        // DeepSeek-style: half price from 16:30 to 00:30 UTC.
+        let mut p = flat(sheet(1.0, 0.1, &[1.0], 2.0));
+        p.windows = vec![PriceWindow { start_s: 16 * 3600 + 1800, end_s: 1800, multiplier: 0.5 }];
+        let start = 16 * 3600; // simulated zero is 16:00 UTC
+        let m = |secs: u64| multiplier(&p, SimTime::from_micros(secs * 1_000_000), start, ServiceTier::Standard);
+        assert_eq!(m(0), 1.0);
+        assert_eq!(m(1_799), 1.0);
+        assert_eq!(m(1_800), 0.5); // 16:30
+        assert_eq!(m(8 * 3600 + 1_799), 0.5); // 00:29:59 next day
+        assert_eq!(m(8 * 3600 + 1_800), 1.0); // 00:30
+        assert_eq!(m(86_400 + 1_800), 0.5); // 16:30 a day later
+    }
+
+    #[test]
+    fn scheduled_changes_apply_from_their_instant() {
+        let mut p = flat(sheet(3.0, 0.3, &[3.75], 15.0));
+        p.changes = vec![PriceChange {
+            at: SimTime::from_micros(3_600_000_000),
+            base: sheet(2.0, 0.2, &[2.5], 10.0),
+            long_context: None,
+        }];
+        let t = classify_tokens(1_000_000, 0, &[], 0, 0);
+        let cost = |s: u64| request_cost(&p, SimTime::from_micros(s), 0, ServiceTier::Standard, &t).total();
+        close(cost(3_599_999_999), 3.0);
+        close(cost(3_600_000_000), 2.0);
+    }
+
+    #[test]
+    fn storage_is_tokens_times_hours() {
+        let mut s = sheet(1.25, 0.125, &[1.25], 10.0);
+        s.storage_usd_per_mtok_hour = 4.5;
+        let p = flat(s);
+        close(storage_cost(&p, SimTime::ZERO, 100_000, 1800.0), 0.1 * 4.5 * 0.5);
     }
 }

@@ -1,10 +1,10 @@
 //! Prompts as chains of content-addressed blocks.
 //!
-//! A prompt is a sequence of segments (shared prefix, the session's task, then
-//! one history chunk per finished step). Each block's identity hashes its
-//! parent's identity with its own content id, so two prompts share a block
-//! exactly when they share the whole prefix up to and including it — the rule
-//! that makes prefix caching work at real providers.
+//! A prompt is a sequence of segments (named shared segments, the session's
+//! task, then one history chunk per finished step). Each block's identity
+//! hashes its parent's identity with its own content id, so two prompts share
+//! a block exactly when they share the whole prefix up to and including it —
+//! the rule that makes prefix caching work at real providers.
 
 use crate::rng::{fnv1a, splitmix64};
 
@@ -22,9 +22,10 @@ pub fn chain(parent: Option<u64>, content: u64) -> u64 {
     splitmix64(parent.unwrap_or(0x5eed_b10c_0000_0001) ^ splitmix64(content))
 }
 
-/// Content id of a named shared segment (the same name means the same text).
-pub fn shared_segment_id(name: &str) -> u64 {
-    fnv1a(name.as_bytes())
+/// Content id of a named shared segment: the same name and size mean the
+/// same text, in every workload.
+pub fn shared_segment_id(name: &str, tokens: u64) -> u64 {
+    splitmix64(fnv1a(name.as_bytes()) ^ tokens)
 }
 
 /// A growing prompt: the blocks of the last request's prompt, to which each
@@ -38,22 +39,22 @@ pub struct Prompt {
 
 impl Prompt {
     pub fn new() -> Self {
-        Prompt {
-            blocks: Vec::new(),
-            shared: 0,
-        }
+        Prompt { blocks: Vec::new(), shared: 0 }
+    }
+
+    /// A prompt made of ready-chained blocks (from a trace, whose block ids
+    /// are already prefix-chained). Nothing in it is marked shared.
+    pub fn from_blocks(blocks: Vec<Block>) -> Self {
+        Prompt { blocks, shared: 0 }
     }
 
     /// Appends a shared segment: one other sessions may also have at this
     /// position. Must come before any private segment.
-    pub fn push_shared(&mut self, content: u64, tokens: u64) {
-        debug_assert_eq!(
-            self.shared,
-            self.blocks.len(),
-            "shared segments lead the prompt"
-        );
-        self.push(content, tokens);
+    pub fn push_shared(&mut self, content: u64, tokens: u64) -> Option<usize> {
+        debug_assert_eq!(self.shared, self.blocks.len(), "shared segments lead the prompt");
+        let at = self.push(content, tokens);
         self.shared = self.blocks.len();
+        at
     }
 
     /// How many leading blocks are shared segments.
@@ -61,18 +62,17 @@ impl Prompt {
         self.shared
     }
 
-    /// Appends a segment of `tokens` tokens with content id `content`. Empty
-    /// segments add nothing, so they never create cache entries of their own.
-    pub fn push(&mut self, content: u64, tokens: u64) {
+    /// Appends a segment of `tokens` tokens with content id `content` and
+    /// returns its block index. Empty segments add nothing, so they never
+    /// create cache entries of their own.
+    pub fn push(&mut self, content: u64, tokens: u64) -> Option<usize> {
         if tokens == 0 {
-            return;
+            return None;
         }
         let parent = self.blocks.last().map(|b| b.hash);
-        let end_tokens = self.tokens() + tokens;
-        self.blocks.push(Block {
-            hash: chain(parent, content),
-            end_tokens,
-        });
+        let end_tokens = self.tokens().saturating_add(tokens);
+        self.blocks.push(Block { hash: chain(parent, content), end_tokens });
+        Some(self.blocks.len() - 1)
     }
 
     pub fn tokens(&self) -> u64 {
@@ -93,7 +93,7 @@ mod tests {
         let mut a = Prompt::new();
         let mut b = Prompt::new();
         for p in [&mut a, &mut b] {
-            p.push(shared_segment_id("system"), 1000);
+            p.push_shared(shared_segment_id("system", 1000), 1000);
         }
         a.push(1, 50);
         b.push(2, 50);
@@ -104,14 +104,14 @@ mod tests {
         // Same content after a different prefix is a different block.
         assert_ne!(a.blocks()[2].hash, b.blocks()[2].hash);
         assert_eq!(a.tokens(), 1060);
+        assert_eq!((a.shared_blocks(), b.shared_blocks()), (1, 1));
     }
 
     #[test]
     fn empty_segments_add_no_block() {
         let mut p = Prompt::new();
-        p.push(1, 0);
+        assert_eq!(p.push(1, 0), None);
         assert!(p.blocks().is_empty());
-        p.push(1, 5);
-        assert_eq!(p.blocks().len(), 1);
+        assert_eq!(p.push(1, 5), Some(0));
     }
 }

@@ -19,21 +19,13 @@ pub struct ServiceTiming {
 }
 
 /// The service timing of a request, given a sampled base latency in seconds.
-pub fn service_timing(
-    s: &Serving,
-    base_latency_s: f64,
-    prefill_tokens: u64,
-    output_tokens: u64,
-) -> ServiceTiming {
+pub fn service_timing(s: &Serving, base_latency_s: f64, prefill_tokens: u64, output_tokens: u64) -> ServiceTiming {
     let to_first = base_latency_s + prefill_tokens as f64 / s.prefill_tokens_per_s;
     let total = to_first + output_tokens as f64 / s.decode_tokens_per_s;
     let to_first_token = SimDuration::from_secs_f64(to_first);
     // Round the two instants independently but keep first token <= end.
     let total = SimDuration::from_secs_f64(total).max(to_first_token);
-    ServiceTiming {
-        to_first_token,
-        total,
-    }
+    ServiceTiming { to_first_token, total }
 }
 
 /// Slots in use and the FIFO of waiting request ids.
@@ -46,11 +38,7 @@ pub struct SlotQueue {
 
 impl SlotQueue {
     pub fn new(slots: u32) -> Self {
-        SlotQueue {
-            free: slots,
-            waiting: VecDeque::new(),
-            peak_waiting: 0,
-        }
+        SlotQueue { free: slots, waiting: VecDeque::new(), peak_waiting: 0 }
     }
 
     /// Takes a slot for `id` if one is free (returns true), else queues it.

@@ -6,21 +6,27 @@
 //! provider treated it or on any other session: the basis for common random
 //! numbers when variants are compared.
 
-use super::prompt::Prompt;
-use crate::rng::{ReplicateSeed, StreamId, StreamRng};
-use crate::scenario::Workload;
+use super::cache::PromptBreakpoint;
+use super::prompt::{Block, Prompt, shared_segment_id};
+use crate::rng::{ReplicateSeed, StreamId, StreamRng, splitmix64};
+use crate::scenario::{BreakpointAt, Workload};
 use crate::time::{SimDuration, SimTime};
+use crate::trace::{Trace, TraceRequest};
 
 /// Content id of a session's private task segment.
 fn task_content(workload: usize, session: u64) -> u64 {
-    crate::rng::splitmix64(((workload as u64) << 40) ^ session ^ 0x7a5c_0000_0000_0000)
+    splitmix64(((workload as u64) << 40) ^ session ^ 0x7a5c_0000_0000_0000)
 }
 
 /// Content id of the history chunk appended after `step`.
 fn history_content(workload: usize, session: u64, step: u32) -> u64 {
-    crate::rng::splitmix64(
-        task_content(workload, session) ^ (u64::from(step) + 1).wrapping_mul(0x9e37_79b9),
-    )
+    splitmix64(task_content(workload, session) ^ (u64::from(step) + 1).wrapping_mul(0x9e37_79b9))
+}
+
+/// Trace block ids are prefix-chained already; salting them keeps them apart
+/// from generated block identities.
+fn trace_block_hash(id: u64) -> u64 {
+    splitmix64(id ^ 0x4d00_0ca4_e000_0000)
 }
 
 /// A live session.
@@ -33,31 +39,52 @@ pub struct Session {
     /// 0-based index of the step in progress.
     pub step: u32,
     pub prompt: Prompt,
-    rng: StreamRng,
-    /// The step's request: output tokens, when it was first issued, attempts made.
+    rng: Option<StreamRng>,
+    /// The current step's request: visible output and reasoning tokens.
     pub output_tokens: u64,
+    pub reasoning_tokens: u64,
+    /// When the current step was first sent, and attempts made so far.
     pub step_issued: SimTime,
     pub attempt: u32,
+    /// Breakpoints fixed for the whole session (after segments or the task).
+    fixed_breakpoints: Vec<PromptBreakpoint>,
+    /// Tier of the rolling end-of-prompt breakpoint, if the client places one.
+    end_tier: Option<usize>,
+    /// Blocks of the prompt sent by the last finished request (what a
+    /// keep-alive re-sends).
+    pub last_sent_blocks: usize,
 }
 
 impl Session {
-    /// Starts session `index` of workload `w` at `now`, with its first prompt.
-    pub fn start(
-        seed: &ReplicateSeed,
-        w: &Workload,
-        workload: usize,
-        index: u64,
-        now: SimTime,
-    ) -> Self {
+    /// Starts session `index` of a generated workload `w` at `now`, with its
+    /// first prompt.
+    pub fn start(seed: &ReplicateSeed, w: &Workload, workload: usize, index: u64, now: SimTime) -> Self {
         let mut rng = seed.stream(StreamId::indexed("session", workload as u64, index));
         let task = w.task_tokens.sample(&mut rng);
         let steps_total = w.steps.sample(&mut rng).clamp(1, u64::from(u32::MAX)) as u32;
         let mut prompt = Prompt::new();
-        prompt.push_shared(
-            super::prompt::shared_segment_id(&w.name),
-            w.shared_prefix_tokens,
-        );
-        prompt.push(task_content(workload, index), task);
+        let mut segment_blocks = Vec::with_capacity(w.shared_segments.len());
+        for seg in &w.shared_segments {
+            segment_blocks.push(prompt.push_shared(shared_segment_id(&seg.name, seg.tokens), seg.tokens));
+        }
+        let task_block = prompt.push(task_content(workload, index), task);
+        let mut fixed_breakpoints = Vec::new();
+        let mut end_tier = None;
+        for rule in &w.breakpoints {
+            let block = match &rule.at {
+                BreakpointAt::AfterSegment(name) => {
+                    w.shared_segments.iter().position(|s| &s.name == name).and_then(|i| segment_blocks[i])
+                }
+                BreakpointAt::AfterTask => task_block,
+                BreakpointAt::End => {
+                    end_tier = Some(rule.tier);
+                    None
+                }
+            };
+            if let Some(block) = block {
+                fixed_breakpoints.push(PromptBreakpoint { block, tier: rule.tier });
+            }
+        }
         let mut s = Session {
             workload,
             index,
@@ -65,32 +92,84 @@ impl Session {
             steps_total,
             step: 0,
             prompt,
-            rng,
+            rng: Some(rng),
             output_tokens: 0,
+            reasoning_tokens: 0,
             step_issued: now,
             attempt: 0,
+            fixed_breakpoints,
+            end_tier,
+            last_sent_blocks: 0,
         };
         s.issue_step(w, now);
         s
     }
 
+    /// A one-request session replaying trace request `r`.
+    pub fn from_trace(trace: &Trace, r: &TraceRequest, workload: usize, index: u64, now: SimTime) -> Self {
+        let n = r.blocks.len();
+        let blocks = r
+            .blocks
+            .iter()
+            .enumerate()
+            .map(|(i, id)| {
+                let end =
+                    if i + 1 == n { r.input_tokens } else { (trace.block_tokens * (i as u64 + 1)).min(r.input_tokens) };
+                Block { hash: trace_block_hash(*id), end_tokens: end }
+            })
+            .collect();
+        Session {
+            workload,
+            index,
+            arrival: now,
+            steps_total: 1,
+            step: 0,
+            prompt: Prompt::from_blocks(blocks),
+            rng: None,
+            output_tokens: r.output_tokens,
+            reasoning_tokens: 0,
+            step_issued: now,
+            attempt: 0,
+            fixed_breakpoints: Vec::new(),
+            end_tier: Some(0),
+            last_sent_blocks: 0,
+        }
+    }
+
     fn issue_step(&mut self, w: &Workload, now: SimTime) {
-        self.output_tokens = w.output_tokens.sample(&mut self.rng);
+        if let Some(rng) = self.rng.as_mut() {
+            self.output_tokens = w.output_tokens.sample(rng);
+            self.reasoning_tokens = w.reasoning_tokens.sample(rng);
+        }
         self.step_issued = now;
         self.attempt = 0;
+    }
+
+    /// The client's breakpoints in the current prompt, sorted by block.
+    pub fn breakpoints(&self, out: &mut Vec<PromptBreakpoint>) {
+        out.clear();
+        out.extend_from_slice(&self.fixed_breakpoints);
+        if let (Some(tier), Some(last)) = (self.end_tier, self.prompt.blocks().len().checked_sub(1)) {
+            out.retain(|b| b.block != last);
+            out.push(PromptBreakpoint { block: last, tier });
+        }
+        out.sort_by_key(|b| b.block);
     }
 
     /// Records the finished step's output and tool result in the history and
     /// returns the think time before the next step, or `None` when the session
     /// has run all its steps.
     pub fn finish_step(&mut self, w: &Workload) -> Option<SimDuration> {
+        self.last_sent_blocks = self.prompt.blocks().len();
         if self.step + 1 >= self.steps_total {
             return None;
         }
-        let tool = w.tool_result_tokens.sample(&mut self.rng);
+        let rng = self.rng.as_mut().expect("multi-step sessions are generated");
+        let tool = w.tool_result_tokens.sample(rng);
+        let think = SimDuration::from_secs_f64(w.think_time.sample(rng));
+        let reasoning = if w.reasoning_in_history { self.reasoning_tokens } else { 0 };
         let chunk = history_content(self.workload, self.index, self.step);
-        self.prompt.push(chunk, self.output_tokens + tool);
-        let think = SimDuration::from_secs_f64(w.think_time.sample(&mut self.rng));
+        self.prompt.push(chunk, self.output_tokens + reasoning + tool);
         self.step += 1;
         Some(think)
     }

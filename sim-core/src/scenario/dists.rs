@@ -36,13 +36,7 @@ pub(crate) struct KindSpec {
 }
 
 pub(crate) const KINDS: &[KindSpec] = &[
-    KindSpec {
-        kind: "fixed",
-        params: &["value"],
-        optional: &[],
-        doc: "Always `value`.",
-        tokens_only: false,
-    },
+    KindSpec { kind: "fixed", params: &["value"], optional: &[], doc: "Always `value`.", tokens_only: false },
     KindSpec {
         kind: "uniform",
         params: &["low", "high"],
@@ -111,17 +105,11 @@ fn has_unit(param: &str) -> bool {
 }
 
 fn kinds_for(q: Quantity) -> impl Iterator<Item = &'static KindSpec> {
-    KINDS
-        .iter()
-        .filter(move |k| q == Quantity::Tokens || !k.tokens_only)
+    KINDS.iter().filter(move |k| q == Quantity::Tokens || !k.tokens_only)
 }
 
 /// Validates a token-count distribution (numbers, plus `offset` and `round`).
-pub(crate) fn token_dist(
-    value: &toml::Value,
-    path: &KeyPath,
-    issues: &mut Issues,
-) -> Option<TokenDist> {
+pub(crate) fn token_dist(value: &toml::Value, path: &KeyPath, issues: &mut Issues) -> Option<TokenDist> {
     let toml::Value::Table(table) = value else {
         return match value {
             toml::Value::Integer(_) | toml::Value::Float(_) => {
@@ -153,19 +141,13 @@ pub(crate) fn token_dist(
             Some("ceil") => Some(Rounding::Ceil),
             _ => {
                 let got = describe(v);
-                issues.value(
-                    &path.key("round"),
-                    format!("expected one of \"nearest\", \"floor\", \"ceil\", got {got}"),
-                );
+                issues
+                    .value(&path.key("round"), format!("expected one of \"nearest\", \"floor\", \"ceil\", got {got}"));
                 None
             }
         },
     };
-    Some(TokenDist {
-        dist: dist?,
-        offset: offset?,
-        rounding: rounding?,
-    })
+    Some(TokenDist { dist: dist?, offset: offset?, rounding: rounding? })
 }
 
 /// Validates a time distribution; values are returned in seconds.
@@ -188,20 +170,12 @@ pub(crate) fn time_dist(value: &toml::Value, path: &KeyPath, issues: &mut Issues
     }
 }
 
-fn dist_table(
-    q: Quantity,
-    table: &toml::Table,
-    path: &KeyPath,
-    issues: &mut Issues,
-) -> Option<Dist> {
+fn dist_table(q: Quantity, table: &toml::Table, path: &KeyPath, issues: &mut Issues) -> Option<Dist> {
     let kind_names: Vec<&str> = kinds_for(q).map(|k| k.kind).collect();
     let Some(kind_value) = table.get("kind") else {
         issues.missing(
             &path.key("kind"),
-            format!(
-                "missing key `kind` in distribution; expected one of: {}",
-                kind_names.join(", ")
-            ),
+            format!("missing key `kind` in distribution; expected one of: {}", kind_names.join(", ")),
         );
         return None;
     };
@@ -216,20 +190,14 @@ fn dist_table(
                 };
                 issues.value(
                     &path.key("kind"),
-                    format!(
-                        "unknown distribution kind `{name}`{hint}; expected one of: {}",
-                        kind_names.join(", ")
-                    ),
+                    format!("unknown distribution kind `{name}`{hint}; expected one of: {}", kind_names.join(", ")),
                 );
                 return None;
             }
         },
         None => {
             let got = describe(kind_value);
-            issues.value(
-                &path.key("kind"),
-                format!("expected a kind name such as \"exponential\", got {got}"),
-            );
+            issues.value(&path.key("kind"), format!("expected a kind name such as \"exponential\", got {got}"));
             return None;
         }
     };
@@ -239,11 +207,7 @@ fn dist_table(
     if q == Quantity::Tokens {
         valid.extend(TOKEN_SHAPING);
     }
-    let article = if spec.kind.starts_with(['a', 'e', 'i', 'o']) {
-        "an"
-    } else {
-        "a"
-    };
+    let article = if spec.kind.starts_with(['a', 'e', 'i', 'o']) { "an" } else { "a" };
     for key in table.keys() {
         if !valid.contains(&key.as_str()) {
             let what = format!("{article} {} distribution", spec.kind);
@@ -254,10 +218,7 @@ fn dist_table(
         if !table.contains_key(*param) {
             issues.missing(
                 &path.key(param),
-                format!(
-                    "missing key `{param}` for {article} {} distribution ({})",
-                    spec.kind, spec.doc
-                ),
+                format!("missing key `{param}` for {article} {} distribution ({})", spec.kind, spec.doc),
             );
         }
     }
@@ -273,89 +234,41 @@ fn dist_table(
     let dist = match spec.kind {
         "fixed" => {
             let value = p.number("value", issues)?;
-            check(
-                value >= 0.0,
-                "value",
-                format!("must be >= 0, got {}", p.shown("value")),
-                issues,
-            );
+            check(value >= 0.0, "value", format!("must be >= 0, got {}", p.shown("value")), issues);
             Dist::Fixed(value)
         }
         "uniform" => {
             let (low, high) = (p.number("low", issues), p.number("high", issues));
             let (low, high) = (low?, high?);
-            check(
-                low >= 0.0,
-                "low",
-                format!("must be >= 0, got {}", p.shown("low")),
-                issues,
-            );
-            check(
-                high >= low,
-                "high",
-                format!(
-                    "must be >= low ({}), got {}",
-                    p.shown("low"),
-                    p.shown("high")
-                ),
-                issues,
-            );
+            check(low >= 0.0, "low", format!("must be >= 0, got {}", p.shown("low")), issues);
+            check(high >= low, "high", format!("must be >= low ({}), got {}", p.shown("low"), p.shown("high")), issues);
             Dist::Uniform { low, high }
         }
         "uniform_int" => {
             let (low, high) = (p.integer("low", issues), p.integer("high", issues));
             let (low, high) = (low?, high?);
             check(low >= 0, "low", format!("must be >= 0, got {low}"), issues);
-            check(
-                high >= low,
-                "high",
-                format!("must be >= low ({low}), got {high}"),
-                issues,
-            );
+            check(high >= low, "high", format!("must be >= low ({low}), got {high}"), issues);
             Dist::UniformInt { low, high }
         }
         "exponential" => {
             let mean = p.number("mean", issues)?;
-            check(
-                mean > 0.0,
-                "mean",
-                format!("must be > 0, got {}", p.shown("mean")),
-                issues,
-            );
+            check(mean > 0.0, "mean", format!("must be > 0, got {}", p.shown("mean")), issues);
             Dist::Exponential { mean }
         }
         "normal" => {
             let (mean, std) = (p.number("mean", issues), p.number("std", issues));
             let (mean, std) = (mean?, std?);
-            check(
-                std >= 0.0,
-                "std",
-                format!("must be >= 0, got {}", p.shown("std")),
-                issues,
-            );
+            check(std >= 0.0, "std", format!("must be >= 0, got {}", p.shown("std")), issues);
             Dist::Normal { mean, std }
         }
         "lognormal" => return lognormal(&p, issues),
         "gamma" | "weibull" => {
             let (shape, scale) = (p.number("shape", issues), p.number("scale", issues));
             let (shape, scale) = (shape?, scale?);
-            check(
-                shape > 0.0,
-                "shape",
-                format!("must be > 0, got {}", p.shown("shape")),
-                issues,
-            );
-            check(
-                scale > 0.0,
-                "scale",
-                format!("must be > 0, got {}", p.shown("scale")),
-                issues,
-            );
-            if spec.kind == "gamma" {
-                Dist::Gamma { shape, scale }
-            } else {
-                Dist::Weibull { shape, scale }
-            }
+            check(shape > 0.0, "shape", format!("must be > 0, got {}", p.shown("shape")), issues);
+            check(scale > 0.0, "scale", format!("must be > 0, got {}", p.shown("scale")), issues);
+            if spec.kind == "gamma" { Dist::Gamma { shape, scale } } else { Dist::Weibull { shape, scale } }
         }
         _ => return empirical(&p, issues),
     };
@@ -380,18 +293,11 @@ fn lognormal(p: &Params<'_>, issues: &mut Issues) -> Option<Dist> {
         }
         return None;
     }
-    let pair = if quantiles {
-        ["median", "p90"]
-    } else {
-        ["mu", "sigma"]
-    };
+    let pair = if quantiles { ["median", "p90"] } else { ["mu", "sigma"] };
     for key in pair.iter().filter(|k| !has(k)) {
         issues.missing(
             &p.path.key(key),
-            format!(
-                "missing key `{key}`; a lognormal needs both `{}` and `{}`",
-                pair[0], pair[1]
-            ),
+            format!("missing key `{key}`; a lognormal needs both `{}` and `{}`", pair[0], pair[1]),
         );
     }
     let (a, b) = (p.number(pair[0], issues), p.number(pair[1], issues));
@@ -399,31 +305,19 @@ fn lognormal(p: &Params<'_>, issues: &mut Issues) -> Option<Dist> {
     if quantiles {
         let mut ok = true;
         if a <= 0.0 {
-            issues.value(
-                &p.path.key("median"),
-                format!("must be > 0, got {}", p.shown("median")),
-            );
+            issues.value(&p.path.key("median"), format!("must be > 0, got {}", p.shown("median")));
             ok = false;
         }
         if b <= a {
-            issues.value(
-                &p.path.key("p90"),
-                format!(
-                    "must be > median ({}), got {}",
-                    p.shown("median"),
-                    p.shown("p90")
-                ),
-            );
+            issues
+                .value(&p.path.key("p90"), format!("must be > median ({}), got {}", p.shown("median"), p.shown("p90")));
             ok = false;
         }
         ok.then(|| Dist::lognormal_from_median_p90(a, b))
     } else if b > 0.0 {
         Some(Dist::LogNormal { mu: a, sigma: b })
     } else {
-        issues.value(
-            &p.path.key("sigma"),
-            format!("must be > 0, got {}", p.shown("sigma")),
-        );
+        issues.value(&p.path.key("sigma"), format!("must be > 0, got {}", p.shown("sigma")));
         None
     }
 }
@@ -437,26 +331,16 @@ fn empirical(p: &Params<'_>, issues: &mut Issues) -> Option<Dist> {
     let values = values?;
     let mut ok = true;
     if values.is_empty() {
-        issues.value(
-            &p.path.key("values"),
-            "must list at least one value".to_string(),
-        );
+        issues.value(&p.path.key("values"), "must list at least one value".to_string());
         ok = false;
     }
     if let Some(w) = &weights {
         if w.len() != values.len() {
-            let message = format!(
-                "must have the same length as `values` ({}), got {}",
-                values.len(),
-                w.len()
-            );
+            let message = format!("must have the same length as `values` ({}), got {}", values.len(), w.len());
             issues.value(&p.path.key("weights"), message);
             ok = false;
         } else if w.iter().sum::<f64>() <= 0.0 {
-            issues.value(
-                &p.path.key("weights"),
-                "must sum to more than 0".to_string(),
-            );
+            issues.value(&p.path.key("weights"), "must sum to more than 0".to_string());
             ok = false;
         }
     }
@@ -473,23 +357,14 @@ struct Params<'a> {
 impl Params<'_> {
     /// A required real parameter (missing ones were already reported).
     fn number(&self, key: &str, issues: &mut Issues) -> Option<f64> {
-        read_param(
-            self.q,
-            key,
-            self.table.get(key)?,
-            &self.path.key(key),
-            issues,
-        )
+        read_param(self.q, key, self.table.get(key)?, &self.path.key(key), issues)
     }
 
     fn integer(&self, key: &str, issues: &mut Issues) -> Option<i64> {
         match self.table.get(key)? {
             toml::Value::Integer(i) => Some(*i),
             other => {
-                issues.value(
-                    &self.path.key(key),
-                    format!("expected an integer, got {}", describe(other)),
-                );
+                issues.value(&self.path.key(key), format!("expected an integer, got {}", describe(other)));
                 None
             }
         }
@@ -521,21 +396,12 @@ impl Params<'_> {
 
     /// The parameter as the user wrote it, for messages.
     fn shown(&self, key: &str) -> String {
-        self.table
-            .get(key)
-            .map(ToString::to_string)
-            .unwrap_or_default()
+        self.table.get(key).map(ToString::to_string).unwrap_or_default()
     }
 }
 
 /// Reads one parameter value: a duration (as seconds) if it carries a time unit, else a finite number.
-fn read_param(
-    q: Quantity,
-    key: &str,
-    value: &toml::Value,
-    path: &KeyPath,
-    issues: &mut Issues,
-) -> Option<f64> {
+fn read_param(q: Quantity, key: &str, value: &toml::Value, path: &KeyPath, issues: &mut Issues) -> Option<f64> {
     let read = if q == Quantity::Time && has_unit(key) {
         DurationText::read(value).map(|d| d.as_secs_f64())
     } else {
@@ -575,7 +441,9 @@ fn param_schema(q: Quantity, kind: &str, param: &str) -> Json {
 fn dist_schema(q: Quantity) -> Schema {
     let mut variants: Vec<Json> = Vec::new();
     variants.push(match q {
-        Quantity::Tokens => json!({ "type": "number", "minimum": 0, "description": "Shorthand for { kind = \"fixed\", value = ... }." }),
+        Quantity::Tokens => {
+            json!({ "type": "number", "minimum": 0, "description": "Shorthand for { kind = \"fixed\", value = ... }." })
+        }
         Quantity::Time => json!({
             "type": "string",
             "pattern": DURATION_PATTERN,
@@ -589,8 +457,14 @@ fn dist_schema(q: Quantity) -> Schema {
             props.insert((*param).into(), param_schema(q, spec.kind, param));
         }
         if q == Quantity::Tokens {
-            props.insert("offset".into(), json!({ "type": "number", "description": "Added to each draw before rounding. Default 0." }));
-            props.insert("round".into(), json!({ "enum": ROUNDINGS, "description": "How a draw becomes an integer. Default \"nearest\"." }));
+            props.insert(
+                "offset".into(),
+                json!({ "type": "number", "description": "Added to each draw before rounding. Default 0." }),
+            );
+            props.insert(
+                "round".into(),
+                json!({ "enum": ROUNDINGS, "description": "How a draw becomes an integer. Default \"nearest\"." }),
+            );
         }
         let mut required = vec!["kind"];
         required.extend(spec.params.iter().filter(|p| !spec.optional.contains(p)));
@@ -611,10 +485,7 @@ impl JsonSchema for TokenDistSpec {
     }
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         let mut s = dist_schema(Quantity::Tokens);
-        s.insert(
-            "description".into(),
-            "A token-count distribution: a number, or an inline table with `kind`.".into(),
-        );
+        s.insert("description".into(), "A token-count distribution: a number, or an inline table with `kind`.".into());
         s
     }
 }
@@ -640,19 +511,10 @@ mod tests {
         let mut issues = Issues::default();
         let path = KeyPath::root().key("d");
         let got = match q {
-            Quantity::Tokens => {
-                token_dist(&table["d"], &path, &mut issues).map(|d| format!("{d:?}"))
-            }
+            Quantity::Tokens => token_dist(&table["d"], &path, &mut issues).map(|d| format!("{d:?}")),
             Quantity::Time => time_dist(&table["d"], &path, &mut issues).map(|d| format!("{d:?}")),
         };
-        (
-            got,
-            issues
-                .0
-                .iter()
-                .map(|i| format!("{}: {}", i.path, i.message))
-                .collect(),
-        )
+        (got, issues.0.iter().map(|i| format!("{}: {}", i.path, i.message)).collect())
     }
 
     fn check_ok(q: Quantity, text: &str, expect: &str) {
@@ -674,41 +536,17 @@ mod tests {
         let t = |d: &str| format!("TokenDist {{ dist: {d}, offset: 0.0, rounding: Nearest }}");
         check_ok(Tokens, "7", &t("Fixed(7.0)"));
         check_ok(Tokens, "{ kind = \"fixed\", value = 7 }", &t("Fixed(7.0)"));
-        check_ok(
-            Tokens,
-            "{ kind = \"uniform\", low = 1, high = 2.5 }",
-            &t("Uniform { low: 1.0, high: 2.5 }"),
-        );
+        check_ok(Tokens, "{ kind = \"uniform\", low = 1, high = 2.5 }", &t("Uniform { low: 1.0, high: 2.5 }"));
         check_ok(
             Tokens,
             "{ kind = \"uniform_int\", low = 2000, high = 4000 }",
             &t("UniformInt { low: 2000, high: 4000 }"),
         );
-        check_ok(
-            Tokens,
-            "{ kind = \"exponential\", mean = 200 }",
-            &t("Exponential { mean: 200.0 }"),
-        );
-        check_ok(
-            Tokens,
-            "{ kind = \"normal\", mean = 10, std = 0 }",
-            &t("Normal { mean: 10.0, std: 0.0 }"),
-        );
-        check_ok(
-            Tokens,
-            "{ kind = \"lognormal\", mu = 1, sigma = 0.5 }",
-            &t("LogNormal { mu: 1.0, sigma: 0.5 }"),
-        );
-        check_ok(
-            Tokens,
-            "{ kind = \"gamma\", shape = 2, scale = 3 }",
-            &t("Gamma { shape: 2.0, scale: 3.0 }"),
-        );
-        check_ok(
-            Tokens,
-            "{ kind = \"weibull\", shape = 1.5, scale = 10 }",
-            &t("Weibull { shape: 1.5, scale: 10.0 }"),
-        );
+        check_ok(Tokens, "{ kind = \"exponential\", mean = 200 }", &t("Exponential { mean: 200.0 }"));
+        check_ok(Tokens, "{ kind = \"normal\", mean = 10, std = 0 }", &t("Normal { mean: 10.0, std: 0.0 }"));
+        check_ok(Tokens, "{ kind = \"lognormal\", mu = 1, sigma = 0.5 }", &t("LogNormal { mu: 1.0, sigma: 0.5 }"));
+        check_ok(Tokens, "{ kind = \"gamma\", shape = 2, scale = 3 }", &t("Gamma { shape: 2.0, scale: 3.0 }"));
+        check_ok(Tokens, "{ kind = \"weibull\", shape = 1.5, scale = 10 }", &t("Weibull { shape: 1.5, scale: 10.0 }"));
         check_ok(
             Tokens,
             "{ kind = \"empirical\", values = [1, 10], weights = [3, 1] }",
@@ -720,11 +558,7 @@ mod tests {
             "TokenDist { dist: Exponential { mean: 200.0 }, offset: 1.0, rounding: Floor }",
         );
         let ln = Dist::lognormal_from_median_p90(800.0, 3000.0);
-        check_ok(
-            Tokens,
-            "{ kind = \"lognormal\", median = 800, p90 = 3000 }",
-            &t(&format!("{ln:?}")),
-        );
+        check_ok(Tokens, "{ kind = \"lognormal\", median = 800, p90 = 3000 }", &t(&format!("{ln:?}")));
         if let Dist::LogNormal { sigma, .. } = ln {
             assert!((sigma * Z90 - (3000.0f64 / 800.0).ln()).abs() < 1e-12);
         }
@@ -734,42 +568,14 @@ mod tests {
     fn time_kinds_take_durations() {
         check_ok(Time, "\"400ms\"", "Fixed(0.4)");
         check_ok(Time, "{ kind = \"fixed\", value = \"2s\" }", "Fixed(2.0)");
-        check_ok(
-            Time,
-            "{ kind = \"exponential\", mean = \"30s\" }",
-            "Exponential { mean: 30.0 }",
-        );
-        check_ok(
-            Time,
-            "{ kind = \"uniform\", low = \"1s\", high = \"1m\" }",
-            "Uniform { low: 1.0, high: 60.0 }",
-        );
-        check_ok(
-            Time,
-            "{ kind = \"normal\", mean = \"1s\", std = \"100ms\" }",
-            "Normal { mean: 1.0, std: 0.1 }",
-        );
-        check_ok(
-            Time,
-            "{ kind = \"gamma\", shape = 2, scale = \"5s\" }",
-            "Gamma { shape: 2.0, scale: 5.0 }",
-        );
-        check_ok(
-            Time,
-            "{ kind = \"weibull\", shape = 0.8, scale = \"1m\" }",
-            "Weibull { shape: 0.8, scale: 60.0 }",
-        );
-        check_ok(
-            Time,
-            "{ kind = \"lognormal\", mu = 0.5, sigma = 1 }",
-            "LogNormal { mu: 0.5, sigma: 1.0 }",
-        );
+        check_ok(Time, "{ kind = \"exponential\", mean = \"30s\" }", "Exponential { mean: 30.0 }");
+        check_ok(Time, "{ kind = \"uniform\", low = \"1s\", high = \"1m\" }", "Uniform { low: 1.0, high: 60.0 }");
+        check_ok(Time, "{ kind = \"normal\", mean = \"1s\", std = \"100ms\" }", "Normal { mean: 1.0, std: 0.1 }");
+        check_ok(Time, "{ kind = \"gamma\", shape = 2, scale = \"5s\" }", "Gamma { shape: 2.0, scale: 5.0 }");
+        check_ok(Time, "{ kind = \"weibull\", shape = 0.8, scale = \"1m\" }", "Weibull { shape: 0.8, scale: 60.0 }");
+        check_ok(Time, "{ kind = \"lognormal\", mu = 0.5, sigma = 1 }", "LogNormal { mu: 0.5, sigma: 1.0 }");
         let ln = Dist::lognormal_from_median_p90(20.0, 60.0);
-        check_ok(
-            Time,
-            "{ kind = \"lognormal\", median = \"20s\", p90 = \"1m\" }",
-            &format!("{ln:?}"),
-        );
+        check_ok(Time, "{ kind = \"lognormal\", median = \"20s\", p90 = \"1m\" }", &format!("{ln:?}"));
         check_ok(
             Time,
             "{ kind = \"empirical\", values = [\"1s\", \"3s\"] }",
@@ -787,11 +593,7 @@ mod tests {
                 "d: expected a number or a distribution table such as { kind = \"uniform_int\", low = 1, high = 10 }, got string \"many\"",
             ],
         );
-        check_err(
-            Time,
-            "30",
-            &["d: `30` has no unit; write e.g. \"30s\" (units: us, ms, s, m, h, d)"],
-        );
+        check_err(Time, "30", &["d: `30` has no unit; write e.g. \"30s\" (units: us, ms, s, m, h, d)"]);
         check_err(
             Time,
             "{ kind = \"exponential\", mean = 30 }",
@@ -836,36 +638,17 @@ mod tests {
         check_err(
             Tokens,
             "{ kind = \"uniform\", low = -1, high = -2 }",
-            &[
-                "d.low: must be >= 0, got -1",
-                "d.high: must be >= low (-1), got -2",
-            ],
+            &["d.low: must be >= 0, got -1", "d.high: must be >= low (-1), got -2"],
         );
         check_err(
             Tokens,
             "{ kind = \"uniform_int\", low = 1.5, high = 3 }",
             &["d.low: expected an integer, got number 1.5"],
         );
-        check_err(
-            Tokens,
-            "{ kind = \"uniform_int\", low = 9, high = 3 }",
-            &["d.high: must be >= low (9), got 3"],
-        );
-        check_err(
-            Tokens,
-            "{ kind = \"normal\", mean = 1, std = -1 }",
-            &["d.std: must be >= 0, got -1"],
-        );
-        check_err(
-            Tokens,
-            "{ kind = \"lognormal\", median = 10, p90 = 5 }",
-            &["d.p90: must be > median (10), got 5"],
-        );
-        check_err(
-            Tokens,
-            "{ kind = \"lognormal\", median = 0, p90 = 5 }",
-            &["d.median: must be > 0, got 0"],
-        );
+        check_err(Tokens, "{ kind = \"uniform_int\", low = 9, high = 3 }", &["d.high: must be >= low (9), got 3"]);
+        check_err(Tokens, "{ kind = \"normal\", mean = 1, std = -1 }", &["d.std: must be >= 0, got -1"]);
+        check_err(Tokens, "{ kind = \"lognormal\", median = 10, p90 = 5 }", &["d.p90: must be > median (10), got 5"]);
+        check_err(Tokens, "{ kind = \"lognormal\", median = 0, p90 = 5 }", &["d.median: must be > 0, got 0"]);
         check_err(
             Tokens,
             "{ kind = \"lognormal\", median = 10, sigma = 1 }",
@@ -883,36 +666,18 @@ mod tests {
                 "d: missing parameters for a lognormal distribution; give either `median` and `p90`, or `mu` and `sigma`",
             ],
         );
-        check_err(
-            Tokens,
-            "{ kind = \"lognormal\", mu = 1, sigma = 0 }",
-            &["d.sigma: must be > 0, got 0"],
-        );
+        check_err(Tokens, "{ kind = \"lognormal\", mu = 1, sigma = 0 }", &["d.sigma: must be > 0, got 0"]);
         check_err(
             Tokens,
             "{ kind = \"gamma\", shape = 0, scale = -1 }",
-            &[
-                "d.shape: must be > 0, got 0",
-                "d.scale: must be > 0, got -1",
-            ],
+            &["d.shape: must be > 0, got 0", "d.scale: must be > 0, got -1"],
         );
-        check_err(
-            Time,
-            "{ kind = \"weibull\", shape = 1, scale = \"0s\" }",
-            &["d.scale: must be > 0, got \"0s\""],
-        );
-        check_err(
-            Tokens,
-            "{ kind = \"empirical\", values = [] }",
-            &["d.values: must list at least one value"],
-        );
+        check_err(Time, "{ kind = \"weibull\", shape = 1, scale = \"0s\" }", &["d.scale: must be > 0, got \"0s\""]);
+        check_err(Tokens, "{ kind = \"empirical\", values = [] }", &["d.values: must list at least one value"]);
         check_err(
             Tokens,
             "{ kind = \"empirical\", values = [1, -2, \"x\"] }",
-            &[
-                "d.values[1]: must be >= 0, got -2",
-                "d.values[2]: expected a number, got string \"x\"",
-            ],
+            &["d.values[1]: must be >= 0, got -2", "d.values[2]: expected a number, got string \"x\""],
         );
         check_err(
             Tokens,
@@ -929,11 +694,7 @@ mod tests {
             "{ kind = \"fixed\", value = 1, round = \"up\" }",
             &["d.round: expected one of \"nearest\", \"floor\", \"ceil\", got string \"up\""],
         );
-        check_err(
-            Tokens,
-            "{ kind = \"fixed\", value = nan }",
-            &["d.value: must be a finite number, got NaN"],
-        );
+        check_err(Tokens, "{ kind = \"fixed\", value = nan }", &["d.value: must be a finite number, got NaN"]);
         check_err(
             Time,
             "true",

@@ -7,11 +7,12 @@ use std::ops::Range;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
+use super::bases::{self, BuiltIn, Catalog};
 use super::location::{Anchor, KeyPath, Seg, SourceMap, find_by_span, locate};
 use super::overrides;
 use super::raw::*;
-use super::validate::{Issues, unknown_key_message, validate};
-use super::{Override, Problem, Scenario, ScenarioError, SourceText};
+use super::validate::{Env, Issues, unknown_key_message, validate};
+use super::{FileSource, NoFiles, Override, Problem, Scenario, ScenarioError, SourceText};
 
 /// Each failed attempt removes one offending entry, so this only bounds pathological inputs.
 const MAX_DESERIALIZE_ATTEMPTS: usize = 64;
@@ -25,31 +26,59 @@ struct Found {
 }
 
 /// Loads and validates a scenario, applying `--set` overrides; reports every problem found.
+///
+/// Files the scenario refers to (LiteLLM catalogs, traces) cannot be read: each
+/// such reference is a problem. Use [`load_with`] to give a [`FileSource`].
 pub fn load(src: &SourceText<'_>, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
+    load_with(src, overrides, &NoFiles)
+}
+
+/// Like [`load`], reading referenced files (LiteLLM catalogs, traces) through `files`.
+pub fn load_with(
+    src: &SourceText<'_>,
+    overrides: &[Override],
+    files: &dyn FileSource,
+) -> Result<Scenario, ScenarioError> {
+    load_from(src, overrides, files, &BuiltIn)
+}
+
+/// The whole pipeline, with the preset catalog as a parameter (tests use a fake).
+pub(crate) fn load_from(
+    src: &SourceText<'_>,
+    overrides: &[Override],
+    files: &dyn FileSource,
+    catalog: &dyn Catalog,
+) -> Result<Scenario, ScenarioError> {
     let mut map = SourceMap::new(src.name, src.text);
     let mut found = Vec::new();
 
     let (parsed, syntax_errors) = DeTable::parse_recoverable(src.text);
-    let syntax_spans: Vec<Range<usize>> = syntax_errors
-        .iter()
-        .map(|e| e.span().unwrap_or(0..0))
-        .collect();
+    let syntax_spans: Vec<Range<usize>> = syntax_errors.iter().map(|e| e.span().unwrap_or(0..0)).collect();
     for (e, span) in syntax_errors.iter().zip(&syntax_spans) {
-        found.push(Found {
-            span: span.clone(),
-            path: String::new(),
-            message: format!("TOML syntax: {}", e.message()),
-        });
+        found.push(Found { span: span.clone(), path: String::new(), message: format!("TOML syntax: {}", e.message()) });
     }
     let root_span = parsed.span();
     let mut tree = parsed.into_inner();
 
     for r in overrides::apply(&mut tree, overrides, &mut map) {
-        found.push(Found {
-            span: r.span,
-            path: r.path,
-            message: r.message,
-        });
+        found.push(Found { span: r.span, path: r.path, message: r.message });
+    }
+
+    // Presets and LiteLLM entries are merged after overrides, so `--set` can pick
+    // a preset and every user value, from the file or `--set`, wins over the base.
+    let mut base_found = Vec::new();
+    let mut failed_bases = Vec::new();
+    let bases = bases::collect(&tree, catalog, files, &mut base_found, &mut failed_bases);
+    bases::merge(&mut tree, &bases, &mut map, &mut base_found);
+    for (span, path, message) in base_found {
+        found.push(Found { span, path, message });
+    }
+    let mut base_names: Vec<Option<String>> = Vec::new();
+    for b in &bases {
+        if base_names.len() <= b.provider {
+            base_names.resize(b.provider + 1, None);
+        }
+        base_names[b.provider] = Some(b.name.clone());
     }
 
     let (raw, ignored, poisoned) = deserialize(&mut tree, &root_span, &syntax_spans, &mut found);
@@ -61,20 +90,21 @@ pub fn load(src: &SourceText<'_>, overrides: &[Override]) -> Result<Scenario, Sc
     let mut scenario = None;
     if let Some(raw) = raw {
         let mut issues = Issues::default();
-        scenario = validate(&raw, &mut issues);
+        let from_base = |path: &KeyPath| map.is_base(locate(&root, root_span.clone(), path, Anchor::Value).start);
+        let env = Env { files, from_base: &from_base, base_names: &base_names };
+        scenario = validate(&raw, &mut issues, &env);
         for issue in issues.0 {
             // Below an entry serde rejected, or a key the parser may have lost: already explained.
+            // Keys missing from a provider whose preset could not be found are
+            // the preset's to give: the unknown preset is the one problem.
             if poisoned.iter().any(|p| issue.path.starts_with(p))
                 || (issue.missing && !syntax_spans.is_empty())
+                || (issue.missing && failed_bases.iter().any(|p| issue.path.starts_with(p)))
             {
                 continue;
             }
             let span = locate(&root, root_span.clone(), &issue.path, issue.anchor);
-            found.push(Found {
-                span,
-                path: issue.path.to_string(),
-                message: issue.message,
-            });
+            found.push(Found { span, path: issue.path.to_string(), message: issue.message });
         }
     }
 
@@ -83,20 +113,12 @@ pub fn load(src: &SourceText<'_>, overrides: &[Override]) -> Result<Scenario, Sc
         _ => {
             if found.is_empty() {
                 // Only reachable if a check forgot to say why; never return an empty error.
-                found.push(Found {
-                    span: 0..0,
-                    path: String::new(),
-                    message: "invalid scenario".to_string(),
-                });
+                found.push(Found { span: 0..0, path: String::new(), message: "invalid scenario".to_string() });
             }
             found.sort_by_key(|f| f.span.start);
             let problems = found
                 .into_iter()
-                .map(|f| Problem {
-                    origin: map.origin(f.span.start),
-                    path: f.path,
-                    message: f.message,
-                })
+                .map(|f| Problem { origin: map.origin(f.span.start), path: f.path, message: f.message })
                 .collect();
             Err(ScenarioError { problems })
         }
@@ -128,24 +150,13 @@ fn deserialize(
         let Some(path) = path.filter(|p| remove(tree, p)) else {
             // Cannot pin it to an entry: report it as is and stop at stage 1.
             let span = span.unwrap_or_else(|| root_span.clone());
-            found.push(Found {
-                span,
-                path: String::new(),
-                message: err.message().to_string(),
-            });
+            found.push(Found { span, path: String::new(), message: err.message().to_string() });
             return (None, Vec::new(), poisoned);
         };
         // A value the parser already flagged (e.g. a malformed number) needs no second message.
         let span = span.unwrap_or_default();
-        if !syntax_spans
-            .iter()
-            .any(|s| s.start < span.end.max(span.start + 1) && span.start < s.end.max(s.start + 1))
-        {
-            found.push(Found {
-                span,
-                path: path.to_string(),
-                message: shape_message(err.message()),
-            });
+        if !syntax_spans.iter().any(|s| s.start < span.end.max(span.start + 1) && span.start < s.end.max(s.start + 1)) {
+            found.push(Found { span, path: path.to_string(), message: shape_message(err.message()) });
         }
         poisoned.push(path);
     }
@@ -159,10 +170,7 @@ fn deserialize(
 
 /// Rewrites serde's wording (which names our Rust types) in the file format's terms.
 fn shape_message(serde_message: &str) -> String {
-    let found = serde_message
-        .split(", expected")
-        .next()
-        .unwrap_or(serde_message);
+    let found = serde_message.split(", expected").next().unwrap_or(serde_message);
     let found = match found.trim_start_matches("invalid type: ") {
         "map" => "a table",
         "sequence" => "an array",
@@ -189,12 +197,12 @@ fn remove(tree: &mut DeTable<'_>, path: &KeyPath) -> bool {
                 }
                 None => false,
             },
-            ([Seg::Key(k), rest @ ..], DeValue::Table(t)) => t
-                .get_mut(k.as_str())
-                .is_some_and(|child| remove_in(child.get_mut(), rest)),
-            ([Seg::Index(i), rest @ ..], DeValue::Array(a)) => a
-                .get_mut(*i)
-                .is_some_and(|child| remove_in(child.get_mut(), rest)),
+            ([Seg::Key(k), rest @ ..], DeValue::Table(t)) => {
+                t.get_mut(k.as_str()).is_some_and(|child| remove_in(child.get_mut(), rest))
+            }
+            ([Seg::Index(i), rest @ ..], DeValue::Array(a)) => {
+                a.get_mut(*i).is_some_and(|child| remove_in(child.get_mut(), rest))
+            }
             _ => false,
         }
     }
@@ -243,12 +251,22 @@ fn valid_keys(parent: &KeyPath) -> &'static [&'static str] {
         [] => fields_of::<RawScenario>(),
         ["simulation"] => fields_of::<RawSimulation>(),
         ["providers"] => fields_of::<RawProvider>(),
+        ["providers", "litellm"] => fields_of::<RawLiteLlm>(),
+        ["providers", "cache", "tiers"] => fields_of::<RawTier>(),
+        ["providers", "pricing", "long_context"] | ["providers", "pricing", "changes", "long_context"] => {
+            fields_of::<RawLongContext>()
+        }
+        ["providers", "pricing", "windows"] => fields_of::<RawWindow>(),
+        ["providers", "pricing", "changes"] => fields_of::<RawChange>(),
         ["providers", "serving"] => fields_of::<RawServing>(),
         ["providers", "cache"] => fields_of::<RawCache>(),
         ["providers", "pricing"] => fields_of::<RawPricing>(),
         ["providers", "failures"] => fields_of::<RawFailures>(),
         ["workloads"] => fields_of::<RawWorkload>(),
         ["workloads", "arrivals"] => fields_of::<RawArrivals>(),
+        ["workloads", "shared_segments"] => fields_of::<RawSegment>(),
+        ["workloads", "cache_breakpoints"] => fields_of::<RawBreakpoint>(),
+        ["workloads", "keep_alive"] => fields_of::<RawKeepAlive>(),
         _ => &[],
     }
 }
@@ -261,9 +279,5 @@ fn unknown_key(root: &DeValue<'_>, root_span: &Range<usize>, path: KeyPath) -> F
         None => String::new(),
     };
     let parent = KeyPath(path.0[..path.0.len().saturating_sub(1)].to_vec());
-    Found {
-        span,
-        path: path.to_string(),
-        message: unknown_key_message(&key, valid_keys(&parent), ""),
-    }
+    Found { span, path: path.to_string(), message: unknown_key_message(&key, valid_keys(&parent), "") }
 }

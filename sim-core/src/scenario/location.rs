@@ -62,23 +62,16 @@ impl KeyPath {
                     "empty key in path `{text}`; write keys separated by `.`, array elements as `name[0]`"
                 ));
             }
-            if let Some(c) = name
-                .chars()
-                .find(|c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-'))
-            {
-                return Err(format!(
-                    "invalid character `{c}` in key `{name}` of path `{text}`"
-                ));
+            if let Some(c) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-')) {
+                return Err(format!("invalid character `{c}` in key `{name}` of path `{text}`"));
             }
             segs.push(Seg::Key(name.to_string()));
             while !rest.is_empty() {
-                let close = rest
-                    .find(']')
-                    .ok_or_else(|| format!("missing `]` in path `{text}`"))?;
+                let close = rest.find(']').ok_or_else(|| format!("missing `]` in path `{text}`"))?;
                 let digits = &rest[1..close];
-                let index = digits.parse::<usize>().map_err(|_| {
-                    format!("array index `{digits}` in path `{text}` is not a non-negative integer")
-                })?;
+                let index = digits
+                    .parse::<usize>()
+                    .map_err(|_| format!("array index `{digits}` in path `{text}` is not a non-negative integer"))?;
                 segs.push(Seg::Index(index));
                 rest = &rest[close + 1..];
                 if !rest.is_empty() && !rest.starts_with('[') {
@@ -114,12 +107,7 @@ pub(crate) enum Anchor {
 
 /// Finds the span for `path` in `tree`: the entry itself if present, else the deepest
 /// existing ancestor (so a missing key points at the table that should hold it).
-pub(crate) fn locate(
-    tree: &DeValue<'_>,
-    root_span: Range<usize>,
-    path: &KeyPath,
-    anchor: Anchor,
-) -> Range<usize> {
+pub(crate) fn locate(tree: &DeValue<'_>, root_span: Range<usize>, path: &KeyPath, anchor: Anchor) -> Range<usize> {
     let mut value = tree;
     let mut span = root_span;
     for (i, seg) in path.0.iter().enumerate() {
@@ -127,11 +115,7 @@ pub(crate) fn locate(
         match (seg, value) {
             (Seg::Key(k), DeValue::Table(t)) => match t.get_key_value(k.as_str()) {
                 Some((key, v)) => {
-                    span = if last && anchor == Anchor::Key {
-                        key.span()
-                    } else {
-                        v.span()
-                    };
+                    span = if last && anchor == Anchor::Key { key.span() } else { v.span() };
                     value = v.get_ref();
                 }
                 None => break,
@@ -153,21 +137,14 @@ pub(crate) fn locate(
 /// a span). The deepest match wins, in case an entry and its parent share a span.
 pub(crate) fn find_by_span(table: &DeTable<'_>, target: &Range<usize>) -> Option<KeyPath> {
     fn walk_table(t: &DeTable<'_>, path: &KeyPath, target: &Range<usize>) -> Option<KeyPath> {
-        t.iter()
-            .find_map(|(k, v)| walk(v.get_ref(), v.span(), &path.key(k.get_ref()), target))
+        t.iter().find_map(|(k, v)| walk(v.get_ref(), v.span(), &path.key(k.get_ref()), target))
     }
-    fn walk(
-        value: &DeValue<'_>,
-        span: Range<usize>,
-        path: &KeyPath,
-        target: &Range<usize>,
-    ) -> Option<KeyPath> {
+    fn walk(value: &DeValue<'_>, span: Range<usize>, path: &KeyPath, target: &Range<usize>) -> Option<KeyPath> {
         let inner = match value {
             DeValue::Table(t) => walk_table(t, path, target),
-            DeValue::Array(a) => a
-                .iter()
-                .enumerate()
-                .find_map(|(i, v)| walk(v.get_ref(), v.span(), &path.index(i), target)),
+            DeValue::Array(a) => {
+                a.iter().enumerate().find_map(|(i, v)| walk(v.get_ref(), v.span(), &path.index(i), target))
+            }
             _ => None,
         };
         inner.or_else(|| (span == *target).then(|| path.clone()))
@@ -175,63 +152,87 @@ pub(crate) fn find_by_span(table: &DeTable<'_>, target: &Range<usize>) -> Option
     walk_table(table, &KeyPath::root(), target)
 }
 
-/// The virtual source: file text followed by each override's value text.
+/// What a region of the virtual source after the file holds.
+#[derive(Debug)]
+enum Region {
+    /// The n-th override: its `path=value` text.
+    Override { index: usize, text: String },
+    /// A provider base (preset or LiteLLM entry), by its provenance name.
+    Base { name: String },
+}
+
+/// The virtual source: file text, then each override's text, then each
+/// provider base's TOML text (presets are merged after overrides are applied).
 #[derive(Debug)]
 pub(crate) struct SourceMap<'a> {
     file: &'a str,
     text: &'a str,
-    /// Per override: start offset in the virtual source, and its `path=value` text.
-    overrides: Vec<(usize, String)>,
+    /// Start offset in the virtual source and length of each region, in order.
+    regions: Vec<(usize, usize, Region)>,
+    overrides: usize,
 }
 
 impl<'a> SourceMap<'a> {
     pub(crate) fn new(file: &'a str, text: &'a str) -> Self {
-        SourceMap {
-            file,
-            text,
-            overrides: Vec::new(),
-        }
+        SourceMap { file, text, regions: Vec::new(), overrides: 0 }
+    }
+
+    /// Reserves `len` bytes (at least one) after everything so far; returns its start.
+    fn push(&mut self, len: usize, region: Region) -> usize {
+        let start = match self.regions.last() {
+            Some((start, len, _)) => start + len + 1,
+            None => self.text.len() + 1,
+        };
+        self.regions.push((start, len.max(1), region));
+        start
     }
 
     /// Reserves room for one override (its whole `path=value` text, so even an empty
     /// value owns a span); returns the offset its value's spans shift by.
     pub(crate) fn add_override(&mut self, text: String) -> usize {
-        let base = match self.overrides.last() {
-            Some((start, prev)) => start + prev.len() + 1,
-            None => self.text.len() + 1,
-        };
-        self.overrides.push((base, text));
-        base
+        let index = self.overrides;
+        self.overrides += 1;
+        self.push(text.len(), Region::Override { index, text })
+    }
+
+    /// Reserves room for a provider base's TOML text; returns the offset its spans shift by.
+    pub(crate) fn add_base(&mut self, name: String, len: usize) -> usize {
+        self.push(len, Region::Base { name })
     }
 
     /// A span covering the n-th override (for entries it created, like intermediate tables).
     pub(crate) fn override_span(&self, index: usize) -> Range<usize> {
-        let (start, text) = &self.overrides[index];
-        *start..start + text.len().max(1)
+        self.regions
+            .iter()
+            .find(|(_, _, r)| matches!(r, Region::Override { index: i, .. } if *i == index))
+            .map_or(0..0, |(start, len, _)| *start..start + len)
+    }
+
+    /// Whether a virtual offset lies in a provider base (a value the user did not write).
+    pub(crate) fn is_base(&self, offset: usize) -> bool {
+        matches!(self.region(offset), Some(Region::Base { .. }))
+    }
+
+    fn region(&self, offset: usize) -> Option<&Region> {
+        if offset <= self.text.len() {
+            return None;
+        }
+        let i = self.regions.iter().rposition(|(start, _, _)| *start <= offset).unwrap_or(0);
+        self.regions.get(i).map(|(_, _, r)| r)
     }
 
     /// Where a virtual offset came from. Offsets order file positions first, then
-    /// overrides in command-line order, which is the order problems are reported in.
+    /// overrides in command-line order, then provider bases, which is the order
+    /// problems are reported in.
     pub(crate) fn origin(&self, offset: usize) -> Origin {
-        if offset <= self.text.len() {
-            let (line, column) = line_column(self.text, offset);
-            return Origin::File {
-                file: self.file.to_string(),
-                line,
-                column,
-            };
+        match self.region(offset) {
+            None => {
+                let (line, column) = line_column(self.text, offset);
+                Origin::File { file: self.file.to_string(), line, column }
+            }
+            Some(Region::Override { index, text }) => Origin::Override { index: *index, text: text.clone() },
+            Some(Region::Base { name }) => Origin::Preset { name: name.clone() },
         }
-        let index = self
-            .overrides
-            .iter()
-            .rposition(|(start, _)| *start <= offset)
-            .unwrap_or(0);
-        let text = self
-            .overrides
-            .get(index)
-            .map(|(_, t)| t.clone())
-            .unwrap_or_default();
-        Origin::Override { index, text }
     }
 }
 
@@ -297,28 +298,13 @@ mod tests {
         let mut map = SourceMap::new("f.toml", "a = 1\n");
         let b0 = map.add_override("x=1".into());
         let b1 = map.add_override("y=22".into());
-        assert_eq!(
-            map.origin(4),
-            Origin::File {
-                file: "f.toml".into(),
-                line: 1,
-                column: 5
-            }
-        );
-        assert_eq!(
-            map.origin(b0),
-            Origin::Override {
-                index: 0,
-                text: "x=1".into()
-            }
-        );
-        assert_eq!(
-            map.origin(b1 + 1),
-            Origin::Override {
-                index: 1,
-                text: "y=22".into()
-            }
-        );
+        assert_eq!(map.origin(4), Origin::File { file: "f.toml".into(), line: 1, column: 5 });
+        assert_eq!(map.origin(b0), Origin::Override { index: 0, text: "x=1".into() });
+        assert_eq!(map.origin(b1 + 1), Origin::Override { index: 1, text: "y=22".into() });
         assert!(map.override_span(0).end <= b1);
+        let b2 = map.add_base("a/b".into(), 10);
+        assert!(b2 > b1 + 3);
+        assert_eq!(map.origin(b2 + 9), Origin::Preset { name: "a/b".into() });
+        assert!(map.is_base(b2) && !map.is_base(b1) && !map.is_base(2));
     }
 }

@@ -3,6 +3,7 @@
 //! `load` reports every problem at once, each with its origin (file line:column,
 //! or the `--set` override it came from) and dotted key path.
 
+mod bases;
 mod dists;
 mod load;
 mod location;
@@ -14,9 +15,10 @@ mod schema;
 mod tests;
 mod validate;
 
-pub use load::load;
+pub use load::{load, load_with};
 pub use model::*;
 pub use overrides::parse_override;
+pub use raw::format_duration_compact;
 pub use schema::json_schema;
 
 use std::fmt;
@@ -26,6 +28,30 @@ use std::fmt;
 pub struct SourceText<'a> {
     pub name: &'a str,
     pub text: &'a str,
+}
+
+/// Reads files a scenario refers to (LiteLLM catalogs, traces), by the path
+/// written in the scenario. The CLI resolves paths relative to the scenario's
+/// directory; tests use in-memory fakes. The error is shown after "cannot read `path`: ".
+pub trait FileSource {
+    fn read(&self, path: &str) -> Result<String, String>;
+}
+
+/// Any `Fn(&str) -> Result<String, String>` is a file source.
+impl<F: Fn(&str) -> Result<String, String>> FileSource for F {
+    fn read(&self, path: &str) -> Result<String, String> {
+        self(path)
+    }
+}
+
+/// A file source that refuses every read (what [`load`] uses).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoFiles;
+
+impl FileSource for NoFiles {
+    fn read(&self, _path: &str) -> Result<String, String> {
+        Err("this command cannot read files referenced by a scenario".to_string())
+    }
 }
 
 /// One `--set dotted.path=value` override, as typed.
@@ -44,7 +70,16 @@ pub enum Origin {
         column: usize,
     },
     /// The n-th (0-based) `--set` override, with its text.
-    Override { index: usize, text: String },
+    Override {
+        index: usize,
+        text: String,
+    },
+    /// A value the user did not write: it came from a provider's base, the
+    /// built-in preset `name` (`anthropic/claude-sonnet-4-6`) or a LiteLLM
+    /// catalog entry (`litellm:<model key>`).
+    Preset {
+        name: String,
+    },
 }
 
 /// One problem in a scenario.
@@ -67,6 +102,10 @@ impl fmt::Display for Origin {
         match self {
             Origin::File { file, line, column } => write!(f, "{file}:{line}:{column}"),
             Origin::Override { index, text } => write!(f, "--set #{} `{text}`", index + 1),
+            Origin::Preset { name } => match name.strip_prefix("litellm:") {
+                Some(key) => write!(f, "LiteLLM entry `{key}`"),
+                None => write!(f, "preset {name}"),
+            },
         }
     }
 }
@@ -84,11 +123,7 @@ impl fmt::Display for Problem {
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.problems.len();
-        writeln!(
-            f,
-            "{n} problem{} in scenario:",
-            if n == 1 { "" } else { "s" }
-        )?;
+        writeln!(f, "{n} problem{} in scenario:", if n == 1 { "" } else { "s" })?;
         for p in &self.problems {
             writeln!(f, "  {p}")?;
         }

@@ -5,6 +5,8 @@
 
 use crate::dist::{Dist, TokenDist};
 use crate::time::{SimDuration, SimTime};
+use crate::trace::Trace;
+use std::sync::Arc;
 
 /// A whole simulation study: providers, the workloads that use them, run settings.
 #[derive(Clone, Debug, PartialEq)]
@@ -24,6 +26,9 @@ pub struct SimulationSettings {
     /// Hard stop: nothing after this instant is simulated. `None` = run until
     /// every session that arrived has finished (drain).
     pub end: Option<SimTime>,
+    /// UTC time of day at simulated time zero, seconds since midnight; used
+    /// by time-of-day price windows.
+    pub start_time_of_day_s: u32,
 }
 
 /// One inference endpoint (a model at a provider): serving, cache and prices.
@@ -35,6 +40,18 @@ pub struct Provider {
     pub cache: CacheConfig,
     pub pricing: Pricing,
     pub failures: Failures,
+    /// Where the numbers came from, when the provider was built from a preset
+    /// or a LiteLLM catalog entry.
+    pub provenance: Option<Provenance>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Provenance {
+    /// Preset name (`anthropic/claude-sonnet-4-6`) or `litellm:<model key>`.
+    pub origin: String,
+    /// Date the numbers were last checked, `YYYY-MM-DD`.
+    pub as_of: String,
+    pub source: String,
 }
 
 /// Black-box serving: `slots` requests in service at once, the rest wait FIFO.
@@ -48,21 +65,130 @@ pub struct Serving {
     pub decode_tokens_per_s: f64,
 }
 
-/// Prompt cache, first version: prefix entries with a TTL, refreshed on hit.
+/// How a provider's prompt cache behaves (see docs/caching.md).
 #[derive(Clone, Debug, PartialEq)]
 pub struct CacheConfig {
     pub enabled: bool,
-    pub ttl: SimDuration,
+    pub mode: CacheMode,
+    /// Prompts (automatic) or breakpoint prefixes (explicit) shorter than this
+    /// are not cached at all, silently.
+    pub min_tokens: u64,
+    /// Hits are rounded down to a multiple of this (>= 1).
+    pub granularity_tokens: u64,
+    /// TTL tiers, at least one; automatic writes use `tiers[0]`. Names are
+    /// unique and make metric names (`tokens_cache_write_<name>`).
+    pub tiers: Vec<CacheTier>,
     pub refresh_on_hit: bool,
+    /// Absolute cap on an entry's life from its first write (OpenAI's "always
+    /// within one hour"), whatever its refreshes.
+    pub max_lifetime: Option<SimDuration>,
+    /// Capacity of one cache (one scope) in tokens; `None` = unbounded.
+    pub capacity_tokens: Option<u64>,
+    pub eviction: Eviction,
+    pub scope: CacheScope,
+    /// Probability that a look-up that would hit misses anyway (best effort).
+    pub miss_probability: f64,
+    /// When an entry's TTL clock starts (or restarts on a hit).
+    pub ttl_starts: TtlStart,
 }
 
-/// List prices in USD per million tokens, one per token class.
+/// The instant a request writes or refreshes its entries' TTL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum TtlStart {
+    /// When the request's prefill ends (the cache is used then): the default.
+    #[default]
+    PrefillEnd,
+    /// When the response ends (the issue-2 benchmark's definition).
+    ResponseEnd,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CacheMode {
+    /// Every prefix at or above `min_tokens` is cached.
+    Automatic,
+    /// Only prefixes ending at a client breakpoint are cached; a look-up at a
+    /// breakpoint also finds entries up to `lookback_blocks` blocks earlier.
+    Explicit { max_breakpoints: u32, lookback_blocks: u32 },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CacheTier {
+    pub name: String,
+    pub ttl: SimDuration,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Eviction {
+    Lru,
+    Lfu,
+    /// No eviction: when full, new entries are simply not stored.
+    None,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CacheScope {
+    /// One cache shared by every request to the provider.
+    Provider,
+    /// One cache per API key / organisation (`Workload::api_key`).
+    ApiKey,
+}
+
+/// One price sheet in USD per million tokens (per token-hour for storage).
 #[derive(Clone, Debug, PartialEq)]
-pub struct Pricing {
+pub struct PriceSheet {
     pub input_usd_per_mtok: f64,
     pub cache_read_usd_per_mtok: f64,
-    pub cache_write_usd_per_mtok: f64,
+    /// One per cache tier, aligned with `CacheConfig::tiers`.
+    pub cache_write_usd_per_mtok: Vec<f64>,
     pub output_usd_per_mtok: f64,
+    /// Storage of cache entries per million tokens per hour (explicit caches
+    /// such as Gemini `cachedContents`); 0 for most providers.
+    pub storage_usd_per_mtok_hour: f64,
+}
+
+/// Prices: a base sheet, optional long-context sheet, time-of-day windows,
+/// service-tier multipliers and scheduled changes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pricing {
+    pub base: PriceSheet,
+    /// Above `threshold_tokens` input tokens the whole request is billed at `sheet`.
+    pub long_context: Option<LongContext>,
+    /// Price multipliers per service tier (standard is always 1).
+    pub tier_multipliers: TierMultipliers,
+    /// Time-of-day windows (UTC) multiplying every price; the first matching applies.
+    pub windows: Vec<PriceWindow>,
+    /// Scheduled changes, sorted by `at`: from `at` on, `base` (and
+    /// `long_context`) are replaced.
+    pub changes: Vec<PriceChange>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct LongContext {
+    pub threshold_tokens: u64,
+    pub sheet: PriceSheet,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TierMultipliers {
+    pub batch: f64,
+    pub flex: f64,
+    pub priority: f64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PriceWindow {
+    /// Seconds since UTC midnight; the window may wrap past midnight
+    /// (`start > end`). `start == end` is rejected by validation.
+    pub start_s: u32,
+    pub end_s: u32,
+    pub multiplier: f64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PriceChange {
+    pub at: SimTime,
+    pub base: PriceSheet,
+    pub long_context: Option<LongContext>,
 }
 
 /// Transient request failures and the client's retry policy.
@@ -83,18 +209,70 @@ pub struct Workload {
     /// Index into `Scenario::providers`.
     pub provider: usize,
     pub arrivals: Arrivals,
-    /// Tokens of the shared prefix (system prompt, tool definitions), identical
-    /// across every session of this workload.
-    pub shared_prefix_tokens: u64,
+    /// Named shared segments at the start of every prompt, in order (system
+    /// prompt, tool definitions, a knowledge-base document...). Segments with
+    /// the same name and size are the same content in every workload.
+    pub shared_segments: Vec<SharedSegment>,
     /// The session's private task description, sampled once per session.
     pub task_tokens: TokenDist,
     /// Number of LLM requests (steps) in a session; sampled once per session, at least 1.
     pub steps: TokenDist,
     pub output_tokens: TokenDist,
+    /// Reasoning tokens per step: generated and billed as output, appended to
+    /// the history only when `reasoning_in_history`.
+    pub reasoning_tokens: TokenDist,
+    pub reasoning_in_history: bool,
     /// Tokens a tool call returns, appended to the history after each step.
     pub tool_result_tokens: TokenDist,
     /// Seconds the agent waits between a response and its next request.
     pub think_time: Dist,
+    pub service_tier: ServiceTier,
+    /// API key / organisation (cache scope `api_key`).
+    pub api_key: String,
+    /// Where the client puts cache breakpoints (explicit-mode providers).
+    pub breakpoints: Vec<BreakpointRule>,
+    pub keep_alive: Option<KeepAlive>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SharedSegment {
+    pub name: String,
+    pub tokens: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ServiceTier {
+    #[default]
+    Standard,
+    Batch,
+    Flex,
+    Priority,
+}
+
+/// A client breakpoint: where, and the cache tier (index into the provider's
+/// `CacheConfig::tiers`) of the entry it writes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BreakpointRule {
+    pub at: BreakpointAt,
+    pub tier: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BreakpointAt {
+    /// After the named shared segment.
+    AfterSegment(String),
+    /// After the session's private task.
+    AfterTask,
+    /// At the end of every prompt (rolling).
+    End,
+}
+
+/// Client keep-alive: during a pause longer than `interval`, send a minimal
+/// request (the current prompt, `output_tokens` out) every `interval`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeepAlive {
+    pub interval: SimDuration,
+    pub output_tokens: u64,
 }
 
 /// How sessions of a workload arrive.
@@ -102,6 +280,9 @@ pub struct Workload {
 pub enum Arrivals {
     /// Poisson process with `rate_per_s`, starting at time zero, until `stop`.
     Poisson { rate_per_s: f64, stop: ArrivalStop },
+    /// One single-step session per trace request, at its timestamp, with its
+    /// prompt blocks and output length.
+    Trace(Arc<Trace>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -115,5 +296,19 @@ pub enum ArrivalStop {
 impl Scenario {
     pub fn provider_index(&self, name: &str) -> Option<usize> {
         self.providers.iter().position(|p| p.name == name)
+    }
+
+    /// Every cache tier name used by any provider, in order of first appearance
+    /// (the `tokens_cache_write_<tier>` metrics and `requests.csv` columns).
+    pub fn cache_tier_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for p in &self.providers {
+            for t in &p.cache.tiers {
+                if !names.contains(&t.name) {
+                    names.push(t.name.clone());
+                }
+            }
+        }
+        names
     }
 }

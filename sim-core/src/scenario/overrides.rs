@@ -12,14 +12,11 @@ use super::location::{KeyPath, Seg, SourceMap};
 
 /// Splits `dotted.path=value` at the first `=` and checks the path's syntax.
 pub fn parse_override(text: &str) -> Result<Override, String> {
-    let (path, value) = text.split_once('=').ok_or_else(|| {
-        format!("`{text}` is not of the form dotted.path=value (e.g. simulation.seed=7)")
-    })?;
+    let (path, value) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}` is not of the form dotted.path=value (e.g. simulation.seed=7)"))?;
     KeyPath::parse(path)?;
-    Ok(Override {
-        path: path.trim().to_string(),
-        value: value.trim().to_string(),
-    })
+    Ok(Override { path: path.trim().to_string(), value: value.trim().to_string() })
 }
 
 /// An override that could not be applied: its span (inside the override) and why.
@@ -31,20 +28,12 @@ pub(crate) struct Rejected {
 }
 
 /// Applies every override in order (later ones win), registering each in `map`.
-pub(crate) fn apply<'i>(
-    tree: &mut DeTable<'i>,
-    overrides: &'i [Override],
-    map: &mut SourceMap<'_>,
-) -> Vec<Rejected> {
+pub(crate) fn apply<'i>(tree: &mut DeTable<'i>, overrides: &'i [Override], map: &mut SourceMap<'_>) -> Vec<Rejected> {
     let mut rejected = Vec::new();
     for (index, o) in overrides.iter().enumerate() {
         let base = map.add_override(format!("{}={}", o.path, o.value));
         let whole = map.override_span(index);
-        let reject = |message: String| Rejected {
-            span: whole.clone(),
-            path: o.path.trim().to_string(),
-            message,
-        };
+        let reject = |message: String| Rejected { span: whole.clone(), path: o.path.trim().to_string(), message };
         let path = match KeyPath::parse(&o.path) {
             Ok(p) => p,
             Err(message) => {
@@ -74,25 +63,19 @@ fn parse_value(text: &str, offset: usize) -> Spanned<DeValue<'_>> {
     let start = offset + lead;
     match DeValue::parse(trimmed) {
         Ok(v) => shift(v, start),
-        Err(_) => Spanned::new(
-            start..start + trimmed.len(),
-            DeValue::String(Cow::Borrowed(trimmed)),
-        ),
+        Err(_) => Spanned::new(start..start + trimmed.len(), DeValue::String(Cow::Borrowed(trimmed))),
     }
 }
 
 /// Moves every span of a separately parsed value into the override's place in the virtual source.
-fn shift(v: Spanned<DeValue<'_>>, by: usize) -> Spanned<DeValue<'_>> {
+pub(crate) fn shift(v: Spanned<DeValue<'_>>, by: usize) -> Spanned<DeValue<'_>> {
     let span = v.span();
     let value = match v.into_inner() {
         DeValue::Table(t) => {
             let mut shifted = DeTable::new();
             for (k, v) in t {
                 let ks = k.span();
-                shifted.insert(
-                    Spanned::new(ks.start + by..ks.end + by, k.into_inner()),
-                    shift(v, by),
-                );
+                shifted.insert(Spanned::new(ks.start + by..ks.end + by, k.into_inner()), shift(v, by));
             }
             DeValue::Table(shifted)
         }
@@ -131,18 +114,11 @@ fn set<'i>(
     let Some((seg, rest)) = segs.split_first() else {
         return Ok(());
     };
-    let what = if done.0.is_empty() {
-        "the document".to_string()
-    } else {
-        format!("`{done}`")
-    };
+    let what = if done.0.is_empty() { "the document".to_string() } else { format!("`{done}`") };
     match seg {
         Seg::Key(k) => {
             let DeValue::Table(t) = node else {
-                return Err(format!(
-                    "cannot set key `{k}`: {what} is {}, not a table",
-                    kind(node)
-                ));
+                return Err(format!("cannot set key `{k}`: {what} is {}, not a table", kind(node)));
             };
             if rest.is_empty() {
                 // An existing key keeps its own span; only the value is replaced.
@@ -151,10 +127,7 @@ fn set<'i>(
             }
             if !t.contains_key(k.as_str()) {
                 if let Some(Seg::Index(n)) = rest.first() {
-                    return Err(format!(
-                        "`{}` does not exist, so it has no element [{n}]",
-                        done.key(k)
-                    ));
+                    return Err(format!("`{}` does not exist, so it has no element [{n}]", done.key(k)));
                 }
                 let empty = Spanned::new(whole.clone(), DeValue::Table(DeTable::new()));
                 t.insert(Spanned::new(whole.clone(), Cow::Owned(k.clone())), empty);
@@ -166,10 +139,7 @@ fn set<'i>(
         }
         Seg::Index(n) => {
             let DeValue::Array(a) = node else {
-                return Err(format!(
-                    "cannot index [{n}]: {what} is {}, not an array",
-                    kind(node)
-                ));
+                return Err(format!("cannot index [{n}]: {what} is {}, not an array", kind(node)));
             };
             let len = a.len();
             let Some(child) = a.get_mut(*n) else {
@@ -196,14 +166,7 @@ mod tests {
         let got = parse_override(text);
         match expect {
             Ok((path, value)) => {
-                assert_eq!(
-                    got,
-                    Ok(Override {
-                        path: path.into(),
-                        value: value.into()
-                    }),
-                    "{text}"
-                )
+                assert_eq!(got, Ok(Override { path: path.into(), value: value.into() }), "{text}")
             }
             Err(fragment) => {
                 let err = got.expect_err(text);
@@ -234,12 +197,8 @@ mod tests {
         let mut map = SourceMap::new("f", file);
         let rejected = apply(&mut tree, &overrides, &mut map);
         let value: toml::Value =
-            serde::Deserialize::deserialize(toml::de::Deserializer::from(Spanned::new(0..0, tree)))
-                .unwrap();
-        (
-            value.to_string(),
-            rejected.into_iter().map(|r| r.message).collect(),
-        )
+            serde::Deserialize::deserialize(toml::de::Deserializer::from(Spanned::new(0..0, tree))).unwrap();
+        (value.to_string(), rejected.into_iter().map(|r| r.message).collect())
     }
 
     #[test]
@@ -258,15 +217,9 @@ mod tests {
     fn paths_walk_tables_and_arrays() {
         let file = "[[p]]\nx = 1\n[[p]]\nx = 2\n";
         let (v, r) = apply_one(file, "p[1].x=9");
-        assert!(
-            r.is_empty() && v.contains("x = 9") && v.contains("x = 1"),
-            "{v}"
-        );
+        assert!(r.is_empty() && v.contains("x = 9") && v.contains("x = 1"), "{v}");
         let (_, r) = apply_one(file, "p[2].x=9");
-        assert_eq!(
-            r,
-            ["index 2 is out of range: `p` has 2 elements; overrides cannot add array elements"]
-        );
+        assert_eq!(r, ["index 2 is out of range: `p` has 2 elements; overrides cannot add array elements"]);
         let (_, r) = apply_one(file, "q[0].x=9");
         assert_eq!(r, ["`q` does not exist, so it has no element [0]"]);
         let (_, r) = apply_one(file, "p.x=9");

@@ -9,9 +9,7 @@ use super::raw::RawScenario;
 
 /// JSON Schema (draft 2020-12) of the scenario file format.
 pub fn json_schema() -> Value {
-    let schema = SchemaSettings::draft2020_12()
-        .into_generator()
-        .into_root_schema_for::<RawScenario>();
+    let schema = SchemaSettings::draft2020_12().into_generator().into_root_schema_for::<RawScenario>();
     let mut json = serde_json::to_value(schema).unwrap_or_default();
     drop_null(&mut json);
     json
@@ -63,12 +61,7 @@ mod tests {
         assert!(props["providers"].is_object(), "{text}");
         assert!(props["workloads"].is_object(), "{text}");
         assert_eq!(schema["additionalProperties"], false);
-        let required: Vec<&str> = schema["required"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter_map(|v| v.as_str())
-            .collect();
+        let required: Vec<&str> = schema["required"].as_array().unwrap().iter().filter_map(|v| v.as_str()).collect();
         assert_eq!(required, ["name", "providers", "workloads"]);
         assert!(!text.contains("\"null\""), "TOML has no null: {text}");
         // Durations and distributions are described, not left as `true` (anything).

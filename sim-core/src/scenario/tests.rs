@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::dist::{Dist, Rounding, TokenDist};
+use crate::scenario::{bases, load};
 use crate::time::{SimDuration, SimTime};
 
 /// A small valid scenario; tests edit it with `str::replace` so line numbers stay readable.
@@ -26,14 +27,8 @@ sessions = 5
 
 fn run(text: &str, sets: &[&str]) -> Result<Scenario, Vec<String>> {
     let overrides: Vec<Override> = sets.iter().map(|s| parse_override(s).unwrap()).collect();
-    load(
-        &SourceText {
-            name: "s.toml",
-            text,
-        },
-        &overrides,
-    )
-    .map_err(|e| e.problems.iter().map(ToString::to_string).collect())
+    load(&SourceText { name: "s.toml", text }, &overrides)
+        .map_err(|e| e.problems.iter().map(ToString::to_string).collect())
 }
 
 /// Asserts the exact problems, rendered as `origin: path: message`.
@@ -54,29 +49,20 @@ fn bundled_quickstart_loads() {
     assert_eq!(s.name, "quickstart");
     assert_eq!(s.simulation.replicates, 20);
     assert_eq!(s.providers[0].model, "claude-sonnet-4-6");
-    assert_eq!(s.providers[0].pricing.cache_write_usd_per_mtok, 3.75);
+    assert_eq!(s.providers[0].pricing.base.cache_write_usd_per_mtok, [3.75]);
+    assert_eq!(s.providers[0].cache.tiers[0].name, "5m");
     assert_eq!(s.workloads[0].think_time, Dist::Exponential { mean: 20.0 });
-    let Arrivals::Poisson { rate_per_s, stop } = s.workloads[0].arrivals;
+    assert_eq!(s.workloads[0].shared_segments, [SharedSegment { name: "coding-agent/shared".into(), tokens: 6000 }]);
     assert_eq!(
-        (rate_per_s, stop),
-        (0.5, ArrivalStop::Horizon(SimTime::from_micros(900_000_000)))
+        s.workloads[0].arrivals,
+        Arrivals::Poisson { rate_per_s: 0.5, stop: ArrivalStop::Horizon(SimTime::from_micros(900_000_000)) }
     );
 }
 
 #[test]
 fn bundled_bench_has_pinned_semantics() {
-    let s = load_ok(
-        include_str!("../../../scenarios/bench/agents_10k.toml"),
-        &[],
-    );
-    assert_eq!(
-        s.simulation,
-        SimulationSettings {
-            seed: 1,
-            replicates: 1,
-            end: None
-        }
-    );
+    let s = load_ok(include_str!("../../../scenarios/bench/agents_10k.toml"), &[]);
+    assert_eq!(s.simulation, SimulationSettings { seed: 1, replicates: 1, end: None, start_time_of_day_s: 0 });
     assert_eq!(s.providers.len(), 1);
     let p = &s.providers[0];
     assert_eq!(
@@ -92,68 +78,62 @@ fn bundled_bench_has_pinned_semantics() {
         p.cache,
         CacheConfig {
             enabled: true,
-            ttl: SimDuration::from_secs(60),
-            refresh_on_hit: true
+            mode: CacheMode::Automatic,
+            min_tokens: 0,
+            granularity_tokens: 1,
+            tiers: vec![CacheTier { name: "1m".into(), ttl: SimDuration::from_secs(60) }],
+            refresh_on_hit: true,
+            max_lifetime: None,
+            capacity_tokens: None,
+            eviction: Eviction::Lru,
+            scope: CacheScope::Provider,
+            miss_probability: 0.0,
+            ttl_starts: TtlStart::ResponseEnd,
         }
     );
     assert_eq!(
         p.pricing,
         Pricing {
-            input_usd_per_mtok: 3.0,
-            cache_read_usd_per_mtok: 0.3,
-            cache_write_usd_per_mtok: 3.75,
-            output_usd_per_mtok: 15.0
+            base: PriceSheet {
+                input_usd_per_mtok: 3.0,
+                cache_read_usd_per_mtok: 0.3,
+                cache_write_usd_per_mtok: vec![3.75],
+                output_usd_per_mtok: 15.0,
+                storage_usd_per_mtok_hour: 0.0,
+            },
+            long_context: None,
+            tier_multipliers: TierMultipliers { batch: 0.5, flex: 0.5, priority: 1.75 },
+            windows: vec![],
+            changes: vec![],
         }
     );
+    assert_eq!(p.provenance, None);
     assert_eq!(p.failures.error_rate, 0.0);
     let w = &s.workloads[0];
     assert_eq!(w.provider, 0);
-    assert_eq!(
-        w.arrivals,
-        Arrivals::Poisson {
-            rate_per_s: 0.7,
-            stop: ArrivalStop::Sessions(10_000)
-        }
-    );
-    assert_eq!(w.shared_prefix_tokens, 0);
+    assert_eq!(w.arrivals, Arrivals::Poisson { rate_per_s: 0.7, stop: ArrivalStop::Sessions(10_000) });
+    assert_eq!(w.shared_segments, []);
     assert_eq!(w.steps, TokenDist::new(Dist::Fixed(20.0)));
-    assert_eq!(
-        w.task_tokens,
-        TokenDist::new(Dist::UniformInt {
-            low: 2000,
-            high: 4000
-        })
-    );
+    assert_eq!(w.task_tokens, TokenDist::new(Dist::UniformInt { low: 2000, high: 4000 }));
     assert_eq!(
         w.output_tokens,
-        TokenDist {
-            dist: Dist::Exponential { mean: 200.0 },
-            offset: 1.0,
-            rounding: Rounding::Floor
-        }
+        TokenDist { dist: Dist::Exponential { mean: 200.0 }, offset: 1.0, rounding: Rounding::Floor }
     );
-    assert_eq!(
-        w.tool_result_tokens,
-        TokenDist::new(Dist::UniformInt {
-            low: 100,
-            high: 1500
-        })
-    );
+    assert_eq!(w.tool_result_tokens, TokenDist::new(Dist::UniformInt { low: 100, high: 1500 }));
     assert_eq!(w.think_time, Dist::Exponential { mean: 30.0 });
+    assert_eq!(w.reasoning_tokens, TokenDist::new(Dist::Fixed(0.0)));
+    assert!(!w.reasoning_in_history);
+    assert_eq!(w.service_tier, ServiceTier::Standard);
+    assert_eq!(w.api_key, "default");
+    assert_eq!(w.breakpoints, [BreakpointRule { at: BreakpointAt::End, tier: 0 }]);
+    assert_eq!(w.keep_alive, None);
 }
 
 #[test]
 fn defaults_fill_optional_keys() {
     let s = load_ok(BASE, &[]);
     assert_eq!(s.description, "");
-    assert_eq!(
-        s.simulation,
-        SimulationSettings {
-            seed: 1,
-            replicates: 10,
-            end: None
-        }
-    );
+    assert_eq!(s.simulation, SimulationSettings { seed: 1, replicates: 10, end: None, start_time_of_day_s: 0 });
     let p = &s.providers[0];
     assert_eq!(p.model, "p");
     assert_eq!(
@@ -165,52 +145,30 @@ fn defaults_fill_optional_keys() {
             decode_tokens_per_s: 50.0
         }
     );
-    assert_eq!(
-        p.cache,
-        CacheConfig {
-            enabled: true,
-            ttl: SimDuration::from_secs(300),
-            refresh_on_hit: true
-        }
-    );
-    assert_eq!(p.pricing.cache_read_usd_per_mtok, 3.0);
-    assert_eq!(p.pricing.cache_write_usd_per_mtok, 3.0);
-    assert_eq!(
-        p.failures,
-        Failures {
-            error_rate: 0.0,
-            max_retries: 2,
-            retry_backoff: SimDuration::from_secs(1)
-        }
-    );
+    assert_eq!(p.cache.tiers, [CacheTier { name: "5m".into(), ttl: SimDuration::from_secs(300) }]);
+    assert_eq!(p.cache.mode, CacheMode::Automatic);
+    assert_eq!(p.pricing.base.cache_read_usd_per_mtok, 3.0);
+    assert_eq!(p.pricing.base.cache_write_usd_per_mtok, [3.0]);
+    assert_eq!(p.pricing.base.storage_usd_per_mtok_hour, 0.0);
+    assert_eq!(p.failures, Failures { error_rate: 0.0, max_retries: 2, retry_backoff: SimDuration::from_secs(1) });
     let w = &s.workloads[0];
-    assert_eq!(w.shared_prefix_tokens, 0);
+    assert_eq!(w.shared_segments, []);
     assert_eq!(w.task_tokens, TokenDist::new(Dist::Fixed(0.0)));
     assert_eq!(w.tool_result_tokens, TokenDist::new(Dist::Fixed(0.0)));
     assert_eq!(w.think_time, Dist::Fixed(0.0));
-    assert_eq!(
-        w.arrivals,
-        Arrivals::Poisson {
-            rate_per_s: 1.0,
-            stop: ArrivalStop::Sessions(5)
-        }
-    );
+    assert_eq!(w.arrivals, Arrivals::Poisson { rate_per_s: 1.0, stop: ArrivalStop::Sessions(5) });
 }
 
 #[test]
 fn end_and_horizon_are_instants() {
-    let text = BASE.replace("sessions = 5", "horizon = \"1h\"").replace(
-        "name = \"base\"",
-        "name = \"b\"\n[simulation]\nend = \"2h\"",
-    );
+    let text = BASE
+        .replace("sessions = 5", "horizon = \"1h\"")
+        .replace("name = \"base\"", "name = \"b\"\n[simulation]\nend = \"2h\"");
     let s = load_ok(&text, &[]);
     assert_eq!(s.simulation.end, Some(SimTime::from_micros(7_200_000_000)));
     assert_eq!(
         s.workloads[0].arrivals,
-        Arrivals::Poisson {
-            rate_per_s: 1.0,
-            stop: ArrivalStop::Horizon(SimTime::from_micros(3_600_000_000))
-        }
+        Arrivals::Poisson { rate_per_s: 1.0, stop: ArrivalStop::Horizon(SimTime::from_micros(3_600_000_000)) }
     );
 }
 
@@ -248,15 +206,10 @@ fn wrong_values_point_at_the_value() {
     check(
         &BASE.replace("sessions = 5", "sessions = 5\nhorizon = \"1h\""),
         &[],
-        &[
-            "s.toml:14:1: workloads[0].arrivals: set exactly one of `horizon` or `sessions`, not both",
-        ],
+        &["s.toml:14:1: workloads[0].arrivals: set exactly one of `horizon` or `sessions`, not both"],
     );
     check(
-        &BASE.replace(
-            "output_tokens = 100",
-            "output_tokens = { kind = \"exponential\", mean = 200, p90 = 3 }",
-        ),
+        &BASE.replace("output_tokens = 100", "output_tokens = { kind = \"exponential\", mean = 200, p90 = 3 }"),
         &[],
         &[
             "s.toml:13:53: workloads[0].output_tokens.p90: unknown key `p90` for an exponential distribution; expected one of: kind, mean, offset, round",
@@ -265,9 +218,7 @@ fn wrong_values_point_at_the_value() {
     check(
         &BASE.replace("steps = 10", "steps = 10\nthink_time = 30"),
         &[],
-        &[
-            "s.toml:13:14: workloads[0].think_time: `30` has no unit; write e.g. \"30s\" (units: us, ms, s, m, h, d)",
-        ],
+        &["s.toml:13:14: workloads[0].think_time: `30` has no unit; write e.g. \"30s\" (units: us, ms, s, m, h, d)"],
     );
 }
 
@@ -316,23 +267,17 @@ fn missing_keys_point_at_the_parent_table() {
 #[test]
 fn unknown_keys_at_every_depth() {
     let text = BASE
-        .replace(
-            "name = \"base\"",
-            "name = \"base\"\ncolour = 1\n[simulation]\nsed = 3",
-        )
-        .replace(
-            "output_usd_per_mtok = 15",
-            "output_usd_per_mtok = 15\noutput_usd = 2",
-        )
+        .replace("name = \"base\"", "name = \"base\"\ncolour = 1\n[simulation]\nsed = 3")
+        .replace("output_usd_per_mtok = 15", "output_usd_per_mtok = 15\noutput_usd = 2")
         .replace("rate_per_s = 1", "ratee_per_s = 1\nrate_per_s = 1");
     check(
         &text,
         &[],
         &[
             "s.toml:2:1: colour: unknown key `colour`; expected one of: name, description, simulation, providers, workloads",
-            "s.toml:4:1: simulation.sed: unknown key `sed`; expected one of: seed, replicates, end (did you mean `seed`?)",
-            "s.toml:11:1: providers[0].pricing.output_usd: unknown key `output_usd`; expected one of: input_usd_per_mtok, cache_read_usd_per_mtok, cache_write_usd_per_mtok, output_usd_per_mtok",
-            "s.toml:19:1: workloads[0].arrivals.ratee_per_s: unknown key `ratee_per_s`; expected one of: kind, rate_per_s, horizon, sessions (did you mean `rate_per_s`?)",
+            "s.toml:4:1: simulation.sed: unknown key `sed`; expected one of: seed, replicates, end, start_time_utc (did you mean `seed`?)",
+            "s.toml:11:1: providers[0].pricing.output_usd: unknown key `output_usd`; expected one of: input_usd_per_mtok, output_usd_per_mtok, cache_read_usd_per_mtok, cache_write_usd_per_mtok, storage_usd_per_mtok_hour, batch_multiplier, flex_multiplier, priority_multiplier, long_context, windows, changes",
+            "s.toml:19:1: workloads[0].arrivals.ratee_per_s: unknown key `ratee_per_s`; expected one of: kind, rate_per_s, horizon, sessions, file, format (did you mean `rate_per_s`?)",
         ],
     );
 }
@@ -389,28 +334,18 @@ horizon = "1h"
             "s.toml:27:50: workloads[0].steps.high: must be >= low (30), got 5",
             "s.toml:28:58: workloads[0].output_tokens.p90: must be > median (10), got 5",
             "s.toml:29:45: workloads[0].think_time.mean: must be > 0, got \"0s\"",
-            "s.toml:31:8: workloads[0].arrivals.kind: unknown arrival kind `closed`; expected: poisson",
+            "s.toml:31:8: workloads[0].arrivals.kind: unknown arrival kind `closed`; expected one of: poisson, trace",
         ],
     );
 }
 
 #[test]
 fn syntax_errors_are_reported_without_missing_key_noise() {
-    let text = BASE
-        .replace("rate_per_s = 1", "rate_per_s = 1.2.3")
-        .replace("steps = 10", "steps = 10\nslots == 3");
+    let text = BASE.replace("rate_per_s = 1", "rate_per_s = 1.2.3").replace("steps = 10", "steps = 10\nslots == 3");
     let got = run(&text, &[]).unwrap_err();
     assert!(got.iter().all(|p| p.starts_with("s.toml:")), "{got:#?}");
-    assert!(
-        got.iter()
-            .any(|p| p.starts_with("s.toml:13:") && p.contains("TOML syntax")),
-        "{got:#?}"
-    );
-    assert!(
-        got.iter()
-            .any(|p| p.starts_with("s.toml:16:") && p.contains("TOML syntax")),
-        "{got:#?}"
-    );
+    assert!(got.iter().any(|p| p.starts_with("s.toml:13:") && p.contains("TOML syntax")), "{got:#?}");
+    assert!(got.iter().any(|p| p.starts_with("s.toml:16:") && p.contains("TOML syntax")), "{got:#?}");
     assert!(!got.iter().any(|p| p.contains("missing")), "{got:#?}");
 }
 
@@ -442,37 +377,20 @@ fn misplaced_tables_are_reported_and_the_rest_still_checked() {
 fn overrides_set_existing_and_new_keys() {
     let s = load_ok(
         BASE,
-        &[
-            "simulation.seed=7",
-            "providers[0].cache.ttl=1h",
-            "workloads[0].steps={ kind = \"fixed\", value = 3 }",
-        ],
+        &["simulation.seed=7", "providers[0].cache.ttl=1h", "workloads[0].steps={ kind = \"fixed\", value = 3 }"],
     );
     assert_eq!(s.simulation.seed, 7);
-    assert_eq!(s.providers[0].cache.ttl, SimDuration::from_secs(3600));
+    assert_eq!(s.providers[0].cache.tiers, [CacheTier { name: "1h".into(), ttl: SimDuration::from_secs(3600) }]);
     assert_eq!(s.workloads[0].steps, TokenDist::new(Dist::Fixed(3.0)));
     let s = load_ok(
         BASE,
-        &[
-            "providers[0].pricing.output_usd_per_mtok=5",
-            "name=other",
-            "workloads[0].arrivals.rate_per_s=0.25",
-        ],
+        &["providers[0].pricing.output_usd_per_mtok=5", "name=other", "workloads[0].arrivals.rate_per_s=0.25"],
     );
-    assert_eq!(s.providers[0].pricing.output_usd_per_mtok, 5.0);
+    assert_eq!(s.providers[0].pricing.base.output_usd_per_mtok, 5.0);
     assert_eq!(s.name, "other");
-    assert_eq!(
-        s.workloads[0].arrivals,
-        Arrivals::Poisson {
-            rate_per_s: 0.25,
-            stop: ArrivalStop::Sessions(5)
-        }
-    );
+    assert_eq!(s.workloads[0].arrivals, Arrivals::Poisson { rate_per_s: 0.25, stop: ArrivalStop::Sessions(5) });
     // Later overrides win.
-    let s = load_ok(
-        BASE,
-        &["simulation.replicates=3", "simulation.replicates=4"],
-    );
+    let s = load_ok(BASE, &["simulation.replicates=3", "simulation.replicates=4"]);
     assert_eq!(s.simulation.replicates, 4);
 }
 
@@ -496,7 +414,7 @@ fn override_problems_name_the_override() {
         BASE,
         &["simulation.sed=3"],
         &[
-            "--set #1 `simulation.sed=3`: simulation.sed: unknown key `sed`; expected one of: seed, replicates, end (did you mean `seed`?)",
+            "--set #1 `simulation.sed=3`: simulation.sed: unknown key `sed`; expected one of: seed, replicates, end, start_time_utc (did you mean `seed`?)",
         ],
     );
     check(
@@ -520,46 +438,584 @@ fn override_problems_name_the_override() {
 
 #[test]
 fn malformed_override_paths_are_problems_not_panics() {
-    let overrides = [Override {
-        path: "a[".into(),
-        value: "1".into(),
-    }];
-    let err = load(
-        &SourceText {
-            name: "s.toml",
-            text: BASE,
-        },
-        &overrides,
-    )
-    .unwrap_err();
+    let overrides = [Override { path: "a[".into(), value: "1".into() }];
+    let err = load(&SourceText { name: "s.toml", text: BASE }, &overrides).unwrap_err();
     assert_eq!(err.problems.len(), 1);
-    assert_eq!(
-        err.problems[0].origin,
-        Origin::Override {
-            index: 0,
-            text: "a[=1".into()
-        }
-    );
-    assert!(
-        err.problems[0].message.contains("missing `]`"),
-        "{}",
-        err.problems[0].message
-    );
+    assert_eq!(err.problems[0].origin, Origin::Override { index: 0, text: "a[=1".into() });
+    assert!(err.problems[0].message.contains("missing `]`"), "{}", err.problems[0].message);
 }
 
 #[test]
 fn error_display_lists_every_problem() {
-    let err = load(
-        &SourceText {
-            name: "s.toml",
-            text: "",
-        },
-        &[],
-    )
-    .unwrap_err();
+    let err = load(&SourceText { name: "s.toml", text: "" }, &[]).unwrap_err();
     let shown = err.to_string();
     assert!(shown.starts_with("3 problems in scenario:\n"), "{shown}");
     assert_eq!(shown.lines().count(), 4, "{shown}");
+}
+
+/// Presets and a LiteLLM "catalog" for tests, independent of the built-in catalog.
+struct FakeCatalog;
+
+const FAKE_EXPLICIT: &str = r#"model = "m-explicit"
+as_of = "2026-11-20"
+source = "https://example.invalid/prices"
+[cache]
+mode = "explicit"
+min_tokens = 1024
+tiers = [{ name = "5m", ttl = "5m" }, { name = "1h", ttl = "1h" }]
+[pricing]
+input_usd_per_mtok = 3.0
+output_usd_per_mtok = 15.0
+cache_read_usd_per_mtok = 0.3
+cache_write_usd_per_mtok = { 5m = 3.75, 1h = 6.0 }
+"#;
+
+impl bases::Catalog for FakeCatalog {
+    fn preset(&self, name: &str) -> Option<&'static str> {
+        match name {
+            "test/explicit" => Some(FAKE_EXPLICIT),
+            "test/broken" => {
+                Some("[cache]\neviction = \"fifo\"\n[pricing]\ninput_usd_per_mtok = 1\noutput_usd_per_mtok = 2\n")
+            }
+            _ => None,
+        }
+    }
+    fn preset_names(&self) -> Vec<&'static str> {
+        vec!["test/broken", "test/explicit"]
+    }
+    fn litellm(&self, catalog_json: &str, model_key: &str) -> Result<String, String> {
+        match (catalog_json, model_key) {
+            ("{catalog}", "m1") => {
+                Ok("model = \"m1\"\n[pricing]\ninput_usd_per_mtok = 1.0\noutput_usd_per_mtok = 2.0\n".to_string())
+            }
+            _ => Err(format!("no model `{model_key}` in the catalog")),
+        }
+    }
+}
+
+/// In-memory files for `FileSource`.
+fn files(entries: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Result<String, String> {
+    move |path: &str| {
+        entries.iter().find(|(p, _)| *p == path).map(|(_, t)| t.to_string()).ok_or_else(|| "no such file".to_string())
+    }
+}
+
+const TRACE: &str = "{\"timestamp\": 0, \"input_length\": 1024, \"output_length\": 10, \"hash_ids\": [1, 2]}\n{\"timestamp\": 500, \"input_length\": 600, \"output_length\": 3, \"hash_ids\": [1, 3]}\n";
+const FILES: &[(&str, &str)] = &[("prices.json", "{catalog}"), ("t.jsonl", TRACE), ("bad.jsonl", "not json\n")];
+
+fn run_with(text: &str, sets: &[&str]) -> Result<Scenario, Vec<String>> {
+    let overrides: Vec<Override> = sets.iter().map(|s| parse_override(s).unwrap()).collect();
+    load::load_from(&SourceText { name: "s.toml", text }, &overrides, &files(FILES), &FakeCatalog)
+        .map_err(|e| e.problems.iter().map(ToString::to_string).collect())
+}
+
+fn check_with(text: &str, sets: &[&str], expect: &[&str]) {
+    match run_with(text, sets) {
+        Ok(s) => panic!("expected problems {expect:#?}, but it loaded: {s:#?}"),
+        Err(got) => assert_eq!(got, expect, "\n{text}"),
+    }
+}
+
+fn load_ok_with(text: &str, sets: &[&str]) -> Scenario {
+    run_with(text, sets).unwrap_or_else(|p| panic!("unexpected problems: {p:#?}\n{text}"))
+}
+
+/// BASE with `provider` replacing the provider block and `workload` lines added
+/// after `output_tokens`.
+fn with(provider_extra: &str, workload_extra: &str) -> String {
+    BASE.replace("[providers.pricing]", &format!("{provider_extra}[providers.pricing]"))
+        .replace("output_tokens = 100\n", &format!("output_tokens = 100\n{workload_extra}"))
+}
+
+#[test]
+fn every_new_key_is_read() {
+    let text = r#"name = "all"
+[simulation]
+start_time_utc = "09:30"
+
+[[providers]]
+name = "p"
+as_of = 2026-11-20
+source = "hand"
+[providers.cache]
+mode = "explicit"
+min_tokens = 1024
+granularity_tokens = 128
+tiers = [{ name = "long", ttl = "1h" }, { name = "short", ttl = "5m" }]
+refresh_on_hit = false
+ttl_starts = "response_end"
+max_lifetime = "1h"
+capacity_tokens = 1000000
+eviction = "lfu"
+scope = "api_key"
+miss_probability = 0.25
+max_breakpoints = 3
+lookback_blocks = 10
+[providers.pricing]
+input_usd_per_mtok = 3
+output_usd_per_mtok = 15
+cache_read_usd_per_mtok = 0.3
+cache_write_usd_per_mtok = { short = 3.75 }
+storage_usd_per_mtok_hour = 4.5
+batch_multiplier = 0.4
+flex_multiplier = 0.6
+priority_multiplier = 2
+long_context = { threshold_tokens = 200000, input_usd_per_mtok = 6, cache_write_usd_per_mtok = 7.5 }
+windows = [{ start = "16:30", end = "00:30", multiplier = 0.5 }]
+changes = [{ at = "2h", input_usd_per_mtok = 2 }, { at = "3h", long_context = { threshold_tokens = 100000 } }]
+
+[[workloads]]
+name = "w"
+provider = "p"
+shared_segments = [{ name = "system", tokens = 3000 }, { name = "tools", tokens = 5000 }]
+steps = 10
+output_tokens = 100
+reasoning_tokens = { kind = "exponential", mean = 300 }
+reasoning_in_history = true
+service_tier = "batch"
+api_key = "team-a"
+cache_breakpoints = [{ after = "system", tier = "long" }, { after = "task" }, { after = "end", tier = "short" }]
+keep_alive = { interval = "4m" }
+[workloads.arrivals]
+rate_per_s = 1
+sessions = 5
+
+[[workloads]]
+name = "v"
+provider = "p"
+shared_segments = [{ name = "system", tokens = 3000 }]
+steps = 1
+output_tokens = 1
+keep_alive = { interval = "30s", output_tokens = 5 }
+[workloads.arrivals]
+rate_per_s = 1
+sessions = 5
+"#;
+    let s = load_ok_with(text, &[]);
+    assert_eq!(s.simulation.start_time_of_day_s, 9 * 3600 + 30 * 60);
+    let p = &s.providers[0];
+    assert_eq!(
+        p.provenance,
+        Some(Provenance { origin: "scenario".into(), as_of: "2026-11-20".into(), source: "hand".into() })
+    );
+    let tier = |name: &str, secs| CacheTier { name: name.into(), ttl: SimDuration::from_secs(secs) };
+    assert_eq!(
+        p.cache,
+        CacheConfig {
+            enabled: true,
+            mode: CacheMode::Explicit { max_breakpoints: 3, lookback_blocks: 10 },
+            min_tokens: 1024,
+            granularity_tokens: 128,
+            tiers: vec![tier("long", 3600), tier("short", 300)],
+            refresh_on_hit: false,
+            max_lifetime: Some(SimDuration::from_secs(3600)),
+            capacity_tokens: Some(1_000_000),
+            eviction: Eviction::Lfu,
+            scope: CacheScope::ApiKey,
+            miss_probability: 0.25,
+            ttl_starts: TtlStart::ResponseEnd,
+        }
+    );
+    let base = PriceSheet {
+        input_usd_per_mtok: 3.0,
+        cache_read_usd_per_mtok: 0.3,
+        cache_write_usd_per_mtok: vec![3.0, 3.75],
+        output_usd_per_mtok: 15.0,
+        storage_usd_per_mtok_hour: 4.5,
+    };
+    let long = LongContext {
+        threshold_tokens: 200_000,
+        sheet: PriceSheet { input_usd_per_mtok: 6.0, cache_write_usd_per_mtok: vec![7.5, 7.5], ..base.clone() },
+    };
+    let changed = PriceSheet { input_usd_per_mtok: 2.0, ..base.clone() };
+    assert_eq!(
+        p.pricing,
+        Pricing {
+            base: base.clone(),
+            long_context: Some(long.clone()),
+            tier_multipliers: TierMultipliers { batch: 0.4, flex: 0.6, priority: 2.0 },
+            windows: vec![PriceWindow { start_s: 16 * 3600 + 30 * 60, end_s: 30 * 60, multiplier: 0.5 }],
+            changes: vec![
+                PriceChange {
+                    at: SimTime::from_micros(7_200_000_000),
+                    base: changed.clone(),
+                    long_context: Some(long.clone()),
+                },
+                PriceChange {
+                    at: SimTime::from_micros(10_800_000_000),
+                    base: changed,
+                    long_context: Some(LongContext { threshold_tokens: 100_000, ..long }),
+                },
+            ],
+        }
+    );
+    let w = &s.workloads[0];
+    let seg = |name: &str, tokens| SharedSegment { name: name.into(), tokens };
+    assert_eq!(w.shared_segments, [seg("system", 3000), seg("tools", 5000)]);
+    assert_eq!(w.reasoning_tokens, TokenDist::new(Dist::Exponential { mean: 300.0 }));
+    assert!(w.reasoning_in_history);
+    assert_eq!(w.service_tier, ServiceTier::Batch);
+    assert_eq!(w.api_key, "team-a");
+    assert_eq!(
+        w.breakpoints,
+        [
+            BreakpointRule { at: BreakpointAt::AfterSegment("system".into()), tier: 0 },
+            BreakpointRule { at: BreakpointAt::AfterTask, tier: 0 },
+            BreakpointRule { at: BreakpointAt::End, tier: 1 },
+        ]
+    );
+    assert_eq!(w.keep_alive, Some(KeepAlive { interval: SimDuration::from_secs(240), output_tokens: 1 }));
+    assert_eq!(s.workloads[1].keep_alive, Some(KeepAlive { interval: SimDuration::from_secs(30), output_tokens: 5 }));
+    assert_eq!(s.cache_tier_names(), ["long", "short"]);
+}
+
+#[test]
+fn ttl_shorthand_names_its_tier() {
+    for (ttl, name, secs) in
+        [("5m", "5m", 300), ("1h", "1h", 3600), ("90m", "1h30m", 5400), ("1d", "24h", 86_400), ("30s", "30s", 30)]
+    {
+        let s = load_ok(BASE, &[&format!("providers[0].cache.ttl={ttl}")]);
+        assert_eq!(
+            s.providers[0].cache.tiers,
+            [CacheTier { name: name.into(), ttl: SimDuration::from_secs(secs) }],
+            "{ttl}"
+        );
+    }
+}
+
+#[test]
+fn new_values_are_checked() {
+    check(
+        &with(
+            "[providers.cache]\nmode = \"manual\"\ngranularity_tokens = 0\nscope = \"replica\"\nmiss_probability = 1\ncapacity_tokens = 0\nmax_breakpoints = 0\nttl_starts = \"start\"\neviction = 2\n",
+            "",
+        ),
+        &[],
+        &[
+            "s.toml:6:8: providers[0].cache.mode: unknown cache mode `manual`; expected one of: automatic, explicit",
+            "s.toml:7:22: providers[0].cache.granularity_tokens: must be >= 1, got 0",
+            "s.toml:8:9: providers[0].cache.scope: scope \"replica\" is not available yet: per-replica caches arrive with the replicas serving model; use \"provider\" or \"api_key\"",
+            "s.toml:9:20: providers[0].cache.miss_probability: must be in [0, 1), got 1",
+            "s.toml:10:19: providers[0].cache.capacity_tokens: must be >= 1 (leave it out for an unbounded cache), got 0",
+            "s.toml:11:19: providers[0].cache.max_breakpoints: must be >= 1, got 0",
+            "s.toml:12:14: providers[0].cache.ttl_starts: unknown TTL start `start`; expected one of: prefill_end, response_end",
+            "s.toml:13:12: providers[0].cache.eviction: expected \"lru\", \"lfu\" or \"none\", got integer 2",
+        ],
+    );
+    check(
+        &with("[providers.cache]\nttl = \"5m\"\ntiers = []\n", ""),
+        &[],
+        &["s.toml:6:7: providers[0].cache.ttl: set either `ttl` (one tier) or `tiers`, not both"],
+    );
+    check(
+        &with(
+            "[providers.cache]\ntiers = [{ name = \"a-b\", ttl = \"5m\" }, { name = \"x\", ttl = \"0s\" }, { name = \"x\", ttl = \"1h\" }, { name = \"y\" }]\n",
+            "",
+        ),
+        &[],
+        &[
+            "s.toml:6:19: providers[0].cache.tiers[0].name: must be non-empty and use only letters, digits and `_` (it names metrics), got \"a-b\"",
+            "s.toml:6:60: providers[0].cache.tiers[1].ttl: must be > 0, got \"0s\"",
+            "s.toml:6:77: providers[0].cache.tiers[2].name: duplicate tier name `x` (already used by providers[0].cache.tiers[1]); names must be unique",
+            "s.toml:6:96: providers[0].cache.tiers[3].ttl: missing required key `ttl` (the tier's lifetime, e.g. ttl = \"1h\")",
+        ],
+    );
+    check(
+        &BASE.replace(
+            "output_usd_per_mtok = 15",
+            "output_usd_per_mtok = 15\ncache_write_usd_per_mtok = { 5m = 1, 1h = -2 }\nwindows = [{ start = \"25:00\", end = \"01:00\", multiplier = 1 }, { start = \"02:00\", end = \"02:00\", multiplier = -1 }]\nchanges = [{ at = \"2h\" }, { at = \"1h\", output_usd_per_mtok = \"x\" }, { input_usd_per_mtok = 1 }]\nlong_context = { input_usd_per_mtok = 6 }\nstorage_usd_per_mtok_hour = -1\nbatch_multiplier = -0.5",
+        ),
+        &[],
+        &[
+            "s.toml:8:38: providers[0].pricing.cache_write_usd_per_mtok.1h: unknown cache tier `1h`; this provider's tiers: 5m",
+            "s.toml:8:43: providers[0].pricing.cache_write_usd_per_mtok.1h: must be >= 0, got -2",
+            "s.toml:9:22: providers[0].pricing.windows[0].start: expected a UTC time of day \"HH:MM\" or \"HH:MM:SS\" (00:00 to 23:59:59), got string \"25:00\"",
+            "s.toml:9:89: providers[0].pricing.windows[1].end: must differ from `start` (\"02:00\"): a window needs a length (a window may wrap past midnight)",
+            "s.toml:9:111: providers[0].pricing.windows[1].multiplier: must be >= 0, got -1",
+            "s.toml:10:34: providers[0].pricing.changes[1].at: must be later than the previous change's `at` (\"2h\"), got \"1h\"; list changes in time order",
+            "s.toml:10:62: providers[0].pricing.changes[1].output_usd_per_mtok: expected a number, got string \"x\"",
+            "s.toml:10:69: providers[0].pricing.changes[2].at: missing required key `at` (simulated time of the change, e.g. at = \"2h\")",
+            "s.toml:11:16: providers[0].pricing.long_context.threshold_tokens: missing required key `threshold_tokens` (input tokens above which the whole request is billed at these prices, e.g. 200000)",
+            "s.toml:12:29: providers[0].pricing.storage_usd_per_mtok_hour: must be >= 0, got -1",
+            "s.toml:13:20: providers[0].pricing.batch_multiplier: must be >= 0, got -0.5",
+        ],
+    );
+    check(
+        &BASE.replace("name = \"base\"", "name = \"b\"\n[simulation]\nstart_time_utc = \"9h\""),
+        &[],
+        &[
+            "s.toml:3:18: simulation.start_time_utc: expected a UTC time of day \"HH:MM\" or \"HH:MM:SS\" (00:00 to 23:59:59), got string \"9h\"",
+        ],
+    );
+}
+
+#[test]
+fn workload_segments_and_breakpoints_are_checked() {
+    let explicit = "[providers.cache]\nmode = \"explicit\"\nmax_breakpoints = 2\ntiers = [{ name = \"5m\", ttl = \"5m\" }, { name = \"1h\", ttl = \"1h\" }]\n";
+    check(
+        &with(
+            explicit,
+            "shared_segments = [{ name = \"sys\", tokens = 10 }, { name = \"task\", tokens = 1 }, { name = \"sys\", tokens = 0 }]\n",
+        ),
+        &[],
+        &[
+            "s.toml:18:60: workloads[0].shared_segments[1].name: `task` is reserved (cache_breakpoints use \"task\" and \"end\"); choose another name",
+            "s.toml:18:91: workloads[0].shared_segments[2].name: duplicate segment name `sys` (already used by workloads[0].shared_segments[0]); names must be unique",
+            "s.toml:18:107: workloads[0].shared_segments[2].tokens: must be >= 1, got 0",
+        ],
+    );
+    check(
+        &with(
+            explicit,
+            "shared_segments = [{ name = \"sys\", tokens = 10 }]\ncache_breakpoints = [{ after = \"task\", tier = \"5m\" }, { after = \"sys\", tier = \"1h\" }, { after = \"nope\" }, { after = \"end\", tier = \"2h\" }]\n",
+        ),
+        &[],
+        &[
+            "s.toml:19:21: workloads[0].cache_breakpoints: 4 breakpoints, but provider `p` allows at most 2 (its cache.max_breakpoints)",
+            "s.toml:19:65: workloads[0].cache_breakpoints[1].after: breakpoints must follow prompt order without repeats (shared segments, then \"task\", then \"end\"), but `sys` does not come after `task` (workloads[0].cache_breakpoints[0])",
+            "s.toml:19:79: workloads[0].cache_breakpoints[1].tier: cache TTLs must not increase along the prompt: tier `1h` (1h) follows tier `5m` (5m) at workloads[0].cache_breakpoints[0]; put longer-lived breakpoints first (Anthropic requires 1h entries before 5m ones)",
+            "s.toml:19:97: workloads[0].cache_breakpoints[2].after: unknown segment `nope`; expected one of this workload's shared segments or a position: `sys`, \"task\", \"end\"",
+            "s.toml:19:131: workloads[0].cache_breakpoints[3].tier: unknown cache tier `2h`; provider `p` has tiers: 5m, 1h",
+        ],
+    );
+    let s = load_ok(
+        &with(
+            explicit,
+            "shared_segments = [{ name = \"sys\", tokens = 10 }]\ncache_breakpoints = [{ after = \"sys\", tier = \"1h\" }, { after = \"end\" }]\n",
+        ),
+        &[],
+    );
+    assert_eq!(
+        s.workloads[0].breakpoints,
+        [
+            BreakpointRule { at: BreakpointAt::AfterSegment("sys".into()), tier: 1 },
+            BreakpointRule { at: BreakpointAt::End, tier: 0 }
+        ]
+    );
+    check(
+        &with(
+            "",
+            "shared_prefix_tokens = 5\nshared_segments = []\nservice_tier = \"gold\"\napi_key = \"\"\nkeep_alive = { interval = \"0s\", output_tokens = 0 }\n",
+        ),
+        &[],
+        &[
+            "s.toml:15:1: workloads[0].shared_segments: set either `shared_prefix_tokens` or `shared_segments`, not both",
+            "s.toml:16:16: workloads[0].service_tier: unknown service tier `gold`; expected one of: standard, batch, flex, priority",
+            "s.toml:17:11: workloads[0].api_key: must not be empty",
+            "s.toml:18:27: workloads[0].keep_alive.interval: must be > 0, got \"0s\"",
+            "s.toml:18:49: workloads[0].keep_alive.output_tokens: must be >= 1, got 0",
+        ],
+    );
+    // The same segment name must mean the same size everywhere; the legacy
+    // shorthand is a segment named after its workload.
+    let two = format!(
+        "{BASE}\n[[workloads]]\nname = \"v\"\nprovider = \"p\"\nsteps = 1\noutput_tokens = 1\nshared_segments = [{{ name = \"w/shared\", tokens = 7 }}]\n[workloads.arrivals]\nrate_per_s = 1\nsessions = 1\n"
+    )
+    .replace("output_tokens = 100\n", "output_tokens = 100\nshared_prefix_tokens = 6\n");
+    check(
+        &two,
+        &[],
+        &[
+            "s.toml:24:50: workloads[1].shared_segments[0].tokens: shared segment `w/shared` has 7 tokens here but 6 in workloads[0]; the same name means the same content in every workload",
+        ],
+    );
+}
+
+#[test]
+fn at_most_eight_tier_names_per_scenario() {
+    let tiers: Vec<String> = (1..=9).map(|i| format!("{{ name = \"t{i}\", ttl = \"{i}m\" }}")).collect();
+    check(
+        &with(&format!("[providers.cache]\ntiers = [{}]\n", tiers.join(", ")), ""),
+        &[],
+        &[
+            "s.toml:6:251: providers[0].cache.tiers[8].name: too many cache tiers: `t9` would be the 9th distinct tier name in the scenario, at most 8 are supported (already used: t1, t2, t3, t4, t5, t6, t7, t8)",
+        ],
+    );
+}
+
+#[test]
+fn presets_are_merged_under_user_keys() {
+    let text = r#"name = "x"
+[[providers]]
+name = "a"
+preset = "test/explicit"
+[providers.cache]
+ttl = "1h"
+[providers.pricing]
+output_usd_per_mtok = 20
+
+[[workloads]]
+name = "w"
+provider = "a"
+steps = 1
+output_tokens = 1
+[workloads.arrivals]
+rate_per_s = 1
+sessions = 1
+"#;
+    let s = load_ok_with(text, &[]);
+    let p = &s.providers[0];
+    assert_eq!(p.model, "m-explicit");
+    assert_eq!(
+        p.provenance,
+        Some(Provenance {
+            origin: "test/explicit".into(),
+            as_of: "2026-11-20".into(),
+            source: "https://example.invalid/prices".into()
+        })
+    );
+    // The user's ttl replaces the preset's tiers; the preset's 5m price is dropped with its tier.
+    assert_eq!(p.cache.tiers, [CacheTier { name: "1h".into(), ttl: SimDuration::from_secs(3600) }]);
+    assert_eq!(p.cache.min_tokens, 1024);
+    assert!(matches!(p.cache.mode, CacheMode::Explicit { .. }));
+    assert_eq!(p.pricing.base.output_usd_per_mtok, 20.0);
+    assert_eq!(p.pricing.base.input_usd_per_mtok, 3.0);
+    assert_eq!(p.pricing.base.cache_write_usd_per_mtok, [6.0]);
+    // Overrides apply before the merge, so they win too, and can pick a preset.
+    let s = load_ok_with(text, &["providers[0].pricing.input_usd_per_mtok=1"]);
+    assert_eq!(s.providers[0].pricing.base.input_usd_per_mtok, 1.0);
+    let s = load_ok_with(BASE, &["providers[0].preset=test/explicit"]);
+    assert_eq!(s.providers[0].pricing.base.cache_write_usd_per_mtok, [3.75, 6.0]);
+    assert_eq!(s.providers[0].model, "m-explicit");
+    // User values keep their positions; preset values are reported as the preset's.
+    check_with(
+        &text.replace("output_usd_per_mtok = 20", "output_usd_per_mtok = -1\ncache_write_usd_per_mtok = { 2h = 1 }"),
+        &[],
+        &[
+            "s.toml:8:23: providers[0].pricing.output_usd_per_mtok: must be >= 0, got -1",
+            "s.toml:9:30: providers[0].pricing.cache_write_usd_per_mtok.2h: unknown cache tier `2h`; this provider's tiers: 1h",
+        ],
+    );
+    check_with(
+        &text.replace("test/explicit", "test/broken"),
+        &[],
+        &[
+            "preset test/broken: providers[0].cache.eviction: unknown eviction policy `fifo`; expected one of: lru, lfu, none",
+        ],
+    );
+    check_with(
+        &text.replace("test/explicit", "test/explicti"),
+        &[],
+        &[
+            "s.toml:4:10: providers[0].preset: unknown preset `test/explicti`; close matches: `test/explicit` (`agentsim providers list` shows all)",
+        ],
+    );
+    check_with(
+        &text.replace("preset = \"test/explicit\"", "preset = 3"),
+        &[],
+        &["s.toml:4:10: providers[0].preset: expected a string, got integer 3"],
+    );
+}
+
+#[test]
+fn litellm_entries_are_read_through_the_file_source() {
+    let text = BASE.replace(
+        "[providers.pricing]\ninput_usd_per_mtok = 3\n",
+        "litellm = { file = \"prices.json\", model = \"m1\" }\n[providers.pricing]\n",
+    );
+    let s = load_ok_with(&text, &[]);
+    let p = &s.providers[0];
+    assert_eq!(p.model, "m1");
+    assert_eq!(p.pricing.base.input_usd_per_mtok, 1.0);
+    assert_eq!(p.pricing.base.output_usd_per_mtok, 15.0);
+    assert_eq!(
+        p.provenance,
+        Some(Provenance { origin: "litellm:m1".into(), as_of: String::new(), source: String::new() })
+    );
+    check_with(
+        &text.replace("prices.json", "missing.json"),
+        &[],
+        &["s.toml:5:20: providers[0].litellm.file: cannot read `missing.json`: no such file"],
+    );
+    check_with(
+        &text.replace("\"m1\"", "\"m2\""),
+        &[],
+        &["s.toml:5:43: providers[0].litellm.model: LiteLLM catalog `prices.json`: no model `m2` in the catalog"],
+    );
+    check_with(
+        &text.replace("litellm = {", "preset = \"test/explicit\"\nlitellm = {"),
+        &[],
+        &["s.toml:6:1: providers[0].litellm: set either `preset` or `litellm`, not both"],
+    );
+    check_with(
+        &text.replace("model = \"m1\"", "modle = \"m1\""),
+        &[],
+        &[
+            "s.toml:5:11: providers[0].litellm.model: missing required key `model` (the model's key in the catalog)",
+            "s.toml:5:35: providers[0].litellm.modle: unknown key `modle`; expected one of: file, model (did you mean `model`?)",
+        ],
+    );
+    // `load` has no file source: the reference is a problem, not a panic.
+    check(
+        &text,
+        &[],
+        &[
+            "s.toml:5:20: providers[0].litellm.file: cannot read `prices.json`: this command cannot read files referenced by a scenario",
+        ],
+    );
+}
+
+#[test]
+fn trace_workloads_read_their_file() {
+    let text = BASE
+        .replace("steps = 10\noutput_tokens = 100\n", "")
+        .replace("rate_per_s = 1\nsessions = 5\n", "kind = \"trace\"\nfile = \"t.jsonl\"\nformat = \"mooncake\"\n");
+    let s = load_ok_with(&text, &[]);
+    let w = &s.workloads[0];
+    let Arrivals::Trace(trace) = &w.arrivals else { panic!("expected a trace: {:?}", w.arrivals) };
+    assert_eq!(trace.requests.len(), 2);
+    assert_eq!(trace.requests[1].blocks, [1, 3]);
+    assert_eq!(w.steps, TokenDist::new(Dist::Fixed(1.0)));
+    check_with(
+        &text.replace("t.jsonl", "gone.jsonl"),
+        &[],
+        &["s.toml:14:8: workloads[0].arrivals.file: cannot read `gone.jsonl`: no such file"],
+    );
+    let got = run_with(&text.replace("t.jsonl", "bad.jsonl"), &[]).unwrap_err();
+    assert_eq!(got.len(), 1, "{got:#?}");
+    assert!(
+        got[0].starts_with(
+            "s.toml:14:8: workloads[0].arrivals.file: `bad.jsonl` is not a valid Mooncake trace: line 1: "
+        ),
+        "{got:#?}"
+    );
+    check_with(
+        &text
+            .replace("provider = \"p\"\n", "provider = \"p\"\nsteps = 3\nthink_time = \"1s\"\n")
+            .replace("format = \"mooncake\"", "format = \"csv\"\nrate_per_s = 2"),
+        &[],
+        &[
+            "s.toml:12:1: workloads[0].steps: not used by trace workloads: the trace gives each request's prompt and output",
+            "s.toml:13:1: workloads[0].think_time: not used by trace workloads: the trace gives each request's prompt and output",
+            "s.toml:17:10: workloads[0].arrivals.format: unknown trace format `csv`; expected mooncake",
+            "s.toml:18:1: workloads[0].arrivals.rate_per_s: not used by trace arrivals: the trace gives every arrival time",
+        ],
+    );
+    check(
+        &BASE.replace("sessions = 5", "sessions = 5\nfile = \"t.jsonl\""),
+        &[],
+        &["s.toml:17:1: workloads[0].arrivals.file: only used by trace arrivals (kind = \"trace\")"],
+    );
+}
+
+#[test]
+fn bundled_examples_load() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios/examples");
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let name = path.display().to_string();
+            let base = path.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
+            let read = move |p: &str| std::fs::read_to_string(base.join(p)).map_err(|e| e.to_string());
+            if let Err(e) = load_with(&SourceText { name: &name, text: &text }, &[], &read) {
+                panic!("{e}");
+            }
+        }
+    }
 }
 
 mod no_panic {
@@ -648,5 +1104,18 @@ mod no_panic {
             let overrides: Vec<Override> = parse_override(&set).into_iter().collect();
             let _ = load(&SourceText { name: "f", text: &text }, &overrides);
         }
+    }
+}
+
+#[test]
+fn every_built_in_preset_loads() {
+    for name in crate::catalog::preset_names() {
+        let text = BASE.replace(
+            "[providers.pricing]\ninput_usd_per_mtok = 3\noutput_usd_per_mtok = 15\n",
+            &format!("preset = \"{name}\"\n"),
+        );
+        let s = load_ok(&text, &[]);
+        let origin = s.providers[0].provenance.as_ref().map(|p| p.origin.as_str());
+        assert_eq!(origin, Some(name), "{name}");
     }
 }

@@ -1,0 +1,180 @@
+//! The prompt caches of a replicate: one per provider, or one per API key at
+//! a provider, with the bookkeeping around them (best-effort misses, storage
+//! billing, occupancy peaks, tier names).
+
+use crate::metrics::{MAX_CACHE_TIERS, ScopeMetrics, TokenCounts};
+use crate::model::cache::{CacheRules, PromptBreakpoint, PromptCache, WriteTimes};
+use crate::model::pricing::storage_cost;
+use crate::model::prompt::Block;
+use crate::rng::{ReplicateSeed, StreamId, StreamRng};
+use crate::scenario::{CacheMode, CacheScope, Scenario, TtlStart};
+use crate::time::SimTime;
+use rand::Rng;
+
+/// A request as the cache sees it.
+#[derive(Debug)]
+pub struct CachedRequest<'a> {
+    pub workload: usize,
+    pub now: SimTime,
+    pub blocks: &'a [Block],
+    pub shared: usize,
+    pub breakpoints: &'a [PromptBreakpoint],
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct Occupancy {
+    entries: u64,
+    tokens: u64,
+    peak_entries: u64,
+    peak_tokens: u64,
+}
+
+impl Occupancy {
+    fn apply(&mut self, d_entries: i64, d_tokens: i64) {
+        self.entries = self.entries.saturating_add_signed(d_entries);
+        self.tokens = self.tokens.saturating_add_signed(d_tokens);
+        self.peak_entries = self.peak_entries.max(self.entries);
+        self.peak_tokens = self.peak_tokens.max(self.tokens);
+    }
+}
+
+#[derive(Debug)]
+pub struct CacheSet {
+    /// `None` for providers whose cache is disabled.
+    caches: Vec<Option<PromptCache>>,
+    cache_provider: Vec<usize>,
+    workload_cache: Vec<usize>,
+    miss_rng: Vec<StreamRng>,
+    /// Provider tier index -> scenario tier index.
+    tier_map: Vec<Vec<usize>>,
+    provider_occupancy: Vec<Occupancy>,
+    total: Occupancy,
+}
+
+impl CacheSet {
+    pub fn new(sc: &Scenario, seed: &ReplicateSeed) -> Self {
+        let names = sc.cache_tier_names();
+        let tier_map = sc
+            .providers
+            .iter()
+            .map(|p| p.cache.tiers.iter().map(|t| names.iter().position(|n| n == &t.name).expect("listed")).collect())
+            .collect();
+        let mut caches = Vec::new();
+        let mut cache_provider = Vec::new();
+        let mut keys: Vec<(usize, String)> = Vec::new();
+        let workload_cache = sc
+            .workloads
+            .iter()
+            .map(|w| {
+                let p = &sc.providers[w.provider];
+                let key = match p.cache.scope {
+                    CacheScope::Provider => String::new(),
+                    CacheScope::ApiKey => w.api_key.clone(),
+                };
+                if let Some(i) = keys.iter().position(|k| k.0 == w.provider && k.1 == key) {
+                    return i;
+                }
+                keys.push((w.provider, key));
+                cache_provider.push(w.provider);
+                let track_storage = p.pricing.base.storage_usd_per_mtok_hour > 0.0
+                    || p.pricing.changes.iter().any(|c| c.base.storage_usd_per_mtok_hour > 0.0);
+                caches.push(
+                    p.cache.enabled.then(|| PromptCache::new(CacheRules::from_config(&p.cache), true, track_storage)),
+                );
+                caches.len() - 1
+            })
+            .collect();
+        CacheSet {
+            caches,
+            cache_provider,
+            workload_cache,
+            miss_rng: (0..sc.providers.len())
+                .map(|i| seed.stream(StreamId::indexed("cache.misses", i as u64, 0)))
+                .collect(),
+            tier_map,
+            provider_occupancy: vec![Occupancy::default(); sc.providers.len()],
+            total: Occupancy::default(),
+        }
+    }
+
+    /// Whether requests of `workload` need their breakpoints (explicit caches only).
+    pub fn needs_breakpoints(&self, sc: &Scenario, workload: usize) -> bool {
+        let p = &sc.providers[sc.workloads[workload].provider];
+        p.cache.enabled && matches!(p.cache.mode, CacheMode::Explicit { .. })
+    }
+
+    /// Looks the request up, then writes it with its entries visible at
+    /// prefill end. `timing(read_tokens)` gives (first token, end) instants.
+    /// Returns tokens read, tokens written per provider tier, and the timing.
+    pub fn serve(
+        &mut self,
+        sc: &Scenario,
+        req: &CachedRequest<'_>,
+        timing: impl FnOnce(u64) -> (SimTime, SimTime),
+    ) -> (u64, [u64; MAX_CACHE_TIERS], (SimTime, SimTime)) {
+        let ci = self.workload_cache[req.workload];
+        let p = self.cache_provider[ci];
+        let Some(cache) = self.caches[ci].as_mut() else {
+            return (0, [0; MAX_CACHE_TIERS], timing(0));
+        };
+        let mut hit = cache.lookup(req.now, req.blocks, req.breakpoints);
+        let miss_p = sc.providers[p].cache.miss_probability;
+        if hit.tokens > 0 && miss_p > 0.0 && self.miss_rng[p].random_bool(miss_p) {
+            hit = Default::default();
+        }
+        let (first_token, end) = timing(hit.tokens);
+        let ttl_from = match sc.providers[p].cache.ttl_starts {
+            TtlStart::PrefillEnd => first_token,
+            TtlStart::ResponseEnd => end,
+        };
+        let times = WriteTimes { now: req.now, visible_at: first_token, ttl_from };
+        let (entries0, tokens0) = (cache.entries() as i64, cache.tokens() as i64);
+        let w = cache.write(times, req.blocks, req.shared, req.breakpoints, hit, req.workload as u32);
+        let (de, dt) = (cache.entries() as i64 - entries0, cache.tokens() as i64 - tokens0);
+        self.provider_occupancy[p].apply(de, dt);
+        self.total.apply(de, dt);
+        (hit.tokens, w.by_tier, (first_token, end))
+    }
+
+    /// Re-indexes per-tier writes from provider tiers to scenario tiers.
+    pub fn to_scenario_tiers(&self, provider: usize, t: &TokenCounts) -> TokenCounts {
+        let mut out = *t;
+        out.cache_write_by_tier = [0; MAX_CACHE_TIERS];
+        for (i, n) in t.cache_write_by_tier.iter().enumerate().filter(|(_, n)| **n > 0) {
+            out.cache_write_by_tier[self.tier_map[provider][i]] += n;
+        }
+        out
+    }
+
+    /// Bills the storage of entries that left the caches since the last call.
+    pub fn bill_storage(&mut self, sc: &Scenario, by_provider: &mut [ScopeMetrics], by_workload: &mut [ScopeMetrics]) {
+        for (ci, cache) in self.caches.iter_mut().enumerate() {
+            let Some(cache) = cache else { continue };
+            let p = self.cache_provider[ci];
+            for span in cache.take_stored() {
+                let usd = storage_cost(&sc.providers[p].pricing, span.created, span.tokens, span.stored.as_secs_f64());
+                by_provider[p].record_storage(usd);
+                by_workload[span.owner as usize].record_storage(usd);
+            }
+        }
+    }
+
+    /// At the end of the replicate: bills every entry still stored until its expiry.
+    pub fn close(&mut self, sc: &Scenario, by_provider: &mut [ScopeMetrics], by_workload: &mut [ScopeMetrics]) {
+        for cache in self.caches.iter_mut().flatten() {
+            cache.close();
+        }
+        // `close` moved the remaining entries to the stored spans.
+        self.bill_storage(sc, by_provider, by_workload);
+    }
+
+    /// Occupancy peaks: per provider, and of all caches together.
+    pub fn set_peaks(&self, overall: &mut ScopeMetrics, by_provider: &mut [ScopeMetrics]) {
+        overall.cache_entries_peak = Some(self.total.peak_entries);
+        overall.cache_tokens_peak = Some(self.total.peak_tokens);
+        for (m, o) in by_provider.iter_mut().zip(&self.provider_occupancy) {
+            m.cache_entries_peak = Some(o.peak_entries);
+            m.cache_tokens_peak = Some(o.peak_tokens);
+        }
+    }
+}

@@ -1,0 +1,484 @@
+//! The prompt cache: prefix entries with TTL tiers, refresh on hit, an
+//! absolute lifetime cap, minimum size, granularity, capacity with LRU/LFU
+//! eviction, write visibility and explicit breakpoints (docs/caching.md).
+//!
+//! Entries are keyed by block identity (`prompt::Block::hash`), so equal
+//! prefixes share entries wherever they come from, and memory follows live
+//! entries, never requests served.
+//!
+//! **Automatic mode** is a block cache: every block of a cached prompt is an
+//! entry holding its own tokens; a look-up reads the longest run of leading
+//! blocks that are live and visible; a request refreshes every block it read
+//! and writes every block it did not.
+//!
+//! **Explicit mode** caches only prefixes that end at a client breakpoint:
+//! each entry holds its whole prefix; a look-up at a breakpoint also checks
+//! the `lookback` blocks before it (Anthropic looks back up to 20 blocks) and
+//! takes the deepest live entry found.
+//!
+//! **Chain shortcut.** Agent prompts branch only after their shared leading
+//! blocks: a session's private chain is extended by that session alone. For
+//! such prompts, and when expiry is purely idle-based (refresh on hit, no
+//! lifetime cap, no capacity), the deepest block of a session's chain always
+//! carries the latest refresh of the whole chain, so stamping only the shared
+//! blocks and the deepest block, and looking up from the deepest block
+//! backwards, gives exactly the per-block answer at a fraction of the cost.
+//! A shadow test checks the two against each other.
+
+mod rules;
+#[cfg(test)]
+mod tests;
+
+pub use rules::{CacheRules, NO_EXPIRY};
+
+use super::prompt::Block;
+use crate::metrics::MAX_CACHE_TIERS;
+use crate::scenario::Eviction;
+use crate::time::{SimDuration, SimTime};
+use std::collections::{BTreeSet, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// Block identities are already well-mixed 64-bit hashes, so the map uses
+/// them as they are. A fixed hasher also keeps look-ups deterministic (no
+/// iteration order of this map ever reaches a result).
+#[derive(Default, Clone, Copy, Debug)]
+pub struct PassThroughHasher(u64);
+
+impl Hasher for PassThroughHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
+}
+
+type BlockMap<V> = HashMap<u64, V, BuildHasherDefault<PassThroughHasher>>;
+
+/// A client breakpoint in one prompt: the prefix ending with block `block`
+/// (0-based) is cached in tier `tier`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PromptBreakpoint {
+    pub block: usize,
+    pub tier: usize,
+}
+
+/// The instants of a request that matter to the cache.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WriteTimes {
+    /// When the request started service (its look-up).
+    pub now: SimTime,
+    /// When what it writes becomes readable (its prefill end).
+    pub visible_at: SimTime,
+    /// When the TTL of what it writes or reads starts (>= `visible_at`).
+    pub ttl_from: SimTime,
+}
+
+impl WriteTimes {
+    /// Everything at one instant (trace replay: the cache model alone).
+    pub fn instant(now: SimTime) -> Self {
+        WriteTimes { now, visible_at: now, ttl_from: now }
+    }
+}
+
+/// What a look-up found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Lookup {
+    /// Leading blocks covered by the hit (the prefix that was read).
+    pub blocks: usize,
+    /// Tokens read from the cache (rounded down to the granularity; 0 below
+    /// the minimum).
+    pub tokens: u64,
+}
+
+/// What a request wrote, in tokens per tier.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Writes {
+    pub by_tier: [u64; MAX_CACHE_TIERS],
+}
+
+impl Writes {
+    pub fn total(&self) -> u64 {
+        self.by_tier.iter().sum()
+    }
+}
+
+/// An entry that left the cache (or is still live at the end): how long it
+/// was stored, for storage billing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StoredSpan {
+    pub owner: u32,
+    pub tokens: u64,
+    pub created: SimTime,
+    pub stored: SimDuration,
+}
+
+#[derive(Clone, Debug)]
+struct Entry {
+    /// Tokens this entry occupies (its own block in automatic mode, its whole
+    /// prefix in explicit mode).
+    tokens: u64,
+    end_tokens: u64,
+    created: SimTime,
+    visible_at: SimTime,
+    expires: SimTime,
+    last_used: SimTime,
+    uses: u64,
+    owner: u32,
+    tier: u8,
+}
+
+impl Entry {
+    fn live(&self, now: SimTime) -> bool {
+        self.visible_at <= now && now < self.expires
+    }
+
+    /// Key in the eviction order: the smallest is evicted first. Ties go to
+    /// the deeper entry, so a prefix outlives its extensions.
+    fn eviction_key(&self, policy: Eviction, hash: u64) -> (u64, u64, u64, u64) {
+        let deeper_first = u64::MAX - self.end_tokens;
+        match policy {
+            Eviction::Lfu => (self.uses, self.last_used.as_micros(), deeper_first, hash),
+            Eviction::Lru | Eviction::None => (self.last_used.as_micros(), 0, deeper_first, hash),
+        }
+    }
+}
+
+/// One prompt cache (one provider, or one API key at a provider).
+#[derive(Clone, Debug)]
+pub struct PromptCache {
+    rules: CacheRules,
+    shortcut: bool,
+    entries: BlockMap<Entry>,
+    /// Eviction order; maintained only when capacity is bounded and evicting.
+    order: BTreeSet<(u64, u64, u64, u64)>,
+    tokens: u64,
+    peak_entries: usize,
+    peak_tokens: u64,
+    next_purge: SimTime,
+    purge_every: SimDuration,
+    last_full_purge: Option<SimTime>,
+    track_storage: bool,
+    stored: Vec<StoredSpan>,
+}
+
+impl PromptCache {
+    /// `chain_prompts`: every prompt given to this cache branches only after
+    /// its shared blocks (true for generated agent sessions, false for traces).
+    /// `track_storage`: keep `StoredSpan`s for storage billing.
+    pub fn new(rules: CacheRules, chain_prompts: bool, track_storage: bool) -> Self {
+        let shortest = rules.tier_ttls.iter().copied().min().unwrap_or(NO_EXPIRY);
+        let purge_every = shortest.max(SimDuration::from_secs(1));
+        PromptCache {
+            shortcut: chain_prompts && rules.chain_shortcut_is_exact(),
+            rules,
+            entries: BlockMap::default(),
+            order: BTreeSet::new(),
+            tokens: 0,
+            peak_entries: 0,
+            peak_tokens: 0,
+            next_purge: SimTime::ZERO + purge_every,
+            purge_every,
+            last_full_purge: None,
+            track_storage,
+            stored: Vec::new(),
+        }
+    }
+
+    pub fn rules(&self) -> &CacheRules {
+        &self.rules
+    }
+
+    fn ordered(&self) -> bool {
+        self.rules.capacity_tokens.is_some() && self.rules.eviction != Eviction::None
+    }
+
+    fn is_live(&self, hash: u64, now: SimTime) -> bool {
+        self.entries.get(&hash).is_some_and(|e| e.live(now))
+    }
+
+    /// The prefix of `blocks` readable at `now`. `breakpoints` (sorted by
+    /// block) matter only in explicit mode.
+    pub fn lookup(&self, now: SimTime, blocks: &[Block], breakpoints: &[PromptBreakpoint]) -> Lookup {
+        let covered = match self.rules.explicit_lookback {
+            Some(lookback) => self.explicit_hit(now, blocks, breakpoints, lookback as usize),
+            None if self.shortcut => blocks.iter().rposition(|b| self.is_live(b.hash, now)).map_or(0, |i| i + 1),
+            None => blocks.iter().take_while(|b| self.is_live(b.hash, now)).count(),
+        };
+        let raw = if covered == 0 { 0 } else { blocks[covered - 1].end_tokens };
+        let tokens = self.rules.round_down(raw);
+        if tokens == 0 || tokens < self.rules.min_tokens {
+            return Lookup::default();
+        }
+        Lookup { blocks: covered, tokens }
+    }
+
+    fn explicit_hit(&self, now: SimTime, blocks: &[Block], breakpoints: &[PromptBreakpoint], lookback: usize) -> usize {
+        breakpoints
+            .iter()
+            .filter_map(|bp| {
+                let b = bp.block.min(blocks.len().checked_sub(1)?);
+                (b.saturating_sub(lookback)..=b).rev().find(|&j| self.is_live(blocks[j].hash, now))
+            })
+            .max()
+            .map_or(0, |j| j + 1)
+    }
+
+    /// Records a request that read `hit` (see `WriteTimes`). Returns the
+    /// tokens written per tier. `shared` = leading shared blocks; `owner` =
+    /// who pays for storage.
+    pub fn write(
+        &mut self,
+        at: WriteTimes,
+        blocks: &[Block],
+        shared: usize,
+        breakpoints: &[PromptBreakpoint],
+        hit: Lookup,
+        owner: u32,
+    ) -> Writes {
+        self.purge_expired(at.now);
+        let prompt_tokens = blocks.last().map_or(0, |b| b.end_tokens);
+        let writes = if self.rules.explicit_lookback.is_some() {
+            self.write_explicit(at, blocks, breakpoints, hit, owner)
+        } else {
+            self.write_automatic(at, blocks, shared, hit, owner, prompt_tokens)
+        };
+        self.peak_entries = self.peak_entries.max(self.entries.len());
+        self.peak_tokens = self.peak_tokens.max(self.tokens);
+        writes
+    }
+
+    fn write_automatic(
+        &mut self,
+        at: WriteTimes,
+        blocks: &[Block],
+        shared: usize,
+        hit: Lookup,
+        owner: u32,
+        prompt_tokens: u64,
+    ) -> Writes {
+        let cacheable = self.rules.round_down(prompt_tokens);
+        if cacheable == 0 || cacheable < self.rules.min_tokens {
+            return Writes::default();
+        }
+        let n = blocks.len();
+        let touch_all = !self.shortcut;
+        for (i, b) in blocks.iter().enumerate() {
+            // The shortcut keeps only shared blocks and the deepest block up to date.
+            if !(touch_all || i < shared || i + 1 == n) {
+                continue;
+            }
+            let parent_end = if i == 0 { 0 } else { blocks[i - 1].end_tokens };
+            if i < hit.blocks {
+                self.touch(b.hash, at);
+            } else {
+                self.insert(b.hash, b.end_tokens - parent_end, b.end_tokens, at, 0, owner);
+            }
+        }
+        let mut w = Writes::default();
+        w.by_tier[0] = cacheable.saturating_sub(hit.tokens);
+        w
+    }
+
+    fn write_explicit(
+        &mut self,
+        at: WriteTimes,
+        blocks: &[Block],
+        breakpoints: &[PromptBreakpoint],
+        hit: Lookup,
+        owner: u32,
+    ) -> Writes {
+        let mut w = Writes::default();
+        let mut written_to = hit.tokens;
+        for bp in breakpoints {
+            let Some(b) = blocks.get(bp.block) else { continue };
+            if bp.block < hit.blocks {
+                // A breakpoint inside the prefix that was read: its entry, if
+                // live, was used too and is refreshed like the hit.
+                if self.is_live(b.hash, at.now) {
+                    self.touch(b.hash, at);
+                }
+                continue;
+            }
+            let end = self.rules.round_down(b.end_tokens);
+            if end < self.rules.min_tokens || end <= written_to {
+                continue;
+            }
+            self.insert(b.hash, end, end, at, bp.tier, owner);
+            w.by_tier[bp.tier] += end - written_to;
+            written_to = end;
+        }
+        if hit.blocks > 0 {
+            self.touch(blocks[hit.blocks - 1].hash, at);
+        }
+        w
+    }
+
+    /// When an entry created at `created` dies if its TTL (of `tier`) starts at `from`.
+    fn lifetime_end(&self, created: SimTime, from: SimTime, tier: usize) -> SimTime {
+        let ttl = self.rules.tier_ttls.get(tier).copied().unwrap_or(self.rules.tier_ttls[0]);
+        let idle_end = from + ttl;
+        match self.rules.max_lifetime {
+            Some(cap) => idle_end.min(created + cap),
+            None => idle_end,
+        }
+    }
+
+    /// A read of a live entry: counts as a use; with `refresh_on_hit` its
+    /// lifetime (of its own tier) restarts at `at.ttl_from`.
+    fn touch(&mut self, hash: u64, at: WriteTimes) {
+        let ordered = self.ordered();
+        let policy = self.rules.eviction;
+        let Some(e) = self.entries.get(&hash) else { return };
+        let new_expiry = if self.rules.refresh_on_hit {
+            self.lifetime_end(e.created, at.ttl_from, usize::from(e.tier)).max(e.expires)
+        } else {
+            e.expires
+        };
+        let e = self.entries.get_mut(&hash).expect("present");
+        if ordered {
+            self.order.remove(&e.eviction_key(policy, hash));
+        }
+        e.last_used = at.now;
+        e.uses += 1;
+        e.expires = new_expiry;
+        if ordered {
+            self.order.insert(e.eviction_key(policy, hash));
+        }
+    }
+
+    /// A write of a block not read by this request. A live entry (written by
+    /// a concurrent request) keeps its earlier visibility; a dead one is replaced.
+    fn insert(&mut self, hash: u64, tokens: u64, end_tokens: u64, at: WriteTimes, tier: usize, owner: u32) {
+        if let Some(e) = self.entries.get(&hash) {
+            if at.now < e.expires {
+                let visible = e.visible_at.min(at.visible_at);
+                self.touch(hash, at);
+                self.entries.get_mut(&hash).expect("present").visible_at = visible;
+                return;
+            }
+            self.remove(hash, at.now);
+        }
+        if let Some(cap) = self.rules.capacity_tokens {
+            if tokens > cap {
+                return;
+            }
+            while self.tokens + tokens > cap {
+                if !self.evict_one(at.now) {
+                    // Eviction `none` and full: the entry is simply not stored.
+                    return;
+                }
+            }
+        }
+        let entry = Entry {
+            tokens,
+            end_tokens,
+            created: at.visible_at,
+            visible_at: at.visible_at,
+            expires: self.lifetime_end(at.visible_at, at.ttl_from, tier),
+            last_used: at.now,
+            uses: 1,
+            owner,
+            tier: tier as u8,
+        };
+        if self.ordered() {
+            self.order.insert(entry.eviction_key(self.rules.eviction, hash));
+        }
+        self.tokens += tokens;
+        self.entries.insert(hash, entry);
+    }
+
+    /// Frees space: the first entry in eviction order, or with eviction
+    /// `none` any expired entries (scanned at most once per instant). False
+    /// when nothing may be evicted.
+    fn evict_one(&mut self, now: SimTime) -> bool {
+        if !self.ordered() {
+            if self.last_full_purge == Some(now) {
+                return false;
+            }
+            self.last_full_purge = Some(now);
+            return self.purge_expired_now(now);
+        }
+        match self.order.first().copied() {
+            Some(key) => {
+                self.remove(key.3, now);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn remove(&mut self, hash: u64, now: SimTime) {
+        let Some(e) = self.entries.remove(&hash) else { return };
+        if self.ordered() {
+            self.order.remove(&e.eviction_key(self.rules.eviction, hash));
+        }
+        self.tokens -= e.tokens;
+        if self.track_storage {
+            let until = now.min(e.expires);
+            self.stored.push(StoredSpan {
+                owner: e.owner,
+                tokens: e.tokens,
+                created: e.created,
+                stored: until - e.created,
+            });
+        }
+    }
+
+    fn purge_expired(&mut self, now: SimTime) {
+        if now >= self.next_purge {
+            self.purge_expired_now(now);
+            self.next_purge = now + self.purge_every;
+        }
+    }
+
+    /// Removes every expired entry; true if any was removed. Removal order is
+    /// sorted so storage records never depend on hash-map order.
+    fn purge_expired_now(&mut self, now: SimTime) -> bool {
+        let mut dead: Vec<u64> = self.entries.iter().filter(|(_, e)| now >= e.expires).map(|(h, _)| *h).collect();
+        dead.sort_unstable();
+        for h in &dead {
+            self.remove(*h, now);
+        }
+        !dead.is_empty()
+    }
+
+    /// Storage spans of entries that left since the last call.
+    pub fn take_stored(&mut self) -> Vec<StoredSpan> {
+        std::mem::take(&mut self.stored)
+    }
+
+    /// Ends the cache's life: every remaining entry leaves as if held until
+    /// it would have expired (the client committed to its TTL); its span is
+    /// then in `take_stored`.
+    pub fn close(&mut self) {
+        let mut live: Vec<u64> = self.entries.keys().copied().collect();
+        live.sort_unstable();
+        for h in live {
+            let expires = self.entries[&h].expires;
+            self.remove(h, expires);
+        }
+    }
+
+    /// Entries currently stored (including expired ones not yet purged).
+    pub fn entries(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn tokens(&self) -> u64 {
+        self.tokens
+    }
+
+    pub fn peak_entries(&self) -> usize {
+        self.peak_entries
+    }
+
+    pub fn peak_tokens(&self) -> u64 {
+        self.peak_tokens
+    }
+}

@@ -1,0 +1,264 @@
+//! The Mooncake trace format (kvcache-ai/Mooncake, FAST'25 release): JSONL,
+//! one request per line, `{"timestamp": ms, "input_length": tokens,
+//! "output_length": tokens, "hash_ids": [block ids]}`, in arrival order.
+//!
+//! Validation is strict so a replay never silently means something else:
+//! - every field present, a non-negative integer (ids too); other fields are
+//!   ignored (forward compatible);
+//! - timestamps never decrease (the format is in arrival order; sorting a
+//!   file here would hide a broken export);
+//! - `hash_ids` has exactly `ceil(input_length / block_tokens)` ids, the rule
+//!   of every released Mooncake trace. No tolerance: one id too few or too many
+//!   means the block size is wrong (or the line is corrupt), and a replay would
+//!   then put every block boundary in the wrong place.
+//!
+//! Blank lines are skipped; line numbers are 1-based physical lines.
+
+use super::{Trace, TraceRequest};
+use serde_json::Value;
+
+/// A problem in a trace file, on one line.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {kind}")]
+pub struct TraceError {
+    /// 1-based line number in the text.
+    pub line: usize,
+    pub kind: TraceErrorKind,
+}
+
+/// What is wrong with the line.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TraceErrorKind {
+    #[error("not valid JSON: {0}")]
+    BadJson(String),
+    #[error("expected a JSON object (one request per line), found {0}")]
+    NotAnObject(String),
+    #[error("missing field `{0}`")]
+    MissingField(&'static str),
+    #[error("`{field}` must be a non-negative integer, found {found}")]
+    NotCount { field: &'static str, found: String },
+    #[error("`hash_ids` must be an array of block ids, found {0}")]
+    HashIdsNotArray(String),
+    #[error("`hash_ids[{index}]` must be a non-negative integer, found {found}")]
+    BadHashId { index: usize, found: String },
+    #[error("`timestamp` {0} ms is too large (its microseconds overflow 64 bits)")]
+    TimestampTooLarge(u64),
+    #[error(
+        "timestamp {timestamp} ms is earlier than the previous request's {previous} ms; \
+         a Mooncake trace must be in arrival order (sort it by timestamp first)"
+    )]
+    TimestampBackwards { timestamp: u64, previous: u64 },
+    #[error(
+        "`hash_ids` has {ids} ids, but input_length {input} needs ceil({input} / {block}) = {expected} \
+         blocks of {block} tokens (is the block size right?)"
+    )]
+    BlockCount { ids: usize, input: u64, block: u64, expected: u64 },
+    #[error("no requests: the text is empty or holds only blank lines")]
+    Empty,
+}
+
+/// Parses a Mooncake trace with its standard 512-token blocks.
+pub fn parse_mooncake(text: &str) -> Result<Trace, TraceError> {
+    parse_mooncake_with(text, super::MOONCAKE_BLOCK_TOKENS)
+}
+
+/// Parses a Mooncake-format trace whose hash blocks hold `block_tokens`
+/// tokens. Arrivals are made relative to the first request's timestamp.
+///
+/// # Panics
+/// If `block_tokens` is 0 (callers validate their block size first).
+pub fn parse_mooncake_with(text: &str, block_tokens: u64) -> Result<Trace, TraceError> {
+    assert!(block_tokens > 0, "block_tokens must be positive");
+    let mut requests = Vec::new();
+    let mut first_ms = None;
+    let mut previous_ms = 0;
+    for (i, raw) in text.lines().enumerate() {
+        let line = i + 1;
+        // A UTF-8 byte-order mark is invisible in editors; not worth an error.
+        let raw = if i == 0 { raw.trim_start_matches('\u{feff}') } else { raw };
+        if raw.trim().is_empty() {
+            continue;
+        }
+        let rec = parse_line(raw, block_tokens).map_err(|kind| TraceError { line, kind })?;
+        let first = *first_ms.get_or_insert(rec.timestamp_ms);
+        if rec.timestamp_ms < previous_ms {
+            let kind = TraceErrorKind::TimestampBackwards { timestamp: rec.timestamp_ms, previous: previous_ms };
+            return Err(TraceError { line, kind });
+        }
+        previous_ms = rec.timestamp_ms;
+        let arrival_us = (rec.timestamp_ms - first)
+            .checked_mul(1_000)
+            .ok_or(TraceError { line, kind: TraceErrorKind::TimestampTooLarge(rec.timestamp_ms) })?;
+        requests.push(TraceRequest {
+            arrival_us,
+            input_tokens: rec.input,
+            output_tokens: rec.output,
+            blocks: rec.blocks,
+        });
+    }
+    if requests.is_empty() {
+        return Err(TraceError { line: 1, kind: TraceErrorKind::Empty });
+    }
+    Ok(Trace { block_tokens, requests })
+}
+
+struct Record {
+    timestamp_ms: u64,
+    input: u64,
+    output: u64,
+    blocks: Vec<u64>,
+}
+
+fn parse_line(raw: &str, block_tokens: u64) -> Result<Record, TraceErrorKind> {
+    let value: Value = serde_json::from_str(raw).map_err(|e| TraceErrorKind::BadJson(e.to_string()))?;
+    let Value::Object(obj) = value else {
+        return Err(TraceErrorKind::NotAnObject(shown(&value)));
+    };
+    let field = |name: &'static str| obj.get(name).ok_or(TraceErrorKind::MissingField(name));
+    let count = |name: &'static str| {
+        let v = field(name)?;
+        v.as_u64().ok_or_else(|| TraceErrorKind::NotCount { field: name, found: shown(v) })
+    };
+    let timestamp_ms = count("timestamp")?;
+    let input = count("input_length")?;
+    let output = count("output_length")?;
+    let ids = field("hash_ids")?;
+    let Value::Array(ids) = ids else {
+        return Err(TraceErrorKind::HashIdsNotArray(shown(ids)));
+    };
+    let blocks = ids
+        .iter()
+        .enumerate()
+        .map(|(index, v)| v.as_u64().ok_or_else(|| TraceErrorKind::BadHashId { index, found: shown(v) }))
+        .collect::<Result<Vec<u64>, _>>()?;
+    let expected = input.div_ceil(block_tokens);
+    if blocks.len() as u64 != expected {
+        return Err(TraceErrorKind::BlockCount { ids: blocks.len(), input, block: block_tokens, expected });
+    }
+    Ok(Record { timestamp_ms, input, output, blocks })
+}
+
+/// A JSON value as it would be written, cut short: enough to recognise it.
+fn shown(v: &Value) -> String {
+    const MAX: usize = 40;
+    let text = v.to_string();
+    match text.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}...", &text[..cut]),
+        None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"{"timestamp": 0, "input_length": 1100, "output_length": 5, "hash_ids": [0, 1, 2]}
+{"timestamp": 3, "input_length": 512, "output_length": 0, "hash_ids": [0]}"#;
+
+    fn err(text: &str) -> TraceError {
+        parse_mooncake(text).expect_err("should be rejected")
+    }
+
+    /// `text` is GOOD's first line followed by `second` as line 2.
+    fn err_on_line_2(second: &str) -> String {
+        let first = GOOD.lines().next().unwrap();
+        let e = err(&format!("{first}\n{second}\n"));
+        assert_eq!(e.line, 2, "{e}");
+        let msg = e.to_string();
+        assert!(msg.starts_with("line 2: "), "{msg}");
+        msg
+    }
+
+    #[test]
+    fn parses_requests_in_order_with_relative_microsecond_arrivals() {
+        let text = format!(
+            "\n{}\n\n",
+            GOOD.replace("\"timestamp\": 0", "\"timestamp\": 1000").replace("\"timestamp\": 3", "\"timestamp\": 1003")
+        );
+        let t = parse_mooncake(&text).unwrap();
+        assert_eq!(t.block_tokens, 512);
+        assert_eq!(
+            t.requests,
+            [
+                TraceRequest { arrival_us: 0, input_tokens: 1100, output_tokens: 5, blocks: vec![0, 1, 2] },
+                TraceRequest { arrival_us: 3_000, input_tokens: 512, output_tokens: 0, blocks: vec![0] },
+            ]
+        );
+    }
+
+    #[test]
+    fn extra_fields_crlf_and_a_byte_order_mark_are_accepted() {
+        let text = "\u{feff}{\"timestamp\": 0, \"input_length\": 1, \"output_length\": 1, \"hash_ids\": [9], \"note\": \"x\"}\r\n";
+        assert_eq!(parse_mooncake(text).unwrap().requests[0].blocks, [9]);
+    }
+
+    #[test]
+    fn a_request_with_no_input_has_no_blocks() {
+        let text = r#"{"timestamp": 0, "input_length": 0, "output_length": 1, "hash_ids": []}"#;
+        assert!(parse_mooncake(text).unwrap().requests[0].blocks.is_empty());
+    }
+
+    #[test]
+    fn bad_json_names_its_line() {
+        let msg = err_on_line_2(r#"{"timestamp": 1, "input_length": "#);
+        assert!(msg.contains("not valid JSON"), "{msg}");
+        assert!(err_on_line_2("[1, 2]").contains("expected a JSON object"));
+    }
+
+    #[test]
+    fn a_missing_field_is_named() {
+        let msg = err_on_line_2(r#"{"timestamp": 1, "output_length": 5, "hash_ids": [0]}"#);
+        assert_eq!(msg, "line 2: missing field `input_length`");
+        let msg = err_on_line_2(r#"{"timestamp": 1, "input_length": 5, "output_length": 5}"#);
+        assert_eq!(msg, "line 2: missing field `hash_ids`");
+    }
+
+    #[test]
+    fn negative_fractional_and_string_numbers_are_rejected() {
+        let msg = err_on_line_2(r#"{"timestamp": 1, "input_length": -5, "output_length": 5, "hash_ids": [0]}"#);
+        assert_eq!(msg, "line 2: `input_length` must be a non-negative integer, found -5");
+        let msg = err_on_line_2(r#"{"timestamp": 1.5, "input_length": 5, "output_length": 5, "hash_ids": [0]}"#);
+        assert_eq!(msg, "line 2: `timestamp` must be a non-negative integer, found 1.5");
+        let msg = err_on_line_2(r#"{"timestamp": 1, "input_length": 5, "output_length": "5", "hash_ids": [0]}"#);
+        assert!(msg.contains("`output_length` must be a non-negative integer, found \"5\""), "{msg}");
+        let msg = err_on_line_2(r#"{"timestamp": 1, "input_length": 600, "output_length": 5, "hash_ids": [0, -1]}"#);
+        assert_eq!(msg, "line 2: `hash_ids[1]` must be a non-negative integer, found -1");
+        let msg = err_on_line_2(r#"{"timestamp": 1, "input_length": 600, "output_length": 5, "hash_ids": 3}"#);
+        assert!(msg.contains("`hash_ids` must be an array"), "{msg}");
+    }
+
+    #[test]
+    fn decreasing_timestamps_are_rejected_equal_ones_are_not() {
+        let text = GOOD.replace("\"timestamp\": 0", "\"timestamp\": 7");
+        let e = err(&text);
+        assert_eq!(e.line, 2);
+        assert!(e.to_string().contains("timestamp 3 ms is earlier than the previous request's 7 ms"), "{e}");
+        let same = GOOD.replace("\"timestamp\": 3", "\"timestamp\": 0");
+        assert_eq!(parse_mooncake(&same).unwrap().requests[1].arrival_us, 0);
+    }
+
+    #[test]
+    fn hash_id_count_must_match_the_input_length_exactly() {
+        // 1100 tokens = 2 full blocks + 76: 3 ids, no more, no fewer.
+        let msg = err_on_line_2(r#"{"timestamp": 5, "input_length": 1100, "output_length": 5, "hash_ids": [0, 1]}"#);
+        assert!(msg.contains("`hash_ids` has 2 ids, but input_length 1100 needs ceil(1100 / 512) = 3"), "{msg}");
+        let msg = err_on_line_2(r#"{"timestamp": 5, "input_length": 1024, "output_length": 5, "hash_ids": [0, 1, 2]}"#);
+        assert!(msg.contains("has 3 ids"), "{msg}");
+        // With 256-token blocks the same input needs 4 ids.
+        let line = r#"{"timestamp": 5, "input_length": 1024, "output_length": 5, "hash_ids": [0, 1, 2, 3]}"#;
+        assert_eq!(parse_mooncake_with(line, 256).unwrap().block_tokens, 256);
+    }
+
+    #[test]
+    fn an_empty_text_is_an_error() {
+        assert_eq!(err("").to_string(), "line 1: no requests: the text is empty or holds only blank lines");
+        assert_eq!(err("\n  \n").kind, TraceErrorKind::Empty);
+    }
+
+    #[test]
+    fn huge_values_are_shown_cut_short() {
+        let long = format!("\"{}\"", "x".repeat(100));
+        let msg = err_on_line_2(&format!(r#"{{"timestamp": {long}}}"#));
+        assert!(msg.ends_with("xxx...") && msg.len() < 120, "{msg}");
+    }
+}
