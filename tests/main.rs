@@ -18,3 +18,5 @@ mod no_clobber;
 mod requests_csv;
 // `validate`, `schema`, and clap's help and usage errors.
 mod commands;
+// Provider presets, LiteLLM import billing as LiteLLM's rules say, `agentsim providers`.
+mod catalog;

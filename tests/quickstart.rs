@@ -3,19 +3,25 @@
 
 use crate::support::{Scratch, agentsim, arg, bundled, list, read, read_json, small_scenario};
 use sha2::{Digest as _, Sha256};
-use sim_core::metrics::METRIC_NAMES;
+use sim_core::metrics::metric_names;
+
+/// The metric list of a scenario whose caches use `tiers`.
+fn metrics(tiers: &[&str]) -> Vec<String> {
+    metric_names(&tiers.iter().map(|t| t.to_string()).collect::<Vec<_>>())
+}
 
 const STAT_FIELDS: [&str; 5] = ["ci95_high", "ci95_low", "mean", "n", "std"];
 
 /// Every metric, each with exactly the five statistics fields.
 #[track_caller]
-fn assert_complete_table(table: &serde_json::Value, replicates: u64, scope: &str) {
+fn assert_complete_table(table: &serde_json::Value, replicates: u64, scope: &str, tiers: &[&str]) {
     let obj = table
         .as_object()
         .unwrap_or_else(|| panic!("{scope}: not an object"));
     let mut names: Vec<&str> = obj.keys().map(String::as_str).collect();
     names.sort_unstable();
-    let mut expected = METRIC_NAMES.to_vec();
+    let expected_names = metrics(tiers);
+    let mut expected: Vec<&str> = expected_names.iter().map(String::as_str).collect();
     expected.sort_unstable();
     assert_eq!(names, expected, "{scope}");
     for (metric, stats) in obj {
@@ -73,12 +79,12 @@ fn quickstart_runs_and_reports_every_metric_in_every_scope() {
     assert_eq!(variants.len(), 1);
     let v = &variants[0];
     assert_eq!(v["name"], "baseline");
-    assert_complete_table(&v["metrics"], 3, "overall");
+    assert_complete_table(&v["metrics"], 3, "overall", &["5m"]);
     let providers = v["by_provider"].as_object().unwrap();
     let workloads = v["by_workload"].as_object().unwrap();
     assert!(!providers.is_empty() && !workloads.is_empty());
     for (name, table) in providers.iter().chain(workloads) {
-        assert_complete_table(table, 3, name);
+        assert_complete_table(table, 3, name, &["5m"]);
     }
     assert!(
         v["metrics"]["requests"]["mean"].as_f64().unwrap() > 0.0,
@@ -128,8 +134,9 @@ fn csv_files_cover_every_scope_and_replicate() {
         rows[0],
         "variant,scope,metric,mean,std,ci95_low,ci95_high,n"
     );
-    // Scopes: all, 2 providers, 2 workloads; metrics in METRIC_NAMES order in each.
-    assert_eq!(rows.len(), 1 + 5 * METRIC_NAMES.len());
+    // Scopes: all, 2 providers, 2 workloads; metrics in `metric_names` order in each.
+    let names = metrics(&["30s", "5m"]);
+    assert_eq!(rows.len(), 1 + 5 * names.len());
     let scopes = [
         "all",
         "provider:alpha",
@@ -141,21 +148,21 @@ fn csv_files_cover_every_scope_and_replicate() {
         let cells: Vec<&str> = row.split(',').collect();
         assert_eq!(cells.len(), 8, "{row}");
         assert_eq!(cells[0], "baseline");
-        assert_eq!(cells[1], scopes[i / METRIC_NAMES.len()], "{row}");
-        assert_eq!(cells[2], METRIC_NAMES[i % METRIC_NAMES.len()], "{row}");
+        assert_eq!(cells[1], scopes[i / names.len()], "{row}");
+        assert_eq!(cells[2], names[i % names.len()], "{row}");
     }
 
     let replicates_csv = String::from_utf8(read(&out.join("replicates.csv"))).unwrap();
     let rows: Vec<&str> = replicates_csv.lines().collect();
     let header = format!(
         "replicate,variant,{},events,sim_end_s",
-        METRIC_NAMES.join(",")
+        names.join(",")
     );
     assert_eq!(rows[0], header);
     assert_eq!(rows.len(), 1 + 4, "one row per replicate");
     for (i, row) in rows[1..].iter().enumerate() {
         assert!(row.starts_with(&format!("{i},baseline,")), "{row}");
-        assert_eq!(row.split(',').count(), 2 + METRIC_NAMES.len() + 2, "{row}");
+        assert_eq!(row.split(',').count(), 2 + names.len() + 2, "{row}");
     }
 }
 

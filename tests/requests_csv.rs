@@ -3,9 +3,14 @@
 
 use crate::support::{Scratch, agentsim, arg, list, read, small_scenario};
 
+/// The small scenario's providers use cache tiers `30s` and `5m`.
 const COLUMNS: &str = "replicate,variant,workload,session,step,provider,model,arrival_s,start_s,\
                        first_token_s,end_s,input_tokens,uncached_tokens,cache_read_tokens,\
-                       cache_write_tokens,output_tokens,cost_usd,status";
+                       cache_write_tokens,cache_write_tokens_30s,cache_write_tokens_5m,\
+                       output_tokens,reasoning_tokens,cost_usd,cost_usd_uncached,\
+                       cost_usd_cache_read,cost_usd_cache_write,cost_usd_output,status";
+const N_COLUMNS: usize = 25;
+const STATUS: usize = 24;
 
 #[test]
 fn requests_csv_rows_are_consistent() {
@@ -30,7 +35,7 @@ fn requests_csv_rows_are_consistent() {
     for line in lines {
         count += 1;
         let c: Vec<&str> = line.split(',').collect();
-        assert_eq!(c.len(), 18, "{line}");
+        assert_eq!(c.len(), N_COLUMNS, "{line}");
         assert_eq!(
             (c[0], c[1]),
             ("0", "baseline"),
@@ -62,9 +67,12 @@ fn requests_csv_rows_are_consistent() {
             n(11),
             "uncached + cache read + cache write = input: {line}"
         );
+        assert_eq!(n(15) + n(16), n(14), "per-tier writes sum to the writes: {line}");
         cache_reads += n(13);
-        assert!(t(16) > 0.0, "{line}");
-        assert_eq!(c[17], "ok", "no failures configured: {line}");
+        assert!(t(19) > 0.0, "{line}");
+        let classes = t(20) + t(21) + t(22) + t(23);
+        assert!((classes - t(19)).abs() <= 1e-12 * t(19), "classes sum to cost_usd: {line}");
+        assert_eq!(c[STATUS], "ok", "no failures configured: {line}");
     }
     assert!(
         cache_reads > 0,
@@ -105,13 +113,12 @@ fn failed_attempts_are_rows_that_bill_nothing() {
     let (mut ok, mut errors) = (0u64, 0u64);
     for line in text.lines().skip(1) {
         let c: Vec<&str> = line.split(',').collect();
-        match c[17] {
+        match c[STATUS] {
             "ok" => ok += 1,
             "error" => {
                 errors += 1;
-                assert_eq!(
-                    c[11..=16],
-                    ["0", "0", "0", "0", "0", "0"],
+                assert!(
+                    c[11..STATUS].iter().all(|x| *x == "0"),
                     "a failed attempt has no tokens and no cost: {line}"
                 );
                 assert_eq!(c[5], "alpha", "only alpha fails: {line}");

@@ -21,6 +21,33 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Print the JSON Schema of the scenario format (for editor completion).
     Schema,
+    /// Built-in provider presets, and provider blocks from a LiteLLM price file.
+    #[command(subcommand)]
+    Providers(ProvidersCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProvidersCommand {
+    /// Table of the built-in presets: prices ($/Mtok), cache mode, TTLs, minimum tokens, as_of.
+    List,
+    /// Print one preset in full, as a ready-to-paste `[[providers]]` entry.
+    Show {
+        /// Preset name, e.g. `anthropic/claude-sonnet-4-6` (see `agentsim providers list`).
+        name: String,
+    },
+    /// Print `[[providers]]` entries for models of a LiteLLM
+    /// model_prices_and_context_window.json (at least one --model).
+    ImportLitellm(ImportLitellmArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportLitellmArgs {
+    /// LiteLLM's model_prices_and_context_window.json (your own copy).
+    pub file: PathBuf,
+    /// Model key in that file, e.g. `claude-sonnet-4-6` (repeatable; required:
+    /// the file holds thousands of models).
+    #[arg(long = "model", value_name = "KEY", required = true)]
+    pub models: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -5,6 +5,8 @@
 //! - `args`: what the user typed (clap derive), nothing resolved yet.
 //! - `run_cmd`: `agentsim run`: load, simulate, render every output in memory,
 //!   then publish the output directory in one step (`output_dir`, `atomic`).
+//! - `providers_cmd`: `agentsim providers list|show|import-litellm`, the
+//!   provider catalog of `sim_core::catalog` printed as scenario TOML.
 //! - `exit`: the one place where an error becomes a message and an exit code.
 //!
 //! Invariant: a run either publishes a complete output directory or leaves
@@ -18,6 +20,7 @@ mod manifest;
 mod output_dir;
 mod outputs;
 mod progress;
+mod providers_cmd;
 mod report_table;
 mod run_cmd;
 mod scenario_file;
@@ -48,6 +51,7 @@ pub fn main_with_args(
         Command::Run(run) => run_cmd::run(&run, &args, stdout),
         Command::Validate(v) => validate_cmd::validate(&v, stdout),
         Command::Schema => validate_cmd::schema(stdout),
+        Command::Providers(p) => providers_cmd::run(&p, stdout),
     };
     exit::report(result, stderr)
 }

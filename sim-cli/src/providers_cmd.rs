@@ -1,0 +1,126 @@
+//! `agentsim providers list|show|import-litellm`: the built-in provider catalog
+//! and the LiteLLM price-file import, printed as scenario-file TOML.
+//!
+//! The catalog itself (presets, conversion) lives in `sim_core::catalog`; this
+//! module only reads the LiteLLM file and formats. Unknown presets and bad
+//! LiteLLM entries are input errors (exit 2, see `exit`); an unreadable file
+//! is a failure (exit 1).
+
+use crate::args::{ImportLitellmArgs, ProvidersCommand};
+use anyhow::Context as _;
+use sim_core::catalog::{self, UnknownPreset, litellm};
+use std::io::Write;
+
+pub fn run(cmd: &ProvidersCommand, stdout: &mut dyn Write) -> anyhow::Result<()> {
+    match cmd {
+        ProvidersCommand::List => list(stdout),
+        ProvidersCommand::Show { name } => show(name, stdout),
+        ProvidersCommand::ImportLitellm(args) => import_litellm(args, stdout),
+    }
+}
+
+/// One row per preset, columns aligned; prices in USD per Mtok.
+fn list(stdout: &mut dyn Write) -> anyhow::Result<()> {
+    let header = [
+        "name",
+        "input",
+        "cache read",
+        "cache write",
+        "output",
+        "cache",
+        "ttl",
+        "min tokens",
+        "as_of",
+    ];
+    let mut rows: Vec<[String; 9]> = Vec::new();
+    for name in catalog::preset_names() {
+        let text = catalog::preset_toml(name).context("preset listed but missing")?;
+        // A preset that does not parse is a bug caught by sim-core's tests.
+        let s = catalog::summarize(text)
+            .map_err(|e| anyhow::anyhow!("built-in preset {name} is malformed: {e}"))?;
+        rows.push([
+            name.to_owned(),
+            price(s.input_usd_per_mtok),
+            price(s.cache_read_usd_per_mtok),
+            price(s.cache_write_usd_per_mtok),
+            price(s.output_usd_per_mtok),
+            s.cache_mode.clone(),
+            // A disabled cache has no TTL or minimum worth showing.
+            if s.cache_mode == "off" {
+                "-".into()
+            } else {
+                s.ttls.join(",")
+            },
+            if s.cache_mode == "off" {
+                "-".into()
+            } else {
+                s.min_tokens.to_string()
+            },
+            s.as_of,
+        ]);
+    }
+    let mut widths = header.map(str::len);
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.len());
+        }
+    }
+    // Text columns (name, cache mode, TTLs, date) left, numbers right.
+    let left = [true, false, false, false, false, true, true, false, true];
+    let line = |cells: [&str; 9]| -> String {
+        let mut out = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            if i > 0 {
+                out.push_str("  ");
+            }
+            if left[i] {
+                out.push_str(&format!("{cell:<w$}", w = widths[i]));
+            } else {
+                out.push_str(&format!("{cell:>w$}", w = widths[i]));
+            }
+        }
+        out.trim_end().to_owned()
+    };
+    writeln!(stdout, "{}", line(header))?;
+    for row in &rows {
+        writeln!(stdout, "{}", line(row.each_ref().map(String::as_str)))?;
+    }
+    writeln!(
+        stdout,
+        "\nprices in USD per million tokens; cache write is the first tier's price; \
+         `agentsim providers show NAME` prints a preset in full"
+    )?;
+    Ok(())
+}
+
+fn price(x: f64) -> String {
+    format!("{x}")
+}
+
+fn show(name: &str, stdout: &mut dyn Write) -> anyhow::Result<()> {
+    let text = catalog::preset_toml(name).ok_or_else(|| UnknownPreset::new(name))?;
+    writeln!(
+        stdout,
+        "# preset `{name}`; or write `preset = \"{name}\"` and override single keys"
+    )?;
+    write!(stdout, "{}", catalog::provider_block(name, text))?;
+    Ok(())
+}
+
+fn import_litellm(args: &ImportLitellmArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
+    let json = std::fs::read_to_string(&args.file)
+        .with_context(|| format!("cannot read LiteLLM catalog {}", args.file.display()))?;
+    let parsed = litellm::Catalog::parse(&json)
+        .with_context(|| format!("reading LiteLLM catalog {}", args.file.display()))?;
+    // Convert every key before printing anything, so that an error leaves no
+    // half-written output to paste.
+    let mut blocks = Vec::with_capacity(args.models.len());
+    for key in &args.models {
+        let table = parsed
+            .provider_toml(key)
+            .with_context(|| format!("importing from {}", args.file.display()))?;
+        blocks.push(catalog::provider_block(key, &table));
+    }
+    writeln!(stdout, "{}", blocks.join("\n").trim_end())?;
+    Ok(())
+}
