@@ -176,3 +176,32 @@ fn the_ledger_reconciles_in_every_scope() {
         assert!(at("cost_usd_storage") > 0.0 && at("keep_alive_requests") > 0.0);
     }
 }
+
+#[test]
+fn simultaneous_requests_with_a_new_prefix_all_miss_and_all_pay_the_write() {
+    // 20 sessions arrive within a second; each prefill of the 50,000-token
+    // shared prefix takes 5 s, so none can read what the others are writing.
+    let mut w = workload(20, 20.0);
+    w.shared_segments = shared(50_000);
+    let out = simulate_replicate(&scenario(provider(32), w), 4, 0, true);
+    let (early, late): (Vec<_>, Vec<_>) = out.requests.iter().partition(|r| r.start.as_secs_f64() < 5.0);
+    assert!(early.len() >= 10, "{} early requests", early.len());
+    assert!(early.iter().all(|r| r.tokens.cache_read == 0 && r.tokens.cache_write == 51_000));
+    assert!(late.iter().all(|r| r.tokens.cache_read == 50_000));
+}
+
+#[test]
+fn best_effort_misses_drop_about_the_configured_share_of_hits() {
+    let hits = |miss_probability: f64| {
+        let mut p = provider(64);
+        p.cache.miss_probability = miss_probability;
+        let mut w = workload(2_000, 2.0);
+        w.shared_segments = shared(4_000);
+        let out = simulate_replicate(&scenario(p, w), 6, 0, false);
+        out.metrics.overall.requests_with_cache_read as f64
+    };
+    let (all, some) = (hits(0.0), hits(0.3));
+    let ratio = some / all;
+    // Binomial share of ~2,000 hits: standard error about 0.01.
+    assert!((ratio - 0.7).abs() < 0.05, "kept {ratio} of hits");
+}

@@ -254,11 +254,27 @@ fn failures_retry_then_fail_the_session() {
 }
 
 fn arb_scenario() -> impl Strategy<Value = Scenario> {
-    (1u32..6, 0.05f64..3.0, 1u64..60, 0u64..3_000, 1.0f64..12.0, 0.0f64..40.0, any::<bool>(), 0.0f64..0.3, 1u64..120)
-        .prop_map(|(slots, rate, sessions, shared_tokens, steps, think, cache, err, ttl)| {
+    let base = (1u32..6, 0.05f64..3.0, 1u64..60, 0u64..3_000, 1.0f64..12.0, 0.0f64..40.0, any::<bool>(), 0.0f64..0.3, 1u64..120);
+    let cache = (any::<bool>(), proptest::option::of(2_000u64..40_000), 0u64..2_000, 1u64..200, any::<bool>(), any::<bool>(), 0.0f64..0.5);
+    (base, cache).prop_map(
+        |(
+            (slots, rate, sessions, shared_tokens, steps, think, cache, err, ttl),
+            (explicit, capacity, min_tokens, granularity, lfu, keep_alive, miss),
+        )| {
             let mut p = provider(slots);
             p.cache.enabled = cache;
             p.cache.tiers[0].ttl = SimDuration::from_secs(ttl);
+            p.cache.tiers.push(CacheTier { name: "1h".into(), ttl: SimDuration::from_secs(3600) });
+            p.pricing.base.cache_write_usd_per_mtok.push(6.0);
+            p.pricing.base.storage_usd_per_mtok_hour = 0.5;
+            if explicit {
+                p.cache.mode = CacheMode::Explicit { max_breakpoints: 4, lookback_blocks: 3 };
+            }
+            p.cache.capacity_tokens = capacity;
+            p.cache.eviction = if lfu { Eviction::Lfu } else { Eviction::Lru };
+            p.cache.min_tokens = min_tokens;
+            p.cache.granularity_tokens = granularity;
+            p.cache.miss_probability = miss;
             p.serving.base_latency = Dist::Exponential { mean: 0.3 };
             p.failures = Failures { error_rate: err, max_retries: 2, retry_backoff: SimDuration::from_millis(500) };
             let mut w = workload(sessions, rate);
@@ -266,10 +282,19 @@ fn arb_scenario() -> impl Strategy<Value = Scenario> {
             w.steps = TokenDist::new(Dist::Uniform { low: 1.0, high: steps });
             w.task_tokens = TokenDist::new(Dist::Exponential { mean: 500.0 });
             w.output_tokens = TokenDist::new(Dist::Exponential { mean: 80.0 });
+            w.reasoning_tokens = TokenDist::new(Dist::Exponential { mean: 20.0 });
             w.tool_result_tokens = TokenDist::new(Dist::UniformInt { low: 0, high: 900 });
             w.think_time = Dist::Exponential { mean: think + 0.01 };
+            w.breakpoints = vec![
+                BreakpointRule { at: BreakpointAt::AfterSegment("system".into()), tier: 1 },
+                BreakpointRule { at: BreakpointAt::End, tier: 0 },
+            ];
+            if keep_alive {
+                w.keep_alive = Some(KeepAlive { interval: SimDuration::from_secs(20), output_tokens: 1 });
+            }
             scenario(p, w)
-        })
+        },
+    )
 }
 
 proptest! {
@@ -285,6 +310,7 @@ proptest! {
             let t = &r.tokens;
             prop_assert_eq!(t.uncached + t.cache_read + t.cache_write, t.input);
             prop_assert_eq!(t.cache_write_by_tier.iter().sum::<u64>(), t.cache_write);
+            prop_assert!(t.cache_read <= t.input);
             prop_assert!(r.cost.uncached >= 0.0 && r.cost.cache_read >= 0.0 && r.cost.cache_write >= 0.0 && r.cost.output >= 0.0);
             prop_assert!(r.arrival <= r.start && r.start <= r.first_token && r.first_token <= r.end);
             if r.status == RequestStatus::Ok {
@@ -297,9 +323,15 @@ proptest! {
             }
         }
         // Every request accounted for: the metrics equal the sum of the records.
-        prop_assert_eq!(m.requests, ok);
-        prop_assert_eq!((m.tokens.input, m.tokens.cache_read, m.tokens.cache_write, m.tokens.uncached), (input, read, write, uncached));
-        prop_assert!((m.cost.total() - cost).abs() <= 1e-9 * cost.max(1.0));
+        prop_assert_eq!(m.requests, ok + m.keep_alive_requests);
+        // Keep-alive pings are billed like requests but are not records.
+        let pings = m.keep_alive_requests;
+        if pings == 0 {
+            prop_assert_eq!((m.tokens.input, m.tokens.cache_read, m.tokens.cache_write, m.tokens.uncached), (input, read, write, uncached));
+            prop_assert!((m.cost.total() - m.cost.storage - cost).abs() <= 1e-9 * cost.max(1.0));
+        }
+        prop_assert_eq!(m.tokens.uncached + m.tokens.cache_read + m.tokens.cache_write, m.tokens.input);
+        prop_assert!(m.cost.storage >= 0.0);
         // Every session arrived and then completed or failed: none is lost.
         let errors = out.requests.len() as u64 - ok;
         prop_assert_eq!(m.errors, errors);

@@ -437,15 +437,29 @@ impl PromptCache {
         }
     }
 
-    /// Removes every expired entry; true if any was removed. Removal order is
-    /// sorted so storage records never depend on hash-map order.
+    /// Removes every expired entry; true if any was removed.
     fn purge_expired_now(&mut self, now: SimTime) -> bool {
-        let mut dead: Vec<u64> = self.entries.iter().filter(|(_, e)| now >= e.expires).map(|(h, _)| *h).collect();
-        dead.sort_unstable();
-        for h in &dead {
-            self.remove(*h, now);
+        if self.track_storage || self.ordered() {
+            // Removal goes through `remove` (storage spans, eviction order), in
+            // sorted order so storage records never depend on hash-map order.
+            let mut dead: Vec<u64> = self.entries.iter().filter(|(_, e)| now >= e.expires).map(|(h, _)| *h).collect();
+            dead.sort_unstable();
+            for h in &dead {
+                self.remove(*h, now);
+            }
+            return !dead.is_empty();
         }
-        !dead.is_empty()
+        let before = self.entries.len();
+        let mut freed = 0;
+        self.entries.retain(|_, e| {
+            let keep = now < e.expires;
+            if !keep {
+                freed += e.tokens;
+            }
+            keep
+        });
+        self.tokens -= freed;
+        self.entries.len() < before
     }
 
     /// Storage spans of entries that left since the last call.
