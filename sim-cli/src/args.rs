@@ -24,6 +24,8 @@ pub enum Command {
     /// Built-in provider presets, and provider blocks from a LiteLLM price file.
     #[command(subcommand)]
     Providers(ProvidersCommand),
+    /// Replay a request trace through the prompt cache alone: hit rates per capacity.
+    Replay(crate::replay_cmd::ReplayArgs),
 }
 
 #[derive(Debug, Subcommand)]

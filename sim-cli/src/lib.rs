@@ -21,6 +21,7 @@ mod output_dir;
 mod outputs;
 mod progress;
 mod providers_cmd;
+mod replay_cmd;
 mod report_table;
 mod run_cmd;
 mod scenario_file;
@@ -52,6 +53,8 @@ pub fn main_with_args(
         Command::Validate(v) => validate_cmd::validate(&v, stdout),
         Command::Schema => validate_cmd::schema(stdout),
         Command::Providers(p) => providers_cmd::run(&p, stdout),
+        // Reports its own errors: a bad trace exits 2, which `exit` reserves for scenarios.
+        Command::Replay(r) => return replay_cmd::run_and_report(&r, &args, stdout, stderr),
     };
     exit::report(result, stderr)
 }

@@ -49,8 +49,32 @@ pub fn render(summary: &Summary) -> String {
             let line = format!("  {name:<name_w$}  {mean:>mean_w$} {interval}");
             let _ = writeln!(out, "{}", line.trim_end());
         }
+        if v.by_provider.0.len() > 1 {
+            render_comparison(&mut out, &v.by_provider.0);
+        }
     }
     out
+}
+
+/// The metrics that tell providers apart, one row per provider.
+pub const COMPARISON_METRICS: [&str; 4] = ["cost_usd_per_session", "cache_hit_rate", "blended_usd_per_mtok", "ttft_s_p50"];
+
+/// A side-by-side table of the providers (mean [95% CI]), so a comparison
+/// scenario answers its question on the terminal.
+fn render_comparison(out: &mut String, providers: &[(String, sim_core::metrics::MetricTable)]) {
+    let cell = |t: &sim_core::metrics::MetricTable, m: &str| {
+        t.get(m).map_or_else(|| "-".to_string(), |s| format!("{} {}", mean_cell(s), interval_cell(s)).trim_end().to_string())
+    };
+    let mut rows: Vec<Vec<String>> = vec![std::iter::once("provider".to_string()).chain(COMPARISON_METRICS.map(String::from)).collect()];
+    rows.extend(
+        providers.iter().map(|(name, t)| std::iter::once(name.clone()).chain(COMPARISON_METRICS.map(|m| cell(t, m))).collect()),
+    );
+    let widths: Vec<usize> = (0..rows[0].len()).map(|c| rows.iter().map(|r| r[c].len()).max().unwrap_or(0)).collect();
+    let _ = writeln!(out, "by provider:");
+    for r in rows {
+        let line: Vec<String> = r.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        let _ = writeln!(out, "  {}", line.join("  ").trim_end());
+    }
 }
 
 fn mean_cell(s: &MetricStats) -> String {
@@ -137,5 +161,39 @@ mod tests {
         assert_eq!(lines[1], "  requests                11 [-1.706, 23.71]");
         assert_eq!(lines[2], "  cost_usd                 0 [0, 0]");
         assert_eq!(lines[7], "  cache_hit_rate           -");
+    }
+
+    #[test]
+    fn several_providers_get_a_comparison_table() {
+        let rep = |i: u32| {
+            let mut a = ScopeMetrics::default();
+            a.sessions_started = 2;
+            a.cost.output = 1.0 + f64::from(i);
+            let mut b = ScopeMetrics::default();
+            b.sessions_started = 2;
+            b.cost.output = 3.0;
+            ReplicateMetrics {
+                replicate: i,
+                overall: a.clone(),
+                by_provider: vec![a, b],
+                by_workload: vec![],
+                events: 0,
+                sim_end_s: 0.0,
+            }
+        };
+        let reps = [rep(0), rep(1)];
+        let summary = Summary {
+            schema_version: 1,
+            scenario: "cmp".into(),
+            seed: 1,
+            replicates: 2,
+            variants: vec![VariantSummary::from_replicates("baseline", &["a".into(), "bb".into()], &[], &[], &reps)],
+        };
+        let text = render(&summary);
+        let tail: Vec<&str> = text.lines().skip(1 + TABLE_METRICS.len()).collect();
+        assert_eq!(tail[0], "by provider:");
+        assert!(tail[1].starts_with("  provider  cost_usd_per_session"), "{}", tail[1]);
+        assert!(tail[2].starts_with("  a         0.75 [-2.427, 3.927]"), "{}", tail[2]);
+        assert!(tail[3].starts_with("  bb        1.5 [1.5, 1.5]        -"), "{}", tail[3]);
     }
 }
