@@ -2,6 +2,7 @@
 //! replicates.csv, requests.csv), so a failure never leaves a partial file and
 //! the bytes depend only on the result, never on threads or timing.
 
+use crate::csv_row::{float_cell, opt_cell};
 use anyhow::Context as _;
 use sim_core::metrics::{MetricStats, MetricTable, ReplicateMetrics, Summary, metric_names};
 use sim_core::records::{RequestRecord, request_columns};
@@ -115,15 +116,6 @@ pub fn requests_csv(records: &[RequestRecord], scenario: &Scenario, variant: &st
     finish(w)
 }
 
-/// Shortest round-trip text of a float (deterministic; `1e-7` stays `0.0000001`).
-fn float_cell(x: f64) -> String {
-    format!("{x}")
-}
-
-/// Undefined values are empty cells, never 0 or NaN.
-fn opt_cell(x: Option<f64>) -> String {
-    x.map(float_cell).unwrap_or_default()
-}
 
 fn finish(w: csv::Writer<Vec<u8>>) -> anyhow::Result<Vec<u8>> {
     w.into_inner()
