@@ -25,13 +25,7 @@ fn scenario_around(table_toml: &str) -> Result<Scenario, scenario::ScenarioError
         "name = \"catalog-test\"\n\n{}\n[[workloads]]\nname = \"w\"\nprovider = \"p\"\nsteps = 1\noutput_tokens = 1\narrivals = {{ rate_per_s = 1.0, sessions = 1 }}\n",
         catalog::provider_block("p", table_toml)
     );
-    scenario::load(
-        &SourceText {
-            name: "catalog-test.toml",
-            text: &text,
-        },
-        &[],
-    )
+    scenario::load(&SourceText { name: "catalog-test.toml", text: &text }, &[])
 }
 
 // ---------------------------------------------------------------------------
@@ -77,19 +71,9 @@ fn rate(e: &Map<String, Value>, k: &str) -> Option<f64> {
 }
 
 fn long_threshold(e: &Map<String, Value>) -> Option<(String, u64)> {
-    let tiers = [
-        "_batches",
-        "_flex",
-        "_priority",
-        "_ultrafast",
-        "_balanced",
-        "_decisions",
-        "_fast",
-    ];
+    let tiers = ["_batches", "_flex", "_priority", "_ultrafast", "_balanced", "_decisions", "_fast"];
     e.keys().find_map(|k| {
-        let n = k
-            .strip_prefix("input_cost_per_token_above_")?
-            .strip_suffix("_tokens")?;
+        let n = k.strip_prefix("input_cost_per_token_above_")?.strip_suffix("_tokens")?;
         if tiers.iter().any(|t| k.ends_with(t)) {
             return None;
         }
@@ -112,24 +96,14 @@ fn off_peak_monday(off: &Map<String, Value>, tod_s: u32) -> bool {
     let spans = |v: Option<&Value>| -> Vec<String> {
         match v {
             Some(Value::String(s)) => vec![s.clone()],
-            Some(Value::Array(a)) => a
-                .iter()
-                .filter_map(|x| x.as_str().map(str::to_owned))
-                .collect(),
+            Some(Value::Array(a)) => a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect(),
             _ => vec![],
         }
     };
     let mut all = spans(off.get("hours_utc"));
-    for rule in off
-        .get("windows")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let monday = rule
-            .get("weekdays")
-            .and_then(Value::as_array)
-            .is_none_or(|d| d.iter().any(|x| x.as_u64() == Some(1)));
+    for rule in off.get("windows").and_then(Value::as_array).into_iter().flatten() {
+        let monday =
+            rule.get("weekdays").and_then(Value::as_array).is_none_or(|d| d.iter().any(|x| x.as_u64() == Some(1)));
         if monday {
             all.extend(spans(rule.get("hours_utc")));
         }
@@ -156,42 +130,26 @@ fn litellm_cost(e: &Map<String, Value>, c: Case, tod_s: u32) -> Classes {
     let base_read = rate(e, "cache_read_input_token_cost");
     let base_write = rate(e, "cache_creation_input_token_cost").filter(|w| *w > 0.0);
     let base_1h = rate(e, "cache_creation_input_token_cost_above_1hr");
-    let (mut inp, mut out, mut read, mut write, mut w1h) = (
-        base_in,
-        base_out,
-        base_read.unwrap_or(base_in),
-        base_write.unwrap_or(base_in),
-        base_1h,
-    );
+    let (mut inp, mut out, mut read, mut write, mut w1h) =
+        (base_in, base_out, base_read.unwrap_or(base_in), base_write.unwrap_or(base_in), base_1h);
     if let Some((n, threshold)) = long_threshold(e) {
         let inclusive = e.get("litellm_provider").and_then(Value::as_str) == Some("xai");
         if c.input > threshold || (inclusive && c.input == threshold) {
             let above = |k: &str| rate(e, &format!("{k}_above_{n}_tokens"));
             inp = above("input_cost_per_token").unwrap_or(base_in);
             out = above("output_cost_per_token").unwrap_or(base_out);
-            read = above("cache_read_input_token_cost")
-                .or(base_read)
-                .unwrap_or(inp);
-            write = above("cache_creation_input_token_cost")
-                .filter(|w| *w > 0.0)
-                .or(base_write)
-                .unwrap_or(inp);
+            read = above("cache_read_input_token_cost").or(base_read).unwrap_or(inp);
+            write = above("cache_creation_input_token_cost").filter(|w| *w > 0.0).or(base_write).unwrap_or(inp);
             w1h = above("cache_creation_input_token_cost_above_1hr").or(base_1h);
         }
     }
-    let off_peak = e
-        .get("off_peak_pricing")
-        .and_then(Value::as_object)
-        .filter(|off| off_peak_monday(off, tod_s));
+    let off_peak = e.get("off_peak_pricing").and_then(Value::as_object).filter(|off| off_peak_monday(off, tod_s));
     if let Some(off) = off_peak {
         inp = rate(off, "input_cost_per_token").unwrap_or(inp);
         out = rate(off, "output_cost_per_token").unwrap_or(out);
         read = rate(off, "cache_read_input_token_cost").unwrap_or(read);
         // No off-peak write rate: writes that are prompt tokens follow input.
-        write = rate(off, "cache_creation_input_token_cost")
-            .filter(|w| *w > 0.0)
-            .or(base_write)
-            .unwrap_or(inp);
+        write = rate(off, "cache_creation_input_token_cost").filter(|w| *w > 0.0).or(base_write).unwrap_or(inp);
     }
     let uncached = c.input - c.read - c.write - c.write_1h;
     Classes {
@@ -211,19 +169,8 @@ fn agentsim_cost(s: &Scenario, c: Case, tod_s: u32) -> Classes {
         vec![c.write]
     };
     let tokens = classify_tokens(c.input, c.read, &writes, c.output, 0);
-    let cost = request_cost(
-        &p.pricing,
-        SimTime::ZERO,
-        tod_s,
-        ServiceTier::Standard,
-        &tokens,
-    );
-    Classes {
-        uncached: cost.uncached,
-        cache_read: cost.cache_read,
-        cache_write: cost.cache_write,
-        output: cost.output,
-    }
+    let cost = request_cost(&p.pricing, SimTime::ZERO, tod_s, ServiceTier::Standard, &tokens);
+    Classes { uncached: cost.uncached, cache_read: cost.cache_read, cache_write: cost.cache_write, output: cost.output }
 }
 
 fn close(a: f64, b: f64) -> bool {
@@ -234,13 +181,7 @@ fn close(a: f64, b: f64) -> bool {
 /// writes, 1h writes (when priced), output only, and both sides of the
 /// long-context threshold.
 fn cases(e: &Map<String, Value>) -> Vec<Case> {
-    let c = |input, read, write, write_1h, output| Case {
-        input,
-        read,
-        write,
-        write_1h,
-        output,
-    };
+    let c = |input, read, write, write_1h, output| Case { input, read, write, write_1h, output };
     let mut v = vec![
         c(10_000, 0, 0, 0, 500),
         c(50_000, 40_000, 0, 0, 300),
@@ -277,10 +218,7 @@ fn check_equivalence(json: &str) -> (usize, usize) {
             Err(err @ litellm::LiteLlmError::Unsupported { .. }) => {
                 let msg = err.to_string();
                 assert!(msg.contains(&format!("`{key}`")), "{msg}");
-                let thresholds = e
-                    .keys()
-                    .filter(|k| k.starts_with("input_cost_per_token_above_"))
-                    .count();
+                let thresholds = e.keys().filter(|k| k.starts_with("input_cost_per_token_above_")).count();
                 assert!(e.contains_key("tiered_pricing") || thresholds > 1, "{msg}");
                 unsupported += 1;
                 continue;
@@ -289,10 +227,7 @@ fn check_equivalence(json: &str) -> (usize, usize) {
         };
         let s = scenario_around(&table).unwrap_or_else(|err| panic!("{key}: {err}\n{table}"));
         let prov = s.providers[0].provenance.as_ref();
-        assert!(
-            prov.is_none_or(|p| p.as_of == litellm::CATALOG_AS_OF),
-            "{key}"
-        );
+        assert!(prov.is_none_or(|p| p.as_of == litellm::CATALOG_AS_OF), "{key}");
         // 02:00 UTC is peak on weekdays (DeepSeek), 12:00 UTC off-peak.
         for tod_s in [2 * 3600, 12 * 3600] {
             for case in cases(e) {
@@ -303,9 +238,7 @@ fn check_equivalence(json: &str) -> (usize, usize) {
                     && close(got.cache_write, want.cache_write)
                     && close(got.output, want.output);
                 if !ok {
-                    failures.push(format!(
-                        "{key} {case:?} at {tod_s}s: agentsim {got:?}, LiteLLM {want:?}"
-                    ));
+                    failures.push(format!("{key} {case:?} at {tod_s}s: agentsim {got:?}, LiteLLM {want:?}"));
                 }
             }
         }
@@ -330,13 +263,9 @@ fn fixture_models_bill_as_litellm_rules_say() {
 
 #[test]
 fn full_shared_catalog_bills_as_litellm_rules_say_when_present() {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/litellm_model_prices.json");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/litellm_model_prices.json");
     let Ok(json) = std::fs::read_to_string(&path) else {
-        println!(
-            "note: {} absent; full-catalog equivalence skipped",
-            path.display()
-        );
+        println!("note: {} absent; full-catalog equivalence skipped", path.display());
         return;
     };
     let (checked, unsupported) = check_equivalence(&json);
@@ -358,24 +287,12 @@ fn every_preset_loads_and_agrees_with_the_litellm_entry_it_cites() {
             .unwrap_or_else(|| panic!("{name}: no key in source {source}"));
         let imported = scenario_around(&cat.provider_toml(key).unwrap()).unwrap();
         let (p, q) = (&s.providers[0].pricing, &imported.providers[0].pricing);
-        assert_eq!(
-            p.base.input_usd_per_mtok, q.base.input_usd_per_mtok,
-            "{name}"
-        );
-        assert_eq!(
-            p.base.output_usd_per_mtok, q.base.output_usd_per_mtok,
-            "{name}"
-        );
+        assert_eq!(p.base.input_usd_per_mtok, q.base.input_usd_per_mtok, "{name}");
+        assert_eq!(p.base.output_usd_per_mtok, q.base.output_usd_per_mtok, "{name}");
         let (pc, qc) = (&s.providers[0].cache, &imported.providers[0].cache);
         if pc.enabled && qc.enabled {
-            assert_eq!(
-                p.base.cache_read_usd_per_mtok, q.base.cache_read_usd_per_mtok,
-                "{name}"
-            );
-            assert_eq!(
-                p.base.cache_write_usd_per_mtok, q.base.cache_write_usd_per_mtok,
-                "{name}"
-            );
+            assert_eq!(p.base.cache_read_usd_per_mtok, q.base.cache_read_usd_per_mtok, "{name}");
+            assert_eq!(p.base.cache_write_usd_per_mtok, q.base.cache_write_usd_per_mtok, "{name}");
         }
         // Storage is not in LiteLLM (Gemini's comes from DOMAIN.md): compare the rest.
         let without_storage = |l: &Option<sim_core::scenario::LongContext>| {
@@ -384,11 +301,7 @@ fn every_preset_loads_and_agrees_with_the_litellm_entry_it_cites() {
                 l
             })
         };
-        assert_eq!(
-            without_storage(&p.long_context),
-            without_storage(&q.long_context),
-            "{name}"
-        );
+        assert_eq!(without_storage(&p.long_context), without_storage(&q.long_context), "{name}");
         assert_eq!(p.windows, q.windows, "{name}");
         assert_eq!(pc.tiers.len(), qc.tiers.len(), "{name}");
     }
@@ -397,10 +310,7 @@ fn every_preset_loads_and_agrees_with_the_litellm_entry_it_cites() {
 /// The top-level `source = "..."` of a provider table (the test crate has no
 /// TOML parser; presets write it on one line).
 fn source_of(table: &str) -> &str {
-    table
-        .lines()
-        .find_map(|l| l.strip_prefix("source = \"")?.strip_suffix('"'))
-        .expect("a source line")
+    table.lines().find_map(|l| l.strip_prefix("source = \"")?.strip_suffix('"')).expect("a source line")
 }
 
 // ---------------------------------------------------------------------------
@@ -414,41 +324,17 @@ fn providers_list_shows_every_preset_with_its_headline_numbers() {
     let out = agentsim(["providers", "list"]).expect_code(0);
     let mut lines = out.stdout.lines();
     let header = lines.next().unwrap();
-    for col in [
-        "name",
-        "input",
-        "cache read",
-        "cache write",
-        "output",
-        "cache",
-        "ttl",
-        "min tokens",
-        "as_of",
-    ] {
+    for col in ["name", "input", "cache read", "cache write", "output", "cache", "ttl", "min tokens", "as_of"] {
         assert!(header.contains(col), "{header}");
     }
     for name in catalog::preset_names() {
         assert!(out.stdout.contains(name), "{name} missing:\n{}", out.stdout);
     }
-    let sonnet = out
-        .stdout
-        .lines()
-        .find(|l| l.starts_with("anthropic/claude-sonnet-4-6 "))
-        .unwrap();
+    let sonnet = out.stdout.lines().find(|l| l.starts_with("anthropic/claude-sonnet-4-6 ")).unwrap();
     let cells: Vec<&str> = sonnet.split_whitespace().collect();
     assert_eq!(
         cells,
-        [
-            "anthropic/claude-sonnet-4-6",
-            "3",
-            "0.3",
-            "3.75",
-            "15",
-            "explicit",
-            "5m,1h",
-            "1024",
-            "2026-11-20"
-        ]
+        ["anthropic/claude-sonnet-4-6", "3", "0.3", "3.75", "15", "explicit", "5m,1h", "1024", "2026-11-20"]
     );
 }
 
@@ -456,23 +342,10 @@ fn providers_list_shows_every_preset_with_its_headline_numbers() {
 fn providers_show_prints_a_block_that_validates() {
     let name = "google/gemini-2.5-pro";
     let out = agentsim(["providers", "show", name]).expect_code(0);
-    assert!(
-        out.stdout
-            .contains("[[providers]]\nname = \"google/gemini-2.5-pro\"\n"),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        out.stdout.contains("storage_usd_per_mtok_hour = 4.5"),
-        "{}",
-        out.stdout
-    );
+    assert!(out.stdout.contains("[[providers]]\nname = \"google/gemini-2.5-pro\"\n"), "{}", out.stdout);
+    assert!(out.stdout.contains("storage_usd_per_mtok_hour = 4.5"), "{}", out.stdout);
     let scratch = Scratch::new("providers-show");
-    let text = format!(
-        "name = \"shown\"\n\n{}{}",
-        out.stdout,
-        WORKLOAD.replace("PROVIDER", name)
-    );
+    let text = format!("name = \"shown\"\n\n{}{}", out.stdout, WORKLOAD.replace("PROVIDER", name));
     let file = scratch.write("shown.toml", &text);
     agentsim(["validate".to_owned(), arg(&file)]).expect_code(0);
 }
@@ -482,11 +355,8 @@ fn providers_show_unknown_name_exits_2_with_close_matches() {
     let out = agentsim(["providers", "show", "anthropic/claude-sonet-4-6"]).expect_code(2);
     assert!(out.stdout.is_empty());
     assert!(
-        out.stderr
-            .contains("unknown provider preset `anthropic/claude-sonet-4-6`")
-            && out
-                .stderr
-                .contains("did you mean `anthropic/claude-sonnet-4-6`"),
+        out.stderr.contains("unknown provider preset `anthropic/claude-sonet-4-6`")
+            && out.stderr.contains("did you mean `anthropic/claude-sonnet-4-6`"),
         "{}",
         out.stderr
     );
@@ -495,22 +365,9 @@ fn providers_show_unknown_name_exits_2_with_close_matches() {
 #[test]
 fn providers_import_litellm_prints_one_block_per_model_that_validates() {
     let f = arg(&fixture());
-    let out = agentsim([
-        "providers",
-        "import-litellm",
-        &f,
-        "--model",
-        "claude-sonnet-4-6",
-        "--model",
-        "xai/grok-4.3",
-    ])
-    .expect_code(0);
-    assert_eq!(
-        out.stdout.matches("[[providers]]").count(),
-        2,
-        "{}",
-        out.stdout
-    );
+    let out = agentsim(["providers", "import-litellm", &f, "--model", "claude-sonnet-4-6", "--model", "xai/grok-4.3"])
+        .expect_code(0);
+    assert_eq!(out.stdout.matches("[[providers]]").count(), 2, "{}", out.stdout);
     assert!(out.stdout.contains("name = \"xai/grok-4.3\""));
     assert!(out.stdout.contains("threshold_tokens = 199999"));
     let scratch = Scratch::new("providers-import");
@@ -518,9 +375,7 @@ fn providers_import_litellm_prints_one_block_per_model_that_validates() {
         "name = \"imported\"\n\n{}\n{}{}",
         out.stdout,
         WORKLOAD.replace("PROVIDER", "claude-sonnet-4-6"),
-        WORKLOAD
-            .replace("PROVIDER", "xai/grok-4.3")
-            .replace("name = \"w\"", "name = \"w2\"")
+        WORKLOAD.replace("PROVIDER", "xai/grok-4.3").replace("name = \"w\"", "name = \"w2\"")
     );
     let file = scratch.write("imported.toml", &text);
     agentsim(["validate".to_owned(), arg(&file)]).expect_code(0);
@@ -529,56 +384,22 @@ fn providers_import_litellm_prints_one_block_per_model_that_validates() {
 #[test]
 fn providers_import_litellm_errors_name_the_key() {
     let f = arg(&fixture());
-    let out = agentsim([
-        "providers",
-        "import-litellm",
-        &f,
-        "--model",
-        "claude-sonet-4-6",
-    ])
-    .expect_code(2);
+    let out = agentsim(["providers", "import-litellm", &f, "--model", "claude-sonet-4-6"]).expect_code(2);
     assert!(out.stdout.is_empty(), "{}", out.stdout);
     assert!(
-        out.stderr
-            .contains("unknown LiteLLM model key `claude-sonet-4-6`")
+        out.stderr.contains("unknown LiteLLM model key `claude-sonet-4-6`")
             && out.stderr.contains("`claude-sonnet-4-6`"),
         "{}",
         out.stderr
     );
-    let out = agentsim([
-        "providers",
-        "import-litellm",
-        &f,
-        "--model",
-        "text-embedding-3-small",
-    ])
-    .expect_code(2);
+    let out = agentsim(["providers", "import-litellm", &f, "--model", "text-embedding-3-small"]).expect_code(2);
     assert!(out.stderr.contains("not a chat model"), "{}", out.stderr);
-    let out = agentsim([
-        "providers",
-        "import-litellm",
-        &f,
-        "--model",
-        "opencode_go/claude-haiku-5-5",
-    ])
-    .expect_code(2);
+    let out = agentsim(["providers", "import-litellm", &f, "--model", "opencode_go/claude-haiku-5-5"]).expect_code(2);
     assert!(out.stderr.contains("tiered_pricing"), "{}", out.stderr);
     // Nothing printed when one of several keys fails.
-    let out = agentsim([
-        "providers",
-        "import-litellm",
-        &f,
-        "--model",
-        "gpt-5.4",
-        "--model",
-        "sample_spec",
-    ])
-    .expect_code(2);
-    assert!(
-        out.stdout.is_empty() && out.stderr.contains("`sample_spec`"),
-        "{}",
-        out.stderr
-    );
+    let out =
+        agentsim(["providers", "import-litellm", &f, "--model", "gpt-5.4", "--model", "sample_spec"]).expect_code(2);
+    assert!(out.stdout.is_empty() && out.stderr.contains("`sample_spec`"), "{}", out.stderr);
 }
 
 #[test]
@@ -588,19 +409,8 @@ fn providers_import_litellm_needs_a_model_and_a_readable_file() {
     assert!(out.stderr.contains("--model"), "{}", out.stderr);
     let scratch = Scratch::new("providers-import-missing");
     let missing = arg(&scratch.path("nope.json"));
-    let out = agentsim([
-        "providers",
-        "import-litellm",
-        &missing,
-        "--model",
-        "gpt-5.4",
-    ])
-    .expect_code(1);
-    assert!(
-        out.stderr.contains("cannot read LiteLLM catalog"),
-        "{}",
-        out.stderr
-    );
+    let out = agentsim(["providers", "import-litellm", &missing, "--model", "gpt-5.4"]).expect_code(1);
+    assert!(out.stderr.contains("cannot read LiteLLM catalog"), "{}", out.stderr);
     let bad = arg(&scratch.write("bad.json", "{ not json"));
     let out = agentsim(["providers", "import-litellm", &bad, "--model", "gpt-5.4"]).expect_code(2);
     assert!(out.stderr.contains("not valid JSON"), "{}", out.stderr);

@@ -27,28 +27,15 @@ fn validate_of_a_missing_file_is_an_io_failure() {
     let s = Scratch::new("validate-missing");
     let missing = s.path("nope.toml");
     let o = agentsim(["validate", &arg(&missing)]).expect_code(1);
-    assert!(
-        o.stderr
-            .contains(&format!("cannot read scenario file {}", missing.display())),
-        "{}",
-        o.stderr
-    );
+    assert!(o.stderr.contains(&format!("cannot read scenario file {}", missing.display())), "{}", o.stderr);
 }
 
 #[test]
 fn schema_is_json_describing_the_scenario() {
     let o = agentsim(["schema"]).expect_code(0);
     let schema: serde_json::Value = serde_json::from_str(&o.stdout).expect("schema is JSON");
-    let props = schema["properties"]
-        .as_object()
-        .expect("schema has properties");
-    for key in [
-        "name",
-        "description",
-        "simulation",
-        "providers",
-        "workloads",
-    ] {
+    let props = schema["properties"].as_object().expect("schema has properties");
+    for key in ["name", "description", "simulation", "providers", "workloads"] {
         assert!(props.contains_key(key), "no {key} in schema properties");
     }
     assert!(o.stdout.ends_with("}\n"));
@@ -58,17 +45,10 @@ fn schema_is_json_describing_the_scenario() {
 fn help_and_version_go_to_stdout() {
     let o = agentsim(["--help"]).expect_code(0);
     for cmd in ["run", "validate", "schema"] {
-        assert!(
-            o.stdout.lines().any(|l| l.trim_start().starts_with(cmd)),
-            "{cmd} missing from\n{}",
-            o.stdout
-        );
+        assert!(o.stdout.lines().any(|l| l.trim_start().starts_with(cmd)), "{cmd} missing from\n{}", o.stdout);
     }
     let o = agentsim(["--version"]).expect_code(0);
-    assert_eq!(
-        o.stdout,
-        format!("agentsim {}\n", env!("CARGO_PKG_VERSION"))
-    );
+    assert_eq!(o.stdout, format!("agentsim {}\n", env!("CARGO_PKG_VERSION")));
 }
 
 #[test]

@@ -5,21 +5,10 @@ use crate::support::{Scratch, agentsim, arg, read, read_json, small_scenario};
 use std::path::Path;
 
 /// The files that must not depend on anything but the scenario and the seed.
-const RESULT_FILES: [&str; 4] = [
-    "summary.json",
-    "summary.csv",
-    "replicates.csv",
-    "requests.csv",
-];
+const RESULT_FILES: [&str; 4] = ["summary.json", "summary.csv", "replicates.csv", "requests.csv"];
 
 fn run(scenario: &Path, out: &Path, extra: &[&str]) {
-    let mut args = vec![
-        "run".to_string(),
-        arg(scenario),
-        "--out".into(),
-        arg(out),
-        "--quiet".into(),
-    ];
+    let mut args = vec!["run".to_string(), arg(scenario), "--out".into(), arg(out), "--quiet".into()];
     args.extend(extra.iter().map(|s| s.to_string()));
     agentsim(args).expect_code(0);
 }
@@ -28,12 +17,7 @@ fn run(scenario: &Path, out: &Path, extra: &[&str]) {
 fn assert_same_results(a: &Path, b: &Path) {
     for name in RESULT_FILES {
         let (x, y) = (read(&a.join(name)), read(&b.join(name)));
-        assert!(
-            x == y,
-            "{name} differs between {} and {}",
-            a.display(),
-            b.display()
-        );
+        assert!(x == y, "{name} differs between {} and {}", a.display(), b.display());
     }
 }
 
@@ -67,15 +51,8 @@ fn another_seed_changes_the_results() {
     let (a, b) = (s.path("a"), s.path("b"));
     run(&scenario, &a, &["--seed", "1"]);
     run(&scenario, &b, &["--seed", "2"]);
-    let (x, y) = (
-        read_json(&a.join("summary.json")),
-        read_json(&b.join("summary.json")),
-    );
+    let (x, y) = (read_json(&a.join("summary.json")), read_json(&b.join("summary.json")));
     assert_eq!((x["seed"].as_u64(), y["seed"].as_u64()), (Some(1), Some(2)));
     let metrics = |v: &serde_json::Value| v["variants"][0]["metrics"]["tokens_input"].clone();
-    assert_ne!(
-        metrics(&x),
-        metrics(&y),
-        "token counts are random, so seeds 1 and 2 should differ"
-    );
+    assert_ne!(metrics(&x), metrics(&y), "token counts are random, so seeds 1 and 2 should differ");
 }

@@ -44,35 +44,15 @@ fn every_problem_is_reported_with_its_location_and_exit_code_2() {
     let out = s.path("run");
     let o = agentsim(["run", &arg(&file), "--out", &arg(&out)]).expect_code(2);
     assert_eq!(o.stdout, "");
-    let problems: Vec<&str> = o
-        .stderr
-        .lines()
-        .filter(|l| l.starts_with("  "))
-        .map(str::trim_start)
-        .collect();
+    let problems: Vec<&str> = o.stderr.lines().filter(|l| l.starts_with("  ")).map(str::trim_start).collect();
     assert_eq!(problems.len(), EXPECTED.len(), "{}", o.stderr);
     for ((place, path), line) in EXPECTED.iter().zip(&problems) {
         let prefix = format!("{}:{place}: {path}: ", file.display());
-        assert!(
-            line.starts_with(&prefix),
-            "expected `{prefix}...`, got `{line}`"
-        );
+        assert!(line.starts_with(&prefix), "expected `{prefix}...`, got `{line}`");
     }
-    assert!(
-        problems[0].contains("slots"),
-        "an unknown key suggests the close one: {}",
-        problems[0]
-    );
-    assert!(
-        problems[3].contains("alpha"),
-        "an unknown provider lists the known ones: {}",
-        problems[3]
-    );
-    assert_eq!(
-        s.entries(),
-        ["broken.toml"],
-        "no output directory, no staging directory"
-    );
+    assert!(problems[0].contains("slots"), "an unknown key suggests the close one: {}", problems[0]);
+    assert!(problems[3].contains("alpha"), "an unknown provider lists the known ones: {}", problems[3]);
+    assert_eq!(s.entries(), ["broken.toml"], "no output directory, no staging directory");
 }
 
 #[test]
@@ -82,12 +62,7 @@ fn validate_reports_the_same_problems() {
     let o = agentsim(["validate", &arg(&file)]).expect_code(2);
     assert_eq!(o.stdout, "");
     for (place, path) in EXPECTED {
-        assert!(
-            o.stderr
-                .contains(&format!("{}:{place}: {path}: ", file.display())),
-            "{path} in\n{}",
-            o.stderr
-        );
+        assert!(o.stderr.contains(&format!("{}:{place}: {path}: ", file.display())), "{path} in\n{}", o.stderr);
     }
 }
 
@@ -96,11 +71,7 @@ fn toml_syntax_error_is_located() {
     let s = Scratch::new("invalid-syntax");
     let file = s.write("syntax.toml", "name = \"x\"\n[[providers]\nname = \"a\"\n");
     let o = agentsim(["validate", &arg(&file)]).expect_code(2);
-    assert!(
-        o.stderr.contains(&format!("{}:2:", file.display())),
-        "{}",
-        o.stderr
-    );
+    assert!(o.stderr.contains(&format!("{}:2:", file.display())), "{}", o.stderr);
 }
 
 #[test]
@@ -109,12 +80,5 @@ fn non_utf8_file_is_a_located_scenario_problem() {
     let file = s.path("latin1.toml");
     std::fs::write(&file, b"name = \"caf\xe9\"\n").unwrap();
     let o = agentsim(["validate", &arg(&file)]).expect_code(2);
-    assert!(
-        o.stderr.contains(&format!(
-            "{}:1:12: the file is not valid UTF-8",
-            file.display()
-        )),
-        "{}",
-        o.stderr
-    );
+    assert!(o.stderr.contains(&format!("{}:1:12: the file is not valid UTF-8", file.display())), "{}", o.stderr);
 }

@@ -20,3 +20,5 @@ mod requests_csv;
 mod commands;
 // Provider presets, LiteLLM import billing as LiteLLM's rules say, `agentsim providers`.
 mod catalog;
+// `agentsim replay` on a Mooncake cut: table, replay.csv, hit rates vs an independent prefix walk.
+mod replay;

@@ -8,10 +8,7 @@ use std::fs;
 use std::path::Path;
 
 fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    list(dir)
-        .into_iter()
-        .map(|name| (name.clone(), read(&dir.join(name))))
-        .collect()
+    list(dir).into_iter().map(|name| (name.clone(), read(&dir.join(name)))).collect()
 }
 
 #[test]
@@ -19,41 +16,16 @@ fn second_run_into_the_same_dir_is_refused_and_changes_nothing() {
     let s = Scratch::new("clobber");
     let scenario = arg(&small_scenario(&s));
     let out = s.path("run");
-    agentsim([
-        "run",
-        &scenario,
-        "--out",
-        &arg(&out),
-        "--quiet",
-        "--requests-csv",
-    ])
-    .expect_code(0);
+    agentsim(["run", &scenario, "--out", &arg(&out), "--quiet", "--requests-csv"]).expect_code(0);
     let before = snapshot(&out);
     assert_eq!(before.len(), 6);
 
-    let o = agentsim([
-        "run",
-        &scenario,
-        "--out",
-        &arg(&out),
-        "--quiet",
-        "--seed",
-        "3",
-    ])
-    .expect_code(1);
-    assert!(
-        o.stderr.contains("already exists and is not empty"),
-        "{}",
-        o.stderr
-    );
+    let o = agentsim(["run", &scenario, "--out", &arg(&out), "--quiet", "--seed", "3"]).expect_code(1);
+    assert!(o.stderr.contains("already exists and is not empty"), "{}", o.stderr);
     assert!(o.stderr.contains("--force"), "{}", o.stderr);
     assert_eq!(o.stdout, "");
     assert!(snapshot(&out) == before, "the first run's files changed");
-    assert_eq!(
-        s.entries(),
-        ["run", "small.toml"],
-        "no staging directory left behind"
-    );
+    assert_eq!(s.entries(), ["run", "small.toml"], "no staging directory left behind");
 }
 
 #[test]
@@ -61,50 +33,18 @@ fn force_replaces_our_files_and_keeps_the_users() {
     let s = Scratch::new("force");
     let scenario = arg(&small_scenario(&s));
     let out = s.path("run");
-    agentsim([
-        "run",
-        &scenario,
-        "--out",
-        &arg(&out),
-        "--quiet",
-        "--requests-csv",
-    ])
-    .expect_code(0);
+    agentsim(["run", &scenario, "--out", &arg(&out), "--quiet", "--requests-csv"]).expect_code(0);
     let first = read(&out.join("summary.json"));
     fs::write(out.join("notes.txt"), "my notes").unwrap();
 
-    agentsim([
-        "run",
-        &scenario,
-        "--out",
-        &arg(&out),
-        "--quiet",
-        "--seed",
-        "3",
-        "--force",
-    ])
-    .expect_code(0);
-    assert_ne!(
-        read(&out.join("summary.json")),
-        first,
-        "seed 3 gives another summary"
-    );
+    agentsim(["run", &scenario, "--out", &arg(&out), "--quiet", "--seed", "3", "--force"]).expect_code(0);
+    assert_ne!(read(&out.join("summary.json")), first, "seed 3 gives another summary");
     assert_eq!(
         list(&out),
-        [
-            "manifest.json",
-            "notes.txt",
-            "replicates.csv",
-            "scenario.toml",
-            "summary.csv",
-            "summary.json"
-        ],
+        ["manifest.json", "notes.txt", "replicates.csv", "scenario.toml", "summary.csv", "summary.json"],
         "the old requests.csv would mix two runs, so it is gone; the user's file stays"
     );
-    assert_eq!(
-        fs::read_to_string(out.join("notes.txt")).unwrap(),
-        "my notes"
-    );
+    assert_eq!(fs::read_to_string(out.join("notes.txt")).unwrap(), "my notes");
     assert_eq!(s.entries(), ["run", "small.toml"]);
 }
 
@@ -113,14 +53,7 @@ fn an_empty_existing_dir_is_used_without_force() {
     let s = Scratch::new("empty-dir");
     let out = s.path("run");
     fs::create_dir(&out).unwrap();
-    agentsim([
-        "run",
-        &arg(&small_scenario(&s)),
-        "--out",
-        &arg(&out),
-        "--quiet",
-    ])
-    .expect_code(0);
+    agentsim(["run", &arg(&small_scenario(&s)), "--out", &arg(&out), "--quiet"]).expect_code(0);
     assert!(out.join("summary.json").is_file());
 }
 
@@ -132,15 +65,7 @@ fn a_failed_run_with_force_leaves_the_old_files() {
     agentsim(["run", &arg(&scenario), "--out", &arg(&out), "--quiet"]).expect_code(0);
     let before = snapshot(&out);
     let broken = s.write("broken.toml", "name = \"x\"\nproviders = 3\n");
-    agentsim([
-        "run",
-        &arg(&broken),
-        "--out",
-        &arg(&out),
-        "--quiet",
-        "--force",
-    ])
-    .expect_code(2);
+    agentsim(["run", &arg(&broken), "--out", &arg(&out), "--quiet", "--force"]).expect_code(2);
     assert!(snapshot(&out) == before);
 }
 
@@ -148,14 +73,7 @@ fn a_failed_run_with_force_leaves_the_old_files() {
 fn an_output_path_that_is_a_file_is_refused() {
     let s = Scratch::new("out-file");
     let taken = s.write("taken", "not a directory");
-    let o = agentsim([
-        "run",
-        &arg(&small_scenario(&s)),
-        "--out",
-        &arg(&taken),
-        "--force",
-    ])
-    .expect_code(1);
+    let o = agentsim(["run", &arg(&small_scenario(&s)), "--out", &arg(&taken), "--force"]).expect_code(1);
     assert!(o.stderr.contains("is not a directory"), "{}", o.stderr);
     assert_eq!(fs::read_to_string(&taken).unwrap(), "not a directory");
 }

@@ -5,13 +5,7 @@ use crate::support::{Scratch, agentsim, arg, overall_mean, read_json, small_scen
 use std::path::Path;
 
 fn run_summary(scenario: &Path, out: &Path, extra: &[&str]) -> serde_json::Value {
-    let mut args = vec![
-        "run".to_string(),
-        arg(scenario),
-        "--out".into(),
-        arg(out),
-        "--quiet".into(),
-    ];
+    let mut args = vec!["run".to_string(), arg(scenario), "--out".into(), arg(out), "--quiet".into()];
     args.extend(extra.iter().map(|s| s.to_string()));
     agentsim(args).expect_code(0);
     read_json(&out.join("summary.json"))
@@ -33,39 +27,20 @@ fn doubling_every_price_doubles_cost_exactly() {
     ];
     let high = run_summary(&scenario, &s.path("high"), &doubled);
     // Prices change no timing or token count, and doubling is exact in binary floating point.
-    assert_eq!(
-        overall_mean(&high, "requests"),
-        overall_mean(&base, "requests")
-    );
-    assert_eq!(
-        overall_mean(&high, "tokens_input"),
-        overall_mean(&base, "tokens_input")
-    );
+    assert_eq!(overall_mean(&high, "requests"), overall_mean(&base, "requests"));
+    assert_eq!(overall_mean(&high, "tokens_input"), overall_mean(&base, "tokens_input"));
     assert!(overall_mean(&base, "cost_usd") > 0.0);
-    assert_eq!(
-        overall_mean(&high, "cost_usd"),
-        2.0 * overall_mean(&base, "cost_usd")
-    );
+    assert_eq!(overall_mean(&high, "cost_usd"), 2.0 * overall_mean(&base, "cost_usd"));
 
     let manifest = read_json(&s.path("high").join("manifest.json"));
-    assert_eq!(
-        manifest["overrides"][3],
-        "providers[0].pricing.output_usd_per_mtok=30"
-    );
-    assert_eq!(
-        manifest["overrides"].as_array().unwrap().len(),
-        doubled.len()
-    );
+    assert_eq!(manifest["overrides"][3], "providers[0].pricing.output_usd_per_mtok=30");
+    assert_eq!(manifest["overrides"].as_array().unwrap().len(), doubled.len());
 }
 
 #[test]
 fn set_changes_workload_shape() {
     let s = Scratch::new("set-sessions");
-    let summary = run_summary(
-        &small_scenario(&s),
-        &s.path("run"),
-        &["--set", "workloads[0].arrivals.sessions=9"],
-    );
+    let summary = run_summary(&small_scenario(&s), &s.path("run"), &["--set", "workloads[0].arrivals.sessions=9"]);
     let coder = &summary["variants"][0]["by_workload"]["coder"]["sessions_started"];
     assert_eq!(coder["mean"], 9.0, "{coder}");
     assert_eq!(coder["std"], 0.0, "a fixed session count does not vary");
@@ -75,18 +50,10 @@ fn set_changes_workload_shape() {
 fn replicates_from_set_and_flag_the_flag_wins() {
     let s = Scratch::new("set-replicates");
     let scenario = small_scenario(&s);
-    let by_set = run_summary(
-        &scenario,
-        &s.path("a"),
-        &["--set", "simulation.replicates=2"],
-    );
+    let by_set = run_summary(&scenario, &s.path("a"), &["--set", "simulation.replicates=2"]);
     assert_eq!(by_set["replicates"], 2);
     assert_eq!(by_set["variants"][0]["metrics"]["requests"]["n"], 2);
-    let both = run_summary(
-        &scenario,
-        &s.path("b"),
-        &["--set", "simulation.replicates=2", "--replicates", "3"],
-    );
+    let both = run_summary(&scenario, &s.path("b"), &["--set", "simulation.replicates=2", "--replicates", "3"]);
     assert_eq!(both["replicates"], 3);
     assert_eq!(both["variants"][0]["metrics"]["requests"]["n"], 3);
 }

@@ -15,9 +15,7 @@ const STAT_FIELDS: [&str; 5] = ["ci95_high", "ci95_low", "mean", "n", "std"];
 /// Every metric, each with exactly the five statistics fields.
 #[track_caller]
 fn assert_complete_table(table: &serde_json::Value, replicates: u64, scope: &str, tiers: &[&str]) {
-    let obj = table
-        .as_object()
-        .unwrap_or_else(|| panic!("{scope}: not an object"));
+    let obj = table.as_object().unwrap_or_else(|| panic!("{scope}: not an object"));
     let mut names: Vec<&str> = obj.keys().map(String::as_str).collect();
     names.sort_unstable();
     let expected_names = metrics(tiers);
@@ -25,26 +23,14 @@ fn assert_complete_table(table: &serde_json::Value, replicates: u64, scope: &str
     expected.sort_unstable();
     assert_eq!(names, expected, "{scope}");
     for (metric, stats) in obj {
-        let mut fields: Vec<&str> = stats
-            .as_object()
-            .unwrap()
-            .keys()
-            .map(String::as_str)
-            .collect();
+        let mut fields: Vec<&str> = stats.as_object().unwrap().keys().map(String::as_str).collect();
         fields.sort_unstable();
         assert_eq!(fields, STAT_FIELDS, "{scope}.{metric}");
         let n = stats["n"].as_u64().unwrap();
         assert!(n <= replicates, "{scope}.{metric}: n = {n}");
     }
     // Counters are defined in every replicate.
-    for counter in [
-        "sessions_started",
-        "requests",
-        "tokens_input",
-        "cost_usd",
-        "errors",
-        "rate_limited",
-    ] {
+    for counter in ["sessions_started", "requests", "tokens_input", "cost_usd", "errors", "rate_limited"] {
         assert_eq!(table[counter]["n"], replicates, "{scope}.{counter}");
     }
 }
@@ -56,21 +42,8 @@ fn quickstart_runs_and_reports_every_metric_in_every_scope() {
     let file = bundled("quickstart.toml");
     let o = agentsim(["run", &arg(&file), "--out", &arg(&out), "--replicates", "3"]).expect_code(0);
 
-    assert_eq!(
-        list(&out),
-        [
-            "manifest.json",
-            "replicates.csv",
-            "scenario.toml",
-            "summary.csv",
-            "summary.json"
-        ]
-    );
-    assert_eq!(
-        read(&out.join("scenario.toml")),
-        read(&file),
-        "scenario.toml is a byte copy"
-    );
+    assert_eq!(list(&out), ["manifest.json", "replicates.csv", "scenario.toml", "summary.csv", "summary.json"]);
+    assert_eq!(read(&out.join("scenario.toml")), read(&file), "scenario.toml is a byte copy");
 
     let summary = read_json(&out.join("summary.json"));
     assert_eq!(summary["schema_version"], 1);
@@ -86,64 +59,34 @@ fn quickstart_runs_and_reports_every_metric_in_every_scope() {
     for (name, table) in providers.iter().chain(workloads) {
         assert_complete_table(table, 3, name, &["5m"]);
     }
-    assert!(
-        v["metrics"]["requests"]["mean"].as_f64().unwrap() > 0.0,
-        "quickstart simulates requests"
-    );
-    assert!(
-        v["metrics"]["cost_usd"]["mean"].as_f64().unwrap() > 0.0,
-        "and they cost money"
-    );
+    assert!(v["metrics"]["requests"]["mean"].as_f64().unwrap() > 0.0, "quickstart simulates requests");
+    assert!(v["metrics"]["cost_usd"]["mean"].as_f64().unwrap() > 0.0, "and they cost money");
 
     // The table on stdout, then where the files are.
     let lines: Vec<&str> = o.stdout.lines().collect();
     assert!(lines[0].contains("3 replicates"), "{}", o.stdout);
     for metric in ["requests", "cost_usd", "cache_hit_rate", "ttft_s_p95"] {
-        let row = lines
-            .iter()
-            .find(|l| l.split_whitespace().next() == Some(metric));
+        let row = lines.iter().find(|l| l.split_whitespace().next() == Some(metric));
         let row = row.unwrap_or_else(|| panic!("no {metric} row in\n{}", o.stdout));
         assert!(row.contains('[') && row.ends_with(']'), "{row}");
     }
-    assert_eq!(
-        lines.last(),
-        Some(&format!("output: {}", out.display()).as_str())
-    );
-    assert_eq!(
-        o.stderr, "",
-        "no progress bar when stderr is not a terminal"
-    );
+    assert_eq!(lines.last(), Some(&format!("output: {}", out.display()).as_str()));
+    assert_eq!(o.stderr, "", "no progress bar when stderr is not a terminal");
 }
 
 #[test]
 fn csv_files_cover_every_scope_and_replicate() {
     let s = Scratch::new("csv-shape");
     let out = s.path("run");
-    agentsim([
-        "run",
-        &arg(&small_scenario(&s)),
-        "--out",
-        &arg(&out),
-        "--quiet",
-    ])
-    .expect_code(0);
+    agentsim(["run", &arg(&small_scenario(&s)), "--out", &arg(&out), "--quiet"]).expect_code(0);
 
     let summary_csv = String::from_utf8(read(&out.join("summary.csv"))).unwrap();
     let rows: Vec<&str> = summary_csv.lines().collect();
-    assert_eq!(
-        rows[0],
-        "variant,scope,metric,mean,std,ci95_low,ci95_high,n"
-    );
+    assert_eq!(rows[0], "variant,scope,metric,mean,std,ci95_low,ci95_high,n");
     // Scopes: all, 2 providers, 2 workloads; metrics in `metric_names` order in each.
     let names = metrics(&["30s", "5m"]);
     assert_eq!(rows.len(), 1 + 5 * names.len());
-    let scopes = [
-        "all",
-        "provider:alpha",
-        "provider:beta",
-        "workload:coder",
-        "workload:chat",
-    ];
+    let scopes = ["all", "provider:alpha", "provider:beta", "workload:coder", "workload:chat"];
     for (i, row) in rows[1..].iter().enumerate() {
         let cells: Vec<&str> = row.split(',').collect();
         assert_eq!(cells.len(), 8, "{row}");
@@ -154,10 +97,7 @@ fn csv_files_cover_every_scope_and_replicate() {
 
     let replicates_csv = String::from_utf8(read(&out.join("replicates.csv"))).unwrap();
     let rows: Vec<&str> = replicates_csv.lines().collect();
-    let header = format!(
-        "replicate,variant,{},events,sim_end_s",
-        names.join(",")
-    );
+    let header = format!("replicate,variant,{},events,sim_end_s", names.join(","));
     assert_eq!(rows[0], header);
     assert_eq!(rows.len(), 1 + 4, "one row per replicate");
     for (i, row) in rows[1..].iter().enumerate() {
@@ -171,50 +111,24 @@ fn manifest_records_how_the_run_was_made() {
     let s = Scratch::new("manifest");
     let out = s.path("run");
     let file = small_scenario(&s);
-    let args = [
-        "run",
-        &arg(&file),
-        "--out",
-        &arg(&out),
-        "--quiet",
-        "--threads",
-        "2",
-        "--seed",
-        "11",
-    ];
+    let args = ["run", &arg(&file), "--out", &arg(&out), "--quiet", "--threads", "2", "--seed", "11"];
     let o = agentsim(args).expect_code(0);
-    assert_eq!(
-        o.stdout,
-        format!("{}\n", out.display()),
-        "--quiet prints only the directory"
-    );
+    assert_eq!(o.stdout, format!("{}\n", out.display()), "--quiet prints only the directory");
 
     let m = read_json(&out.join("manifest.json"));
     assert_eq!(m["agentsim_version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(m["schema_version"], 1);
     assert_eq!(m["scenario"], "itest");
     assert_eq!(m["scenario_file"], arg(&file));
-    let sha: String = Sha256::digest(read(&file))
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let sha: String = Sha256::digest(read(&file)).iter().map(|b| format!("{b:02x}")).collect();
     assert_eq!(m["scenario_sha256"], sha);
     assert_eq!(m["seed"], 11);
     assert_eq!(m["replicates"], 4);
     assert_eq!(m["threads"], 2);
     assert_eq!(m["requests_csv"], false);
     assert_eq!(m["overrides"], serde_json::json!([]));
-    let argv: Vec<String> = std::iter::once("agentsim")
-        .chain(args)
-        .map(String::from)
-        .collect();
+    let argv: Vec<String> = std::iter::once("agentsim").chain(args).map(String::from).collect();
     assert_eq!(m["command_line"], serde_json::json!(argv));
-    let files = serde_json::json!([
-        "summary.json",
-        "summary.csv",
-        "replicates.csv",
-        "scenario.toml",
-        "manifest.json"
-    ]);
+    let files = serde_json::json!(["summary.json", "summary.csv", "replicates.csv", "scenario.toml", "manifest.json"]);
     assert_eq!(m["files"], files);
 }

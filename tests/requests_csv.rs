@@ -16,15 +16,7 @@ const STATUS: usize = 24;
 fn requests_csv_rows_are_consistent() {
     let s = Scratch::new("requests");
     let out = s.path("run");
-    agentsim([
-        "run",
-        &arg(&small_scenario(&s)),
-        "--out",
-        &arg(&out),
-        "--quiet",
-        "--requests-csv",
-    ])
-    .expect_code(0);
+    agentsim(["run", &arg(&small_scenario(&s)), "--out", &arg(&out), "--quiet", "--requests-csv"]).expect_code(0);
     assert!(list(&out).contains(&"requests.csv".to_string()));
 
     let text = String::from_utf8(read(&out.join("requests.csv"))).unwrap();
@@ -36,37 +28,16 @@ fn requests_csv_rows_are_consistent() {
         count += 1;
         let c: Vec<&str> = line.split(',').collect();
         assert_eq!(c.len(), N_COLUMNS, "{line}");
-        assert_eq!(
-            (c[0], c[1]),
-            ("0", "baseline"),
-            "only replicate 0 is recorded: {line}"
-        );
+        assert_eq!((c[0], c[1]), ("0", "baseline"), "only replicate 0 is recorded: {line}");
         match c[2] {
             "coder" => assert_eq!((c[5], c[6]), ("alpha", "alpha-1"), "{line}"),
-            "chat" => assert_eq!(
-                (c[5], c[6]),
-                ("beta", "beta"),
-                "model defaults to the provider name: {line}"
-            ),
+            "chat" => assert_eq!((c[5], c[6]), ("beta", "beta"), "model defaults to the provider name: {line}"),
             other => panic!("unknown workload {other}: {line}"),
         }
-        let t = |i: usize| {
-            c[i].parse::<f64>()
-                .unwrap_or_else(|e| panic!("column {i} of {line}: {e}"))
-        };
-        assert!(
-            t(7) <= t(8) && t(8) <= t(9) && t(9) <= t(10),
-            "arrival <= start <= first token <= end: {line}"
-        );
-        let n = |i: usize| {
-            c[i].parse::<u64>()
-                .unwrap_or_else(|e| panic!("column {i} of {line}: {e}"))
-        };
-        assert_eq!(
-            n(12) + n(13) + n(14),
-            n(11),
-            "uncached + cache read + cache write = input: {line}"
-        );
+        let t = |i: usize| c[i].parse::<f64>().unwrap_or_else(|e| panic!("column {i} of {line}: {e}"));
+        assert!(t(7) <= t(8) && t(8) <= t(9) && t(9) <= t(10), "arrival <= start <= first token <= end: {line}");
+        let n = |i: usize| c[i].parse::<u64>().unwrap_or_else(|e| panic!("column {i} of {line}: {e}"));
+        assert_eq!(n(12) + n(13) + n(14), n(11), "uncached + cache read + cache write = input: {line}");
         assert_eq!(n(15) + n(16), n(14), "per-tier writes sum to the writes: {line}");
         cache_reads += n(13);
         assert!(t(19) > 0.0, "{line}");
@@ -74,10 +45,7 @@ fn requests_csv_rows_are_consistent() {
         assert!((classes - t(19)).abs() <= 1e-12 * t(19), "classes sum to cost_usd: {line}");
         assert_eq!(c[STATUS], "ok", "no failures configured: {line}");
     }
-    assert!(
-        cache_reads > 0,
-        "agent steps re-send their prefix, so some input is read from cache"
-    );
+    assert!(cache_reads > 0, "agent steps re-send their prefix, so some input is read from cache");
 
     // As many rows as replicate 0 counted requests.
     let replicates = String::from_utf8(read(&out.join("replicates.csv"))).unwrap();
@@ -117,10 +85,7 @@ fn failed_attempts_are_rows_that_bill_nothing() {
             "ok" => ok += 1,
             "error" => {
                 errors += 1;
-                assert!(
-                    c[11..STATUS].iter().all(|x| *x == "0"),
-                    "a failed attempt has no tokens and no cost: {line}"
-                );
+                assert!(c[11..STATUS].iter().all(|x| *x == "0"), "a failed attempt has no tokens and no cost: {line}");
                 assert_eq!(c[5], "alpha", "only alpha fails: {line}");
             }
             other => panic!("unknown status {other}: {line}"),
@@ -131,11 +96,7 @@ fn failed_attempts_are_rows_that_bill_nothing() {
     let replicates = String::from_utf8(read(&out.join("replicates.csv"))).unwrap();
     let header: Vec<&str> = replicates.lines().next().unwrap().split(',').collect();
     let row: Vec<&str> = replicates.lines().nth(1).unwrap().split(',').collect();
-    let value = |name: &str| {
-        row[header.iter().position(|h| *h == name).unwrap()]
-            .parse::<u64>()
-            .unwrap()
-    };
+    let value = |name: &str| row[header.iter().position(|h| *h == name).unwrap()].parse::<u64>().unwrap();
     assert_eq!(
         (value("requests"), value("errors")),
         (ok, errors),

@@ -18,11 +18,7 @@ impl Outcome {
     /// Panics with both streams when the exit code is not `code`.
     #[track_caller]
     pub fn expect_code(self, code: i32) -> Self {
-        assert_eq!(
-            self.code, code,
-            "exit code\n--- stdout:\n{}\n--- stderr:\n{}",
-            self.stdout, self.stderr
-        );
+        assert_eq!(self.code, code, "exit code\n--- stdout:\n{}\n--- stderr:\n{}", self.stdout, self.stderr);
         self
     }
 }
@@ -53,8 +49,7 @@ impl Scratch {
     pub fn new(tag: &str) -> Self {
         static NEXT: AtomicU32 = AtomicU32::new(0);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let root =
-            std::env::temp_dir().join(format!("agentsim-it-{tag}-{}-{n}", std::process::id()));
+        let root = std::env::temp_dir().join(format!("agentsim-it-{tag}-{}-{n}", std::process::id()));
         let _ = fs::remove_dir_all(&root);
         fs::create_dir_all(&root).expect("create scratch dir");
         Scratch { root }
@@ -87,12 +82,7 @@ impl Drop for Scratch {
 pub fn list(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("list {}: {e}", dir.display()))
-        .map(|e| {
-            e.expect("dir entry")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
+        .map(|e| e.expect("dir entry").file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
     names
@@ -113,10 +103,7 @@ pub fn arg(p: &Path) -> String {
 
 /// The bundled scenario `scenarios/<name>`.
 pub fn bundled(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join("scenarios")
-        .join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("scenarios").join(name)
 }
 
 /// The overall mean of `metric` in a summary.json value.

@@ -72,9 +72,7 @@ fn write_synced(path: &Path, bytes: &[u8]) -> io::Result<()> {
 
 /// `.NAME.KIND-<pid>` beside `path`: hidden, and unique to this process.
 fn hidden_sibling(path: &Path, kind: &str) -> PathBuf {
-    let name = path
-        .file_name()
-        .map_or_else(|| "out".into(), |n| n.to_string_lossy());
+    let name = path.file_name().map_or_else(|| "out".into(), |n| n.to_string_lossy());
     parent_of(path).join(format!(".{name}.{kind}-{}", std::process::id()))
 }
 
@@ -97,8 +95,7 @@ pub(crate) mod tests {
             use std::sync::atomic::{AtomicU32, Ordering};
             static NEXT: AtomicU32 = AtomicU32::new(0);
             let n = NEXT.fetch_add(1, Ordering::Relaxed);
-            let dir =
-                std::env::temp_dir().join(format!("agentsim-cli-{tag}-{}-{n}", std::process::id()));
+            let dir = std::env::temp_dir().join(format!("agentsim-cli-{tag}-{}-{n}", std::process::id()));
             let _ = fs::remove_dir_all(&dir);
             fs::create_dir_all(&dir).unwrap();
             Scratch(dir)
@@ -112,17 +109,12 @@ pub(crate) mod tests {
     }
 
     fn file(name: &'static str, text: &str) -> OutputFile {
-        OutputFile {
-            name,
-            bytes: text.as_bytes().to_vec(),
-        }
+        OutputFile { name, bytes: text.as_bytes().to_vec() }
     }
 
     fn entries(dir: &Path) -> Vec<String> {
-        let mut names: Vec<String> = fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
+        let mut names: Vec<String> =
+            fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
         names.sort();
         names
     }

@@ -31,10 +31,7 @@ pub fn report(result: anyhow::Result<()>, stderr: &mut dyn Write) -> i32 {
 
 /// Which exit code an error deserves.
 pub fn exit_code(err: &anyhow::Error) -> i32 {
-    if err
-        .chain()
-        .any(|e| e.is::<ScenarioError>() || e.is::<UnknownPreset>() || e.is::<LiteLlmError>())
-    {
+    if err.chain().any(|e| e.is::<ScenarioError>() || e.is::<UnknownPreset>() || e.is::<LiteLlmError>()) {
         EXIT_INVALID_INPUT
     } else {
         EXIT_FAILURE
@@ -45,19 +42,12 @@ pub fn exit_code(err: &anyhow::Error) -> i32 {
 /// code 0, usage errors to stderr with code 2.
 pub fn report_usage(err: &clap::Error, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
     let text = err.render().to_string();
-    let _ = if err.use_stderr() {
-        stderr.write_all(text.as_bytes())
-    } else {
-        stdout.write_all(text.as_bytes())
-    };
+    let _ = if err.use_stderr() { stderr.write_all(text.as_bytes()) } else { stdout.write_all(text.as_bytes()) };
     err.exit_code()
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|e| {
-        e.downcast_ref::<io::Error>()
-            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
-    })
+    err.chain().any(|e| e.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe))
 }
 
 #[cfg(test)]
@@ -68,11 +58,7 @@ mod tests {
     fn scenario_error() -> ScenarioError {
         ScenarioError {
             problems: vec![Problem {
-                origin: Origin::File {
-                    file: "a.toml".into(),
-                    line: 3,
-                    column: 7,
-                },
+                origin: Origin::File { file: "a.toml".into(), line: 3, column: 7 },
                 path: "providers[0].name".into(),
                 message: "missing".into(),
             }],
@@ -98,10 +84,7 @@ mod tests {
         assert_eq!(report(Err(err), &mut stderr), EXIT_INVALID_INPUT);
         let text = String::from_utf8(stderr).unwrap();
         assert!(text.starts_with("error: "), "{text}");
-        assert!(
-            text.contains("a.toml:3:7: providers[0].name: missing"),
-            "{text}"
-        );
+        assert!(text.contains("a.toml:3:7: providers[0].name: missing"), "{text}");
     }
 
     #[test]

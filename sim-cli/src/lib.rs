@@ -38,11 +38,7 @@ pub use exit::{EXIT_FAILURE, EXIT_INVALID_INPUT, EXIT_OK};
 /// Runs the CLI with `args` (including the program name, as `std::env::args_os`
 /// gives it) and returns the process exit code: 0 success, 1 failure (I/O,
 /// refused output directory), 2 invalid scenario or command-line usage.
-pub fn main_with_args(
-    args: impl IntoIterator<Item = OsString>,
-    stdout: &mut dyn Write,
-    stderr: &mut dyn Write,
-) -> i32 {
+pub fn main_with_args(args: impl IntoIterator<Item = OsString>, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
     let args: Vec<OsString> = args.into_iter().collect();
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,

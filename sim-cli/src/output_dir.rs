@@ -40,10 +40,7 @@ pub fn default_dir(root: &Path, scenario_name: &str, timestamp: &str) -> PathBuf
     if !first.exists() {
         return first;
     }
-    (2u32..)
-        .map(|i| root.join(format!("{base}-{i}")))
-        .find(|p| !p.exists())
-        .expect("some suffix is free")
+    (2u32..).map(|i| root.join(format!("{base}-{i}"))).find(|p| !p.exists()).expect("some suffix is free")
 }
 
 /// Checked before simulating, so a refused directory costs no simulation time.
@@ -51,18 +48,10 @@ pub fn default_dir(root: &Path, scenario_name: &str, timestamp: &str) -> PathBuf
 pub fn check_available(dir: &Path, force: bool) -> anyhow::Result<()> {
     match fs::metadata(dir) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-        Err(e) => {
-            Err(e).with_context(|| format!("cannot inspect output directory {}", dir.display()))
-        }
-        Ok(m) if !m.is_dir() => anyhow::bail!(
-            "output path {} exists and is not a directory",
-            dir.display()
-        ),
+        Err(e) => Err(e).with_context(|| format!("cannot inspect output directory {}", dir.display())),
+        Ok(m) if !m.is_dir() => anyhow::bail!("output path {} exists and is not a directory", dir.display()),
         Ok(_) if force || is_empty_dir(dir)? => Ok(()),
-        Ok(_) => Err(OutputExists {
-            dir: dir.to_path_buf(),
-        }
-        .into()),
+        Ok(_) => Err(OutputExists { dir: dir.to_path_buf() }.into()),
     }
 }
 
@@ -75,25 +64,17 @@ pub fn publish(dir: &Path, files: &[OutputFile], force: bool) -> anyhow::Result<
     if !in_place {
         return atomic::create_dir_with_files(dir, files).map_err(|e| {
             if e.kind() == io::ErrorKind::DirectoryNotEmpty {
-                OutputExists {
-                    dir: dir.to_path_buf(),
-                }
-                .into()
+                OutputExists { dir: dir.to_path_buf() }.into()
             } else {
-                anyhow::Error::new(e)
-                    .context(format!("cannot write output directory {}", dir.display()))
+                anyhow::Error::new(e).context(format!("cannot write output directory {}", dir.display()))
             }
         });
     }
     for f in files {
         let path = dir.join(f.name);
-        atomic::replace_file(&path, &f.bytes)
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        atomic::replace_file(&path, &f.bytes).with_context(|| format!("cannot write {}", path.display()))?;
     }
-    for stale in OUTPUT_FILE_NAMES
-        .iter()
-        .filter(|n| !files.iter().any(|f| f.name == **n))
-    {
+    for stale in OUTPUT_FILE_NAMES.iter().filter(|n| !files.iter().any(|f| f.name == **n)) {
         let path = dir.join(stale);
         match fs::remove_file(&path) {
             Err(e) if e.kind() != io::ErrorKind::NotFound => {
@@ -106,29 +87,16 @@ pub fn publish(dir: &Path, files: &[OutputFile], force: bool) -> anyhow::Result<
 }
 
 fn is_empty_dir(dir: &Path) -> anyhow::Result<bool> {
-    let mut entries =
-        fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))?;
+    let mut entries = fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))?;
     Ok(entries.next().is_none())
 }
 
 /// A scenario name as a single, visible path component.
 fn file_name_safe(name: &str) -> String {
-    let s: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let s: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' }).collect();
     let s = s.trim_start_matches('.');
-    if s.is_empty() {
-        "scenario".to_string()
-    } else {
-        s.to_string()
-    }
+    if s.is_empty() { "scenario".to_string() } else { s.to_string() }
 }
 
 #[cfg(test)]
@@ -137,24 +105,15 @@ mod tests {
     use crate::atomic::tests::Scratch;
 
     fn file(name: &'static str, text: &str) -> OutputFile {
-        OutputFile {
-            name,
-            bytes: text.as_bytes().to_vec(),
-        }
+        OutputFile { name, bytes: text.as_bytes().to_vec() }
     }
 
     #[test]
     fn default_dir_names_are_safe_and_unique() {
         let s = Scratch::new("outdir-default");
         let ts = "20260101T000000Z";
-        assert_eq!(
-            default_dir(&s.0, "quick start/v2", ts),
-            s.0.join("quick_start_v2-20260101T000000Z")
-        );
-        assert_eq!(
-            default_dir(&s.0, "..", ts),
-            s.0.join("scenario-20260101T000000Z")
-        );
+        assert_eq!(default_dir(&s.0, "quick start/v2", ts), s.0.join("quick_start_v2-20260101T000000Z"));
+        assert_eq!(default_dir(&s.0, "..", ts), s.0.join("scenario-20260101T000000Z"));
         fs::create_dir(s.0.join("q-20260101T000000Z")).unwrap();
         fs::create_dir(s.0.join("q-20260101T000000Z-2")).unwrap();
         assert_eq!(default_dir(&s.0, "q", ts), s.0.join("q-20260101T000000Z-3"));
@@ -173,33 +132,21 @@ mod tests {
         assert!(err.to_string().contains("--force"), "{err}");
         check_available(&dir, true).unwrap();
         fs::write(s.0.join("plain"), "x").unwrap();
-        assert!(
-            !check_available(&s.0.join("plain"), true)
-                .unwrap_err()
-                .is::<OutputExists>()
-        );
+        assert!(!check_available(&s.0.join("plain"), true).unwrap_err().is::<OutputExists>());
     }
 
     #[test]
     fn forced_publish_replaces_our_files_only() {
         let s = Scratch::new("outdir-force");
         let dir = s.0.join("run");
-        publish(
-            &dir,
-            &[file("summary.json", "1"), file("requests.csv", "r")],
-            false,
-        )
-        .unwrap();
+        publish(&dir, &[file("summary.json", "1"), file("requests.csv", "r")], false).unwrap();
         fs::write(dir.join("notes.txt"), "mine").unwrap();
         let err = publish(&dir, &[file("summary.json", "2")], false).unwrap_err();
         assert!(err.is::<OutputExists>(), "{err:#}");
         assert_eq!(fs::read_to_string(dir.join("summary.json")).unwrap(), "1");
         publish(&dir, &[file("summary.json", "2")], true).unwrap();
         assert_eq!(fs::read_to_string(dir.join("summary.json")).unwrap(), "2");
-        assert!(
-            !dir.join("requests.csv").exists(),
-            "a stale output would mix two runs"
-        );
+        assert!(!dir.join("requests.csv").exists(), "a stale output would mix two runs");
         assert_eq!(fs::read_to_string(dir.join("notes.txt")).unwrap(), "mine");
     }
 }

@@ -10,14 +10,8 @@ use sim_core::scenario::Scenario;
 
 /// Every file name a run may write. `--force` removes the ones a run does not
 /// write (e.g. an old requests.csv), so a directory never mixes two runs.
-pub const OUTPUT_FILE_NAMES: [&str; 6] = [
-    "summary.json",
-    "summary.csv",
-    "replicates.csv",
-    "requests.csv",
-    "scenario.toml",
-    "manifest.json",
-];
+pub const OUTPUT_FILE_NAMES: [&str; 6] =
+    ["summary.json", "summary.csv", "replicates.csv", "requests.csv", "scenario.toml", "manifest.json"];
 
 /// `summary.json`: pretty JSON with a trailing newline.
 pub fn summary_json(summary: &Summary) -> anyhow::Result<Vec<u8>> {
@@ -30,30 +24,11 @@ pub fn summary_json(summary: &Summary) -> anyhow::Result<Vec<u8>> {
 /// `all`, then `provider:<name>` and `workload:<name>` in scenario order.
 pub fn summary_csv(summary: &Summary) -> anyhow::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "variant",
-        "scope",
-        "metric",
-        "mean",
-        "std",
-        "ci95_low",
-        "ci95_high",
-        "n",
-    ])?;
+    w.write_record(["variant", "scope", "metric", "mean", "std", "ci95_low", "ci95_high", "n"])?;
     for v in &summary.variants {
         let scopes = std::iter::once(("all".to_string(), &v.metrics))
-            .chain(
-                v.by_provider
-                    .0
-                    .iter()
-                    .map(|(name, t)| (format!("provider:{name}"), t)),
-            )
-            .chain(
-                v.by_workload
-                    .0
-                    .iter()
-                    .map(|(name, t)| (format!("workload:{name}"), t)),
-            );
+            .chain(v.by_provider.0.iter().map(|(name, t)| (format!("provider:{name}"), t)))
+            .chain(v.by_workload.0.iter().map(|(name, t)| (format!("workload:{name}"), t)));
         for (scope, table) in scopes {
             write_table(&mut w, &v.name, &scope, table)?;
         }
@@ -61,20 +36,9 @@ pub fn summary_csv(summary: &Summary) -> anyhow::Result<Vec<u8>> {
     finish(w)
 }
 
-fn write_table(
-    w: &mut csv::Writer<Vec<u8>>,
-    variant: &str,
-    scope: &str,
-    table: &MetricTable,
-) -> anyhow::Result<()> {
+fn write_table(w: &mut csv::Writer<Vec<u8>>, variant: &str, scope: &str, table: &MetricTable) -> anyhow::Result<()> {
     for (metric, s) in &table.0 {
-        let MetricStats {
-            mean,
-            std,
-            ci95_low,
-            ci95_high,
-            n,
-        } = *s;
+        let MetricStats { mean, std, ci95_low, ci95_high, n } = *s;
         w.write_record([
             variant.to_string(),
             scope.to_string(),
@@ -91,10 +55,15 @@ fn write_table(
 
 /// `replicates.csv`: one row per replicate (in replicate order) with every
 /// overall metric, then the engine's event count and end of simulated time.
-pub fn replicates_csv(replicates: &[ReplicateMetrics], tier_names: &[String], variant: &str) -> anyhow::Result<Vec<u8>> {
+pub fn replicates_csv(
+    replicates: &[ReplicateMetrics],
+    tier_names: &[String],
+    variant: &str,
+) -> anyhow::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let names = metric_names(tier_names);
-    let header = ["replicate", "variant"].into_iter().chain(names.iter().map(String::as_str)).chain(["events", "sim_end_s"]);
+    let header =
+        ["replicate", "variant"].into_iter().chain(names.iter().map(String::as_str)).chain(["events", "sim_end_s"]);
     w.write_record(header)?;
     for r in replicates {
         let cells = [r.replicate.to_string(), variant.to_string()]
@@ -116,10 +85,8 @@ pub fn requests_csv(records: &[RequestRecord], scenario: &Scenario, variant: &st
     finish(w)
 }
 
-
 fn finish(w: csv::Writer<Vec<u8>>) -> anyhow::Result<Vec<u8>> {
-    w.into_inner()
-        .map_err(|e| anyhow::anyhow!("cannot finish a CSV file: {}", e.error()))
+    w.into_inner().map_err(|e| anyhow::anyhow!("cannot finish a CSV file: {}", e.error()))
 }
 
 #[cfg(test)]
@@ -147,13 +114,7 @@ mod tests {
             scenario: "t".into(),
             seed: 1,
             replicates: reps.len() as u32,
-            variants: vec![VariantSummary::from_replicates(
-                "baseline",
-                &["p".into()],
-                &["w".into()],
-                &[],
-                reps,
-            )],
+            variants: vec![VariantSummary::from_replicates("baseline", &["p".into()], &["w".into()], &[], reps)],
         }
     }
 
@@ -162,19 +123,11 @@ mod tests {
         let reps = [replicate(0, 4), replicate(1, 6)];
         let text = String::from_utf8(summary_csv(&summary(&reps)).unwrap()).unwrap();
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(
-            lines[0],
-            "variant,scope,metric,mean,std,ci95_low,ci95_high,n"
-        );
+        assert_eq!(lines[0], "variant,scope,metric,mean,std,ci95_low,ci95_high,n");
         assert_eq!(lines.len(), 1 + 3 * metric_names(&[]).len());
-        assert!(lines.contains(
-            &"baseline,provider:p,requests,5,1.4142135623730951,-7.706204736,17.706204736,2"
-        ));
+        assert!(lines.contains(&"baseline,provider:p,requests,5,1.4142135623730951,-7.706204736,17.706204736,2"));
         // No request, so no latency: empty cells and n = 0.
-        assert!(
-            lines.contains(&"baseline,workload:w,ttft_s_p50,,,,,0"),
-            "{text}"
-        );
+        assert!(lines.contains(&"baseline,workload:w,ttft_s_p50,,,,,0"), "{text}");
     }
 
     #[test]
@@ -183,9 +136,7 @@ mod tests {
         let text = String::from_utf8(replicates_csv(&reps, &[], "baseline").unwrap()).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 3);
-        assert!(
-            lines[0].starts_with("replicate,variant,sessions_started,sessions_completed,requests,")
-        );
+        assert!(lines[0].starts_with("replicate,variant,sessions_started,sessions_completed,requests,"));
         assert!(lines[0].ends_with(",cache_tokens_peak,events,sim_end_s"), "{}", lines[0]);
         assert!(lines[2].starts_with("1,baseline,2,0,6,"), "{}", lines[2]);
         assert!(lines[2].ends_with(",11,1.5"), "{}", lines[2]);

@@ -10,10 +10,9 @@ pub fn replicate_bar(total: u32, quiet: bool) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(Some(u64::from(total)), ProgressDrawTarget::stderr());
-    let style =
-        ProgressStyle::with_template("{elapsed:>4} [{bar:30}] {pos}/{len} replicates, ETA {eta}")
-            .expect("the template is valid")
-            .progress_chars("=> ");
+    let style = ProgressStyle::with_template("{elapsed:>4} [{bar:30}] {pos}/{len} replicates, ETA {eta}")
+        .expect("the template is valid")
+        .progress_chars("=> ");
     bar.set_style(style);
     bar
 }

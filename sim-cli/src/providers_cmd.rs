@@ -21,23 +21,12 @@ pub fn run(cmd: &ProvidersCommand, stdout: &mut dyn Write) -> anyhow::Result<()>
 
 /// One row per preset, columns aligned; prices in USD per Mtok.
 fn list(stdout: &mut dyn Write) -> anyhow::Result<()> {
-    let header = [
-        "name",
-        "input",
-        "cache read",
-        "cache write",
-        "output",
-        "cache",
-        "ttl",
-        "min tokens",
-        "as_of",
-    ];
+    let header = ["name", "input", "cache read", "cache write", "output", "cache", "ttl", "min tokens", "as_of"];
     let mut rows: Vec<[String; 9]> = Vec::new();
     for name in catalog::preset_names() {
         let text = catalog::preset_toml(name).context("preset listed but missing")?;
         // A preset that does not parse is a bug caught by sim-core's tests.
-        let s = catalog::summarize(text)
-            .map_err(|e| anyhow::anyhow!("built-in preset {name} is malformed: {e}"))?;
+        let s = catalog::summarize(text).map_err(|e| anyhow::anyhow!("built-in preset {name} is malformed: {e}"))?;
         rows.push([
             name.to_owned(),
             price(s.input_usd_per_mtok),
@@ -46,16 +35,8 @@ fn list(stdout: &mut dyn Write) -> anyhow::Result<()> {
             price(s.output_usd_per_mtok),
             s.cache_mode.clone(),
             // A disabled cache has no TTL or minimum worth showing.
-            if s.cache_mode == "off" {
-                "-".into()
-            } else {
-                s.ttls.join(",")
-            },
-            if s.cache_mode == "off" {
-                "-".into()
-            } else {
-                s.min_tokens.to_string()
-            },
+            if s.cache_mode == "off" { "-".into() } else { s.ttls.join(",") },
+            if s.cache_mode == "off" { "-".into() } else { s.min_tokens.to_string() },
             s.as_of,
         ]);
     }
@@ -99,10 +80,7 @@ fn price(x: f64) -> String {
 
 fn show(name: &str, stdout: &mut dyn Write) -> anyhow::Result<()> {
     let text = catalog::preset_toml(name).ok_or_else(|| UnknownPreset::new(name))?;
-    writeln!(
-        stdout,
-        "# preset `{name}`; or write `preset = \"{name}\"` and override single keys"
-    )?;
+    writeln!(stdout, "# preset `{name}`; or write `preset = \"{name}\"` and override single keys")?;
     write!(stdout, "{}", catalog::provider_block(name, text))?;
     Ok(())
 }
@@ -110,15 +88,13 @@ fn show(name: &str, stdout: &mut dyn Write) -> anyhow::Result<()> {
 fn import_litellm(args: &ImportLitellmArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
     let json = std::fs::read_to_string(&args.file)
         .with_context(|| format!("cannot read LiteLLM catalog {}", args.file.display()))?;
-    let parsed = litellm::Catalog::parse(&json)
-        .with_context(|| format!("reading LiteLLM catalog {}", args.file.display()))?;
+    let parsed =
+        litellm::Catalog::parse(&json).with_context(|| format!("reading LiteLLM catalog {}", args.file.display()))?;
     // Convert every key before printing anything, so that an error leaves no
     // half-written output to paste.
     let mut blocks = Vec::with_capacity(args.models.len());
     for key in &args.models {
-        let table = parsed
-            .provider_toml(key)
-            .with_context(|| format!("importing from {}", args.file.display()))?;
+        let table = parsed.provider_toml(key).with_context(|| format!("importing from {}", args.file.display()))?;
         blocks.push(catalog::provider_block(key, &table));
     }
     writeln!(stdout, "{}", blocks.join("\n").trim_end())?;

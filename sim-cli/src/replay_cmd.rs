@@ -355,7 +355,8 @@ mod tests {
             peak_tokens: 1676,
             peak_entries: 5,
         };
-        let text = String::from_utf8(replay_csv(&[r, ReplayResult { capacity_tokens: Some(0), ..r }]).unwrap()).unwrap();
+        let text =
+            String::from_utf8(replay_csv(&[r, ReplayResult { capacity_tokens: Some(0), ..r }]).unwrap()).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(
             lines,
@@ -371,14 +372,27 @@ mod tests {
     }
 
     #[test]
+    fn the_default_directory_is_named_after_the_trace_file() {
+        use clap::Parser as _;
+        let cli =
+            crate::args::Cli::try_parse_from(["agentsim", "replay", "--trace", "x/conv.jsonl", "--format", "mooncake"])
+                .unwrap();
+        let crate::args::Command::Replay(args) = cli.command else { panic!("not replay") };
+        assert_eq!((args.block_tokens, args.eviction, args.ttl), (512, EvictionArg::Lru, None));
+        let dir = output_path(&args, &UtcTime::from_unix(0));
+        assert_eq!(dir, Path::new("outputs").join("replay-conv-19700101T000000Z"));
+    }
+
+    #[test]
     fn parse_errors_read_file_colon_line() {
         let e = TraceFileError {
             file: "t.jsonl".into(),
             error: TraceError { line: 7, kind: trace::TraceErrorKind::MissingField("hash_ids") },
         };
         assert_eq!(e.to_string(), "t.jsonl:7: missing field `hash_ids`");
-        let bytes = b"{}\n{}\n\xff";
-        let err = std::str::from_utf8(bytes).unwrap_err();
-        assert_eq!(not_utf8(bytes, err).line, 3);
+        // Built at run time: a literal invalid UTF-8 string trips a lint.
+        let bytes: Vec<u8> = [&b"{}\n{}\n"[..], &[0xff]].concat();
+        let err = std::str::from_utf8(&bytes).unwrap_err();
+        assert_eq!(not_utf8(&bytes, err).line, 3);
     }
 }

@@ -34,11 +34,7 @@ pub fn render(summary: &Summary) -> String {
     for v in &summary.variants {
         let rows: Vec<(&str, String, String)> = TABLE_METRICS
             .iter()
-            .filter_map(|&name| {
-                v.metrics
-                    .get(name)
-                    .map(|s| (name, mean_cell(s), interval_cell(s)))
-            })
+            .filter_map(|&name| v.metrics.get(name).map(|s| (name, mean_cell(s), interval_cell(s))))
             .collect();
         let name_w = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
         let mean_w = rows.iter().map(|r| r.1.len()).max().unwrap_or(0);
@@ -57,17 +53,24 @@ pub fn render(summary: &Summary) -> String {
 }
 
 /// The metrics that tell providers apart, one row per provider.
-pub const COMPARISON_METRICS: [&str; 4] = ["cost_usd_per_session", "cache_hit_rate", "blended_usd_per_mtok", "ttft_s_p50"];
+pub const COMPARISON_METRICS: [&str; 4] =
+    ["cost_usd_per_session", "cache_hit_rate", "blended_usd_per_mtok", "ttft_s_p50"];
 
 /// A side-by-side table of the providers (mean [95% CI]), so a comparison
 /// scenario answers its question on the terminal.
 fn render_comparison(out: &mut String, providers: &[(String, sim_core::metrics::MetricTable)]) {
     let cell = |t: &sim_core::metrics::MetricTable, m: &str| {
-        t.get(m).map_or_else(|| "-".to_string(), |s| format!("{} {}", mean_cell(s), interval_cell(s)).trim_end().to_string())
+        t.get(m).map_or_else(
+            || "-".to_string(),
+            |s| format!("{} {}", mean_cell(s), interval_cell(s)).trim_end().to_string(),
+        )
     };
-    let mut rows: Vec<Vec<String>> = vec![std::iter::once("provider".to_string()).chain(COMPARISON_METRICS.map(String::from)).collect()];
+    let mut rows: Vec<Vec<String>> =
+        vec![std::iter::once("provider".to_string()).chain(COMPARISON_METRICS.map(String::from)).collect()];
     rows.extend(
-        providers.iter().map(|(name, t)| std::iter::once(name.clone()).chain(COMPARISON_METRICS.map(|m| cell(t, m))).collect()),
+        providers
+            .iter()
+            .map(|(name, t)| std::iter::once(name.clone()).chain(COMPARISON_METRICS.map(|m| cell(t, m))).collect()),
     );
     let widths: Vec<usize> = (0..rows[0].len()).map(|c| rows.iter().map(|r| r[c].len()).max().unwrap_or(0)).collect();
     let _ = writeln!(out, "by provider:");
@@ -102,11 +105,7 @@ pub fn human(x: f64) -> String {
     let decimals = (3 - magnitude).max(0) as usize;
     let s = format!("{x:.decimals$}");
     // Trailing zeros would suggest a precision the table does not claim.
-    let s = if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        &s
-    };
+    let s = if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.') } else { &s };
     s.to_string()
 }
 
@@ -153,10 +152,7 @@ mod tests {
         };
         let text = render(&summary);
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(
-            lines[0],
-            "demo: 2 replicates, seed 7; mean [95% CI] over replicates"
-        );
+        assert_eq!(lines[0], "demo: 2 replicates, seed 7; mean [95% CI] over replicates");
         assert_eq!(lines.len(), 1 + TABLE_METRICS.len());
         assert_eq!(lines[1], "  requests                11 [-1.706, 23.71]");
         assert_eq!(lines[2], "  cost_usd                 0 [0, 0]");

@@ -44,11 +44,7 @@ pub fn run(args: &RunArgs, argv: &[OsString], stdout: &mut dyn Write) -> anyhow:
 fn output_path(args: &RunArgs, scenario: &Scenario, started: &UtcTime) -> PathBuf {
     match &args.out {
         Some(dir) => dir.clone(),
-        None => output_dir::default_dir(
-            Path::new(output_dir::DEFAULT_ROOT),
-            &scenario.name,
-            &started.compact(),
-        ),
+        None => output_dir::default_dir(Path::new(output_dir::DEFAULT_ROOT), &scenario.name, &started.compact()),
     }
 }
 
@@ -70,11 +66,7 @@ fn simulate(scenario: &Scenario, opts: &RunOptions, args: &RunArgs) -> anyhow::R
     let result = pool.install(|| montecarlo::run(scenario, opts, &|| bar.inc(1)));
     let wall_s = clock.elapsed().as_secs_f64();
     bar.finish_and_clear();
-    Ok(Simulated {
-        result,
-        threads: pool.current_num_threads(),
-        wall_s,
-    })
+    Ok(Simulated { result, threads: pool.current_num_threads(), wall_s })
 }
 
 /// Every output file, in writing order. The manifest comes last: with
@@ -113,16 +105,8 @@ fn render(
         replicates: opts.replicates,
         threads: sim.threads,
         requests_csv: args.requests_csv,
-        overrides: args
-            .overrides
-            .set
-            .iter()
-            .map(|o| format!("{}={}", o.path, o.value))
-            .collect(),
-        command_line: argv
-            .iter()
-            .map(|a| a.to_string_lossy().into_owned())
-            .collect(),
+        overrides: args.overrides.set.iter().map(|o| format!("{}={}", o.path, o.value)).collect(),
+        command_line: argv.iter().map(|a| a.to_string_lossy().into_owned()).collect(),
         started_utc: started.rfc3339(),
         simulation_wall_s: sim.wall_s,
         files: names.collect(),

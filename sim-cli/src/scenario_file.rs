@@ -20,8 +20,7 @@ pub struct LoadedScenario {
 /// Reads and validates `path` with `overrides`. An unreadable file is an I/O
 /// error; anything wrong with its content is a `ScenarioError`.
 pub fn load(path: &Path, overrides: &[Override]) -> anyhow::Result<LoadedScenario> {
-    let bytes = std::fs::read(path)
-        .with_context(|| format!("cannot read scenario file {}", path.display()))?;
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read scenario file {}", path.display()))?;
     let name = path.display().to_string();
     let text = std::str::from_utf8(&bytes).map_err(|e| not_utf8(&name, &bytes, e.valid_up_to()))?;
     // Files the scenario names (LiteLLM catalogs, traces) are relative to its directory.
@@ -29,20 +28,14 @@ pub fn load(path: &Path, overrides: &[Override]) -> anyhow::Result<LoadedScenari
     let files = move |p: &str| std::fs::read_to_string(dir.join(p)).map_err(|e| e.to_string());
     let scenario = scenario::load_with(&SourceText { name: &name, text }, overrides, &files)?;
     let sha256 = hex_sha256(&bytes);
-    Ok(LoadedScenario {
-        scenario,
-        bytes,
-        sha256,
-    })
+    Ok(LoadedScenario { scenario, bytes, sha256 })
 }
 
 pub fn hex_sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .fold(String::with_capacity(64), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
+    Sha256::digest(bytes).iter().fold(String::with_capacity(64), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
 }
 
 /// A file that is not UTF-8 is a problem with the scenario, not with the disk,
@@ -50,21 +43,12 @@ pub fn hex_sha256(bytes: &[u8]) -> String {
 fn not_utf8(name: &str, bytes: &[u8], valid_up_to: usize) -> ScenarioError {
     let before = &bytes[..valid_up_to];
     let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
-    let line_start = before
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
+    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     // The prefix is valid UTF-8, so counting chars gives a character column.
-    let column = 1 + String::from_utf8_lossy(&before[line_start..])
-        .chars()
-        .count();
+    let column = 1 + String::from_utf8_lossy(&before[line_start..]).chars().count();
     ScenarioError {
         problems: vec![Problem {
-            origin: Origin::File {
-                file: name.to_string(),
-                line,
-                column,
-            },
+            origin: Origin::File { file: name.to_string(), line, column },
             path: String::new(),
             message: "the file is not valid UTF-8 text".to_string(),
         }],
@@ -77,10 +61,7 @@ mod tests {
 
     #[test]
     fn sha256_of_known_input() {
-        assert_eq!(
-            hex_sha256(b"abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
+        assert_eq!(hex_sha256(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     }
 
     #[test]
@@ -89,13 +70,6 @@ mod tests {
         let bytes = b"name = \"x\"\nab\xc3\xa9c\xff\n".to_vec();
         let valid = std::str::from_utf8(&bytes).unwrap_err().valid_up_to();
         let err = not_utf8("s.toml", &bytes, valid);
-        assert_eq!(
-            err.problems[0].origin,
-            Origin::File {
-                file: "s.toml".into(),
-                line: 2,
-                column: 5
-            }
-        );
+        assert_eq!(err.problems[0].origin, Origin::File { file: "s.toml".into(), line: 2, column: 5 });
     }
 }

@@ -17,9 +17,7 @@ pub struct UtcTime {
 impl UtcTime {
     pub fn now() -> Self {
         // A clock before 1970 is a broken machine; the epoch is as good a name as any.
-        let secs = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
+        let secs = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
         Self::from_unix(secs as i64)
     }
 
@@ -27,39 +25,18 @@ impl UtcTime {
         let days = secs.div_euclid(86_400);
         let rem = secs.rem_euclid(86_400) as u32;
         let (year, month, day) = civil_from_days(days);
-        UtcTime {
-            year,
-            month,
-            day,
-            hour: rem / 3600,
-            minute: rem % 3600 / 60,
-            second: rem % 60,
-        }
+        UtcTime { year, month, day, hour: rem / 3600, minute: rem % 3600 / 60, second: rem % 60 }
     }
 
     /// `YYYYmmddTHHMMSSZ`: sorts chronologically and is safe in file names.
     pub fn compact(&self) -> String {
-        let UtcTime {
-            year,
-            month,
-            day,
-            hour,
-            minute,
-            second,
-        } = *self;
+        let UtcTime { year, month, day, hour, minute, second } = *self;
         format!("{year:04}{month:02}{day:02}T{hour:02}{minute:02}{second:02}Z")
     }
 
     /// RFC 3339, `YYYY-mm-ddTHH:MM:SSZ`.
     pub fn rfc3339(&self) -> String {
-        let UtcTime {
-            year,
-            month,
-            day,
-            hour,
-            minute,
-            second,
-        } = *self;
+        let UtcTime { year, month, day, hour, minute, second } = *self;
         format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}Z")
     }
 }
@@ -87,14 +64,8 @@ mod tests {
     fn known_instants() {
         assert_eq!(UtcTime::from_unix(0).compact(), "19700101T000000Z");
         // 2000-02-29 (leap day of a century leap year) 12:34:56.
-        assert_eq!(
-            UtcTime::from_unix(951_827_696).rfc3339(),
-            "2000-02-29T12:34:56Z"
-        );
-        assert_eq!(
-            UtcTime::from_unix(4_102_444_799).compact(),
-            "20991231T235959Z"
-        );
+        assert_eq!(UtcTime::from_unix(951_827_696).rfc3339(), "2000-02-29T12:34:56Z");
+        assert_eq!(UtcTime::from_unix(4_102_444_799).compact(), "20991231T235959Z");
         assert_eq!(UtcTime::from_unix(-1).rfc3339(), "1969-12-31T23:59:59Z");
     }
 }

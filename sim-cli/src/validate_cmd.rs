@@ -10,13 +10,7 @@ pub fn validate(args: &ValidateArgs, stdout: &mut dyn Write) -> anyhow::Result<(
     let s = &loaded.scenario;
     let plural = |n: usize| if n == 1 { "" } else { "s" };
     let (p, w) = (s.providers.len(), s.workloads.len());
-    writeln!(
-        stdout,
-        "ok: {} ({p} provider{}, {w} workload{})",
-        s.name,
-        plural(p),
-        plural(w)
-    )?;
+    writeln!(stdout, "ok: {} ({p} provider{}, {w} workload{})", s.name, plural(p), plural(w))?;
     Ok(())
 }
 

@@ -41,28 +41,16 @@ pub enum LiteLlmError {
     #[error("the LiteLLM catalog is not a JSON object keyed by model name")]
     NotAnObject,
     #[error("unknown LiteLLM model key `{key}`{}", did_you_mean(.suggestions))]
-    UnknownKey {
-        key: String,
-        suggestions: Vec<String>,
-    },
+    UnknownKey { key: String, suggestions: Vec<String> },
     #[error("LiteLLM entry `{key}` is not a model (it is a documentation stub or not an object)")]
     NotAModel { key: String },
     #[error("LiteLLM entry `{key}` is a `{mode}` model, not a chat model")]
     NotChat { key: String, mode: String },
     #[error("LiteLLM entry `{key}` is incomplete: no {}", .missing.join(" and no "))]
-    Incomplete {
-        key: String,
-        missing: Vec<&'static str>,
-    },
+    Incomplete { key: String, missing: Vec<&'static str> },
     #[error("LiteLLM entry `{key}` has `{field}` = {value}, which is not a price >= 0")]
-    BadPrice {
-        key: String,
-        field: String,
-        value: String,
-    },
-    #[error(
-        "LiteLLM entry `{key}` uses {what}, which agentsim cannot express; write its `[pricing]` by hand"
-    )]
+    BadPrice { key: String, field: String, value: String },
+    #[error("LiteLLM entry `{key}` uses {what}, which agentsim cannot express; write its `[pricing]` by hand")]
     Unsupported { key: String, what: String },
 }
 
@@ -70,14 +58,7 @@ fn did_you_mean(suggestions: &[String]) -> String {
     if suggestions.is_empty() {
         String::new()
     } else {
-        format!(
-            " (did you mean {}?)",
-            suggestions
-                .iter()
-                .map(|s| format!("`{s}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
+        format!(" (did you mean {}?)", suggestions.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", "))
     }
 }
 
@@ -138,10 +119,7 @@ impl Catalog {
     }
 }
 
-fn lookup<'a>(
-    catalog: &'a Map<String, Value>,
-    key: &str,
-) -> Result<&'a Map<String, Value>, LiteLlmError> {
+fn lookup<'a>(catalog: &'a Map<String, Value>, key: &str) -> Result<&'a Map<String, Value>, LiteLlmError> {
     // `sample_spec` documents the format; it has placeholder strings, not prices.
     match catalog.get(key) {
         Some(Value::Object(o)) if key != "sample_spec" => Ok(o),
@@ -254,22 +232,8 @@ impl CacheRules {
                 None,
                 "xAI: automatic per server, may be evicted anytime; TTL unspecified (5m assumed)",
             ),
-            CacheRules::Fireworks => r(
-                false,
-                0,
-                1,
-                "5m",
-                None,
-                "Fireworks: automatic; TTL unspecified (5m assumed)",
-            ),
-            CacheRules::Groq => r(
-                false,
-                0,
-                1,
-                "2h",
-                None,
-                "Groq: automatic, expires after 2h unused",
-            ),
+            CacheRules::Fireworks => r(false, 0, 1, "5m", None, "Fireworks: automatic; TTL unspecified (5m assumed)"),
+            CacheRules::Groq => r(false, 0, 1, "2h", None, "Groq: automatic, expires after 2h unused"),
             CacheRules::Cerebras => r(
                 false,
                 0,
@@ -286,14 +250,9 @@ impl CacheRules {
                 None,
                 "SambaNova: automatic on some models, per instance; TTL unpublished (5m assumed)",
             ),
-            CacheRules::Other => r(
-                false,
-                0,
-                1,
-                "5m",
-                None,
-                "generic assumption: automatic prefix cache, 5m TTL refreshed on hit",
-            ),
+            CacheRules::Other => {
+                r(false, 0, 1, "5m", None, "generic assumption: automatic prefix cache, 5m TTL refreshed on hit")
+            }
         }
     }
 }
@@ -333,29 +292,14 @@ struct Converted {
     notes: Vec<String>,
 }
 
-const SERVICE_TIERS: [(&str, &str); 3] = [
-    ("batches", "batch_multiplier"),
-    ("flex", "flex_multiplier"),
-    ("priority", "priority_multiplier"),
-];
-const TIER_SUFFIXES: [&str; 7] = [
-    "_batches",
-    "_flex",
-    "_priority",
-    "_ultrafast",
-    "_balanced",
-    "_decisions",
-    "_fast",
-];
+const SERVICE_TIERS: [(&str, &str); 3] =
+    [("batches", "batch_multiplier"), ("flex", "flex_multiplier"), ("priority", "priority_multiplier")];
+const TIER_SUFFIXES: [&str; 7] = ["_batches", "_flex", "_priority", "_ultrafast", "_balanced", "_decisions", "_fast"];
 
 /// A price field in USD per token: a number (or a numeric string, which
 /// LiteLLM also accepts), `None` when absent or null.
 fn price(key: &str, o: &Map<String, Value>, field: &str) -> Result<Option<f64>, LiteLlmError> {
-    let bad = |v: &Value| LiteLlmError::BadPrice {
-        key: key.into(),
-        field: field.into(),
-        value: v.to_string(),
-    };
+    let bad = |v: &Value| LiteLlmError::BadPrice { key: key.into(), field: field.into(), value: v.to_string() };
     match o.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(v @ Value::Number(n)) => match n.as_f64() {
@@ -391,10 +335,7 @@ fn threshold_of(field: &str) -> Option<u64> {
 fn convert(key: &str, o: &Map<String, Value>) -> Result<Converted, LiteLlmError> {
     match o.get("mode").and_then(Value::as_str) {
         Some(mode) if mode != "chat" => {
-            return Err(LiteLlmError::NotChat {
-                key: key.into(),
-                mode: mode.into(),
-            });
+            return Err(LiteLlmError::NotChat { key: key.into(), mode: mode.into() });
         }
         _ => {}
     }
@@ -408,26 +349,14 @@ fn convert(key: &str, o: &Map<String, Value>) -> Result<Converted, LiteLlmError>
         if output.is_none() {
             missing.push("`output_cost_per_token`");
         }
-        return Err(LiteLlmError::Incomplete {
-            key: key.into(),
-            missing,
-        });
+        return Err(LiteLlmError::Incomplete { key: key.into(), missing });
     };
-    if o.get("tiered_pricing")
-        .and_then(Value::as_array)
-        .is_some_and(|a| !a.is_empty())
-    {
-        return Err(LiteLlmError::Unsupported {
-            key: key.into(),
-            what: "`tiered_pricing` (range-based rates)".into(),
-        });
+    if o.get("tiered_pricing").and_then(Value::as_array).is_some_and(|a| !a.is_empty()) {
+        return Err(LiteLlmError::Unsupported { key: key.into(), what: "`tiered_pricing` (range-based rates)".into() });
     }
     // LiteLLM keys its long-context detection on the input price only.
-    let mut thresholds: Vec<u64> = o
-        .keys()
-        .filter(|k| !TIER_SUFFIXES.iter().any(|s| k.ends_with(s)))
-        .filter_map(|k| threshold_of(k))
-        .collect();
+    let mut thresholds: Vec<u64> =
+        o.keys().filter(|k| !TIER_SUFFIXES.iter().any(|s| k.ends_with(s))).filter_map(|k| threshold_of(k)).collect();
     thresholds.sort_unstable();
     thresholds.dedup();
     if thresholds.len() > 1 {
@@ -436,19 +365,12 @@ fn convert(key: &str, o: &Map<String, Value>) -> Result<Converted, LiteLlmError>
             what: format!(
                 "{} long-context thresholds ({}) where agentsim has one",
                 thresholds.len(),
-                thresholds
-                    .iter()
-                    .map(u64::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                thresholds.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
             ),
         });
     }
 
-    let provider = o
-        .get("litellm_provider")
-        .and_then(Value::as_str)
-        .unwrap_or("");
+    let provider = o.get("litellm_provider").and_then(Value::as_str).unwrap_or("");
     let rules = CacheRules::infer(provider, key);
     let params = rules.params();
     let read = p("cache_read_input_token_cost")?;
@@ -459,10 +381,7 @@ fn convert(key: &str, o: &Map<String, Value>) -> Result<Converted, LiteLlmError>
     let cache_enabled = has_cache_prices || supports == Some(true);
     let mut notes = Vec::new();
     if !has_cache_prices && cache_enabled {
-        notes.push(
-            "no cache prices in LiteLLM but supports_prompt_caching: cache on at the input price"
-                .to_owned(),
-        );
+        notes.push("no cache prices in LiteLLM but supports_prompt_caching: cache on at the input price".to_owned());
     }
     let mut tiers = vec![params.ttl];
     if one_hour.is_some() && params.ttl != "1h" {
@@ -487,9 +406,7 @@ fn convert(key: &str, o: &Map<String, Value>) -> Result<Converted, LiteLlmError>
         Some(&n) => {
             let suffix = o
                 .keys()
-                .find(|k| {
-                    threshold_of(k) == Some(n) && !TIER_SUFFIXES.iter().any(|s| k.ends_with(s))
-                })
+                .find(|k| threshold_of(k) == Some(n) && !TIER_SUFFIXES.iter().any(|s| k.ends_with(s)))
                 .and_then(|k| k.strip_prefix("input_cost_per_token_above_"))
                 .unwrap_or_default()
                 .to_owned();
@@ -506,9 +423,7 @@ fn convert(key: &str, o: &Map<String, Value>) -> Result<Converted, LiteLlmError>
             };
             let mut writes = vec![per_mtok(l_write)];
             if tiers.len() > 1 {
-                let l_1h = above("cache_creation_input_token_cost_above_1hr")?
-                    .or(one_hour)
-                    .unwrap_or(l_input);
+                let l_1h = above("cache_creation_input_token_cost_above_1hr")?.or(one_hour).unwrap_or(l_input);
                 writes.push(per_mtok(l_1h));
             }
             let sheet = Sheet {
@@ -521,10 +436,7 @@ fn convert(key: &str, o: &Map<String, Value>) -> Result<Converted, LiteLlmError>
             // agentsim's rule is "exceeds", hence one token less.
             let threshold = if provider == "xai" {
                 if n > 0 {
-                    notes.push(format!(
-                        "xAI bills long context from {n} tokens inclusive: threshold {} here",
-                        n - 1
-                    ));
+                    notes.push(format!("xAI bills long context from {n} tokens inclusive: threshold {} here", n - 1));
                 }
                 n.saturating_sub(1)
             } else {
@@ -543,9 +455,7 @@ fn convert(key: &str, o: &Map<String, Value>) -> Result<Converted, LiteLlmError>
             ("cache_read_input_token_cost", read),
             ("cache_creation_input_token_cost", creation),
         ] {
-            if let (Some(std), Some(t)) =
-                (std.filter(|s| *s > 0.0), p(&format!("{class}_{suffix}"))?)
-            {
+            if let (Some(std), Some(t)) = (std.filter(|s| *s > 0.0), p(&format!("{class}_{suffix}"))?) {
                 ratios.push((class, t / std));
             }
         }
@@ -574,10 +484,7 @@ fn convert(key: &str, o: &Map<String, Value>) -> Result<Converted, LiteLlmError>
         key: key.into(),
         cache_enabled,
         rules,
-        min_tokens: o
-            .get("prompt_cache_min_tokens")
-            .and_then(Value::as_u64)
-            .unwrap_or(params.min_tokens),
+        min_tokens: o.get("prompt_cache_min_tokens").and_then(Value::as_u64).unwrap_or(params.min_tokens),
         tiers,
         base,
         long,
@@ -618,19 +525,13 @@ fn off_peak_windows(
         return Ok(Vec::new());
     };
     if ratios.iter().any(|r| (r - m).abs() > 1e-9 * m) {
-        notes.push(
-            "off_peak_pricing rates are not one ratio of the standard rates: no windows".into(),
-        );
+        notes.push("off_peak_pricing rates are not one ratio of the standard rates: no windows".into());
         return Ok(Vec::new());
     }
     let strings = |v: Option<&Value>| -> Vec<String> {
         match v {
             Some(Value::String(s)) => vec![s.clone()],
-            Some(Value::Array(a)) => a
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect(),
+            Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
             _ => Vec::new(),
         }
     };
@@ -642,9 +543,7 @@ fn off_peak_windows(
             weekday_rules |= days.is_some();
             // Monday (1) stands for every weekday: no calendar in the simulator.
             let monday = days.is_none_or(|d| {
-                d.iter().any(|x| {
-                    x.as_u64() == Some(1) || x.as_str().is_some_and(|s| s.starts_with("mon"))
-                })
+                d.iter().any(|x| x.as_u64() == Some(1) || x.as_str().is_some_and(|s| s.starts_with("mon")))
             });
             if monday {
                 spans.extend(strings(rule.get("hours_utc")));
@@ -652,10 +551,7 @@ fn off_peak_windows(
         }
     }
     if weekday_rules {
-        notes.push(
-            "off-peak windows are LiteLLM's Monday-Friday ones; weekends are billed like weekdays"
-                .into(),
-        );
+        notes.push("off-peak windows are LiteLLM's Monday-Friday ones; weekends are billed like weekdays".into());
     }
     let m = round_sig(m);
     let mut out = Vec::new();
@@ -678,11 +574,7 @@ fn off_peak_windows(
 /// A TOML number that always reads back as a float.
 pub(crate) fn num(x: f64) -> String {
     let s = format!("{x}");
-    if s.contains('.') || s.contains('e') || s.contains("inf") || s.contains("NaN") {
-        s
-    } else {
-        format!("{s}.0")
-    }
+    if s.contains('.') || s.contains('e') || s.contains("inf") || s.contains("NaN") { s } else { format!("{s}.0") }
 }
 
 /// A TOML basic string.
@@ -709,11 +601,7 @@ fn writes_value(tiers: &[&str], writes: &[f64]) -> String {
     if tiers.len() == 1 {
         num(writes[0])
     } else {
-        let parts: Vec<String> = tiers
-            .iter()
-            .zip(writes)
-            .map(|(t, w)| format!("{} = {}", quote(t), num(*w)))
-            .collect();
+        let parts: Vec<String> = tiers.iter().zip(writes).map(|(t, w)| format!("{} = {}", quote(t), num(*w))).collect();
         format!("{{ {} }}", parts.join(", "))
     }
 }
@@ -724,14 +612,7 @@ fn render(c: &Converted) -> String {
     // `let _ =`: writing to a String cannot fail.
     let _ = writeln!(s, "model = {}", quote(&c.key));
     let _ = writeln!(s, "as_of = {}", quote(CATALOG_AS_OF));
-    let _ = writeln!(
-        s,
-        "source = {}",
-        quote(&format!(
-            "LiteLLM model_prices_and_context_window.json (key {})",
-            c.key
-        ))
-    );
+    let _ = writeln!(s, "source = {}", quote(&format!("LiteLLM model_prices_and_context_window.json (key {})", c.key)));
     for note in &c.notes {
         let _ = writeln!(s, "# note: {note}");
     }
@@ -749,25 +630,14 @@ fn render(c: &Converted) -> String {
         s.push_str("# LiteLLM lists no cache price and no supports_prompt_caching\n");
         s.push_str("enabled = false\n");
     }
-    let _ = writeln!(
-        s,
-        "mode = {}",
-        quote(if params.explicit {
-            "explicit"
-        } else {
-            "automatic"
-        })
-    );
+    let _ = writeln!(s, "mode = {}", quote(if params.explicit { "explicit" } else { "automatic" }));
     let _ = writeln!(s, "min_tokens = {}", c.min_tokens);
     let _ = writeln!(s, "granularity_tokens = {}", params.granularity);
     if c.tiers.len() == 1 {
         let _ = writeln!(s, "ttl = {}", quote(c.tiers[0]));
     } else {
-        let parts: Vec<String> = c
-            .tiers
-            .iter()
-            .map(|t| format!("{{ name = {}, ttl = {} }}", quote(t), quote(t)))
-            .collect();
+        let parts: Vec<String> =
+            c.tiers.iter().map(|t| format!("{{ name = {}, ttl = {} }}", quote(t), quote(t))).collect();
         let _ = writeln!(s, "tiers = [{}]", parts.join(", "));
     }
     s.push_str("refresh_on_hit = true\n");
@@ -783,11 +653,7 @@ fn render(c: &Converted) -> String {
     let b = &c.base;
     let _ = writeln!(s, "input_usd_per_mtok = {}", num(b.input));
     let _ = writeln!(s, "cache_read_usd_per_mtok = {}", num(b.cache_read));
-    let _ = writeln!(
-        s,
-        "cache_write_usd_per_mtok = {}",
-        writes_value(&c.tiers, &b.writes)
-    );
+    let _ = writeln!(s, "cache_write_usd_per_mtok = {}", writes_value(&c.tiers, &b.writes));
     let _ = writeln!(s, "output_usd_per_mtok = {}", num(b.output));
     for (name, m, note) in &c.tier_multipliers {
         if let Some(note) = note {
@@ -809,14 +675,7 @@ fn render(c: &Converted) -> String {
         let parts: Vec<String> = c
             .windows
             .iter()
-            .map(|(a, b, m)| {
-                format!(
-                    "{{ start = {}, end = {}, multiplier = {} }}",
-                    quote(a),
-                    quote(b),
-                    num(*m)
-                )
-            })
+            .map(|(a, b, m)| format!("{{ start = {}, end = {}, multiplier = {} }}", quote(a), quote(b), num(*m)))
             .collect();
         let _ = writeln!(s, "windows = [{}]", parts.join(", "));
     }
@@ -878,8 +737,7 @@ mod tests {
 
     fn table(key: &str) -> toml::Table {
         let text = provider_toml(CATALOG, key).unwrap();
-        text.parse::<toml::Table>()
-            .unwrap_or_else(|e| panic!("{e}\n{text}"))
+        text.parse::<toml::Table>().unwrap_or_else(|e| panic!("{e}\n{text}"))
     }
 
     fn f(t: &toml::Table, path: &[&str]) -> f64 {
@@ -963,36 +821,20 @@ mod tests {
     fn errors_name_the_key_and_the_problem() {
         let e = provider_toml(CATALOG, "claude-xx").unwrap_err();
         assert!(
-            e.to_string()
-                .contains("unknown LiteLLM model key `claude-xx`")
-                && e.to_string().contains("`claude-x`"),
+            e.to_string().contains("unknown LiteLLM model key `claude-xx`") && e.to_string().contains("`claude-x`"),
             "{e}"
         );
         let e = provider_toml(CATALOG, "half").unwrap_err().to_string();
-        assert!(
-            e.contains("`half` is incomplete") && e.contains("output_cost_per_token"),
-            "{e}"
-        );
+        assert!(e.contains("`half` is incomplete") && e.contains("output_cost_per_token"), "{e}");
         let e = provider_toml(CATALOG, "embed").unwrap_err().to_string();
-        assert!(
-            e.contains("`embed` is a `embedding` model, not a chat model"),
-            "{e}"
-        );
-        let e = provider_toml(CATALOG, "sample_spec")
-            .unwrap_err()
-            .to_string();
+        assert!(e.contains("`embed` is a `embedding` model, not a chat model"), "{e}");
+        let e = provider_toml(CATALOG, "sample_spec").unwrap_err().to_string();
         assert!(e.contains("`sample_spec` is not a model"), "{e}");
         let e = provider_toml(CATALOG, "two-tiers").unwrap_err().to_string();
-        assert!(
-            e.contains("`two-tiers`") && e.contains("32000, 128000"),
-            "{e}"
-        );
+        assert!(e.contains("`two-tiers`") && e.contains("32000, 128000"), "{e}");
         let e = provider_toml("[1]", "x").unwrap_err();
         assert_eq!(e, LiteLlmError::NotAnObject);
-        assert!(matches!(
-            provider_toml("{", "x").unwrap_err(),
-            LiteLlmError::Json(_)
-        ));
+        assert!(matches!(provider_toml("{", "x").unwrap_err(), LiteLlmError::Json(_)));
     }
 
     #[test]

@@ -13,58 +13,19 @@ use std::fmt;
 
 /// (name, TOML table), sorted by name: `preset_names` relies on the order.
 const PRESETS: &[(&str, &str)] = &[
-    (
-        "anthropic/claude-haiku-4-5",
-        include_str!("presets/anthropic__claude-haiku-4-5.toml"),
-    ),
-    (
-        "anthropic/claude-opus-4-8",
-        include_str!("presets/anthropic__claude-opus-4-8.toml"),
-    ),
-    (
-        "anthropic/claude-sonnet-4-6",
-        include_str!("presets/anthropic__claude-sonnet-4-6.toml"),
-    ),
-    (
-        "cerebras/gpt-oss-120b",
-        include_str!("presets/cerebras__gpt-oss-120b.toml"),
-    ),
-    (
-        "deepseek/deepseek-v4-flash",
-        include_str!("presets/deepseek__deepseek-v4-flash.toml"),
-    ),
-    (
-        "fireworks/gpt-oss-120b",
-        include_str!("presets/fireworks__gpt-oss-120b.toml"),
-    ),
-    (
-        "google/gemini-2.5-flash",
-        include_str!("presets/google__gemini-2.5-flash.toml"),
-    ),
-    (
-        "google/gemini-2.5-pro",
-        include_str!("presets/google__gemini-2.5-pro.toml"),
-    ),
-    (
-        "groq/gpt-oss-120b",
-        include_str!("presets/groq__gpt-oss-120b.toml"),
-    ),
-    (
-        "openai/gpt-5.4",
-        include_str!("presets/openai__gpt-5.4.toml"),
-    ),
-    (
-        "openai/gpt-5.4-mini",
-        include_str!("presets/openai__gpt-5.4-mini.toml"),
-    ),
-    (
-        "sambanova/gpt-oss-120b",
-        include_str!("presets/sambanova__gpt-oss-120b.toml"),
-    ),
-    (
-        "together/gpt-oss-120b",
-        include_str!("presets/together__gpt-oss-120b.toml"),
-    ),
+    ("anthropic/claude-haiku-4-5", include_str!("presets/anthropic__claude-haiku-4-5.toml")),
+    ("anthropic/claude-opus-4-8", include_str!("presets/anthropic__claude-opus-4-8.toml")),
+    ("anthropic/claude-sonnet-4-6", include_str!("presets/anthropic__claude-sonnet-4-6.toml")),
+    ("cerebras/gpt-oss-120b", include_str!("presets/cerebras__gpt-oss-120b.toml")),
+    ("deepseek/deepseek-v4-flash", include_str!("presets/deepseek__deepseek-v4-flash.toml")),
+    ("fireworks/gpt-oss-120b", include_str!("presets/fireworks__gpt-oss-120b.toml")),
+    ("google/gemini-2.5-flash", include_str!("presets/google__gemini-2.5-flash.toml")),
+    ("google/gemini-2.5-pro", include_str!("presets/google__gemini-2.5-pro.toml")),
+    ("groq/gpt-oss-120b", include_str!("presets/groq__gpt-oss-120b.toml")),
+    ("openai/gpt-5.4", include_str!("presets/openai__gpt-5.4.toml")),
+    ("openai/gpt-5.4-mini", include_str!("presets/openai__gpt-5.4-mini.toml")),
+    ("sambanova/gpt-oss-120b", include_str!("presets/sambanova__gpt-oss-120b.toml")),
+    ("together/gpt-oss-120b", include_str!("presets/together__gpt-oss-120b.toml")),
     ("xai/grok-4.3", include_str!("presets/xai__grok-4.3.toml")),
 ];
 
@@ -89,10 +50,7 @@ impl UnknownPreset {
     pub fn new(name: &str) -> Self {
         UnknownPreset {
             name: name.into(),
-            suggestions: close_matches(name, preset_names())
-                .into_iter()
-                .map(str::to_owned)
-                .collect(),
+            suggestions: close_matches(name, preset_names()).into_iter().map(str::to_owned).collect(),
         }
     }
 }
@@ -111,10 +69,7 @@ impl fmt::Display for UnknownPreset {
 
 /// Up to five candidates close to `query`: containing it (or contained in it),
 /// or within an edit distance of a third of its length, closest first.
-pub fn close_matches<'a>(
-    query: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Vec<&'a str> {
+pub fn close_matches<'a>(query: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
     let q = query.to_ascii_lowercase();
     let budget = (q.chars().count() / 3).max(2);
     let mut scored: Vec<(usize, &str)> = candidates
@@ -169,10 +124,8 @@ pub fn provider_block(name: &str, table_toml: &str) -> String {
 /// `serving` for a line `[serving]` (a standard table header), else `None`.
 fn table_header(line: &str) -> Option<&str> {
     let inner = line.trim_end().strip_prefix('[')?.strip_suffix(']')?;
-    let simple = !inner.is_empty()
-        && inner
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.');
+    let simple =
+        !inner.is_empty() && inner.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.');
     simple.then_some(inner)
 }
 
@@ -206,27 +159,18 @@ pub fn summarize(table_toml: &str) -> Result<ProviderSummary, String> {
         _ => None,
     };
     let input = number(pricing.get("input_usd_per_mtok")).ok_or("no pricing.input_usd_per_mtok")?;
-    let output =
-        number(pricing.get("output_usd_per_mtok")).ok_or("no pricing.output_usd_per_mtok")?;
+    let output = number(pricing.get("output_usd_per_mtok")).ok_or("no pricing.output_usd_per_mtok")?;
     let read = number(pricing.get("cache_read_usd_per_mtok")).unwrap_or(input);
     let tiers: Vec<(String, String)> = match cache.get("tiers").and_then(toml::Value::as_array) {
         Some(a) => a
             .iter()
             .map(|t| {
-                let s = |k| {
-                    t.get(k)
-                        .and_then(toml::Value::as_str)
-                        .unwrap_or("?")
-                        .to_owned()
-                };
+                let s = |k| t.get(k).and_then(toml::Value::as_str).unwrap_or("?").to_owned();
                 (s("name"), s("ttl"))
             })
             .collect(),
         None => {
-            let ttl = cache
-                .get("ttl")
-                .and_then(toml::Value::as_str)
-                .unwrap_or("5m");
+            let ttl = cache.get("ttl").and_then(toml::Value::as_str).unwrap_or("5m");
             vec![(ttl.to_owned(), ttl.to_owned())]
         }
     };
@@ -235,16 +179,8 @@ pub fn summarize(table_toml: &str) -> Result<ProviderSummary, String> {
         v => number(v),
     }
     .unwrap_or(input);
-    let enabled = cache
-        .get("enabled")
-        .and_then(toml::Value::as_bool)
-        .unwrap_or(true);
-    let str_of = |k: &str| {
-        t.get(k)
-            .and_then(toml::Value::as_str)
-            .unwrap_or("")
-            .to_owned()
-    };
+    let enabled = cache.get("enabled").and_then(toml::Value::as_bool).unwrap_or(true);
+    let str_of = |k: &str| t.get(k).and_then(toml::Value::as_str).unwrap_or("").to_owned();
     Ok(ProviderSummary {
         model: str_of("model"),
         as_of: str_of("as_of"),
@@ -253,19 +189,12 @@ pub fn summarize(table_toml: &str) -> Result<ProviderSummary, String> {
         cache_write_usd_per_mtok: write,
         output_usd_per_mtok: output,
         cache_mode: if enabled {
-            cache
-                .get("mode")
-                .and_then(toml::Value::as_str)
-                .unwrap_or("automatic")
-                .to_owned()
+            cache.get("mode").and_then(toml::Value::as_str).unwrap_or("automatic").to_owned()
         } else {
             "off".to_owned()
         },
         ttls: tiers.into_iter().map(|(_, ttl)| ttl).collect(),
-        min_tokens: cache
-            .get("min_tokens")
-            .and_then(toml::Value::as_integer)
-            .map_or(0, |m| m.max(0) as u64),
+        min_tokens: cache.get("min_tokens").and_then(toml::Value::as_integer).map_or(0, |m| m.max(0) as u64),
     })
 }
 
@@ -299,10 +228,7 @@ mod tests {
                 assert!(t[table].is_table(), "{name}: no [{table}]");
             }
             let s = summarize(text).unwrap();
-            assert!(
-                s.input_usd_per_mtok > 0.0 && s.output_usd_per_mtok > 0.0,
-                "{name}"
-            );
+            assert!(s.input_usd_per_mtok > 0.0 && s.output_usd_per_mtok > 0.0, "{name}");
             assert!(s.cache_read_usd_per_mtok <= s.input_usd_per_mtok, "{name}");
         }
     }
@@ -313,26 +239,14 @@ mod tests {
         let e = UnknownPreset::new("anthropic/claude-sonet-4-6");
         assert_eq!(e.suggestions[0], "anthropic/claude-sonnet-4-6");
         let e = UnknownPreset::new("gpt-oss-120b");
-        assert!(
-            e.suggestions.contains(&"groq/gpt-oss-120b".to_owned()),
-            "{e}"
-        );
-        assert!(
-            e.to_string()
-                .starts_with("unknown provider preset `gpt-oss-120b` (did you mean")
-        );
+        assert!(e.suggestions.contains(&"groq/gpt-oss-120b".to_owned()), "{e}");
+        assert!(e.to_string().starts_with("unknown provider preset `gpt-oss-120b` (did you mean"));
     }
 
     #[test]
     fn provider_block_names_the_entry_and_nests_sub_tables() {
-        let block = provider_block(
-            "sonnet",
-            preset_toml("anthropic/claude-sonnet-4-6").unwrap(),
-        );
-        assert!(
-            block.starts_with("[[providers]]\nname = \"sonnet\"\n"),
-            "{block}"
-        );
+        let block = provider_block("sonnet", preset_toml("anthropic/claude-sonnet-4-6").unwrap());
+        assert!(block.starts_with("[[providers]]\nname = \"sonnet\"\n"), "{block}");
         assert!(block.contains("\n[providers.cache]\n") && !block.contains("\n[cache]"));
         let doc: toml::Table = block.parse().unwrap();
         let p = &doc["providers"].as_array().unwrap()[0];

@@ -254,8 +254,26 @@ fn failures_retry_then_fail_the_session() {
 }
 
 fn arb_scenario() -> impl Strategy<Value = Scenario> {
-    let base = (1u32..6, 0.05f64..3.0, 1u64..60, 0u64..3_000, 1.0f64..12.0, 0.0f64..40.0, any::<bool>(), 0.0f64..0.3, 1u64..120);
-    let cache = (any::<bool>(), proptest::option::of(2_000u64..40_000), 0u64..2_000, 1u64..200, any::<bool>(), any::<bool>(), 0.0f64..0.5);
+    let base = (
+        1u32..6,
+        0.05f64..3.0,
+        1u64..60,
+        0u64..3_000,
+        1.0f64..12.0,
+        0.0f64..40.0,
+        any::<bool>(),
+        0.0f64..0.3,
+        1u64..120,
+    );
+    let cache = (
+        any::<bool>(),
+        proptest::option::of(2_000u64..40_000),
+        0u64..2_000,
+        1u64..200,
+        any::<bool>(),
+        any::<bool>(),
+        0.0f64..0.5,
+    );
     (base, cache).prop_map(
         |(
             (slots, rate, sessions, shared_tokens, steps, think, cache, err, ttl),

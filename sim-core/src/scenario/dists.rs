@@ -12,9 +12,9 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde_json::{Map, Value as Json, json};
 
 use super::location::KeyPath;
-use super::raw::{DURATION_PATTERN, DurationText, Leaf, describe};
+use super::raw::{DURATION_PATTERN, DurationText, Leaf, describe, shown_value};
 use super::validate::{Issues, unknown_key_message};
-use crate::dist::{Dist, Rounding, TokenDist};
+use crate::dist::{Dist, MAX_TOKENS, Rounding, TokenDist, Z90};
 
 /// What a distribution measures, which decides how its parameters are written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -249,6 +249,7 @@ fn dist_table(q: Quantity, table: &toml::Table, path: &KeyPath, issues: &mut Iss
             let (low, high) = (low?, high?);
             check(low >= 0, "low", format!("must be >= 0, got {low}"), issues);
             check(high >= low, "high", format!("must be >= low ({low}), got {high}"), issues);
+            check(high as i128 <= MAX_TOKENS as i128, "high", too_many_tokens(&high.to_string()), issues);
             Dist::UniformInt { low, high }
         }
         "exponential" => {
@@ -313,38 +314,84 @@ fn lognormal(p: &Params<'_>, issues: &mut Issues) -> Option<Dist> {
                 .value(&p.path.key("p90"), format!("must be > median ({}), got {}", p.shown("median"), p.shown("p90")));
             ok = false;
         }
-        ok.then(|| Dist::lognormal_from_median_p90(a, b))
-    } else if b > 0.0 {
-        Some(Dist::LogNormal { mu: a, sigma: b })
+        if !ok {
+            return None;
+        }
+        let dist = Dist::lognormal_from_median_p90(a, b);
+        if !matches!(dist, Dist::LogNormal { mu, sigma } if mu.is_finite() && sigma.is_finite()) {
+            let message = format!(
+                "p90/median ratio too large: sigma = ln(p90 / median) / {Z90:.4} is not a finite number (median {}, p90 {}); raise `median` or lower `p90`",
+                p.shown("median"),
+                p.shown("p90")
+            );
+            issues.value(&p.path.key("p90"), message);
+            return None;
+        }
+        Some(dist)
     } else {
-        issues.value(&p.path.key("sigma"), format!("must be > 0, got {}", p.shown("sigma")));
-        None
+        let mut ok = true;
+        if b <= 0.0 {
+            issues.value(&p.path.key("sigma"), format!("must be > 0, got {}", p.shown("sigma")));
+            ok = false;
+        }
+        // The median e^mu is a token count like any other.
+        let max_mu = (MAX_TOKENS as f64).ln();
+        if p.q == Quantity::Tokens && a > max_mu {
+            let message = format!(
+                "must be <= {max_mu:.4} (ln 2^32: the median e^mu may be at most {MAX_TOKENS} tokens), got {}",
+                p.shown("mu")
+            );
+            issues.value(&p.path.key("mu"), message);
+            ok = false;
+        }
+        (ok && a.is_finite() && b.is_finite()).then_some(Dist::LogNormal { mu: a, sigma: b })
     }
 }
 
 fn empirical(p: &Params<'_>, issues: &mut Issues) -> Option<Dist> {
+    // Both lists are read in full first, so a bad element in one does not hide
+    // a length mismatch or a bad sum in the other.
     let values = p.list("values", issues);
-    let weights = match p.table.get("weights") {
-        Some(_) => Some(p.list("weights", issues)?),
-        None => None,
-    };
-    let values = values?;
+    let weights = p.table.get("weights").map(|_| p.list("weights", issues));
     let mut ok = true;
-    if values.is_empty() {
-        issues.value(&p.path.key("values"), "must list at least one value".to_string());
-        ok = false;
-    }
-    if let Some(w) = &weights {
-        if w.len() != values.len() {
-            let message = format!("must have the same length as `values` ({}), got {}", values.len(), w.len());
-            issues.value(&p.path.key("weights"), message);
-            ok = false;
-        } else if w.iter().sum::<f64>() <= 0.0 {
-            issues.value(&p.path.key("weights"), "must sum to more than 0".to_string());
+    if let Some(v) = &values {
+        if v.len == 0 {
+            issues.value(&p.path.key("values"), "must list at least one value".to_string());
             ok = false;
         }
     }
+    if let Some(Some(w)) = &weights {
+        if let Some(v) = values.as_ref().filter(|v| v.len != w.len) {
+            let message = format!("must have the same length as `values` ({}), got {}", v.len, w.len);
+            issues.value(&p.path.key("weights"), message);
+            ok = false;
+        } else if let Some(items) = &w.items {
+            let sum: f64 = items.iter().sum();
+            let why = if !sum.is_finite() {
+                Some(format!("must have a finite sum, got {sum}; scale the weights down (only their ratios matter)"))
+            } else if sum <= 0.0 {
+                Some("must sum to more than 0".to_string())
+            } else {
+                None
+            };
+            if let Some(message) = why {
+                issues.value(&p.path.key("weights"), message);
+                ok = false;
+            }
+        }
+    }
+    let values = values?.items?;
+    let weights = match weights {
+        None => None,
+        Some(w) => Some(w?.items?),
+    };
     ok.then(|| Dist::empirical(values, weights))
+}
+
+/// An array parameter as read: its length, and its elements if all were valid.
+struct Listed {
+    len: usize,
+    items: Option<Vec<f64>>,
 }
 
 /// The parameters of one distribution table, read in its quantity's unit.
@@ -371,7 +418,7 @@ impl Params<'_> {
     }
 
     /// An array parameter; elements are checked individually so each bad one is reported.
-    fn list(&self, key: &str, issues: &mut Issues) -> Option<Vec<f64>> {
+    fn list(&self, key: &str, issues: &mut Issues) -> Option<Listed> {
         let path = self.path.key(key);
         let Some(toml::Value::Array(items)) = self.table.get(key) else {
             let got = self.table.get(key).map(describe)?;
@@ -391,12 +438,12 @@ impl Params<'_> {
                 None => ok = false,
             }
         }
-        ok.then_some(out)
+        Some(Listed { len: items.len(), items: ok.then_some(out) })
     }
 
     /// The parameter as the user wrote it, for messages.
     fn shown(&self, key: &str) -> String {
-        self.table.get(key).map(ToString::to_string).unwrap_or_default()
+        self.table.get(key).map(shown_value).unwrap_or_default()
     }
 }
 
@@ -407,7 +454,19 @@ fn read_param(q: Quantity, key: &str, value: &toml::Value, path: &KeyPath, issue
     } else {
         f64::read(value)
     };
+    // A token count beyond MAX_TOKENS could not be drawn anyway; negative values
+    // (a normal's mean, an offset) get the same bound in the other direction.
+    let read = read.and_then(|x| match q == Quantity::Tokens && has_unit(key) {
+        true if x > MAX_TOKENS as f64 => Err(too_many_tokens(&shown_value(value))),
+        true if x < -(MAX_TOKENS as f64) => Err(format!("must be >= -{MAX_TOKENS} (2^32 tokens), got {value}")),
+        _ => Ok(x),
+    });
     read.map_err(|message| issues.value(path, message)).ok()
+}
+
+/// The message for a token count above `MAX_TOKENS`.
+pub(crate) fn too_many_tokens(shown: &str) -> String {
+    format!("must be <= {MAX_TOKENS} (2^32 tokens, the most one draw can produce), got {shown}")
 }
 
 fn non_negative(x: f64, value: &toml::Value, path: &KeyPath, issues: &mut Issues) -> bool {
@@ -695,6 +754,39 @@ mod tests {
             &["d.round: expected one of \"nearest\", \"floor\", \"ceil\", got string \"up\""],
         );
         check_err(Tokens, "{ kind = \"fixed\", value = nan }", &["d.value: must be a finite number, got NaN"]);
+        check_err(
+            Tokens,
+            "{ kind = \"empirical\", values = [1, -2], weights = [1, 2, 3] }",
+            &["d.values[1]: must be >= 0, got -2", "d.weights: must have the same length as `values` (2), got 3"],
+        );
+        check_err(
+            Tokens,
+            "{ kind = \"empirical\", values = [1, 2], weights = [1e308, 1e308] }",
+            &["d.weights: must have a finite sum, got inf; scale the weights down (only their ratios matter)"],
+        );
+        check_err(Time, "{ kind = \"lognormal\", mu = 1, sigma = 0 }", &["d.sigma: must be > 0, got 0"]);
+        check_err(
+            Tokens,
+            "{ kind = \"lognormal\", median = 1e-320, p90 = 1e9 }",
+            &[
+                "d.p90: p90/median ratio too large: sigma = ln(p90 / median) / 1.2816 is not a finite number (median 1e-320, p90 1000000000.0); raise `median` or lower `p90`",
+            ],
+        );
+        check_err(
+            Tokens,
+            "{ kind = \"uniform_int\", low = 0, high = 4294967297 }",
+            &["d.high: must be <= 4294967296 (2^32 tokens, the most one draw can produce), got 4294967297"],
+        );
+        check_err(
+            Tokens,
+            "{ kind = \"normal\", mean = -5e9, std = 1, offset = 1e10 }",
+            &[
+                "d.mean: must be >= -4294967296 (2^32 tokens), got -5000000000.0",
+                "d.offset: must be <= 4294967296 (2^32 tokens, the most one draw can produce), got 10000000000.0",
+            ],
+        );
+        // Time distributions have no token bound (durations are bounded by their own type).
+        check_ok(Time, "{ kind = \"exponential\", mean = \"100000d\" }", "Exponential { mean: 8640000000.0 }");
         check_err(
             Time,
             "true",

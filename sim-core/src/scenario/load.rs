@@ -53,9 +53,10 @@ pub(crate) fn load_from(
     let mut found = Vec::new();
 
     let (parsed, syntax_errors) = DeTable::parse_recoverable(src.text);
-    let syntax_spans: Vec<Range<usize>> = syntax_errors.iter().map(|e| e.span().unwrap_or(0..0)).collect();
-    for (e, span) in syntax_errors.iter().zip(&syntax_spans) {
-        found.push(Found { span: span.clone(), path: String::new(), message: format!("TOML syntax: {}", e.message()) });
+    let syntax_errors = all_syntax_errors(src.text, syntax_errors);
+    let syntax_spans: Vec<Range<usize>> = syntax_errors.iter().map(|(span, _)| span.clone()).collect();
+    for (span, message) in syntax_errors {
+        found.push(Found { span, path: String::new(), message: format!("TOML syntax: {message}") });
     }
     let root_span = parsed.span();
     let mut tree = parsed.into_inner();
@@ -91,7 +92,16 @@ pub(crate) fn load_from(
     if let Some(raw) = raw {
         let mut issues = Issues::default();
         let from_base = |path: &KeyPath| map.is_base(locate(&root, root_span.clone(), path, Anchor::Value).start);
-        let env = Env { files, from_base: &from_base, base_names: &base_names };
+        let providers = KeyPath::root().key("providers");
+        // `providers` itself or a whole entry `providers[i]` (not something inside one).
+        let providers_rejected = poisoned.iter().any(|p| p.starts_with(&providers) && p.0.len() <= 2);
+        let env = Env {
+            files,
+            from_base: &from_base,
+            base_names: &base_names,
+            partial: !syntax_spans.is_empty(),
+            providers_rejected,
+        };
         scenario = validate(&raw, &mut issues, &env);
         for issue in issues.0 {
             // Below an entry serde rejected, or a key the parser may have lost: already explained.
@@ -168,6 +178,38 @@ fn deserialize(
     (None, Vec::new(), poisoned)
 }
 
+/// Every syntax error, each position once. After a broken table header the
+/// parser drops the value errors of the keys that follow it, so the rest of the
+/// document after such a header (a single line, so a clean statement boundary)
+/// is parsed again on its own to find them.
+fn all_syntax_errors(text: &str, first: Vec<toml::de::Error>) -> Vec<(Range<usize>, String)> {
+    /// Bounds the re-parses of pathological inputs (one per broken header).
+    const MAX_PASSES: usize = 64;
+    let mut out: Vec<(Range<usize>, String)> = Vec::new();
+    let mut pending: Vec<(usize, Vec<toml::de::Error>)> = vec![(0, first)];
+    let mut passes = 0;
+    while let Some((offset, errors)) = pending.pop() {
+        for e in errors {
+            let span = e.span().map_or(offset..offset, |s| s.start + offset..s.end + offset);
+            if out.iter().any(|(s, _)| s.start == span.start) {
+                continue;
+            }
+            let line_start = text[..span.start.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
+            let line_end = text[line_start..].find('\n').map_or(text.len(), |i| line_start + i + 1);
+            let header = text[line_start..line_end].trim_start().starts_with('[')
+                && ["table", "key"].iter().any(|w| e.message().contains(w));
+            if header && line_end < text.len() && passes < MAX_PASSES {
+                passes += 1;
+                let (_, more) = DeTable::parse_recoverable(&text[line_end..]);
+                pending.push((line_end, more));
+            }
+            out.push((span, e.message().to_string()));
+        }
+    }
+    out.sort_by_key(|(s, _)| s.start);
+    out
+}
+
 /// Rewrites serde's wording (which names our Rust types) in the file format's terms.
 fn shape_message(serde_message: &str) -> String {
     let found = serde_message.split(", expected").next().unwrap_or(serde_message);
@@ -176,7 +218,10 @@ fn shape_message(serde_message: &str) -> String {
         "sequence" => "an array",
         other => other,
     };
-    if serde_message.contains("expected a sequence") {
+    if serde_message.contains("u64 value was too large") {
+        // Only integers above i64::MAX get here; TOML cannot hold them.
+        format!("must be an integer in 0..={} (TOML integers are signed 64-bit)", i64::MAX)
+    } else if serde_message.contains("expected a sequence") {
         format!("expected an array of tables (write each as [[name]]), got {found}")
     } else if serde_message.contains("expected struct") {
         format!("expected a table, got {found}")

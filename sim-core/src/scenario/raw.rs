@@ -56,6 +56,15 @@ impl<T: Leaf> Raw<T> {
     }
 }
 
+/// A value as written, for messages; very large or small numbers in exponent
+/// notation (`1e300`, not three hundred digits).
+pub(crate) fn shown_value(value: &toml::Value) -> String {
+    match value {
+        toml::Value::Float(x) if x.abs() >= 1e16 || (*x != 0.0 && x.abs() < 1e-6) => format!("{x:?}"),
+        other => other.to_string(),
+    }
+}
+
 /// Describes a value for messages: `string "abc"`, `integer -3`, `a table`.
 pub(crate) fn describe(value: &toml::Value) -> String {
     match value {
@@ -121,7 +130,10 @@ impl Leaf for DurationText {
     type Out = SimDuration;
     fn read(value: &toml::Value) -> Result<SimDuration, String> {
         match value {
-            toml::Value::String(s) => parse_duration(s).map_err(|e| e.to_string()),
+            toml::Value::String(s) => match exponent_hint(s) {
+                Some(hint) => Err(hint),
+                None => parse_duration(s).map_err(|e| e.to_string()),
+            },
             // A bare number is the commonest slip; the parser's message suggests the unit.
             toml::Value::Integer(_) | toml::Value::Float(_) => {
                 Err(parse_duration(&value.to_string()).err().map(|e| e.to_string()).unwrap_or_default())
@@ -129,6 +141,36 @@ impl Leaf for DurationText {
             other => Err(format!("expected a duration string such as \"30s\", got {}", describe(other))),
         }
     }
+}
+
+/// Durations take plain decimals: `1e15d` would otherwise read as the unknown unit
+/// `e15d`. Says so and spells the number out (`"1000000000000000d"`) when it can.
+fn exponent_hint(text: &str) -> Option<String> {
+    let t = text.trim();
+    let digits_end = |s: &str| s.find(|c: char| !(c.is_ascii_digit() || c == '_' || c == '.')).unwrap_or(s.len());
+    let unsigned = t.strip_prefix(['+', '-']).unwrap_or(t);
+    let sign_len = t.len() - unsigned.len();
+    let mantissa_len = digits_end(unsigned);
+    if !unsigned[..mantissa_len].bytes().any(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let after = unsigned[mantissa_len..].strip_prefix(['e', 'E'])?;
+    let exp_digits = after.strip_prefix(['+', '-']).unwrap_or(after);
+    let exp_len =
+        after.len() - exp_digits.len() + exp_digits.find(|c: char| !c.is_ascii_digit()).unwrap_or(exp_digits.len());
+    if exp_len == after.len() - exp_digits.len() {
+        return None;
+    }
+    let number = &t[..sign_len + mantissa_len + 1 + exp_len];
+    let unit = after[exp_len..].trim();
+    let spelled = number
+        .replace('_', "")
+        .parse::<f64>()
+        .ok()
+        .filter(|x| x.is_finite() && (1e-6..=1e30).contains(&x.abs()))
+        .map(|x| format!(", e.g. \"{x}{unit}\""))
+        .unwrap_or_default();
+    Some(format!("`{t}`: exponent notation is not supported in durations; write the number out{spelled}"))
 }
 
 /// The shortest exact text of a duration in h, m, s, ms and us, e.g. `5m`, `1h`,
@@ -408,6 +450,7 @@ pub(crate) struct RawSimulation {
     /// Master random seed. Default 1.
     pub(crate) seed: Option<Raw<u64>>,
     /// Number of independent replicates, >= 1. Default 10.
+    #[schemars(range(min = 1))]
     pub(crate) replicates: Option<Raw<u32>>,
     /// Hard stop (duration > 0). Absent: run until every session has finished.
     pub(crate) end: Option<Raw<DurationText>>,
@@ -459,6 +502,7 @@ pub(crate) struct RawLiteLlm {
 #[schemars(deny_unknown_fields)]
 pub(crate) struct RawServing {
     /// Requests in service at once (integer >= 1); the rest wait FIFO. Default 16.
+    #[schemars(range(min = 1))]
     pub(crate) slots: Option<Raw<u32>>,
     /// Fixed per-request latency, a time distribution. Default "0s".
     pub(crate) base_latency: Option<Raw<TimeDistSpec>>,
@@ -479,6 +523,7 @@ pub(crate) struct RawCache {
     /// Prompts (or breakpoint prefixes) shorter than this many tokens are not cached. Default 0.
     pub(crate) min_tokens: Option<Raw<u64>>,
     /// Hits are rounded down to a multiple of this many tokens, >= 1. Default 1.
+    #[schemars(range(min = 1))]
     pub(crate) granularity_tokens: Option<Raw<u64>>,
     /// Shorthand for one TTL tier named after the duration (e.g. "5m"); not with `tiers`. Default "5m".
     pub(crate) ttl: Option<Raw<DurationText>>,
@@ -491,6 +536,7 @@ pub(crate) struct RawCache {
     /// Absolute cap on an entry's life from its first write, whatever its refreshes (duration > 0). Default: none.
     pub(crate) max_lifetime: Option<Raw<DurationText>>,
     /// Capacity of one cache in tokens, >= 1. Default: unbounded.
+    #[schemars(range(min = 1))]
     pub(crate) capacity_tokens: Option<Raw<u64>>,
     /// "lru", "lfu" or "none" (when full, new entries are not stored). Default "lru".
     pub(crate) eviction: Option<Raw<EvictionText>>,
@@ -499,6 +545,7 @@ pub(crate) struct RawCache {
     /// Probability that a look-up that would hit misses anyway, in [0, 1). Default 0.
     pub(crate) miss_probability: Option<Raw<f64>>,
     /// Explicit mode: most breakpoints a request may carry, >= 1. Default 4.
+    #[schemars(range(min = 1))]
     pub(crate) max_breakpoints: Option<Raw<u32>>,
     /// Explicit mode: how many blocks before a breakpoint a look-up also checks. Default 20.
     pub(crate) lookback_blocks: Option<Raw<u32>>,
@@ -549,6 +596,7 @@ pub(crate) struct RawPricing {
 #[schemars(deny_unknown_fields)]
 pub(crate) struct RawLongContext {
     /// Requests with more input tokens than this are billed at these prices, integer >= 1.
+    #[schemars(range(min = 1))]
     pub(crate) threshold_tokens: Option<Raw<u64>>,
     /// Uncached input tokens. Default: the base sheet's.
     pub(crate) input_usd_per_mtok: Option<Raw<f64>>,
@@ -659,6 +707,7 @@ pub(crate) struct RawSegment {
     #[schemars(required)]
     pub(crate) name: Option<Raw<String>>,
     /// Size in tokens, integer >= 1.
+    #[schemars(range(min = 1))]
     #[schemars(required)]
     pub(crate) tokens: Option<Raw<u64>>,
 }
@@ -682,6 +731,7 @@ pub(crate) struct RawKeepAlive {
     #[schemars(required)]
     pub(crate) interval: Option<Raw<DurationText>>,
     /// Output tokens of each keep-alive request, integer >= 1. Default 1.
+    #[schemars(range(min = 1))]
     pub(crate) output_tokens: Option<Raw<u64>>,
 }
 
@@ -696,6 +746,7 @@ pub(crate) struct RawArrivals {
     /// Poisson: arrivals stop at this time (duration > 0).
     pub(crate) horizon: Option<Raw<DurationText>>,
     /// Poisson: exactly this many sessions arrive (integer >= 1).
+    #[schemars(range(min = 1))]
     pub(crate) sessions: Option<Raw<u64>>,
     /// Trace: path of the trace file, relative to the scenario file.
     pub(crate) file: Option<Raw<String>>,
@@ -766,6 +817,17 @@ mod tests {
         check::<DurationText>("\"5m\"", Ok("SimDuration(300000000)"));
         check::<DurationText>("30", Err("`30` has no unit; write e.g. \"30s\" (units: us, ms, s, m, h, d)"));
         check::<DurationText>("{}", Err("expected a duration string such as \"30s\", got a table"));
+        check::<DurationText>(
+            "\"1e15d\"",
+            Err(
+                "`1e15d`: exponent notation is not supported in durations; write the number out, e.g. \"1000000000000000d\"",
+            ),
+        );
+        check::<DurationText>(
+            "\"1e999s\"",
+            Err("`1e999s`: exponent notation is not supported in durations; write the number out"),
+        );
+        check::<DurationText>("\"1.5e\"", Err("unknown unit `e` in `1.5e` (units: us, ms, s, m, h, d)"));
         check::<ArrivalKind>("\"closed\"", Err("unknown arrival kind `closed`; expected one of: poisson, trace"));
         check::<ArrivalKind>("1", Err("expected \"poisson\" or \"trace\", got integer 1"));
         check::<TraceFormat>("true", Err("expected the string \"mooncake\", got boolean true"));

@@ -172,54 +172,264 @@ fn end_and_horizon_are_instants() {
     );
 }
 
+/// Each case edits BASE (`from` -> `to`) and expects exactly these problems.
+fn check_edits(cases: &[(&str, &str, &[&str])]) {
+    for (from, to, expect) in cases {
+        assert!(BASE.contains(from), "{from}");
+        check(&BASE.replace(from, to), &[], expect);
+    }
+}
+
 #[test]
 fn wrong_values_point_at_the_value() {
+    check_edits(&[
+        (
+            "output_usd_per_mtok = 15",
+            "output_usd_per_mtok = -3",
+            &["s.toml:7:23: providers[0].pricing.output_usd_per_mtok: must be >= 0, got -3"],
+        ),
+        ("rate_per_s = 1", "rate_per_s = 0", &["s.toml:15:14: workloads[0].arrivals.rate_per_s: must be > 0, got 0"]),
+        (
+            "steps = 10",
+            "steps = \"ten\"",
+            &[
+                "s.toml:12:9: workloads[0].steps: expected a number or a distribution table such as { kind = \"uniform_int\", low = 1, high = 10 }, got string \"ten\"",
+            ],
+        ),
+        (
+            "provider = \"p\"",
+            "provider = \"foo\"",
+            &["s.toml:11:12: workloads[0].provider: unknown provider `foo`; defined providers: p"],
+        ),
+        (
+            "name = \"base\"",
+            "name = \"my scenario\"",
+            &[
+                "s.toml:1:8: name: must be non-empty and use only letters, digits, `.`, `_` and `-` (it names output directories), got \"my scenario\"",
+            ],
+        ),
+        (
+            "sessions = 5",
+            "sessions = 5\nhorizon = \"1h\"",
+            &["s.toml:14:1: workloads[0].arrivals: set exactly one of `horizon` or `sessions`, not both"],
+        ),
+        (
+            "output_tokens = 100",
+            "output_tokens = { kind = \"exponential\", mean = 200, p90 = 3 }",
+            &[
+                "s.toml:13:53: workloads[0].output_tokens.p90: unknown key `p90` for an exponential distribution; expected one of: kind, mean, offset, round",
+            ],
+        ),
+        (
+            "steps = 10",
+            "steps = 10\nthink_time = 30",
+            &[
+                "s.toml:13:14: workloads[0].think_time: `30` has no unit; write e.g. \"30s\" (units: us, ms, s, m, h, d)",
+            ],
+        ),
+    ]);
+}
+
+#[test]
+fn values_that_would_break_a_run_are_rejected_with_their_bound() {
+    check_edits(&[
+        // Distributions: computed parameters must be finite, token values at most 2^32.
+        (
+            "output_tokens = 100",
+            "output_tokens = { kind = \"lognormal\", median = 1e-300, p90 = 1e300 }",
+            &[
+                "s.toml:13:62: workloads[0].output_tokens.p90: must be <= 4294967296 (2^32 tokens, the most one draw can produce), got 1e300",
+            ],
+        ),
+        (
+            "output_tokens = 100",
+            "output_tokens = { kind = \"lognormal\", median = 1e-320, p90 = 1e9 }",
+            &[
+                "s.toml:13:62: workloads[0].output_tokens.p90: p90/median ratio too large: sigma = ln(p90 / median) / 1.2816 is not a finite number (median 1e-320, p90 1000000000.0); raise `median` or lower `p90`",
+            ],
+        ),
+        (
+            "output_tokens = 100",
+            "output_tokens = { kind = \"lognormal\", mu = 30, sigma = 1 }",
+            &[
+                "s.toml:13:44: workloads[0].output_tokens.mu: must be <= 22.1807 (ln 2^32: the median e^mu may be at most 4294967296 tokens), got 30",
+            ],
+        ),
+        (
+            "output_tokens = 100",
+            "output_tokens = { kind = \"empirical\", values = [1, -2], weights = [1] }",
+            &[
+                "s.toml:13:52: workloads[0].output_tokens.values[1]: must be >= 0, got -2",
+                "s.toml:13:67: workloads[0].output_tokens.weights: must have the same length as `values` (2), got 1",
+            ],
+        ),
+        (
+            "output_tokens = 100",
+            "output_tokens = { kind = \"empirical\", values = [1, 2], weights = [1e308, 1e308] }",
+            &[
+                "s.toml:13:66: workloads[0].output_tokens.weights: must have a finite sum, got inf; scale the weights down (only their ratios matter)",
+            ],
+        ),
+        (
+            "output_tokens = 100",
+            "output_tokens = 5000000000",
+            &[
+                "s.toml:13:17: workloads[0].output_tokens: must be <= 4294967296 (2^32 tokens, the most one draw can produce), got 5000000000",
+            ],
+        ),
+        (
+            "output_tokens = 100",
+            "output_tokens = 100\nshared_prefix_tokens = 4294967297",
+            &[
+                "s.toml:14:24: workloads[0].shared_prefix_tokens: must be <= 4294967296 (2^32 tokens, the most one draw can produce), got 4294967297",
+            ],
+        ),
+        // Prices, multipliers and rates.
+        (
+            "output_usd_per_mtok = 15",
+            "output_usd_per_mtok = 2e6\nstorage_usd_per_mtok_hour = 1e7\ncache_write_usd_per_mtok = { 5m = 1e300 }\npriority_multiplier = 1001\nwindows = [{ start = \"01:00\", end = \"02:00\", multiplier = 1e4 }]",
+            &[
+                "s.toml:7:23: providers[0].pricing.output_usd_per_mtok: must be <= 1000000 USD per million tokens, got 2000000.0",
+                "s.toml:8:29: providers[0].pricing.storage_usd_per_mtok_hour: must be <= 1000000 USD per million tokens per hour, got 10000000.0",
+                "s.toml:9:35: providers[0].pricing.cache_write_usd_per_mtok.5m: must be <= 1000000 USD per million tokens, got 1e300",
+                "s.toml:10:23: providers[0].pricing.priority_multiplier: must be <= 1000, got 1001",
+                "s.toml:11:59: providers[0].pricing.windows[0].multiplier: must be <= 1000, got 10000.0",
+            ],
+        ),
+        (
+            "[providers.pricing]",
+            "serving = { prefill_tokens_per_s = 1e10 }\n[providers.pricing]",
+            &[
+                "s.toml:5:36: providers[0].serving.prefill_tokens_per_s: must be <= 1000000000 tokens per second, got 10000000000.0",
+            ],
+        ),
+        (
+            "rate_per_s = 1",
+            "rate_per_s = 2e9",
+            &[
+                "s.toml:15:14: workloads[0].arrivals.rate_per_s: must be <= 1000000000 sessions per second, got 2000000000.0",
+            ],
+        ),
+        // Steps: at least one, and sessions that can finish.
+        (
+            "steps = 10",
+            "steps = 0",
+            &[
+                "s.toml:12:9: workloads[0].steps: a session needs at least one step, but this is 0 (draws below 1 would run as 1 step); write steps = 1 if a single step is meant",
+            ],
+        ),
+        (
+            "steps = 10",
+            "steps = { kind = \"uniform_int\", low = 0, high = 0 }",
+            &[
+                "s.toml:12:9: workloads[0].steps: a session needs at least one step, but this never draws more than 0 (draws below 1 would run as 1 step); write steps = 1 if a single step is meant",
+            ],
+        ),
+        (
+            "steps = 10",
+            "steps = { kind = \"exponential\", mean = 2e6 }",
+            &[
+                "s.toml:12:9: workloads[0].steps: mean of 2000000 steps per session is more than 1000000: each step is one LLM request re-sending the whole history, so such sessions would not finish; steps counts requests per session (agents typically take 5 to 100), e.g. steps = { kind = \"uniform_int\", low = 5, high = 30 }",
+            ],
+        ),
+        // Poisson workloads that could not finish.
+        (
+            "sessions = 5",
+            "sessions = 100000001",
+            &[
+                "s.toml:16:12: workloads[0].arrivals.sessions: must be <= 100000000, got 100000001: a run that large cannot finish in reasonable time and memory; simulate fewer sessions (a sample of 10000 to 1000000 usually gives tight confidence intervals)",
+            ],
+        ),
+        (
+            "rate_per_s = 1\nsessions = 5",
+            "rate_per_s = 10000\nhorizon = \"1d\"",
+            &[
+                "s.toml:16:11: workloads[0].arrivals.horizon: rate_per_s x horizon expects 864000000 sessions, more than the 100000000 one run can simulate in reasonable time and memory; shorten the horizon (at most \"2h46m40s\" at this rate) or lower rate_per_s",
+            ],
+        ),
+    ]);
+    // At the bounds themselves everything still loads.
+    let text = BASE
+        .replace("output_usd_per_mtok = 15", "output_usd_per_mtok = 1e6\npriority_multiplier = 1000")
+        .replace("steps = 10", "steps = { kind = \"exponential\", mean = 1e6 }")
+        .replace("output_tokens = 100", "output_tokens = 4294967296")
+        .replace("sessions = 5", "sessions = 100000000");
+    load_ok(&text, &[]);
+    load_ok(BASE, &["workloads[0].steps=0.6", "workloads[0].arrivals.rate_per_s=1e9"]);
+}
+
+#[test]
+fn follow_on_problems_are_not_reported() {
+    // A rejected provider entry leaves its name unknown: no "unknown provider `p`".
+    check(BASE, &["providers[0]=1"], &["--set #1 `providers[0]=1`: providers[0]: expected a table, got integer `1`"]);
+    // After a syntax error, keys the parser lost are not reported as missing or unknown,
+    // and a second syntax error after a broken table header is still found.
     check(
-        &BASE.replace("output_usd_per_mtok = 15", "output_usd_per_mtok = -3"),
-        &[],
-        &["s.toml:7:23: providers[0].pricing.output_usd_per_mtok: must be >= 0, got -3"],
-    );
-    check(
-        &BASE.replace("rate_per_s = 1", "rate_per_s = 0"),
-        &[],
-        &["s.toml:15:14: workloads[0].arrivals.rate_per_s: must be > 0, got 0"],
-    );
-    check(
-        &BASE.replace("steps = 10", "steps = \"ten\""),
+        &BASE.replace("name = \"base\"\n", "name = \"base\"\n[simulation\nseed = 1 2\n"),
         &[],
         &[
-            "s.toml:12:9: workloads[0].steps: expected a number or a distribution table such as { kind = \"uniform_int\", low = 1, high = 10 }, got string \"ten\"",
+            "s.toml:2:12: TOML syntax: unclosed table, expected `]`",
+            "s.toml:3:8: TOML syntax: string values must be quoted, expected literal string",
         ],
     );
     check(
-        &BASE.replace("provider = \"p\"", "provider = \"foo\""),
-        &[],
-        &["s.toml:11:12: workloads[0].provider: unknown provider `foo`; defined providers: p"],
-    );
-    check(
-        &BASE.replace("name = \"base\"", "name = \"my scenario\""),
+        &BASE.replace("[[providers]]\nname = \"p\"", "[[providers]\nname = \"p\""),
         &[],
         &[
-            "s.toml:1:8: name: must be non-empty and use only letters, digits, `.`, `_` and `-` (it names output directories), got \"my scenario\"",
+            "s.toml:3:13: TOML syntax: unclosed array table, expected `]`",
+            "s.toml:5:2: providers: expected an array of tables (write each as [[name]]), got a table",
+        ],
+    );
+    // Breakpoints name tiers and segments the parser may have lost.
+    let explicit = "[providers.cache]\nmode = \"explicit\"\ntiers = [{ name = \"5m\", ttl = \"5m\" }, { name = \"1h\" ttl = \"1h\" }]\n";
+    check(
+        &with(
+            explicit,
+            "shared_segments = [{ name = \"sys\" tokens = 9 }]\ncache_breakpoints = [{ after = \"sys\", tier = \"1h\" }]\n",
+        ),
+        &[],
+        &[
+            "s.toml:7:53: TOML syntax: missing comma between key-value pairs, expected `,`",
+            "s.toml:17:35: TOML syntax: missing comma between key-value pairs, expected `,`",
+        ],
+    );
+}
+
+#[test]
+fn message_details() {
+    check(
+        BASE,
+        &["simulation.seed=18446744073709551615", "providers[0].cache.ttl=1e15d", "providers[0].cache.ttl=2.5e-3s"],
+        &[
+            "--set #1 `simulation.seed=18446744073709551615`: simulation.seed: must be an integer in 0..=9223372036854775807 (TOML integers are signed 64-bit)",
+            "--set #3 `providers[0].cache.ttl=2.5e-3s`: providers[0].cache.ttl: `2.5e-3s`: exponent notation is not supported in durations; write the number out, e.g. \"0.0025s\"",
         ],
     );
     check(
-        &BASE.replace("sessions = 5", "sessions = 5\nhorizon = \"1h\""),
-        &[],
-        &["s.toml:14:1: workloads[0].arrivals: set exactly one of `horizon` or `sessions`, not both"],
-    );
-    check(
-        &BASE.replace("output_tokens = 100", "output_tokens = { kind = \"exponential\", mean = 200, p90 = 3 }"),
-        &[],
+        BASE,
+        &["providers[0].cache.ttl=1e15d"],
         &[
-            "s.toml:13:53: workloads[0].output_tokens.p90: unknown key `p90` for an exponential distribution; expected one of: kind, mean, offset, round",
+            "--set #1 `providers[0].cache.ttl=1e15d`: providers[0].cache.ttl: `1e15d`: exponent notation is not supported in durations; write the number out, e.g. \"1000000000000000d\"",
         ],
     );
     check(
-        &BASE.replace("steps = 10", "steps = 10\nthink_time = 30"),
+        &BASE.replace("output_tokens = 100", "output_tokens = { kind = \"fixed\", value = 3, rnd = \"floor\" }"),
         &[],
-        &["s.toml:13:14: workloads[0].think_time: `30` has no unit; write e.g. \"30s\" (units: us, ms, s, m, h, d)"],
+        &[
+            "s.toml:13:46: workloads[0].output_tokens.rnd: unknown key `rnd` for a fixed distribution; expected one of: kind, value, offset, round (did you mean `round`?)",
+        ],
     );
+    assert_eq!(load_ok(BASE, &["simulation.seed=9223372036854775807"]).simulation.seed, i64::MAX as u64);
+}
+
+#[test]
+fn schema_minimums_match_validation() {
+    let schema = crate::scenario::json_schema();
+    let props = |def: &str| schema["$defs"][def]["properties"].clone();
+    assert_eq!(props("RawSimulation")["replicates"]["minimum"], 1, "{schema:#}");
+    assert_eq!(props("RawServing")["slots"]["minimum"], 1);
+    assert_eq!(props("RawSegment")["tokens"]["minimum"], 1);
+    assert_eq!(props("RawCache")["max_breakpoints"]["minimum"], 1);
 }
 
 #[test]
@@ -330,7 +540,7 @@ horizon = "1h"
             "s.toml:13:1: providers[0].pricing.output_usd_per_mtok: missing required key `output_usd_per_mtok` (a price in USD per million tokens, >= 0)",
             "s.toml:16:14: providers[0].failures.error_rate: must be in [0, 1), got 1.0",
             "s.toml:19:8: providers[1].name: duplicate provider name `a` (already used by providers[0]); names must be unique",
-            "s.toml:26:12: workloads[0].provider: unknown provider `b`; defined providers: a, a",
+            "s.toml:26:12: workloads[0].provider: unknown provider `b`; defined providers: a",
             "s.toml:27:50: workloads[0].steps.high: must be >= low (30), got 5",
             "s.toml:28:58: workloads[0].output_tokens.p90: must be > median (10), got 5",
             "s.toml:29:45: workloads[0].think_time.mean: must be > 0, got \"0s\"",
@@ -367,8 +577,8 @@ fn misplaced_tables_are_reported_and_the_rest_still_checked() {
         &text,
         &[],
         &[
+            // The workload's `p` is not reported unknown: the list holding it was rejected.
             "s.toml:3:1: providers: expected an array of tables (write each as [[name]]), got a table",
-            "s.toml:11:12: workloads[0].provider: unknown provider `p`; defined providers: (none)",
         ],
     );
 }

@@ -8,7 +8,7 @@ use super::dists::{time_dist, token_dist};
 use super::location::{Anchor, KeyPath};
 use super::model::*;
 use super::raw::*;
-use crate::dist::{Dist, TokenDist};
+use crate::dist::{Dist, MAX_TOKENS, Rounding, TokenDist};
 use crate::metrics::MAX_CACHE_TIERS;
 use crate::time::{SimDuration, SimTime};
 use crate::trace::Trace;
@@ -47,11 +47,21 @@ pub(crate) fn unknown_key_message(key: &str, valid: &[&str], what: &str) -> Stri
         message.push_str(&format!(" for {what}"));
     }
     message.push_str(&format!("; expected one of: {}", valid.join(", ")));
-    let closest = valid.iter().map(|v| (edit_distance(key, v), *v)).min();
-    if let Some((_, suggestion)) = closest.filter(|(d, _)| *d <= 2.max(key.len() / 4)) {
+    // On a distance tie the candidate sharing the longest prefix wins (`rnd` is
+    // `round`, not `kind`), then the one listed first.
+    let closest = valid
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (edit_distance(key, v), std::cmp::Reverse(common_prefix_len(key, v)), i, *v))
+        .min();
+    if let Some((_, _, _, suggestion)) = closest.filter(|(d, ..)| *d <= 2.max(key.len() / 4)) {
         message.push_str(&format!(" (did you mean `{suggestion}`?)"));
     }
     message
+}
+
+fn common_prefix_len(a: &str, b: &str) -> usize {
+    a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count()
 }
 
 /// Levenshtein distance, for "did you mean" hints.
@@ -79,7 +89,36 @@ pub(crate) struct Env<'a> {
     pub(crate) from_base: &'a dyn Fn(&KeyPath) -> bool,
     /// Per provider (by index in the file): the provenance name of its base, if any.
     pub(crate) base_names: &'a [Option<String>],
+    /// The file had syntax errors: keys the parser could not read are absent, so
+    /// references between keys (provider names, tiers, segments) are not checked.
+    pub(crate) partial: bool,
+    /// The provider list, or one of its entries, was rejected as a whole: its
+    /// names are unknown, so workloads' provider references are not checked.
+    pub(crate) providers_rejected: bool,
 }
+
+/// Upper bounds that keep every value meaningful and a run's arithmetic finite
+/// (documented in docs/scenario-reference.md, "Bounds").
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Max {
+    value: f64,
+    unit: &'static str,
+}
+
+/// Prices, USD per million tokens.
+const MAX_PRICE: Max = Max { value: 1e6, unit: " USD per million tokens" };
+/// Storage prices, USD per million tokens per hour.
+const MAX_STORAGE_PRICE: Max = Max { value: 1e6, unit: " USD per million tokens per hour" };
+/// Price multipliers (service tiers, windows).
+const MAX_MULTIPLIER: Max = Max { value: 1e3, unit: "" };
+/// Serving speeds.
+const MAX_TOKEN_RATE: Max = Max { value: 1e9, unit: " tokens per second" };
+/// Session arrival rates.
+const MAX_SESSION_RATE: Max = Max { value: 1e9, unit: " sessions per second" };
+/// Expected sessions of one Poisson workload (`sessions`, or rate x horizon).
+pub(crate) const MAX_SESSIONS: u64 = 100_000_000;
+/// Mean of a workload's `steps`.
+pub(crate) const MAX_MEAN_STEPS: f64 = 1e6;
 
 /// Reads leaves, recording each problem and carrying on instead of stopping.
 struct Ctx<'a> {
@@ -147,6 +186,19 @@ impl Ctx<'_> {
         self.ensure(x >= 0.0, path, || format!("must be >= 0, got {}", shown(raw))).then_some(x)
     }
 
+    /// `x` unless it exceeds `max` (reported with the bound and its unit).
+    fn at_most(&mut self, x: Option<f64>, max: Max, shown: impl FnOnce() -> String, path: &KeyPath) -> Option<f64> {
+        let x = x?;
+        self.ensure(x <= max.value, path, || format!("must be <= {}{}, got {}", max.value, max.unit, shown()))
+            .then_some(x)
+    }
+
+    /// A token count, at most `MAX_TOKENS`.
+    fn tokens(&mut self, n: Option<u64>, path: &KeyPath) -> Option<u64> {
+        let n = n?;
+        self.ensure(n <= MAX_TOKENS, path, || super::dists::too_many_tokens(&n.to_string())).then_some(n)
+    }
+
     /// A probability in [0, 1): 1 would make the event certain, which is never meant.
     fn probability(&mut self, raw: &Option<Raw<f64>>, path: &KeyPath) -> Option<f64> {
         let p = self.opt(raw, path, 0.0)?;
@@ -209,7 +261,7 @@ impl Ctx<'_> {
 }
 
 fn shown<T>(raw: &Option<Raw<T>>) -> String {
-    raw.as_ref().map(|r| r.value.to_string()).unwrap_or_default()
+    raw.as_ref().map(|r| shown_value(&r.value)).unwrap_or_default()
 }
 
 fn is_valid_scenario_name(name: &str) -> bool {
@@ -221,8 +273,15 @@ fn is_valid_tier_name(name: &str) -> bool {
     !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
+/// Names for a message, each once, in order of first appearance.
 fn list(names: impl IntoIterator<Item = impl AsRef<str>>) -> String {
-    let names: Vec<String> = names.into_iter().map(|n| n.as_ref().to_string()).collect();
+    let mut unique: Vec<String> = Vec::new();
+    for n in names {
+        if !unique.iter().any(|u| u == n.as_ref()) {
+            unique.push(n.as_ref().to_string());
+        }
+    }
+    let names = unique;
     if names.is_empty() { "(none)".to_string() } else { names.join(", ") }
 }
 
@@ -245,32 +304,20 @@ pub(crate) fn validate(raw: &RawScenario, issues: &mut Issues, env: &Env<'_>) ->
     // Each provider's cache is kept even when the provider has other problems, so
     // workloads' breakpoints are still checked against its tiers.
     let mut caches: Vec<Option<CacheConfig>> = Vec::new();
-    let providers = match &raw.providers {
-        None => {
-            cx.missing(&root.key("providers"), "at least one [[providers]] table");
-            None
-        }
-        Some(list) if list.is_empty() => {
-            cx.issues.value(&root.key("providers"), "at least one provider is required".to_string());
-            None
-        }
-        Some(list) => {
-            let path = root.key("providers");
-            let mut built: Vec<Option<Provider>> = Vec::new();
-            for (i, p) in list.iter().enumerate() {
-                let base = env.base_names.get(i).cloned().flatten();
-                let (provider, cache) = provider(&mut cx, p, &path.index(i), base);
-                built.push(provider);
-                caches.push(cache);
-            }
-            unique_names(&mut cx, list.iter().map(|p| &p.name), &path, "provider");
-            tier_budget(&mut cx, &caches, list, &path);
-            built.into_iter().collect::<Option<Vec<_>>>()
-        }
-    };
+    let providers_path = root.key("providers");
+    let providers = table_list(&mut cx, &raw.providers, &providers_path, "provider", |cx, i, p, at| {
+        let base = env.base_names.get(i).cloned().flatten();
+        let (provider, cache) = provider(cx, p, at, base);
+        caches.push(cache);
+        provider
+    });
+    if let Some(list) = &raw.providers {
+        tier_budget(&mut cx, &caches, list, &providers_path);
+    }
 
     // Provider names are resolved from the raw list so a workload's reference is
-    // checked even when some provider had unrelated problems.
+    // checked even when some provider had unrelated problems. When some name
+    // could not be read, an unmatched reference may well be to that provider.
     let provider_names: Vec<(usize, String)> = raw
         .providers
         .iter()
@@ -278,28 +325,14 @@ pub(crate) fn validate(raw: &RawScenario, issues: &mut Issues, env: &Env<'_>) ->
         .enumerate()
         .filter_map(|(i, p)| Some((i, p.name.as_ref()?.read().ok()?)))
         .collect();
-    let workloads = match &raw.workloads {
-        None => {
-            cx.missing(&root.key("workloads"), "at least one [[workloads]] table");
-            None
-        }
-        Some(list) if list.is_empty() => {
-            cx.issues.value(&root.key("workloads"), "at least one workload is required".to_string());
-            None
-        }
-        Some(list) => {
-            let path = root.key("workloads");
-            let mut built: Vec<Option<Workload>> = Vec::new();
-            let mut segments: Vec<(KeyPath, SharedSegment)> = Vec::new();
-            for (i, w) in list.iter().enumerate() {
-                let at = path.index(i);
-                built.push(workload(&mut cx, w, &at, &provider_names, &caches, &mut segments));
-            }
-            unique_names(&mut cx, list.iter().map(|w| &w.name), &path, "workload");
-            same_segments_agree(&mut cx, &segments);
-            built.into_iter().collect::<Option<Vec<_>>>()
-        }
-    };
+    let names_complete =
+        !env.partial && !env.providers_rejected && provider_names.len() == raw.providers.as_ref().map_or(0, Vec::len);
+    let refs = ProviderRefs { names: &provider_names, complete: names_complete, caches: &caches };
+    let mut segments: Vec<(KeyPath, SharedSegment)> = Vec::new();
+    let workloads = table_list(&mut cx, &raw.workloads, &root.key("workloads"), "workload", |cx, _, w, at| {
+        workload(cx, w, at, &refs, &mut segments)
+    });
+    same_segments_agree(&mut cx, &segments);
 
     let scenario = Scenario {
         name: name?,
@@ -309,6 +342,59 @@ pub(crate) fn validate(raw: &RawScenario, issues: &mut Issues, env: &Env<'_>) ->
         workloads: workloads?,
     };
     (cx.issues.0.len() == before).then_some(scenario)
+}
+
+/// Something with a `name` key that must be unique in its list.
+trait Named {
+    fn name(&self) -> &Option<Raw<String>>;
+}
+
+impl Named for RawProvider {
+    fn name(&self) -> &Option<Raw<String>> {
+        &self.name
+    }
+}
+
+impl Named for RawWorkload {
+    fn name(&self) -> &Option<Raw<String>> {
+        &self.name
+    }
+}
+
+/// A required, non-empty array of tables (`[[providers]]`, `[[workloads]]`) with
+/// unique names: `each` converts one entry; `None` if anything was wrong.
+fn table_list<T: Named, U>(
+    cx: &mut Ctx<'_>,
+    list: &Option<Vec<T>>,
+    path: &KeyPath,
+    what: &str,
+    mut each: impl FnMut(&mut Ctx<'_>, usize, &T, &KeyPath) -> Option<U>,
+) -> Option<Vec<U>> {
+    let key = path.to_string();
+    let list = match list {
+        None => {
+            cx.missing(path, &format!("at least one [[{key}]] table"));
+            return None;
+        }
+        Some(list) if list.is_empty() => {
+            cx.issues.value(path, format!("at least one {what} is required"));
+            return None;
+        }
+        Some(list) => list,
+    };
+    let built: Vec<Option<U>> = list.iter().enumerate().map(|(i, entry)| each(cx, i, entry, &path.index(i))).collect();
+    unique_names(cx, list.iter().map(Named::name), path, what);
+    built.into_iter().collect()
+}
+
+/// What a workload's `provider` can refer to.
+struct ProviderRefs<'a> {
+    /// Readable provider names, by index in the file.
+    names: &'a [(usize, String)],
+    /// Whether every provider's name is known; if not, an unmatched name is not reported.
+    complete: bool,
+    /// Each provider's cache, when valid (for breakpoint tiers).
+    caches: &'a [Option<CacheConfig>],
 }
 
 fn unique_names<'a>(
@@ -469,9 +555,11 @@ fn serving(cx: &mut Ctx<'_>, raw: &RawServing, path: &KeyPath) -> Option<Serving
     let p = path.key("prefill_tokens_per_s");
     let prefill = cx.opt(&raw.prefill_tokens_per_s, &p, 10_000.0);
     let prefill = cx.positive(prefill, &raw.prefill_tokens_per_s, &p);
+    let prefill = cx.at_most(prefill, MAX_TOKEN_RATE, || shown(&raw.prefill_tokens_per_s), &p);
     let d = path.key("decode_tokens_per_s");
     let decode = cx.opt(&raw.decode_tokens_per_s, &d, 50.0);
     let decode = cx.positive(decode, &raw.decode_tokens_per_s, &d);
+    let decode = cx.at_most(decode, MAX_TOKEN_RATE, || shown(&raw.decode_tokens_per_s), &d);
     Some(Serving {
         slots: slots?,
         base_latency: base_latency?,
@@ -487,7 +575,9 @@ fn cache(cx: &mut Ctx<'_>, raw: &RawCache, path: &KeyPath) -> Option<CacheConfig
     let enabled = cx.opt(&raw.enabled, &path.key("enabled"), true);
     let mode = cx.opt(&raw.mode, &path.key("mode"), CacheModeText::Automatic);
     let min_tokens = cx.opt(&raw.min_tokens, &path.key("min_tokens"), 0);
+    let min_tokens = cx.tokens(min_tokens, &path.key("min_tokens"));
     let granularity = cx.at_least(&raw.granularity_tokens, &path.key("granularity_tokens"), 1, 1);
+    let granularity = cx.tokens(granularity, &path.key("granularity_tokens"));
     let tiers = tiers(cx, raw, path);
     let refresh_on_hit = cx.opt(&raw.refresh_on_hit, &path.key("refresh_on_hit"), true);
     let ttl_starts = cx.opt(&raw.ttl_starts, &path.key("ttl_starts"), TtlStartText::PrefillEnd).map(|t| match t {
@@ -657,7 +747,9 @@ fn sheet(
             Some(d) => cx.opt(leaf, &p, d),
             None => cx.req(leaf, &p, "a price in USD per million tokens, >= 0"),
         };
-        cx.non_negative(x, leaf, &p)
+        let x = cx.non_negative(x, leaf, &p);
+        let max = if key == "storage_usd_per_mtok_hour" { MAX_STORAGE_PRICE } else { MAX_PRICE };
+        cx.at_most(x, max, || shown(leaf), &p)
     };
     let input = price(cx, k.input, "input_usd_per_mtok", prev.map(|s| s.input_usd_per_mtok));
     let output = price(cx, k.output, "output_usd_per_mtok", prev.map(|s| s.output_usd_per_mtok));
@@ -692,7 +784,8 @@ fn cache_write(
     let Some(raw) = raw else { return defaults };
     let price = |cx: &mut Ctx<'_>, value: &toml::Value, path: &KeyPath| {
         let x = <f64 as Leaf>::read(value).map_err(|m| cx.issues.value(path, m)).ok()?;
-        cx.ensure(x >= 0.0, path, || format!("must be >= 0, got {value}")).then_some(x)
+        let x = cx.ensure(x >= 0.0, path, || format!("must be >= 0, got {value}")).then_some(x);
+        cx.at_most(x, MAX_PRICE, || shown_value(value), path)
     };
     match &raw.value {
         toml::Value::Table(table) => {
@@ -710,6 +803,8 @@ fn cache_write(
                     // A preset prices the tiers it defines; if the user changed
                     // the tiers, the preset's price for a dropped tier is moot.
                     None if (cx.env.from_base)(&p) => {}
+                    // The tier may be one the parser could not read.
+                    None if cx.env.partial => ok = false,
                     None => {
                         cx.issues.key(
                             &p,
@@ -749,7 +844,8 @@ fn pricing(cx: &mut Ctx<'_>, raw: &RawPricing, path: &KeyPath, tiers: Option<&[C
     let multiplier = |cx: &mut Ctx<'_>, leaf: &Option<Raw<f64>>, key: &str, default: f64| {
         let p = path.key(key);
         let x = cx.opt(leaf, &p, default);
-        cx.non_negative(x, leaf, &p)
+        let x = cx.non_negative(x, leaf, &p);
+        cx.at_most(x, MAX_MULTIPLIER, || shown(leaf), &p)
     };
     let batch = multiplier(cx, &raw.batch_multiplier, "batch_multiplier", DEFAULT_MULTIPLIERS.batch);
     let flex = multiplier(cx, &raw.flex_multiplier, "flex_multiplier", DEFAULT_MULTIPLIERS.flex);
@@ -813,6 +909,7 @@ fn long_context(
         ),
     };
     let threshold = threshold.filter(|t| cx.ensure(*t >= 1, &t_path, || format!("must be >= 1, got {t}")));
+    let threshold = cx.tokens(threshold, &t_path);
     let prev = prev_lc.map_or(sheet_below, |lc| &lc.sheet);
     let sheet = sheet(cx, SheetKeys::of_long_context(raw), path, Some(prev), tiers);
     Some(LongContext { threshold_tokens: threshold?, sheet: sheet? })
@@ -837,6 +934,7 @@ fn windows(cx: &mut Ctx<'_>, raw: &[RawWindow], path: &KeyPath) -> Option<Vec<Pr
         let m_path = p.key("multiplier");
         let m = cx.req(&w.multiplier, &m_path, "the price multiplier inside the window, e.g. 0.5");
         let m = cx.non_negative(m, &w.multiplier, &m_path);
+        let m = cx.at_most(m, MAX_MULTIPLIER, || shown(&w.multiplier), &m_path);
         match (start, end, m, out.as_mut()) {
             (Some(start_s), Some(end_s), Some(multiplier), Some(v)) => {
                 v.push(PriceWindow { start_s, end_s, multiplier })
@@ -918,23 +1016,64 @@ fn failures(cx: &mut Ctx<'_>, raw: &RawFailures, path: &KeyPath) -> Option<Failu
     Some(Failures { error_rate: rate?, max_retries: max_retries?, retry_backoff: backoff? })
 }
 
+/// `steps` must allow at least one step and keep sessions finite.
+fn steps_ok(cx: &mut Ctx<'_>, steps: &TokenDist, path: &KeyPath) -> bool {
+    let most = match &steps.dist {
+        Dist::Fixed(v) => Some(*v),
+        Dist::Uniform { high, .. } => Some(*high),
+        Dist::UniformInt { high, .. } => Some(*high as f64),
+        Dist::Empirical { values, .. } => values.iter().copied().reduce(f64::max),
+        _ => None,
+    };
+    if let Some(most) = most {
+        let x = steps.offset + most;
+        let count = match steps.rounding {
+            Rounding::Nearest => x.round(),
+            Rounding::Floor => x.floor(),
+            Rounding::Ceil => x.ceil(),
+        }
+        .max(0.0);
+        if count < 1.0 {
+            let what = if matches!(steps.dist, Dist::Fixed(_)) { "is" } else { "never draws more than" };
+            cx.issues.value(
+                path,
+                format!(
+                    "a session needs at least one step, but this {what} {count} (draws below 1 would run as 1 step); write steps = 1 if a single step is meant"
+                ),
+            );
+            return false;
+        }
+    }
+    // `Dist::mean` of a normal truncated far below zero is not finite; its true
+    // mean is below max(mean, 0) + 0.8 std.
+    let mean = match steps.dist {
+        Dist::Normal { mean, std } if !steps.dist.mean().is_finite() => mean.max(0.0) + 0.8 * std,
+        ref d => d.mean(),
+    } + steps.offset;
+    cx.ensure(mean <= MAX_MEAN_STEPS, path, || {
+        format!(
+            "mean of {mean:.0} steps per session is more than {MAX_MEAN_STEPS}: each step is one LLM request re-sending the whole history, so such sessions would not finish; steps counts requests per session (agents typically take 5 to 100), e.g. steps = {{ kind = \"uniform_int\", low = 5, high = 30 }}"
+        )
+    })
+}
+
 const NOT_FOR_TRACES: &str = "not used by trace workloads: the trace gives each request's prompt and output";
 
 fn workload(
     cx: &mut Ctx<'_>,
     raw: &RawWorkload,
     path: &KeyPath,
-    provider_names: &[(usize, String)],
-    caches: &[Option<CacheConfig>],
+    refs: &ProviderRefs<'_>,
     all_segments: &mut Vec<(KeyPath, SharedSegment)>,
 ) -> Option<Workload> {
+    let (provider_names, caches) = (refs.names, refs.caches);
     let name = cx.req(&raw.name, &path.key("name"), "a unique workload name, e.g. name = \"coding-agent\"");
     let name = name.filter(|n| cx.ensure(!n.is_empty(), &path.key("name"), || "must not be empty".to_string()));
     let provider_path = path.key("provider");
     let provider = cx.req(&raw.provider, &provider_path, "the name of the provider serving this workload");
     let provider = provider.and_then(|p| {
         let index = provider_names.iter().find(|(_, n)| *n == p).map(|(i, _)| *i);
-        if index.is_none() {
+        if index.is_none() && refs.complete {
             cx.issues.value(
                 &provider_path,
                 format!("unknown provider `{p}`; defined providers: {}", list(provider_names.iter().map(|(_, n)| n))),
@@ -987,7 +1126,7 @@ fn workload(
         think_time = ok.then_some(Dist::Fixed(0.0));
     } else {
         task_tokens = cx.token_dist(&raw.task_tokens, &path.key("task_tokens"), Some(0.0));
-        steps = cx.token_dist(&raw.steps, &path.key("steps"), None);
+        steps = cx.token_dist(&raw.steps, &path.key("steps"), None).filter(|d| steps_ok(cx, d, &path.key("steps")));
         output_tokens = cx.token_dist(&raw.output_tokens, &path.key("output_tokens"), None);
         tool_result_tokens = cx.token_dist(&raw.tool_result_tokens, &path.key("tool_result_tokens"), Some(0.0));
         think_time = cx.time_dist(&raw.think_time, &path.key("think_time"));
@@ -1028,6 +1167,7 @@ fn workload(
                 Some(_) => cx.positive_duration(&k.interval, &p.key("interval")).flatten(),
             };
             let output = cx.at_least(&k.output_tokens, &p.key("output_tokens"), 1, 1);
+            let output = cx.tokens(output, &p.key("output_tokens"));
             interval.zip(output).map(|(interval, output_tokens)| Some(KeepAlive { interval, output_tokens }))
         }
     };
@@ -1065,7 +1205,9 @@ fn segments(cx: &mut Ctx<'_>, raw: &RawWorkload, path: &KeyPath, workload: Optio
         }
         (None, None) => Some(Vec::new()),
         (Some(_), None) => {
-            let tokens = cx.opt(&raw.shared_prefix_tokens, &path.key("shared_prefix_tokens"), 0)?;
+            let p = path.key("shared_prefix_tokens");
+            let tokens = cx.opt(&raw.shared_prefix_tokens, &p, 0);
+            let tokens = cx.tokens(tokens, &p)?;
             let name = format!("{}/shared", workload?);
             Some(if tokens == 0 { Vec::new() } else { vec![SharedSegment { name, tokens }] })
         }
@@ -1107,6 +1249,7 @@ fn segments(cx: &mut Ctx<'_>, raw: &RawWorkload, path: &KeyPath, workload: Optio
                     }
                     Some(_) => cx.at_least(&s.tokens, &tokens_path, 1, 1),
                 };
+                let tokens = cx.tokens(tokens, &tokens_path);
                 match (name, tokens, out.as_mut()) {
                     (Some(name), Some(tokens), Some(v)) => v.push(SharedSegment { name, tokens }),
                     _ => out = None,
@@ -1151,7 +1294,8 @@ fn breakpoints(
                     .position(|s| s.name == name)
                     .map(|i| (BreakpointAt::AfterSegment(name.to_string()), i)),
             };
-            if found.is_none() {
+            // With syntax errors the segment may be one the parser could not read.
+            if found.is_none() && !cx.env.partial {
                 let mut names: Vec<String> = segments.iter().map(|s| format!("`{}`", s.name)).collect();
                 names.extend(["\"task\"".to_string(), "\"end\"".to_string()]);
                 cx.issues.value(
@@ -1187,7 +1331,7 @@ fn breakpoints(
             (Some(None), Some(_)) => Some(0),
             (Some(Some(t)), Some(c)) => {
                 let i = c.tiers.iter().position(|x| x.name == t);
-                if i.is_none() {
+                if i.is_none() && !cx.env.partial {
                     cx.issues.value(
                         &tier_path,
                         format!(
@@ -1252,17 +1396,33 @@ fn poisson(cx: &mut Ctx<'_>, raw: &RawArrivals, path: &KeyPath) -> Option<Arriva
     let rate_path = path.key("rate_per_s");
     let rate = cx.req(&raw.rate_per_s, &rate_path, "mean session arrivals per second, > 0");
     let rate = cx.positive(rate, &raw.rate_per_s, &rate_path);
+    let rate = cx.at_most(rate, MAX_SESSION_RATE, || shown(&raw.rate_per_s), &rate_path);
     let stop = match (&raw.horizon, &raw.sessions) {
         (Some(h), None) => {
             let p = path.key("horizon");
             cx.read(h, &p)
                 .filter(|d| cx.ensure(*d > SimDuration::ZERO, &p, || format!("must be > 0, got {}", h.value)))
+                .filter(|d| {
+                    let Some(rate) = rate else { return true };
+                    let expected = rate * d.as_secs_f64();
+                    cx.ensure(expected <= MAX_SESSIONS as f64, &p, || {
+                        let longest = format_duration_compact(SimDuration::from_secs_f64(MAX_SESSIONS as f64 / rate));
+                        format!(
+                            "rate_per_s x horizon expects {expected:.0} sessions, more than the {MAX_SESSIONS} one run can simulate in reasonable time and memory; shorten the horizon (at most \"{longest}\" at this rate) or lower rate_per_s"
+                        )
+                    })
+                })
                 .map(|d| ArrivalStop::Horizon(SimTime::from_micros(d.as_micros())))
         }
         (None, Some(s)) => {
             let p = path.key("sessions");
             cx.read(s, &p)
                 .filter(|n| cx.ensure(*n >= 1, &p, || format!("must be >= 1, got {n}")))
+                .filter(|n| {
+                    cx.ensure(*n <= MAX_SESSIONS, &p, || {
+                        format!("must be <= {MAX_SESSIONS}, got {n}: a run that large cannot finish in reasonable time and memory; simulate fewer sessions (a sample of 10000 to 1000000 usually gives tight confidence intervals)")
+                    })
+                })
                 .map(ArrivalStop::Sessions)
         }
         (Some(_), Some(_)) => {
@@ -1325,6 +1485,16 @@ mod tests {
         assert_eq!(
             unknown_key_message("colour", &valid, "a table"),
             "unknown key `colour` for a table; expected one of: kind, rate_per_s, horizon, sessions"
+        );
+    }
+
+    #[test]
+    fn suggestion_ties_prefer_a_shared_prefix() {
+        // `rnd` is 2 edits from both `kind` and `round`.
+        let valid = ["kind", "value", "offset", "round"];
+        assert_eq!(
+            unknown_key_message("rnd", &valid, ""),
+            "unknown key `rnd`; expected one of: kind, value, offset, round (did you mean `round`?)"
         );
     }
 

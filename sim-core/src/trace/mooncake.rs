@@ -10,12 +10,18 @@
 //! - `hash_ids` has exactly `ceil(input_length / block_tokens)` ids, the rule
 //!   of every released Mooncake trace. No tolerance: one id too few or too many
 //!   means the block size is wrong (or the line is corrupt), and a replay would
-//!   then put every block boundary in the wrong place.
+//!   then put every block boundary in the wrong place;
+//! - an id always ends at the same token (block `i` ends at
+//!   `min(block_tokens * (i + 1), input_length)`): prefix-chained ids name one
+//!   prefix, hence one length. A replay credits a hit with the reading
+//!   request's own block ends, which is then exactly what was stored. Every
+//!   released Mooncake trace satisfies it (a partial last block has its own id).
 //!
 //! Blank lines are skipped; line numbers are 1-based physical lines.
 
 use super::{Trace, TraceRequest};
 use serde_json::Value;
+use std::collections::HashMap;
 
 /// A problem in a trace file, on one line.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -53,6 +59,11 @@ pub enum TraceErrorKind {
          blocks of {block} tokens (is the block size right?)"
     )]
     BlockCount { ids: usize, input: u64, block: u64, expected: u64 },
+    #[error(
+        "hash id {id} ends at token {end} here but at token {first_end} on line {first_line}; \
+         a prefix-chained id names one prefix, so one length"
+    )]
+    BlockEndChanged { id: u64, end: u64, first_end: u64, first_line: usize },
     #[error("no requests: the text is empty or holds only blank lines")]
     Empty,
 }
@@ -72,6 +83,8 @@ pub fn parse_mooncake_with(text: &str, block_tokens: u64) -> Result<Trace, Trace
     let mut requests = Vec::new();
     let mut first_ms = None;
     let mut previous_ms = 0;
+    // Each id's end token and the line that first set it.
+    let mut ends: HashMap<u64, (u64, usize)> = HashMap::new();
     for (i, raw) in text.lines().enumerate() {
         let line = i + 1;
         // A UTF-8 byte-order mark is invisible in editors; not worth an error.
@@ -86,6 +99,16 @@ pub fn parse_mooncake_with(text: &str, block_tokens: u64) -> Result<Trace, Trace
             return Err(TraceError { line, kind });
         }
         previous_ms = rec.timestamp_ms;
+        for (i, &id) in rec.blocks.iter().enumerate() {
+            let end = block_tokens.saturating_mul(i as u64 + 1).min(rec.input);
+            let &mut (first_end, first_line) = ends.entry(id).or_insert((end, line));
+            if first_end != end {
+                return Err(TraceError {
+                    line,
+                    kind: TraceErrorKind::BlockEndChanged { id, end, first_end, first_line },
+                });
+            }
+        }
         let arrival_us = (rec.timestamp_ms - first)
             .checked_mul(1_000)
             .ok_or(TraceError { line, kind: TraceErrorKind::TimestampTooLarge(rec.timestamp_ms) })?;
@@ -247,6 +270,21 @@ mod tests {
         // With 256-token blocks the same input needs 4 ids.
         let line = r#"{"timestamp": 5, "input_length": 1024, "output_length": 5, "hash_ids": [0, 1, 2, 3]}"#;
         assert_eq!(parse_mooncake_with(line, 256).unwrap().block_tokens, 256);
+    }
+
+    #[test]
+    fn an_id_must_keep_its_length() {
+        // Id 2 is a 76-token partial block on line 1, a full block on line 2.
+        let msg =
+            err_on_line_2(r#"{"timestamp": 5, "input_length": 1600, "output_length": 5, "hash_ids": [0, 1, 2, 3]}"#);
+        assert_eq!(
+            msg,
+            "line 2: hash id 2 ends at token 1536 here but at token 1100 on line 1; \
+             a prefix-chained id names one prefix, so one length"
+        );
+        // The same partial block again (a repeated request) is fine.
+        let again = format!("{}\n{}", GOOD.lines().next().unwrap(), GOOD.lines().next().unwrap());
+        assert_eq!(parse_mooncake(&again).unwrap().requests.len(), 2);
     }
 
     #[test]

@@ -123,11 +123,11 @@ struct Entry {
     /// Tokens this entry occupies (its own block in automatic mode, its whole
     /// prefix in explicit mode).
     tokens: u64,
-    end_tokens: u64,
     created: SimTime,
     visible_at: SimTime,
     expires: SimTime,
-    last_used: SimTime,
+    /// Rank of the last use in the cache's order of uses (LRU recency).
+    used_rank: u64,
     uses: u64,
     owner: u32,
     tier: u8,
@@ -138,13 +138,15 @@ impl Entry {
         self.visible_at <= now && now < self.expires
     }
 
-    /// Key in the eviction order: the smallest is evicted first. Ties go to
-    /// the deeper entry, so a prefix outlives its extensions.
-    fn eviction_key(&self, policy: Eviction, hash: u64) -> (u64, u64, u64, u64) {
-        let deeper_first = u64::MAX - self.end_tokens;
+    /// Key in the eviction order: the smallest is evicted first. Recency is
+    /// the rank in the order of uses, not the instant: a request uses its
+    /// blocks deepest first, so a prefix outlives its extensions, and every
+    /// request touches all its blocks whatever the capacity, which makes LRU
+    /// a stack algorithm (a larger cache never holds less of a trace).
+    fn eviction_key(&self, policy: Eviction, hash: u64) -> (u64, u64, u64) {
         match policy {
-            Eviction::Lfu => (self.uses, self.last_used.as_micros(), deeper_first, hash),
-            Eviction::Lru | Eviction::None => (self.last_used.as_micros(), 0, deeper_first, hash),
+            Eviction::Lfu => (self.uses, self.used_rank, hash),
+            Eviction::Lru | Eviction::None => (self.used_rank, 0, hash),
         }
     }
 }
@@ -156,7 +158,9 @@ pub struct PromptCache {
     shortcut: bool,
     entries: BlockMap<Entry>,
     /// Eviction order; maintained only when capacity is bounded and evicting.
-    order: BTreeSet<(u64, u64, u64, u64)>,
+    order: BTreeSet<(u64, u64, u64)>,
+    /// Rank of the next use (see `Entry::eviction_key`).
+    next_rank: u64,
     tokens: u64,
     peak_entries: usize,
     peak_tokens: u64,
@@ -179,6 +183,7 @@ impl PromptCache {
             rules,
             entries: BlockMap::default(),
             order: BTreeSet::new(),
+            next_rank: 0,
             tokens: 0,
             peak_entries: 0,
             peak_tokens: 0,
@@ -268,17 +273,18 @@ impl PromptCache {
         }
         let n = blocks.len();
         let touch_all = !self.shortcut;
-        for (i, b) in blocks.iter().enumerate() {
+        // Deepest first: the request's prefix ends up the most recently used.
+        for (i, b) in blocks.iter().enumerate().rev() {
             // The shortcut keeps only shared blocks and the deepest block up to date.
             if !(touch_all || i < shared || i + 1 == n) {
                 continue;
             }
+            // Every block is an access: a live one is refreshed, a missing
+            // one stored. Accessing read blocks the same way (rather than only
+            // touching them) keeps this an exact LRU over the sequence of
+            // block accesses, which does not depend on the capacity.
             let parent_end = if i == 0 { 0 } else { blocks[i - 1].end_tokens };
-            if i < hit.blocks {
-                self.touch(b.hash, at);
-            } else {
-                self.insert(b.hash, b.end_tokens - parent_end, b.end_tokens, at, 0, owner);
-            }
+            self.insert(b.hash, b.end_tokens - parent_end, at, 0, owner);
         }
         let mut w = Writes::default();
         w.by_tier[0] = cacheable.saturating_sub(hit.tokens);
@@ -309,7 +315,7 @@ impl PromptCache {
             if end < self.rules.min_tokens || end <= written_to {
                 continue;
             }
-            self.insert(b.hash, end, end, at, bp.tier, owner);
+            self.insert(b.hash, end, at, bp.tier, owner);
             w.by_tier[bp.tier] += end - written_to;
             written_to = end;
         }
@@ -340,11 +346,13 @@ impl PromptCache {
         } else {
             e.expires
         };
+        let rank = self.next_rank;
+        self.next_rank += 1;
         let e = self.entries.get_mut(&hash).expect("present");
         if ordered {
             self.order.remove(&e.eviction_key(policy, hash));
         }
-        e.last_used = at.now;
+        e.used_rank = rank;
         e.uses += 1;
         e.expires = new_expiry;
         if ordered {
@@ -354,7 +362,7 @@ impl PromptCache {
 
     /// A write of a block not read by this request. A live entry (written by
     /// a concurrent request) keeps its earlier visibility; a dead one is replaced.
-    fn insert(&mut self, hash: u64, tokens: u64, end_tokens: u64, at: WriteTimes, tier: usize, owner: u32) {
+    fn insert(&mut self, hash: u64, tokens: u64, at: WriteTimes, tier: usize, owner: u32) {
         if let Some(e) = self.entries.get(&hash) {
             if at.now < e.expires {
                 let visible = e.visible_at.min(at.visible_at);
@@ -377,15 +385,15 @@ impl PromptCache {
         }
         let entry = Entry {
             tokens,
-            end_tokens,
             created: at.visible_at,
             visible_at: at.visible_at,
             expires: self.lifetime_end(at.visible_at, at.ttl_from, tier),
-            last_used: at.now,
+            used_rank: self.next_rank,
             uses: 1,
             owner,
             tier: tier as u8,
         };
+        self.next_rank += 1;
         if self.ordered() {
             self.order.insert(entry.eviction_key(self.rules.eviction, hash));
         }
@@ -406,7 +414,7 @@ impl PromptCache {
         }
         match self.order.first().copied() {
             Some(key) => {
-                self.remove(key.3, now);
+                self.remove(key.2, now);
                 true
             }
             None => false,
