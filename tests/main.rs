@@ -22,3 +22,5 @@ mod commands;
 mod catalog;
 // `agentsim replay` on a Mooncake cut: table, replay.csv, hit rates vs an independent prefix walk.
 mod replay;
+// A Mooncake trace as a scenario workload: every request replayed, hits bounded by the cache model.
+mod trace_workload;

@@ -6,7 +6,7 @@ use crate::support::{Scratch, agentsim, arg, list, read, read_json};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-fn fixture() -> PathBuf {
+pub(crate) fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join("mooncake_conversation_head.jsonl")
 }
 
@@ -57,7 +57,7 @@ fn rows(csv_path: &Path) -> Vec<Row> {
 /// The unbounded replay, computed independently: ids seen so far in a set;
 /// a request reads up to the end of its longest run of leading seen ids
 /// (512 tokens per full block, the whole input if every id was seen).
-fn prefix_walk(path: &Path) -> (u64, u64) {
+pub(crate) fn prefix_walk(path: &Path) -> (u64, u64) {
     let text = String::from_utf8(read(path)).expect("UTF-8");
     let mut seen = HashSet::new();
     let (mut cached, mut input) = (0, 0);

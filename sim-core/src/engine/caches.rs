@@ -7,7 +7,7 @@ use crate::model::cache::{CacheRules, PromptBreakpoint, PromptCache, WriteTimes}
 use crate::model::pricing::storage_cost;
 use crate::model::prompt::Block;
 use crate::rng::{ReplicateSeed, StreamId, StreamRng};
-use crate::scenario::{CacheMode, CacheScope, Scenario, TtlStart};
+use crate::scenario::{Arrivals, CacheMode, CacheScope, Scenario, TtlStart};
 use crate::time::SimTime;
 use rand::Rng;
 
@@ -78,8 +78,18 @@ impl CacheSet {
                 cache_provider.push(w.provider);
                 let track_storage = p.pricing.base.storage_usd_per_mtok_hour > 0.0
                     || p.pricing.changes.iter().any(|c| c.base.storage_usd_per_mtok_hour > 0.0);
+                // Generated agent prompts branch only after their shared
+                // segments (the chain shortcut is exact for them); trace
+                // prompts may branch anywhere.
+                let chain_prompts = sc.workloads.iter().all(|o| {
+                    let same_cache =
+                        o.provider == w.provider && (p.cache.scope == CacheScope::Provider || o.api_key == w.api_key);
+                    !same_cache || !matches!(o.arrivals, Arrivals::Trace(_))
+                });
                 caches.push(
-                    p.cache.enabled.then(|| PromptCache::new(CacheRules::from_config(&p.cache), true, track_storage)),
+                    p.cache
+                        .enabled
+                        .then(|| PromptCache::new(CacheRules::from_config(&p.cache), chain_prompts, track_storage)),
                 );
                 caches.len() - 1
             })

@@ -7,7 +7,7 @@
 //! numbers when variants are compared.
 
 use super::cache::PromptBreakpoint;
-use super::prompt::{Block, Prompt, shared_segment_id};
+use super::prompt::{Prompt, shared_segment_id};
 use crate::rng::{ReplicateSeed, StreamId, StreamRng, splitmix64};
 use crate::scenario::{BreakpointAt, Workload};
 use crate::time::{SimDuration, SimTime};
@@ -21,12 +21,6 @@ fn task_content(workload: usize, session: u64) -> u64 {
 /// Content id of the history chunk appended after `step`.
 fn history_content(workload: usize, session: u64, step: u32) -> u64 {
     splitmix64(task_content(workload, session) ^ (u64::from(step) + 1).wrapping_mul(0x9e37_79b9))
-}
-
-/// Trace block ids are prefix-chained already; salting them keeps them apart
-/// from generated block identities.
-fn trace_block_hash(id: u64) -> u64 {
-    splitmix64(id ^ 0x4d00_0ca4_e000_0000)
 }
 
 /// A live session.
@@ -107,17 +101,7 @@ impl Session {
 
     /// A one-request session replaying trace request `r`.
     pub fn from_trace(trace: &Trace, r: &TraceRequest, workload: usize, index: u64, now: SimTime) -> Self {
-        let n = r.blocks.len();
-        let blocks = r
-            .blocks
-            .iter()
-            .enumerate()
-            .map(|(i, id)| {
-                let end =
-                    if i + 1 == n { r.input_tokens } else { (trace.block_tokens * (i as u64 + 1)).min(r.input_tokens) };
-                Block { hash: trace_block_hash(*id), end_tokens: end }
-            })
-            .collect();
+        let blocks = trace.cache_blocks(r);
         Session {
             workload,
             index,
