@@ -2,6 +2,7 @@
 //! (ripgrep's habit): commands return typed errors wrapped in `anyhow`, and
 //! only this module decides what each kind means to a caller's shell.
 
+use crate::replay_cmd::TraceFileError;
 use sim_core::catalog::{UnknownPreset, litellm::LiteLlmError};
 use sim_core::scenario::ScenarioError;
 use std::io::{self, Write};
@@ -10,8 +11,8 @@ pub const EXIT_OK: i32 = 0;
 /// Something went wrong that is not the scenario's fault (I/O, a refused
 /// output directory).
 pub const EXIT_FAILURE: i32 = 1;
-/// The scenario, the command line, or a named preset or LiteLLM entry is
-/// invalid; same code as clap's usage errors.
+/// The scenario, the command line, a named preset or LiteLLM entry, or a
+/// trace file is invalid; same code as clap's usage errors.
 pub const EXIT_INVALID_INPUT: i32 = 2;
 
 /// The command's outcome -> exit code, printing the error (with its causes).
@@ -31,7 +32,9 @@ pub fn report(result: anyhow::Result<()>, stderr: &mut dyn Write) -> i32 {
 
 /// Which exit code an error deserves.
 pub fn exit_code(err: &anyhow::Error) -> i32 {
-    if err.chain().any(|e| e.is::<ScenarioError>() || e.is::<UnknownPreset>() || e.is::<LiteLlmError>()) {
+    if err.chain().any(|e| {
+        e.is::<ScenarioError>() || e.is::<UnknownPreset>() || e.is::<LiteLlmError>() || e.is::<TraceFileError>()
+    }) {
         EXIT_INVALID_INPUT
     } else {
         EXIT_FAILURE

@@ -49,8 +49,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>, stdout: &mut dyn
         Command::Validate(v) => validate_cmd::validate(&v, stdout),
         Command::Schema => validate_cmd::schema(stdout),
         Command::Providers(p) => providers_cmd::run(&p, stdout),
-        // Reports its own errors: a bad trace exits 2, which `exit` reserves for scenarios.
-        Command::Replay(r) => return replay_cmd::run_and_report(&r, &args, stdout, stderr),
+        Command::Replay(r) => replay_cmd::run(&r, &args, stdout),
     };
     exit::report(result, stderr)
 }

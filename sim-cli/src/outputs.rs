@@ -8,10 +8,10 @@ use sim_core::metrics::{MetricStats, MetricTable, ReplicateMetrics, Summary, met
 use sim_core::records::{RequestRecord, request_columns};
 use sim_core::scenario::Scenario;
 
-/// Every file name a run may write. `--force` removes the ones a run does not
+/// Every file name `run` or `replay` may write. `--force` removes the ones a run does not
 /// write (e.g. an old requests.csv), so a directory never mixes two runs.
-pub const OUTPUT_FILE_NAMES: [&str; 6] =
-    ["summary.json", "summary.csv", "replicates.csv", "requests.csv", "scenario.toml", "manifest.json"];
+pub const OUTPUT_FILE_NAMES: [&str; 7] =
+    ["summary.json", "summary.csv", "replicates.csv", "requests.csv", "scenario.toml", "manifest.json", "replay.csv"];
 
 /// `summary.json`: pretty JSON with a trailing newline.
 pub fn summary_json(summary: &Summary) -> anyhow::Result<Vec<u8>> {

@@ -5,7 +5,6 @@
 
 use crate::atomic::OutputFile;
 use crate::csv_row::float_cell;
-use crate::exit::{self, EXIT_INVALID_INPUT};
 use crate::output_dir;
 use crate::timestamp::UtcTime;
 use anyhow::Context as _;
@@ -146,18 +145,6 @@ impl fmt::Display for TraceFileError {
 }
 
 impl std::error::Error for TraceFileError {}
-
-/// Runs the command and turns its outcome into an exit code: a trace that
-/// does not parse is invalid input (2); everything else as `exit::report`.
-pub fn run_and_report(args: &ReplayArgs, argv: &[OsString], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
-    match run(args, argv, stdout) {
-        Err(err) if err.chain().any(|e| e.is::<TraceFileError>()) => {
-            let _ = writeln!(stderr, "error: {err:#}");
-            EXIT_INVALID_INPUT
-        }
-        result => exit::report(result, stderr),
-    }
-}
 
 pub fn run(args: &ReplayArgs, argv: &[OsString], stdout: &mut dyn Write) -> anyhow::Result<()> {
     let started = UtcTime::now();
