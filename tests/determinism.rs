@@ -56,3 +56,79 @@ fn another_seed_changes_the_results() {
     let metrics = |v: &serde_json::Value| v["variants"][0]["metrics"]["tokens_input"].clone();
     assert_ne!(metrics(&x), metrics(&y), "token counts are random, so seeds 1 and 2 should differ");
 }
+
+/// Every cache and price feature at once: explicit and automatic modes, TTL
+/// tiers, API-key scope, bounded LFU and LRU capacity, best-effort misses,
+/// storage, keep-alive, a time-of-day window, a scheduled change, long
+/// context, a batch tier and failures with retries.
+const EVERYTHING: &str = r#"
+name = "everything"
+[simulation]
+seed = 11
+replicates = 4
+start_time_utc = "23:30"
+[[providers]]
+name = "explicit"
+preset = "anthropic/claude-sonnet-4-6"
+cache = { capacity_tokens = 400000, eviction = "lfu", scope = "api_key", miss_probability = 0.05 }
+failures = { error_rate = 0.02, max_retries = 2, retry_backoff = "500ms" }
+[providers.pricing]
+storage_usd_per_mtok_hour = 1.0
+windows = [{ start = "00:00", end = "01:00", multiplier = 0.5 }]
+changes = [{ at = "20m", input_usd_per_mtok = 2.0 }]
+long_context = { threshold_tokens = 20000, input_usd_per_mtok = 6.0, output_usd_per_mtok = 22.5 }
+[[providers]]
+name = "auto"
+preset = "openai/gpt-5.4"
+cache = { capacity_tokens = 300000, eviction = "lru" }
+[[workloads]]
+name = "a"
+provider = "explicit"
+api_key = "team-a"
+shared_segments = [{ name = "system", tokens = 3000 }, { name = "tools", tokens = 4000 }]
+cache_breakpoints = [{ after = "tools", tier = "1h" }, { after = "end", tier = "5m" }]
+keep_alive = { interval = "4m" }
+service_tier = "batch"
+task_tokens = { kind = "lognormal", median = 800, p90 = 3000 }
+steps = { kind = "uniform_int", low = 2, high = 12 }
+output_tokens = { kind = "exponential", mean = 200, offset = 1, round = "floor" }
+reasoning_tokens = { kind = "exponential", mean = 100 }
+tool_result_tokens = { kind = "uniform_int", low = 100, high = 1500 }
+think_time = { kind = "exponential", mean = "3m" }
+arrivals = { rate_per_s = 0.05, horizon = "40m" }
+[[workloads]]
+name = "b"
+provider = "explicit"
+api_key = "team-b"
+shared_segments = [{ name = "system", tokens = 3000 }]
+task_tokens = 500
+steps = 5
+output_tokens = 100
+think_time = "30s"
+arrivals = { rate_per_s = 0.05, horizon = "40m" }
+[[workloads]]
+name = "c"
+provider = "auto"
+shared_segments = [{ name = "system", tokens = 3000 }]
+task_tokens = { kind = "uniform_int", low = 100, high = 3000 }
+steps = { kind = "uniform_int", low = 1, high = 8 }
+output_tokens = { kind = "exponential", mean = 150 }
+think_time = { kind = "exponential", mean = "20s" }
+arrivals = { rate_per_s = 0.1, horizon = "40m" }
+"#;
+
+#[test]
+fn every_cache_and_price_feature_is_thread_count_independent() {
+    let s = Scratch::new("threads-everything");
+    let scenario = s.write("everything.toml", EVERYTHING);
+    let (one, two) = (s.path("one"), s.path("two"));
+    run(&scenario, &one, &["--requests-csv", "--threads", "1"]);
+    run(&scenario, &two, &["--requests-csv", "--threads", "2"]);
+    assert_same_results(&one, &two);
+    // The features were really exercised.
+    let summary = read_json(&one.join("summary.json"));
+    let m = &summary["variants"][0]["metrics"];
+    for metric in ["cost_usd_storage", "keep_alive_requests", "tokens_cache_write_1h", "errors", "tokens_reasoning"] {
+        assert!(m[metric]["mean"].as_f64().unwrap() > 0.0, "{metric} is 0");
+    }
+}

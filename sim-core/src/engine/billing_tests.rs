@@ -205,3 +205,57 @@ fn best_effort_misses_drop_about_the_configured_share_of_hits() {
     // Binomial share of ~2,000 hits: standard error about 0.01.
     assert!((ratio - 0.7).abs() < 0.05, "kept {ratio} of hits");
 }
+
+#[test]
+fn keep_alive_pings_write_at_the_sessions_own_breakpoint_tiers() {
+    // Explicit cache whose first tier is 1 h; the workload's rolling end
+    // breakpoint uses the 5 m tier. Pings every 6 min find the 5 m entry
+    // expired and re-write it: at the 5 m tier, never the 1 h one.
+    let mut p = provider(1);
+    p.cache.mode = CacheMode::Explicit { max_breakpoints: 4, lookback_blocks: 20 };
+    p.cache.tiers = vec![
+        CacheTier { name: "1h".into(), ttl: SimDuration::from_secs(3600) },
+        CacheTier { name: "5m".into(), ttl: SimDuration::from_secs(300) },
+    ];
+    p.pricing.base.cache_write_usd_per_mtok = vec![6.0, 3.75];
+    let mut w = workload(1, 1.0);
+    w.steps = fixed(2.0);
+    w.think_time = Dist::Fixed(780.0);
+    w.breakpoints = vec![BreakpointRule { at: BreakpointAt::End, tier: 1 }];
+    w.keep_alive = Some(KeepAlive { interval: SimDuration::from_secs(360), output_tokens: 1 });
+    let out = simulate_replicate(&scenario(p, w), 1, 0, false);
+    let m = &out.metrics.overall;
+    assert_eq!(m.keep_alive_requests, 2);
+    let names = metric_names(&["1h".to_string(), "5m".to_string()]);
+    let v = m.values(2);
+    let at = |n: &str| v[names.iter().position(|x| x == n).unwrap()].unwrap();
+    assert_eq!(at("tokens_cache_write_1h"), 0.0);
+    // Step 1 writes 1,000; each ping re-writes them; step 2 reads them and writes 100.
+    assert_eq!(at("tokens_cache_write_5m"), 1_000.0 * 3.0 + 100.0);
+}
+
+#[test]
+fn trace_sessions_honour_the_workloads_end_breakpoint() {
+    use crate::trace::{Trace, TraceRequest};
+    use std::sync::Arc;
+    let trace = Trace {
+        block_tokens: 512,
+        requests: (0..3)
+            .map(|i| TraceRequest {
+                arrival_us: i * 10_000_000,
+                input_tokens: 1_100,
+                output_tokens: 1,
+                blocks: vec![1, 2, 3],
+            })
+            .collect(),
+    };
+    for (rules, expect_read) in [(vec![BreakpointRule { at: BreakpointAt::End, tier: 0 }], 2 * 1_100), (vec![], 0)] {
+        let mut p = provider(1);
+        p.cache.mode = CacheMode::Explicit { max_breakpoints: 4, lookback_blocks: 20 };
+        let mut w = workload(1, 1.0);
+        w.arrivals = Arrivals::Trace(Arc::new(trace.clone()));
+        w.breakpoints = rules;
+        let m = simulate_replicate(&scenario(p, w), 1, 0, false).metrics.overall;
+        assert_eq!((m.requests, m.tokens.cache_read), (3, expect_read));
+    }
+}

@@ -195,7 +195,7 @@ impl Replicate<'_> {
         self.workloads[w].next_index += 1;
         let wl = &self.sc.workloads[w];
         let session = match &wl.arrivals {
-            Arrivals::Trace(trace) => Session::from_trace(trace, &trace.requests[index as usize], w, index, now),
+            Arrivals::Trace(trace) => Session::from_trace(wl, trace, &trace.requests[index as usize], w, index, now),
             Arrivals::Poisson { .. } => Session::start(&self.seed, wl, w, index, now),
         };
         let id = self.live.insert(Live { session, attempt: Attempt::default(), next_issue: now });
@@ -348,10 +348,7 @@ impl Replicate<'_> {
         let provider = &self.sc.providers[wl.provider];
         let blocks = &l.session.prompt.blocks()[..l.session.last_sent_blocks];
         let input = blocks.last().map_or(0, |b| b.end_tokens);
-        self.breakpoints.clear();
-        if let Some(last) = blocks.len().checked_sub(1) {
-            self.breakpoints.push(PromptBreakpoint { block: last, tier: 0 });
-        }
+        l.session.breakpoints_within(blocks.len(), &mut self.breakpoints);
         let req = CachedRequest {
             workload: w,
             now,

@@ -99,9 +99,19 @@ impl Session {
         s
     }
 
-    /// A one-request session replaying trace request `r`.
-    pub fn from_trace(trace: &Trace, r: &TraceRequest, workload: usize, index: u64, now: SimTime) -> Self {
+    /// A one-request session of trace workload `w` replaying trace request
+    /// `r`. Its prompt is the trace's raw blocks, so only a rolling end
+    /// breakpoint applies (validation rejects the others).
+    pub fn from_trace(
+        w: &Workload,
+        trace: &Trace,
+        r: &TraceRequest,
+        workload: usize,
+        index: u64,
+        now: SimTime,
+    ) -> Self {
         let blocks = trace.cache_blocks(r);
+        let end_tier = w.breakpoints.iter().find(|b| b.at == BreakpointAt::End).map(|b| b.tier);
         Session {
             workload,
             index,
@@ -115,7 +125,7 @@ impl Session {
             step_issued: now,
             attempt: 0,
             fixed_breakpoints: Vec::new(),
-            end_tier: Some(0),
+            end_tier,
             last_sent_blocks: 0,
         }
     }
@@ -131,9 +141,15 @@ impl Session {
 
     /// The client's breakpoints in the current prompt, sorted by block.
     pub fn breakpoints(&self, out: &mut Vec<PromptBreakpoint>) {
+        self.breakpoints_within(self.prompt.blocks().len(), out);
+    }
+
+    /// The client's breakpoints in the prompt made of the first `len` blocks
+    /// (a keep-alive re-sends the prompt last sent), sorted by block.
+    pub fn breakpoints_within(&self, len: usize, out: &mut Vec<PromptBreakpoint>) {
         out.clear();
-        out.extend_from_slice(&self.fixed_breakpoints);
-        if let (Some(tier), Some(last)) = (self.end_tier, self.prompt.blocks().len().checked_sub(1)) {
+        out.extend(self.fixed_breakpoints.iter().filter(|b| b.block < len));
+        if let (Some(tier), Some(last)) = (self.end_tier, len.checked_sub(1)) {
             out.retain(|b| b.block != last);
             out.push(PromptBreakpoint { block: last, tier });
         }
