@@ -157,25 +157,25 @@ impl CacheSet {
     }
 
     /// Bills the storage of entries that left the caches since the last call.
-    pub fn bill_storage(&mut self, sc: &Scenario, by_provider: &mut [ScopeMetrics], by_workload: &mut [ScopeMetrics]) {
+    /// Storage is billed to the workload whose request wrote the entry.
+    pub fn bill_storage(&mut self, sc: &Scenario, by_workload: &mut [ScopeMetrics]) {
         for (ci, cache) in self.caches.iter_mut().enumerate() {
             let Some(cache) = cache else { continue };
             let p = self.cache_provider[ci];
             for span in cache.take_stored() {
                 let usd = storage_cost(&sc.providers[p].pricing, span.created, span.tokens, span.stored.as_secs_f64());
-                by_provider[p].record_storage(usd);
                 by_workload[span.owner as usize].record_storage(usd);
             }
         }
     }
 
     /// At the end of the replicate: bills every entry still stored until its expiry.
-    pub fn close(&mut self, sc: &Scenario, by_provider: &mut [ScopeMetrics], by_workload: &mut [ScopeMetrics]) {
+    pub fn close(&mut self, sc: &Scenario, by_workload: &mut [ScopeMetrics]) {
         for cache in self.caches.iter_mut().flatten() {
             cache.close();
         }
         // `close` moved the remaining entries to the stored spans.
-        self.bill_storage(sc, by_provider, by_workload);
+        self.bill_storage(sc, by_workload);
     }
 
     /// Occupancy peaks: per provider, and of all caches together.

@@ -77,8 +77,10 @@ struct Replicate<'a> {
     providers: Vec<ProviderState>,
     workloads: Vec<WorkloadState>,
     caches: CacheSet,
-    by_provider: Vec<ScopeMetrics>,
-    by_workload: Vec<ScopeMetrics>,
+    /// Metrics per (workload, provider) cell; today a workload has one
+    /// provider, so one cell per workload. Provider and overall scopes are
+    /// merged from the cells at the end: one record per event on the hot path.
+    cells: Vec<ScopeMetrics>,
     records: Option<Vec<RequestRecord>>,
     breakpoints: Vec<PromptBreakpoint>,
 }
@@ -107,8 +109,7 @@ pub fn simulate_replicate(sc: &Scenario, seed: u64, replicate: u32, record_reque
         providers,
         workloads,
         caches: CacheSet::new(sc, &rs),
-        by_provider: vec![ScopeMetrics::default(); sc.providers.len()],
-        by_workload: vec![ScopeMetrics::default(); sc.workloads.len()],
+        cells: vec![ScopeMetrics::default(); sc.workloads.len()],
         records: record_requests.then(Vec::new),
         breakpoints: Vec::new(),
     };
@@ -134,18 +135,20 @@ pub fn simulate_replicate(sc: &Scenario, seed: u64, replicate: u32, record_reque
             Event::KeepAlive(id) => r.on_keep_alive(id, now),
         }
     }
-    r.caches.close(sc, &mut r.by_provider, &mut r.by_workload);
+    r.caches.close(sc, &mut r.cells);
     let mut overall = ScopeMetrics::default();
-    for w in &r.by_workload {
-        overall.merge(w);
+    let mut by_provider = vec![ScopeMetrics::default(); sc.providers.len()];
+    for (w, cell) in r.cells.iter().enumerate() {
+        overall.merge(cell);
+        by_provider[sc.workloads[w].provider].merge(cell);
     }
-    r.caches.set_peaks(&mut overall, &mut r.by_provider);
+    r.caches.set_peaks(&mut overall, &mut by_provider);
     ReplicateOutput {
         metrics: ReplicateMetrics {
             replicate,
             overall,
-            by_provider: r.by_provider,
-            by_workload: r.by_workload,
+            by_provider,
+            by_workload: r.cells,
             events,
             sim_end_s: now.as_secs_f64(),
         },
@@ -183,13 +186,6 @@ impl Replicate<'_> {
         }
     }
 
-    /// The scopes an event of `workload` on `provider` counts in. The overall
-    /// scope is merged from the workloads at the end, which halves the
-    /// histogram work on the hot path.
-    fn scopes(&mut self, provider: usize, workload: usize) -> [&mut ScopeMetrics; 2] {
-        [&mut self.by_provider[provider], &mut self.by_workload[workload]]
-    }
-
     fn on_arrival(&mut self, w: usize, now: SimTime) {
         let index = self.workloads[w].next_index;
         self.workloads[w].next_index += 1;
@@ -199,10 +195,7 @@ impl Replicate<'_> {
             Arrivals::Poisson { .. } => Session::start(&self.seed, wl, w, index, now),
         };
         let id = self.live.insert(Live { session, attempt: Attempt::default(), next_issue: now });
-        let p = wl.provider;
-        for s in self.scopes(p, w) {
-            s.sessions_started += 1;
-        }
+        self.cells[w].sessions_started += 1;
         self.schedule_next_arrival(w, now);
         self.on_issue(id, now);
     }
@@ -264,7 +257,7 @@ impl Replicate<'_> {
             l.attempt = Attempt { issued: l.attempt.issued, start: now, first_token, end, tokens, cost, failed: false };
         }
         self.queue.push(l.attempt.end, Event::Done(id));
-        self.caches.bill_storage(self.sc, &mut self.by_provider, &mut self.by_workload);
+        self.caches.bill_storage(self.sc, &mut self.cells);
     }
 
     fn on_done(&mut self, id: u32, now: SimTime) {
@@ -286,10 +279,9 @@ impl Replicate<'_> {
         let f = &self.sc.providers[p].failures;
         let attempt = self.live.get(id).session.attempt;
         let retry = attempt < f.max_retries;
-        for s in self.scopes(p, w) {
-            s.errors += 1;
-            s.retries += u64::from(retry);
-        }
+        let cell = &mut self.cells[w];
+        cell.errors += 1;
+        cell.retries += u64::from(retry);
         if retry {
             let backoff = SimDuration::from_micros(f.retry_backoff.as_micros().saturating_mul(1u64 << attempt.min(40)));
             self.live.get_mut(id).session.attempt += 1;
@@ -327,11 +319,10 @@ impl Replicate<'_> {
             }
         }
         let session_done = next.is_none().then(|| now - l.session.arrival);
-        for s in self.scopes(p, w) {
-            s.record_request(&outcome);
-            if let Some(d) = session_done {
-                s.record_session_end(d);
-            }
+        let cell = &mut self.cells[w];
+        cell.record_request(&outcome);
+        if let Some(d) = session_done {
+            cell.record_session_end(d);
         }
         if session_done.is_some() {
             self.live.remove(id);
@@ -364,14 +355,12 @@ impl Replicate<'_> {
         let cost =
             request_cost(&provider.pricing, now, self.sc.simulation.start_time_of_day_s, wl.service_tier, &tokens);
         let tokens = self.caches.to_scenario_tiers(wl.provider, &tokens);
-        for s in self.scopes(wl.provider, w) {
-            s.record_keep_alive(&tokens, &cost);
-        }
+        self.cells[w].record_keep_alive(&tokens, &cost);
         let next = now + ka.interval;
         if next < self.live.get(id).next_issue {
             self.queue.push(next, Event::KeepAlive(id));
         }
-        self.caches.bill_storage(self.sc, &mut self.by_provider, &mut self.by_workload);
+        self.caches.bill_storage(self.sc, &mut self.cells);
     }
 
     fn record(&mut self, id: u32, a: Attempt, status: RequestStatus) {
