@@ -30,7 +30,7 @@ pub struct ReplayArgs {
     #[arg(long, value_enum)]
     pub format: TraceFormat,
     /// Cache capacities in tokens, one result row each, in the order given:
-    /// integers with an optional k/M/G suffix (10^3, 10^6, 10^9) or `unbounded`,
+    /// integers >= 1 with an optional k/M/G suffix (10^3, 10^6, 10^9) or `unbounded`,
     /// e.g. `100k,1M,unbounded` [default: unbounded].
     #[arg(long, value_name = "N[,N...]", value_delimiter = ',', value_parser = parse_capacity)]
     pub capacity_tokens: Vec<Capacity>,
@@ -119,7 +119,13 @@ fn parse_capacity(text: &str) -> Result<Capacity, String> {
         return Err(bad());
     }
     let n: u64 = digits.parse().map_err(|_| bad())?;
-    n.checked_mul(scale).map(|n| Capacity(Some(n))).ok_or_else(|| format!("`{t}` is too large"))
+    match n.checked_mul(scale) {
+        None => Err(format!("`{t}` is too large")),
+        Some(0) => Err(format!(
+            "`{t}`: a capacity must be >= 1 token (a zero-token cache holds nothing); write `unbounded` for no limit"
+        )),
+        Some(n) => Ok(Capacity(Some(n))),
+    }
 }
 
 fn parse_ttl(text: &str) -> Result<SimDuration, String> {
@@ -316,12 +322,19 @@ mod tests {
         assert_eq!(ok("100k"), Some(100_000));
         assert_eq!(ok("10M"), Some(10_000_000));
         assert_eq!(ok("2G"), Some(2_000_000_000));
-        assert_eq!(ok("0"), Some(0));
         assert_eq!(ok("unbounded"), None);
         for bad in ["", "k", "-5", "1.5M", "10m", "ten", "99999999999999999999"] {
             assert!(parse_capacity(bad).is_err(), "{bad}");
         }
         assert!(parse_capacity("99999999999G").unwrap_err().contains("too large"));
+        for zero in ["0", "0k", "0_000", "00M"] {
+            assert_eq!(
+                parse_capacity(zero).unwrap_err(),
+                format!(
+                    "`{zero}`: a capacity must be >= 1 token (a zero-token cache holds nothing); write `unbounded` for no limit"
+                )
+            );
+        }
     }
 
     #[test]

@@ -44,7 +44,7 @@ pub enum LiteLlmError {
     UnknownKey { key: String, suggestions: Vec<String> },
     #[error("LiteLLM entry `{key}` is not a model (it is a documentation stub or not an object)")]
     NotAModel { key: String },
-    #[error("LiteLLM entry `{key}` is a `{mode}` model, not a chat model")]
+    #[error("LiteLLM entry `{key}` is {} `{mode}` model, not a chat model", article(.mode))]
     NotChat { key: String, mode: String },
     #[error("LiteLLM entry `{key}` is incomplete: no {}", .missing.join(" and no "))]
     Incomplete { key: String, missing: Vec<&'static str> },
@@ -52,6 +52,11 @@ pub enum LiteLlmError {
     BadPrice { key: String, field: String, value: String },
     #[error("LiteLLM entry `{key}` uses {what}, which agentsim cannot express; write its `[pricing]` by hand")]
     Unsupported { key: String, what: String },
+}
+
+/// "a" or "an" before `word`, by its first letter.
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u', 'A', 'E', 'I', 'O', 'U']) { "an" } else { "a" }
 }
 
 fn did_you_mean(suggestions: &[String]) -> String {
@@ -827,7 +832,11 @@ mod tests {
         let e = provider_toml(CATALOG, "half").unwrap_err().to_string();
         assert!(e.contains("`half` is incomplete") && e.contains("output_cost_per_token"), "{e}");
         let e = provider_toml(CATALOG, "embed").unwrap_err().to_string();
-        assert!(e.contains("`embed` is a `embedding` model, not a chat model"), "{e}");
+        assert!(e.contains("`embed` is an `embedding` model, not a chat model"), "{e}");
+        for (mode, shown) in [("image_generation", "an `image_generation`"), ("rerank", "a `rerank`")] {
+            let e = LiteLlmError::NotChat { key: "k".into(), mode: mode.into() }.to_string();
+            assert_eq!(e, format!("LiteLLM entry `k` is {shown} model, not a chat model"));
+        }
         let e = provider_toml(CATALOG, "sample_spec").unwrap_err().to_string();
         assert!(e.contains("`sample_spec` is not a model"), "{e}");
         let e = provider_toml(CATALOG, "two-tiers").unwrap_err().to_string();

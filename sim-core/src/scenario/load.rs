@@ -95,10 +95,18 @@ pub(crate) fn load_from(
         let providers = KeyPath::root().key("providers");
         // `providers` itself or a whole entry `providers[i]` (not something inside one).
         let providers_rejected = poisoned.iter().any(|p| p.starts_with(&providers) && p.0.len() <= 2);
+        let failed_providers: Vec<usize> = failed_bases
+            .iter()
+            .filter_map(|p| match p.0.get(1) {
+                Some(Seg::Index(i)) => Some(*i),
+                _ => None,
+            })
+            .collect();
         let env = Env {
             files,
             from_base: &from_base,
             base_names: &base_names,
+            failed_bases: &failed_providers,
             partial: !syntax_spans.is_empty(),
             providers_rejected,
         };

@@ -606,7 +606,10 @@ pub(crate) struct RawLongContext {
     pub(crate) cache_read_usd_per_mtok: Option<Raw<f64>>,
     /// Cache writes, a number or a table by tier name. Default: the base sheet's.
     pub(crate) cache_write_usd_per_mtok: Option<Raw<CacheWritePrice>>,
-    /// Cache storage per million tokens per hour. Default: the base sheet's.
+    /// Rejected with an explanation: storage is priced per cache entry at the
+    /// base sheet (or a change), not per request. Read only to say so, and
+    /// left out of the schema.
+    #[schemars(skip)]
     pub(crate) storage_usd_per_mtok_hour: Option<Raw<f64>>,
 }
 

@@ -1329,3 +1329,222 @@ fn every_built_in_preset_loads() {
         assert_eq!(origin, Some(name), "{name}");
     }
 }
+
+/// BASE on the built-in Gemini preset (explicit cache, `max_breakpoints = 1`,
+/// `lookback_blocks = 0`), with `workload_extra` added after `output_tokens`.
+fn on_gemini(workload_extra: &str) -> String {
+    BASE.replace(
+        "[providers.pricing]\ninput_usd_per_mtok = 3\noutput_usd_per_mtok = 15\n",
+        "preset = \"google/gemini-2.5-pro\"\n",
+    )
+    .replace("output_tokens = 100\n", &format!("output_tokens = 100\n{workload_extra}"))
+}
+
+#[test]
+fn default_breakpoints_cache_the_fixed_prefix_where_lookups_read_only_at_breakpoints() {
+    let rule = |at| vec![BreakpointRule { at, tier: 0 }];
+    let segments = "shared_segments = [{ name = \"sys\", tokens = 3000 }, { name = \"tools\", tokens = 2000 }]\n";
+    let cases: [(String, Vec<BreakpointRule>); 6] = [
+        // cachedContents-style: after the last shared segment, else after the task.
+        (on_gemini(segments), rule(BreakpointAt::AfterSegment("tools".into()))),
+        (on_gemini("shared_prefix_tokens = 6000\n"), rule(BreakpointAt::AfterSegment("w/shared".into()))),
+        (on_gemini(""), rule(BreakpointAt::AfterTask)),
+        // Look-ups that look back, and automatic caches, keep the rolling end.
+        (with("[providers.cache]\nmode = \"explicit\"\nlookback_blocks = 1\n", segments), rule(BreakpointAt::End)),
+        (with("[providers.cache]\nlookback_blocks = 0\n", segments), rule(BreakpointAt::End)),
+        (with("", segments), rule(BreakpointAt::End)),
+    ];
+    for (text, expect) in cases {
+        assert_eq!(load_ok(&text, &[]).workloads[0].breakpoints, expect, "\n{text}");
+    }
+    // A breakpoint list the user wrote is kept, the rolling end included when
+    // something else is cached.
+    let s = load_ok(
+        &with(
+            "[providers.cache]\nmode = \"explicit\"\nlookback_blocks = 0\n",
+            &format!("{segments}cache_breakpoints = [{{ after = \"sys\" }}, {{ after = \"end\" }}]\n"),
+        ),
+        &[],
+    );
+    assert_eq!(
+        s.workloads[0].breakpoints,
+        [
+            BreakpointRule { at: BreakpointAt::AfterSegment("sys".into()), tier: 0 },
+            BreakpointRule { at: BreakpointAt::End, tier: 0 }
+        ]
+    );
+    // A lone `end` there can never be read.
+    check(
+        &on_gemini(&format!("{segments}cache_breakpoints = [{{ after = \"end\" }}]\n")),
+        &[],
+        &[
+            "s.toml:13:32: workloads[0].cache_breakpoints[0].after: a lone \"end\" breakpoint never hits on provider `p`: its cache is explicit with lookback_blocks = 0, so a request reads the cache only at its own breakpoints, and the end of each step's prompt is a new block; every step would write, and pay storage for, an entry no later step reads. Cache the fixed prefix instead: after = \"tools\"",
+        ],
+    );
+    check(
+        &on_gemini("cache_breakpoints = [{ after = \"end\", tier = \"1h\" }]\n"),
+        &[],
+        &[
+            "s.toml:12:32: workloads[0].cache_breakpoints[0].after: a lone \"end\" breakpoint never hits on provider `p`: its cache is explicit with lookback_blocks = 0, so a request reads the cache only at its own breakpoints, and the end of each step's prompt is a new block; every step would write, and pay storage for, an entry no later step reads. Cache the fixed prefix instead: after = \"task\"",
+        ],
+    );
+}
+
+/// BASE as a trace workload (reading `t.jsonl`), with `workload_extra` after `provider`.
+fn trace_workload(workload_extra: &str) -> String {
+    BASE.replace("steps = 10\noutput_tokens = 100\n", workload_extra)
+        .replace("rate_per_s = 1\nsessions = 5\n", "kind = \"trace\"\nfile = \"t.jsonl\"\n")
+}
+
+#[test]
+fn trace_workloads_reject_what_they_cannot_use() {
+    check_with(
+        &trace_workload(
+            "keep_alive = { interval = \"4m\" }\nreasoning_tokens = 100\nreasoning_in_history = true\nshared_prefix_tokens = 500\n",
+        ),
+        &[],
+        &[
+            "s.toml:12:1: workloads[0].keep_alive: not used by trace workloads: each trace request is a one-step session, so there is no pause to keep the cache alive through",
+            "s.toml:13:1: workloads[0].reasoning_tokens: not used by trace workloads: the trace gives each request's output length, reasoning included",
+            "s.toml:14:1: workloads[0].reasoning_in_history: not used by trace workloads: the trace gives each request's output length, reasoning included",
+            "s.toml:15:1: workloads[0].shared_prefix_tokens: not used by trace workloads: the trace's blocks are the whole prompt",
+        ],
+    );
+    check_with(
+        &trace_workload(
+            "shared_segments = [{ name = \"sys\", tokens = 10 }]\ncache_breakpoints = [{ after = \"sys\" }, { after = \"task\" }, { after = \"end\" }]\n",
+        ),
+        &[],
+        &[
+            "s.toml:12:1: workloads[0].shared_segments: not used by trace workloads: the trace's blocks are the whole prompt",
+            "s.toml:13:32: workloads[0].cache_breakpoints[0].after: after = \"sys\" is not used by trace workloads: a trace prompt is the trace's raw blocks, with no shared segments or task, so only \"end\" is meaningful",
+            "s.toml:13:51: workloads[0].cache_breakpoints[1].after: after = \"task\" is not used by trace workloads: a trace prompt is the trace's raw blocks, with no shared segments or task, so only \"end\" is meaningful",
+        ],
+    );
+    // The rolling end (with its tier) and no breakpoints at all stay valid, on
+    // any provider: a trace may repeat a whole prompt.
+    let tiers = "[providers.cache]\ntiers = [{ name = \"long\", ttl = \"1h\" }, { name = \"short\", ttl = \"5m\" }]\n";
+    let text = trace_workload("cache_breakpoints = [{ after = \"end\", tier = \"short\" }]\n")
+        .replace("[providers.pricing]", &format!("{tiers}[providers.pricing]"));
+    assert_eq!(load_ok_with(&text, &[]).workloads[0].breakpoints, [BreakpointRule { at: BreakpointAt::End, tier: 1 }]);
+    assert_eq!(load_ok_with(&trace_workload("cache_breakpoints = []\n"), &[]).workloads[0].breakpoints, []);
+    let gemini = trace_workload("").replace(
+        "[providers.pricing]\ninput_usd_per_mtok = 3\noutput_usd_per_mtok = 15\n",
+        "preset = \"google/gemini-2.5-pro\"\n",
+    );
+    let files = files(FILES);
+    let s = load_with(&SourceText { name: "s.toml", text: &gemini }, &[], &files).unwrap();
+    assert_eq!(s.workloads[0].breakpoints, [BreakpointRule { at: BreakpointAt::End, tier: 0 }]);
+    assert_eq!(s.workloads[0].reasoning_tokens, TokenDist::new(Dist::Fixed(0.0)));
+    assert_eq!(s.workloads[0].keep_alive, None);
+    let s = load_with(
+        &SourceText {
+            name: "s.toml",
+            text: &gemini
+                .replace("provider = \"p\"\n", "provider = \"p\"\ncache_breakpoints = [{ after = \"end\" }]\n"),
+        },
+        &[],
+        &files,
+    )
+    .unwrap();
+    assert_eq!(s.workloads[0].breakpoints, [BreakpointRule { at: BreakpointAt::End, tier: 0 }]);
+}
+
+#[test]
+fn storage_is_priced_per_entry_not_per_request_length() {
+    let pricing = |extra: &str| BASE.replace("output_usd_per_mtok = 15", &format!("output_usd_per_mtok = 15\n{extra}"));
+    check(
+        &pricing(
+            "long_context = { threshold_tokens = 1000, storage_usd_per_mtok_hour = 9 }\nchanges = [{ at = \"1h\", storage_usd_per_mtok_hour = 2, long_context = { storage_usd_per_mtok_hour = 3 } }]",
+        ),
+        &[],
+        &[
+            "s.toml:8:43: providers[0].pricing.long_context.storage_usd_per_mtok_hour: not allowed in `long_context`: storage is priced per cache entry at the base sheet (or the `changes[]` entry in force when the entry is created), so it cannot depend on a request's length; set storage_usd_per_mtok_hour in [providers.pricing] or in `changes[]`",
+            "s.toml:9:73: providers[0].pricing.changes[0].long_context.storage_usd_per_mtok_hour: not allowed in `long_context`: storage is priced per cache entry at the base sheet (or the `changes[]` entry in force when the entry is created), so it cannot depend on a request's length; set storage_usd_per_mtok_hour in [providers.pricing] or in `changes[]`",
+        ],
+    );
+    // In the base sheet and in a change it is the entry's price.
+    let s = load_ok(
+        &pricing(
+            "storage_usd_per_mtok_hour = 4.5\nlong_context = { threshold_tokens = 1000, input_usd_per_mtok = 6 }\nchanges = [{ at = \"1h\", storage_usd_per_mtok_hour = 2 }]",
+        ),
+        &[],
+    );
+    let p = &s.providers[0].pricing;
+    assert_eq!(p.base.storage_usd_per_mtok_hour, 4.5);
+    assert_eq!(p.long_context.as_ref().unwrap().sheet.storage_usd_per_mtok_hour, 4.5);
+    assert_eq!(p.changes[0].base.storage_usd_per_mtok_hour, 2.0);
+    // The schema does not offer it.
+    let schema = serde_json::to_string(&json_schema()).unwrap();
+    let lc = schema.split("\"RawLongContext\"").nth(1).unwrap_or_default();
+    assert!(!lc.split("\"RawPricing\"").next().unwrap_or_default().contains("storage"), "{schema}");
+}
+
+#[test]
+fn problems_follow_from_one_cause_are_reported_once() {
+    // A provider whose preset did not resolve has unknown tiers: references to
+    // them are not checked.
+    let text = BASE
+        .replace(
+            "name = \"p\"\n[providers.pricing]\ninput_usd_per_mtok = 3\noutput_usd_per_mtok = 15\n",
+            "name = \"bad2\"\npreset = \"test/nope\"\n[providers.pricing]\ncache_write_usd_per_mtok = { 1h = 6 }\n",
+        )
+        .replace("provider = \"p\"", "provider = \"bad2\"\ncache_breakpoints = [{ after = \"end\", tier = \"10m\" }]");
+    check_with(
+        &text,
+        &[],
+        &[
+            "s.toml:5:10: providers[0].preset: unknown preset `test/nope`; `agentsim providers list` shows the 2 presets",
+        ],
+    );
+    check_with(
+        &text.replace("preset = \"test/nope\"", "litellm = { file = \"prices.json\", model = \"m9\" }"),
+        &[],
+        &["s.toml:5:43: providers[0].litellm.model: LiteLLM catalog `prices.json`: no model `m9` in the catalog"],
+    );
+    // One misplaced entry is one order problem, naming the entry it conflicts with.
+    let segments = "shared_segments = [{ name = \"a\", tokens = 10 }, { name = \"b\", tokens = 10 }]\n";
+    let order =
+        "breakpoints must follow prompt order without repeats (shared segments, then \"task\", then \"end\"), but";
+    check(
+        &with(
+            "",
+            &format!(
+                "{segments}cache_breakpoints = [{{ after = \"end\" }}, {{ after = \"a\" }}, {{ after = \"b\" }}, {{ after = \"task\" }}]\n"
+            ),
+        ),
+        &[],
+        &[&format!(
+            "s.toml:15:32: workloads[0].cache_breakpoints[0].after: {order} `end` is listed before `a` (workloads[0].cache_breakpoints[1]), which comes earlier in the prompt"
+        )],
+    );
+    check(
+        &with(
+            "",
+            &format!(
+                "{segments}cache_breakpoints = [{{ after = \"a\" }}, {{ after = \"end\" }}, {{ after = \"b\" }}, {{ after = \"task\" }}]\n"
+            ),
+        ),
+        &[],
+        &[&format!(
+            "s.toml:15:49: workloads[0].cache_breakpoints[1].after: {order} `end` is listed before `b` (workloads[0].cache_breakpoints[2]), which comes earlier in the prompt"
+        )],
+    );
+    check(
+        &with(
+            "",
+            &format!(
+                "{segments}cache_breakpoints = [{{ after = \"a\" }}, {{ after = \"b\" }}, {{ after = \"a\" }}, {{ after = \"task\" }}, {{ after = \"task\" }}]\n"
+            ),
+        ),
+        &[],
+        &[
+            &format!(
+                "s.toml:15:66: workloads[0].cache_breakpoints[2].after: {order} `a` does not come after `b` (workloads[0].cache_breakpoints[1])"
+            ),
+            &format!(
+                "s.toml:15:103: workloads[0].cache_breakpoints[4].after: {order} `task` does not come after `task` (workloads[0].cache_breakpoints[3])"
+            ),
+        ],
+    );
+}

@@ -89,6 +89,10 @@ pub(crate) struct Env<'a> {
     pub(crate) from_base: &'a dyn Fn(&KeyPath) -> bool,
     /// Per provider (by index in the file): the provenance name of its base, if any.
     pub(crate) base_names: &'a [Option<String>],
+    /// Providers (by index in the file) whose preset or LiteLLM entry did not
+    /// resolve: their cache tiers are unknown, so tier references to them are
+    /// not checked (the unresolved base is the one problem).
+    pub(crate) failed_bases: &'a [usize],
     /// The file had syntax errors: keys the parser could not read are absent, so
     /// references between keys (provider names, tiers, segments) are not checked.
     pub(crate) partial: bool,
@@ -307,7 +311,7 @@ pub(crate) fn validate(raw: &RawScenario, issues: &mut Issues, env: &Env<'_>) ->
     let providers_path = root.key("providers");
     let providers = table_list(&mut cx, &raw.providers, &providers_path, "provider", |cx, i, p, at| {
         let base = env.base_names.get(i).cloned().flatten();
-        let (provider, cache) = provider(cx, p, at, base);
+        let (provider, cache) = provider(cx, p, at, base, env.failed_bases.contains(&i));
         caches.push(cache);
         provider
     });
@@ -486,6 +490,7 @@ fn provider(
     raw: &RawProvider,
     path: &KeyPath,
     base: Option<String>,
+    base_failed: bool,
 ) -> (Option<Provider>, Option<CacheConfig>) {
     let name = cx.req(&raw.name, &path.key("name"), "a unique provider name, e.g. name = \"sonnet\"");
     let name = name.filter(|n| cx.ensure(!n.is_empty(), &path.key("name"), || "must not be empty".to_string()));
@@ -506,6 +511,8 @@ fn provider(
 
     let serving = serving(cx, raw.serving.as_ref().unwrap_or(&RawServing::default()), &path.key("serving"));
     let cache = cache(cx, raw.cache.as_ref().unwrap_or(&RawCache::default()), &path.key("cache"));
+    // Without its base the provider's tiers are unknown: nothing is checked against them.
+    let cache = cache.filter(|_| !base_failed);
     let tiers = cache.as_ref().map(|c| c.tiers.as_slice());
     let pricing = match &raw.pricing {
         Some(p) => pricing(cx, p, &path.key("pricing"), tiers),
@@ -910,8 +917,21 @@ fn long_context(
     };
     let threshold = threshold.filter(|t| cx.ensure(*t >= 1, &t_path, || format!("must be >= 1, got {t}")));
     let threshold = cx.tokens(threshold, &t_path);
+    // Storage is billed per cache entry, at the sheet in force when the entry
+    // was created (the base sheet or a change), whatever the length of the
+    // requests that write or read it: a long-context storage price would never apply.
+    // The sheet is still built (without it) so later changes are checked over it.
+    let storage_path = path.key("storage_usd_per_mtok_hour");
+    if raw.storage_usd_per_mtok_hour.is_some() {
+        cx.issues.key(
+            &storage_path,
+            "not allowed in `long_context`: storage is priced per cache entry at the base sheet (or the `changes[]` entry in force when the entry is created), so it cannot depend on a request's length; set storage_usd_per_mtok_hour in [providers.pricing] or in `changes[]`".to_string(),
+        );
+    }
+    let no_storage = None;
+    let keys = SheetKeys { storage: &no_storage, ..SheetKeys::of_long_context(raw) };
     let prev = prev_lc.map_or(sheet_below, |lc| &lc.sheet);
-    let sheet = sheet(cx, SheetKeys::of_long_context(raw), path, Some(prev), tiers);
+    let sheet = sheet(cx, keys, path, Some(prev), tiers);
     Some(LongContext { threshold_tokens: threshold?, sheet: sheet? })
 }
 
@@ -1058,6 +1078,10 @@ fn steps_ok(cx: &mut Ctx<'_>, steps: &TokenDist, path: &KeyPath) -> bool {
 }
 
 const NOT_FOR_TRACES: &str = "not used by trace workloads: the trace gives each request's prompt and output";
+const NO_PAUSE_IN_TRACES: &str = "not used by trace workloads: each trace request is a one-step session, so there is no pause to keep the cache alive through";
+const NO_REASONING_IN_TRACES: &str =
+    "not used by trace workloads: the trace gives each request's output length, reasoning included";
+const NO_SEGMENTS_IN_TRACES: &str = "not used by trace workloads: the trace's blocks are the whole prompt";
 
 fn workload(
     cx: &mut Ctx<'_>,
@@ -1091,7 +1115,21 @@ fn workload(
     let is_trace =
         raw.arrivals.as_ref().and_then(|a| a.kind.as_ref()).is_some_and(|k| k.read().ok() == Some(ArrivalKind::Trace));
 
-    let segments = segments(cx, raw, path, name.as_deref());
+    let segments = if is_trace {
+        // A trace prompt is the trace's raw blocks: there is nothing to share.
+        let given = [
+            (raw.shared_prefix_tokens.is_some(), "shared_prefix_tokens"),
+            (raw.shared_segments.is_some(), "shared_segments"),
+        ];
+        let mut ok = true;
+        for (_, key) in given.iter().filter(|(g, _)| *g) {
+            cx.issues.key(&path.key(key), NO_SEGMENTS_IN_TRACES.to_string());
+            ok = false;
+        }
+        ok.then(Vec::new)
+    } else {
+        segments(cx, raw, path, name.as_deref())
+    };
     if let Some(segs) = &segments {
         for (i, s) in segs.iter().enumerate() {
             let at = match &raw.shared_segments {
@@ -1102,19 +1140,22 @@ fn workload(
         }
     }
 
-    let (task_tokens, steps, output_tokens, tool_result_tokens, think_time);
+    let (task_tokens, steps, output_tokens, tool_result_tokens, think_time, reasoning_tokens, reasoning_in_history);
     if is_trace {
         let trace_only = [
-            (raw.task_tokens.is_some(), "task_tokens"),
-            (raw.steps.is_some(), "steps"),
-            (raw.output_tokens.is_some(), "output_tokens"),
-            (raw.tool_result_tokens.is_some(), "tool_result_tokens"),
-            (raw.think_time.is_some(), "think_time"),
+            (raw.task_tokens.is_some(), "task_tokens", NOT_FOR_TRACES),
+            (raw.steps.is_some(), "steps", NOT_FOR_TRACES),
+            (raw.output_tokens.is_some(), "output_tokens", NOT_FOR_TRACES),
+            (raw.reasoning_tokens.is_some(), "reasoning_tokens", NO_REASONING_IN_TRACES),
+            (raw.reasoning_in_history.is_some(), "reasoning_in_history", NO_REASONING_IN_TRACES),
+            (raw.tool_result_tokens.is_some(), "tool_result_tokens", NOT_FOR_TRACES),
+            (raw.think_time.is_some(), "think_time", NOT_FOR_TRACES),
+            (raw.keep_alive.is_some(), "keep_alive", NO_PAUSE_IN_TRACES),
         ];
         let mut ok = true;
-        for (given, key) in trace_only {
+        for (given, key, why) in trace_only {
             if given {
-                cx.issues.key(&path.key(key), NOT_FOR_TRACES.to_string());
+                cx.issues.key(&path.key(key), why.to_string());
                 ok = false;
             }
         }
@@ -1122,17 +1163,19 @@ fn workload(
         task_tokens = zero.clone();
         steps = ok.then(|| TokenDist::new(Dist::Fixed(1.0)));
         output_tokens = zero.clone();
+        reasoning_tokens = zero.clone();
+        reasoning_in_history = ok.then_some(false);
         tool_result_tokens = zero;
         think_time = ok.then_some(Dist::Fixed(0.0));
     } else {
         task_tokens = cx.token_dist(&raw.task_tokens, &path.key("task_tokens"), Some(0.0));
         steps = cx.token_dist(&raw.steps, &path.key("steps"), None).filter(|d| steps_ok(cx, d, &path.key("steps")));
         output_tokens = cx.token_dist(&raw.output_tokens, &path.key("output_tokens"), None);
+        reasoning_tokens = cx.token_dist(&raw.reasoning_tokens, &path.key("reasoning_tokens"), Some(0.0));
+        reasoning_in_history = cx.opt(&raw.reasoning_in_history, &path.key("reasoning_in_history"), false);
         tool_result_tokens = cx.token_dist(&raw.tool_result_tokens, &path.key("tool_result_tokens"), Some(0.0));
         think_time = cx.time_dist(&raw.think_time, &path.key("think_time"));
     }
-    let reasoning_tokens = cx.token_dist(&raw.reasoning_tokens, &path.key("reasoning_tokens"), Some(0.0));
-    let reasoning_in_history = cx.opt(&raw.reasoning_in_history, &path.key("reasoning_in_history"), false);
     let service_tier =
         cx.opt(&raw.service_tier, &path.key("service_tier"), ServiceTierText::Standard).map(|t| match t {
             ServiceTierText::Standard => ServiceTier::Standard,
@@ -1151,9 +1194,12 @@ fn workload(
         &path.key("cache_breakpoints"),
         segments.as_deref(),
         provider_cache.map(|(i, c)| (provider_names.iter().find(|(j, _)| *j == i), c)),
+        is_trace,
     );
     let keep_alive = match &raw.keep_alive {
         None => Some(None),
+        // Reported above.
+        Some(_) if is_trace => None,
         Some(k) => {
             let p = path.key("keep_alive");
             let interval = match &k.interval {
@@ -1263,27 +1309,57 @@ fn segments(cx: &mut Ctx<'_>, raw: &RawWorkload, path: &KeyPath, workload: Optio
 /// Cache breakpoints: positions in prompt order, tiers of the provider, TTLs not
 /// increasing along the prompt, and at most `max_breakpoints` in explicit mode.
 /// `segments` or `provider` is `None` when invalid; the checks needing them are skipped.
+/// Trace workloads (`trace`) have raw-block prompts: only `end` applies.
+///
+/// Without `cache_breakpoints`, the client breaks at the end of every prompt,
+/// except on an explicit cache with `lookback_blocks = 0` (Gemini's
+/// cachedContents): a look-up there reads only at the request's own
+/// breakpoints, and the end of each step's prompt is a new block, so a rolling
+/// end breakpoint never hits. The default there is the fixed prefix: after
+/// the last shared segment, or after the task when there is none.
 fn breakpoints(
     cx: &mut Ctx<'_>,
     raw: Option<&[RawBreakpoint]>,
     path: &KeyPath,
     segments: Option<&[SharedSegment]>,
     provider: Option<(Option<&(usize, String)>, &CacheConfig)>,
+    trace: bool,
 ) -> Option<Vec<BreakpointRule>> {
+    let cache = provider.map(|(_, c)| c);
+    let reads_only_at_breakpoints =
+        !trace && matches!(cache.map(|c| &c.mode), Some(CacheMode::Explicit { lookback_blocks: 0, .. }));
+    // What to break after instead of `end` on such a provider.
+    let fixed_prefix = |segments: &[SharedSegment]| match segments {
+        [.., last] => BreakpointAt::AfterSegment(last.name.clone()),
+        [] => BreakpointAt::AfterTask,
+    };
     let Some(raw) = raw else {
-        return Some(vec![BreakpointRule { at: BreakpointAt::End, tier: 0 }]);
+        let at = match segments {
+            _ if !reads_only_at_breakpoints => BreakpointAt::End,
+            Some(segments) => fixed_prefix(segments),
+            // Invalid segments were reported; the workload is not built.
+            None => return None,
+        };
+        return Some(vec![BreakpointRule { at, tier: 0 }]);
     };
     let provider_name = provider.and_then(|(n, _)| n).map_or(String::new(), |(_, n)| format!("provider `{n}`"));
-    let cache = provider.map(|(_, c)| c);
     let mut out = Some(Vec::new());
-    // Position in the prompt and TTL of the previous breakpoint, with its path.
-    let mut prev: Option<(usize, String)> = None;
-    let mut prev_tier: Option<(usize, KeyPath)> = None;
+    // Each entry's `after` and its position in the prompt.
+    let mut afters: Vec<Option<String>> = Vec::with_capacity(raw.len());
+    let mut ats: Vec<Option<(BreakpointAt, usize)>> = Vec::with_capacity(raw.len());
     for (k, b) in raw.iter().enumerate() {
-        let p = path.index(k);
-        let after_path = p.key("after");
+        let after_path = path.index(k).key("after");
         let after = cx.req(&b.after, &after_path, "a shared segment name, \"task\" or \"end\"");
         let at = after.as_ref().and_then(|a| {
+            if trace && a != "end" {
+                cx.issues.value(
+                    &after_path,
+                    format!(
+                        "after = \"{a}\" is not used by trace workloads: a trace prompt is the trace's raw blocks, with no shared segments or task, so only \"end\" is meaningful"
+                    ),
+                );
+                return None;
+            }
             let segments = segments?;
             let n = segments.len();
             let found = match a.as_str() {
@@ -1308,23 +1384,58 @@ fn breakpoints(
             }
             found
         });
-        let at = at.filter(|(_, pos)| match &prev {
-            Some((prev_pos, prev_name)) if *pos <= *prev_pos => {
-                cx.issues.value(
-                    &after_path,
-                    format!(
-                        "breakpoints must follow prompt order without repeats (shared segments, then \"task\", then \"end\"), but `{}` does not come after `{prev_name}` ({})",
-                        after.as_deref().unwrap_or_default(),
-                        path.index(k - 1)
-                    ),
-                );
-                false
-            }
-            _ => true,
-        });
-        if let (Some((_, pos)), Some(a)) = (&at, &after) {
-            prev = Some((*pos, a.clone()));
+        afters.push(after);
+        ats.push(at);
+    }
+    // Entries outside the longest run in prompt order are out of order: each is
+    // reported once, against its nearest in-order neighbour.
+    let positions: Vec<Option<usize>> = ats.iter().map(|a| a.as_ref().map(|(_, pos)| *pos)).collect();
+    let kept = longest_in_order(&positions);
+    let shown_after = |j: usize| afters[j].as_deref().unwrap_or_default();
+    for (k, pos) in positions.iter().enumerate() {
+        let Some(pos) = *pos else { continue };
+        if kept[k] {
+            continue;
         }
+        let earlier = (0..k).rev().find(|&j| kept[j] && positions[j].is_some_and(|q| q >= pos));
+        let later = (k + 1..raw.len()).find(|&j| kept[j] && positions[j].is_some_and(|q| q <= pos));
+        let why = match (earlier, later) {
+            (Some(j), _) => {
+                format!("`{}` does not come after `{}` ({})", shown_after(k), shown_after(j), path.index(j))
+            }
+            (None, Some(j)) => format!(
+                "`{}` is listed before `{}` ({}), which comes earlier in the prompt",
+                shown_after(k),
+                shown_after(j),
+                path.index(j)
+            ),
+            (None, None) => format!("`{}` is out of order", shown_after(k)),
+        };
+        cx.issues.value(
+            &path.index(k).key("after"),
+            format!(
+                "breakpoints must follow prompt order without repeats (shared segments, then \"task\", then \"end\"), but {why}"
+            ),
+        );
+        ats[k] = None;
+    }
+    if reads_only_at_breakpoints && matches!(ats.as_slice(), [Some((BreakpointAt::End, _))]) {
+        let suggestion = match segments.map(fixed_prefix) {
+            Some(BreakpointAt::AfterSegment(name)) => name,
+            _ => "task".to_string(),
+        };
+        cx.issues.value(
+            &path.index(0).key("after"),
+            format!(
+                "a lone \"end\" breakpoint never hits on {provider_name}: its cache is explicit with lookback_blocks = 0, so a request reads the cache only at its own breakpoints, and the end of each step's prompt is a new block; every step would write, and pay storage for, an entry no later step reads. Cache the fixed prefix instead: after = \"{suggestion}\""
+            ),
+        );
+        out = None;
+    }
+    // TTL of the previous breakpoint, with its path.
+    let mut prev_tier: Option<(usize, KeyPath)> = None;
+    for ((k, b), at) in raw.iter().enumerate().zip(ats) {
+        let p = path.index(k);
         let tier_path = p.key("tier");
         let tier = match (cx.maybe(&b.tier, &tier_path), cache) {
             (None, _) | (_, None) => None,
@@ -1380,6 +1491,34 @@ fn breakpoints(
         }
     }
     out
+}
+
+/// Marks the entries of the longest strictly increasing run of `positions`
+/// (the earliest by index among equally long runs); `None`s are skipped.
+fn longest_in_order(positions: &[Option<usize>]) -> Vec<bool> {
+    let n = positions.len();
+    // from[k]: length of the longest increasing run starting at entry k.
+    let mut from = vec![0usize; n];
+    for k in (0..n).rev() {
+        let Some(p) = positions[k] else { continue };
+        let rest = (k + 1..n).filter(|&j| positions[j].is_some_and(|q| q > p)).map(|j| from[j]).max();
+        from[k] = 1 + rest.unwrap_or(0);
+    }
+    let mut need = from.iter().copied().max().unwrap_or(0);
+    let mut last: Option<usize> = None;
+    let mut kept = vec![false; n];
+    for k in 0..n {
+        if let Some(p) = positions[k]
+            && need > 0
+            && from[k] == need
+            && last.is_none_or(|l| p > l)
+        {
+            kept[k] = true;
+            need -= 1;
+            last = Some(p);
+        }
+    }
+    kept
 }
 
 fn arrivals(cx: &mut Ctx<'_>, raw: &RawArrivals, path: &KeyPath) -> Option<Arrivals> {
