@@ -4,6 +4,9 @@
 // Shared helpers: running the CLI, scratch directories, test scenarios.
 mod support;
 
+// FIFO ties in the event queue; token-class conservation on random scenarios.
+mod invariants;
+
 // The bundled quickstart runs, and every metric is present in every scope.
 mod quickstart;
 // Byte-identical outputs for the same seed, whatever the thread count.

@@ -174,6 +174,13 @@ fn the_ledger_reconciles_in_every_scope() {
         close(classes.iter().map(|c| at(c)).sum::<f64>(), at("cost_usd"));
         assert_eq!(at("tokens_uncached") + at("tokens_cache_read") + at("tokens_cache_write"), at("tokens_input"));
         assert!(at("cost_usd_storage") > 0.0 && at("keep_alive_requests") > 0.0);
+        // Independently of the per-request sums: at flat prices each class
+        // costs its token count times its price.
+        let near = |a: f64, b: f64| assert!((a - b).abs() <= 1e-9 * b.max(1e-9), "{a} vs {b}");
+        near(at("cost_usd_uncached"), at("tokens_uncached") * 3.0 / 1e6);
+        near(at("cost_usd_cache_read"), at("tokens_cache_read") * 0.3 / 1e6);
+        near(at("cost_usd_cache_write"), at("tokens_cache_write") * 3.75 / 1e6);
+        near(at("cost_usd_output"), at("tokens_output") * 15.0 / 1e6);
     }
 }
 
