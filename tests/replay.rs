@@ -184,6 +184,40 @@ fn a_bad_line_exits_2_naming_file_and_line_and_writes_nothing() {
 }
 
 #[test]
+fn every_bad_line_is_reported_one_per_line_and_past_fifty_counted() {
+    let s = Scratch::new("replay-many-bad");
+    let good =
+        |ts: u64| format!(r#"{{"timestamp": {ts}, "input_length": 600, "output_length": 1, "hash_ids": [0, 1]}}"#);
+    let lines = [good(5), "not json".into(), r#"{"timestamp": 6}"#.into(), good(9), good(2), good(9)];
+    let trace = s.write("three.jsonl", &(lines.join("\n") + "\n"));
+    let out = s.path("run");
+    let o = replay(&trace, &out, &[]).expect_code(2);
+    let f = trace.display();
+    let got: Vec<&str> = o.stderr.lines().collect();
+    assert_eq!(got.len(), 3, "{}", o.stderr);
+    assert!(got[0].starts_with(&format!("error: {f}:2: not valid JSON: ")), "{}", o.stderr);
+    assert_eq!(got[1], format!("{f}:3: missing field `input_length`"));
+    assert_eq!(
+        got[2],
+        format!(
+            "{f}:5: timestamp 2 ms is earlier than the previous request's 9 ms; \
+             a Mooncake trace must be in arrival order (sort it by timestamp first)"
+        )
+    );
+    assert!(!out.exists());
+
+    let many = s.write("many.jsonl", &format!("{}\n{}", good(0), "[1]\n".repeat(60)));
+    let o = replay(&many, &out, &[]).expect_code(2);
+    let f = many.display();
+    let got: Vec<&str> = o.stderr.lines().collect();
+    assert_eq!(got.len(), 51, "{}", o.stderr);
+    assert_eq!(got[0], format!("error: {f}:2: expected a JSON object (one request per line), found [1]"));
+    assert_eq!(got[49], format!("{f}:51: expected a JSON object (one request per line), found [1]"));
+    assert_eq!(got[50], format!("{f}: ... and 10 more bad lines"));
+    assert!(!out.exists());
+}
+
+#[test]
 fn an_unreadable_trace_exits_1_and_a_taken_directory_needs_force() {
     let s = Scratch::new("replay-io");
     let out = s.path("run");

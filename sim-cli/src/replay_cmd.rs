@@ -13,7 +13,7 @@ use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 use sim_core::scenario::Eviction;
 use sim_core::time::{SimDuration, parse_duration};
-use sim_core::trace::{self, ReplayResult, Trace, TraceError};
+use sim_core::trace::{self, ReplayResult, Trace, TraceError, TraceErrors};
 use std::ffi::OsString;
 use std::fmt;
 use std::io::Write;
@@ -136,17 +136,27 @@ fn parse_ttl(text: &str) -> Result<SimDuration, String> {
     Ok(d)
 }
 
-/// A trace that does not parse: `FILE:line: message`. Exits 2 like an
-/// invalid scenario: the input is at fault, not the machine.
+/// A trace that does not parse: `FILE:line: message` per bad line, one per
+/// line (then `FILE: ... and K more bad lines` past the parser's cap). Exits
+/// 2 like an invalid scenario: the input is at fault, not the machine.
 #[derive(Debug)]
 pub struct TraceFileError {
     pub file: String,
-    pub error: TraceError,
+    pub errors: TraceErrors,
 }
 
 impl fmt::Display for TraceFileError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}", self.file, self.error.line, self.error.kind)
+        for (i, e) in self.errors.errors.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{}:{}: {}", self.file, e.line, e.kind)?;
+        }
+        if self.errors.more > 0 {
+            write!(f, "\n{}: {}", self.file, trace::more_bad_lines(self.errors.more))?;
+        }
+        Ok(())
     }
 }
 
@@ -159,11 +169,11 @@ pub fn run(args: &ReplayArgs, argv: &[OsString], stdout: &mut dyn Write) -> anyh
     output_dir::check_available(&dir, args.force)?;
     let bytes = std::fs::read(&args.trace).with_context(|| format!("cannot read trace {}", args.trace.display()))?;
     let text = std::str::from_utf8(&bytes)
-        .map_err(|e| TraceFileError { file: args.trace.display().to_string(), error: not_utf8(&bytes, e) })?;
+        .map_err(|e| TraceFileError { file: args.trace.display().to_string(), errors: not_utf8(&bytes, e).into() })?;
     let trace = match args.format {
         TraceFormat::Mooncake => trace::parse_mooncake_with(text, args.block_tokens),
     }
-    .map_err(|error| TraceFileError { file: args.trace.display().to_string(), error })?;
+    .map_err(|errors| TraceFileError { file: args.trace.display().to_string(), errors })?;
 
     let capacities: Vec<Option<u64>> =
         if args.capacity_tokens.is_empty() { vec![None] } else { args.capacity_tokens.iter().map(|c| c.0).collect() };
@@ -387,9 +397,23 @@ mod tests {
     fn parse_errors_read_file_colon_line() {
         let e = TraceFileError {
             file: "t.jsonl".into(),
-            error: TraceError { line: 7, kind: trace::TraceErrorKind::MissingField("hash_ids") },
+            errors: TraceError { line: 7, kind: trace::TraceErrorKind::MissingField("hash_ids") }.into(),
         };
         assert_eq!(e.to_string(), "t.jsonl:7: missing field `hash_ids`");
+        let e = TraceFileError {
+            file: "t.jsonl".into(),
+            errors: TraceErrors {
+                errors: vec![
+                    TraceError { line: 2, kind: trace::TraceErrorKind::MissingField("timestamp") },
+                    TraceError { line: 7, kind: trace::TraceErrorKind::MissingField("hash_ids") },
+                ],
+                more: 3,
+            },
+        };
+        assert_eq!(
+            e.to_string(),
+            "t.jsonl:2: missing field `timestamp`\nt.jsonl:7: missing field `hash_ids`\nt.jsonl: ... and 3 more bad lines"
+        );
         // Built at run time: a literal invalid UTF-8 string trips a lint.
         let bytes: Vec<u8> = [&b"{}\n{}\n"[..], &[0xff]].concat();
         let err = std::str::from_utf8(&bytes).unwrap_err();

@@ -711,7 +711,10 @@ fn files(entries: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> R
 }
 
 const TRACE: &str = "{\"timestamp\": 0, \"input_length\": 1024, \"output_length\": 10, \"hash_ids\": [1, 2]}\n{\"timestamp\": 500, \"input_length\": 600, \"output_length\": 3, \"hash_ids\": [1, 3]}\n";
-const FILES: &[(&str, &str)] = &[("prices.json", "{catalog}"), ("t.jsonl", TRACE), ("bad.jsonl", "not json\n")];
+/// Three bad lines: not JSON, a missing field, a timestamp before line 2's.
+const BAD3: &str = "not json\n{\"timestamp\": 9, \"input_length\": 0, \"output_length\": 1, \"hash_ids\": []}\n{\"timestamp\": 10, \"output_length\": 1, \"hash_ids\": []}\n{\"timestamp\": 3, \"input_length\": 0, \"output_length\": 1, \"hash_ids\": []}\n";
+const FILES: &[(&str, &str)] =
+    &[("prices.json", "{catalog}"), ("t.jsonl", TRACE), ("bad.jsonl", "not json\n"), ("bad3.jsonl", BAD3)];
 
 fn run_with(text: &str, sets: &[&str]) -> Result<Scenario, Vec<String>> {
     let overrides: Vec<Override> = sets.iter().map(|s| parse_override(s).unwrap()).collect();
@@ -1181,13 +1184,12 @@ fn trace_workloads_read_their_file() {
         &[],
         &["s.toml:14:8: workloads[0].arrivals.file: cannot read `gone.jsonl`: no such file"],
     );
-    let got = run_with(&text.replace("t.jsonl", "bad.jsonl"), &[]).unwrap_err();
-    assert_eq!(got.len(), 1, "{got:#?}");
-    assert!(
-        got[0].starts_with(
-            "s.toml:14:8: workloads[0].arrivals.file: `bad.jsonl` is not a valid Mooncake trace: line 1: "
-        ),
-        "{got:#?}"
+    check_with(
+        &text.replace("t.jsonl", "bad.jsonl"),
+        &[],
+        &[
+            "s.toml:14:8: workloads[0].arrivals.file: trace `bad.jsonl` line 1: not valid JSON: expected ident at line 1 column 2",
+        ],
     );
     check_with(
         &text
@@ -1206,6 +1208,38 @@ fn trace_workloads_read_their_file() {
         &[],
         &["s.toml:17:1: workloads[0].arrivals.file: only used by trace arrivals (kind = \"trace\")"],
     );
+}
+
+#[test]
+fn every_bad_trace_line_is_its_own_problem_at_the_file_key() {
+    let text = BASE
+        .replace("steps = 10\noutput_tokens = 100\n", "")
+        .replace("rate_per_s = 1\nsessions = 5\n", "kind = \"trace\"\nfile = \"bad3.jsonl\"\n");
+    check_with(
+        &text,
+        &[],
+        &[
+            "s.toml:14:8: workloads[0].arrivals.file: trace `bad3.jsonl` line 1: not valid JSON: expected ident at line 1 column 2",
+            "s.toml:14:8: workloads[0].arrivals.file: trace `bad3.jsonl` line 3: missing field `input_length`",
+            "s.toml:14:8: workloads[0].arrivals.file: trace `bad3.jsonl` line 4: timestamp 3 ms is earlier than the previous request's 9 ms; a Mooncake trace must be in arrival order (sort it by timestamp first)",
+        ],
+    );
+
+    // Past the cap the rest are counted, in one more problem at the key.
+    let many = format!("{{}}\n{}", "[2]\n".repeat(59));
+    let source = move |path: &str| if path == "t.jsonl" { Ok(many.clone()) } else { Err("no such file".to_string()) };
+    let text = text.replace("bad3.jsonl", "t.jsonl");
+    let got: Vec<String> = load::load_from(&SourceText { name: "s.toml", text: &text }, &[], &source, &FakeCatalog)
+        .unwrap_err()
+        .problems
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(got.len(), crate::trace::MAX_TRACE_ERRORS + 1, "{got:#?}");
+    let at = "s.toml:14:8: workloads[0].arrivals.file: trace `t.jsonl`";
+    assert_eq!(got[0], format!("{at} line 1: missing field `timestamp`"));
+    assert_eq!(got[49], format!("{at} line 50: expected a JSON object (one request per line), found [2]"));
+    assert_eq!(got[50], format!("{at}: ... and 10 more bad lines"));
 }
 
 #[test]

@@ -1594,14 +1594,22 @@ fn trace(cx: &mut Ctx<'_>, raw: &RawArrivals, path: &KeyPath) -> Option<Arrivals
         Some((_, t)) => t.clone(),
         None => {
             let parsed = match cx.env.files.read(&file) {
-                Err(e) => Err(format!("cannot read `{file}`: {e}")),
+                Err(e) => Err(vec![format!("cannot read `{file}`: {e}")]),
                 Ok(text) => match crate::trace::parse_mooncake(&text) {
-                    Err(e) => Err(format!("`{file}` is not a valid Mooncake trace: {e}")),
-                    Ok(t) if t.requests.is_empty() => Err(format!("`{file}` contains no requests")),
+                    // Each bad line is its own problem, at the key naming the file.
+                    Err(e) => {
+                        let mut lines: Vec<String> =
+                            e.errors.iter().map(|e| format!("trace `{file}` line {}: {}", e.line, e.kind)).collect();
+                        if e.more > 0 {
+                            lines.push(format!("trace `{file}`: {}", crate::trace::more_bad_lines(e.more)));
+                        }
+                        Err(lines)
+                    }
+                    Ok(t) if t.requests.is_empty() => Err(vec![format!("`{file}` contains no requests")]),
                     Ok(t) => Ok(Arc::new(t)),
                 },
             };
-            let t = parsed.map_err(|m| cx.issues.value(&file_path, m)).ok();
+            let t = parsed.map_err(|messages| messages.into_iter().for_each(|m| cx.issues.value(&file_path, m))).ok();
             cx.traces.push((file, t.clone()));
             t
         }

@@ -1,8 +1,9 @@
 //! Request traces: parsed records that drive the cache model (`agentsim
 //! replay`) or a trace workload inside a scenario.
 //!
-//! - [`parse_mooncake`]: Mooncake JSONL text -> [`Trace`], every problem a
-//!   [`TraceError`] naming its line.
+//! - [`parse_mooncake`]: Mooncake JSONL text -> [`Trace`], or every bad line
+//!   (up to [`MAX_TRACE_ERRORS`]) as [`TraceErrors`], each a [`TraceError`]
+//!   naming its line.
 //! - [`replay`]: a trace through the prompt cache alone, per capacity
 //!   (docs/caching.md, "Trace replay").
 //! - [`trace_stats`]: the few numbers a report header needs.
@@ -10,7 +11,9 @@
 mod mooncake;
 pub mod replay;
 
-pub use mooncake::{TraceError, TraceErrorKind, parse_mooncake, parse_mooncake_with};
+pub use mooncake::{
+    MAX_TRACE_ERRORS, TraceError, TraceErrorKind, TraceErrors, more_bad_lines, parse_mooncake, parse_mooncake_with,
+};
 pub use replay::{ReplayResult, replay, replay_capacities};
 
 use crate::model::prompt::Block;

@@ -17,7 +17,8 @@
 //!   request's own block ends, which is then exactly what was stored. Every
 //!   released Mooncake trace satisfies it (a partial last block has its own id).
 //!
-//! Blank lines are skipped; line numbers are 1-based physical lines.
+//! Blank lines are skipped; line numbers are 1-based physical lines. Every
+//! bad line is reported, not just the first (see [`parse_mooncake_with`]).
 
 use super::{Trace, TraceRequest};
 use serde_json::Value;
@@ -68,22 +69,65 @@ pub enum TraceErrorKind {
     Empty,
 }
 
+/// The most problems a [`TraceErrors`] lists; further bad lines are only
+/// counted (a wholly broken file should not bury the first problems).
+pub const MAX_TRACE_ERRORS: usize = 50;
+
+/// Every problem in a trace file, in line order: at most
+/// [`MAX_TRACE_ERRORS`] of them, then how many more lines were bad.
+/// Never empty.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{}", render(&self.errors, self.more))]
+pub struct TraceErrors {
+    /// The first problems, one per bad line, in line order.
+    pub errors: Vec<TraceError>,
+    /// Bad lines beyond `errors` (only counted).
+    pub more: usize,
+}
+
+impl From<TraceError> for TraceErrors {
+    fn from(error: TraceError) -> Self {
+        TraceErrors { errors: vec![error], more: 0 }
+    }
+}
+
+/// What follows the listed problems when `more` lines were also bad.
+pub fn more_bad_lines(more: usize) -> String {
+    format!("... and {more} more bad line{}", if more == 1 { "" } else { "s" })
+}
+
+/// One `line N: message` per problem, one per line, then the count of the rest.
+fn render(errors: &[TraceError], more: usize) -> String {
+    let mut lines: Vec<String> = errors.iter().map(TraceError::to_string).collect();
+    if more > 0 {
+        lines.push(more_bad_lines(more));
+    }
+    lines.join("\n")
+}
+
 /// Parses a Mooncake trace with its standard 512-token blocks.
-pub fn parse_mooncake(text: &str) -> Result<Trace, TraceError> {
+pub fn parse_mooncake(text: &str) -> Result<Trace, TraceErrors> {
     parse_mooncake_with(text, super::MOONCAKE_BLOCK_TOKENS)
 }
 
 /// Parses a Mooncake-format trace whose hash blocks hold `block_tokens`
 /// tokens. Arrivals are made relative to the first request's timestamp.
 ///
+/// Every line is checked and every bad line reported (up to
+/// [`MAX_TRACE_ERRORS`], the rest counted). A bad line is left out of the
+/// cross-line checks: a timestamp is compared with the previous valid
+/// request's, and an id's end with the first valid line that gave it one.
+///
 /// # Panics
 /// If `block_tokens` is 0 (callers validate their block size first).
-pub fn parse_mooncake_with(text: &str, block_tokens: u64) -> Result<Trace, TraceError> {
+pub fn parse_mooncake_with(text: &str, block_tokens: u64) -> Result<Trace, TraceErrors> {
     assert!(block_tokens > 0, "block_tokens must be positive");
     let mut requests = Vec::new();
+    let mut errors = Vec::new();
+    let mut more = 0;
     let mut first_ms = None;
     let mut previous_ms = 0;
-    // Each id's end token and the line that first set it.
+    // Each id's end token and the valid line that first set it.
     let mut ends: HashMap<u64, (u64, usize)> = HashMap::new();
     for (i, raw) in text.lines().enumerate() {
         let line = i + 1;
@@ -92,37 +136,74 @@ pub fn parse_mooncake_with(text: &str, block_tokens: u64) -> Result<Trace, Trace
         if raw.trim().is_empty() {
             continue;
         }
-        let rec = parse_line(raw, block_tokens).map_err(|kind| TraceError { line, kind })?;
-        let first = *first_ms.get_or_insert(rec.timestamp_ms);
-        if rec.timestamp_ms < previous_ms {
-            let kind = TraceErrorKind::TimestampBackwards { timestamp: rec.timestamp_ms, previous: previous_ms };
-            return Err(TraceError { line, kind });
-        }
-        previous_ms = rec.timestamp_ms;
-        for (i, &id) in rec.blocks.iter().enumerate() {
-            let end = block_tokens.saturating_mul(i as u64 + 1).min(rec.input);
-            let &mut (first_end, first_line) = ends.entry(id).or_insert((end, line));
-            if first_end != end {
-                return Err(TraceError {
-                    line,
-                    kind: TraceErrorKind::BlockEndChanged { id, end, first_end, first_line },
-                });
+        match check_line(raw, line, block_tokens, first_ms, previous_ms, &ends) {
+            Err(kind) => {
+                if errors.len() < MAX_TRACE_ERRORS {
+                    errors.push(TraceError { line, kind });
+                } else {
+                    more += 1;
+                }
+            }
+            Ok((rec, arrival_us, new_ends)) => {
+                first_ms.get_or_insert(rec.timestamp_ms);
+                previous_ms = rec.timestamp_ms;
+                ends.extend(new_ends);
+                // Once the trace is known bad, only the checks matter.
+                if errors.is_empty() {
+                    requests.push(TraceRequest {
+                        arrival_us,
+                        input_tokens: rec.input,
+                        output_tokens: rec.output,
+                        blocks: rec.blocks,
+                    });
+                }
             }
         }
-        let arrival_us = (rec.timestamp_ms - first)
-            .checked_mul(1_000)
-            .ok_or(TraceError { line, kind: TraceErrorKind::TimestampTooLarge(rec.timestamp_ms) })?;
-        requests.push(TraceRequest {
-            arrival_us,
-            input_tokens: rec.input,
-            output_tokens: rec.output,
-            blocks: rec.blocks,
-        });
+    }
+    if !errors.is_empty() {
+        return Err(TraceErrors { errors, more });
     }
     if requests.is_empty() {
-        return Err(TraceError { line: 1, kind: TraceErrorKind::Empty });
+        return Err(TraceError { line: 1, kind: TraceErrorKind::Empty }.into());
     }
     Ok(Trace { block_tokens, requests })
+}
+
+/// A valid line: its record, its arrival and the ids it gives an end first.
+type CheckedLine = (Record, u64, HashMap<u64, (u64, usize)>);
+
+/// Checks one non-blank line against the valid lines before it, changing
+/// nothing: the caller records what a valid line sets.
+fn check_line(
+    raw: &str,
+    line: usize,
+    block_tokens: u64,
+    first_ms: Option<u64>,
+    previous_ms: u64,
+    ends: &HashMap<u64, (u64, usize)>,
+) -> Result<CheckedLine, TraceErrorKind> {
+    let rec = parse_line(raw, block_tokens)?;
+    if rec.timestamp_ms < previous_ms {
+        return Err(TraceErrorKind::TimestampBackwards { timestamp: rec.timestamp_ms, previous: previous_ms });
+    }
+    // Ids new on this line; an id repeated within the line is checked too.
+    let mut new_ends: HashMap<u64, (u64, usize)> = HashMap::new();
+    for (i, &id) in rec.blocks.iter().enumerate() {
+        let end = block_tokens.saturating_mul(i as u64 + 1).min(rec.input);
+        match ends.get(&id).or_else(|| new_ends.get(&id)) {
+            Some(&(first_end, first_line)) if first_end != end => {
+                return Err(TraceErrorKind::BlockEndChanged { id, end, first_end, first_line });
+            }
+            Some(_) => {}
+            None => {
+                new_ends.insert(id, (end, line));
+            }
+        }
+    }
+    let first = first_ms.unwrap_or(rec.timestamp_ms);
+    let arrival_us =
+        (rec.timestamp_ms - first).checked_mul(1_000).ok_or(TraceErrorKind::TimestampTooLarge(rec.timestamp_ms))?;
+    Ok((rec, arrival_us, new_ends))
 }
 
 struct Record {
@@ -178,8 +259,20 @@ mod tests {
     const GOOD: &str = r#"{"timestamp": 0, "input_length": 1100, "output_length": 5, "hash_ids": [0, 1, 2]}
 {"timestamp": 3, "input_length": 512, "output_length": 0, "hash_ids": [0]}"#;
 
+    /// The one problem in `text`.
     fn err(text: &str) -> TraceError {
+        let e = errs(text);
+        assert_eq!((e.errors.len(), e.more), (1, 0), "{e}");
+        e.errors.into_iter().next().unwrap()
+    }
+
+    fn errs(text: &str) -> TraceErrors {
         parse_mooncake(text).expect_err("should be rejected")
+    }
+
+    /// A valid line at `ts` ms with one 512-token block, id `id`.
+    fn ok_line(ts: u64, id: u64) -> String {
+        format!(r#"{{"timestamp": {ts}, "input_length": 512, "output_length": 1, "hash_ids": [{id}]}}"#)
     }
 
     /// `text` is GOOD's first line followed by `second` as line 2.
@@ -289,8 +382,90 @@ mod tests {
 
     #[test]
     fn an_empty_text_is_an_error() {
-        assert_eq!(err("").to_string(), "line 1: no requests: the text is empty or holds only blank lines");
+        assert_eq!(errs("").to_string(), "line 1: no requests: the text is empty or holds only blank lines");
         assert_eq!(err("\n  \n").kind, TraceErrorKind::Empty);
+    }
+
+    #[test]
+    fn every_bad_line_is_reported_in_line_order() {
+        let text = [
+            ok_line(0, 0),
+            "not json".into(),
+            ok_line(5, 1),
+            r#"{"timestamp": 6, "output_length": 5, "hash_ids": [0]}"#.into(),
+            String::new(),
+            ok_line(2, 2),
+            ok_line(7, 3),
+        ]
+        .join("\n");
+        let e = errs(&text);
+        assert_eq!(e.more, 0);
+        assert_eq!(e.errors.iter().map(|e| e.line).collect::<Vec<_>>(), [2, 4, 6]);
+        let msg = e.to_string();
+        let lines: Vec<&str> = msg.lines().collect();
+        assert_eq!(lines.len(), 3, "{msg}");
+        assert!(lines[0].starts_with("line 2: not valid JSON: "), "{msg}");
+        assert_eq!(lines[1], "line 4: missing field `input_length`");
+        assert!(lines[2].starts_with("line 6: timestamp 2 ms is earlier than the previous request's 5 ms;"), "{msg}");
+    }
+
+    #[test]
+    fn past_fifty_problems_the_rest_are_counted() {
+        let mut text = ok_line(0, 0);
+        for _ in 0..60 {
+            text.push_str("\n[1]");
+        }
+        let e = errs(&text);
+        assert_eq!((e.errors.len(), e.more), (MAX_TRACE_ERRORS, 10));
+        assert_eq!(e.errors.first().unwrap().line, 2);
+        assert_eq!(e.errors.last().unwrap().line, 51);
+        let msg = e.to_string();
+        assert_eq!(msg.lines().count(), 51, "{msg}");
+        assert!(msg.starts_with("line 2: expected a JSON object"), "{msg}");
+        assert!(msg.ends_with(
+            "\nline 51: expected a JSON object (one request per line), found [1]\n... and 10 more bad lines"
+        ));
+        let one = errs(&format!("{}\n[1]", text));
+        assert!(one.to_string().ends_with("\n... and 11 more bad lines"), "{one}");
+    }
+
+    #[test]
+    fn a_bad_line_is_left_out_of_the_cross_line_checks() {
+        // Line 2 is bad (one id too many), so line 3's 20 ms is compared with
+        // line 1's 10 ms, not line 2's 50 ms; line 4's 15 ms is then behind line 3.
+        let too_late = r#"{"timestamp": 50, "input_length": 512, "output_length": 1, "hash_ids": [7, 8]}"#;
+        let text = [ok_line(10, 0), too_late.into(), ok_line(20, 1), ok_line(15, 2)].join("\n");
+        let e = errs(&text);
+        assert_eq!(e.errors.iter().map(|e| e.line).collect::<Vec<_>>(), [2, 4], "{e}");
+        assert_eq!(
+            e.errors[1].kind,
+            TraceErrorKind::TimestampBackwards { timestamp: 15, previous: 20 },
+            "compared with line 3, the last valid request"
+        );
+        // A bad line (1: two ids for 100 tokens) sets no id's end: id 5 is
+        // first given one on line 2.
+        let short = r#"{"timestamp": 1, "input_length": 100, "output_length": 1, "hash_ids": [5]}"#;
+        let text = [
+            short.replace("\"timestamp\": 1", "\"timestamp\": 0").replace("[5]", "[5, 6]"),
+            short.to_string(),
+            ok_line(2, 5),
+        ]
+        .join("\n");
+        let e = errs(&text);
+        assert_eq!(e.errors.iter().map(|e| e.line).collect::<Vec<_>>(), [1, 3], "{e}");
+        assert_eq!(
+            e.errors[1].kind,
+            TraceErrorKind::BlockEndChanged { id: 5, end: 512, first_end: 100, first_line: 2 }
+        );
+        // A line whose id changes its end within the line sets no ends either:
+        // line 2's id 4 ending at 512 is then fine.
+        let twice = r#"{"timestamp": 0, "input_length": 1024, "output_length": 1, "hash_ids": [4, 4]}"#;
+        let e = errs(&format!("{twice}\n{}", ok_line(1, 4)));
+        assert_eq!(e.errors.len(), 1, "{e}");
+        assert_eq!(
+            e.errors[0].kind,
+            TraceErrorKind::BlockEndChanged { id: 4, end: 1024, first_end: 512, first_line: 1 }
+        );
     }
 
     #[test]
