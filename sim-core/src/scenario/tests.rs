@@ -1245,12 +1245,12 @@ fn every_bad_trace_line_is_its_own_problem_at_the_file_key() {
 #[test]
 fn bundled_examples_load() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios/examples");
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
+    let entries = std::fs::read_dir(dir).expect("scenarios/examples is part of the repository");
+    let mut loaded = 0;
     for entry in entries.flatten() {
         let path = entry.path();
         if path.extension().is_some_and(|e| e == "toml") {
+            loaded += 1;
             let text = std::fs::read_to_string(&path).unwrap();
             let name = path.display().to_string();
             let base = path.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
@@ -1260,6 +1260,7 @@ fn bundled_examples_load() {
             }
         }
     }
+    assert!(loaded >= 3, "only {loaded} example scenarios found in {dir}");
 }
 
 mod no_panic {
