@@ -1,17 +1,11 @@
 //! The same seed gives byte-identical result files, whatever the thread count;
 //! a different seed gives different results (so the equalities mean something).
 
-use crate::support::{Scratch, agentsim, arg, read, read_json, small_scenario};
+use crate::support::{Scratch, read, read_json, run_quiet as run, small_scenario};
 use std::path::Path;
 
 /// The files that must not depend on anything but the scenario and the seed.
 const RESULT_FILES: [&str; 4] = ["summary.json", "summary.csv", "replicates.csv", "requests.csv"];
-
-fn run(scenario: &Path, out: &Path, extra: &[&str]) {
-    let mut args = vec!["run".to_string(), arg(scenario), "--out".into(), arg(out), "--quiet".into()];
-    args.extend(extra.iter().map(|s| s.to_string()));
-    agentsim(args).expect_code(0);
-}
 
 #[track_caller]
 fn assert_same_results(a: &Path, b: &Path) {

@@ -1,13 +1,11 @@
 //! `--set` overrides, `--replicates` and `--seed` change what runs, are
 //! recorded in the manifest, and bad overrides are reported like file problems.
 
-use crate::support::{Scratch, agentsim, arg, overall_mean, read_json, small_scenario};
+use crate::support::{Scratch, agentsim, arg, overall_mean, read_json, run_quiet, small_scenario};
 use std::path::Path;
 
 fn run_summary(scenario: &Path, out: &Path, extra: &[&str]) -> serde_json::Value {
-    let mut args = vec!["run".to_string(), arg(scenario), "--out".into(), arg(out), "--quiet".into()];
-    args.extend(extra.iter().map(|s| s.to_string()));
-    agentsim(args).expect_code(0);
+    run_quiet(scenario, out, extra);
     read_json(&out.join("summary.json"))
 }
 

@@ -39,6 +39,12 @@ where
     }
 }
 
+/// Runs `agentsim run SCENARIO --out OUT --quiet EXTRA...` and expects success.
+pub fn run_quiet(scenario: &Path, out: &Path, extra: &[&str]) {
+    let args = ["run", &arg(scenario), "--out", &arg(out), "--quiet"];
+    agentsim(args.iter().chain(extra)).expect_code(0);
+}
+
 /// A fresh directory under the system temp dir, removed (with its content) on drop.
 #[derive(Debug)]
 pub struct Scratch {

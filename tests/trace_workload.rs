@@ -3,7 +3,7 @@
 //! scenario.
 
 use crate::replay::{fixture, prefix_walk};
-use crate::support::{Scratch, agentsim, arg, read_json};
+use crate::support::{Scratch, agentsim, arg, overall_mean, read_json};
 
 fn scenario(trace: &str, prefill_tokens_per_s: u64) -> String {
     format!(
@@ -25,10 +25,6 @@ arrivals = {{ kind = "trace", file = "{trace}", format = "mooncake" }}
     )
 }
 
-fn overall(summary: &serde_json::Value, metric: &str) -> f64 {
-    summary["variants"][0]["metrics"][metric]["mean"].as_f64().unwrap_or_else(|| panic!("{metric}"))
-}
-
 #[test]
 fn a_trace_workload_replays_every_request_and_reads_what_the_cache_model_says() {
     let s = Scratch::new("trace-workload");
@@ -39,10 +35,10 @@ fn a_trace_workload_replays_every_request_and_reads_what_the_cache_model_says() 
     let out = s.path("fast");
     agentsim(["run", &arg(&file), "--out", &arg(&out), "--quiet"]).expect_code(0);
     let summary = read_json(&out.join("summary.json"));
-    assert_eq!(overall(&summary, "requests"), lines as f64);
-    assert_eq!(overall(&summary, "sessions_completed"), lines as f64);
-    assert_eq!(overall(&summary, "tokens_input"), walk_input as f64);
-    let cached = overall(&summary, "tokens_cache_read");
+    assert_eq!(overall_mean(&summary, "requests"), lines as f64);
+    assert_eq!(overall_mean(&summary, "sessions_completed"), lines as f64);
+    assert_eq!(overall_mean(&summary, "tokens_input"), walk_input as f64);
+    let cached = overall_mean(&summary, "tokens_cache_read");
     // Serving makes writes visible at prefill end, so requests arriving at
     // the same instant miss each other's new blocks, which an
     // instant-visibility replay would read; never the reverse. With

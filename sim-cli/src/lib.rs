@@ -5,8 +5,11 @@
 //! - `args`: what the user typed (clap derive), nothing resolved yet.
 //! - `run_cmd`: `agentsim run`: load, simulate, render every output in memory,
 //!   then publish the output directory in one step (`output_dir`, `atomic`).
+//! - `validate_cmd`: `agentsim validate` and `agentsim schema`.
 //! - `providers_cmd`: `agentsim providers list|show|import-litellm`, the
 //!   provider catalog of `sim_core::catalog` printed as scenario TOML.
+//! - `replay_cmd`: `agentsim replay`, a request trace through the prompt
+//!   cache alone (`sim_core::trace`), one result row per capacity.
 //! - `exit`: the one place where an error becomes a message and an exit code.
 //!
 //! Invariant: a run either publishes a complete output directory or leaves
@@ -14,6 +17,7 @@
 
 mod args;
 mod atomic;
+mod columns;
 mod csv_row;
 mod exit;
 mod manifest;

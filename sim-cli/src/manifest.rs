@@ -27,11 +27,3 @@ pub struct Manifest {
     /// Files of this run, in the order they were written.
     pub files: Vec<&'static str>,
 }
-
-impl Manifest {
-    pub fn to_json(&self) -> anyhow::Result<Vec<u8>> {
-        let mut bytes = serde_json::to_vec_pretty(self)?;
-        bytes.push(b'\n');
-        Ok(bytes)
-    }
-}

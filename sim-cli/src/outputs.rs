@@ -4,6 +4,7 @@
 
 use crate::csv_row::{float_cell, opt_cell};
 use anyhow::Context as _;
+use serde::Serialize;
 use sim_core::metrics::{MetricStats, MetricTable, ReplicateMetrics, Summary, metric_names};
 use sim_core::records::{RequestRecord, request_columns};
 use sim_core::scenario::Scenario;
@@ -13,9 +14,14 @@ use sim_core::scenario::Scenario;
 pub const OUTPUT_FILE_NAMES: [&str; 7] =
     ["summary.json", "summary.csv", "replicates.csv", "requests.csv", "scenario.toml", "manifest.json", "replay.csv"];
 
-/// `summary.json`: pretty JSON with a trailing newline.
+/// `summary.json`, written as [`json_file`].
 pub fn summary_json(summary: &Summary) -> anyhow::Result<Vec<u8>> {
-    let mut bytes = serde_json::to_vec_pretty(summary).context("cannot serialise summary.json")?;
+    json_file(summary).context("cannot serialise summary.json")
+}
+
+/// Every JSON file agentsim writes: pretty-printed, with a trailing newline.
+pub fn json_file(value: &impl Serialize) -> serde_json::Result<Vec<u8>> {
+    let mut bytes = serde_json::to_vec_pretty(value)?;
     bytes.push(b'\n');
     Ok(bytes)
 }
@@ -85,7 +91,8 @@ pub fn requests_csv(records: &[RequestRecord], scenario: &Scenario, variant: &st
     finish(w)
 }
 
-fn finish(w: csv::Writer<Vec<u8>>) -> anyhow::Result<Vec<u8>> {
+/// The bytes of a CSV file rendered in memory.
+pub fn finish(w: csv::Writer<Vec<u8>>) -> anyhow::Result<Vec<u8>> {
     w.into_inner().map_err(|e| anyhow::anyhow!("cannot finish a CSV file: {}", e.error()))
 }
 

@@ -7,6 +7,8 @@
 //! is a failure (exit 1).
 
 use crate::args::{ImportLitellmArgs, ProvidersCommand};
+use crate::columns;
+use crate::csv_row::float_cell;
 use anyhow::Context as _;
 use sim_core::catalog::{self, UnknownPreset, litellm};
 use std::io::Write;
@@ -22,49 +24,29 @@ pub fn run(cmd: &ProvidersCommand, stdout: &mut dyn Write) -> anyhow::Result<()>
 /// One row per preset, columns aligned; prices in USD per Mtok.
 fn list(stdout: &mut dyn Write) -> anyhow::Result<()> {
     let header = ["name", "input", "cache read", "cache write", "output", "cache", "ttl", "min tokens", "as_of"];
-    let mut rows: Vec<[String; 9]> = Vec::new();
+    let mut rows: Vec<Vec<String>> = vec![header.map(String::from).to_vec()];
     for name in catalog::preset_names() {
         let text = catalog::preset_toml(name).context("preset listed but missing")?;
         // A preset that does not parse is a bug caught by sim-core's tests.
         let s = catalog::summarize(text).map_err(|e| anyhow::anyhow!("built-in preset {name} is malformed: {e}"))?;
-        rows.push([
+        let off = s.cache_mode == "off";
+        rows.push(vec![
             name.to_owned(),
-            price(s.input_usd_per_mtok),
-            price(s.cache_read_usd_per_mtok),
-            price(s.cache_write_usd_per_mtok),
-            price(s.output_usd_per_mtok),
-            s.cache_mode.clone(),
+            float_cell(s.input_usd_per_mtok),
+            float_cell(s.cache_read_usd_per_mtok),
+            float_cell(s.cache_write_usd_per_mtok),
+            float_cell(s.output_usd_per_mtok),
+            s.cache_mode,
             // A disabled cache has no TTL or minimum worth showing.
-            if s.cache_mode == "off" { "-".into() } else { s.ttls.join(",") },
-            if s.cache_mode == "off" { "-".into() } else { s.min_tokens.to_string() },
+            if off { "-".into() } else { s.ttls.join(",") },
+            if off { "-".into() } else { s.min_tokens.to_string() },
             s.as_of,
         ]);
     }
-    let mut widths = header.map(str::len);
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.len());
-        }
-    }
     // Text columns (name, cache mode, TTLs, date) left, numbers right.
     let left = [true, false, false, false, false, true, true, false, true];
-    let line = |cells: [&str; 9]| -> String {
-        let mut out = String::new();
-        for (i, cell) in cells.iter().enumerate() {
-            if i > 0 {
-                out.push_str("  ");
-            }
-            if left[i] {
-                out.push_str(&format!("{cell:<w$}", w = widths[i]));
-            } else {
-                out.push_str(&format!("{cell:>w$}", w = widths[i]));
-            }
-        }
-        out.trim_end().to_owned()
-    };
-    writeln!(stdout, "{}", line(header))?;
-    for row in &rows {
-        writeln!(stdout, "{}", line(row.each_ref().map(String::as_str)))?;
+    for line in columns::align(&rows, &left) {
+        writeln!(stdout, "{line}")?;
     }
     writeln!(
         stdout,
@@ -72,10 +54,6 @@ fn list(stdout: &mut dyn Write) -> anyhow::Result<()> {
          `agentsim providers show NAME` prints a preset in full"
     )?;
     Ok(())
-}
-
-fn price(x: f64) -> String {
-    format!("{x}")
 }
 
 fn show(name: &str, stdout: &mut dyn Write) -> anyhow::Result<()> {

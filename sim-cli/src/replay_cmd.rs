@@ -5,12 +5,12 @@
 
 use crate::atomic::OutputFile;
 use crate::csv_row::float_cell;
-use crate::output_dir;
+use crate::scenario_file::hex_sha256;
 use crate::timestamp::UtcTime;
+use crate::{columns, output_dir, outputs};
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
-use sha2::{Digest as _, Sha256};
 use sim_core::scenario::Eviction;
 use sim_core::time::{SimDuration, parse_duration};
 use sim_core::trace::{self, ReplayResult, Trace, TraceError, TraceErrors};
@@ -186,21 +186,19 @@ pub fn run(args: &ReplayArgs, argv: &[OsString], stdout: &mut dyn Write) -> anyh
         agentsim_version: env!("CARGO_PKG_VERSION"),
         trace_file: args.trace.display().to_string(),
         trace_format: "mooncake",
-        trace_sha256: format!("{:x}", Sha256::digest(&bytes)),
+        trace_sha256: hex_sha256(&bytes),
         requests: trace.requests.len(),
         block_tokens: args.block_tokens,
         capacity_tokens: capacities.clone(),
         eviction: args.eviction.name(),
-        ttl_s: args.ttl.map(|d| d.as_secs_f64()),
+        ttl_s: args.ttl.map(SimDuration::as_secs_f64),
         command_line: argv.iter().map(|a| a.to_string_lossy().into_owned()).collect(),
         started_utc: started.rfc3339(),
         replay_wall_s: wall_s,
         files: vec!["replay.csv", "manifest.json"],
     };
-    let mut manifest_bytes = serde_json::to_vec_pretty(&manifest)?;
-    manifest_bytes.push(b'\n');
     // The manifest last: with --force files are replaced one by one.
-    let files = [OutputFile::new("replay.csv", csv), OutputFile::new("manifest.json", manifest_bytes)];
+    let files = [OutputFile::new("replay.csv", csv), OutputFile::new("manifest.json", outputs::json_file(&manifest)?)];
     output_dir::publish(&dir, &files, args.force)?;
 
     if !args.quiet {
@@ -280,7 +278,7 @@ fn replay_csv(results: &[ReplayResult]) -> anyhow::Result<Vec<u8>> {
     for r in results {
         w.write_record(cells(r, float_cell))?;
     }
-    w.into_inner().map_err(|e| anyhow::anyhow!("cannot finish replay.csv: {}", e.error()))
+    outputs::finish(w)
 }
 
 fn render_table(path: &Path, trace: &Trace, args: &ReplayArgs, results: &[ReplayResult]) -> String {
@@ -298,24 +296,14 @@ fn render_table(path: &Path, trace: &Trace, args: &ReplayArgs, results: &[Replay
         args.ttl.map_or_else(|| "none".to_string(), |d| format!("{} s", d.as_secs_f64())),
         trace.block_tokens,
     );
-    let headers = COLUMNS.map(|c| c.replace('_', " "));
-    let rows: Vec<[String; 8]> = results.iter().map(|r| cells(r, |x| format!("{x:.4}"))).collect();
-    let widths: Vec<usize> = (0..COLUMNS.len())
-        .map(|i| rows.iter().map(|r| r[i].len()).chain([headers[i].len()]).max().unwrap_or(0))
-        .collect();
-    let line = |cells: &[String]| {
-        let mut l = String::new();
-        for (i, c) in cells.iter().enumerate() {
-            // The capacity names the row: left-aligned; numbers right-aligned.
-            let cell = if i == 0 { format!("{c:<w$}", w = widths[i]) } else { format!("  {c:>w$}", w = widths[i]) };
-            l.push_str(&cell);
-        }
-        l.push('\n');
-        l
-    };
-    out.push_str(&line(&headers));
-    for r in &rows {
-        out.push_str(&line(r));
+    let header = COLUMNS.map(|c| c.replace('_', " ")).to_vec();
+    let rows = std::iter::once(header).chain(results.iter().map(|r| cells(r, |x| format!("{x:.4}")).to_vec()));
+    // The capacity names the row: left-aligned; numbers right-aligned.
+    let mut left = [false; COLUMNS.len()];
+    left[0] = true;
+    for line in columns::align(&rows.collect::<Vec<_>>(), &left) {
+        out.push_str(&line);
+        out.push('\n');
     }
     out
 }

@@ -72,11 +72,9 @@ fn render_comparison(out: &mut String, providers: &[(String, sim_core::metrics::
             .iter()
             .map(|(name, t)| std::iter::once(name.clone()).chain(COMPARISON_METRICS.map(|m| cell(t, m))).collect()),
     );
-    let widths: Vec<usize> = (0..rows[0].len()).map(|c| rows.iter().map(|r| r[c].len()).max().unwrap_or(0)).collect();
     let _ = writeln!(out, "by provider:");
-    for r in rows {
-        let line: Vec<String> = r.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
-        let _ = writeln!(out, "  {}", line.join("  ").trim_end());
+    for line in crate::columns::align(&rows, &[true; 1 + COMPARISON_METRICS.len()]) {
+        let _ = writeln!(out, "  {line}");
     }
 }
 

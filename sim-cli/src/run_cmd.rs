@@ -111,6 +111,6 @@ fn render(
         simulation_wall_s: sim.wall_s,
         files: names.collect(),
     };
-    files.push(OutputFile::new("manifest.json", manifest.to_json()?));
+    files.push(OutputFile::new("manifest.json", outputs::json_file(&manifest)?));
     Ok(files)
 }
