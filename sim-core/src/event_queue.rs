@@ -23,12 +23,11 @@ pub struct EventQueue<E> {
     buckets: Vec<VecDeque<(u64, E)>>,
     last: u64,
     len: usize,
-    scheduled: u64,
 }
 
 impl<E> std::fmt::Debug for EventQueue<E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EventQueue").field("len", &self.len).field("scheduled", &self.scheduled).finish()
+        f.debug_struct("EventQueue").field("len", &self.len).finish()
     }
 }
 
@@ -44,7 +43,7 @@ fn bucket_of(time: u64, last: u64) -> usize {
 
 impl<E> EventQueue<E> {
     pub fn new() -> Self {
-        EventQueue { buckets: (0..BUCKETS).map(|_| VecDeque::new()).collect(), last: 0, len: 0, scheduled: 0 }
+        EventQueue { buckets: (0..BUCKETS).map(|_| VecDeque::new()).collect(), last: 0, len: 0 }
     }
 
     /// Schedules `event` at `time`, which must not precede the last popped time.
@@ -53,7 +52,6 @@ impl<E> EventQueue<E> {
         assert!(t >= self.last, "event scheduled in the past: {t} < {}", self.last);
         self.buckets[bucket_of(t, self.last)].push_back((t, event));
         self.len += 1;
-        self.scheduled += 1;
     }
 
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
@@ -97,11 +95,6 @@ impl<E> EventQueue<E> {
 
     pub fn is_empty(&self) -> bool {
         self.len == 0
-    }
-
-    /// How many events have ever been scheduled.
-    pub fn scheduled(&self) -> u64 {
-        self.scheduled
     }
 }
 

@@ -44,6 +44,8 @@ pub struct CacheSet {
     caches: Vec<Option<PromptCache>>,
     cache_provider: Vec<usize>,
     workload_cache: Vec<usize>,
+    /// Per workload: its cache is explicit, so its requests need breakpoints.
+    explicit: Vec<bool>,
     miss_rng: Vec<StreamRng>,
     /// Provider tier index -> scenario tier index.
     tier_map: Vec<Vec<usize>>,
@@ -59,45 +61,57 @@ impl CacheSet {
             .iter()
             .map(|p| p.cache.tiers.iter().map(|t| names.iter().position(|n| n == &t.name).expect("listed")).collect())
             .collect();
-        let mut caches = Vec::new();
-        let mut cache_provider = Vec::new();
-        let mut keys: Vec<(usize, String)> = Vec::new();
-        let workload_cache = sc
+        // First which workloads share a cache (one per provider, or per API
+        // key at a provider), then the caches themselves.
+        let mut keys: Vec<(usize, &str)> = Vec::new();
+        let workload_cache: Vec<usize> = sc
             .workloads
             .iter()
             .map(|w| {
-                let p = &sc.providers[w.provider];
-                let key = match p.cache.scope {
-                    CacheScope::Provider => String::new(),
-                    CacheScope::ApiKey => w.api_key.clone(),
+                let key = match sc.providers[w.provider].cache.scope {
+                    CacheScope::Provider => "",
+                    CacheScope::ApiKey => w.api_key.as_str(),
                 };
-                if let Some(i) = keys.iter().position(|k| k.0 == w.provider && k.1 == key) {
-                    return i;
-                }
-                keys.push((w.provider, key));
-                cache_provider.push(w.provider);
+                keys.iter().position(|k| *k == (w.provider, key)).unwrap_or_else(|| {
+                    keys.push((w.provider, key));
+                    keys.len() - 1
+                })
+            })
+            .collect();
+        let cache_provider: Vec<usize> = keys.iter().map(|k| k.0).collect();
+        let caches = cache_provider
+            .iter()
+            .enumerate()
+            .map(|(ci, &p)| {
+                let p = &sc.providers[p];
                 let track_storage = p.pricing.base.storage_usd_per_mtok_hour > 0.0
                     || p.pricing.changes.iter().any(|c| c.base.storage_usd_per_mtok_hour > 0.0);
                 // Generated agent prompts branch only after their shared
                 // segments (the chain shortcut is exact for them); trace
                 // prompts may branch anywhere.
-                let chain_prompts = sc.workloads.iter().all(|o| {
-                    let same_cache =
-                        o.provider == w.provider && (p.cache.scope == CacheScope::Provider || o.api_key == w.api_key);
-                    !same_cache || !matches!(o.arrivals, Arrivals::Trace(_))
-                });
-                caches.push(
-                    p.cache
-                        .enabled
-                        .then(|| PromptCache::new(CacheRules::from_config(&p.cache), chain_prompts, track_storage)),
-                );
-                caches.len() - 1
+                let chain_prompts = sc
+                    .workloads
+                    .iter()
+                    .zip(&workload_cache)
+                    .all(|(w, c)| *c != ci || !matches!(w.arrivals, Arrivals::Trace(_)));
+                p.cache
+                    .enabled
+                    .then(|| PromptCache::new(CacheRules::from_config(&p.cache), chain_prompts, track_storage))
+            })
+            .collect();
+        let explicit = sc
+            .workloads
+            .iter()
+            .map(|w| {
+                let c = &sc.providers[w.provider].cache;
+                c.enabled && matches!(c.mode, CacheMode::Explicit { .. })
             })
             .collect();
         CacheSet {
             caches,
             cache_provider,
             workload_cache,
+            explicit,
             miss_rng: (0..sc.providers.len())
                 .map(|i| seed.stream(StreamId::indexed("cache.misses", i as u64, 0)))
                 .collect(),
@@ -108,9 +122,8 @@ impl CacheSet {
     }
 
     /// Whether requests of `workload` need their breakpoints (explicit caches only).
-    pub fn needs_breakpoints(&self, sc: &Scenario, workload: usize) -> bool {
-        let p = &sc.providers[sc.workloads[workload].provider];
-        p.cache.enabled && matches!(p.cache.mode, CacheMode::Explicit { .. })
+    pub fn needs_breakpoints(&self, workload: usize) -> bool {
+        self.explicit[workload]
     }
 
     /// Looks the request up, then writes it with its entries visible at
@@ -162,10 +175,10 @@ impl CacheSet {
         for (ci, cache) in self.caches.iter_mut().enumerate() {
             let Some(cache) = cache else { continue };
             let p = self.cache_provider[ci];
-            for span in cache.take_stored() {
+            cache.drain_stored(|span| {
                 let usd = storage_cost(&sc.providers[p].pricing, span.created, span.tokens, span.stored.as_secs_f64());
                 by_workload[span.owner as usize].record_storage(usd);
-            }
+            });
         }
     }
 

@@ -233,7 +233,7 @@ impl Replicate<'_> {
                 failed: true,
             };
         } else {
-            if self.caches.needs_breakpoints(self.sc, w) {
+            if self.caches.needs_breakpoints(w) {
                 l.session.breakpoints(&mut self.breakpoints);
             } else {
                 self.breakpoints.clear();
@@ -323,8 +323,6 @@ impl Replicate<'_> {
         cell.record_request(&outcome);
         if let Some(d) = session_done {
             cell.record_session_end(d);
-        }
-        if session_done.is_some() {
             self.live.remove(id);
         }
     }
@@ -339,7 +337,11 @@ impl Replicate<'_> {
         let provider = &self.sc.providers[wl.provider];
         let blocks = &l.session.prompt.blocks()[..l.session.last_sent_blocks];
         let input = blocks.last().map_or(0, |b| b.end_tokens);
-        l.session.breakpoints_within(blocks.len(), &mut self.breakpoints);
+        if self.caches.needs_breakpoints(w) {
+            l.session.breakpoints_within(blocks.len(), &mut self.breakpoints);
+        } else {
+            self.breakpoints.clear();
+        }
         let req = CachedRequest {
             workload: w,
             now,
@@ -364,13 +366,10 @@ impl Replicate<'_> {
     }
 
     fn record(&mut self, id: u32, a: Attempt, status: RequestStatus) {
-        if self.records.is_none() {
-            return;
-        }
+        let Some(records) = self.records.as_mut() else { return };
         let s = &self.live.get(id).session;
         let p = self.sc.workloads[s.workload].provider;
         let tokens = self.caches.to_scenario_tiers(p, &a.tokens);
-        let records = self.records.as_mut().expect("checked");
         records.push(RequestRecord {
             replicate: self.replicate,
             workload: s.workload,

@@ -475,6 +475,14 @@ impl PromptCache {
         std::mem::take(&mut self.stored)
     }
 
+    /// Hands each span of an entry that left since the last call to `bill`,
+    /// keeping the buffer (this runs after every request).
+    pub fn drain_stored(&mut self, mut bill: impl FnMut(&StoredSpan)) {
+        for span in self.stored.drain(..) {
+            bill(&span);
+        }
+    }
+
     /// Ends the cache's life: every remaining entry leaves as if held until
     /// it would have expired (the client committed to its TTL); its span is
     /// then in `take_stored`.
