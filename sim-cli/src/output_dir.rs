@@ -55,12 +55,18 @@ pub fn check_available(dir: &Path, force: bool) -> anyhow::Result<()> {
     }
 }
 
-/// Writes `files` to `dir`. A missing or empty `dir` appears complete in one
-/// rename. With `force`, into a non-empty `dir`, each file is replaced by a
+/// Writes `files` to `dir`. A missing `dir` appears complete in one rename;
+/// an existing empty one is filled file by file (and emptied again on failure). With `force`, into a non-empty `dir`, each file is replaced by a
 /// rename (in the given order, so put the manifest last) and agentsim's files
 /// that this run does not write are removed; nothing else there is touched.
 pub fn publish(dir: &Path, files: &[OutputFile], force: bool) -> anyhow::Result<()> {
     let in_place = force && dir.is_dir() && !is_empty_dir(dir)?;
+    if !in_place && dir.is_dir() && is_empty_dir(dir)? {
+        // An existing empty directory (possibly `.`, which cannot be replaced
+        // by a rename): fill it file by file, and take back what was written
+        // if a write fails, so it is never left half-filled.
+        return fill_empty_dir(dir, files);
+    }
     if !in_place {
         return atomic::create_dir_with_files(dir, files).map_err(|e| {
             if e.kind() == io::ErrorKind::DirectoryNotEmpty {
@@ -81,6 +87,19 @@ pub fn publish(dir: &Path, files: &[OutputFile], force: bool) -> anyhow::Result<
                 return Err(e).with_context(|| format!("cannot remove stale {}", path.display()));
             }
             _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn fill_empty_dir(dir: &Path, files: &[OutputFile]) -> anyhow::Result<()> {
+    for (i, f) in files.iter().enumerate() {
+        let path = dir.join(f.name);
+        if let Err(e) = atomic::replace_file(&path, &f.bytes) {
+            for written in &files[..i] {
+                let _ = fs::remove_file(dir.join(written.name));
+            }
+            return Err(e).with_context(|| format!("cannot write {}", path.display()));
         }
     }
     Ok(())
@@ -133,6 +152,17 @@ mod tests {
         check_available(&dir, true).unwrap();
         fs::write(s.0.join("plain"), "x").unwrap();
         assert!(!check_available(&s.0.join("plain"), true).unwrap_err().is::<OutputExists>());
+    }
+
+    #[test]
+    fn an_existing_empty_directory_is_filled_in_place() {
+        let s = Scratch::new("outdir-empty");
+        let dir = s.0.join("run");
+        fs::create_dir(&dir).unwrap();
+        // `run/.` is the directory itself: a rename could not replace it.
+        publish(&dir.join("."), &[file("summary.json", "1"), file("manifest.json", "m")], false).unwrap();
+        assert_eq!(fs::read_to_string(dir.join("summary.json")).unwrap(), "1");
+        assert_eq!(fs::read_to_string(dir.join("manifest.json")).unwrap(), "m");
     }
 
     #[test]
