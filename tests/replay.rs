@@ -245,3 +245,28 @@ fn bad_flags_are_usage_errors() {
     }
     assert!(s.entries().is_empty());
 }
+
+/// The parser against the traces' published statistics (Mooncake FAST'25
+/// release notes, as summarised in the project's domain notes): request
+/// counts and mean input/output lengths. Runs only where the shared traces are.
+#[test]
+fn shared_mooncake_traces_match_their_published_statistics() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/traces");
+    // (file, requests, mean input, mean output), means rounded to whole tokens.
+    let published = [
+        ("mooncake_fast25_conversation_trace.jsonl", 12_031, 12_035.0, 343.0),
+        ("mooncake_fast25_synthetic_trace.jsonl", 3_993, 15_325.0, 149.0),
+    ];
+    for (file, requests, mean_in, mean_out) in published {
+        let path = dir.join(file);
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            eprintln!("note: {} is absent; skipping its statistics check", path.display());
+            continue;
+        };
+        let trace = sim_core::trace::parse_mooncake(&text).expect("the published trace parses");
+        let stats = sim_core::trace::trace_stats(&trace);
+        assert_eq!(stats.requests, requests, "{file}");
+        assert!((stats.mean_input_tokens.unwrap() - mean_in).abs() < 0.5, "{file}: {stats:?}");
+        assert!((stats.mean_output_tokens.unwrap() - mean_out).abs() < 0.5, "{file}: {stats:?}");
+    }
+}
