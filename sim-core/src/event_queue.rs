@@ -55,25 +55,30 @@ impl<E> EventQueue<E> {
     }
 
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        if self.len == 0 {
+        if !self.settle() {
             return None;
         }
-        if self.buckets[0].is_empty() {
-            self.refill();
-        }
-        let (t, e) = self.buckets[0].pop_front().expect("refill fills bucket 0");
+        let (t, e) = self.buckets[0].pop_front().expect("settled");
         self.len -= 1;
         Some((SimTime::from_micros(t), e))
     }
 
     pub fn peek_time(&mut self) -> Option<SimTime> {
-        if self.len == 0 {
+        if !self.settle() {
             return None;
+        }
+        self.buckets[0].front().map(|(t, _)| SimTime::from_micros(*t))
+    }
+
+    /// Brings the next event to the front of bucket 0; false when empty.
+    fn settle(&mut self) -> bool {
+        if self.len == 0 {
+            return false;
         }
         if self.buckets[0].is_empty() {
             self.refill();
         }
-        self.buckets[0].front().map(|(t, _)| SimTime::from_micros(*t))
+        true
     }
 
     /// Moves the events of the lowest non-empty bucket to lower buckets,

@@ -707,34 +707,18 @@ struct SheetKeys<'a> {
     storage: &'a Option<Raw<f64>>,
 }
 
-impl<'a> SheetKeys<'a> {
-    fn of_pricing(p: &'a RawPricing) -> Self {
+/// The sheet keys of any raw table that has them (base pricing, long
+/// context, a scheduled change): the three share their field names.
+macro_rules! sheet_keys {
+    ($p:expr) => {
         SheetKeys {
-            input: &p.input_usd_per_mtok,
-            output: &p.output_usd_per_mtok,
-            cache_read: &p.cache_read_usd_per_mtok,
-            cache_write: &p.cache_write_usd_per_mtok,
-            storage: &p.storage_usd_per_mtok_hour,
+            input: &$p.input_usd_per_mtok,
+            output: &$p.output_usd_per_mtok,
+            cache_read: &$p.cache_read_usd_per_mtok,
+            cache_write: &$p.cache_write_usd_per_mtok,
+            storage: &$p.storage_usd_per_mtok_hour,
         }
-    }
-    fn of_long_context(p: &'a RawLongContext) -> Self {
-        SheetKeys {
-            input: &p.input_usd_per_mtok,
-            output: &p.output_usd_per_mtok,
-            cache_read: &p.cache_read_usd_per_mtok,
-            cache_write: &p.cache_write_usd_per_mtok,
-            storage: &p.storage_usd_per_mtok_hour,
-        }
-    }
-    fn of_change(p: &'a RawChange) -> Self {
-        SheetKeys {
-            input: &p.input_usd_per_mtok,
-            output: &p.output_usd_per_mtok,
-            cache_read: &p.cache_read_usd_per_mtok,
-            cache_write: &p.cache_write_usd_per_mtok,
-            storage: &p.storage_usd_per_mtok_hour,
-        }
-    }
+    };
 }
 
 /// Reads a price sheet. Without `prev` (the base sheet) input and output are
@@ -847,7 +831,7 @@ fn cache_write(
 const DEFAULT_MULTIPLIERS: TierMultipliers = TierMultipliers { batch: 0.5, flex: 0.5, priority: 1.75 };
 
 fn pricing(cx: &mut Ctx<'_>, raw: &RawPricing, path: &KeyPath, tiers: Option<&[CacheTier]>) -> Option<Pricing> {
-    let base = sheet(cx, SheetKeys::of_pricing(raw), path, None, tiers);
+    let base = sheet(cx, sheet_keys!(raw), path, None, tiers);
     let multiplier = |cx: &mut Ctx<'_>, leaf: &Option<Raw<f64>>, key: &str, default: f64| {
         let p = path.key(key);
         let x = cx.opt(leaf, &p, default);
@@ -929,7 +913,7 @@ fn long_context(
         );
     }
     let no_storage = None;
-    let keys = SheetKeys { storage: &no_storage, ..SheetKeys::of_long_context(raw) };
+    let keys = SheetKeys { storage: &no_storage, ..sheet_keys!(raw) };
     let prev = prev_lc.map_or(sheet_below, |lc| &lc.sheet);
     let sheet = sheet(cx, keys, path, Some(prev), tiers);
     Some(LongContext { threshold_tokens: threshold?, sheet: sheet? })
@@ -1003,7 +987,7 @@ fn changes(
         if let Some(at) = at {
             prev_at = Some((at, shown(&c.at)));
         }
-        let sheet = sheet(cx, SheetKeys::of_change(c), &p, Some(&sheet_before), tiers);
+        let sheet = sheet(cx, sheet_keys!(c), &p, Some(&sheet_before), tiers);
         let lc = match (&c.long_context, &sheet) {
             (None, _) => Some(lc_before.clone()),
             (Some(raw_lc), Some(s)) => {
