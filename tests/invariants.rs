@@ -70,7 +70,7 @@ proptest! {
         let capacity = capacity.map_or(String::new(), |c| format!(", capacity_tokens = {c}"));
         let text = scenario(mode, ttl_s, min_tokens, granularity, shared, think_s, &capacity);
         let sc = load(&SourceText { name: "prop.toml", text: &text }, &[]).expect("valid scenario");
-        let out = simulate_replicate(&sc, seed, 0, true);
+        let out = simulate_replicate(&sc, seed, 0, true).unwrap();
         let (mut input, mut classes) = (0u64, 0u64);
         for r in &out.requests {
             let t = &r.tokens;

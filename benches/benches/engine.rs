@@ -13,7 +13,7 @@ fn main() {
     let mut last = None;
     for _ in 0..runs {
         let t = Instant::now();
-        let out = simulate_replicate(&scenario, scenario.simulation.seed, 0, false);
+        let out = simulate_replicate(&scenario, scenario.simulation.seed, 0, false).unwrap();
         secs.push(t.elapsed().as_secs_f64());
         last = Some(out);
     }

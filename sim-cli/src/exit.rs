@@ -4,6 +4,7 @@
 
 use crate::replay_cmd::TraceFileError;
 use sim_core::catalog::{UnknownPreset, litellm::LiteLlmError};
+use sim_core::engine::SimLimit;
 use sim_core::scenario::ScenarioError;
 use std::io::{self, Write};
 
@@ -12,7 +13,9 @@ pub const EXIT_OK: i32 = 0;
 /// output directory).
 pub const EXIT_FAILURE: i32 = 1;
 /// The scenario, the command line, a named preset or LiteLLM entry, or a
-/// trace file is invalid; same code as clap's usage errors.
+/// trace file is invalid, or the scenario drove a replicate past a limit of
+/// what the engine represents exactly (`SimLimit`); same code as clap's
+/// usage errors.
 pub const EXIT_INVALID_INPUT: i32 = 2;
 
 /// The command's outcome -> exit code, printing the error (with its causes).
@@ -33,7 +36,11 @@ pub fn report(result: anyhow::Result<()>, stderr: &mut dyn Write) -> i32 {
 /// Which exit code an error deserves.
 pub fn exit_code(err: &anyhow::Error) -> i32 {
     if err.chain().any(|e| {
-        e.is::<ScenarioError>() || e.is::<UnknownPreset>() || e.is::<LiteLlmError>() || e.is::<TraceFileError>()
+        e.is::<ScenarioError>()
+            || e.is::<UnknownPreset>()
+            || e.is::<LiteLlmError>()
+            || e.is::<TraceFileError>()
+            || e.is::<SimLimit>()
     }) {
         EXIT_INVALID_INPUT
     } else {

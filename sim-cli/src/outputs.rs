@@ -59,26 +59,40 @@ fn write_table(w: &mut csv::Writer<Vec<u8>>, variant: &str, scope: &str, table: 
     Ok(())
 }
 
-/// `replicates.csv`: one row per replicate (in replicate order) with every
-/// overall metric, then the engine's event count and end of simulated time.
-pub fn replicates_csv(
-    replicates: &[ReplicateMetrics],
-    tier_names: &[String],
-    variant: &str,
-) -> anyhow::Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let names = metric_names(tier_names);
-    let header =
-        ["replicate", "variant"].into_iter().chain(names.iter().map(String::as_str)).chain(["events", "sim_end_s"]);
-    w.write_record(header)?;
-    for r in replicates {
-        let cells = [r.replicate.to_string(), variant.to_string()]
-            .into_iter()
-            .chain(r.overall.values(tier_names.len()).into_iter().map(opt_cell))
-            .chain([r.events.to_string(), float_cell(r.sim_end_s)]);
-        w.write_record(cells)?;
+/// `replicates.csv`, written row by row as replicates finish (in replicate
+/// order): one row per replicate with every overall metric, then the
+/// engine's event count and end of simulated time.
+#[derive(Debug)]
+pub struct ReplicatesCsv<W: std::io::Write> {
+    w: csv::Writer<W>,
+    n_tiers: usize,
+    variant: String,
+}
+
+impl<W: std::io::Write> ReplicatesCsv<W> {
+    /// Starts the file with its header.
+    pub fn new(out: W, tier_names: &[String], variant: &str) -> anyhow::Result<Self> {
+        let mut w = csv::Writer::from_writer(out);
+        let names = metric_names(tier_names);
+        let header =
+            ["replicate", "variant"].into_iter().chain(names.iter().map(String::as_str)).chain(["events", "sim_end_s"]);
+        w.write_record(header)?;
+        Ok(ReplicatesCsv { w, n_tiers: tier_names.len(), variant: variant.to_string() })
     }
-    finish(w)
+
+    pub fn row(&mut self, r: &ReplicateMetrics) -> anyhow::Result<()> {
+        let cells = [r.replicate.to_string(), self.variant.clone()]
+            .into_iter()
+            .chain(r.overall.values(self.n_tiers).into_iter().map(opt_cell))
+            .chain([r.events.to_string(), float_cell(r.sim_end_s)]);
+        self.w.write_record(cells)?;
+        Ok(())
+    }
+
+    /// Flushes and returns the underlying writer.
+    pub fn finish(self) -> anyhow::Result<W> {
+        self.w.into_inner().map_err(|e| anyhow::anyhow!("cannot finish replicates.csv: {}", e.error()))
+    }
 }
 
 /// `requests.csv`: the recorded requests, columns as `request_columns` says.
@@ -137,10 +151,18 @@ mod tests {
         assert!(lines.contains(&"baseline,workload:w,ttft_s_p50,,,,,0"), "{text}");
     }
 
+    fn replicates_csv(reps: &[ReplicateMetrics]) -> Vec<u8> {
+        let mut w = ReplicatesCsv::new(Vec::new(), &[], "baseline").unwrap();
+        for r in reps {
+            w.row(r).unwrap();
+        }
+        w.finish().unwrap()
+    }
+
     #[test]
     fn replicates_csv_has_one_row_per_replicate() {
         let reps = [replicate(0, 4), replicate(1, 6)];
-        let text = String::from_utf8(replicates_csv(&reps, &[], "baseline").unwrap()).unwrap();
+        let text = String::from_utf8(replicates_csv(&reps)).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 3);
         assert!(lines[0].starts_with("replicate,variant,sessions_started,sessions_completed,requests,"));

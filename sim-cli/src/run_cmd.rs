@@ -9,8 +9,9 @@ use crate::scenario_file::LoadedScenario;
 use crate::timestamp::UtcTime;
 use crate::{output_dir, outputs, progress, report_table, scenario_file};
 use anyhow::Context as _;
+use sim_core::metrics::ReplicateMetrics;
 use sim_core::metrics::SCHEMA_VERSION;
-use sim_core::montecarlo::{self, BASELINE, RunOptions, RunResult};
+use sim_core::montecarlo::{self, BASELINE, RunHooks, RunOptions, RunResult};
 use sim_core::scenario::Scenario;
 use std::ffi::OsString;
 use std::io::Write;
@@ -51,6 +52,7 @@ fn output_path(args: &RunArgs, scenario: &Scenario, started: &UtcTime) -> PathBu
 /// A finished simulation and the facts about how it ran.
 struct Simulated {
     result: RunResult,
+    replicates_csv: Vec<u8>,
     threads: usize,
     wall_s: f64,
 }
@@ -63,10 +65,24 @@ fn simulate(scenario: &Scenario, opts: &RunOptions, args: &RunArgs) -> anyhow::R
     let pool = pool.build().context("cannot start the worker threads")?;
     let bar = progress::replicate_bar(opts.replicates, args.quiet);
     let clock = Instant::now();
-    let result = pool.install(|| montecarlo::run(scenario, opts, &|| bar.inc(1)));
+    let mut csv = outputs::ReplicatesCsv::new(Vec::new(), &scenario.cache_tier_names(), BASELINE)?;
+    let mut csv_error = None;
+    let mut on_replicate = |r: &ReplicateMetrics| {
+        if csv_error.is_none()
+            && let Err(e) = csv.row(r)
+        {
+            csv_error = Some(e);
+        }
+    };
+    let hooks = RunHooks { on_done: &|| bar.inc(1), on_replicate: &mut on_replicate };
+    let result = pool.install(|| montecarlo::run(scenario, opts, hooks));
     let wall_s = clock.elapsed().as_secs_f64();
     bar.finish_and_clear();
-    Ok(Simulated { result, threads: pool.current_num_threads(), wall_s })
+    let result = result.context("the simulation stopped; no output was written")?;
+    if let Some(e) = csv_error {
+        return Err(e.context("cannot write replicates.csv"));
+    }
+    Ok(Simulated { result, replicates_csv: csv.finish()?, threads: pool.current_num_threads(), wall_s })
 }
 
 /// Every output file, in writing order. The manifest comes last: with
@@ -84,10 +100,7 @@ fn render(
     let mut files = vec![
         OutputFile::new("summary.json", outputs::summary_json(&result.summary)?),
         OutputFile::new("summary.csv", outputs::summary_csv(&result.summary)?),
-        OutputFile::new(
-            "replicates.csv",
-            outputs::replicates_csv(&result.replicates, &scenario.cache_tier_names(), BASELINE)?,
-        ),
+        OutputFile::new("replicates.csv", sim.replicates_csv.clone()),
     ];
     if args.requests_csv {
         let bytes = outputs::requests_csv(&result.requests, scenario, BASELINE)?;

@@ -1,11 +1,18 @@
-//! Monte Carlo: independent replicates in parallel (rayon), merged in replicate
-//! order so the result never depends on the thread count or scheduling.
+//! Monte Carlo: independent replicates in parallel (rayon), folded in
+//! replicate order as they finish, so the result never depends on the thread
+//! count or scheduling, and memory never depends on the replicate count.
+//!
+//! Workers claim replicate indices in increasing order; a finished replicate
+//! waits in a reorder buffer until every earlier one has been folded. A worker
+//! may not claim an index more than `2 x threads` ahead of the next one to
+//! fold, so the buffer holds at most that many replicates.
 
-use crate::engine::{ReplicateOutput, simulate_replicate};
-use crate::metrics::{ReplicateMetrics, SCHEMA_VERSION, Summary, VariantSummary};
+use crate::engine::{ReplicateOutput, SimLimit, simulate_replicate};
+use crate::metrics::{ReplicateMetrics, SCHEMA_VERSION, Summary, VariantAccumulator};
 use crate::records::RequestRecord;
 use crate::scenario::Scenario;
-use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::sync::{Condvar, Mutex, PoisonError};
 
 /// Name of the only variant until experiments (roadmap 3) add more.
 pub const BASELINE: &str = "baseline";
@@ -25,48 +32,128 @@ impl RunOptions {
     }
 }
 
-/// Everything a run produces, in replicate order.
+/// Everything a run keeps: the summary, and the requests of replicate 0 when
+/// they were asked for. Per-replicate metrics go to the caller's sink.
 #[derive(Debug)]
 pub struct RunResult {
     pub summary: Summary,
-    pub replicates: Vec<ReplicateMetrics>,
     /// Requests of replicate 0 when `record_requests` was set, else empty.
     pub requests: Vec<RequestRecord>,
 }
 
-/// Runs `opts.replicates` replicates on the current rayon pool. `on_done` is
-/// called once per finished replicate (from any thread; for progress bars).
-pub fn run(scenario: &Scenario, opts: &RunOptions, on_done: &(dyn Fn() + Sync)) -> RunResult {
-    let outputs: Vec<ReplicateOutput> = (0..opts.replicates)
-        .into_par_iter()
-        .map(|rep| {
-            let out = simulate_replicate(scenario, opts.seed, rep, opts.record_requests && rep == 0);
-            on_done();
-            out
-        })
-        .collect();
-    let mut requests = Vec::new();
-    let mut replicates = Vec::with_capacity(outputs.len());
-    for out in outputs {
-        if out.metrics.replicate == 0 {
-            requests = out.requests;
-        }
-        replicates.push(out.metrics);
+/// The callbacks of a run. `on_done` is called once per finished replicate,
+/// from any thread (progress bars); `on_replicate` once per replicate in
+/// replicate order (e.g. to stream `replicates.csv`), never concurrently.
+pub struct RunHooks<'a> {
+    pub on_done: &'a (dyn Fn() + Sync),
+    pub on_replicate: &'a mut (dyn FnMut(&ReplicateMetrics) + Send),
+}
+
+impl std::fmt::Debug for RunHooks<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RunHooks")
     }
+}
+
+/// State shared by the workers, behind one mutex.
+struct Fold<'a> {
+    /// Next index a worker may claim.
+    next_claim: u32,
+    /// Next index to fold; every earlier one has been folded.
+    next_fold: u32,
+    pending: BTreeMap<u32, Result<ReplicateOutput, SimLimit>>,
+    acc: VariantAccumulator,
+    requests: Vec<RequestRecord>,
+    on_replicate: &'a mut (dyn FnMut(&ReplicateMetrics) + Send),
+    /// The error of the lowest-numbered failed replicate, once folded.
+    error: Option<SimLimit>,
+    /// Set when any replicate failed: no new claims.
+    stop: bool,
+}
+
+impl Fold<'_> {
+    /// Folds every buffered replicate that is next in order.
+    fn drain(&mut self) {
+        while self.error.is_none()
+            && let Some(out) = self.pending.remove(&self.next_fold)
+        {
+            match out {
+                Ok(out) => {
+                    self.acc.push(&out.metrics);
+                    (self.on_replicate)(&out.metrics);
+                    if out.metrics.replicate == 0 {
+                        self.requests = out.requests;
+                    }
+                    self.next_fold += 1;
+                }
+                // Every lower index was claimed earlier and has been folded,
+                // so this is the lowest failing replicate whatever the
+                // scheduling: the error is deterministic too.
+                Err(e) => self.error = Some(e),
+            }
+        }
+    }
+}
+
+/// Runs `opts.replicates` replicates on the current rayon pool. Fails with the
+/// lowest-numbered replicate's error if any replicate reaches a limit of the
+/// engine; nothing of a failed run should be published.
+pub fn run(scenario: &Scenario, opts: &RunOptions, hooks: RunHooks<'_>) -> Result<RunResult, SimLimit> {
     let provider_names: Vec<String> = scenario.providers.iter().map(|p| p.name.clone()).collect();
     let workload_names: Vec<String> = scenario.workloads.iter().map(|w| w.name.clone()).collect();
+    let threads = rayon::current_num_threads().max(1);
+    let window = u32::try_from(2 * threads).unwrap_or(u32::MAX);
+    let fold = Mutex::new(Fold {
+        next_claim: 0,
+        next_fold: 0,
+        pending: BTreeMap::new(),
+        acc: VariantAccumulator::new(BASELINE, &provider_names, &workload_names, &scenario.cache_tier_names()),
+        requests: Vec::new(),
+        on_replicate: hooks.on_replicate,
+        error: None,
+        stop: false,
+    });
+    let turn = Condvar::new();
+    let on_done = hooks.on_done;
+    let worker = || {
+        loop {
+            let rep = {
+                let mut f = fold.lock().unwrap_or_else(PoisonError::into_inner);
+                while !f.stop && f.next_claim < opts.replicates && f.next_claim >= f.next_fold.saturating_add(window) {
+                    f = turn.wait(f).unwrap_or_else(PoisonError::into_inner);
+                }
+                if f.stop || f.next_claim >= opts.replicates {
+                    return;
+                }
+                f.next_claim += 1;
+                f.next_claim - 1
+            };
+            let out = simulate_replicate(scenario, opts.seed, rep, opts.record_requests && rep == 0);
+            on_done();
+            let mut f = fold.lock().unwrap_or_else(PoisonError::into_inner);
+            f.stop |= out.is_err();
+            f.pending.insert(rep, out);
+            f.drain();
+            drop(f);
+            turn.notify_all();
+        }
+    };
+    rayon::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|_| worker());
+        }
+    });
+    let f = fold.into_inner().unwrap_or_else(PoisonError::into_inner);
+    if let Some(e) = f.error {
+        return Err(e);
+    }
+    debug_assert_eq!(f.next_fold, opts.replicates, "every replicate folded");
     let summary = Summary {
         schema_version: SCHEMA_VERSION,
         scenario: scenario.name.clone(),
         seed: opts.seed,
         replicates: opts.replicates,
-        variants: vec![VariantSummary::from_replicates(
-            BASELINE,
-            &provider_names,
-            &workload_names,
-            &scenario.cache_tier_names(),
-            &replicates,
-        )],
+        variants: vec![f.acc.finish()],
     };
-    RunResult { summary, replicates, requests }
+    Ok(RunResult { summary, requests: f.requests })
 }

@@ -20,6 +20,13 @@ pub struct SimDuration(u64);
 impl SimTime {
     pub const ZERO: SimTime = SimTime(0);
     pub const MAX: SimTime = SimTime(u64::MAX);
+    /// The latest instant a replicate may reach: 2^55 us, about 1,141 years.
+    /// Far beyond any study, and far enough below `u64::MAX` that a time
+    /// plus any validated duration cannot wrap: the engine stops with an
+    /// error when an event would fall after it, instead of letting the clock
+    /// saturate (additions below saturate at `u64::MAX`, which is > LIMIT,
+    /// so a saturated sum is always caught).
+    pub const LIMIT: SimTime = SimTime(1 << 55);
 
     pub const fn from_micros(us: u64) -> Self {
         SimTime(us)

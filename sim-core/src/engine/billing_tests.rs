@@ -23,7 +23,7 @@ fn keep_alive_pings_keep_the_prefix_warm_and_are_billed() {
         w.steps = fixed(2.0);
         w.think_time = Dist::Fixed(600.0);
         w.keep_alive = keep_alive;
-        simulate_replicate(&scenario(p, w), 1, 0, true)
+        simulate_replicate(&scenario(p, w), 1, 0, true).unwrap()
     };
     let without = run(None);
     assert_eq!(without.requests[1].tokens.cache_read, 0);
@@ -44,7 +44,7 @@ fn storage_is_billed_for_the_time_entries_are_held() {
     p.cache.tiers[0].ttl = SimDuration::from_secs(3600);
     p.pricing.base.storage_usd_per_mtok_hour = 4.5;
     let sc = scenario(p, workload(1, 1.0));
-    let m = simulate_replicate(&sc, 1, 0, false).metrics.overall;
+    let m = simulate_replicate(&sc, 1, 0, false).unwrap().metrics.overall;
     // 1,000 tokens held for the full hour after the run ends (billed to expiry).
     close(m.cost.storage, 1_000.0 * 4.5 / 1e6);
 }
@@ -57,7 +57,7 @@ fn long_context_sheet_bills_the_whole_request() {
     long.input_usd_per_mtok = 6.0;
     long.output_usd_per_mtok = 22.5;
     p.pricing.long_context = Some(LongContext { threshold_tokens: 999, sheet: long });
-    let m = simulate_replicate(&scenario(p, workload(1, 1.0)), 1, 0, false).metrics.overall;
+    let m = simulate_replicate(&scenario(p, workload(1, 1.0)), 1, 0, false).unwrap().metrics.overall;
     close(m.cost.total(), (1_000.0 * 6.0 + 100.0 * 22.5) / 1e6);
 }
 
@@ -72,7 +72,7 @@ fn off_peak_window_halves_prices_by_time_of_day() {
     let full = (1_000.0 * 3.0 + 100.0 * 15.0) / 1e6;
     for start in [0, 23 * 3600] {
         sc.simulation.start_time_of_day_s = start;
-        let out = simulate_replicate(&sc, 1, 0, true);
+        let out = simulate_replicate(&sc, 1, 0, true).unwrap();
         assert!(out.requests.iter().any(|r| r.start.as_secs_f64() > 3600.0));
         for r in &out.requests {
             let tod = (f64::from(start) + r.start.as_secs_f64()) % 86_400.0;
@@ -101,7 +101,7 @@ fn api_key_scope_isolates_caches() {
         w2.arrivals = Arrivals::Poisson { rate_per_s: 0.02, stop: ArrivalStop::Sessions(1) };
         let mut sc = scenario(p, w1);
         sc.workloads.push(w2);
-        let out = simulate_replicate(&sc, 3, 0, true);
+        let out = simulate_replicate(&sc, 3, 0, true).unwrap();
         let second = out.requests.iter().find(|r| r.workload == 1).expect("w2 ran");
         let first_end = out.requests.iter().find(|r| r.workload == 0).expect("w1 ran").end;
         assert!(second.start > first_end && second.start.as_secs_f64() < first_end.as_secs_f64() + 60.0);
@@ -123,7 +123,7 @@ fn explicit_breakpoints_cache_only_what_the_client_marks() {
         BreakpointRule { at: BreakpointAt::AfterSegment("system".into()), tier: 1 },
         BreakpointRule { at: BreakpointAt::End, tier: 0 },
     ];
-    let out = simulate_replicate(&scenario(p, w), 1, 0, true);
+    let out = simulate_replicate(&scenario(p, w), 1, 0, true).unwrap();
     let r = &out.requests;
     // Step 1: system (5,000) written at the 1 h tier, task (1,000) at the 5 m tier.
     assert_eq!((r[0].tokens.cache_write_by_tier[0], r[0].tokens.cache_write_by_tier[1]), (1_000, 5_000));
@@ -145,7 +145,7 @@ fn reasoning_is_billed_as_output_and_kept_out_of_history_by_default() {
         w.steps = fixed(2.0);
         w.reasoning_tokens = fixed(50.0);
         w.reasoning_in_history = in_history;
-        let out = simulate_replicate(&scenario(provider(1), w), 1, 0, true);
+        let out = simulate_replicate(&scenario(provider(1), w), 1, 0, true).unwrap();
         let r = &out.requests;
         assert_eq!((r[0].tokens.output, r[0].tokens.reasoning), (150, 50));
         assert_eq!(r[1].tokens.input, expect_input);
@@ -163,7 +163,7 @@ fn the_ledger_reconciles_in_every_scope() {
     w.steps = fixed(4.0);
     w.think_time = Dist::Exponential { mean: 90.0 };
     w.keep_alive = Some(KeepAlive { interval: SimDuration::from_secs(30), output_tokens: 1 });
-    let out = simulate_replicate(&scenario(p, w), 8, 0, false);
+    let out = simulate_replicate(&scenario(p, w), 8, 0, false).unwrap();
     let names = metric_names(&["1m".to_string()]);
     let m = &out.metrics;
     for scope in [&m.overall, &m.by_provider[0], &m.by_workload[0]] {
@@ -190,7 +190,7 @@ fn simultaneous_requests_with_a_new_prefix_all_miss_and_all_pay_the_write() {
     // shared prefix takes 5 s, so none can read what the others are writing.
     let mut w = workload(20, 20.0);
     w.shared_segments = shared(50_000);
-    let out = simulate_replicate(&scenario(provider(32), w), 4, 0, true);
+    let out = simulate_replicate(&scenario(provider(32), w), 4, 0, true).unwrap();
     let (early, late): (Vec<_>, Vec<_>) = out.requests.iter().partition(|r| r.start.as_secs_f64() < 5.0);
     assert!(early.len() >= 10, "{} early requests", early.len());
     assert!(early.iter().all(|r| r.tokens.cache_read == 0 && r.tokens.cache_write == 51_000));
@@ -204,7 +204,7 @@ fn best_effort_misses_drop_about_the_configured_share_of_hits() {
         p.cache.miss_probability = miss_probability;
         let mut w = workload(2_000, 2.0);
         w.shared_segments = shared(4_000);
-        let out = simulate_replicate(&scenario(p, w), 6, 0, false);
+        let out = simulate_replicate(&scenario(p, w), 6, 0, false).unwrap();
         out.metrics.overall.requests_with_cache_read as f64
     };
     let (all, some) = (hits(0.0), hits(0.3));
@@ -230,7 +230,7 @@ fn keep_alive_pings_write_at_the_sessions_own_breakpoint_tiers() {
     w.think_time = Dist::Fixed(780.0);
     w.breakpoints = vec![BreakpointRule { at: BreakpointAt::End, tier: 1 }];
     w.keep_alive = Some(KeepAlive { interval: SimDuration::from_secs(360), output_tokens: 1 });
-    let out = simulate_replicate(&scenario(p, w), 1, 0, false);
+    let out = simulate_replicate(&scenario(p, w), 1, 0, false).unwrap();
     let m = &out.metrics.overall;
     assert_eq!(m.keep_alive_requests, 2);
     let names = metric_names(&["1h".to_string(), "5m".to_string()]);
@@ -262,7 +262,7 @@ fn trace_sessions_honour_the_workloads_end_breakpoint() {
         let mut w = workload(1, 1.0);
         w.arrivals = Arrivals::Trace(Arc::new(trace.clone()));
         w.breakpoints = rules;
-        let m = simulate_replicate(&scenario(p, w), 1, 0, false).metrics.overall;
+        let m = simulate_replicate(&scenario(p, w), 1, 0, false).unwrap().metrics.overall;
         assert_eq!((m.requests, m.tokens.cache_read), (3, expect_read));
     }
 }

@@ -1,9 +1,11 @@
 //! The discrete-event engine: one replicate of a scenario, single-threaded.
 
 mod caches;
+mod limits;
 mod replicate;
 mod slab;
 
+pub use limits::{MAX_PROMPT_TOKENS, SimLimit};
 pub use replicate::{ReplicateOutput, simulate_replicate};
 
 #[cfg(test)]

@@ -4,11 +4,13 @@
 //! until every session is done (or `end`).
 
 use super::caches::{CacheSet, CachedRequest};
+use super::limits::{SimLimit, clock_limit_years};
 use super::slab::Slab;
 use crate::event_queue::EventQueue;
 use crate::metrics::{CostBreakdown, ReplicateMetrics, RequestOutcome, ScopeMetrics, TokenCounts};
 use crate::model::cache::PromptBreakpoint;
 use crate::model::pricing::{classify_tokens, request_cost};
+use crate::model::prompt::MAX_PROMPT_TOKENS;
 use crate::model::serving::{SlotQueue, service_timing};
 use crate::model::session::Session;
 use crate::records::{RequestRecord, RequestStatus};
@@ -83,12 +85,20 @@ struct Replicate<'a> {
     cells: Vec<ScopeMetrics>,
     records: Option<Vec<RequestRecord>>,
     breakpoints: Vec<PromptBreakpoint>,
+    /// The first limit reached; the loop stops at the next event.
+    fault: Option<SimLimit>,
 }
 
 /// Runs replicate `replicate` of `sc` with master seed `seed`. Deterministic:
 /// the same inputs give the same output on any thread (and, for a given
-/// platform and build, any run).
-pub fn simulate_replicate(sc: &Scenario, seed: u64, replicate: u32, record_requests: bool) -> ReplicateOutput {
+/// platform and build, any run). Fails when the replicate reaches a limit of
+/// what the engine represents exactly (see `SimLimit`).
+pub fn simulate_replicate(
+    sc: &Scenario,
+    seed: u64,
+    replicate: u32,
+    record_requests: bool,
+) -> Result<ReplicateOutput, SimLimit> {
     let rs = ReplicateSeed::new(seed, u64::from(replicate));
     let providers = (0..sc.providers.len())
         .map(|i| ProviderState {
@@ -112,6 +122,7 @@ pub fn simulate_replicate(sc: &Scenario, seed: u64, replicate: u32, record_reque
         cells: vec![ScopeMetrics::default(); sc.workloads.len()],
         records: record_requests.then(Vec::new),
         breakpoints: Vec::new(),
+        fault: None,
     };
     for w in 0..sc.workloads.len() {
         r.schedule_next_arrival(w, SimTime::ZERO);
@@ -134,6 +145,9 @@ pub fn simulate_replicate(sc: &Scenario, seed: u64, replicate: u32, record_reque
             Event::Done(id) => r.on_done(id, now),
             Event::KeepAlive(id) => r.on_keep_alive(id, now),
         }
+        if let Some(fault) = r.fault.take() {
+            return Err(fault);
+        }
     }
     r.caches.close(sc, &mut r.cells);
     let mut overall = ScopeMetrics::default();
@@ -143,20 +157,51 @@ pub fn simulate_replicate(sc: &Scenario, seed: u64, replicate: u32, record_reque
         by_provider[sc.workloads[w].provider].merge(cell);
     }
     r.caches.set_peaks(&mut overall, &mut by_provider);
-    ReplicateOutput {
-        metrics: ReplicateMetrics {
-            replicate,
-            overall,
-            by_provider,
-            by_workload: r.cells,
-            events,
-            sim_end_s: now.as_secs_f64(),
-        },
-        requests: r.records.unwrap_or_default(),
+    let metrics = ReplicateMetrics {
+        replicate,
+        overall,
+        by_provider,
+        by_workload: r.cells,
+        events,
+        sim_end_s: now.as_secs_f64(),
+    };
+    check_metrics(&metrics, sc)?;
+    Ok(ReplicateOutput { metrics, requests: r.records.unwrap_or_default() })
+}
+
+/// The last line of defence: a replicate whose counters overflowed, or one
+/// of whose metrics is not finite, is an error rather than a result.
+fn check_metrics(m: &ReplicateMetrics, sc: &Scenario) -> Result<(), SimLimit> {
+    let scopes = || std::iter::once(&m.overall).chain(&m.by_provider).chain(&m.by_workload);
+    if scopes().any(|s| s.counter_overflow) {
+        return Err(SimLimit::TokenCounters { replicate: m.replicate });
     }
+    let n_tiers = sc.cache_tier_names().len();
+    for s in scopes() {
+        if let Some(i) = s.values(n_tiers).iter().position(|v| v.is_some_and(|x| !x.is_finite())) {
+            let metric = crate::metrics::metric_names(&sc.cache_tier_names())[i].clone();
+            return Err(SimLimit::NonFinite { replicate: m.replicate, metric });
+        }
+    }
+    Ok(())
 }
 
 impl Replicate<'_> {
+    /// Schedules `ev` for session or workload events at `t`, unless `t` is
+    /// past the clock's limit: then the replicate stops with an error (time
+    /// sums saturate at `u64::MAX`, so a saturated instant always lands here).
+    fn schedule(&mut self, t: SimTime, ev: Event, workload: usize) {
+        if t > SimTime::LIMIT {
+            self.fault.get_or_insert_with(|| SimLimit::Clock {
+                replicate: self.replicate,
+                workload: self.sc.workloads[workload].name.clone(),
+                limit_years: clock_limit_years(),
+            });
+            return;
+        }
+        self.queue.push(t, ev);
+    }
+
     /// Schedules workload `w`'s next arrival after `after`, if its stop rule
     /// (or its trace) allows.
     fn schedule_next_arrival(&mut self, w: usize, after: SimTime) {
@@ -175,12 +220,12 @@ impl Replicate<'_> {
                 {
                     return;
                 }
-                self.queue.push(t, Event::Arrival(w as u32));
+                self.schedule(t, Event::Arrival(w as u32), w);
             }
             Arrivals::Trace(trace) => {
                 if let Some(req) = trace.requests.get(ws.next_index as usize) {
                     let t = SimTime::from_micros(req.arrival_us).max(after);
-                    self.queue.push(t, Event::Arrival(w as u32));
+                    self.schedule(t, Event::Arrival(w as u32), w);
                 }
             }
         }
@@ -256,7 +301,8 @@ impl Replicate<'_> {
                 request_cost(&provider.pricing, now, self.sc.simulation.start_time_of_day_s, wl.service_tier, &tokens);
             l.attempt = Attempt { issued: l.attempt.issued, start: now, first_token, end, tokens, cost, failed: false };
         }
-        self.queue.push(l.attempt.end, Event::Done(id));
+        let end = l.attempt.end;
+        self.schedule(end, Event::Done(id), w);
         self.caches.bill_storage(self.sc, &mut self.cells);
     }
 
@@ -285,7 +331,7 @@ impl Replicate<'_> {
         if retry {
             let backoff = SimDuration::from_micros(f.retry_backoff.as_micros().saturating_mul(1u64 << attempt.min(40)));
             self.live.get_mut(id).session.attempt += 1;
-            self.queue.push(now + backoff, Event::Issue(id));
+            self.schedule(now + backoff, Event::Issue(id), w);
         } else {
             // The agent cannot continue without this answer: the session fails.
             self.live.remove(id);
@@ -306,18 +352,28 @@ impl Replicate<'_> {
         };
         let workload = &self.sc.workloads[w];
         let l = self.live.get_mut(id);
-        let next = l.session.finish_step(workload);
+        let Ok(next) = l.session.finish_step(workload) else {
+            let (session, step) = (l.session.index, l.session.step);
+            self.fault = Some(SimLimit::PromptTokens {
+                replicate: self.replicate,
+                workload: workload.name.clone(),
+                session,
+                step,
+                max: MAX_PROMPT_TOKENS,
+            });
+            return;
+        };
         if let Some(think) = next {
             let at = now + think;
             l.session.begin_next_step(workload, at);
             l.next_issue = at;
-            self.queue.push(at, Event::Issue(id));
-            if let Some(ka) = workload.keep_alive
-                && now + ka.interval < at
-            {
-                self.queue.push(now + ka.interval, Event::KeepAlive(id));
+            let keep_alive = workload.keep_alive.map(|ka| now + ka.interval).filter(|t| *t < at);
+            self.schedule(at, Event::Issue(id), w);
+            if let Some(t) = keep_alive {
+                self.schedule(t, Event::KeepAlive(id), w);
             }
         }
+        let l = self.live.get_mut(id);
         let session_done = next.is_none().then(|| now - l.session.arrival);
         let cell = &mut self.cells[w];
         cell.record_request(&outcome);
@@ -360,7 +416,7 @@ impl Replicate<'_> {
         self.cells[w].record_keep_alive(&tokens, &cost);
         let next = now + ka.interval;
         if next < self.live.get(id).next_issue {
-            self.queue.push(next, Event::KeepAlive(id));
+            self.schedule(next, Event::KeepAlive(id), w);
         }
         self.caches.bill_storage(self.sc, &mut self.cells);
     }

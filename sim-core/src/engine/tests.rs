@@ -97,7 +97,7 @@ fn one_session_two_steps_hand_computed() {
     w.tool_result_tokens = fixed(400.0);
     w.think_time = Dist::Fixed(30.0);
     let sc = scenario(provider(1), w);
-    let out = simulate_replicate(&sc, 1, 0, true);
+    let out = simulate_replicate(&sc, 1, 0, true).unwrap();
     let r = &out.requests;
     assert_eq!(r.len(), 2);
     let a0 = r[0].arrival;
@@ -129,7 +129,7 @@ fn cache_expires_when_the_pause_outlasts_the_ttl() {
         w.think_time = Dist::Fixed(think_s);
         let mut p = provider(1);
         p.cache.ttl_starts = ttl_starts;
-        let out = simulate_replicate(&scenario(p, w), 1, 0, true);
+        let out = simulate_replicate(&scenario(p, w), 1, 0, true).unwrap();
         assert_eq!(out.requests[1].tokens.cache_read, expect_read, "{ttl_starts:?} think {think_s}s");
     }
 }
@@ -138,7 +138,7 @@ fn cache_expires_when_the_pause_outlasts_the_ttl() {
 fn shared_prefix_is_read_across_sessions() {
     let mut w = workload(50, 0.5);
     w.shared_segments = shared(5_000);
-    let out = simulate_replicate(&scenario(provider(4), w), 3, 0, true);
+    let out = simulate_replicate(&scenario(provider(4), w), 3, 0, true).unwrap();
     // Sessions arrive about 2 s apart and the first finishes within ~3 s, so
     // later sessions read the 5,000-token shared prefix, and never their task.
     let reads: Vec<u64> = out.requests.iter().map(|r| r.tokens.cache_read).collect();
@@ -153,9 +153,9 @@ fn same_seed_same_result_and_seeds_differ() {
     w.steps = TokenDist::new(Dist::UniformInt { low: 1, high: 8 });
     w.think_time = Dist::Exponential { mean: 5.0 };
     let sc = scenario(provider(4), w);
-    let a = simulate_replicate(&sc, 9, 2, true);
-    let b = simulate_replicate(&sc, 9, 2, true);
-    let c = simulate_replicate(&sc, 10, 2, true);
+    let a = simulate_replicate(&sc, 9, 2, true).unwrap();
+    let b = simulate_replicate(&sc, 9, 2, true).unwrap();
+    let c = simulate_replicate(&sc, 10, 2, true).unwrap();
     assert_eq!(a.requests, b.requests);
     assert_eq!(a.metrics.events, b.metrics.events);
     assert_ne!(a.requests, c.requests);
@@ -189,7 +189,7 @@ fn mean_wait(slots: u32, rate: f64, service: Dist, sessions: u64, reps: u32) -> 
     let sc = scenario(p, w);
     let waits: Vec<f64> = (0..reps)
         .map(|r| {
-            let m = simulate_replicate(&sc, 77, r, false).metrics.overall;
+            let m = simulate_replicate(&sc, 77, r, false).unwrap().metrics.overall;
             m.values(1)[metric_index("queue_wait_s_mean")].expect("queue_wait_s_mean")
         })
         .collect();
@@ -230,7 +230,7 @@ fn hard_end_stops_the_clock_and_leaves_sessions_incomplete() {
     w.think_time = Dist::Fixed(10.0);
     let mut sc = scenario(provider(8), w);
     sc.simulation.end = Some(SimTime::from_micros(30_000_000));
-    let out = simulate_replicate(&sc, 1, 0, true);
+    let out = simulate_replicate(&sc, 1, 0, true).unwrap();
     let m = &out.metrics.overall;
     assert!(out.metrics.sim_end_s <= 30.0);
     assert!(m.sessions_completed < m.sessions_started);
@@ -243,7 +243,7 @@ fn failures_retry_then_fail_the_session() {
     p.failures = Failures { error_rate: 0.5, max_retries: 1, retry_backoff: SimDuration::from_secs(1) };
     let mut w = workload(400, 1.0);
     w.steps = fixed(3.0);
-    let out = simulate_replicate(&scenario(p, w), 5, 0, true);
+    let out = simulate_replicate(&scenario(p, w), 5, 0, true).unwrap();
     let m = &out.metrics.overall;
     let errors = out.requests.iter().filter(|r| r.status == RequestStatus::Error).count() as u64;
     assert_eq!(m.errors, errors);
@@ -320,7 +320,7 @@ proptest! {
 
     #[test]
     fn engine_invariants(sc in arb_scenario(), seed in any::<u64>()) {
-        let out = simulate_replicate(&sc, seed, 0, true);
+        let out = simulate_replicate(&sc, seed, 0, true).unwrap();
         let m = &out.metrics.overall;
         let (mut ok, mut input, mut read, mut write, mut uncached, mut cost) = (0u64, 0u64, 0u64, 0u64, 0u64, 0.0f64);
         for r in &out.requests {

@@ -10,5 +10,5 @@ pub use histogram::LatencyHistogram;
 pub use scope::{
     BASE_METRIC_NAMES, CostBreakdown, MAX_CACHE_TIERS, RequestOutcome, ScopeMetrics, TokenCounts, metric_names,
 };
-pub use stats::MetricStats;
-pub use summary::{MetricTable, ReplicateMetrics, SCHEMA_VERSION, Summary, VariantSummary};
+pub use stats::{MetricStats, StatsAccumulator};
+pub use summary::{MetricTable, ReplicateMetrics, SCHEMA_VERSION, Summary, VariantAccumulator, VariantSummary};

@@ -70,17 +70,26 @@ pub struct TokenCounts {
 }
 
 impl TokenCounts {
-    /// Saturating: absurd scenarios pin at `u64::MAX` instead of wrapping.
-    fn add(&mut self, o: &TokenCounts) {
-        self.input = self.input.saturating_add(o.input);
-        self.uncached = self.uncached.saturating_add(o.uncached);
-        self.cache_read = self.cache_read.saturating_add(o.cache_read);
-        self.cache_write = self.cache_write.saturating_add(o.cache_write);
+    /// Adds `o`; false (leaving `self` partly added) when a counter would
+    /// pass `u64::MAX`. Callers turn that into an error: a saturated or
+    /// wrapped count never reaches a result.
+    #[must_use]
+    fn checked_add(&mut self, o: &TokenCounts) -> bool {
+        let mut ok = true;
+        let mut add = |a: &mut u64, b: u64| match a.checked_add(b) {
+            Some(x) => *a = x,
+            None => ok = false,
+        };
+        add(&mut self.input, o.input);
+        add(&mut self.uncached, o.uncached);
+        add(&mut self.cache_read, o.cache_read);
+        add(&mut self.cache_write, o.cache_write);
         for (a, b) in self.cache_write_by_tier.iter_mut().zip(&o.cache_write_by_tier) {
-            *a = a.saturating_add(*b);
+            add(a, *b);
         }
-        self.output = self.output.saturating_add(o.output);
-        self.reasoning = self.reasoning.saturating_add(o.reasoning);
+        add(&mut self.output, o.output);
+        add(&mut self.reasoning, o.reasoning);
+        ok
     }
 }
 
@@ -141,6 +150,11 @@ pub struct ScopeMetrics {
     pub errors: u64,
     pub retries: u64,
     pub rate_limited: u64,
+    /// A token counter would have passed `u64::MAX`; the replicate is an
+    /// error, never a result. Request, session and event counters are
+    /// incremented by one per event, so they cannot reach 2^64 in any run
+    /// that finishes; latency sums are `u128` of `u64` samples.
+    pub counter_overflow: bool,
     ttft_sum_us: u128,
     queue_wait_sum_us: u128,
     pub ttft: LatencyHistogram,
@@ -166,7 +180,7 @@ impl ScopeMetrics {
     fn record_billing(&mut self, tokens: &TokenCounts, cost: &CostBreakdown) {
         self.requests += 1;
         self.requests_with_cache_read += u64::from(tokens.cache_read > 0);
-        self.tokens.add(tokens);
+        self.counter_overflow |= !self.tokens.checked_add(tokens);
         self.cost.add(cost);
     }
 
@@ -182,7 +196,7 @@ impl ScopeMetrics {
         self.sessions_started += other.sessions_started;
         self.sessions_completed += other.sessions_completed;
         self.requests += other.requests;
-        self.tokens.add(&other.tokens);
+        self.counter_overflow |= other.counter_overflow || !self.tokens.checked_add(&other.tokens);
         self.cost.add(&other.cost);
         self.requests_with_cache_read += other.requests_with_cache_read;
         self.keep_alive_requests += other.keep_alive_requests;
@@ -222,7 +236,7 @@ impl ScopeMetrics {
             ratio(t.cache_read as f64, t.input as f64),
             Some(cost),
             ratio(cost, self.sessions_started as f64),
-            ratio(cost * 1e6, (t.input + t.output) as f64),
+            ratio(cost * 1e6, t.input as f64 + t.output as f64),
             ratio(self.ttft_sum_us as f64 / 1e6, self.ttft.count() as f64),
             self.ttft.quantile_s(0.50),
             self.ttft.quantile_s(0.95),

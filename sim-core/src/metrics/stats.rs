@@ -17,31 +17,62 @@ pub struct MetricStats {
 }
 
 impl MetricStats {
-    /// Summarises per-replicate values; `None` entries (undefined in that
-    /// replicate) and non-finite ones are left out and reduce `n`. Sums run in replicate order, so
-    /// the result is identical however the replicates were scheduled.
+    /// Summarises per-replicate values in order; `None` entries (undefined in
+    /// that replicate) are left out and reduce `n`.
     pub fn from_values(values: impl IntoIterator<Item = Option<f64>>) -> Self {
-        // A non-finite value (an overflowing ratio) is treated as undefined, so
-        // summary.json (null) and summary.csv (empty) agree and no `inf`/`NaN`
-        // reaches a file.
-        let xs: Vec<f64> = values.into_iter().flatten().filter(|x| x.is_finite()).collect();
-        let n = xs.len();
+        let mut acc = StatsAccumulator::default();
+        for v in values {
+            acc.push(v);
+        }
+        acc.finish()
+    }
+}
+
+/// Streaming mean and variance (Welford's update) of one metric over
+/// replicates: constant memory whatever the replicate count. Values are
+/// pushed in replicate order, so the result is identical however the
+/// replicates were scheduled.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct StatsAccumulator {
+    n: u32,
+    mean: f64,
+    /// Sum of squared deviations from the running mean.
+    m2: f64,
+}
+
+impl StatsAccumulator {
+    /// Adds one replicate's value; `None` (undefined in that replicate) is
+    /// skipped. Engines refuse non-finite metrics (`engine::SimLimit`), so a
+    /// non-finite value here is a bug and is skipped rather than poisoning
+    /// the mean (debug builds stop on it).
+    pub fn push(&mut self, value: Option<f64>) {
+        let Some(x) = value else { return };
+        debug_assert!(x.is_finite(), "non-finite metric value {x}");
+        if !x.is_finite() {
+            return;
+        }
+        self.n += 1;
+        let delta = x - self.mean;
+        self.mean += delta / f64::from(self.n);
+        self.m2 += delta * (x - self.mean);
+    }
+
+    pub fn finish(&self) -> MetricStats {
+        let n = self.n;
         if n == 0 {
             return MetricStats { mean: None, std: None, ci95_low: None, ci95_high: None, n: 0 };
         }
-        let mean = xs.iter().sum::<f64>() / n as f64;
         if n == 1 {
-            return MetricStats { mean: Some(mean), std: None, ci95_low: None, ci95_high: None, n: 1 };
+            return MetricStats { mean: Some(self.mean), std: None, ci95_low: None, ci95_high: None, n: 1 };
         }
-        let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64;
-        let std = var.sqrt();
-        let half = student_t_975(n - 1) * std / (n as f64).sqrt();
+        let std = (self.m2.max(0.0) / f64::from(n - 1)).sqrt();
+        let half = student_t_975(n as usize - 1) * std / f64::from(n).sqrt();
         MetricStats {
-            mean: Some(mean),
+            mean: Some(self.mean),
             std: Some(std),
-            ci95_low: Some(mean - half),
-            ci95_high: Some(mean + half),
-            n: n as u32,
+            ci95_low: Some(self.mean - half),
+            ci95_high: Some(self.mean + half),
+            n,
         }
     }
 }
@@ -120,6 +151,17 @@ mod tests {
         let half = 4.302_652_730 / 3f64.sqrt();
         assert!((s.ci95_low.unwrap() - (2.0 - half)).abs() < 1e-12);
         assert!((s.ci95_high.unwrap() - (2.0 + half)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn streaming_matches_two_pass_on_large_offsets() {
+        // Welford's update stays accurate where sum-of-squares would cancel.
+        let xs: Vec<f64> = (0..1000).map(|i| 1e9 + f64::from(i % 7)).collect();
+        let s = MetricStats::from_values(xs.iter().map(|x| Some(*x)));
+        let mean = xs.iter().sum::<f64>() / 1000.0;
+        let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / 999.0;
+        assert!((s.mean.unwrap() - mean).abs() < 1e-6);
+        assert!((s.std.unwrap() - var.sqrt()).abs() < 1e-6, "{:?} vs {}", s.std, var.sqrt());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! in the exact shape of `summary.json` (see docs/outputs.md).
 
 use super::scope::{ScopeMetrics, metric_names};
-use super::stats::MetricStats;
+use super::stats::{MetricStats, StatsAccumulator};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 /// Bumped whenever a metric or field is renamed or changes meaning.
@@ -30,18 +30,6 @@ pub struct MetricTable(pub Vec<(String, MetricStats)>);
 impl MetricTable {
     pub fn get(&self, name: &str) -> Option<&MetricStats> {
         self.0.iter().find(|(n, _)| n == name).map(|(_, s)| s)
-    }
-
-    fn from_scopes<'a>(names: &[String], scopes: impl Iterator<Item = &'a ScopeMetrics>) -> Self {
-        let n_tiers = names.len() - metric_names(&[]).len();
-        let per_rep: Vec<_> = scopes.map(|s| s.values(n_tiers)).collect();
-        MetricTable(
-            names
-                .iter()
-                .enumerate()
-                .map(|(i, name)| (name.clone(), MetricStats::from_values(per_rep.iter().map(|v| v[i]))))
-                .collect(),
-        )
     }
 }
 
@@ -87,6 +75,78 @@ pub struct Summary {
     pub variants: Vec<VariantSummary>,
 }
 
+/// One scope's statistics being accumulated over replicates.
+#[derive(Clone, Debug)]
+struct ScopeAccumulator(Vec<StatsAccumulator>);
+
+impl ScopeAccumulator {
+    fn new(n_metrics: usize) -> Self {
+        ScopeAccumulator(vec![StatsAccumulator::default(); n_metrics])
+    }
+
+    fn push(&mut self, scope: &ScopeMetrics, n_tiers: usize) {
+        for (acc, v) in self.0.iter_mut().zip(scope.values(n_tiers)) {
+            acc.push(v);
+        }
+    }
+
+    fn finish(&self, names: &[String]) -> MetricTable {
+        MetricTable(names.iter().zip(&self.0).map(|(n, a)| (n.clone(), a.finish())).collect())
+    }
+}
+
+/// A variant's summary accumulated replicate by replicate, in replicate
+/// order: memory depends on the scenario's scopes and metrics, never on the
+/// number of replicates.
+#[derive(Clone, Debug)]
+pub struct VariantAccumulator {
+    name: String,
+    metric_names: Vec<String>,
+    n_tiers: usize,
+    overall: ScopeAccumulator,
+    by_provider: Vec<(String, ScopeAccumulator)>,
+    by_workload: Vec<(String, ScopeAccumulator)>,
+}
+
+impl VariantAccumulator {
+    pub fn new(name: &str, provider_names: &[String], workload_names: &[String], tier_names: &[String]) -> Self {
+        let metric_names = metric_names(tier_names);
+        let scopes =
+            |names: &[String]| names.iter().map(|n| (n.clone(), ScopeAccumulator::new(metric_names.len()))).collect();
+        VariantAccumulator {
+            name: name.to_string(),
+            n_tiers: tier_names.len(),
+            overall: ScopeAccumulator::new(metric_names.len()),
+            by_provider: scopes(provider_names),
+            by_workload: scopes(workload_names),
+            metric_names,
+        }
+    }
+
+    /// Adds the next replicate (callers push in replicate order).
+    pub fn push(&mut self, r: &ReplicateMetrics) {
+        self.overall.push(&r.overall, self.n_tiers);
+        for ((_, acc), s) in self.by_provider.iter_mut().zip(&r.by_provider) {
+            acc.push(s, self.n_tiers);
+        }
+        for ((_, acc), s) in self.by_workload.iter_mut().zip(&r.by_workload) {
+            acc.push(s, self.n_tiers);
+        }
+    }
+
+    pub fn finish(&self) -> VariantSummary {
+        let tables = |scopes: &[(String, ScopeAccumulator)]| {
+            NamedTables(scopes.iter().map(|(n, acc)| (n.clone(), acc.finish(&self.metric_names))).collect())
+        };
+        VariantSummary {
+            name: self.name.clone(),
+            metrics: self.overall.finish(&self.metric_names),
+            by_provider: tables(&self.by_provider),
+            by_workload: tables(&self.by_workload),
+        }
+    }
+}
+
 impl VariantSummary {
     /// Summarises replicates (already in replicate order) of one variant.
     pub fn from_replicates(
@@ -96,21 +156,10 @@ impl VariantSummary {
         tier_names: &[String],
         reps: &[ReplicateMetrics],
     ) -> Self {
-        let metrics = metric_names(tier_names);
-        let tables = |names: &[String], pick: fn(&ReplicateMetrics, usize) -> &ScopeMetrics| {
-            NamedTables(
-                names
-                    .iter()
-                    .enumerate()
-                    .map(|(i, n)| (n.clone(), MetricTable::from_scopes(&metrics, reps.iter().map(move |r| pick(r, i)))))
-                    .collect(),
-            )
-        };
-        VariantSummary {
-            name: name.to_string(),
-            metrics: MetricTable::from_scopes(&metrics, reps.iter().map(|r| &r.overall)),
-            by_provider: tables(provider_names, |r, i| &r.by_provider[i]),
-            by_workload: tables(workload_names, |r, i| &r.by_workload[i]),
+        let mut acc = VariantAccumulator::new(name, provider_names, workload_names, tier_names);
+        for r in reps {
+            acc.push(r);
         }
+        acc.finish()
     }
 }

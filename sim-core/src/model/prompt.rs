@@ -8,6 +8,14 @@
 
 use crate::rng::{fnv1a, splitmix64};
 
+/// The largest prompt one request may carry: 2^40 tokens (about 1.1
+/// trillion, some 10^5 times the largest context windows). Per-request token
+/// classes then stay far below `u64::MAX`, and a scope's sums could only
+/// overflow after 2^24 such requests, which the checked sums in `metrics`
+/// catch. Validation refuses scenarios whose expected prompts exceed it; a
+/// session whose sampled tail reaches it stops the run with an error.
+pub const MAX_PROMPT_TOKENS: u64 = 1 << 40;
+
 /// One block of a prompt: its chained identity and the prompt length (tokens)
 /// at its end.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -7,7 +7,7 @@
 //! numbers when variants are compared.
 
 use super::cache::PromptBreakpoint;
-use super::prompt::{Prompt, shared_segment_id};
+use super::prompt::{MAX_PROMPT_TOKENS, Prompt, shared_segment_id};
 use crate::rng::{ReplicateSeed, StreamId, StreamRng, splitmix64};
 use crate::scenario::{BreakpointAt, Workload};
 use crate::time::{SimDuration, SimTime};
@@ -22,6 +22,10 @@ fn task_content(workload: usize, session: u64) -> u64 {
 fn history_content(workload: usize, session: u64, step: u32) -> u64 {
     splitmix64(task_content(workload, session) ^ (u64::from(step) + 1).wrapping_mul(0x9e37_79b9))
 }
+
+/// The next prompt of a session would exceed [`MAX_PROMPT_TOKENS`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PromptTooLong;
 
 /// A live session.
 #[derive(Clone, Debug)]
@@ -158,20 +162,26 @@ impl Session {
 
     /// Records the finished step's output and tool result in the history and
     /// returns the think time before the next step, or `None` when the session
-    /// has run all its steps.
-    pub fn finish_step(&mut self, w: &Workload) -> Option<SimDuration> {
+    /// has run all its steps. Fails, leaving the prompt as it was, when the
+    /// next prompt would exceed [`MAX_PROMPT_TOKENS`].
+    pub fn finish_step(&mut self, w: &Workload) -> Result<Option<SimDuration>, PromptTooLong> {
         self.last_sent_blocks = self.prompt.blocks().len();
         if self.step + 1 >= self.steps_total {
-            return None;
+            return Ok(None);
         }
         let rng = self.rng.as_mut().expect("multi-step sessions are generated");
         let tool = w.tool_result_tokens.sample(rng);
         let think = SimDuration::from_secs_f64(w.think_time.sample(rng));
         let reasoning = if w.reasoning_in_history { self.reasoning_tokens } else { 0 };
         let chunk = history_content(self.workload, self.index, self.step);
-        self.prompt.push(chunk, self.output_tokens + reasoning + tool);
+        // Each term is at most 2^32 (`TokenDist::sample`), so this sum cannot wrap.
+        let added = self.output_tokens + reasoning + tool;
+        if self.prompt.tokens() + added > MAX_PROMPT_TOKENS {
+            return Err(PromptTooLong);
+        }
+        self.prompt.push(chunk, added);
         self.step += 1;
-        Some(think)
+        Ok(Some(think))
     }
 
     /// Draws the next step's request when it is issued at `now`.
