@@ -134,6 +134,17 @@ impl Dist {
         }
     }
 
+    /// An upper bound of the mean that is finite whenever the distribution is
+    /// usable: `mean` itself, except for a normal truncated so far below zero
+    /// that the closed form is 0/0, whose true mean is below
+    /// max(mean, 0) + 0.8 std.
+    pub fn mean_upper_bound(&self) -> f64 {
+        match *self {
+            Dist::Normal { mean, std } if !self.mean().is_finite() => mean.max(0.0) + 0.8 * std,
+            ref d => d.mean(),
+        }
+    }
+
     /// Draws one value. Never negative for validated parameters.
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match self {
@@ -191,6 +202,12 @@ impl Dist {
 impl TokenDist {
     pub fn new(dist: Dist) -> Self {
         TokenDist { dist, offset: 0.0, rounding: Rounding::Nearest }
+    }
+
+    /// An upper bound of the mean token count (see `Dist::mean_upper_bound`),
+    /// at least 0 and at most [`MAX_TOKENS`] like the draws.
+    pub fn mean_upper_bound(&self) -> f64 {
+        (self.offset + self.dist.mean_upper_bound()).clamp(0.0, MAX_TOKENS as f64)
     }
 
     /// Draws a token count, at most [`MAX_TOKENS`] (sums of token counts

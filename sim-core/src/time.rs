@@ -9,6 +9,11 @@ use std::ops::{Add, AddAssign, Sub};
 /// Microseconds per second.
 pub const MICROS_PER_SEC: u64 = 1_000_000;
 
+/// The longest duration a scenario may write (horizons, TTLs, backoffs...):
+/// 100 years of 365 days. Any instant of a run stays far below
+/// `SimTime::LIMIT`, so time sums never approach `u64::MAX`.
+pub const MAX_DURATION: SimDuration = SimDuration::from_secs(100 * 365 * 86_400);
+
 /// An instant of simulated time, in microseconds since the replicate started.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SimTime(u64);

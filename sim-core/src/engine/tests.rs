@@ -361,3 +361,27 @@ proptest! {
         prop_assert!(out.requests.windows(2).all(|w| w[0].end <= w[1].end));
     }
 }
+
+#[test]
+fn a_clock_past_its_limit_is_an_error_not_a_saturated_result() {
+    // Validation refuses such think times; the engine must still never let
+    // the clock saturate if a tail draw gets there (issue 6).
+    let mut w = workload(1, 1.0);
+    w.steps = fixed(3.0);
+    w.think_time = Dist::Fixed(SimTime::LIMIT.as_secs_f64());
+    let err = simulate_replicate(&scenario(provider(1), w), 1, 0, false).unwrap_err();
+    assert!(matches!(err, super::SimLimit::Clock { replicate: 0, .. }), "{err:?}");
+    assert!(err.to_string().contains("1142 years"), "{err}");
+}
+
+#[test]
+fn a_prompt_past_its_limit_is_an_error_not_a_saturated_count() {
+    // 300 steps of 2^32 tool tokens pass 2^40 tokens: the run stops there.
+    let mut w = workload(1, 1.0);
+    w.steps = fixed(300.0);
+    w.tool_result_tokens = fixed(crate::dist::MAX_TOKENS as f64);
+    let mut p = provider(1);
+    p.serving.prefill_tokens_per_s = 1e9;
+    let err = simulate_replicate(&scenario(p, w), 1, 0, false).unwrap_err();
+    assert!(matches!(err, super::SimLimit::PromptTokens { session: 0, step: 255, .. }), "{err:?}");
+}

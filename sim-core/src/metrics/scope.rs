@@ -311,6 +311,23 @@ mod tests {
     }
 
     #[test]
+    fn a_token_counter_past_u64_is_flagged_not_saturated() {
+        let mut m = ScopeMetrics::default();
+        m.tokens.input = u64::MAX - 5;
+        m.record_request(&outcome(1_000, 0, 1));
+        assert!(m.counter_overflow);
+        // Merging carries the flag, and an overflow in the merge itself is caught.
+        let mut all = ScopeMetrics::default();
+        all.merge(&m);
+        assert!(all.counter_overflow);
+        let (mut a, mut b) = (ScopeMetrics::default(), ScopeMetrics::default());
+        a.tokens.output = u64::MAX;
+        b.tokens.output = 1;
+        a.merge(&b);
+        assert!(a.counter_overflow);
+    }
+
+    #[test]
     fn ratios_are_undefined_without_requests() {
         let v = ScopeMetrics::default().values(1);
         let names = metric_names(&["5m".to_string()]);

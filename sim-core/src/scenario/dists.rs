@@ -147,15 +147,57 @@ pub(crate) fn token_dist(value: &toml::Value, path: &KeyPath, issues: &mut Issue
             }
         },
     };
-    Some(TokenDist { dist: dist?, offset: offset?, rounding: rounding? })
+    let td = TokenDist { dist: dist?, offset: offset?, rounding: rounding? };
+    let mean = td.offset + td.dist.mean_upper_bound();
+    if !mean.is_finite() || mean > MAX_TOKENS as f64 {
+        issues.value(
+            path,
+            format!(
+                "the distribution's mean is {}, more than the {MAX_TOKENS} tokens (2^32) one draw can produce: almost every draw would be cut to that bound; lower its parameters",
+                shown_mean(mean)
+            ),
+        );
+        return None;
+    }
+    Some(td)
+}
+
+/// The largest mean a time distribution may have: one year. A pause, a
+/// latency or a think time longer than that is a units slip, and the
+/// session's steps x mean times stays far from the clock's limit.
+pub(crate) const MAX_MEAN_TIME_S: f64 = 365.0 * 86_400.0;
+
+fn shown_mean(mean: f64) -> String {
+    if mean.is_finite() { format!("{mean:.4e}") } else { "not a finite number".to_string() }
+}
+
+/// Refuses a time distribution whose mean is not finite or above
+/// [`MAX_MEAN_TIME_S`] (a weibull with a tiny shape, a lognormal with a huge
+/// sigma...), which would send the clock to its limit.
+fn time_mean_ok(dist: Dist, path: &KeyPath, issues: &mut Issues) -> Option<Dist> {
+    let mean = dist.mean_upper_bound();
+    if mean.is_finite() && mean <= MAX_MEAN_TIME_S {
+        return Some(dist);
+    }
+    let shown = if mean.is_finite() { format!("{mean:.4e} s") } else { "not a finite number".to_string() };
+    issues.value(
+        path,
+        format!(
+            "the distribution's mean is {shown}, more than one year (31536000 s); lower its parameters (a weibull shape near 0 or a lognormal sigma above ~5 give astronomically long tails)"
+        ),
+    );
+    None
 }
 
 /// Validates a time distribution; values are returned in seconds.
 pub(crate) fn time_dist(value: &toml::Value, path: &KeyPath, issues: &mut Issues) -> Option<Dist> {
     match value {
-        toml::Value::Table(table) => dist_table(Quantity::Time, table, path, issues),
+        toml::Value::Table(table) => {
+            dist_table(Quantity::Time, table, path, issues).and_then(|d| time_mean_ok(d, path, issues))
+        }
         toml::Value::String(_) | toml::Value::Integer(_) | toml::Value::Float(_) => {
-            read_param(Quantity::Time, "value", value, path, issues).map(Dist::Fixed)
+            read_param(Quantity::Time, "value", value, path, issues)
+                .and_then(|x| time_mean_ok(Dist::Fixed(x), path, issues))
         }
         other => {
             issues.value(
@@ -786,7 +828,12 @@ mod tests {
             ],
         );
         // Time distributions have no token bound (durations are bounded by their own type).
-        check_ok(Time, "{ kind = \"exponential\", mean = \"100000d\" }", "Exponential { mean: 8640000000.0 }");
+        check_ok(Time, "{ kind = \"exponential\", mean = \"300d\" }", "Exponential { mean: 25920000.0 }");
+        check_err(
+            Time,
+            "{ kind = \"exponential\", mean = \"100000d\" }",
+            &["d.mean: must be at most 100 years (\"36500d\"), got \"100000d\""],
+        );
         check_err(
             Time,
             "true",

@@ -5,6 +5,9 @@
 
 mod bases;
 mod dists;
+mod limits;
+#[cfg(test)]
+mod limits_tests;
 mod load;
 mod location;
 pub mod model;

@@ -13,7 +13,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Deserializer};
 
 use super::dists::{TimeDistSpec, TokenDistSpec};
-use crate::time::{SimDuration, parse_duration};
+use crate::time::{MAX_DURATION, SimDuration, parse_duration};
 
 /// A leaf exactly as written. `T` says what it should be (for the schema and for
 /// [`Leaf::read`]); checking is deferred to stage 2 so one bad value stops nothing.
@@ -132,7 +132,13 @@ impl Leaf for DurationText {
         match value {
             toml::Value::String(s) => match exponent_hint(s) {
                 Some(hint) => Err(hint),
-                None => parse_duration(s).map_err(|e| e.to_string()),
+                None => parse_duration(s).map_err(|e| e.to_string()).and_then(|d| {
+                    if d > MAX_DURATION {
+                        Err(format!("must be at most 100 years (\"36500d\"), got {s:?}"))
+                    } else {
+                        Ok(d)
+                    }
+                }),
             },
             // A bare number is the commonest slip; the parser's message suggests the unit.
             toml::Value::Integer(_) | toml::Value::Float(_) => {

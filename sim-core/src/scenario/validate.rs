@@ -121,6 +121,8 @@ const MAX_TOKEN_RATE: Max = Max { value: 1e9, unit: " tokens per second" };
 const MAX_SESSION_RATE: Max = Max { value: 1e9, unit: " sessions per second" };
 /// Expected sessions of one Poisson workload (`sessions`, or rate x horizon).
 pub(crate) const MAX_SESSIONS: u64 = 100_000_000;
+/// Shortest keep-alive interval.
+const MIN_KEEP_ALIVE: SimDuration = SimDuration::from_secs(1);
 /// Mean of a workload's `steps`.
 pub(crate) const MAX_MEAN_STEPS: f64 = 1e6;
 
@@ -345,6 +347,11 @@ pub(crate) fn validate(raw: &RawScenario, issues: &mut Issues, env: &Env<'_>) ->
         providers: providers?,
         workloads: workloads?,
     };
+    if cx.issues.0.len() == before {
+        // Products of values that are each in range: only meaningful once
+        // every value is.
+        super::limits::check(&scenario, cx.issues);
+    }
     (cx.issues.0.len() == before).then_some(scenario)
 }
 
@@ -1048,12 +1055,7 @@ fn steps_ok(cx: &mut Ctx<'_>, steps: &TokenDist, path: &KeyPath) -> bool {
             return false;
         }
     }
-    // `Dist::mean` of a normal truncated far below zero is not finite; its true
-    // mean is below max(mean, 0) + 0.8 std.
-    let mean = match steps.dist {
-        Dist::Normal { mean, std } if !steps.dist.mean().is_finite() => mean.max(0.0) + 0.8 * std,
-        ref d => d.mean(),
-    } + steps.offset;
+    let mean = steps.dist.mean_upper_bound() + steps.offset;
     cx.ensure(mean <= MAX_MEAN_STEPS, path, || {
         format!(
             "mean of {mean:.0} steps per session is more than {MAX_MEAN_STEPS}: each step is one LLM request re-sending the whole history, so such sessions would not finish; steps counts requests per session (agents typically take 5 to 100), e.g. steps = {{ kind = \"uniform_int\", low = 5, high = 30 }}"
@@ -1194,7 +1196,17 @@ fn workload(
                     );
                     None
                 }
-                Some(_) => cx.positive_duration(&k.interval, &p.key("interval")).flatten(),
+                Some(_) => cx.positive_duration(&k.interval, &p.key("interval")).flatten().filter(|d| {
+                    // Pings keep a cache alive against TTLs of minutes; a
+                    // sub-second interval only multiplies events (a 30-day pause
+                    // at 1 us would be 2.6e12 pings).
+                    cx.ensure(*d >= MIN_KEEP_ALIVE, &p.key("interval"), || {
+                        format!(
+                            "must be >= 1s (keep-alives refresh caches whose TTLs are minutes), got {}",
+                            shown(&k.interval)
+                        )
+                    })
+                }),
             };
             let output = cx.at_least(&k.output_tokens, &p.key("output_tokens"), 1, 1);
             let output = cx.tokens(output, &p.key("output_tokens"));

@@ -48,8 +48,10 @@ pub enum TraceErrorKind {
     HashIdsNotArray(String),
     #[error("`hash_ids[{index}]` must be a non-negative integer, found {found}")]
     BadHashId { index: usize, found: String },
-    #[error("`timestamp` {0} ms is too large (its microseconds overflow 64 bits)")]
+    #[error("`timestamp` {0} ms is more than 100 years after the trace's first request")]
     TimestampTooLarge(u64),
+    #[error("`{field}` {found} is more than {max} tokens (2^32, far beyond any context window)", max = crate::dist::MAX_TOKENS)]
+    TooManyTokens { field: &'static str, found: u64 },
     #[error(
         "timestamp {timestamp} ms is earlier than the previous request's {previous} ms; \
          a Mooncake trace must be in arrival order (sort it by timestamp first)"
@@ -201,8 +203,10 @@ fn check_line(
         }
     }
     let first = first_ms.unwrap_or(rec.timestamp_ms);
-    let arrival_us =
-        (rec.timestamp_ms - first).checked_mul(1_000).ok_or(TraceErrorKind::TimestampTooLarge(rec.timestamp_ms))?;
+    let arrival_us = (rec.timestamp_ms - first)
+        .checked_mul(1_000)
+        .filter(|us| *us <= crate::time::MAX_DURATION.as_micros())
+        .ok_or(TraceErrorKind::TimestampTooLarge(rec.timestamp_ms))?;
     Ok((rec, arrival_us, new_ends))
 }
 
@@ -224,8 +228,17 @@ fn parse_line(raw: &str, block_tokens: u64) -> Result<Record, TraceErrorKind> {
         v.as_u64().ok_or_else(|| TraceErrorKind::NotCount { field: name, found: shown(v) })
     };
     let timestamp_ms = count("timestamp")?;
-    let input = count("input_length")?;
-    let output = count("output_length")?;
+    // Lengths are bounded like every token count of a scenario, so a
+    // replicate's sums stay far from `u64::MAX`.
+    let tokens = |name: &'static str| {
+        let n = count(name)?;
+        if n > crate::dist::MAX_TOKENS {
+            return Err(TraceErrorKind::TooManyTokens { field: name, found: n });
+        }
+        Ok(n)
+    };
+    let input = tokens("input_length")?;
+    let output = tokens("output_length")?;
     let ids = field("hash_ids")?;
     let Value::Array(ids) = ids else {
         return Err(TraceErrorKind::HashIdsNotArray(shown(ids)));

@@ -1,0 +1,183 @@
+//! Whole-run bounds: products of values that are each in range but together
+//! would overflow what the engine represents exactly (a prompt's tokens, a
+//! replicate's token counters, the clock). Checked on the validated scenario
+//! with expected values, so the message can name the product; the engine
+//! still checks every sum at run time for what only a random tail reaches
+//! (`engine::SimLimit`). Documented in docs/model.md, "Limits".
+
+use super::location::KeyPath;
+use super::model::{ArrivalStop, Arrivals, Scenario, Workload};
+use super::validate::Issues;
+use crate::model::prompt::MAX_PROMPT_TOKENS;
+use crate::time::MAX_DURATION;
+
+/// Expected input tokens of one replicate (all workloads) must stay below
+/// this: 2^62, a quarter of what the `u64` counters hold, so the random
+/// spread around the expectation has room before the run-time check fires.
+pub(crate) const MAX_EXPECTED_RUN_TOKENS: f64 = (1u64 << 62) as f64;
+
+/// The longest mean time a request may take in service: one year.
+const MAX_MEAN_SERVICE_S: f64 = 365.0 * 86_400.0;
+
+/// Expected figures of one workload, from the means of its distributions.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct WorkloadMeans {
+    /// Sessions per replicate.
+    pub(crate) sessions: f64,
+    /// Steps (requests) per session, at least 1.
+    pub(crate) steps: f64,
+    /// Tokens of the first prompt (shared segments and task; a trace's mean input).
+    pub(crate) first_prompt: f64,
+    /// Tokens each finished step appends to the history.
+    pub(crate) per_step: f64,
+    /// Output tokens (reasoning included) per request.
+    pub(crate) output: f64,
+    /// Seconds between a response and the next request.
+    pub(crate) think_s: f64,
+}
+
+impl WorkloadMeans {
+    pub(crate) fn of(w: &Workload) -> Self {
+        match &w.arrivals {
+            Arrivals::Trace(trace) => {
+                let n = trace.requests.len().max(1) as f64;
+                let input: f64 = trace.requests.iter().map(|r| r.input_tokens as f64).sum();
+                let output: f64 = trace.requests.iter().map(|r| r.output_tokens as f64).sum();
+                WorkloadMeans {
+                    sessions: trace.requests.len() as f64,
+                    steps: 1.0,
+                    first_prompt: input / n,
+                    per_step: 0.0,
+                    output: output / n,
+                    think_s: 0.0,
+                }
+            }
+            Arrivals::Poisson { rate_per_s, stop } => {
+                let reasoning = w.reasoning_tokens.mean_upper_bound();
+                let in_history = if w.reasoning_in_history { reasoning } else { 0.0 };
+                let output = w.output_tokens.mean_upper_bound();
+                WorkloadMeans {
+                    sessions: match stop {
+                        ArrivalStop::Sessions(n) => *n as f64,
+                        ArrivalStop::Horizon(h) => rate_per_s * h.as_secs_f64(),
+                    },
+                    steps: w.steps.mean_upper_bound().max(1.0),
+                    first_prompt: w.shared_segments.iter().map(|s| s.tokens as f64).sum::<f64>()
+                        + w.task_tokens.mean_upper_bound(),
+                    per_step: output + in_history + w.tool_result_tokens.mean_upper_bound(),
+                    output: output + reasoning,
+                    think_s: w.think_time.mean_upper_bound(),
+                }
+            }
+        }
+    }
+
+    /// Tokens of the last prompt of a session of mean length.
+    pub(crate) fn last_prompt(&self) -> f64 {
+        self.first_prompt + (self.steps - 1.0) * self.per_step
+    }
+
+    /// Mean prompt tokens over a session's requests.
+    pub(crate) fn mean_prompt(&self) -> f64 {
+        (self.first_prompt + self.last_prompt()) / 2.0
+    }
+
+    /// Expected input tokens of the workload in one replicate.
+    pub(crate) fn run_input_tokens(&self) -> f64 {
+        self.sessions * self.steps * self.mean_prompt()
+    }
+}
+
+/// Records a problem for every product of `sc` that would overflow.
+pub(crate) fn check(sc: &Scenario, issues: &mut Issues) {
+    let workloads = KeyPath::root().key("workloads");
+    let mut total_tokens = 0.0;
+    for (i, w) in sc.workloads.iter().enumerate() {
+        let path = workloads.index(i);
+        let m = WorkloadMeans::of(w);
+        if m.last_prompt() > MAX_PROMPT_TOKENS as f64 {
+            issues.value(
+                &path.key("steps"),
+                format!(
+                    "steps (mean {:.0}) x tokens added per step (output, reasoning kept in history and tool results: mean {:.4e}) gives a last prompt of {:.4e} tokens, more than the 2^40 ({MAX_PROMPT_TOKENS}) one request may carry; lower steps or the tokens per step",
+                    m.steps,
+                    m.per_step,
+                    m.last_prompt()
+                ),
+            );
+            continue;
+        }
+        let tokens = m.run_input_tokens();
+        total_tokens += tokens;
+        if tokens > MAX_EXPECTED_RUN_TOKENS {
+            issues.value(
+                &path.key("arrivals"),
+                format!(
+                    "sessions ({:.4e}) x steps (mean {:.0}) x mean prompt ({:.4e} tokens) = {tokens:.4e} input tokens per replicate, more than the 2^62 (4.6e18) the token counters hold with headroom; simulate fewer sessions, steps or tokens",
+                    m.sessions,
+                    m.steps,
+                    m.mean_prompt()
+                ),
+            );
+        }
+        let p = &sc.providers[w.provider];
+        let serving = path_of_provider(w.provider).key("serving");
+        let prefill_s = m.mean_prompt() / p.serving.prefill_tokens_per_s;
+        let decode_s = m.output / p.serving.decode_tokens_per_s;
+        let service_s = p.serving.base_latency.mean_upper_bound() + prefill_s + decode_s;
+        if service_s > MAX_MEAN_SERVICE_S {
+            let (key, what) = if decode_s >= prefill_s {
+                ("decode_tokens_per_s", format!("output tokens (mean {:.4e}) / decode_tokens_per_s", m.output))
+            } else {
+                ("prefill_tokens_per_s", format!("prompt tokens (mean {:.4e}) / prefill_tokens_per_s", m.mean_prompt()))
+            };
+            issues.value(
+                &serving.key(key),
+                format!(
+                    "a request of workload `{}` would take {service_s:.4e} s in service on average ({what} dominates), more than one year; raise the token rate",
+                    w.name
+                ),
+            );
+            continue;
+        }
+        let session_s = m.steps * (m.think_s + service_s);
+        if session_s > MAX_DURATION.as_secs_f64() {
+            issues.value(
+                &path.key("steps"),
+                format!(
+                    "steps (mean {:.0}) x (think time + service time, mean {:.4e} s) = {session_s:.4e} s per session, more than 100 years; lower steps or the think time",
+                    m.steps,
+                    m.think_s + service_s
+                ),
+            );
+        }
+    }
+    if total_tokens > MAX_EXPECTED_RUN_TOKENS && sc.workloads.len() > 1 {
+        issues.value(
+            &workloads,
+            format!(
+                "all workloads together expect {total_tokens:.4e} input tokens per replicate, more than the 2^62 (4.6e18) the token counters hold with headroom; simulate fewer sessions, steps or tokens"
+            ),
+        );
+    }
+    for (i, p) in sc.providers.iter().enumerate() {
+        let f = &p.failures;
+        if f.error_rate == 0.0 || f.max_retries == 0 {
+            continue;
+        }
+        // The last retry waits backoff x 2^(max_retries - 1).
+        let longest = f.retry_backoff.as_secs_f64() * 2f64.powi(f.max_retries.min(2_000) as i32 - 1);
+        if longest > MAX_DURATION.as_secs_f64() {
+            issues.value(
+                &path_of_provider(i).key("failures").key("max_retries"),
+                format!(
+                    "retry_backoff x 2^(max_retries - 1) = {longest:.4e} s before the last retry, more than 100 years; lower max_retries or retry_backoff"
+                ),
+            );
+        }
+    }
+}
+
+fn path_of_provider(i: usize) -> KeyPath {
+    KeyPath::root().key("providers").index(i)
+}
