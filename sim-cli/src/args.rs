@@ -79,6 +79,8 @@ pub struct RunArgs {
     /// Write into an existing non-empty output directory, replacing agentsim's files there.
     #[arg(long)]
     pub force: bool,
+    #[command(flatten)]
+    pub limits: crate::work_limits::LimitArgs,
 }
 
 #[derive(Debug, Args)]
@@ -87,6 +89,11 @@ pub struct ValidateArgs {
     pub file: PathBuf,
     #[command(flatten)]
     pub overrides: OverrideArgs,
+    /// Worker threads to assume in the memory estimate [default: one per CPU].
+    #[arg(long, value_name = "T", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub threads: Option<u32>,
+    #[command(flatten)]
+    pub limits: crate::work_limits::LimitArgs,
 }
 
 #[derive(Debug, Args)]

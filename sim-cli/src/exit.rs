@@ -3,6 +3,7 @@
 //! only this module decides what each kind means to a caller's shell.
 
 use crate::replay_cmd::TraceFileError;
+use crate::work_limits::RefusedRun;
 use sim_core::catalog::{UnknownPreset, litellm::LiteLlmError};
 use sim_core::engine::SimLimit;
 use sim_core::scenario::ScenarioError;
@@ -41,6 +42,7 @@ pub fn exit_code(err: &anyhow::Error) -> i32 {
             || e.is::<LiteLlmError>()
             || e.is::<TraceFileError>()
             || e.is::<SimLimit>()
+            || e.is::<RefusedRun>()
     }) {
         EXIT_INVALID_INPUT
     } else {

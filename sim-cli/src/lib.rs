@@ -31,6 +31,7 @@ mod run_cmd;
 mod scenario_file;
 mod timestamp;
 mod validate_cmd;
+mod work_limits;
 
 use args::{Cli, Command};
 use clap::Parser as _;

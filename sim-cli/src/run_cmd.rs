@@ -7,7 +7,7 @@ use crate::atomic::OutputFile;
 use crate::manifest::Manifest;
 use crate::scenario_file::LoadedScenario;
 use crate::timestamp::UtcTime;
-use crate::{output_dir, outputs, progress, report_table, scenario_file};
+use crate::{output_dir, outputs, progress, report_table, scenario_file, work_limits};
 use anyhow::Context as _;
 use sim_core::metrics::ReplicateMetrics;
 use sim_core::metrics::SCHEMA_VERSION;
@@ -29,6 +29,8 @@ pub fn run(args: &RunArgs, argv: &[OsString], stdout: &mut dyn Write) -> anyhow:
     opts.seed = args.seed.unwrap_or(opts.seed);
     opts.replicates = args.replicates.unwrap_or(opts.replicates);
     opts.record_requests = args.requests_csv;
+    let threads = work_limits::threads(args.threads);
+    work_limits::check(&loaded.scenario, &opts, threads, &args.limits)?;
     let sim = simulate(&loaded.scenario, &opts, args)?;
 
     let files = render(args, argv, &loaded, &opts, &sim, &started)?;

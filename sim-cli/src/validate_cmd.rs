@@ -1,16 +1,21 @@
 //! `agentsim validate` and `agentsim schema`: the scenario format without a run.
 
 use crate::args::ValidateArgs;
-use crate::scenario_file;
+use crate::{scenario_file, work_limits};
+use sim_core::montecarlo::RunOptions;
 use std::io::Write;
 
-/// Prints `ok: ...` for a valid scenario; problems become the error (exit 2).
+/// Prints `ok: ...` and the run's work estimate for a valid scenario;
+/// problems, or an estimate above the limits, become the error (exit 2).
 pub fn validate(args: &ValidateArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
     let loaded = scenario_file::load(&args.file, &args.overrides.set)?;
     let s = &loaded.scenario;
+    let opts = RunOptions::from_scenario(s);
+    let estimate = work_limits::check(s, &opts, work_limits::threads(args.threads), &args.limits)?;
     let plural = |n: usize| if n == 1 { "" } else { "s" };
     let (p, w) = (s.providers.len(), s.workloads.len());
     writeln!(stdout, "ok: {} ({p} provider{}, {w} workload{})", s.name, plural(p), plural(w))?;
+    write!(stdout, "{estimate}")?;
     Ok(())
 }
 

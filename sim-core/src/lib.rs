@@ -17,6 +17,7 @@
 pub mod catalog;
 pub mod dist;
 pub mod engine;
+pub mod estimate;
 pub mod event_queue;
 pub mod metrics;
 pub mod model;

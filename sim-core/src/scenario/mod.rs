@@ -5,7 +5,7 @@
 
 mod bases;
 mod dists;
-mod limits;
+pub(crate) mod limits;
 #[cfg(test)]
 mod limits_tests;
 mod load;

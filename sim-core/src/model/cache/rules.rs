@@ -68,4 +68,11 @@ impl CacheRules {
             && self.refresh_on_hit
             && self.max_lifetime.is_none()
     }
+
+    /// True when a request's cache work grows with its prompt's blocks
+    /// (automatic mode without the chain shortcut visits every block); the
+    /// run's work estimate counts those visits.
+    pub fn per_block_work(&self) -> bool {
+        self.explicit_lookback.is_none() && !self.chain_shortcut_is_exact()
+    }
 }

@@ -1,0 +1,283 @@
+//! The work and memory a run will take, estimated from the scenario before
+//! simulating, so a run that would take hours or exhaust memory is refused
+//! up front with the estimate and the flag that overrides it.
+//!
+//! Figures come from the distributions' means and Little's law (live sessions
+//! = arrival rate x mean session duration); they are estimates, not bounds.
+//! The constants are calibrated on the bundled benchmark (docs/performance
+//! figures in README "Benchmarks"); tests check the estimate against real runs
+//! of the bundled scenarios.
+
+use crate::model::cache::CacheRules;
+use crate::montecarlo::RunOptions;
+use crate::scenario::limits::WorkloadMeans;
+use crate::scenario::{Arrivals, CacheMode, Scenario};
+use std::fmt;
+
+/// Events one core simulates per second on the agent benchmark (measured
+/// 4.1-4.2 M/s; rounded down so time estimates err long).
+pub const EVENTS_PER_CORE_SECOND: f64 = 3.0e6;
+/// Bytes a live session holds besides its prompt blocks (session state, its
+/// slab slot, queue entries).
+const SESSION_BYTES: f64 = 320.0;
+/// Bytes per prompt block a live session holds (identity and end offset).
+const BLOCK_BYTES: f64 = 16.0;
+/// Bytes per live cache entry (hash-map slot with its load factor, plus the
+/// eviction index when capacity is bounded).
+const CACHE_ENTRY_BYTES: f64 = 96.0;
+/// Bytes per recorded request (`--requests-csv`).
+const RECORD_BYTES: f64 = 160.0;
+/// Bytes per trace request block kept in memory (shared by all replicates).
+const TRACE_BLOCK_BYTES: f64 = 8.0;
+/// Bytes a replicate holds whatever its size (histograms of every scope,
+/// queues, buffers), and the process's own baseline.
+const REPLICATE_BASE_BYTES: f64 = 2.0 * 1024.0 * 1024.0;
+const PROCESS_BASE_BYTES: f64 = 8.0 * 1024.0 * 1024.0;
+
+/// Default refusal thresholds (overridable from the command line).
+pub const DEFAULT_MAX_EVENTS: f64 = 1e10;
+pub const DEFAULT_MAX_MEMORY_BYTES: f64 = 8.0 * 1024.0 * 1024.0 * 1024.0;
+
+/// What a run is expected to take.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WorkEstimate {
+    pub replicates: u32,
+    /// Replicates simulated at once (at most the threads).
+    pub concurrent: u32,
+    pub sessions_per_replicate: f64,
+    pub requests_per_replicate: f64,
+    pub keep_alive_per_replicate: f64,
+    pub events_per_replicate: f64,
+    /// Cache block visits of modes whose per-request work grows with the
+    /// prompt's blocks (see `CacheRules::per_block_work`), per replicate.
+    pub cache_block_visits_per_replicate: f64,
+    pub peak_live_sessions: f64,
+    pub peak_cache_entries: f64,
+    /// Peak resident memory of the whole run, bytes.
+    pub peak_memory_bytes: f64,
+    /// Total events of the run (every replicate).
+    pub total_events: f64,
+    /// Single-core seconds of simulation (events, plus per-block cache work
+    /// counted as events).
+    pub cpu_seconds: f64,
+    /// Providers whose offered load meets or exceeds their slots: their queue
+    /// grows for as long as sessions arrive.
+    pub overloaded: Vec<Overload>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Overload {
+    pub provider: String,
+    /// Offered load / slots.
+    pub utilisation: f64,
+}
+
+/// The thresholds above which a run is refused.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct WorkLimits {
+    pub max_events: f64,
+    pub max_memory_bytes: f64,
+}
+
+impl Default for WorkLimits {
+    fn default() -> Self {
+        WorkLimits { max_events: DEFAULT_MAX_EVENTS, max_memory_bytes: DEFAULT_MAX_MEMORY_BYTES }
+    }
+}
+
+/// A run estimated beyond a limit; the CLI adds which flag overrides it.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum TooLarge {
+    #[error(
+        "the run is estimated at {events:.3e} events (about {cpu:.0} CPU-seconds), more than the limit of {limit:.3e}"
+    )]
+    Events { events: f64, cpu: f64, limit: f64 },
+    #[error("the run is estimated to need {} of memory at its peak, more than the limit of {}", bytes(*.need), bytes(*.limit))]
+    Memory { need: f64, limit: f64 },
+}
+
+impl WorkEstimate {
+    /// Estimates a run of `sc` with `opts` on `threads` worker threads.
+    pub fn of(sc: &Scenario, opts: &RunOptions, threads: usize) -> Self {
+        let concurrent = (threads.max(1) as u32).min(opts.replicates.max(1));
+        let mut e = WorkEstimate {
+            replicates: opts.replicates,
+            concurrent,
+            sessions_per_replicate: 0.0,
+            requests_per_replicate: 0.0,
+            keep_alive_per_replicate: 0.0,
+            events_per_replicate: 0.0,
+            cache_block_visits_per_replicate: 0.0,
+            peak_live_sessions: 0.0,
+            peak_cache_entries: 0.0,
+            peak_memory_bytes: 0.0,
+            total_events: 0.0,
+            cpu_seconds: 0.0,
+            overloaded: Vec::new(),
+        };
+        let mut replicate_bytes = REPLICATE_BASE_BYTES;
+        let mut shared_bytes = PROCESS_BASE_BYTES;
+        let mut offered = vec![0.0; sc.providers.len()];
+        let mut live_blocks = 0.0;
+        for w in &sc.workloads {
+            let m = WorkloadMeans::of(w);
+            let p = &sc.providers[w.provider];
+            let retries = 1.0 / (1.0 - p.failures.error_rate);
+            let requests = m.sessions * m.steps * retries;
+            // With a cache, each prompt token is prefilled about once per
+            // session (hits skip the rest); without, every request prefills
+            // its whole prompt.
+            let prefill_tokens = if p.cache.enabled { m.last_prompt() / m.steps.max(1.0) } else { m.mean_prompt() };
+            let service_s = p.serving.base_latency.mean_upper_bound()
+                + prefill_tokens / p.serving.prefill_tokens_per_s
+                + m.output / p.serving.decode_tokens_per_s;
+            let rate = arrival_rate(w, &m);
+            offered[w.provider] += rate * m.steps * retries * service_s;
+            let session_s = m.steps * service_s + (m.steps - 1.0) * m.think_s;
+            let gaps = m.sessions * (m.steps - 1.0);
+            let pings = w.keep_alive.map_or(0.0, |ka| gaps * (m.think_s / ka.interval.as_secs_f64()).floor());
+            let live = (rate * session_s).min(m.sessions);
+            // Mean prompt blocks per request.
+            let (blocks, per_block) = match &w.arrivals {
+                Arrivals::Trace(t) => {
+                    let n = t.requests.len().max(1) as f64;
+                    (t.requests.iter().map(|r| r.blocks.len() as f64).sum::<f64>() / n, true)
+                }
+                Arrivals::Poisson { .. } => (
+                    w.shared_segments.len() as f64 + 1.0 + (m.steps - 1.0) / 2.0,
+                    CacheRules::from_config(&p.cache).per_block_work(),
+                ),
+            };
+            let block_visits = if per_block && p.cache.enabled {
+                // Every request visits every block of its prompt.
+                (requests + pings) * blocks
+            } else {
+                0.0
+            };
+            e.sessions_per_replicate += m.sessions;
+            e.requests_per_replicate += requests;
+            e.keep_alive_per_replicate += pings;
+            e.events_per_replicate += m.sessions + 2.0 * requests + pings;
+            e.cache_block_visits_per_replicate += block_visits;
+            e.peak_live_sessions += live;
+            replicate_bytes += live * (SESSION_BYTES + BLOCK_BYTES * blocks);
+            if let Arrivals::Trace(t) = &w.arrivals {
+                shared_bytes += t.requests.iter().map(|r| r.blocks.len() as f64).sum::<f64>() * TRACE_BLOCK_BYTES;
+            }
+            if p.cache.enabled {
+                // Entries outlive their session by about one TTL.
+                let ttl_s = p.cache.tiers.iter().map(|t| t.ttl.as_secs_f64()).fold(0.0, f64::max);
+                let holders = (rate * (session_s + ttl_s)).min(m.sessions).max(live);
+                let per_session = match p.cache.mode {
+                    CacheMode::Automatic => blocks * 2.0,
+                    CacheMode::Explicit { .. } => w.breakpoints.len().max(1) as f64 + 1.0,
+                };
+                let mut entries = holders * per_session;
+                if let Some(cap) = p.cache.capacity_tokens {
+                    let tokens_per_entry = (m.mean_prompt() / per_session).max(1.0);
+                    entries = entries.min(cap as f64 / tokens_per_entry);
+                }
+                live_blocks += entries;
+            }
+            if opts.record_requests {
+                shared_bytes += (requests + pings) * RECORD_BYTES;
+            }
+        }
+        e.peak_cache_entries = live_blocks;
+        replicate_bytes += live_blocks * CACHE_ENTRY_BYTES;
+        for (i, p) in sc.providers.iter().enumerate() {
+            let utilisation = offered[i] / f64::from(p.serving.slots);
+            if utilisation >= 1.0 {
+                e.overloaded.push(Overload { provider: p.name.clone(), utilisation });
+            }
+        }
+        if !e.overloaded.is_empty() {
+            // An overloaded queue keeps every session that arrived alive.
+            let extra = e.sessions_per_replicate - e.peak_live_sessions;
+            replicate_bytes += extra.max(0.0) * SESSION_BYTES;
+            e.peak_live_sessions = e.peak_live_sessions.max(e.sessions_per_replicate);
+        }
+        e.peak_memory_bytes = shared_bytes + replicate_bytes * f64::from(concurrent);
+        e.total_events = e.events_per_replicate * f64::from(opts.replicates);
+        e.cpu_seconds =
+            (e.total_events + e.cache_block_visits_per_replicate * f64::from(opts.replicates)) / EVENTS_PER_CORE_SECOND;
+        e
+    }
+
+    /// Refuses the run when an estimate passes a limit.
+    pub fn check(&self, limits: &WorkLimits) -> Result<(), TooLarge> {
+        let work = self.total_events + self.cache_block_visits_per_replicate * f64::from(self.replicates);
+        if work > limits.max_events {
+            return Err(TooLarge::Events { events: work, cpu: self.cpu_seconds, limit: limits.max_events });
+        }
+        if self.peak_memory_bytes > limits.max_memory_bytes {
+            return Err(TooLarge::Memory { need: self.peak_memory_bytes, limit: limits.max_memory_bytes });
+        }
+        Ok(())
+    }
+}
+
+/// Sessions per second while the workload's sessions arrive.
+fn arrival_rate(w: &crate::scenario::Workload, m: &WorkloadMeans) -> f64 {
+    match &w.arrivals {
+        Arrivals::Poisson { rate_per_s, .. } => *rate_per_s,
+        Arrivals::Trace(t) => {
+            let span_s = t.requests.last().map_or(0.0, |r| r.arrival_us as f64 / 1e6).max(1e-6);
+            m.sessions / span_s
+        }
+    }
+}
+
+/// `n` bytes as KiB/MiB/GiB.
+pub fn bytes(n: f64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut x = n;
+    let mut unit = 0;
+    while x >= 1024.0 && unit + 1 < UNITS.len() {
+        x /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 { format!("{x:.0} B") } else { format!("{x:.1} {}", UNITS[unit]) }
+}
+
+impl fmt::Display for WorkEstimate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "estimate per replicate: {:.3e} sessions, {:.3e} requests, {:.3e} keep-alives, {:.3e} events",
+            self.sessions_per_replicate,
+            self.requests_per_replicate,
+            self.keep_alive_per_replicate,
+            self.events_per_replicate
+        )?;
+        if self.cache_block_visits_per_replicate > 0.0 {
+            writeln!(
+                f,
+                "  cache work growing with prompt length: {:.3e} block visits per replicate",
+                self.cache_block_visits_per_replicate
+            )?;
+        }
+        writeln!(
+            f,
+            "  peak {:.3e} live sessions and {:.3e} cache entries per replicate",
+            self.peak_live_sessions, self.peak_cache_entries
+        )?;
+        writeln!(
+            f,
+            "estimate for {} replicate(s), {} at a time: {:.3e} events, about {:.1} CPU-seconds, peak memory about {}",
+            self.replicates,
+            self.concurrent,
+            self.total_events,
+            self.cpu_seconds,
+            bytes(self.peak_memory_bytes)
+        )?;
+        for o in &self.overloaded {
+            writeln!(
+                f,
+                "warning: provider `{}` is offered {:.2}x its slots: its queue grows as long as sessions arrive (latencies then grow with the horizon)",
+                o.provider, o.utilisation
+            )?;
+        }
+        Ok(())
+    }
+}
