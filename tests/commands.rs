@@ -26,7 +26,7 @@ fn validate_applies_overrides() {
 fn validate_of_a_missing_file_is_an_io_failure() {
     let s = Scratch::new("validate-missing");
     let missing = s.path("nope.toml");
-    let o = agentsim(["validate", &arg(&missing)]).expect_code(1);
+    let o = agentsim(["validate", &arg(&missing)]).expect_code(2);
     assert!(o.stderr.contains(&format!("cannot read scenario file {}", missing.display())), "{}", o.stderr);
 }
 

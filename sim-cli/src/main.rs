@@ -4,6 +4,10 @@ use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // Only the process installs it: tests run the library in-process, many at once.
+    if let Err(e) = sim_cli::install_interrupt_handler() {
+        eprintln!("warning: cannot handle Ctrl-C ({e}); an interrupted run may leave a staging directory");
+    }
     // Unlocked handles: the progress bar draws on stderr from worker threads,
     // so holding the stderr lock here for the whole run would deadlock them.
     let mut stdout = std::io::stdout();

@@ -1,11 +1,13 @@
-//! `agentsim run`: load and validate, refuse a taken output directory, run the
-//! replicates on a pool of `--threads`, render every file in memory, publish
-//! them at once, then print the table.
+//! `agentsim run`: load and validate, stage the output directory (lock it,
+//! refuse a taken or unusable one), run the replicates on a pool of
+//! `--threads`, render every file into the staging directory, commit it, then
+//! print the table.
 
 use crate::args::RunArgs;
-use crate::atomic::OutputFile;
 use crate::manifest::Manifest;
+use crate::run_dir::MANIFEST;
 use crate::scenario_file::LoadedScenario;
+use crate::staging::Staging;
 use crate::timestamp::UtcTime;
 use crate::{output_dir, outputs, progress, report_table, scenario_file};
 use anyhow::Context as _;
@@ -21,8 +23,8 @@ pub fn run(args: &RunArgs, argv: &[OsString], stdout: &mut dyn Write) -> anyhow:
     let started = UtcTime::now();
     let loaded = scenario_file::load(&args.file, &args.overrides.set)?;
     let dir = output_path(args, &loaded.scenario, &started);
-    // Before simulating, so a refused directory costs no simulation time.
-    output_dir::check_available(&dir, args.force)?;
+    // Before simulating, so a refused or unusable directory costs no simulation time.
+    let mut staging = Staging::begin(&dir, args.force)?;
 
     let mut opts = RunOptions::from_scenario(&loaded.scenario);
     opts.seed = args.seed.unwrap_or(opts.seed);
@@ -30,8 +32,8 @@ pub fn run(args: &RunArgs, argv: &[OsString], stdout: &mut dyn Write) -> anyhow:
     opts.record_requests = args.requests_csv;
     let sim = simulate(&loaded.scenario, &opts, args)?;
 
-    let files = render(args, argv, &loaded, &opts, &sim, &started)?;
-    output_dir::publish(&dir, &files, args.force)?;
+    render(&mut staging, args, argv, &loaded, &opts, &sim, &started)?;
+    staging.commit()?;
 
     if !args.quiet {
         stdout.write_all(report_table::render(&sim.result.summary).as_bytes())?;
@@ -69,32 +71,29 @@ fn simulate(scenario: &Scenario, opts: &RunOptions, args: &RunArgs) -> anyhow::R
     Ok(Simulated { result, threads: pool.current_num_threads(), wall_s })
 }
 
-/// Every output file, in writing order. The manifest comes last: with
-/// `--force` files are replaced one by one, and a manifest that matches the
-/// other files marks a finished run.
+/// Writes every output file into `staging`, the manifest (the completion
+/// marker, listing the others) last.
 fn render(
+    staging: &mut Staging,
     args: &RunArgs,
     argv: &[OsString],
     loaded: &LoadedScenario,
     opts: &RunOptions,
     sim: &Simulated,
     started: &UtcTime,
-) -> anyhow::Result<Vec<OutputFile>> {
+) -> anyhow::Result<()> {
     let (scenario, result) = (&loaded.scenario, &sim.result);
-    let mut files = vec![
-        OutputFile::new("summary.json", outputs::summary_json(&result.summary)?),
-        OutputFile::new("summary.csv", outputs::summary_csv(&result.summary)?),
-        OutputFile::new(
-            "replicates.csv",
-            outputs::replicates_csv(&result.replicates, &scenario.cache_tier_names(), BASELINE)?,
-        ),
-    ];
+    let mut write = |name: &'static str, bytes: &[u8]| {
+        staging.write_file(name, bytes).with_context(|| format!("cannot write {name} of the output directory"))
+    };
+    write("summary.json", &outputs::summary_json(&result.summary)?)?;
+    write("summary.csv", &outputs::summary_csv(&result.summary)?)?;
+    write("replicates.csv", &outputs::replicates_csv(&result.replicates, &scenario.cache_tier_names(), BASELINE)?)?;
     if args.requests_csv {
-        let bytes = outputs::requests_csv(&result.requests, scenario, BASELINE)?;
-        files.push(OutputFile::new("requests.csv", bytes));
+        write("requests.csv", &outputs::requests_csv(&result.requests, scenario, BASELINE)?)?;
     }
-    files.push(OutputFile::new("scenario.toml", loaded.bytes.clone()));
-    let names = files.iter().map(|f| f.name).chain(["manifest.json"]);
+    write("scenario.toml", &loaded.bytes)?;
+    let names = staging.names().iter().copied().chain([MANIFEST]);
     let manifest = Manifest {
         agentsim_version: env!("CARGO_PKG_VERSION"),
         schema_version: SCHEMA_VERSION,
@@ -111,6 +110,6 @@ fn render(
         simulation_wall_s: sim.wall_s,
         files: names.collect(),
     };
-    files.push(OutputFile::new("manifest.json", outputs::json_file(&manifest)?));
-    Ok(files)
+    staging.write_file(MANIFEST, &outputs::json_file(&manifest)?).context("cannot write manifest.json")?;
+    Ok(())
 }
