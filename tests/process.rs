@@ -17,15 +17,18 @@ pub fn agentsim_bin() -> PathBuf {
          (`cargo test --workspace` builds it too)",
         bin.display()
     );
+    // Cargo lists the sources the binary was built from beside it; one
+    // newer than the binary means `cargo test -p agentsim-tests` did not rebuild it.
     let built = modified(&bin);
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    for src in [root.join("sim-cli").join("src"), root.join("sim-core").join("src")] {
-        if let Some((newest, path)) = newest_source(&src) {
+    let dep_info = bin.with_extension("d");
+    if let Ok(text) = std::fs::read_to_string(&dep_info) {
+        for source in dep_info_sources(&text) {
+            let source = Path::new(&source);
             assert!(
-                newest <= built,
+                !source.exists() || modified(source) <= built,
                 "{} is older than {}: rebuild it with `cargo build -p sim-cli` so these tests run the current code",
                 bin.display(),
-                path.display()
+                source.display()
             );
         }
     }
@@ -36,25 +39,25 @@ fn modified(path: &Path) -> SystemTime {
     std::fs::metadata(path).and_then(|m| m.modified()).unwrap_or_else(|e| panic!("mtime of {}: {e}", path.display()))
 }
 
-/// The most recently modified `.rs` file under `dir`.
-fn newest_source(dir: &Path) -> Option<(SystemTime, PathBuf)> {
-    let mut newest: Option<(SystemTime, PathBuf)> = None;
-    for entry in std::fs::read_dir(dir).ok()?.flatten() {
-        let path = entry.path();
-        let candidate = if path.is_dir() {
-            newest_source(&path)
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            Some((modified(&path), path))
-        } else {
-            None
-        };
-        if let Some(c) = candidate
-            && newest.as_ref().is_none_or(|n| c.0 > n.0)
-        {
-            newest = Some(c);
+/// The prerequisites of a Makefile-style dep-info file (`target: a b\ c`).
+fn dep_info_sources(text: &str) -> Vec<String> {
+    let Some(line) = text.lines().next() else {
+        return Vec::new();
+    };
+    let Some((_, deps)) = line.split_once(": ") else {
+        return Vec::new();
+    };
+    let mut sources = vec![String::new()];
+    let mut chars = deps.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => sources.last_mut().unwrap().extend(chars.next()),
+            ' ' => sources.push(String::new()),
+            c => sources.last_mut().unwrap().push(c),
         }
     }
-    newest
+    sources.retain(|s| !s.is_empty());
+    sources
 }
 
 /// Starts `agentsim ARGS...` with stdout discarded and stderr captured.

@@ -212,7 +212,8 @@ fn every_legal_name_length_works_and_a_longer_one_fails_before_writing() {
 
 /// A directory this process cannot write in: a read-only one, or (as root,
 /// who writes anywhere) the read-only /sys.
-pub(crate) fn unwritable_dir(scratch: &Scratch) -> PathBuf {
+#[cfg(unix)]
+fn unwritable_dir(scratch: &Scratch) -> PathBuf {
     use std::os::unix::fs::PermissionsExt as _;
     let dir = scratch.0.join("read-only");
     fs::create_dir(&dir).unwrap();
@@ -226,6 +227,7 @@ pub(crate) fn unwritable_dir(scratch: &Scratch) -> PathBuf {
     panic!("found no directory this test cannot write in");
 }
 
+#[cfg(unix)]
 #[test]
 fn an_unwritable_directory_fails_at_begin() {
     let s = Scratch::new("stage-ro");
