@@ -409,7 +409,7 @@ fn providers_import_litellm_needs_a_model_and_a_readable_file() {
     assert!(out.stderr.contains("--model"), "{}", out.stderr);
     let scratch = Scratch::new("providers-import-missing");
     let missing = arg(&scratch.path("nope.json"));
-    let out = agentsim(["providers", "import-litellm", &missing, "--model", "gpt-5.4"]).expect_code(1);
+    let out = agentsim(["providers", "import-litellm", &missing, "--model", "gpt-5.4"]).expect_code(2);
     assert!(out.stderr.contains("cannot read LiteLLM catalog"), "{}", out.stderr);
     let bad = arg(&scratch.write("bad.json", "{ not json"));
     let out = agentsim(["providers", "import-litellm", &bad, "--model", "gpt-5.4"]).expect_code(2);

@@ -6,7 +6,11 @@ use crate::support::{Scratch, agentsim, arg, small_scenario};
 fn validate_accepts_a_good_file() {
     let s = Scratch::new("validate-ok");
     let o = agentsim(["validate", &arg(&small_scenario(&s))]).expect_code(0);
-    assert_eq!(o.stdout, "ok: itest (2 providers, 2 workloads)\n");
+    let mut lines = o.stdout.lines();
+    assert_eq!(lines.next(), Some("ok: itest (2 providers, 2 workloads)"));
+    // Then the work estimate: what the run will take before it is run.
+    assert!(lines.next().unwrap().starts_with("estimate per replicate: 7.000e1 sessions, "), "{}", o.stdout);
+    assert!(o.stdout.contains("CPU-seconds, peak memory about "), "{}", o.stdout);
     assert_eq!(o.stderr, "");
     assert_eq!(s.entries(), ["small.toml"], "validate writes nothing");
 }
@@ -16,7 +20,7 @@ fn validate_applies_overrides() {
     let s = Scratch::new("validate-set");
     let file = arg(&small_scenario(&s));
     let o = agentsim(["validate", &file, "--set", "name=renamed"]).expect_code(0);
-    assert_eq!(o.stdout, "ok: renamed (2 providers, 2 workloads)\n");
+    assert!(o.stdout.starts_with("ok: renamed (2 providers, 2 workloads)\n"), "{}", o.stdout);
     let o = agentsim(["validate", &file, "--set", "workloads[1].provider=nowhere"]).expect_code(2);
     assert_eq!(o.stdout, "");
     assert!(o.stderr.contains("workloads[1].provider: "), "{}", o.stderr);
@@ -26,7 +30,7 @@ fn validate_applies_overrides() {
 fn validate_of_a_missing_file_is_an_io_failure() {
     let s = Scratch::new("validate-missing");
     let missing = s.path("nope.toml");
-    let o = agentsim(["validate", &arg(&missing)]).expect_code(1);
+    let o = agentsim(["validate", &arg(&missing)]).expect_code(2);
     assert!(o.stderr.contains(&format!("cannot read scenario file {}", missing.display())), "{}", o.stderr);
 }
 

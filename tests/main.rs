@@ -3,6 +3,9 @@
 
 // Shared helpers: running the CLI, scratch directories, test scenarios.
 mod support;
+// Running the real binary as a child process (signals, concurrency, blocking reads).
+#[cfg(unix)]
+mod process;
 
 // FIFO ties in the event queue; token-class conservation on random scenarios.
 mod invariants;
@@ -27,3 +30,9 @@ mod catalog;
 mod replay;
 // A Mooncake trace as a scenario workload: every request replayed, hits bounded by the cache model.
 mod trace_workload;
+// Runs killed or interrupted at many points leave a complete run or none; concurrent runs are refused.
+#[cfg(unix)]
+mod interrupted_runs;
+// The integrity reproducers of issue 6 about inputs and output directories, one test each.
+#[cfg(unix)]
+mod integrity_regressions;

@@ -218,10 +218,10 @@ fn every_bad_line_is_reported_one_per_line_and_past_fifty_counted() {
 }
 
 #[test]
-fn an_unreadable_trace_exits_1_and_a_taken_directory_needs_force() {
+fn an_unreadable_trace_exits_2_and_a_taken_directory_needs_force() {
     let s = Scratch::new("replay-io");
     let out = s.path("run");
-    let o = replay(&s.path("missing.jsonl"), &out, &[]).expect_code(1);
+    let o = replay(&s.path("missing.jsonl"), &out, &[]).expect_code(2);
     assert!(o.stderr.contains("cannot read trace"), "{}", o.stderr);
     assert!(!out.exists());
 

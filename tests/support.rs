@@ -39,10 +39,12 @@ where
     }
 }
 
-/// Runs `agentsim run SCENARIO --out OUT --quiet EXTRA...` and expects success.
+/// Runs `agentsim run SCENARIO --out OUT --quiet EXTRA...` and expects success
+/// and a complete run directory (what every reader of one checks first).
 pub fn run_quiet(scenario: &Path, out: &Path, extra: &[&str]) {
     let args = ["run", &arg(scenario), "--out", &arg(out), "--quiet"];
     agentsim(args.iter().chain(extra)).expect_code(0);
+    assert!(sim_cli::run_dir::is_complete(out), "{} is not a complete run", out.display());
 }
 
 /// A fresh directory under the system temp dir, removed (with its content) on drop.

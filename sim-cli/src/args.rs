@@ -5,6 +5,9 @@ use clap::{Args, Parser, Subcommand};
 use sim_core::scenario::{Override, parse_override};
 use std::path::PathBuf;
 
+/// The largest seed a scenario file or `--set` can hold, so `--seed` stops there too.
+const MAX_SEED: u64 = i64::MAX as u64;
+
 /// Deterministic discrete-event simulator of LLM agent workloads on inference providers.
 #[derive(Debug, Parser)]
 #[command(name = "agentsim", version, about, max_term_width = 100)]
@@ -62,8 +65,9 @@ pub struct RunArgs {
     /// Number of replicates [default: the scenario's `simulation.replicates`].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub replicates: Option<u32>,
-    /// Master seed [default: the scenario's `simulation.seed`].
-    #[arg(long, value_name = "S")]
+    /// Master seed, 0..=9223372036854775807 like the scenario's `simulation.seed`
+    /// (TOML integers are signed 64-bit) [default: the scenario's `simulation.seed`].
+    #[arg(long, value_name = "S", value_parser = clap::value_parser!(u64).range(..=MAX_SEED))]
     pub seed: Option<u64>,
     /// Worker threads; results do not depend on it [default: one per CPU].
     #[arg(long, value_name = "T", value_parser = clap::value_parser!(u32).range(1..=1024))]
@@ -112,5 +116,14 @@ mod tests {
     fn clap_definition_is_consistent() {
         use clap::CommandFactory as _;
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn seed_flag_has_the_scenario_files_range() {
+        let parse = |seed: &str| Cli::try_parse_from(["agentsim", "run", "s.toml", "--seed", seed]);
+        let Command::Run(run) = parse("9223372036854775807").unwrap().command else { panic!("not run") };
+        assert_eq!(run.seed, Some(i64::MAX as u64));
+        let err = parse("9223372036854775808").unwrap_err().to_string();
+        assert!(err.contains("9223372036854775808 is not in 0..=9223372036854775807"), "{err}");
     }
 }

@@ -2,6 +2,7 @@
 //! (ripgrep's habit): commands return typed errors wrapped in `anyhow`, and
 //! only this module decides what each kind means to a caller's shell.
 
+use crate::input_file::InputFileError;
 use crate::replay_cmd::TraceFileError;
 use crate::work_limits::RefusedRun;
 use sim_core::catalog::{UnknownPreset, litellm::LiteLlmError};
@@ -10,14 +11,18 @@ use sim_core::scenario::ScenarioError;
 use std::io::{self, Write};
 
 pub const EXIT_OK: i32 = 0;
-/// Something went wrong that is not the scenario's fault (I/O, a refused
-/// output directory).
+/// Something went wrong that is not the input's fault (I/O on the output, a
+/// refused or busy output directory).
 pub const EXIT_FAILURE: i32 = 1;
 /// The scenario, the command line, a named preset or LiteLLM entry, or a
-/// trace file is invalid, or the scenario drove a replicate past a limit of
-/// what the engine represents exactly (`SimLimit`); same code as clap's
-/// usage errors.
+/// trace file is invalid, an input file cannot be read (missing, not a
+/// regular file), the run's estimate passes a limit (`RefusedRun`), or the
+/// scenario drove a replicate past a limit of what the engine represents
+/// exactly (`SimLimit`); same code as clap's usage errors.
 pub const EXIT_INVALID_INPUT: i32 = 2;
+/// Stopped by Ctrl-C (128 + SIGINT, as shells report it). The output
+/// directory is complete if the run had already committed it, else absent.
+pub const EXIT_INTERRUPTED: i32 = 130;
 
 /// The command's outcome -> exit code, printing the error (with its causes).
 pub fn report(result: anyhow::Result<()>, stderr: &mut dyn Write) -> i32 {
@@ -43,6 +48,7 @@ pub fn exit_code(err: &anyhow::Error) -> i32 {
             || e.is::<TraceFileError>()
             || e.is::<SimLimit>()
             || e.is::<RefusedRun>()
+            || e.is::<InputFileError>()
     }) {
         EXIT_INVALID_INPUT
     } else {
@@ -81,6 +87,12 @@ mod tests {
     fn scenario_errors_exit_2_even_with_context() {
         let err = anyhow::Error::new(scenario_error()).context("loading a.toml");
         assert_eq!(exit_code(&err), EXIT_INVALID_INPUT);
+    }
+
+    #[test]
+    fn unreadable_input_files_exit_2() {
+        let err = InputFileError { what: "trace", path: "t.jsonl".into(), reason: "gone".into() };
+        assert_eq!(exit_code(&anyhow::Error::new(err)), EXIT_INVALID_INPUT);
     }
 
     #[test]

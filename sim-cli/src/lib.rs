@@ -3,8 +3,10 @@
 //! A tour:
 //! - [`main_with_args`]: the whole CLI over explicit arguments and streams.
 //! - `args`: what the user typed (clap derive), nothing resolved yet.
-//! - `run_cmd`: `agentsim run`: load, simulate, render every output in memory,
-//!   then publish the output directory in one step (`output_dir`, `atomic`).
+//! - `run_cmd`: `agentsim run`: load, stage the output directory (`staging`:
+//!   locked, checked before simulating), simulate, render, commit.
+//! - `run_dir`: reading a run directory (complete only with its manifest).
+//! - `interrupt`: Ctrl-C removes what is staged and exits 130.
 //! - `validate_cmd`: `agentsim validate` and `agentsim schema`.
 //! - `providers_cmd`: `agentsim providers list|show|import-litellm`, the
 //!   provider catalog of `sim_core::catalog` printed as scenario TOML.
@@ -13,13 +15,15 @@
 //! - `exit`: the one place where an error becomes a message and an exit code.
 //!
 //! Invariant: a run either publishes a complete output directory or leaves
-//! nothing at its path; the simulation itself lives in `sim-core`.
+//! no run at its path (docs/outputs.md); the simulation lives in `sim-core`.
 
 mod args;
-mod atomic;
 mod columns;
 mod csv_row;
+mod dir_lock;
 mod exit;
+mod input_file;
+mod interrupt;
 mod manifest;
 mod output_dir;
 mod outputs;
@@ -28,7 +32,10 @@ mod providers_cmd;
 mod replay_cmd;
 mod report_table;
 mod run_cmd;
+pub mod run_dir;
 mod scenario_file;
+mod sibling;
+mod staging;
 mod timestamp;
 mod validate_cmd;
 mod work_limits;
@@ -38,11 +45,13 @@ use clap::Parser as _;
 use std::ffi::OsString;
 use std::io::Write;
 
-pub use exit::{EXIT_FAILURE, EXIT_INVALID_INPUT, EXIT_OK};
+pub use exit::{EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_INVALID_INPUT, EXIT_OK};
+pub use interrupt::install_handler as install_interrupt_handler;
 
 /// Runs the CLI with `args` (including the program name, as `std::env::args_os`
 /// gives it) and returns the process exit code: 0 success, 1 failure (I/O,
-/// refused output directory), 2 invalid scenario or command-line usage.
+/// refused or busy output directory), 2 invalid input (scenario, command
+/// line, an input file that cannot be read).
 pub fn main_with_args(args: impl IntoIterator<Item = OsString>, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
     let args: Vec<OsString> = args.into_iter().collect();
     let cli = match Cli::try_parse_from(&args) {
@@ -57,4 +66,22 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>, stdout: &mut dyn
         Command::Replay(r) => replay_cmd::run(&r, &args, stdout),
     };
     exit::report(result, stderr)
+}
+
+/// Everything the `agentsim` process does: installs the Ctrl-C handler, runs
+/// the CLI on the process's arguments and streams, and returns its exit code.
+/// (A second binary, the integration tests' copy of `agentsim`, calls this too.)
+pub fn process_main() -> std::process::ExitCode {
+    // Only a process installs it: tests run the library in-process, many at once.
+    if let Err(e) = install_interrupt_handler() {
+        eprintln!("warning: cannot handle Ctrl-C ({e}); an interrupted run may leave a staging directory");
+    }
+    // Unlocked handles: the progress bar draws on stderr from worker threads,
+    // so holding the stderr lock here for the whole run would deadlock them.
+    let mut stdout = std::io::stdout();
+    let mut stderr = std::io::stderr();
+    let code = main_with_args(std::env::args_os(), &mut stdout, &mut stderr);
+    // A failed flush here (closed pipe) has nowhere left to be reported.
+    let _ = stdout.flush();
+    std::process::ExitCode::from(u8::try_from(code).unwrap_or(1))
 }

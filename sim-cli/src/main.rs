@@ -1,15 +1,5 @@
-//! The `agentsim` binary: hands the process arguments and streams to the library.
+//! The `agentsim` binary: the whole process is `sim_cli::process_main`.
 
-use std::io::Write;
-use std::process::ExitCode;
-
-fn main() -> ExitCode {
-    // Unlocked handles: the progress bar draws on stderr from worker threads,
-    // so holding the stderr lock here for the whole run would deadlock them.
-    let mut stdout = std::io::stdout();
-    let mut stderr = std::io::stderr();
-    let code = sim_cli::main_with_args(std::env::args_os(), &mut stdout, &mut stderr);
-    // A failed flush here (closed pipe) has nowhere left to be reported.
-    let _ = stdout.flush();
-    ExitCode::from(u8::try_from(code).unwrap_or(1))
+fn main() -> std::process::ExitCode {
+    sim_cli::process_main()
 }

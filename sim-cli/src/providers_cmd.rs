@@ -3,8 +3,8 @@
 //!
 //! The catalog itself (presets, conversion) lives in `sim_core::catalog`; this
 //! module only reads the LiteLLM file and formats. Unknown presets and bad
-//! LiteLLM entries are input errors (exit 2, see `exit`); an unreadable file
-//! is a failure (exit 1).
+//! LiteLLM entries are input errors (exit 2, see `exit`), and so is a catalog
+//! file that cannot be read.
 
 use crate::args::{ImportLitellmArgs, ProvidersCommand};
 use crate::columns;
@@ -64,8 +64,7 @@ fn show(name: &str, stdout: &mut dyn Write) -> anyhow::Result<()> {
 }
 
 fn import_litellm(args: &ImportLitellmArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
-    let json = std::fs::read_to_string(&args.file)
-        .with_context(|| format!("cannot read LiteLLM catalog {}", args.file.display()))?;
+    let json = crate::input_file::read_string(&args.file, "LiteLLM catalog")?;
     let parsed =
         litellm::Catalog::parse(&json).with_context(|| format!("reading LiteLLM catalog {}", args.file.display()))?;
     // Convert every key before printing anything, so that an error leaves no

@@ -1,13 +1,15 @@
 //! `agentsim replay`: a request trace through the prompt cache alone, one
 //! cache per `--capacity-tokens`, reported as a table on stdout and
-//! `replay.csv` + `manifest.json` in a new run directory (never clobbered
-//! without `--force`). Semantics: docs/caching.md, "Trace replay".
+//! `replay.csv` + `manifest.json` in a run directory written like `run`'s
+//! (staged, locked, never clobbered without `--force`). Semantics:
+//! docs/caching.md, "Trace replay".
 
-use crate::atomic::OutputFile;
 use crate::csv_row::float_cell;
+use crate::run_dir::MANIFEST;
 use crate::scenario_file::hex_sha256;
+use crate::staging::Staging;
 use crate::timestamp::UtcTime;
-use crate::{columns, output_dir, outputs};
+use crate::{columns, input_file, output_dir, outputs};
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
@@ -164,16 +166,16 @@ impl std::error::Error for TraceFileError {}
 
 pub fn run(args: &ReplayArgs, argv: &[OsString], stdout: &mut dyn Write) -> anyhow::Result<()> {
     let started = UtcTime::now();
-    let dir = output_path(args, &started);
-    // Before replaying, so a refused directory costs no replay time.
-    output_dir::check_available(&dir, args.force)?;
-    let bytes = std::fs::read(&args.trace).with_context(|| format!("cannot read trace {}", args.trace.display()))?;
+    let bytes = input_file::read(&args.trace, "trace")?;
     let text = std::str::from_utf8(&bytes)
         .map_err(|e| TraceFileError { file: args.trace.display().to_string(), errors: not_utf8(&bytes, e).into() })?;
     let trace = match args.format {
         TraceFormat::Mooncake => trace::parse_mooncake_with(text, args.block_tokens),
     }
     .map_err(|errors| TraceFileError { file: args.trace.display().to_string(), errors })?;
+    let dir = output_path(args, &started);
+    // Before replaying, so a refused or unusable directory costs no replay time.
+    let mut staging = Staging::begin(&dir, args.force)?;
 
     let capacities: Vec<Option<u64>> =
         if args.capacity_tokens.is_empty() { vec![None] } else { args.capacity_tokens.iter().map(|c| c.0).collect() };
@@ -197,9 +199,9 @@ pub fn run(args: &ReplayArgs, argv: &[OsString], stdout: &mut dyn Write) -> anyh
         replay_wall_s: wall_s,
         files: vec!["replay.csv", "manifest.json"],
     };
-    // The manifest last: with --force files are replaced one by one.
-    let files = [OutputFile::new("replay.csv", csv), OutputFile::new("manifest.json", outputs::json_file(&manifest)?)];
-    output_dir::publish(&dir, &files, args.force)?;
+    staging.write_file("replay.csv", &csv).context("cannot write replay.csv")?;
+    staging.write_file(MANIFEST, &outputs::json_file(&manifest)?).context("cannot write manifest.json")?;
+    staging.commit()?;
 
     if !args.quiet {
         stdout.write_all(render_table(&args.trace, &trace, args, &results).as_bytes())?;

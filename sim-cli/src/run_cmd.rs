@@ -1,11 +1,13 @@
-//! `agentsim run`: load and validate, refuse a taken output directory, run the
-//! replicates on a pool of `--threads`, render every file in memory, publish
-//! them at once, then print the table.
+//! `agentsim run`: load and validate, stage the output directory (lock it,
+//! refuse a taken or unusable one), run the replicates on a pool of
+//! `--threads`, render every file into the staging directory, commit it, then
+//! print the table.
 
 use crate::args::RunArgs;
-use crate::atomic::OutputFile;
 use crate::manifest::Manifest;
+use crate::run_dir::MANIFEST;
 use crate::scenario_file::LoadedScenario;
+use crate::staging::Staging;
 use crate::timestamp::UtcTime;
 use crate::{output_dir, outputs, progress, report_table, scenario_file, work_limits};
 use anyhow::Context as _;
@@ -14,7 +16,7 @@ use sim_core::metrics::SCHEMA_VERSION;
 use sim_core::montecarlo::{self, BASELINE, RunHooks, RunOptions, RunResult};
 use sim_core::scenario::Scenario;
 use std::ffi::OsString;
-use std::io::Write;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -22,8 +24,8 @@ pub fn run(args: &RunArgs, argv: &[OsString], stdout: &mut dyn Write) -> anyhow:
     let started = UtcTime::now();
     let loaded = scenario_file::load(&args.file, &args.overrides.set)?;
     let dir = output_path(args, &loaded.scenario, &started);
-    // Before simulating, so a refused directory costs no simulation time.
-    output_dir::check_available(&dir, args.force)?;
+    // Before simulating, so a refused or unusable directory costs no simulation time.
+    let mut staging = Staging::begin(&dir, args.force)?;
 
     let mut opts = RunOptions::from_scenario(&loaded.scenario);
     opts.seed = args.seed.unwrap_or(opts.seed);
@@ -31,10 +33,12 @@ pub fn run(args: &RunArgs, argv: &[OsString], stdout: &mut dyn Write) -> anyhow:
     opts.record_requests = args.requests_csv;
     let threads = work_limits::threads(args.threads);
     work_limits::check(&loaded.scenario, &opts, threads, &args.limits)?;
-    let sim = simulate(&loaded.scenario, &opts, args)?;
+    // Streamed while replicates finish, so memory never holds them all.
+    let replicates_csv = staging.create_file(REPLICATES_CSV).context("cannot create replicates.csv")?;
+    let sim = simulate(&loaded.scenario, &opts, args, BufWriter::new(replicates_csv))?;
 
-    let files = render(args, argv, &loaded, &opts, &sim, &started)?;
-    output_dir::publish(&dir, &files, args.force)?;
+    render(&mut staging, args, argv, &loaded, &opts, &sim, &started)?;
+    staging.commit()?;
 
     if !args.quiet {
         stdout.write_all(report_table::render(&sim.result.summary).as_bytes())?;
@@ -51,15 +55,23 @@ fn output_path(args: &RunArgs, scenario: &Scenario, started: &UtcTime) -> PathBu
     }
 }
 
+const REPLICATES_CSV: &str = "replicates.csv";
+
 /// A finished simulation and the facts about how it ran.
 struct Simulated {
     result: RunResult,
-    replicates_csv: Vec<u8>,
     threads: usize,
     wall_s: f64,
 }
 
-fn simulate(scenario: &Scenario, opts: &RunOptions, args: &RunArgs) -> anyhow::Result<Simulated> {
+/// Runs the replicates, writing `replicates.csv` rows to `replicates_csv` in
+/// replicate order as they finish.
+fn simulate(
+    scenario: &Scenario,
+    opts: &RunOptions,
+    args: &RunArgs,
+    replicates_csv: impl Write + Send,
+) -> anyhow::Result<Simulated> {
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(t) = args.threads {
         pool = pool.num_threads(t as usize);
@@ -67,7 +79,7 @@ fn simulate(scenario: &Scenario, opts: &RunOptions, args: &RunArgs) -> anyhow::R
     let pool = pool.build().context("cannot start the worker threads")?;
     let bar = progress::replicate_bar(opts.replicates, args.quiet);
     let clock = Instant::now();
-    let mut csv = outputs::ReplicatesCsv::new(Vec::new(), &scenario.cache_tier_names(), BASELINE)?;
+    let mut csv = outputs::ReplicatesCsv::new(replicates_csv, &scenario.cache_tier_names(), BASELINE)?;
     let mut csv_error = None;
     let mut on_replicate = |r: &ReplicateMetrics| {
         if csv_error.is_none()
@@ -84,32 +96,32 @@ fn simulate(scenario: &Scenario, opts: &RunOptions, args: &RunArgs) -> anyhow::R
     if let Some(e) = csv_error {
         return Err(e.context("cannot write replicates.csv"));
     }
-    Ok(Simulated { result, replicates_csv: csv.finish()?, threads: pool.current_num_threads(), wall_s })
+    csv.finish()?.flush().context("cannot write replicates.csv")?;
+    Ok(Simulated { result, threads: pool.current_num_threads(), wall_s })
 }
 
-/// Every output file, in writing order. The manifest comes last: with
-/// `--force` files are replaced one by one, and a manifest that matches the
-/// other files marks a finished run.
+/// Writes every output file into `staging`, the manifest (the completion
+/// marker, listing the others) last.
 fn render(
+    staging: &mut Staging,
     args: &RunArgs,
     argv: &[OsString],
     loaded: &LoadedScenario,
     opts: &RunOptions,
     sim: &Simulated,
     started: &UtcTime,
-) -> anyhow::Result<Vec<OutputFile>> {
+) -> anyhow::Result<()> {
     let (scenario, result) = (&loaded.scenario, &sim.result);
-    let mut files = vec![
-        OutputFile::new("summary.json", outputs::summary_json(&result.summary)?),
-        OutputFile::new("summary.csv", outputs::summary_csv(&result.summary)?),
-        OutputFile::new("replicates.csv", sim.replicates_csv.clone()),
-    ];
+    let mut write = |name: &'static str, bytes: &[u8]| {
+        staging.write_file(name, bytes).with_context(|| format!("cannot write {name} of the output directory"))
+    };
+    write("summary.json", &outputs::summary_json(&result.summary)?)?;
+    write("summary.csv", &outputs::summary_csv(&result.summary)?)?;
     if args.requests_csv {
-        let bytes = outputs::requests_csv(&result.requests, scenario, BASELINE)?;
-        files.push(OutputFile::new("requests.csv", bytes));
+        write("requests.csv", &outputs::requests_csv(&result.requests, scenario, BASELINE)?)?;
     }
-    files.push(OutputFile::new("scenario.toml", loaded.bytes.clone()));
-    let names = files.iter().map(|f| f.name).chain(["manifest.json"]);
+    write("scenario.toml", &loaded.bytes)?;
+    let names = staging.names().iter().copied().chain([MANIFEST]);
     let manifest = Manifest {
         agentsim_version: env!("CARGO_PKG_VERSION"),
         schema_version: SCHEMA_VERSION,
@@ -126,6 +138,6 @@ fn render(
         simulation_wall_s: sim.wall_s,
         files: names.collect(),
     };
-    files.push(OutputFile::new("manifest.json", outputs::json_file(&manifest)?));
-    Ok(files)
+    staging.write_file(MANIFEST, &outputs::json_file(&manifest)?).context("cannot write manifest.json")?;
+    Ok(())
 }

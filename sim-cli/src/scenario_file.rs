@@ -1,7 +1,7 @@
 //! Reading a scenario file from disk: its bytes (copied verbatim into the
 //! output), their SHA-256, and the validated scenario with overrides applied.
 
-use anyhow::Context as _;
+use crate::input_file;
 use sha2::{Digest as _, Sha256};
 use sim_core::scenario::{self, Origin, Override, Problem, Scenario, ScenarioError, SourceText};
 use std::fmt::Write as _;
@@ -17,15 +17,16 @@ pub struct LoadedScenario {
     pub sha256: String,
 }
 
-/// Reads and validates `path` with `overrides`. An unreadable file is an I/O
-/// error; anything wrong with its content is a `ScenarioError`.
+/// Reads and validates `path` with `overrides`. A file that cannot be read
+/// (missing, not a regular file) is an `InputFileError`; anything wrong with
+/// its content, or with a file it names, is a `ScenarioError`.
 pub fn load(path: &Path, overrides: &[Override]) -> anyhow::Result<LoadedScenario> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read scenario file {}", path.display()))?;
+    let bytes = input_file::read(path, "scenario file")?;
     let name = path.display().to_string();
     let text = std::str::from_utf8(&bytes).map_err(|e| not_utf8(&name, &bytes, e.valid_up_to()))?;
     // Files the scenario names (LiteLLM catalogs, traces) are relative to its directory.
     let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
-    let files = move |p: &str| std::fs::read_to_string(dir.join(p)).map_err(|e| e.to_string());
+    let files = move |p: &str| input_file::read_text(&dir.join(p));
     let scenario = scenario::load_with(&SourceText { name: &name, text }, overrides, &files)?;
     let sha256 = hex_sha256(&bytes);
     Ok(LoadedScenario { scenario, bytes, sha256 })

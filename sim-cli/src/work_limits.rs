@@ -34,7 +34,7 @@ impl LimitArgs {
 pub struct RefusedRun {
     reason: TooLarge,
     flag: String,
-    estimate: WorkEstimate,
+    estimate: Box<WorkEstimate>,
 }
 
 impl std::fmt::Display for RefusedRun {
@@ -68,7 +68,7 @@ pub fn check(sc: &Scenario, opts: &RunOptions, threads: usize, args: &LimitArgs)
                     format!("--max-memory {}GiB", (need * 1.1 / (1u64 << 30) as f64).ceil())
                 }
             };
-            Err(RefusedRun { reason, flag, estimate })
+            Err(RefusedRun { reason, flag, estimate: Box::new(estimate) })
         }
     }
 }

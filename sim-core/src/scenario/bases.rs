@@ -90,11 +90,11 @@ fn collect_bases(
     // A provider that names a base which did not resolve (unknown, unreadable,
     // or of the wrong type) is missing the base's keys: that is one problem.
     for (i, p) in providers.iter().enumerate() {
-        if let DeValue::Table(t) = p.get_ref() {
-            if t.contains_key("preset") || t.contains_key("litellm") {
-                let pricing = KeyPath::root().key("providers").index(i).key("pricing");
-                failed.push((i, pricing));
-            }
+        if let DeValue::Table(t) = p.get_ref()
+            && (t.contains_key("preset") || t.contains_key("litellm"))
+        {
+            let pricing = KeyPath::root().key("providers").index(i).key("pricing");
+            failed.push((i, pricing));
         }
     }
     // Each catalog file is read once, however many providers use it.
@@ -105,23 +105,23 @@ fn collect_bases(
         };
         let path = KeyPath::root().key("providers").index(i);
         let preset = t.get("preset");
-        if let Some(v) = preset {
-            if let DeValue::String(name) = v.get_ref() {
-                match catalog.preset(name) {
-                    Some(text) => bases.push(Base {
-                        provider: i,
-                        name: name.to_string(),
-                        text: Cow::Borrowed(text),
-                        at: v.span(),
-                        at_path: path.key("preset"),
-                    }),
-                    None => {
-                        found.push((
-                            v.span(),
-                            path.key("preset").to_string(),
-                            unknown_preset(name, &catalog.preset_names()),
-                        ));
-                    }
+        if let Some(v) = preset
+            && let DeValue::String(name) = v.get_ref()
+        {
+            match catalog.preset(name) {
+                Some(text) => bases.push(Base {
+                    provider: i,
+                    name: name.to_string(),
+                    text: Cow::Borrowed(text),
+                    at: v.span(),
+                    at_path: path.key("preset"),
+                }),
+                None => {
+                    found.push((
+                        v.span(),
+                        path.key("preset").to_string(),
+                        unknown_preset(name, &catalog.preset_names()),
+                    ));
                 }
             }
         }
@@ -235,11 +235,10 @@ pub(crate) fn merge<'i>(tree: &mut DeTable<'i>, bases: &'i [Base], map: &mut Sou
         // `ttl` and `tiers` are alternatives: the user's choice replaces the base's.
         if let (Some(DeValue::Table(uc)), Some(DeValue::Table(bc))) =
             (user.get("cache").map(|v| v.get_ref()), base_table.get_mut("cache").map(|v| v.get_mut()))
+            && (uc.contains_key("ttl") || uc.contains_key("tiers"))
         {
-            if uc.contains_key("ttl") || uc.contains_key("tiers") {
-                bc.remove("ttl");
-                bc.remove("tiers");
-            }
+            bc.remove("ttl");
+            bc.remove("tiers");
         }
         *slot.get_mut() = DeValue::Table(merge_tables(base_table, user));
     }

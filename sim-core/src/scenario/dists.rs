@@ -396,11 +396,11 @@ fn empirical(p: &Params<'_>, issues: &mut Issues) -> Option<Dist> {
     let values = p.list("values", issues);
     let weights = p.table.get("weights").map(|_| p.list("weights", issues));
     let mut ok = true;
-    if let Some(v) = &values {
-        if v.len == 0 {
-            issues.value(&p.path.key("values"), "must list at least one value".to_string());
-            ok = false;
-        }
+    if let Some(v) = &values
+        && v.len == 0
+    {
+        issues.value(&p.path.key("values"), "must list at least one value".to_string());
+        ok = false;
     }
     if let Some(Some(w)) = &weights {
         if let Some(v) = values.as_ref().filter(|v| v.len != w.len) {

@@ -226,10 +226,10 @@ impl Ctx<'_> {
     /// A duration that must be > 0, absent = `None`.
     fn positive_duration(&mut self, raw: &Option<Raw<DurationText>>, path: &KeyPath) -> Option<Option<SimDuration>> {
         let d = self.maybe(raw, path)?;
-        if let Some(d) = d {
-            if !self.ensure(d > SimDuration::ZERO, path, || format!("must be > 0, got {}", shown(raw))) {
-                return None;
-            }
+        if let Some(d) = d
+            && !self.ensure(d > SimDuration::ZERO, path, || format!("must be > 0, got {}", shown(raw)))
+        {
+            return None;
         }
         Some(d)
     }
