@@ -11,6 +11,9 @@ pub enum RequestStatus {
     Ok,
     /// The attempt failed; the client retried or gave up (see `errors`, `retries`).
     Error,
+    /// A keep-alive ping sent during a pause (billed and counted in
+    /// `requests`, never a latency sample).
+    KeepAlive,
 }
 
 impl RequestStatus {
@@ -18,6 +21,7 @@ impl RequestStatus {
         match self {
             RequestStatus::Ok => "ok",
             RequestStatus::Error => "error",
+            RequestStatus::KeepAlive => "keep_alive",
         }
     }
 }

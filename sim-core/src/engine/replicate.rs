@@ -405,13 +405,15 @@ impl Replicate<'_> {
             shared: l.session.prompt.shared_blocks().min(blocks.len()),
             breakpoints: &self.breakpoints,
         };
-        let (read, writes, _) = self.caches.serve(self.sc, &req, |hit| {
+        let (read, writes, (first_token, end)) = self.caches.serve(self.sc, &req, |hit| {
             let t = service_timing(&provider.serving, 0.0, input - hit, ka.output_tokens);
             (now + t.to_first_token, now + t.total)
         });
         let tokens = classify_tokens(input, read, &writes, ka.output_tokens, 0);
         let cost =
             request_cost(&provider.pricing, now, self.sc.simulation.start_time_of_day_s, wl.service_tier, &tokens);
+        let ping = Attempt { issued: now, start: now, first_token, end, tokens, cost, failed: false };
+        self.record(id, ping, RequestStatus::KeepAlive);
         let tokens = self.caches.to_scenario_tiers(wl.provider, &tokens);
         self.cells[w].record_keep_alive(&tokens, &cost);
         let next = now + ka.interval;

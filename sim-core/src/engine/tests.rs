@@ -331,7 +331,7 @@ proptest! {
             prop_assert!(t.cache_read <= t.input);
             prop_assert!(r.cost.uncached >= 0.0 && r.cost.cache_read >= 0.0 && r.cost.cache_write >= 0.0 && r.cost.output >= 0.0);
             prop_assert!(r.arrival <= r.start && r.start <= r.first_token && r.first_token <= r.end);
-            if r.status == RequestStatus::Ok {
+            if r.status != RequestStatus::Error {
                 ok += 1;
                 input += r.tokens.input;
                 read += r.tokens.cache_read;
@@ -340,25 +340,27 @@ proptest! {
                 cost += r.cost.total();
             }
         }
-        // Every request accounted for: the metrics equal the sum of the records.
-        prop_assert_eq!(m.requests, ok + m.keep_alive_requests);
-        // Keep-alive pings are billed like requests but are not records.
-        let pings = m.keep_alive_requests;
-        if pings == 0 {
-            prop_assert_eq!((m.tokens.input, m.tokens.cache_read, m.tokens.cache_write, m.tokens.uncached), (input, read, write, uncached));
-            prop_assert!((m.cost.total() - m.cost.storage - cost).abs() <= 1e-9 * cost.max(1.0));
-        }
+        // Every request accounted for: the metrics equal the sum of the
+        // records (keep-alive pings included).
+        prop_assert_eq!(m.requests, ok);
+        let pings = out.requests.iter().filter(|r| r.status == RequestStatus::KeepAlive).count() as u64;
+        prop_assert_eq!(m.keep_alive_requests, pings);
+        prop_assert_eq!((m.tokens.input, m.tokens.cache_read, m.tokens.cache_write, m.tokens.uncached), (input, read, write, uncached));
+        prop_assert!((m.cost.total() - m.cost.storage - cost).abs() <= 1e-9 * cost.max(1.0));
         prop_assert_eq!(m.tokens.uncached + m.tokens.cache_read + m.tokens.cache_write, m.tokens.input);
         prop_assert!(m.cost.storage >= 0.0);
         // Every session arrived and then completed or failed: none is lost.
         let errors = out.requests.len() as u64 - ok;
+        prop_assert_eq!(errors, out.requests.iter().filter(|r| r.status == RequestStatus::Error).count() as u64);
         prop_assert_eq!(m.errors, errors);
         prop_assert_eq!(m.sessions_started, m.sessions_completed + (m.errors - m.retries));
         if let Arrivals::Poisson { stop: ArrivalStop::Sessions(n), .. } = sc.workloads[0].arrivals {
             prop_assert_eq!(m.sessions_started, n);
         }
-        // Records are in completion order: the clock never went backwards.
-        prop_assert!(out.requests.windows(2).all(|w| w[0].end <= w[1].end));
+        // Attempts are recorded in completion order: the clock never went
+        // backwards (pings are recorded when sent, their end is ahead).
+        let attempts: Vec<_> = out.requests.iter().filter(|r| r.status != RequestStatus::KeepAlive).collect();
+        prop_assert!(attempts.windows(2).all(|w| w[0].end <= w[1].end));
     }
 }
 
