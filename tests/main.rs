@@ -9,6 +9,8 @@ mod process;
 
 // FIFO ties in the event queue; token-class conservation on random scenarios.
 mod invariants;
+// Random valid scenarios: every output's identities hold, every number finite and in range.
+mod accepted_outputs;
 
 // The bundled quickstart runs, and every metric is present in every scope.
 mod quickstart;

@@ -1,0 +1,276 @@
+//! For random valid scenarios (every cache, failure and keep-alive feature),
+//! every output of a real run holds its identities: token classes sum to the
+//! input, the metrics of replicate 0 equal the sums of its requests.csv rows,
+//! costs equal tokens times prices, the summary's means equal the means of
+//! replicates.csv, and every number is finite and within its physical range.
+//! `AGENTSIM_PROPERTY_CASES=500 cargo test --release -p agentsim-tests accepted_outputs`
+//! runs a longer search than the default.
+
+use crate::support::{Scratch, agentsim, arg};
+use proptest::prelude::*;
+use std::collections::HashMap;
+use std::fs;
+use std::path::Path;
+
+/// A CSV file of plain cells (agentsim's numeric outputs never quote).
+struct Table {
+    header: HashMap<String, usize>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    fn read(path: &Path) -> Table {
+        let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let mut lines = text.lines().map(|l| l.split(',').map(String::from).collect::<Vec<_>>());
+        let header = lines.next().expect("header").into_iter().enumerate().map(|(i, h)| (h, i)).collect();
+        Table { header, rows: lines.collect() }
+    }
+
+    fn cell<'a>(&self, row: &'a [String], column: &str) -> &'a str {
+        &row[*self.header.get(column).unwrap_or_else(|| panic!("no column {column}"))]
+    }
+
+    /// A numeric cell; empty cells (undefined metrics) are `None`.
+    fn num(&self, row: &[String], column: &str) -> Option<f64> {
+        let c = self.cell(row, column);
+        (!c.is_empty()).then(|| c.parse().unwrap_or_else(|_| panic!("{column} = {c:?} is not a number")))
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Params {
+    explicit: bool,
+    ttl_s: u32,
+    refresh: bool,
+    max_lifetime_s: Option<u32>,
+    capacity: Option<u32>,
+    eviction: &'static str,
+    min_tokens: u32,
+    granularity: u32,
+    miss: f64,
+    keep_alive_s: Option<u32>,
+    reasoning: u32,
+    reasoning_in_history: bool,
+    error_rate: f64,
+    retries: u32,
+    prices: [f64; 4],
+    workloads: usize,
+    steps_high: u32,
+    think_s: u32,
+    sessions: u32,
+    seed: u64,
+}
+
+fn params() -> impl Strategy<Value = Params> {
+    let cache = (
+        any::<bool>(),
+        5u32..900,
+        any::<bool>(),
+        proptest::option::of(60u32..3600),
+        proptest::option::of(2_000u32..200_000),
+        prop_oneof![Just("lru"), Just("lfu"), Just("none")],
+        0u32..3_000,
+        1u32..512,
+        0.0f64..0.3,
+    );
+    let workload = (
+        proptest::option::of(20u32..300),
+        0u32..300,
+        any::<bool>(),
+        0.0f64..0.2,
+        0u32..3,
+        [0.05f64..20.0, 0.0f64..5.0, 0.05f64..30.0, 0.1f64..80.0],
+        1usize..=2,
+        1u32..12,
+        1u32..400,
+        2u32..25,
+        any::<u64>(),
+    );
+    (cache, workload).prop_map(|(c, w)| Params {
+        explicit: c.0,
+        ttl_s: c.1,
+        refresh: c.2,
+        max_lifetime_s: c.3,
+        capacity: c.4,
+        eviction: c.5,
+        min_tokens: c.6,
+        granularity: c.7,
+        miss: c.8,
+        keep_alive_s: w.0,
+        reasoning: w.1,
+        reasoning_in_history: w.2,
+        error_rate: w.3,
+        retries: w.4,
+        prices: w.5,
+        workloads: w.6,
+        steps_high: w.7,
+        think_s: w.8,
+        sessions: w.9,
+        seed: w.10 >> 1,
+    })
+}
+
+fn scenario_text(p: &Params) -> String {
+    let mode = if p.explicit { "explicit" } else { "automatic" };
+    let lifetime = p.max_lifetime_s.map_or(String::new(), |s| format!(", max_lifetime = \"{s}s\""));
+    let capacity =
+        p.capacity.map_or(String::new(), |c| format!(", capacity_tokens = {c}, eviction = \"{}\"", p.eviction));
+    let [input, read, write, output] = p.prices;
+    let mut text = format!(
+        r#"name = "prop"
+[simulation]
+seed = {seed}
+replicates = 3
+[[providers]]
+name = "p"
+serving = {{ slots = 4, base_latency = {{ kind = "exponential", mean = "300ms" }}, prefill_tokens_per_s = 20000, decode_tokens_per_s = 90 }}
+cache = {{ mode = "{mode}", ttl = "{ttl}s", refresh_on_hit = {refresh}, min_tokens = {min}, granularity_tokens = {gran}, miss_probability = {miss}{lifetime}{capacity} }}
+pricing = {{ input_usd_per_mtok = {input}, cache_read_usd_per_mtok = {read}, cache_write_usd_per_mtok = {write}, output_usd_per_mtok = {output} }}
+failures = {{ error_rate = {err}, max_retries = {retries}, retry_backoff = "2s" }}
+"#,
+        seed = p.seed,
+        ttl = p.ttl_s,
+        refresh = p.refresh,
+        min = p.min_tokens,
+        gran = p.granularity,
+        miss = p.miss,
+        err = p.error_rate,
+        retries = p.retries,
+    );
+    for i in 0..p.workloads {
+        let keep_alive = p.keep_alive_s.map_or(String::new(), |s| format!("keep_alive = {{ interval = \"{s}s\" }}\n"));
+        text.push_str(&format!(
+            r#"[[workloads]]
+name = "w{i}"
+provider = "p"
+shared_prefix_tokens = {shared}
+task_tokens = {{ kind = "exponential", mean = 700 }}
+steps = {{ kind = "uniform_int", low = 1, high = {steps} }}
+output_tokens = {{ kind = "exponential", mean = 150, offset = 1, round = "floor" }}
+reasoning_tokens = {reasoning}
+reasoning_in_history = {in_history}
+tool_result_tokens = {{ kind = "uniform_int", low = 0, high = 900 }}
+think_time = {{ kind = "exponential", mean = "{think}s" }}
+{keep_alive}arrivals = {{ rate_per_s = 0.4, sessions = {sessions} }}
+"#,
+            shared = 2_000 * (i + 1),
+            steps = p.steps_high,
+            reasoning = p.reasoning,
+            in_history = p.reasoning_in_history,
+            think = p.think_s,
+            sessions = p.sessions,
+        ));
+    }
+    text
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1e-6)
+}
+
+/// Checks every identity of one run directory of a scenario made with `p`.
+fn check_run(dir: &Path, p: &Params) -> Result<(), TestCaseError> {
+    let reps = Table::read(&dir.join("replicates.csv"));
+    let reqs = Table::read(&dir.join("requests.csv"));
+    let [p_in, p_read, p_write, p_out] = p.prices;
+    for row in &reps.rows {
+        // Every cell of every replicate is finite.
+        for (name, &i) in &reps.header {
+            if name != "variant" && !row[i].is_empty() {
+                let x: f64 = row[i].parse().map_err(|_| TestCaseError::fail(format!("{name} = {}", row[i])))?;
+                prop_assert!(x.is_finite(), "{} = {}", name, x);
+            }
+        }
+        let n = |c: &str| reps.num(row, c).unwrap_or(0.0);
+        prop_assert_eq!(n("tokens_uncached") + n("tokens_cache_read") + n("tokens_cache_write"), n("tokens_input"));
+        let tier = format!("tokens_cache_write_{}s", p.ttl_s);
+        let tier = reps.header.keys().find(|k| k.starts_with("tokens_cache_write_")).cloned().unwrap_or(tier);
+        prop_assert_eq!(n(&tier), n("tokens_cache_write"));
+        for rate in ["cache_hit_rate", "cache_hit_rate_requests"] {
+            if let Some(r) = reps.num(row, rate) {
+                prop_assert!((0.0..=1.0).contains(&r), "{} = {}", rate, r);
+            }
+        }
+        // Costs equal tokens times prices (one flat sheet, standard tier).
+        prop_assert!(close(n("cost_usd_uncached"), n("tokens_uncached") * p_in / 1e6));
+        prop_assert!(close(n("cost_usd_cache_read"), n("tokens_cache_read") * p_read / 1e6));
+        prop_assert!(close(n("cost_usd_cache_write"), n("tokens_cache_write") * p_write / 1e6));
+        prop_assert!(close(n("cost_usd_output"), n("tokens_output") * p_out / 1e6));
+        let classes = ["uncached", "cache_read", "cache_write", "output", "storage"];
+        let sum: f64 = classes.iter().map(|c| n(&format!("cost_usd_{c}"))).sum();
+        prop_assert!(close(n("cost_usd"), sum));
+        let top = p.prices.iter().copied().fold(0.0, f64::max);
+        prop_assert!(n("cost_usd") <= (n("tokens_input") + n("tokens_output")) * top / 1e6 * (1.0 + 1e-9));
+        prop_assert!(n("errors") >= n("retries"));
+    }
+    // Replicate 0's metrics are the sums of its requests.
+    let rep0 = reps.rows.iter().find(|r| reps.cell(r, "replicate") == "0").expect("replicate 0");
+    let mut sums: HashMap<&str, f64> = HashMap::new();
+    let (mut served, mut errors, mut pings) = (0.0, 0.0, 0.0);
+    for row in &reqs.rows {
+        match reqs.cell(row, "status") {
+            "error" => errors += 1.0,
+            status => {
+                served += 1.0;
+                pings += f64::from(u8::from(status == "keep_alive"));
+            }
+        }
+        let t = |c: &str| reqs.num(row, c).unwrap_or(0.0);
+        prop_assert_eq!(t("uncached_tokens") + t("cache_read_tokens") + t("cache_write_tokens"), t("input_tokens"));
+        for c in ["input_tokens", "uncached_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens"] {
+            *sums.entry(c).or_default() += t(c);
+        }
+        for c in ["cost_usd_uncached", "cost_usd_cache_read", "cost_usd_cache_write", "cost_usd_output"] {
+            *sums.entry(c).or_default() += t(c);
+        }
+    }
+    let m = |c: &str| reps.num(rep0, c).unwrap_or(0.0);
+    prop_assert_eq!(m("requests"), served);
+    prop_assert_eq!(m("errors"), errors);
+    prop_assert_eq!(m("keep_alive_requests"), pings);
+    for (metric, column) in [
+        ("tokens_input", "input_tokens"),
+        ("tokens_uncached", "uncached_tokens"),
+        ("tokens_cache_read", "cache_read_tokens"),
+        ("tokens_cache_write", "cache_write_tokens"),
+        ("tokens_output", "output_tokens"),
+    ] {
+        prop_assert_eq!(m(metric), sums.get(column).copied().unwrap_or(0.0), "{}", metric);
+    }
+    for c in ["cost_usd_uncached", "cost_usd_cache_read", "cost_usd_cache_write", "cost_usd_output"] {
+        let s = sums.get(c).copied().unwrap_or(0.0);
+        prop_assert!(close(m(c), s), "{}: metric {} vs rows {}", c, m(c), s);
+    }
+    // The summary's means are the means of replicates.csv.
+    let summary: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
+    let metrics = summary["variants"][0]["metrics"].as_object().expect("metrics");
+    for (name, stats) in metrics {
+        let values: Vec<f64> = reps.rows.iter().filter_map(|r| reps.num(r, name)).collect();
+        prop_assert_eq!(stats["n"].as_u64(), Some(values.len() as u64), "{}", name);
+        if let Some(mean) = stats["mean"].as_f64() {
+            let expect = values.iter().sum::<f64>() / values.len() as f64;
+            prop_assert!(close(mean, expect), "{}: summary mean {} vs replicates {}", name, mean, expect);
+        }
+    }
+    Ok(())
+}
+
+fn cases() -> u32 {
+    std::env::var("AGENTSIM_PROPERTY_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(12)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
+
+    #[test]
+    fn accepted_scenarios_give_outputs_whose_identities_hold(p in params()) {
+        let s = Scratch::new("accepted");
+        let file = s.path("prop.toml");
+        fs::write(&file, scenario_text(&p)).unwrap();
+        let out = s.path("run");
+        let o = agentsim(["run", &arg(&file), "--out", &arg(&out), "--quiet", "--requests-csv", "--threads", "2"]);
+        prop_assert_eq!(o.code, 0, "{}\n{}", o.stderr, scenario_text(&p));
+        check_run(&out, &p)?;
+    }
+}
