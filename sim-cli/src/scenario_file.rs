@@ -3,8 +3,9 @@
 
 use anyhow::Context as _;
 use sha2::{Digest as _, Sha256};
-use sim_core::scenario::{self, Origin, Override, Problem, Scenario, ScenarioError, SourceText};
+use sim_core::scenario::{self, MAX_SCENARIO_BYTES, Origin, Override, Problem, Scenario, ScenarioError, SourceText};
 use std::fmt::Write as _;
+use std::io::Read as _;
 use std::path::Path;
 
 /// A scenario file as read, and what it became.
@@ -20,8 +21,8 @@ pub struct LoadedScenario {
 /// Reads and validates `path` with `overrides`. An unreadable file is an I/O
 /// error; anything wrong with its content is a `ScenarioError`.
 pub fn load(path: &Path, overrides: &[Override]) -> anyhow::Result<LoadedScenario> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read scenario file {}", path.display()))?;
     let name = path.display().to_string();
+    let bytes = read_bounded(path, &name)?;
     let text = std::str::from_utf8(&bytes).map_err(|e| not_utf8(&name, &bytes, e.valid_up_to()))?;
     // Files the scenario names (LiteLLM catalogs, traces) are relative to its directory.
     let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
@@ -29,6 +30,20 @@ pub fn load(path: &Path, overrides: &[Override]) -> anyhow::Result<LoadedScenari
     let scenario = scenario::load_with(&SourceText { name: &name, text }, overrides, &files)?;
     let sha256 = hex_sha256(&bytes);
     Ok(LoadedScenario { scenario, bytes, sha256 })
+}
+
+/// The file's bytes, reading at most one byte past [`MAX_SCENARIO_BYTES`]: a
+/// larger file is refused (exit 2) before it costs memory or parse time.
+fn read_bounded(path: &Path, name: &str) -> anyhow::Result<Vec<u8>> {
+    let cannot_read = || format!("cannot read scenario file {}", path.display());
+    let mut file = std::fs::File::open(path).with_context(cannot_read)?;
+    let mut bytes = Vec::new();
+    (&mut file).take(MAX_SCENARIO_BYTES as u64 + 1).read_to_end(&mut bytes).with_context(cannot_read)?;
+    if bytes.len() > MAX_SCENARIO_BYTES {
+        let len = file.metadata().map_or(0, |m| m.len()).max(bytes.len() as u64);
+        return Err(ScenarioError::too_large(name, len).into());
+    }
+    Ok(bytes)
 }
 
 pub fn hex_sha256(bytes: &[u8]) -> String {
@@ -46,13 +61,11 @@ fn not_utf8(name: &str, bytes: &[u8], valid_up_to: usize) -> ScenarioError {
     let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     // The prefix is valid UTF-8, so counting chars gives a character column.
     let column = 1 + String::from_utf8_lossy(&before[line_start..]).chars().count();
-    ScenarioError {
-        problems: vec![Problem {
-            origin: Origin::File { file: name.to_string(), line, column },
-            path: String::new(),
-            message: "the file is not valid UTF-8 text".to_string(),
-        }],
-    }
+    ScenarioError::one(Problem {
+        origin: Origin::File { file: name.to_string(), line, column },
+        path: String::new(),
+        message: "the file is not valid UTF-8 text".to_string(),
+    })
 }
 
 #[cfg(test)]
