@@ -3,6 +3,8 @@
 
 // Shared helpers: running the CLI, scratch directories, test scenarios.
 mod support;
+// What every rejected input must print: exit 2, located, capped, bounded lines.
+mod rejections;
 
 // FIFO ties in the event queue; token-class conservation on random scenarios.
 mod invariants;
@@ -27,3 +29,5 @@ mod catalog;
 mod replay;
 // A Mooncake trace as a scenario workload: every request replayed, hits bounded by the cache model.
 mod trace_workload;
+// Problems capped with an exact count, the file-size limit, exponent durations, long values cut.
+mod validation_limits;
