@@ -31,3 +31,5 @@ mod replay;
 mod trace_workload;
 // Problems capped with an exact count, the file-size limit, exponent durations, long values cut.
 mod validation_limits;
+// Generated malformed scenarios, `--set` values, trace rows and flags: no panic, exit 2, located and capped.
+mod malformed;

@@ -3,7 +3,9 @@
 //!
 //! Rules (docs/scenario-reference.md, "Error messages"): a value is shown up to
 //! [`MAX_ECHO_CHARS`] characters, then `…` and how many bytes were left out;
-//! no message is longer than [`MAX_MESSAGE_CHARS`] characters.
+//! control characters (a newline in a multi-line string) are shown escaped
+//! (`\n`), so each problem stays on one line; no message is longer than
+//! [`MAX_MESSAGE_CHARS`] characters.
 
 use std::borrow::Cow;
 
@@ -15,16 +17,38 @@ pub const MAX_ECHO_CHARS: usize = 60;
 pub const MAX_MESSAGE_CHARS: usize = 1000;
 
 /// `text` itself if short, else its first [`MAX_ECHO_CHARS`] characters, `…`
-/// and the number of bytes cut: `aaaa…(+99940 bytes)`.
+/// and the number of bytes cut: `aaaa…(+99940 bytes)`. Control characters are
+/// escaped.
 pub fn clip(text: &str) -> Cow<'_, str> {
     clip_to(text, MAX_ECHO_CHARS)
 }
 
 fn clip_to(text: &str, max_chars: usize) -> Cow<'_, str> {
-    match text.char_indices().nth(max_chars) {
-        None => Cow::Borrowed(text),
-        Some((cut, _)) => Cow::Owned(format!("{}…(+{} bytes)", &text[..cut], text.len() - cut)),
+    let (kept, cut) = match text.char_indices().nth(max_chars) {
+        None => (text, None),
+        Some((at, _)) => (&text[..at], Some(text.len() - at)),
+    };
+    let kept = escape_controls(kept);
+    match cut {
+        None => kept,
+        Some(bytes) => Cow::Owned(format!("{kept}…(+{bytes} bytes)")),
     }
+}
+
+/// `\n`, `\t`, `\u{1b}` for control characters; the text itself if it has none.
+fn escape_controls(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// Bounds a finished message: every run quoted in backticks or double quotes
@@ -34,34 +58,28 @@ fn clip_to(text: &str, max_chars: usize) -> Cow<'_, str> {
 /// message's author forgot to [`clip`].
 pub fn bound_message(message: &str) -> Cow<'_, str> {
     if message.chars().count() <= MAX_ECHO_CHARS {
-        return Cow::Borrowed(message);
+        return escape_controls(message);
     }
     let mut out = String::with_capacity(message.len().min(4 * MAX_MESSAGE_CHARS));
     let mut rest = message;
-    let mut changed = false;
     while let Some(open) = rest.find(['`', '"']) {
         let quote = rest[open..].chars().next().unwrap_or('`');
         out.push_str(&rest[..=open]);
         let inner = &rest[open + 1..];
         let Some(close) = inner.find(quote) else {
             // An unpaired quote: clip what follows it like a quoted run.
-            let clipped = clip(inner);
-            changed |= matches!(clipped, Cow::Owned(_));
-            out.push_str(&clipped);
+            out.push_str(&clip(inner));
             rest = "";
             break;
         };
-        let clipped = clip(&inner[..close]);
-        changed |= matches!(clipped, Cow::Owned(_));
-        out.push_str(&clipped);
+        out.push_str(&clip(&inner[..close]));
         out.push(quote);
         rest = &inner[close + 1..];
     }
     out.push_str(rest);
-    match clip_to(&out, MAX_MESSAGE_CHARS) {
-        Cow::Borrowed(_) if !changed => Cow::Borrowed(message),
-        clipped => Cow::Owned(clipped.into_owned()),
-    }
+    // Also escapes control characters outside quotes: one problem, one line.
+    let bounded = clip_to(&out, MAX_MESSAGE_CHARS);
+    if bounded == message { Cow::Borrowed(message) } else { Cow::Owned(bounded.into_owned()) }
 }
 
 #[cfg(test)]
@@ -82,6 +100,15 @@ mod tests {
         // Characters, not bytes: a multi-byte character is never split.
         let wide = "é".repeat(61);
         assert_eq!(clip(&wide), format!("{}…(+2 bytes)", "é".repeat(60)));
+    }
+
+    #[test]
+    fn control_characters_are_escaped_so_messages_stay_on_one_line() {
+        assert_eq!(clip("a\nb\tc"), "a\\nb\\tc");
+        assert_eq!(bound_message("got `'''\nx`"), "got `'''\\nx`");
+        let long = format!("{}\n{}", "a".repeat(100), "b".repeat(100));
+        assert!(!bound_message(&format!("unknown key `{long}` for x")).contains('\n'));
+        assert!(!bound_message(&format!("value {long} without quotes")).contains('\n'));
     }
 
     #[test]
