@@ -6,6 +6,8 @@ mod support;
 // Running the real binary as a child process (signals, concurrency, blocking reads).
 #[cfg(unix)]
 mod process;
+// What every rejected input must print: exit 2, located, capped, bounded lines.
+mod rejections;
 
 // FIFO ties in the event queue; token-class conservation on random scenarios.
 mod invariants;
@@ -38,3 +40,7 @@ mod interrupted_runs;
 // The integrity reproducers of issue 6 about inputs and output directories, one test each.
 #[cfg(unix)]
 mod integrity_regressions;
+// Problems capped with an exact count, the file-size limit, exponent durations, long values cut.
+mod validation_limits;
+// Generated malformed scenarios, `--set` values, trace rows and flags: no panic, exit 2, located and capped.
+mod malformed;

@@ -5,6 +5,7 @@
 use crate::input_file::InputFileError;
 use crate::replay_cmd::TraceFileError;
 use crate::work_limits::RefusedRun;
+use clap::error::{ContextKind, ContextValue};
 use sim_core::catalog::{UnknownPreset, litellm::LiteLlmError};
 use sim_core::engine::SimLimit;
 use sim_core::scenario::ScenarioError;
@@ -58,7 +59,14 @@ pub fn exit_code(err: &anyhow::Error) -> i32 {
 
 /// Clap's own errors keep clap's behaviour: help and version go to stdout with
 /// code 0, usage errors to stderr with code 2.
-pub fn report_usage(err: &clap::Error, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
+/// A value or argument clap echoes is cut like every echoed user value.
+pub fn report_usage(mut err: clap::Error, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
+    for kind in [ContextKind::InvalidValue, ContextKind::InvalidArg] {
+        if let Some(ContextValue::String(s)) = err.get(kind) {
+            let clipped = sim_core::echo::clip(s).into_owned();
+            err.insert(kind, ContextValue::String(clipped));
+        }
+    }
     let text = err.render().to_string();
     let _ = if err.use_stderr() { stderr.write_all(text.as_bytes()) } else { stdout.write_all(text.as_bytes()) };
     err.exit_code()
@@ -80,6 +88,7 @@ mod tests {
                 path: "providers[0].name".into(),
                 message: "missing".into(),
             }],
+            more: 0,
         }
     }
 

@@ -26,7 +26,14 @@ impl std::error::Error for InputFileError {}
 
 /// The bytes of the regular file at `path`.
 pub fn read(path: &Path, what: &'static str) -> Result<Vec<u8>, InputFileError> {
-    read_regular(path).map_err(|reason| InputFileError { what, path: path.to_path_buf(), reason })
+    read_regular(path, u64::MAX).map_err(|reason| InputFileError { what, path: path.to_path_buf(), reason })
+}
+
+/// At most the first `max_bytes` bytes of the regular file at `path` (a
+/// caller that refuses large files asks for one byte more than it accepts,
+/// so a huge file is never read whole).
+pub fn read_prefix(path: &Path, what: &'static str, max_bytes: u64) -> Result<Vec<u8>, InputFileError> {
+    read_regular(path, max_bytes).map_err(|reason| InputFileError { what, path: path.to_path_buf(), reason })
 }
 
 /// The UTF-8 text of the regular file at `path`.
@@ -37,24 +44,24 @@ pub fn read_string(path: &Path, what: &'static str) -> Result<String, InputFileE
 /// The UTF-8 text of the regular file at `path`; the error is a bare reason
 /// (what sim-core's file sources return).
 pub fn read_text(path: &Path) -> Result<String, String> {
-    let bytes = read_regular(path)?;
+    let bytes = read_regular(path, u64::MAX)?;
     String::from_utf8(bytes).map_err(|_| "the file is not valid UTF-8 text".to_string())
 }
 
-fn read_regular(path: &Path) -> Result<Vec<u8>, String> {
+fn read_regular(path: &Path, max_bytes: u64) -> Result<Vec<u8>, String> {
     // Checked before opening: opening a FIFO for reading blocks until a writer comes.
     let kind = fs::metadata(path).map_err(|e| e.to_string())?.file_type();
     if !kind.is_file() {
         return Err(not_regular(kind));
     }
-    let mut file = File::open(path).map_err(|e| e.to_string())?;
+    let file = File::open(path).map_err(|e| e.to_string())?;
     // Checked again on the opened file, in case the path was swapped meanwhile.
     let meta = file.metadata().map_err(|e| e.to_string())?;
     if !meta.is_file() {
         return Err(not_regular(meta.file_type()));
     }
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-    file.read_to_end(&mut bytes).map_err(|e: io::Error| e.to_string())?;
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len().min(max_bytes)).unwrap_or(0));
+    file.take(max_bytes).read_to_end(&mut bytes).map_err(|e: io::Error| e.to_string())?;
     Ok(bytes)
 }
 

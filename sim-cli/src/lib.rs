@@ -56,7 +56,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>, stdout: &mut dyn
     let args: Vec<OsString> = args.into_iter().collect();
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
-        Err(err) => return exit::report_usage(&err, stdout, stderr),
+        Err(err) => return exit::report_usage(err, stdout, stderr),
     };
     let result = match cli.command {
         Command::Run(run) => run_cmd::run(&run, &args, stdout),

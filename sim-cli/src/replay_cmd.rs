@@ -106,6 +106,7 @@ impl fmt::Display for Capacity {
 
 fn parse_capacity(text: &str) -> Result<Capacity, String> {
     let t = text.trim();
+    let shown = sim_core::echo::clip(t);
     if t.eq_ignore_ascii_case("unbounded") {
         return Ok(Capacity(None));
     }
@@ -115,16 +116,22 @@ fn parse_capacity(text: &str) -> Result<Capacity, String> {
         Some((i, 'G')) => (&t[..i], 1_000_000_000),
         _ => (t, 1),
     };
-    let bad = || format!("`{t}` is not a token count (e.g. 100000, 100k, 10M, unbounded)");
+    let bad = || {
+        format!(
+            "`{shown}` is not a token count: write an integer with an optional k, M or G suffix (e.g. 100000, 100k, 10M) or `unbounded`"
+        )
+    };
     let digits = digits.replace('_', "");
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad());
     }
-    let n: u64 = digits.parse().map_err(|_| bad())?;
+    let too_large = || format!("`{shown}` is too large: at most {} tokens", u64::MAX);
+    // Only digits remain, so a parse failure is an overflow.
+    let n: u64 = digits.parse().map_err(|_| too_large())?;
     match n.checked_mul(scale) {
-        None => Err(format!("`{t}` is too large")),
+        None => Err(too_large()),
         Some(0) => Err(format!(
-            "`{t}`: a capacity must be >= 1 token (a zero-token cache holds nothing); write `unbounded` for no limit"
+            "`{shown}`: a capacity must be >= 1 token (a zero-token cache holds nothing); write `unbounded` for no limit"
         )),
         Some(n) => Ok(Capacity(Some(n))),
     }

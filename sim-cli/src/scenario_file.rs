@@ -3,7 +3,7 @@
 
 use crate::input_file;
 use sha2::{Digest as _, Sha256};
-use sim_core::scenario::{self, Origin, Override, Problem, Scenario, ScenarioError, SourceText};
+use sim_core::scenario::{self, MAX_SCENARIO_BYTES, Origin, Override, Problem, Scenario, ScenarioError, SourceText};
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -21,8 +21,8 @@ pub struct LoadedScenario {
 /// (missing, not a regular file) is an `InputFileError`; anything wrong with
 /// its content, or with a file it names, is a `ScenarioError`.
 pub fn load(path: &Path, overrides: &[Override]) -> anyhow::Result<LoadedScenario> {
-    let bytes = input_file::read(path, "scenario file")?;
     let name = path.display().to_string();
+    let bytes = read_bounded(path, &name)?;
     let text = std::str::from_utf8(&bytes).map_err(|e| not_utf8(&name, &bytes, e.valid_up_to()))?;
     // Files the scenario names (LiteLLM catalogs, traces) are relative to its directory.
     let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
@@ -30,6 +30,17 @@ pub fn load(path: &Path, overrides: &[Override]) -> anyhow::Result<LoadedScenari
     let scenario = scenario::load_with(&SourceText { name: &name, text }, overrides, &files)?;
     let sha256 = hex_sha256(&bytes);
     Ok(LoadedScenario { scenario, bytes, sha256 })
+}
+
+/// The file's bytes, reading at most one byte past [`MAX_SCENARIO_BYTES`]: a
+/// larger file is refused (exit 2) before it costs memory or parse time.
+fn read_bounded(path: &Path, name: &str) -> anyhow::Result<Vec<u8>> {
+    let bytes = input_file::read_prefix(path, "scenario file", MAX_SCENARIO_BYTES as u64 + 1)?;
+    if bytes.len() > MAX_SCENARIO_BYTES {
+        let len = std::fs::metadata(path).map_or(0, |m| m.len()).max(bytes.len() as u64);
+        return Err(ScenarioError::too_large(name, len).into());
+    }
+    Ok(bytes)
 }
 
 pub fn hex_sha256(bytes: &[u8]) -> String {
@@ -47,13 +58,11 @@ fn not_utf8(name: &str, bytes: &[u8], valid_up_to: usize) -> ScenarioError {
     let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     // The prefix is valid UTF-8, so counting chars gives a character column.
     let column = 1 + String::from_utf8_lossy(&before[line_start..]).chars().count();
-    ScenarioError {
-        problems: vec![Problem {
-            origin: Origin::File { file: name.to_string(), line, column },
-            path: String::new(),
-            message: "the file is not valid UTF-8 text".to_string(),
-        }],
-    }
+    ScenarioError::one(Problem {
+        origin: Origin::File { file: name.to_string(), line, column },
+        path: String::new(),
+        message: "the file is not valid UTF-8 text".to_string(),
+    })
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@
 
 pub mod catalog;
 pub mod dist;
+pub mod echo;
 pub mod engine;
 pub mod estimate;
 pub mod event_queue;

@@ -119,7 +119,8 @@ impl fmt::Display for SimDuration {
     }
 }
 
-/// Why a duration string was rejected.
+/// Why a duration string was rejected. Each variant holds the text as typed,
+/// already cut to [`crate::echo::MAX_ECHO_CHARS`] characters.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DurationParseError {
     #[error("empty duration; write a number with a unit, e.g. \"250ms\", \"30s\", \"5m\", \"1h\"")]
@@ -128,27 +129,44 @@ pub enum DurationParseError {
     MissingUnit(String),
     #[error("unknown unit `{unit}` in `{text}` (units: us, ms, s, m, h, d)")]
     UnknownUnit { text: String, unit: String },
-    #[error("`{0}` is not a number followed by a unit")]
+    #[error(
+        "`{0}` is not a duration: write an integer or decimal number followed by a unit \
+         (us, ms, s, m, h, d), e.g. \"250ms\" or \"1.5h\""
+    )]
     BadNumber(String),
+    /// `1e15d`: without this, `e15d` would read as an unknown unit.
+    #[error("`{text}`: exponent notation is not supported in durations; write the number out{example}")]
+    Exponent { text: String, example: String },
     #[error("`{0}` is negative; durations must be >= 0")]
     Negative(String),
-    #[error("`{0}` is too large")]
+    #[error("`{0}` is too large: the longest duration is {MAX_DURATION_DAYS}d (2^64 microseconds)")]
     TooLarge(String),
 }
 
+/// Whole days in `u64::MAX` microseconds: the longest duration that parses.
+pub const MAX_DURATION_DAYS: u64 = u64::MAX / (86_400 * MICROS_PER_SEC);
+
 /// Parses `"250ms"`, `"1.5s"`, `"30s"`, `"5m"`, `"1h"`, `"2d"`, `"10us"` into a duration.
-/// Fractions are allowed and rounded to the nearest microsecond.
+/// Fractions are allowed and rounded to the nearest microsecond; exponents are not.
 pub fn parse_duration(text: &str) -> Result<SimDuration, DurationParseError> {
     let t = text.trim();
+    let shown = || crate::echo::clip(t).into_owned();
     if t.is_empty() {
         return Err(DurationParseError::Empty);
+    }
+    if let Some(example) = exponent_example(t) {
+        return Err(DurationParseError::Exponent { text: shown(), example });
     }
     let split =
         t.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+' || c == '_')).unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
     let unit = unit.trim();
     if unit.is_empty() {
-        return Err(DurationParseError::MissingUnit(t.to_string()));
+        return Err(DurationParseError::MissingUnit(shown()));
+    }
+    if !num.bytes().any(|b| b.is_ascii_digit()) {
+        // `abcs`, `inf s`, `NaNs`: no number at all, so the unit is not the problem.
+        return Err(DurationParseError::BadNumber(shown()));
     }
     let scale_us: f64 = match unit {
         "us" | "µs" => 1.0,
@@ -158,21 +176,51 @@ pub fn parse_duration(text: &str) -> Result<SimDuration, DurationParseError> {
         "h" => 3600e6,
         "d" => 86_400e6,
         _ => {
-            return Err(DurationParseError::UnknownUnit { text: t.to_string(), unit: unit.to_string() });
+            return Err(DurationParseError::UnknownUnit { text: shown(), unit: crate::echo::clip(unit).into_owned() });
         }
     };
-    let value: f64 = num.replace('_', "").parse().map_err(|_| DurationParseError::BadNumber(t.to_string()))?;
+    let value: f64 = num.replace('_', "").parse().map_err(|_| DurationParseError::BadNumber(shown()))?;
     if !value.is_finite() {
-        return Err(DurationParseError::BadNumber(t.to_string()));
+        return Err(DurationParseError::BadNumber(shown()));
     }
     if value < 0.0 {
-        return Err(DurationParseError::Negative(t.to_string()));
+        return Err(DurationParseError::Negative(shown()));
     }
     let us = (value * scale_us).round();
     if us >= u64::MAX as f64 {
-        return Err(DurationParseError::TooLarge(t.to_string()));
+        return Err(DurationParseError::TooLarge(shown()));
     }
     Ok(SimDuration::from_micros(us as u64))
+}
+
+/// If `t` is a number in exponent notation followed by something (`1e15d`,
+/// `2.5e-3s`), the spelled-out form to suggest (`, e.g. "1000000000000000d"`,
+/// empty when the number is out of any sensible range).
+fn exponent_example(t: &str) -> Option<String> {
+    let digits_end = |s: &str| s.find(|c: char| !(c.is_ascii_digit() || c == '_' || c == '.')).unwrap_or(s.len());
+    let unsigned = t.strip_prefix(['+', '-']).unwrap_or(t);
+    let sign_len = t.len() - unsigned.len();
+    let mantissa_len = digits_end(unsigned);
+    if !unsigned[..mantissa_len].bytes().any(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let after = unsigned[mantissa_len..].strip_prefix(['e', 'E'])?;
+    let exp_digits = after.strip_prefix(['+', '-']).unwrap_or(after);
+    let exp_len =
+        after.len() - exp_digits.len() + exp_digits.find(|c: char| !c.is_ascii_digit()).unwrap_or(exp_digits.len());
+    if exp_len == after.len() - exp_digits.len() {
+        return None;
+    }
+    let number = &t[..sign_len + mantissa_len + 1 + exp_len];
+    let unit = crate::echo::clip(after[exp_len..].trim());
+    let example = number
+        .replace('_', "")
+        .parse::<f64>()
+        .ok()
+        .filter(|x| x.is_finite() && (1e-6..=1e30).contains(&x.abs()))
+        .map(|x| format!(", e.g. \"{x}{unit}\""))
+        .unwrap_or_default();
+    Some(example)
 }
 
 #[cfg(test)]
@@ -202,8 +250,51 @@ mod tests {
         assert!(matches!(parse_duration("30"), Err(DurationParseError::MissingUnit(_))));
         assert!(matches!(parse_duration("3 weeks"), Err(DurationParseError::UnknownUnit { .. })));
         assert!(matches!(parse_duration("-1s"), Err(DurationParseError::Negative(_))));
-        assert!(matches!(parse_duration("abcs"), Err(DurationParseError::UnknownUnit { .. })));
+        assert!(matches!(parse_duration("abcs"), Err(DurationParseError::BadNumber(_))));
         assert!(matches!(parse_duration("1.2.3s"), Err(DurationParseError::BadNumber(_))));
+        assert!(matches!(parse_duration("1.5e"), Err(DurationParseError::UnknownUnit { .. })));
+    }
+
+    fn message(text: &str) -> String {
+        parse_duration(text).expect_err(text).to_string()
+    }
+
+    #[test]
+    fn exponent_durations_say_so() {
+        assert_eq!(
+            message("1e15d"),
+            "`1e15d`: exponent notation is not supported in durations; write the number out, e.g. \"1000000000000000d\""
+        );
+        assert_eq!(
+            message("2.5E-3s"),
+            "`2.5E-3s`: exponent notation is not supported in durations; write the number out, e.g. \"0.0025s\""
+        );
+        assert_eq!(
+            message("1e999s"),
+            "`1e999s`: exponent notation is not supported in durations; write the number out"
+        );
+    }
+
+    #[test]
+    fn non_numbers_and_huge_values_get_accurate_messages() {
+        for text in ["inf s", "NaNs", "abcs", "--s", ".s"] {
+            assert!(message(text).contains("is not a duration: write an integer or decimal number"), "{text}");
+        }
+        assert_eq!(
+            message("213503983d"),
+            "`213503983d` is too large: the longest duration is 213503982d (2^64 microseconds)"
+        );
+        assert!(parse_duration("213503982d").is_ok());
+    }
+
+    #[test]
+    fn echoed_text_is_cut() {
+        let long = format!("{}s", "1".repeat(100_000));
+        let m = message(&long);
+        assert!(m.len() < 200 && m.contains("…(+"), "{m}");
+        let unit = format!("1{}", "x".repeat(100_000));
+        let m = message(&unit);
+        assert!(m.len() < 300 && m.starts_with("unknown unit `xxx"), "{m}");
     }
 
     #[test]

@@ -8,22 +8,20 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::bases::{self, BuiltIn, Catalog};
+use super::found::{Found, FoundSet};
 use super::location::{Anchor, KeyPath, Seg, SourceMap, find_by_span, locate};
 use super::overrides;
 use super::raw::*;
 use super::validate::{Env, Issues, unknown_key_message, validate};
-use super::{FileSource, NoFiles, Override, Problem, Scenario, ScenarioError, SourceText};
+use super::{FileSource, NoFiles, Override, Scenario, ScenarioError, SourceText};
 
 /// Each failed attempt removes one offending entry, so this only bounds pathological inputs.
 const MAX_DESERIALIZE_ATTEMPTS: usize = 64;
 
-/// A problem with its span in the virtual source (file, then overrides).
-#[derive(Debug)]
-struct Found {
-    span: Range<usize>,
-    path: String,
-    message: String,
-}
+/// The largest scenario file accepted, in bytes (1 MiB: the bundled scenarios
+/// are a few KB). Parsing keeps every syntax error the TOML parser finds, so
+/// memory grows with the text; past this size a file is refused unparsed.
+pub const MAX_SCENARIO_BYTES: usize = 1 << 20;
 
 /// Loads and validates a scenario, applying `--set` overrides; reports every problem found.
 ///
@@ -49,15 +47,14 @@ pub(crate) fn load_from(
     files: &dyn FileSource,
     catalog: &dyn Catalog,
 ) -> Result<Scenario, ScenarioError> {
+    if src.text.len() > MAX_SCENARIO_BYTES {
+        return Err(ScenarioError::too_large(src.name, src.text.len() as u64));
+    }
     let mut map = SourceMap::new(src.name, src.text);
-    let mut found = Vec::new();
+    let mut found = FoundSet::default();
 
     let (parsed, syntax_errors) = DeTable::parse_recoverable(src.text);
-    let syntax_errors = all_syntax_errors(src.text, syntax_errors);
-    let syntax_spans: Vec<Range<usize>> = syntax_errors.iter().map(|(span, _)| span.clone()).collect();
-    for (span, message) in syntax_errors {
-        found.push(Found { span, path: String::new(), message: format!("TOML syntax: {message}") });
-    }
+    let syntax_spans = all_syntax_errors(src.text, syntax_errors, &mut found);
     let root_span = parsed.span();
     let mut tree = parsed.into_inner();
 
@@ -133,12 +130,7 @@ pub(crate) fn load_from(
                 // Only reachable if a check forgot to say why; never return an empty error.
                 found.push(Found { span: 0..0, path: String::new(), message: "invalid scenario".to_string() });
             }
-            found.sort_by_key(|f| f.span.start);
-            let problems = found
-                .into_iter()
-                .map(|f| Problem { origin: map.origin(f.span.start), path: f.path, message: f.message })
-                .collect();
-            Err(ScenarioError { problems })
+            Err(found.into_error(&map))
         }
     }
 }
@@ -151,7 +143,7 @@ fn deserialize(
     tree: &mut DeTable<'_>,
     root_span: &Range<usize>,
     syntax_spans: &[Range<usize>],
-    found: &mut Vec<Found>,
+    found: &mut FoundSet,
 ) -> (Option<RawScenario>, Vec<KeyPath>, Vec<KeyPath>) {
     let mut poisoned = Vec::new();
     for _ in 0..MAX_DESERIALIZE_ATTEMPTS {
@@ -186,36 +178,53 @@ fn deserialize(
     (None, Vec::new(), poisoned)
 }
 
-/// Every syntax error, each position once. After a broken table header the
-/// parser drops the value errors of the keys that follow it, so the rest of the
-/// document after such a header (a single line, so a clean statement boundary)
-/// is parsed again on its own to find them.
-fn all_syntax_errors(text: &str, first: Vec<toml::de::Error>) -> Vec<(Range<usize>, String)> {
+/// Every syntax error, each position once, into `found`; returns their spans.
+/// After a broken table header the parser drops the value errors of the keys
+/// that follow it, so the rest of the document after such a header (a single
+/// line, so a clean statement boundary) is parsed again on its own to find them.
+/// Re-parses run one after another, so only one pass's errors are held at a time.
+fn all_syntax_errors(text: &str, first: Vec<toml::de::Error>, found: &mut FoundSet) -> Vec<Range<usize>> {
     /// Bounds the re-parses of pathological inputs (one per broken header).
     const MAX_PASSES: usize = 64;
-    let mut out: Vec<(Range<usize>, String)> = Vec::new();
-    let mut pending: Vec<(usize, Vec<toml::de::Error>)> = vec![(0, first)];
+    /// Bounds their work: bytes re-parsed in all, so a 1 MiB file of broken
+    /// headers costs a few parses, not 64 (more than any hand-written file needs).
+    const REPARSE_BYTES: usize = 4 << 20;
+    let mut budget = REPARSE_BYTES;
+    let mut spans = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    // Line starts, to find an error's line without rescanning the text per error.
+    let line_starts: Vec<usize> = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+    // Offsets where a re-parse starts, in the order their headers were met.
+    let mut reparse: std::collections::VecDeque<usize> = std::collections::VecDeque::new();
     let mut passes = 0;
-    while let Some((offset, errors)) = pending.pop() {
+    let mut pass = Some((0, first));
+    while let Some((offset, errors)) = pass.take() {
         for e in errors {
             let span = e.span().map_or(offset..offset, |s| s.start + offset..s.end + offset);
-            if out.iter().any(|(s, _)| s.start == span.start) {
+            if !seen.insert(span.start) {
                 continue;
             }
-            let line_start = text[..span.start.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
-            let line_end = text[line_start..].find('\n').map_or(text.len(), |i| line_start + i + 1);
+            let line = line_starts.partition_point(|&s| s <= span.start.min(text.len())) - 1;
+            let line_start = line_starts[line];
+            let line_end = line_starts.get(line + 1).copied().unwrap_or(text.len());
             let header = text[line_start..line_end].trim_start().starts_with('[')
                 && ["table", "key"].iter().any(|w| e.message().contains(w));
-            if header && line_end < text.len() && passes < MAX_PASSES {
+            if header && line_end < text.len() && passes < MAX_PASSES && text.len() - line_end <= budget {
                 passes += 1;
-                let (_, more) = DeTable::parse_recoverable(&text[line_end..]);
-                pending.push((line_end, more));
+                budget -= text.len() - line_end;
+                reparse.push_back(line_end);
             }
-            out.push((span, e.message().to_string()));
+            found.push(Found {
+                span: span.clone(),
+                path: String::new(),
+                message: format!("TOML syntax: {}", e.message()),
+            });
+            spans.push(span);
         }
+        pass = reparse.pop_front().map(|at| (at, DeTable::parse_recoverable(&text[at..]).1));
     }
-    out.sort_by_key(|(s, _)| s.start);
-    out
+    spans.sort_by_key(|s| s.start);
+    spans
 }
 
 /// Rewrites serde's wording (which names our Rust types) in the file format's terms.
@@ -333,4 +342,80 @@ fn unknown_key(root: &DeValue<'_>, root_span: &Range<usize>, path: KeyPath) -> F
     };
     let parent = KeyPath(path.0[..path.0.len().saturating_sub(1)].to_vec());
     Found { span, path: path.to_string(), message: unknown_key_message(&key, valid_keys(&parent), "") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{MAX_PROBLEMS, Origin, parse_override};
+
+    const VALID: &str = "name = \"n\"\n[[providers]]\nname = \"p\"\npricing = { input_usd_per_mtok = 1, output_usd_per_mtok = 2 }\n\
+                         [[workloads]]\nname = \"w\"\nprovider = \"p\"\nsteps = 1\noutput_tokens = 1\n\
+                         arrivals = { rate_per_s = 1, sessions = 1 }\n";
+
+    fn error(text: &str, sets: &[&str]) -> ScenarioError {
+        let overrides: Vec<Override> = sets.iter().map(|s| parse_override(s).unwrap()).collect();
+        load(&SourceText { name: "s.toml", text }, &overrides).expect_err("should not load")
+    }
+
+    #[test]
+    fn stray_equals_lines_are_capped_at_50_problems_and_counted() {
+        // 40,000 of these took 30 s and printed 15.7 MB: every problem was
+        // located by scanning the text from its start.
+        let err = error(&"=\n".repeat(40_000), &[]);
+        assert_eq!(err.problems.len(), MAX_PROBLEMS);
+        assert!(err.more > 40_000, "{}", err.more);
+        let shown = err.to_string();
+        assert!(shown.starts_with(&format!("{} problems in scenario:\n", err.total())), "{shown}");
+        assert!(shown.ends_with(&format!("\n  ... and {} more problems\n", err.more)), "{shown}");
+        assert_eq!(shown.lines().count(), 1 + MAX_PROBLEMS + 1);
+        // The listed ones are the first, in file order, each located.
+        let lines: Vec<usize> = err
+            .problems
+            .iter()
+            .map(|p| match p.origin {
+                Origin::File { line, .. } => line,
+                ref other => panic!("{other:?}"),
+            })
+            .collect();
+        assert!(lines.windows(2).all(|w| w[0] <= w[1]) && lines[0] == 1, "{lines:?}");
+    }
+
+    #[test]
+    fn the_count_past_the_cap_is_exact() {
+        let keys: String = (0..3000).map(|i| format!("unknown_{i} = 1\n")).collect();
+        let err = error(&format!("{keys}{VALID}"), &[]);
+        assert_eq!((err.problems.len(), err.more), (MAX_PROBLEMS, 3000 - MAX_PROBLEMS));
+        assert_eq!(err.problems[49].origin, Origin::File { file: "s.toml".into(), line: 50, column: 1 });
+        assert!(err.problems[49].message.starts_with("unknown key `unknown_49`"), "{:?}", err.problems[49]);
+        // Overrides come after the file's problems, so these are only counted.
+        let err = error(&format!("{keys}{VALID}"), &["name=1", "simulation.seed=-1"]);
+        assert_eq!(err.total(), 3002);
+    }
+
+    #[test]
+    fn files_over_the_size_limit_are_refused_unparsed() {
+        let text = format!("{VALID}# {}\n", "x".repeat(MAX_SCENARIO_BYTES));
+        let err = error(&text, &[]);
+        assert_eq!((err.problems.len(), err.more), (1, 0));
+        let p = &err.problems[0];
+        assert_eq!(p.origin, Origin::File { file: "s.toml".into(), line: 1, column: 1 });
+        assert!(p.message.contains(&format!("the file is {} bytes", text.len())), "{}", p.message);
+        let at_limit = format!("{VALID}#{}\n", "x".repeat(MAX_SCENARIO_BYTES - VALID.len() - 2));
+        assert_eq!(at_limit.len(), MAX_SCENARIO_BYTES);
+        assert!(load(&SourceText { name: "s.toml", text: &at_limit }, &[]).is_ok());
+    }
+
+    #[test]
+    fn echoed_keys_and_values_are_cut() {
+        let long = "k".repeat(100_000);
+        let err = error(&format!("{long} = 1\n{VALID}"), &[&format!("name={long}"), &format!("{long}=1")]);
+        for p in &err.problems {
+            let shown = p.to_string();
+            assert!(shown.len() < 1200, "{} bytes: {}", shown.len(), &shown[..200]);
+        }
+        let err = error(VALID, &[&format!("workloads[0].steps=\"{long}\"")]);
+        let shown = err.to_string();
+        assert!(shown.len() < 600 && shown.contains("…(+"), "{shown}");
+    }
 }

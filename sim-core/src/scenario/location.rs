@@ -48,6 +48,9 @@ impl KeyPath {
     /// Parses `a.b[3].c` (the `--set` syntax). Keys are bare: TOML quoting is not supported.
     pub(crate) fn parse(text: &str) -> Result<KeyPath, String> {
         let text = text.trim();
+        // Messages echo the path and its parts cut, like every echoed value.
+        let shown = crate::echo::clip(text);
+        let clip = crate::echo::clip;
         if text.is_empty() {
             return Err("empty key path; write e.g. `simulation.seed`".to_string());
         }
@@ -59,23 +62,23 @@ impl KeyPath {
             };
             if name.is_empty() {
                 return Err(format!(
-                    "empty key in path `{text}`; write keys separated by `.`, array elements as `name[0]`"
+                    "empty key in path `{shown}`; write keys separated by `.`, array elements as `name[0]`"
                 ));
             }
             if let Some(c) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-')) {
-                return Err(format!("invalid character `{c}` in key `{name}` of path `{text}`"));
+                return Err(format!("invalid character `{c}` in key `{}` of path `{shown}`", clip(name)));
             }
             segs.push(Seg::Key(name.to_string()));
             while !rest.is_empty() {
-                let close = rest.find(']').ok_or_else(|| format!("missing `]` in path `{text}`"))?;
+                let close = rest.find(']').ok_or_else(|| format!("missing `]` in path `{shown}`"))?;
                 let digits = &rest[1..close];
-                let index = digits
-                    .parse::<usize>()
-                    .map_err(|_| format!("array index `{digits}` in path `{text}` is not a non-negative integer"))?;
+                let index = digits.parse::<usize>().map_err(|_| {
+                    format!("array index `{}` in path `{shown}` is not a non-negative integer", clip(digits))
+                })?;
                 segs.push(Seg::Index(index));
                 rest = &rest[close + 1..];
                 if !rest.is_empty() && !rest.starts_with('[') {
-                    return Err(format!("unexpected `{rest}` after `]` in path `{text}`"));
+                    return Err(format!("unexpected `{}` after `]` in path `{shown}`", clip(rest)));
                 }
             }
         }
@@ -87,8 +90,9 @@ impl fmt::Display for KeyPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, seg) in self.0.iter().enumerate() {
             match seg {
-                Seg::Key(k) if i == 0 => write!(f, "{k}")?,
-                Seg::Key(k) => write!(f, ".{k}")?,
+                // A key can be anything the user typed: shown cut, like every echoed value.
+                Seg::Key(k) if i == 0 => write!(f, "{}", crate::echo::clip(k))?,
+                Seg::Key(k) => write!(f, ".{}", crate::echo::clip(k))?,
                 Seg::Index(n) => write!(f, "[{n}]")?,
             }
         }
@@ -234,15 +238,70 @@ impl<'a> SourceMap<'a> {
             Some(Region::Base { name }) => Origin::Preset { name: name.clone() },
         }
     }
+
+    /// [`Self::origin`] of each offset, in one pass over the file text: `offsets`
+    /// must be ascending (problems sorted by where they were written).
+    pub(crate) fn origins(&self, offsets: impl Iterator<Item = usize>) -> Vec<Origin> {
+        let mut cursor = LineCursor::default();
+        offsets
+            .map(|offset| match self.region(offset) {
+                None => {
+                    let (line, column) = cursor.advance(self.text, offset);
+                    Origin::File { file: self.file.to_string(), line, column }
+                }
+                Some(_) => self.origin(offset),
+            })
+            .collect()
+    }
 }
 
-/// 1-based line and column of a byte offset; the column counts characters, not bytes.
-pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
+/// Line and column of ascending offsets, each found from the previous one.
+#[derive(Debug)]
+struct LineCursor {
+    offset: usize,
+    line: usize,
+    column: usize,
+}
+
+impl Default for LineCursor {
+    fn default() -> Self {
+        LineCursor { offset: 0, line: 1, column: 1 }
+    }
+}
+
+impl LineCursor {
+    /// Like [`line_column`], for an offset not before the previous one.
+    fn advance(&mut self, text: &str, offset: usize) -> (usize, usize) {
+        let target = char_floor(text, offset);
+        if target < self.offset {
+            // Not ascending after all: start over rather than count wrong.
+            *self = LineCursor::default();
+        }
+        for c in text[self.offset..target].chars() {
+            if c == '\n' {
+                self.line += 1;
+                self.column = 1;
+            } else {
+                self.column += 1;
+            }
+        }
+        self.offset = target;
+        (self.line, self.column)
+    }
+}
+
+/// The largest char boundary at or before `offset`, within the text.
+fn char_floor(text: &str, offset: usize) -> usize {
     let mut offset = offset.min(text.len());
     while !text.is_char_boundary(offset) {
         offset -= 1;
     }
-    let before = &text[..offset];
+    offset
+}
+
+/// 1-based line and column of a byte offset; the column counts characters, not bytes.
+pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..char_floor(text, offset)];
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     let line = before.matches('\n').count() + 1;
     let column = before[line_start..].chars().count() + 1;
@@ -291,6 +350,18 @@ mod tests {
         // Inside a multi-byte character: clamps back to its start.
         assert_eq!(line_column(text, 4), (2, 1));
         assert_eq!(line_column(text, 999), (3, 1));
+    }
+
+    #[test]
+    fn origins_in_one_pass_match_line_column() {
+        let text = "ab\nçé = 1\n\nx = [\n  2 ]\n";
+        let map = SourceMap::new("f.toml", text);
+        let offsets: Vec<usize> = (0..=text.len() + 3).collect();
+        let origins = map.origins(offsets.iter().copied());
+        for (&offset, origin) in offsets.iter().zip(&origins) {
+            let (line, column) = line_column(text, offset);
+            assert_eq!(*origin, Origin::File { file: "f.toml".into(), line, column }, "offset {offset}");
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 mod bases;
 mod dists;
+mod found;
 pub(crate) mod limits;
 #[cfg(test)]
 mod limits_tests;
@@ -18,7 +19,8 @@ mod schema;
 mod tests;
 mod validate;
 
-pub use load::{load, load_with};
+pub use found::MAX_PROBLEMS;
+pub use load::{MAX_SCENARIO_BYTES, load, load_with};
 pub use model::*;
 pub use overrides::parse_override;
 pub use raw::format_duration_compact;
@@ -94,17 +96,47 @@ pub struct Problem {
     pub message: String,
 }
 
-/// Every problem found in a scenario (never empty).
+/// The problems found in a scenario, in the order they were written: the
+/// first [`MAX_PROBLEMS`] of them, and how many more there were (never empty).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub struct ScenarioError {
     pub problems: Vec<Problem>,
+    /// Problems found beyond `problems` (only counted, so a wholly broken
+    /// file costs neither memory nor screens of output).
+    pub more: usize,
+}
+
+impl ScenarioError {
+    /// A single problem.
+    pub fn one(problem: Problem) -> Self {
+        ScenarioError { problems: vec![problem], more: 0 }
+    }
+
+    /// How many problems were found, listed or not.
+    pub fn total(&self) -> usize {
+        self.problems.len() + self.more
+    }
+
+    /// A scenario file of `len` bytes (or more), refused unread because it is
+    /// longer than [`MAX_SCENARIO_BYTES`].
+    pub fn too_large(file: &str, len: u64) -> Self {
+        ScenarioError::one(Problem {
+            origin: Origin::File { file: file.to_string(), line: 1, column: 1 },
+            path: String::new(),
+            message: format!(
+                "the file is {len} bytes; scenario files are limited to {MAX_SCENARIO_BYTES} bytes ({} MiB), \
+                 so this is not a scenario (traces and price catalogs are separate files)",
+                MAX_SCENARIO_BYTES >> 20
+            ),
+        })
+    }
 }
 
 impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Origin::File { file, line, column } => write!(f, "{file}:{line}:{column}"),
-            Origin::Override { index, text } => write!(f, "--set #{} `{text}`", index + 1),
+            Origin::Override { index, text } => write!(f, "--set #{} `{}`", index + 1, crate::echo::clip(text)),
             Origin::Preset { name } => match name.strip_prefix("litellm:") {
                 Some(key) => write!(f, "LiteLLM entry `{key}`"),
                 None => write!(f, "preset {name}"),
@@ -125,11 +157,18 @@ impl fmt::Display for Problem {
 
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.problems.len();
-        writeln!(f, "{n} problem{} in scenario:", if n == 1 { "" } else { "s" })?;
+        let n = self.total();
+        writeln!(f, "{n} problem{} in scenario:", plural(n))?;
         for p in &self.problems {
             writeln!(f, "  {p}")?;
         }
+        if self.more > 0 {
+            writeln!(f, "  ... and {} more problem{}", self.more, plural(self.more))?;
+        }
         Ok(())
     }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }

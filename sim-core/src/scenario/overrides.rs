@@ -12,9 +12,9 @@ use super::location::{KeyPath, Seg, SourceMap};
 
 /// Splits `dotted.path=value` at the first `=` and checks the path's syntax.
 pub fn parse_override(text: &str) -> Result<Override, String> {
-    let (path, value) = text
-        .split_once('=')
-        .ok_or_else(|| format!("`{text}` is not of the form dotted.path=value (e.g. simulation.seed=7)"))?;
+    let (path, value) = text.split_once('=').ok_or_else(|| {
+        format!("`{}` is not of the form dotted.path=value (e.g. simulation.seed=7)", crate::echo::clip(text))
+    })?;
     KeyPath::parse(path)?;
     Ok(Override { path: path.trim().to_string(), value: value.trim().to_string() })
 }
@@ -33,7 +33,8 @@ pub(crate) fn apply<'i>(tree: &mut DeTable<'i>, overrides: &'i [Override], map: 
     for (index, o) in overrides.iter().enumerate() {
         let base = map.add_override(format!("{}={}", o.path, o.value));
         let whole = map.override_span(index);
-        let reject = |message: String| Rejected { span: whole.clone(), path: o.path.trim().to_string(), message };
+        let shown_path = crate::echo::clip(o.path.trim()).into_owned();
+        let reject = |message: String| Rejected { span: whole.clone(), path: shown_path.clone(), message };
         let path = match KeyPath::parse(&o.path) {
             Ok(p) => p,
             Err(message) => {
@@ -118,7 +119,11 @@ fn set<'i>(
     match seg {
         Seg::Key(k) => {
             let DeValue::Table(t) = node else {
-                return Err(format!("cannot set key `{k}`: {what} is {}, not a table", kind(node)));
+                return Err(format!(
+                    "cannot set key `{}`: {what} is {}, not a table",
+                    crate::echo::clip(k),
+                    kind(node)
+                ));
             };
             if rest.is_empty() {
                 // An existing key keeps its own span; only the value is replaced.

@@ -130,16 +130,13 @@ impl Leaf for DurationText {
     type Out = SimDuration;
     fn read(value: &toml::Value) -> Result<SimDuration, String> {
         match value {
-            toml::Value::String(s) => match exponent_hint(s) {
-                Some(hint) => Err(hint),
-                None => parse_duration(s).map_err(|e| e.to_string()).and_then(|d| {
-                    if d > MAX_DURATION {
-                        Err(format!("must be at most 100 years (\"36500d\"), got {s:?}"))
-                    } else {
-                        Ok(d)
-                    }
-                }),
-            },
+            toml::Value::String(s) => parse_duration(s).map_err(|e| e.to_string()).and_then(|d| {
+                if d > MAX_DURATION {
+                    Err(format!("must be at most 100 years (\"36500d\"), got \"{}\"", crate::echo::clip(s)))
+                } else {
+                    Ok(d)
+                }
+            }),
             // A bare number is the commonest slip; the parser's message suggests the unit.
             toml::Value::Integer(_) | toml::Value::Float(_) => {
                 Err(parse_duration(&value.to_string()).err().map(|e| e.to_string()).unwrap_or_default())
@@ -147,36 +144,6 @@ impl Leaf for DurationText {
             other => Err(format!("expected a duration string such as \"30s\", got {}", describe(other))),
         }
     }
-}
-
-/// Durations take plain decimals: `1e15d` would otherwise read as the unknown unit
-/// `e15d`. Says so and spells the number out (`"1000000000000000d"`) when it can.
-fn exponent_hint(text: &str) -> Option<String> {
-    let t = text.trim();
-    let digits_end = |s: &str| s.find(|c: char| !(c.is_ascii_digit() || c == '_' || c == '.')).unwrap_or(s.len());
-    let unsigned = t.strip_prefix(['+', '-']).unwrap_or(t);
-    let sign_len = t.len() - unsigned.len();
-    let mantissa_len = digits_end(unsigned);
-    if !unsigned[..mantissa_len].bytes().any(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let after = unsigned[mantissa_len..].strip_prefix(['e', 'E'])?;
-    let exp_digits = after.strip_prefix(['+', '-']).unwrap_or(after);
-    let exp_len =
-        after.len() - exp_digits.len() + exp_digits.find(|c: char| !c.is_ascii_digit()).unwrap_or(exp_digits.len());
-    if exp_len == after.len() - exp_digits.len() {
-        return None;
-    }
-    let number = &t[..sign_len + mantissa_len + 1 + exp_len];
-    let unit = after[exp_len..].trim();
-    let spelled = number
-        .replace('_', "")
-        .parse::<f64>()
-        .ok()
-        .filter(|x| x.is_finite() && (1e-6..=1e30).contains(&x.abs()))
-        .map(|x| format!(", e.g. \"{x}{unit}\""))
-        .unwrap_or_default();
-    Some(format!("`{t}`: exponent notation is not supported in durations; write the number out{spelled}"))
 }
 
 /// The shortest exact text of a duration in h, m, s, ms and us, e.g. `5m`, `1h`,

@@ -42,7 +42,7 @@ impl Issues {
 
 /// "unknown key `x` for <what>; expected one of: a, b" plus a suggestion for near misses.
 pub(crate) fn unknown_key_message(key: &str, valid: &[&str], what: &str) -> String {
-    let mut message = format!("unknown key `{key}`");
+    let mut message = format!("unknown key `{}`", crate::echo::clip(key));
     if !what.is_empty() {
         message.push_str(&format!(" for {what}"));
     }

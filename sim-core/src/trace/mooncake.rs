@@ -256,13 +256,9 @@ fn parse_line(raw: &str, block_tokens: u64) -> Result<Record, TraceErrorKind> {
 }
 
 /// A JSON value as it would be written, cut short: enough to recognise it.
+/// A JSON value as written, cut like every echoed value.
 fn shown(v: &Value) -> String {
-    const MAX: usize = 40;
-    let text = v.to_string();
-    match text.char_indices().nth(MAX) {
-        Some((cut, _)) => format!("{}...", &text[..cut]),
-        None => text,
-    }
+    crate::echo::clip(&v.to_string()).into_owned()
 }
 
 #[cfg(test)]
@@ -485,6 +481,7 @@ mod tests {
     fn huge_values_are_shown_cut_short() {
         let long = format!("\"{}\"", "x".repeat(100));
         let msg = err_on_line_2(&format!(r#"{{"timestamp": {long}}}"#));
-        assert!(msg.ends_with("xxx...") && msg.len() < 120, "{msg}");
+        // The value with its quotes is 102 characters: 60 shown, 42 bytes cut.
+        assert!(msg.ends_with("xxx…(+42 bytes)") && msg.len() < 140, "{msg}");
     }
 }
