@@ -140,7 +140,7 @@ impl CacheSet {
         let Some(cache) = self.caches[ci].as_mut() else {
             return (0, [0; MAX_CACHE_TIERS], timing(0));
         };
-        let mut hit = cache.lookup(req.now, req.blocks, req.breakpoints);
+        let mut hit = cache.lookup(req.now, req.blocks, req.shared, req.breakpoints);
         let miss_p = sc.providers[p].cache.miss_probability;
         if hit.tokens > 0 && miss_p > 0.0 && self.miss_rng[p].random_bool(miss_p) {
             hit = Default::default();
