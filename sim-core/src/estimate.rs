@@ -143,10 +143,13 @@ impl WorkEstimate {
                     let n = t.requests.len().max(1) as f64;
                     (t.requests.iter().map(|r| r.blocks.len() as f64).sum::<f64>() / n, true)
                 }
-                Arrivals::Poisson { .. } => (
-                    w.shared_segments.len() as f64 + 1.0 + (m.steps - 1.0) / 2.0,
-                    CacheRules::from_config(&p.cache).per_block_work(),
-                ),
+                Arrivals::Poisson { .. } => {
+                    let chain_prompts = !shares_cache_with_trace(sc, w);
+                    (
+                        w.shared_segments.len() as f64 + 1.0 + (m.steps - 1.0) / 2.0,
+                        CacheRules::from_config(&p.cache).per_block_work(chain_prompts, p.pricing.bills_storage()),
+                    )
+                }
             };
             let block_visits = if per_block && p.cache.enabled {
                 // Every request visits every block of its prompt.
@@ -215,6 +218,12 @@ impl WorkEstimate {
         }
         Ok(())
     }
+}
+
+/// Whether a trace workload shares `w`'s provider cache: the cache then
+/// treats every prompt block by block (see `engine::caches`).
+fn shares_cache_with_trace(sc: &Scenario, w: &crate::scenario::Workload) -> bool {
+    sc.workloads.iter().any(|o| o.provider == w.provider && matches!(o.arrivals, Arrivals::Trace(_)))
 }
 
 /// Sessions per second while the workload's sessions arrive.

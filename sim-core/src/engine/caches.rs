@@ -84,8 +84,7 @@ impl CacheSet {
             .enumerate()
             .map(|(ci, &p)| {
                 let p = &sc.providers[p];
-                let track_storage = p.pricing.base.storage_usd_per_mtok_hour > 0.0
-                    || p.pricing.changes.iter().any(|c| c.base.storage_usd_per_mtok_hour > 0.0);
+                let track_storage = p.pricing.bills_storage();
                 // Generated agent prompts branch only after their shared
                 // segments (the chain shortcut is exact for them); trace
                 // prompts may branch anywhere.
@@ -140,7 +139,7 @@ impl CacheSet {
         let Some(cache) = self.caches[ci].as_mut() else {
             return (0, [0; MAX_CACHE_TIERS], timing(0));
         };
-        let mut hit = cache.lookup(req.now, req.blocks, req.breakpoints);
+        let mut hit = cache.lookup(req.now, req.blocks, req.shared, req.breakpoints);
         let miss_p = sc.providers[p].cache.miss_probability;
         if hit.tokens > 0 && miss_p > 0.0 && self.miss_rng[p].random_bool(miss_p) {
             hit = Default::default();

@@ -162,6 +162,13 @@ pub struct Pricing {
     pub changes: Vec<PriceChange>,
 }
 
+impl Pricing {
+    /// Whether cache storage is billed at any time of the run.
+    pub fn bills_storage(&self) -> bool {
+        self.base.storage_usd_per_mtok_hour > 0.0 || self.changes.iter().any(|c| c.base.storage_usd_per_mtok_hour > 0.0)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct LongContext {
     pub threshold_tokens: u64,

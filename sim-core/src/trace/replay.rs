@@ -93,7 +93,7 @@ fn replay_prompts(
     };
     for (r, blocks) in trace.requests.iter().zip(prompts) {
         let now = SimTime::from_micros(r.arrival_us);
-        let hit = cache.lookup(now, blocks, &[]);
+        let hit = cache.lookup(now, blocks, 0, &[]);
         // Visible at `now`: replay models the cache alone, so a request's
         // blocks are readable by the next request even at the same instant.
         cache.write(WriteTimes::instant(now), blocks, 0, &[], hit, 0);

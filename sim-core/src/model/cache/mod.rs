@@ -16,15 +16,18 @@
 //! the `lookback` blocks before it (Anthropic looks back up to 20 blocks) and
 //! takes the deepest live entry found.
 //!
-//! **Chain shortcut.** Agent prompts branch only after their shared leading
+//! **Chain records.** Agent prompts branch only after their shared leading
 //! blocks: a session's private chain is extended by that session alone. For
 //! such prompts, and when expiry is purely idle-based (refresh on hit, no
-//! lifetime cap, no capacity), the deepest block of a session's chain always
-//! carries the latest refresh of the whole chain, so stamping only the shared
-//! blocks and the deepest block, and looking up from the deepest block
-//! backwards, gives exactly the per-block answer at a fraction of the cost.
-//! A shadow test checks the two against each other.
+//! lifetime cap, no capacity), each private chain is one grouped record
+//! (`chains.rs`) holding exactly the per-block state, so a request costs
+//! O(shared blocks + log) instead of O(prompt blocks). Shared blocks stay
+//! per-block entries. Every other mode runs the per-block path, which is also
+//! the reference: property tests check the records against it.
 
+#[cfg(test)]
+mod chain_tests;
+mod chains;
 mod rules;
 #[cfg(test)]
 mod tests;
@@ -35,6 +38,7 @@ use super::prompt::Block;
 use crate::metrics::MAX_CACHE_TIERS;
 use crate::scenario::Eviction;
 use crate::time::{SimDuration, SimTime};
+use chains::Chains;
 use std::collections::{BTreeSet, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -157,10 +161,13 @@ pub struct PromptCache {
     rules: CacheRules,
     shortcut: bool,
     entries: BlockMap<Entry>,
+    /// Private chains as grouped records (only with `shortcut`).
+    chains: Chains,
     /// Eviction order; maintained only when capacity is bounded and evicting.
     order: BTreeSet<(u64, u64, u64)>,
     /// Rank of the next use (see `Entry::eviction_key`).
     next_rank: u64,
+    /// Tokens of `entries` (chains count their own).
     tokens: u64,
     peak_entries: usize,
     peak_tokens: u64,
@@ -182,6 +189,7 @@ impl PromptCache {
             shortcut: chain_prompts && rules.chain_shortcut_is_exact(),
             rules,
             entries: BlockMap::default(),
+            chains: Chains::new(track_storage),
             order: BTreeSet::new(),
             next_rank: 0,
             tokens: 0,
@@ -209,10 +217,11 @@ impl PromptCache {
 
     /// The prefix of `blocks` readable at `now`. `breakpoints` (sorted by
     /// block) matter only in explicit mode.
-    pub fn lookup(&self, now: SimTime, blocks: &[Block], breakpoints: &[PromptBreakpoint]) -> Lookup {
+    /// `shared` = leading shared blocks (as for `write`).
+    pub fn lookup(&self, now: SimTime, blocks: &[Block], shared: usize, breakpoints: &[PromptBreakpoint]) -> Lookup {
         let covered = match self.rules.explicit_lookback {
             Some(lookback) => self.explicit_hit(now, blocks, breakpoints, lookback as usize),
-            None if self.shortcut => blocks.iter().rposition(|b| self.is_live(b.hash, now)).map_or(0, |i| i + 1),
+            None if self.shortcut => self.chained_hit(now, blocks, shared),
             None => blocks.iter().take_while(|b| self.is_live(b.hash, now)).count(),
         };
         let raw = if covered == 0 { 0 } else { blocks[covered - 1].end_tokens };
@@ -221,6 +230,16 @@ impl PromptCache {
             return Lookup::default();
         }
         Lookup { blocks: covered, tokens }
+    }
+
+    /// The per-block prefix rule, with the private blocks read from their chain.
+    fn chained_hit(&self, now: SimTime, blocks: &[Block], shared: usize) -> usize {
+        let shared = shared.min(blocks.len());
+        let live = blocks[..shared].iter().take_while(|b| self.is_live(b.hash, now)).count();
+        if live < shared {
+            return live;
+        }
+        shared + self.chains.live_prefix(&blocks[shared..], now)
     }
 
     fn explicit_hit(&self, now: SimTime, blocks: &[Block], breakpoints: &[PromptBreakpoint], lookback: usize) -> usize {
@@ -253,8 +272,8 @@ impl PromptCache {
         } else {
             self.write_automatic(at, blocks, shared, hit, owner, prompt_tokens)
         };
-        self.peak_entries = self.peak_entries.max(self.entries.len());
-        self.peak_tokens = self.peak_tokens.max(self.tokens);
+        self.peak_entries = self.peak_entries.max(self.entries());
+        self.peak_tokens = self.peak_tokens.max(self.tokens());
         writes
     }
 
@@ -271,14 +290,25 @@ impl PromptCache {
         if cacheable == 0 || cacheable < self.rules.min_tokens {
             return Writes::default();
         }
-        let n = blocks.len();
-        let touch_all = !self.shortcut;
+        // The private chain as one record, then shared blocks one by one:
+        // the same deepest-first order as the per-block path.
+        let per_block = if self.shortcut {
+            let shared = shared.min(blocks.len());
+            let base = if shared == 0 { 0 } else { blocks[shared - 1].end_tokens };
+            let expires = self.lifetime_end(at.visible_at, at.ttl_from, 0);
+            let stored = &mut self.stored;
+            let track = self.track_storage;
+            self.chains.write(&blocks[shared..], base, at.now, expires, at.visible_at, owner, |_, span| {
+                if track {
+                    stored.push(span);
+                }
+            });
+            &blocks[..shared]
+        } else {
+            blocks
+        };
         // Deepest first: the request's prefix ends up the most recently used.
-        for (i, b) in blocks.iter().enumerate().rev() {
-            // The shortcut keeps only shared blocks and the deepest block up to date.
-            if !(touch_all || i < shared || i + 1 == n) {
-                continue;
-            }
+        for (i, b) in per_block.iter().enumerate().rev() {
             // Every block is an access: a live one is refreshed, a missing
             // one stored. Accessing read blocks the same way (rather than only
             // touching them) keeps this an exact LRU over the sequence of
@@ -422,20 +452,22 @@ impl PromptCache {
     }
 
     fn remove(&mut self, hash: u64, now: SimTime) {
-        let Some(e) = self.entries.remove(&hash) else { return };
+        if let Some(span) = self.take_entry(hash, now)
+            && self.track_storage
+        {
+            self.stored.push(span);
+        }
+    }
+
+    /// Removes an entry; returns its storage span as if it left at `now`.
+    fn take_entry(&mut self, hash: u64, now: SimTime) -> Option<StoredSpan> {
+        let e = self.entries.remove(&hash)?;
         if self.ordered() {
             self.order.remove(&e.eviction_key(self.rules.eviction, hash));
         }
         self.tokens -= e.tokens;
-        if self.track_storage {
-            let until = now.min(e.expires);
-            self.stored.push(StoredSpan {
-                owner: e.owner,
-                tokens: e.tokens,
-                created: e.created,
-                stored: until - e.created,
-            });
-        }
+        let until = now.min(e.expires);
+        Some(StoredSpan { owner: e.owner, tokens: e.tokens, created: e.created, stored: until - e.created })
     }
 
     fn purge_expired(&mut self, now: SimTime) {
@@ -448,15 +480,19 @@ impl PromptCache {
     /// Removes every expired entry; true if any was removed.
     fn purge_expired_now(&mut self, now: SimTime) -> bool {
         if self.track_storage || self.ordered() {
-            // Removal goes through `remove` (storage spans, eviction order), in
-            // sorted order so storage records never depend on hash-map order.
-            let mut dead: Vec<u64> = self.entries.iter().filter(|(_, e)| now >= e.expires).map(|(h, _)| *h).collect();
-            dead.sort_unstable();
-            for h in &dead {
-                self.remove(*h, now);
+            // Removal goes through `take_entry` (eviction order); spans are
+            // stored sorted by block so they never depend on hash-map order.
+            let dead: Vec<u64> = self.entries.iter().filter(|(_, e)| now >= e.expires).map(|(h, _)| *h).collect();
+            let mut left: Vec<(u64, StoredSpan)> =
+                dead.into_iter().filter_map(|h| Some((h, self.take_entry(h, now)?))).collect();
+            let (chain_blocks, _) = self.chains.purge(now, |h, span| left.push((h, span)));
+            left.sort_unstable_by_key(|(h, _)| *h);
+            if self.track_storage {
+                self.stored.extend(left.iter().map(|(_, span)| *span));
             }
-            return !dead.is_empty();
+            return !left.is_empty() || chain_blocks > 0;
         }
+        let (chain_blocks, _) = self.chains.purge(now, |_, _| {});
         let before = self.entries.len();
         let mut freed = 0;
         self.entries.retain(|_, e| {
@@ -467,7 +503,7 @@ impl PromptCache {
             keep
         });
         self.tokens -= freed;
-        self.entries.len() < before
+        self.entries.len() < before || chain_blocks > 0
     }
 
     /// Storage spans of entries that left since the last call.
@@ -487,21 +523,28 @@ impl PromptCache {
     /// it would have expired (the client committed to its TTL); its span is
     /// then in `take_stored`.
     pub fn close(&mut self) {
-        let mut live: Vec<u64> = self.entries.keys().copied().collect();
-        live.sort_unstable();
-        for h in live {
-            let expires = self.entries[&h].expires;
-            self.remove(h, expires);
+        let live: Vec<u64> = self.entries.keys().copied().collect();
+        let mut left: Vec<(u64, StoredSpan)> = live
+            .into_iter()
+            .filter_map(|h| {
+                let expires = self.entries[&h].expires;
+                Some((h, self.take_entry(h, expires)?))
+            })
+            .collect();
+        self.chains.close(|h, span| left.push((h, span)));
+        left.sort_unstable_by_key(|(h, _)| *h);
+        if self.track_storage {
+            self.stored.extend(left.iter().map(|(_, span)| *span));
         }
     }
 
     /// Entries currently stored (including expired ones not yet purged).
     pub fn entries(&self) -> usize {
-        self.entries.len()
+        self.entries.len() + self.chains.blocks()
     }
 
     pub fn tokens(&self) -> u64 {
-        self.tokens
+        self.tokens + self.chains.tokens()
     }
 
     pub fn peak_entries(&self) -> usize {

@@ -69,10 +69,38 @@ impl CacheRules {
             && self.max_lifetime.is_none()
     }
 
-    /// True when a request's cache work grows with its prompt's blocks
-    /// (automatic mode without the chain shortcut visits every block); the
-    /// run's work estimate counts those visits.
-    pub fn per_block_work(&self) -> bool {
-        self.explicit_lookback.is_none() && !self.chain_shortcut_is_exact()
+    /// True when a request's cost grows with its prompt's block count, so a
+    /// session of `n` steps costs O(n^2) (measured: 30,000 steps take 30 s
+    /// or more): the per-block path (capacity, lifetime cap, refresh off,
+    /// trace prompts), and chain records whose storage is billed (spans are
+    /// per block, so re-storing an expired chain touches each block).
+    /// Explicit caches look at breakpoints only. For the run's up-front work
+    /// estimate: refuse when the sum over sessions of steps^2 is too large.
+    pub fn per_block_work(&self, chain_prompts: bool, track_storage: bool) -> bool {
+        self.explicit_lookback.is_none() && !(chain_prompts && self.chain_shortcut_is_exact() && !track_storage)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_unbilled_chain_records_and_explicit_caches_avoid_per_block_work() {
+        let idle = CacheRules::block_cache(None, Eviction::Lru, Some(SimDuration::from_secs(300)));
+        assert!(!idle.per_block_work(true, false));
+        assert!(idle.per_block_work(true, true));
+        assert!(idle.per_block_work(false, false));
+        let mut capped = idle.clone();
+        capped.max_lifetime = Some(SimDuration::from_secs(3600));
+        let mut no_refresh = idle.clone();
+        no_refresh.refresh_on_hit = false;
+        let bounded = CacheRules::block_cache(Some(1000), Eviction::Lru, None);
+        for r in [&capped, &no_refresh, &bounded] {
+            assert!(r.per_block_work(true, false), "{r:?}");
+        }
+        let mut explicit = bounded.clone();
+        explicit.explicit_lookback = Some(20);
+        assert!(!explicit.per_block_work(false, true));
     }
 }

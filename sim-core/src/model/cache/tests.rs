@@ -29,7 +29,7 @@ fn serve(c: &mut PromptCache, now: SimTime, p: &Prompt) -> (u64, u64) {
 }
 
 fn serve_bp(c: &mut PromptCache, now: SimTime, visible: SimTime, p: &Prompt, bps: &[PromptBreakpoint]) -> (u64, u64) {
-    let hit = c.lookup(now, p.blocks(), bps);
+    let hit = c.lookup(now, p.blocks(), p.shared_blocks(), bps);
     let w =
         c.write(WriteTimes { now, visible_at: visible, ttl_from: visible }, p.blocks(), p.shared_blocks(), bps, hit, 0);
     (hit.tokens, w.total())
@@ -42,8 +42,8 @@ fn ttl_boundary_is_exclusive_at_expiry() {
     assert_eq!(serve(&mut c, at(10), &p), (0, 150));
     let longer = prompt(&[], &[(1, 100), (2, 50), (3, 20)]);
     // Written at 10 s with a 60 s TTL: readable before 70 s, not at 70 s.
-    assert_eq!(c.lookup(SimTime::from_micros(69_999_999), longer.blocks(), &[]).tokens, 150);
-    assert_eq!(c.lookup(at(70), longer.blocks(), &[]), Lookup::default());
+    assert_eq!(c.lookup(SimTime::from_micros(69_999_999), longer.blocks(), longer.shared_blocks(), &[]).tokens, 150);
+    assert_eq!(c.lookup(at(70), longer.blocks(), longer.shared_blocks(), &[]), Lookup::default());
 }
 
 #[test]
@@ -55,7 +55,7 @@ fn refresh_on_hit_extends_life_only_when_enabled() {
         let p = prompt(&[], &[(1, 100), (2, 50)]);
         serve(&mut c, at(0), &p);
         assert_eq!(serve(&mut c, at(50), &p), (150, 0));
-        assert_eq!(c.lookup(at(100), p.blocks(), &[]).tokens, expect, "refresh {refresh}");
+        assert_eq!(c.lookup(at(100), p.blocks(), p.shared_blocks(), &[]).tokens, expect, "refresh {refresh}");
     }
 }
 
@@ -69,7 +69,7 @@ fn lifetime_cap_ends_an_entry_whatever_its_refreshes() {
     for t in (500..3600).step_by(500) {
         assert_eq!(serve(&mut c, at(t), &p).0, 2_000, "at {t}");
     }
-    assert_eq!(c.lookup(at(3600), p.blocks(), &[]), Lookup::default());
+    assert_eq!(c.lookup(at(3600), p.blocks(), p.shared_blocks(), &[]), Lookup::default());
 }
 
 #[test]
@@ -123,7 +123,7 @@ fn explicit_mode_caches_only_at_breakpoints_and_looks_back() {
     // system (1,000) | task (200) | h1 (100); breakpoints after system (1 h) and at the end (5 m).
     let p1 = prompt(&[(1, 1000)], &[(2, 200), (3, 100)]);
     let bps1 = [PromptBreakpoint { block: 0, tier: 1 }, PromptBreakpoint { block: 2, tier: 0 }];
-    let hit = c.lookup(at(0), p1.blocks(), &bps1);
+    let hit = c.lookup(at(0), p1.blocks(), p1.shared_blocks(), &bps1);
     let w = c.write(WriteTimes::instant(at(0)), p1.blocks(), 1, &bps1, hit, 0);
     assert_eq!((hit.tokens, w.by_tier[1], w.by_tier[0]), (0, 1000, 300));
     // Next step: the end breakpoint moved one block on; looking back finds the old end.
@@ -133,9 +133,9 @@ fn explicit_mode_caches_only_at_breakpoints_and_looks_back() {
     // Without a breakpoint in reach, a cached prefix is not found: only the system one is.
     let far = prompt(&[(1, 1000)], &[(2, 200), (3, 100), (4, 50), (5, 1), (6, 1), (7, 1)]);
     let bps3 = [PromptBreakpoint { block: 0, tier: 1 }, PromptBreakpoint { block: 6, tier: 0 }];
-    assert_eq!(c.lookup(at(20), far.blocks(), &bps3).tokens, 1000);
+    assert_eq!(c.lookup(at(20), far.blocks(), far.shared_blocks(), &bps3).tokens, 1000);
     // The 1 h system entry outlives the 5 m ones.
-    assert_eq!(c.lookup(at(1000), p2.blocks(), &bps2).tokens, 1000);
+    assert_eq!(c.lookup(at(1000), p2.blocks(), p2.shared_blocks(), &bps2).tokens, 1000);
     // A prompt without breakpoints writes nothing.
     let lone = prompt(&[(9, 5000)], &[]);
     assert_eq!(serve_bp(&mut c, at(30), at(30), &lone, &[]), (0, 0));
@@ -154,15 +154,15 @@ fn lru_evicts_least_recently_used_and_deepest_first() {
     serve(&mut c, at(3), &d); // full: 300 tokens
     let e = prompt(&[], &[(4, 100)]);
     serve(&mut c, at(4), &e); // evicts b
-    assert_eq!(c.lookup(at(5), b.blocks(), &[]).tokens, 0);
-    assert_eq!(c.lookup(at(5), a.blocks(), &[]).tokens, 100);
+    assert_eq!(c.lookup(at(5), b.blocks(), b.shared_blocks(), &[]).tokens, 0);
+    assert_eq!(c.lookup(at(5), a.blocks(), a.shared_blocks(), &[]).tokens, 100);
     assert_eq!(c.tokens(), 300);
     // A chain touched at one instant loses its tail first.
     let mut c = PromptCache::new(CacheRules::block_cache(Some(250), Eviction::Lru, None), false, false);
     let chain = prompt(&[], &[(1, 100), (2, 100)]);
     serve(&mut c, at(0), &chain);
     serve(&mut c, at(1), &prompt(&[], &[(8, 100)]));
-    assert_eq!(c.lookup(at(2), chain.blocks(), &[]).tokens, 100);
+    assert_eq!(c.lookup(at(2), chain.blocks(), chain.shared_blocks(), &[]).tokens, 100);
 }
 
 #[test]
@@ -175,14 +175,14 @@ fn lfu_keeps_the_most_used_and_none_refuses_new_entries() {
     }
     serve(&mut c, at(10), &cold);
     serve(&mut c, at(11), &prompt(&[], &[(3, 100)])); // evicts cold (1 use), not hot (5)
-    assert_eq!(c.lookup(at(12), hot.blocks(), &[]).tokens, 100);
-    assert_eq!(c.lookup(at(12), cold.blocks(), &[]).tokens, 0);
+    assert_eq!(c.lookup(at(12), hot.blocks(), hot.shared_blocks(), &[]).tokens, 100);
+    assert_eq!(c.lookup(at(12), cold.blocks(), cold.shared_blocks(), &[]).tokens, 0);
 
     let mut c = PromptCache::new(CacheRules::block_cache(Some(100), Eviction::None, None), false, false);
     serve(&mut c, at(0), &hot);
     serve(&mut c, at(1), &cold);
-    assert_eq!(c.lookup(at(2), hot.blocks(), &[]).tokens, 100);
-    assert_eq!(c.lookup(at(2), cold.blocks(), &[]).tokens, 0);
+    assert_eq!(c.lookup(at(2), hot.blocks(), hot.shared_blocks(), &[]).tokens, 100);
+    assert_eq!(c.lookup(at(2), cold.blocks(), cold.shared_blocks(), &[]).tokens, 0);
 }
 
 #[test]
@@ -236,8 +236,8 @@ fn chain_shortcut_matches_per_block_semantics_on_agent_sessions() {
         }
         let p = &sessions[i.min(sessions.len() - 1)];
         let visible = now + SimDuration::from_millis(rng.random_range(0..500));
-        let a = fast.lookup(now, p.blocks(), &[]);
-        let b = full.lookup(now, p.blocks(), &[]);
+        let a = fast.lookup(now, p.blocks(), p.shared_blocks(), &[]);
+        let b = full.lookup(now, p.blocks(), p.shared_blocks(), &[]);
         assert_eq!(a, b, "step {step}");
         let times = WriteTimes { now, visible_at: visible, ttl_from: visible };
         let wa = fast.write(times, p.blocks(), p.shared_blocks(), &[], a, 0);

@@ -1,0 +1,148 @@
+//! Chain records against the per-block reference: everything observable
+//! (look-ups, writes, occupancy, peaks, storage spans) must be equal.
+
+use super::*;
+use crate::model::prompt::Prompt;
+use proptest::prelude::*;
+use rand::{Rng, SeedableRng};
+
+/// Shape of one random shadow run.
+#[derive(Debug, Clone)]
+struct Shape {
+    seed: u64,
+    ttl_ms: u64,
+    min_tokens: u64,
+    granularity: u64,
+    eviction: Eviction,
+    track_storage: bool,
+    sessions: usize,
+    requests: usize,
+    /// Largest gap between requests, ms (relative to the TTL: pauses expire chains).
+    gap_ms: u64,
+}
+
+fn rules_of(s: &Shape) -> CacheRules {
+    let mut r = CacheRules::block_cache(None, s.eviction, Some(SimDuration::from_millis(s.ttl_ms)));
+    r.min_tokens = s.min_tokens;
+    r.granularity_tokens = s.granularity;
+    r
+}
+
+/// A new session's prompt: 0-2 shared segments (from a small common set), then
+/// maybe a task.
+fn new_session(rng: &mut impl Rng, id: u64) -> Prompt {
+    let mut p = Prompt::new();
+    for k in 0..rng.random_range(0..3u64) {
+        let system = rng.random_range(0..2u64);
+        p.push_shared(100 * k + system, 200 + 300 * system);
+    }
+    if rng.random_bool(0.8) {
+        p.push(1_000_000 + id, rng.random_range(1..400));
+    }
+    p
+}
+
+/// Runs one shadow comparison; the first difference is an error.
+fn compare(s: &Shape) -> Result<(), String> {
+    let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(s.seed);
+    let r = rules_of(s);
+    let mut fast = PromptCache::new(r.clone(), true, s.track_storage);
+    let mut full = PromptCache::new(r, false, s.track_storage);
+    if !fast.shortcut {
+        return Err("chain records not in use".into());
+    }
+    let mut sessions: Vec<Prompt> = Vec::new();
+    let mut now = SimTime::ZERO;
+    for step in 0..s.requests {
+        now += SimDuration::from_millis(rng.random_range(0..=s.gap_ms));
+        let i = rng.random_range(0..s.sessions);
+        if i >= sessions.len() {
+            sessions.push(new_session(&mut rng, step as u64));
+        } else if rng.random_bool(0.7) {
+            // The next step: one history chunk (sometimes two segments).
+            for _ in 0..rng.random_range(1..=2) {
+                sessions[i].push(2_000_000 + step as u64 * 2 + rng.random_range(0..2), rng.random_range(1..300));
+            }
+        } // else: a retry or a keep-alive ping resends the same prompt.
+        let p = &sessions[i.min(sessions.len() - 1)];
+        // Visibility and TTL start in any order across requests (pings, latency draws).
+        let visible_at = now + SimDuration::from_millis(rng.random_range(0..s.gap_ms.max(1) * 2));
+        let ttl_from = visible_at + SimDuration::from_millis(rng.random_range(0..500));
+        let at = WriteTimes { now, visible_at, ttl_from };
+        let shared = p.shared_blocks();
+        let (a, b) = (fast.lookup(now, p.blocks(), shared, &[]), full.lookup(now, p.blocks(), shared, &[]));
+        let wa = fast.write(at, p.blocks(), shared, &[], a, i as u32);
+        let wb = full.write(at, p.blocks(), shared, &[], b, i as u32);
+        let seen = |c: &mut PromptCache| (c.entries(), c.tokens(), c.peak_entries(), c.peak_tokens(), c.take_stored());
+        let (fa, fb) = (seen(&mut fast), seen(&mut full));
+        if (a, wa, &fa) != (b, wb, &fb) {
+            return Err(format!(
+                "request {step}: records {:?} {:?} {:?}, per block {:?} {:?} {:?}",
+                a, wa, fa, b, wb, fb
+            ));
+        }
+    }
+    fast.close();
+    full.close();
+    let (ca, cb) = (fast.take_stored(), full.take_stored());
+    if ca != cb {
+        return Err(format!("close: records {ca:?}, per block {cb:?}"));
+    }
+    Ok(())
+}
+
+fn shapes() -> impl Strategy<Value = Shape> {
+    (
+        any::<u64>(),
+        1u64..20_000,
+        prop_oneof![Just(0u64), 100u64..1_500],
+        prop_oneof![Just(1u64), 1u64..200],
+        prop_oneof![Just(Eviction::Lru), Just(Eviction::Lfu), Just(Eviction::None)],
+        any::<bool>(),
+        1usize..8,
+        1usize..300,
+        1u64..30_000,
+    )
+        .prop_map(
+            |(seed, ttl_ms, min_tokens, granularity, eviction, track_storage, sessions, requests, gap_ms)| Shape {
+                seed,
+                ttl_ms,
+                min_tokens,
+                granularity,
+                eviction,
+                track_storage,
+                sessions,
+                requests,
+                gap_ms,
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    /// Random sessions, pauses around the TTL, resends, out-of-order
+    /// visibility and TTL starts, minimum sizes, granularities, policies and
+    /// storage tracking: the chain records are the per-block cache.
+    #[test]
+    fn chain_records_match_the_per_block_cache(s in shapes()) {
+        prop_assert_eq!(compare(&s), Ok(()));
+    }
+}
+
+/// Regression: the former shortcut stamped only the shared blocks and the
+/// deepest block, so the blocks between them (here the task) were never
+/// stored: `cache_entries_peak` and `cache_tokens_peak` were low (quickstart:
+/// 4,721 entries instead of 5,883.5) and storage spans too short.
+#[test]
+fn shortcut_stored_every_block_of_the_chain() {
+    let r = CacheRules::block_cache(None, Eviction::Lru, Some(SimDuration::from_secs(30)));
+    let mut c = PromptCache::new(r, true, false);
+    let mut p = Prompt::new();
+    p.push_shared(1, 1000);
+    p.push(2, 50);
+    p.push(3, 10);
+    let hit = c.lookup(SimTime::ZERO, p.blocks(), 1, &[]);
+    c.write(WriteTimes::instant(SimTime::ZERO), p.blocks(), 1, &[], hit, 0);
+    assert_eq!((c.entries(), c.tokens()), (3, 1060));
+}
