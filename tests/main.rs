@@ -13,6 +13,8 @@ mod rejections;
 mod invariants;
 // Random valid scenarios: every output's identities hold, every number finite and in range.
 mod accepted_outputs;
+// The up-front work estimate against real runs of the bundled scenarios.
+mod estimate;
 
 // The bundled quickstart runs, and every metric is present in every scope.
 mod quickstart;

@@ -10,7 +10,7 @@ use sim_core::scenario::Scenario;
 #[derive(Debug, Args, Default)]
 pub struct LimitArgs {
     /// Refuse runs estimated above N events in all (keep-alives and per-block
-    /// cache work included) [default: 1e10, about an hour of CPU].
+    /// cache work included) [default: 5e9, about an hour of CPU].
     #[arg(long, value_name = "N", value_parser = parse_count)]
     pub max_events: Option<f64>,
     /// Refuse runs estimated to peak above SIZE of memory (e.g. 512MiB, 16GiB)

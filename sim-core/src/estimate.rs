@@ -11,12 +11,13 @@
 use crate::model::cache::CacheRules;
 use crate::montecarlo::RunOptions;
 use crate::scenario::limits::WorkloadMeans;
-use crate::scenario::{Arrivals, CacheMode, Scenario};
+use crate::scenario::{Arrivals, BreakpointAt, CacheMode, Scenario};
 use std::fmt;
 
-/// Events one core simulates per second on the agent benchmark (measured
-/// 4.1-4.2 M/s; rounded down so time estimates err long).
-pub const EVENTS_PER_CORE_SECOND: f64 = 3.0e6;
+/// Events one core simulates per second: 4.5-5 M/s on the agent benchmark
+/// (small caches), about 1.1 M/s with 8,000 live sessions and 280,000 cache
+/// entries (memory-bound); close to the slow end, so time estimates err long.
+pub const EVENTS_PER_CORE_SECOND: f64 = 1.5e6;
 /// Bytes a live session holds besides its prompt blocks (session state, its
 /// slab slot, queue entries).
 const SESSION_BYTES: f64 = 320.0;
@@ -35,7 +36,8 @@ const REPLICATE_BASE_BYTES: f64 = 2.0 * 1024.0 * 1024.0;
 const PROCESS_BASE_BYTES: f64 = 8.0 * 1024.0 * 1024.0;
 
 /// Default refusal thresholds (overridable from the command line).
-pub const DEFAULT_MAX_EVENTS: f64 = 1e10;
+/// About an hour of one core (`EVENTS_PER_CORE_SECOND`).
+pub const DEFAULT_MAX_EVENTS: f64 = 5e9;
 pub const DEFAULT_MAX_MEMORY_BYTES: f64 = 8.0 * 1024.0 * 1024.0 * 1024.0;
 
 /// What a run is expected to take.
@@ -135,7 +137,9 @@ impl WorkEstimate {
             offered[w.provider] += rate * m.steps * retries * service_s;
             let session_s = m.steps * service_s + (m.steps - 1.0) * m.think_s;
             let gaps = m.sessions * (m.steps - 1.0);
-            let pings = w.keep_alive.map_or(0.0, |ka| gaps * (m.think_s / ka.interval.as_secs_f64()).floor());
+            // E[floor(T / interval)] <= E[T] / interval: an upper bound that
+            // also counts the pings of long tail pauses.
+            let pings = w.keep_alive.map_or(0.0, |ka| gaps * m.think_s / ka.interval.as_secs_f64());
             let live = (rate * session_s).min(m.sessions);
             // Mean prompt blocks per request.
             let (blocks, per_block) = match &w.arrivals {
@@ -168,16 +172,34 @@ impl WorkEstimate {
                 shared_bytes += t.requests.iter().map(|r| r.blocks.len() as f64).sum::<f64>() * TRACE_BLOCK_BYTES;
             }
             if p.cache.enabled {
-                // Entries outlive their session by about one TTL.
-                let ttl_s = p.cache.tiers.iter().map(|t| t.ttl.as_secs_f64()).fold(0.0, f64::max);
-                let holders = (rate * (session_s + ttl_s)).min(m.sessions).max(live);
-                let per_session = match p.cache.mode {
-                    CacheMode::Automatic => blocks * 2.0,
-                    CacheMode::Explicit { .. } => w.breakpoints.len().max(1) as f64 + 1.0,
+                let tier_ttl = |tier: usize| p.cache.tiers.get(tier).map_or(0.0, |t| t.ttl.as_secs_f64());
+                let step_s = (m.think_s + service_s).max(1e-3);
+                // Entries live a TTL after their last use, and up to one more
+                // until the periodic purge removes them: about 2 TTLs.
+                let (ttl_s, per_session) = match p.cache.mode {
+                    // A live session holds, on average, its task and half its
+                    // history; shared segments are one entry for everyone.
+                    CacheMode::Automatic => (tier_ttl(0), 1.0 + (m.steps - 1.0) / 2.0),
+                    // Task breakpoints, plus the rolling end's entries still
+                    // within their TTL (one per step).
+                    CacheMode::Explicit { .. } => {
+                        let end_ttl =
+                            w.breakpoints.iter().find(|b| b.at == BreakpointAt::End).map_or(0.0, |b| tier_ttl(b.tier));
+                        let tasks = w.breakpoints.iter().filter(|b| b.at == BreakpointAt::AfterTask).count();
+                        let ends = if end_ttl > 0.0 { m.steps.min(1.0 + 2.0 * end_ttl / step_s) } else { 0.0 };
+                        (end_ttl, tasks as f64 + ends)
+                    }
                 };
-                let mut entries = holders * per_session;
+                // Sessions that ended within the last 2 TTLs still hold all
+                // their entries.
+                let ended = (rate * 2.0 * ttl_s).min(m.sessions - live).max(0.0);
+                let whole = match p.cache.mode {
+                    CacheMode::Automatic => m.steps,
+                    CacheMode::Explicit { .. } => per_session,
+                };
+                let mut entries = live * per_session + ended * whole + w.shared_segments.len() as f64;
                 if let Some(cap) = p.cache.capacity_tokens {
-                    let tokens_per_entry = (m.mean_prompt() / per_session).max(1.0);
+                    let tokens_per_entry = (m.mean_prompt() / per_session.max(1.0)).max(1.0);
                     entries = entries.min(cap as f64 / tokens_per_entry);
                 }
                 live_blocks += entries;

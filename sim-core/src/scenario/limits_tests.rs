@@ -136,3 +136,13 @@ fn ordinary_scenarios_pass_the_limits() {
     assert_eq!(problems(&[]), Vec::<String>::new());
     assert_eq!(problems(&["workloads[0].steps=100000", "workloads[0].arrivals.sessions=1"]), Vec::<String>::new());
 }
+
+#[test]
+fn regression_names_with_newlines_would_break_csv_rows() {
+    assert_refused(&["workloads[0].name=\"a\\nb\""], "workloads[0].name", &["control characters"]);
+    assert_refused(
+        &["providers[0].name=\"p\\tq\"", "workloads[0].provider=\"p\\tq\""],
+        "providers[0].name",
+        &["control"],
+    );
+}

@@ -174,6 +174,15 @@ impl Ctx<'_> {
         self.issues.missing(path, format!("missing required key `{key}` ({what})"));
     }
 
+    /// A name shown in tables and written in CSV cells: non-empty, without
+    /// control characters (a newline would break a row).
+    fn label(&mut self, name: &str, path: &KeyPath) -> bool {
+        self.ensure(!name.is_empty(), path, || "must not be empty".to_string())
+            && self.ensure(!name.chars().any(char::is_control), path, || {
+                format!("must not contain control characters (newlines, tabs...), got \"{}\"", crate::echo::clip(name))
+            })
+    }
+
     /// Records `message` unless `ok`; returns `ok` so callers can chain.
     fn ensure(&mut self, ok: bool, path: &KeyPath, message: impl FnOnce() -> String) -> bool {
         if !ok {
@@ -500,7 +509,7 @@ fn provider(
     base_failed: bool,
 ) -> (Option<Provider>, Option<CacheConfig>) {
     let name = cx.req(&raw.name, &path.key("name"), "a unique provider name, e.g. name = \"sonnet\"");
-    let name = name.filter(|n| cx.ensure(!n.is_empty(), &path.key("name"), || "must not be empty".to_string()));
+    let name = name.filter(|n| cx.label(n, &path.key("name")));
     // An unknown preset name was reported when bases were resolved.
     let preset = cx.maybe(&raw.preset, &path.key("preset"));
     let litellm = raw.litellm.as_ref().map(|l| {
@@ -1078,7 +1087,7 @@ fn workload(
 ) -> Option<Workload> {
     let (provider_names, caches) = (refs.names, refs.caches);
     let name = cx.req(&raw.name, &path.key("name"), "a unique workload name, e.g. name = \"coding-agent\"");
-    let name = name.filter(|n| cx.ensure(!n.is_empty(), &path.key("name"), || "must not be empty".to_string()));
+    let name = name.filter(|n| cx.label(n, &path.key("name")));
     let provider_path = path.key("provider");
     let provider = cx.req(&raw.provider, &provider_path, "the name of the provider serving this workload");
     let provider = provider.and_then(|p| {
@@ -1170,9 +1179,7 @@ fn workload(
             ServiceTierText::Priority => ServiceTier::Priority,
         });
     let key_path = path.key("api_key");
-    let api_key = cx
-        .opt(&raw.api_key, &key_path, "default".to_string())
-        .filter(|k| cx.ensure(!k.is_empty(), &key_path, || "must not be empty".to_string()));
+    let api_key = cx.opt(&raw.api_key, &key_path, "default".to_string()).filter(|k| cx.label(k, &key_path));
     let provider_cache = provider.and_then(|i| Some((i, caches.get(i)?.as_ref()?)));
     let breakpoints = breakpoints(
         cx,
@@ -1265,6 +1272,8 @@ fn segments(cx: &mut Ctx<'_>, raw: &RawWorkload, path: &KeyPath, workload: Optio
                     .filter(|n| {
                         let why = if n.is_empty() {
                             Some("must not be empty".to_string())
+                        } else if n.chars().any(char::is_control) {
+                            Some("must not contain control characters (newlines, tabs...)".to_string())
                         } else if RESERVED_SEGMENT_NAMES.contains(&n.as_str()) {
                             Some(format!("`{n}` is reserved (cache_breakpoints use \"task\" and \"end\"); choose another name"))
                         } else {
