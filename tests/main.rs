@@ -15,6 +15,8 @@ mod invariants;
 mod accepted_outputs;
 // The up-front work estimate against real runs of the bundled scenarios.
 mod estimate;
+// Runs stopped at a limit write nothing; runs too large are refused up front.
+mod run_limits;
 
 // The bundled quickstart runs, and every metric is present in every scope.
 mod quickstart;
