@@ -2,33 +2,12 @@
 //! ("no number silently wrong") is refused at validation with a message that
 //! names the product or the bound.
 
-use super::*;
+use super::tests::{BASE, run};
 
-const BASE: &str = r#"name = "base"
-
-[[providers]]
-name = "p"
-[providers.pricing]
-input_usd_per_mtok = 3
-output_usd_per_mtok = 15
-
-[[workloads]]
-name = "w"
-provider = "p"
-steps = 10
-output_tokens = 100
-[workloads.arrivals]
-rate_per_s = 1
-sessions = 5
-"#;
-
-/// The problems of BASE with `sets` applied, rendered `origin: path: message`.
+/// The problems of the tests' base scenario with `sets` applied, rendered
+/// `origin: path: message`.
 fn problems(sets: &[&str]) -> Vec<String> {
-    let overrides: Vec<Override> = sets.iter().map(|s| parse_override(s).unwrap()).collect();
-    match load(&SourceText { name: "s.toml", text: BASE }, &overrides) {
-        Ok(_) => Vec::new(),
-        Err(e) => e.problems.iter().map(ToString::to_string).collect(),
-    }
+    run(BASE, sets).err().unwrap_or_default()
 }
 
 fn assert_refused(sets: &[&str], path: &str, words: &[&str]) {

@@ -7,7 +7,7 @@ use crate::scenario::{bases, load};
 use crate::time::{SimDuration, SimTime};
 
 /// A small valid scenario; tests edit it with `str::replace` so line numbers stay readable.
-const BASE: &str = r#"name = "base"
+pub(super) const BASE: &str = r#"name = "base"
 
 [[providers]]
 name = "p"
@@ -25,7 +25,7 @@ rate_per_s = 1
 sessions = 5
 "#;
 
-fn run(text: &str, sets: &[&str]) -> Result<Scenario, Vec<String>> {
+pub(super) fn run(text: &str, sets: &[&str]) -> Result<Scenario, Vec<String>> {
     let overrides: Vec<Override> = sets.iter().map(|s| parse_override(s).unwrap()).collect();
     load(&SourceText { name: "s.toml", text }, &overrides)
         .map_err(|e| e.problems.iter().map(ToString::to_string).collect())
