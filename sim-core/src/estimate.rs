@@ -18,6 +18,9 @@ use std::fmt;
 /// (small caches), about 1.1 M/s with 8,000 live sessions and 280,000 cache
 /// entries (memory-bound); close to the slow end, so time estimates err long.
 pub const EVENTS_PER_CORE_SECOND: f64 = 1.5e6;
+/// Per-block cache visits one core makes per second (a capacity-bounded LRU
+/// cache, one session of 30,000 steps: 4.5e8 visits in 57 s).
+pub const BLOCK_VISITS_PER_CORE_SECOND: f64 = 8.0e6;
 /// Bytes a live session holds besides its prompt blocks (session state, its
 /// slab slot, queue entries).
 const SESSION_BYTES: f64 = 320.0;
@@ -134,13 +137,15 @@ impl WorkEstimate {
                 + prefill_tokens / p.serving.prefill_tokens_per_s
                 + m.output / p.serving.decode_tokens_per_s;
             let rate = arrival_rate(w, &m);
-            offered[w.provider] += rate * m.steps * retries * service_s;
             let session_s = m.steps * service_s + (m.steps - 1.0) * m.think_s;
             let gaps = m.sessions * (m.steps - 1.0);
             // E[floor(T / interval)] <= E[T] / interval: an upper bound that
             // also counts the pings of long tail pauses.
             let pings = w.keep_alive.map_or(0.0, |ka| gaps * m.think_s / ka.interval.as_secs_f64());
             let live = (rate * session_s).min(m.sessions);
+            // Requests in service or waiting, if slots were unlimited: live
+            // sessions times the share of their life spent in service.
+            offered[w.provider] += live * retries * m.steps * service_s / session_s.max(1e-9);
             // Mean prompt blocks per request.
             let (blocks, per_block) = match &w.arrivals {
                 Arrivals::Trace(t) => {
@@ -224,14 +229,20 @@ impl WorkEstimate {
         }
         e.peak_memory_bytes = shared_bytes + replicate_bytes * f64::from(concurrent);
         e.total_events = e.events_per_replicate * f64::from(opts.replicates);
-        e.cpu_seconds =
-            (e.total_events + e.cache_block_visits_per_replicate * f64::from(opts.replicates)) / EVENTS_PER_CORE_SECOND;
+        e.cpu_seconds = e.work_events() / EVENTS_PER_CORE_SECOND;
         e
+    }
+
+    /// The run's work in event equivalents: its events, plus its per-block
+    /// cache visits at their relative cost (the limit `--max-events` checks).
+    pub fn work_events(&self) -> f64 {
+        let visit = EVENTS_PER_CORE_SECOND / BLOCK_VISITS_PER_CORE_SECOND;
+        self.total_events + self.cache_block_visits_per_replicate * f64::from(self.replicates) * visit
     }
 
     /// Refuses the run when an estimate passes a limit.
     pub fn check(&self, limits: &WorkLimits) -> Result<(), TooLarge> {
-        let work = self.total_events + self.cache_block_visits_per_replicate * f64::from(self.replicates);
+        let work = self.work_events();
         if work > limits.max_events {
             return Err(TooLarge::Events { events: work, cpu: self.cpu_seconds, limit: limits.max_events });
         }
