@@ -39,6 +39,23 @@ fn one_thread_and_two_threads_are_byte_identical() {
 }
 
 #[test]
+fn replicates_beyond_the_reorder_window_fold_identically_on_any_thread_count() {
+    // 19 replicates: more than the reorder buffer holds (2 x threads), so
+    // workers wait for the fold and replicates finish out of order.
+    let s = Scratch::new("threads-window");
+    let scenario = small_scenario(&s);
+    let dirs: Vec<_> = ["1", "3", "4"].iter().map(|t| (t, s.path(&format!("t{t}")))).collect();
+    for (t, dir) in &dirs {
+        run(&scenario, dir, &["--requests-csv", "--threads", t, "--replicates", "19"]);
+    }
+    assert_same_results(&dirs[0].1, &dirs[1].1);
+    assert_same_results(&dirs[0].1, &dirs[2].1);
+    let rows = String::from_utf8(read(&dirs[0].1.join("replicates.csv"))).unwrap();
+    let order: Vec<&str> = rows.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
+    assert_eq!(order, (0..19).map(|i| i.to_string()).collect::<Vec<_>>(), "rows in replicate order");
+}
+
+#[test]
 fn another_seed_changes_the_results() {
     let s = Scratch::new("other-seed");
     let scenario = small_scenario(&s);
