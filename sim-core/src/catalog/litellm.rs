@@ -185,8 +185,9 @@ impl CacheRules {
     }
 
     /// (mode is explicit, default min tokens, granularity, ttl of the first
-    /// tier, max lifetime, why). Numbers not in DOMAIN.md are marked
-    /// "assumption" in the rendered comment and in docs/providers.md.
+    /// tier, max lifetime, why). Numbers the providers' caching docs do not
+    /// publish are marked "assumption" in the rendered comment and in
+    /// docs/providers.md.
     fn params(self) -> RuleParams {
         let r = |explicit, min_tokens, granularity, ttl, max_lifetime, note| RuleParams {
             explicit,

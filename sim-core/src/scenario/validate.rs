@@ -843,7 +843,7 @@ fn cache_write(
     }
 }
 
-/// Default service-tier multipliers: batch and flex -50%, priority +75% (DOMAIN.md section 3).
+/// Default service-tier multipliers: batch and flex -50%, priority +75% (providers' pricing pages, see docs/model.md).
 const DEFAULT_MULTIPLIERS: TierMultipliers = TierMultipliers { batch: 0.5, flex: 0.5, priority: 1.75 };
 
 fn pricing(cx: &mut Ctx<'_>, raw: &RawPricing, path: &KeyPath, tiers: Option<&[CacheTier]>) -> Option<Pricing> {
