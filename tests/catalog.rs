@@ -294,7 +294,7 @@ fn every_preset_loads_and_agrees_with_the_litellm_entry_it_cites() {
             assert_eq!(p.base.cache_read_usd_per_mtok, q.base.cache_read_usd_per_mtok, "{name}");
             assert_eq!(p.base.cache_write_usd_per_mtok, q.base.cache_write_usd_per_mtok, "{name}");
         }
-        // Storage is not in LiteLLM (Gemini's comes from DOMAIN.md): compare the rest.
+        // Storage is not in LiteLLM (Gemini's comes from Google's Gemini pricing page): compare the rest.
         let without_storage = |l: &Option<sim_core::scenario::LongContext>| {
             l.clone().map(|mut l| {
                 l.sheet.storage_usd_per_mtok_hour = 0.0;
