@@ -127,8 +127,8 @@ impl WorkEstimate {
         for w in &sc.workloads {
             let m = WorkloadMeans::of(w);
             let p = &sc.providers[w.provider];
-            let retries = 1.0 / (1.0 - p.failures.error_rate);
-            let requests = m.sessions * m.steps * retries;
+            let (attempts, steps) = attempts_and_steps(p.failures.error_rate, p.failures.max_retries, m.steps);
+            let requests = m.sessions * steps * attempts;
             // With a cache, each prompt token is prefilled about once per
             // session (hits skip the rest); without, every request prefills
             // its whole prompt.
@@ -138,14 +138,14 @@ impl WorkEstimate {
                 + m.output / p.serving.decode_tokens_per_s;
             let rate = arrival_rate(w, &m);
             let session_s = m.steps * service_s + (m.steps - 1.0) * m.think_s;
-            let gaps = m.sessions * (m.steps - 1.0);
+            let gaps = m.sessions * (steps - 1.0).max(0.0);
             // E[floor(T / interval)] <= E[T] / interval: an upper bound that
             // also counts the pings of long tail pauses.
             let pings = w.keep_alive.map_or(0.0, |ka| gaps * m.think_s / ka.interval.as_secs_f64());
             let live = (rate * session_s).min(m.sessions);
             // Requests in service or waiting, if slots were unlimited: live
             // sessions times the share of their life spent in service.
-            offered[w.provider] += live * retries * m.steps * service_s / session_s.max(1e-9);
+            offered[w.provider] += live * attempts * m.steps * service_s / session_s.max(1e-9);
             // Mean prompt blocks per request.
             let (blocks, per_block) = match &w.arrivals {
                 Arrivals::Trace(t) => {
@@ -253,6 +253,21 @@ impl WorkEstimate {
     }
 }
 
+/// Expected attempts per step and steps run per session, when each attempt
+/// fails with probability `e`, a step gives up after `retries` retries and a
+/// session ends at its first failed step: attempts = (1 - e^(R+1)) / (1 - e)
+/// (at most R + 1), a step succeeds with s = 1 - e^(R+1), and a session of
+/// `steps` steps runs (1 - s^steps) / (1 - s) of them.
+fn attempts_and_steps(e: f64, retries: u32, steps: f64) -> (f64, f64) {
+    if e == 0.0 {
+        return (1.0, steps);
+    }
+    let fail_step = e.powi(retries.min(10_000) as i32 + 1);
+    let attempts = (1.0 - fail_step) / (1.0 - e);
+    let run = if fail_step > 0.0 { (1.0 - (1.0 - fail_step).powf(steps)) / fail_step } else { steps };
+    (attempts, run.min(steps))
+}
+
 /// Whether a trace workload shares `w`'s provider cache: the cache then
 /// treats every prompt block by block (see `engine::caches`).
 fn shares_cache_with_trace(sc: &Scenario, w: &crate::scenario::Workload) -> bool {
@@ -321,5 +336,21 @@ impl fmt::Display for WorkEstimate {
             )?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::attempts_and_steps;
+
+    #[test]
+    fn attempts_count_retries_and_failed_sessions() {
+        assert_eq!(attempts_and_steps(0.0, 2, 10.0), (1.0, 10.0));
+        // 1% failures, 2 retries: 1.0101 attempts; steps barely shortened.
+        let (a, s) = attempts_and_steps(0.01, 2, 10.0);
+        assert!((a - 1.0101).abs() < 1e-12 && (s - 10.0).abs() < 1e-4, "{a} {s}");
+        // Almost every attempt fails: 3 attempts per step, sessions end at step 1.
+        let (a, s) = attempts_and_steps(0.999_999, 2, 17.5);
+        assert!((a - 3.0).abs() < 1e-4 && (s - 1.0).abs() < 1e-4, "{a} {s}");
     }
 }

@@ -12,6 +12,7 @@ use crate::metrics::{ReplicateMetrics, SCHEMA_VERSION, Summary, VariantAccumulat
 use crate::records::RequestRecord;
 use crate::scenario::Scenario;
 use std::collections::BTreeMap;
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Condvar, Mutex, PoisonError};
 
 /// Name of the only variant until experiments (roadmap 3) add more.
@@ -115,7 +116,8 @@ pub fn run(scenario: &Scenario, opts: &RunOptions, hooks: RunHooks<'_>) -> Resul
     });
     let turn = Condvar::new();
     let on_done = hooks.on_done;
-    let worker = || {
+    let panicked = Mutex::new(None);
+    let work = || {
         loop {
             let rep = {
                 let mut f = fold.lock().unwrap_or_else(PoisonError::into_inner);
@@ -138,11 +140,23 @@ pub fn run(scenario: &Scenario, opts: &RunOptions, hooks: RunHooks<'_>) -> Resul
             turn.notify_all();
         }
     };
+    // A panic in one worker (a bug) must not leave the others waiting for a
+    // replicate that will never be folded: stop everyone, then re-raise it.
+    let worker = || {
+        if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(work)) {
+            fold.lock().unwrap_or_else(PoisonError::into_inner).stop = true;
+            turn.notify_all();
+            panicked.lock().unwrap_or_else(PoisonError::into_inner).get_or_insert(payload);
+        }
+    };
     rayon::scope(|s| {
         for _ in 0..threads {
             s.spawn(|_| worker());
         }
     });
+    if let Some(payload) = panicked.into_inner().unwrap_or_else(PoisonError::into_inner) {
+        panic::resume_unwind(payload);
+    }
     let f = fold.into_inner().unwrap_or_else(PoisonError::into_inner);
     if let Some(e) = f.error {
         return Err(e);
@@ -156,4 +170,49 @@ pub fn run(scenario: &Scenario, opts: &RunOptions, hooks: RunHooks<'_>) -> Resul
         variants: vec![f.acc.finish()],
     };
     Ok(RunResult { summary, requests: f.requests })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{SourceText, load};
+
+    const SMALL: &str = r#"
+name = "mc"
+[[providers]]
+name = "p"
+pricing = { input_usd_per_mtok = 1, output_usd_per_mtok = 2 }
+[[workloads]]
+name = "w"
+provider = "p"
+steps = 3
+output_tokens = 10
+arrivals = { rate_per_s = 1, sessions = 5 }
+"#;
+
+    #[test]
+    fn a_panicking_sink_stops_every_worker_instead_of_hanging() {
+        let sc = load(&SourceText { name: "mc.toml", text: SMALL }, &[]).unwrap();
+        let opts = RunOptions { seed: 1, replicates: 12, record_requests: false };
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        let result = pool.install(|| {
+            panic::catch_unwind(AssertUnwindSafe(|| {
+                let mut sink = |r: &ReplicateMetrics| assert!(r.replicate != 1, "sink fails on replicate 1");
+                run(&sc, &opts, RunHooks { on_done: &|| {}, on_replicate: &mut sink })
+            }))
+        });
+        assert!(result.is_err(), "the panic reaches the caller");
+    }
+
+    #[test]
+    fn replicates_reach_the_sink_in_order() {
+        let sc = load(&SourceText { name: "mc.toml", text: SMALL }, &[]).unwrap();
+        let opts = RunOptions { seed: 1, replicates: 20, record_requests: false };
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap();
+        let mut seen = Vec::new();
+        let mut sink = |r: &ReplicateMetrics| seen.push(r.replicate);
+        let run = pool.install(|| run(&sc, &opts, RunHooks { on_done: &|| {}, on_replicate: &mut sink })).unwrap();
+        assert_eq!(seen, (0..20).collect::<Vec<_>>());
+        assert_eq!(run.summary.variants[0].metrics.get("sessions_started").unwrap().n, 20);
+    }
 }

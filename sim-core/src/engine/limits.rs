@@ -13,7 +13,7 @@ use crate::time::SimTime;
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SimLimit {
     #[error(
-        "replicate {replicate}: an event of workload `{workload}` would happen after {limit_years} years of simulated time (the clock's limit): a sampled duration (think time, base latency, service time at the given token rates, retry backoff) is absurdly long; check the distributions' tails and the token rates"
+        "replicate {replicate}: an event of workload `{workload}` would happen after {limit_years} years of simulated time (the clock's limit): a sampled duration (arrival gap, think time, base latency, service time at the given token rates, retry backoff) is absurdly long; check the arrival rate, the distributions' tails and the token rates"
     )]
     Clock { replicate: u32, workload: String, limit_years: u64 },
     #[error(

@@ -127,6 +127,10 @@ pub fn simulate_replicate(
     for w in 0..sc.workloads.len() {
         r.schedule_next_arrival(w, SimTime::ZERO);
     }
+    // A first arrival past the clock's limit is a fault before any event.
+    if let Some(fault) = r.fault.take() {
+        return Err(fault);
+    }
     let end = sc.simulation.end.unwrap_or(SimTime::MAX);
     let mut now = SimTime::ZERO;
     let mut events = 0u64;
@@ -329,7 +333,10 @@ impl Replicate<'_> {
         cell.errors += 1;
         cell.retries += u64::from(retry);
         if retry {
-            let backoff = SimDuration::from_micros(f.retry_backoff.as_micros().saturating_mul(1u64 << attempt.min(40)));
+            // Exactly backoff x 2^attempt; a product past u64 saturates, and
+            // the saturated instant is past the clock's limit (a fault).
+            let backoff =
+                SimDuration::from_micros(f.retry_backoff.as_micros().saturating_mul(2u64.saturating_pow(attempt)));
             self.live.get_mut(id).session.attempt += 1;
             self.schedule(now + backoff, Event::Issue(id), w);
         } else {

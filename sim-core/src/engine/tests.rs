@@ -387,3 +387,26 @@ fn a_prompt_past_its_limit_is_an_error_not_a_saturated_count() {
     let err = simulate_replicate(&scenario(p, w), 1, 0, false).unwrap_err();
     assert!(matches!(err, super::SimLimit::PromptTokens { session: 0, step: 255, .. }), "{err:?}");
 }
+
+#[test]
+fn a_first_arrival_past_the_clock_limit_is_an_error() {
+    // Found in review: the fault of an arrival scheduled before the loop was
+    // never looked at, and the replicate "succeeded" with no session.
+    let w = workload(3, 1e-300);
+    let err = simulate_replicate(&scenario(provider(1), w), 1, 0, false).unwrap_err();
+    assert!(matches!(err, super::SimLimit::Clock { .. }), "{err:?}");
+}
+
+#[test]
+fn retry_backoff_doubles_exactly_past_2_pow_40() {
+    // Found in review: the doubling stopped at 2^40. Every attempt fails, so
+    // the 45th retry waits 1 us x 2^44.
+    let mut p = provider(1);
+    p.failures = Failures { error_rate: 0.999_999_999, max_retries: 45, retry_backoff: SimDuration::from_micros(1) };
+    let out = simulate_replicate(&scenario(p, workload(1, 1.0)), 1, 0, true).unwrap();
+    let starts: Vec<u64> = out.requests.iter().map(|r| r.arrival.as_micros()).collect();
+    assert_eq!(starts.len(), 46);
+    let gap = |k: usize| starts[k] - out.requests[k - 1].end.as_micros();
+    assert_eq!(gap(41), 1 << 40);
+    assert_eq!(gap(45), 1 << 44);
+}

@@ -95,6 +95,19 @@ pub(crate) fn check(sc: &Scenario, issues: &mut Issues) {
     for (i, w) in sc.workloads.iter().enumerate() {
         let path = workloads.index(i);
         let m = WorkloadMeans::of(w);
+        if let Arrivals::Poisson { rate_per_s, stop: ArrivalStop::Sessions(n) } = &w.arrivals {
+            // A horizon drops arrivals past it; a session count waits for them all.
+            let span_s = *n as f64 / rate_per_s;
+            if span_s > MAX_DURATION.as_secs_f64() {
+                issues.value(
+                    &path.key("arrivals").key("rate_per_s"),
+                    format!(
+                        "sessions ({n}) / rate_per_s ({rate_per_s:e}) = {span_s:.4e} s for the sessions to arrive, more than 100 years; raise rate_per_s"
+                    ),
+                );
+                continue;
+            }
+        }
         if m.last_prompt() > MAX_PROMPT_TOKENS as f64 {
             issues.value(
                 &path.key("steps"),
@@ -162,7 +175,7 @@ pub(crate) fn check(sc: &Scenario, issues: &mut Issues) {
     }
     for (i, p) in sc.providers.iter().enumerate() {
         let f = &p.failures;
-        if f.error_rate == 0.0 || f.max_retries == 0 {
+        if f.error_rate == 0.0 || f.max_retries == 0 || f.retry_backoff.as_micros() == 0 {
             continue;
         }
         // The last retry waits backoff x 2^(max_retries - 1).

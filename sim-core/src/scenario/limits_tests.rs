@@ -125,3 +125,14 @@ fn regression_names_with_newlines_would_break_csv_rows() {
         &["control"],
     );
 }
+
+#[test]
+fn regression_a_tiny_arrival_rate_with_a_session_count() {
+    // Found in review: the first arrival fell past the clock's limit and the
+    // run reported zero sessions.
+    assert_refused(
+        &["workloads[0].arrivals={rate_per_s=1e-300, sessions=10}"],
+        "workloads[0].arrivals.rate_per_s",
+        &["for the sessions to arrive, more than 100 years"],
+    );
+}
