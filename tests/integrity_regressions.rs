@@ -146,3 +146,14 @@ fn replay_missing_trace_exits_2_like_a_scenarios_missing_trace() {
     agentsim(["run", &arg(&traced), "--out", &out]).expect_code(2);
     assert!(!s.path("out").exists());
 }
+
+#[test]
+fn regression_a_dangling_symlink_as_out_fails_before_simulating() {
+    // Found in review: it passed for a free name and failed only at the commit.
+    let s = Scratch::new("dangling-out");
+    let scenario = small_scenario(&s);
+    let out = s.path("d");
+    std::os::unix::fs::symlink(s.path("nowhere"), &out).unwrap();
+    let o = agentsim(["run", &arg(&scenario), "--out", &arg(&out), "--quiet"]).expect_code(1);
+    assert!(o.stderr.contains("is a symbolic link to nothing"), "{}", o.stderr);
+}

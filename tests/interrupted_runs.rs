@@ -263,3 +263,31 @@ fn two_concurrent_runs_into_one_directory_one_is_refused() {
         assert_eq!(read_json(&out.join("summary.json"))["seed"], seed);
     }
 }
+
+#[test]
+fn regression_concurrent_runs_without_out_take_numbered_default_directories() {
+    // Found in review: runs started in the same second chose the same default
+    // name and refused each other as busy; they now take `-2`, `-3`...
+    let s = Scratch::new("default-dirs");
+    let scenario = arg(&small_scenario(&s));
+    let children: Vec<_> = (0..3)
+        .map(|_| {
+            std::process::Command::new(crate::process::agentsim_bin())
+                .args(["run", &scenario, "--quiet", "--replicates", "3"])
+                .current_dir(s.path(""))
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("start agentsim")
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let runs = list(&s.path("outputs"));
+    assert_eq!(runs.len(), 3, "{runs:?}");
+    for run in runs {
+        assert!(is_complete(&s.path("outputs").join(run)));
+    }
+}

@@ -57,15 +57,13 @@ impl fmt::Display for OutputBusy {
 
 impl std::error::Error for OutputBusy {}
 
-/// `root/<name>-<timestamp>`, or with `-2`, `-3`, ... appended when runs of
-/// the same scenario start within the same second.
-pub fn default_dir(root: &Path, scenario_name: &str, timestamp: &str) -> PathBuf {
+/// The default directory names, in order of preference: `root/<name>-<timestamp>`,
+/// then with `-2`, `-3`, ... appended (runs of the same scenario that start
+/// within the same second take the next free one; see `staging::stage`).
+pub fn default_dirs(root: &Path, scenario_name: &str, timestamp: &str) -> impl Iterator<Item = PathBuf> + use<> {
     let base = format!("{}-{timestamp}", file_name_safe(scenario_name));
-    let first = root.join(&base);
-    if !first.exists() {
-        return first;
-    }
-    (2u32..).map(|i| root.join(format!("{base}-{i}"))).find(|p| !p.exists()).expect("some suffix is free")
+    let root = root.to_path_buf();
+    std::iter::once(root.join(&base)).chain((2u32..).map(move |i| root.join(format!("{base}-{i}"))))
 }
 
 /// A scenario name as a single, visible path component.
@@ -80,17 +78,16 @@ fn file_name_safe(name: &str) -> String {
 mod tests {
     use super::*;
     use crate::staging::tests::Scratch;
-    use std::fs;
 
     #[test]
     fn default_dir_names_are_safe_and_unique() {
         let s = Scratch::new("outdir-default");
         let ts = "20260101T000000Z";
-        assert_eq!(default_dir(&s.0, "quick start/v2", ts), s.0.join("quick_start_v2-20260101T000000Z"));
-        assert_eq!(default_dir(&s.0, "..", ts), s.0.join("scenario-20260101T000000Z"));
-        fs::create_dir(s.0.join("q-20260101T000000Z")).unwrap();
-        fs::create_dir(s.0.join("q-20260101T000000Z-2")).unwrap();
-        assert_eq!(default_dir(&s.0, "q", ts), s.0.join("q-20260101T000000Z-3"));
+        let first = |name: &str| default_dirs(&s.0, name, ts).next().unwrap();
+        assert_eq!(first("quick start/v2"), s.0.join("quick_start_v2-20260101T000000Z"));
+        assert_eq!(first(".."), s.0.join("scenario-20260101T000000Z"));
+        let third = default_dirs(&s.0, "q", ts).nth(2).unwrap();
+        assert_eq!(third, s.0.join("q-20260101T000000Z-3"));
     }
 
     #[test]

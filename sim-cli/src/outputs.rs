@@ -1,6 +1,6 @@
-//! Renders a run's result files in memory (summary.json, summary.csv,
-//! replicates.csv, requests.csv), so a failure never leaves a partial file and
-//! the bytes depend only on the result, never on threads or timing.
+//! Renders a run's result files (summary.json, summary.csv, requests.csv in
+//! memory; replicates.csv row by row as replicates finish) into the staging
+//! directory; the bytes depend only on the result, never on threads or timing.
 
 use crate::csv_row::{float_cell, opt_cell};
 use anyhow::Context as _;

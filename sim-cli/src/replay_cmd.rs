@@ -7,7 +7,7 @@
 use crate::csv_row::float_cell;
 use crate::run_dir::MANIFEST;
 use crate::scenario_file::hex_sha256;
-use crate::staging::Staging;
+use crate::staging;
 use crate::timestamp::UtcTime;
 use crate::{columns, input_file, output_dir, outputs};
 use anyhow::Context as _;
@@ -180,9 +180,8 @@ pub fn run(args: &ReplayArgs, argv: &[OsString], stdout: &mut dyn Write) -> anyh
         TraceFormat::Mooncake => trace::parse_mooncake_with(text, args.block_tokens),
     }
     .map_err(|errors| TraceFileError { file: args.trace.display().to_string(), errors })?;
-    let dir = output_path(args, &started);
     // Before replaying, so a refused or unusable directory costs no replay time.
-    let mut staging = Staging::begin(&dir, args.force)?;
+    let (dir, mut staging) = staging::stage(args.out.as_deref(), default_dirs(args, &started), args.force)?;
 
     let capacities: Vec<Option<u64>> =
         if args.capacity_tokens.is_empty() { vec![None] } else { args.capacity_tokens.iter().map(|c| c.0).collect() };
@@ -224,14 +223,10 @@ fn not_utf8(bytes: &[u8], e: std::str::Utf8Error) -> TraceError {
     TraceError { line, kind: trace::TraceErrorKind::BadJson("not UTF-8 text".into()) }
 }
 
-fn output_path(args: &ReplayArgs, started: &UtcTime) -> PathBuf {
-    match &args.out {
-        Some(dir) => dir.clone(),
-        None => {
-            let stem = args.trace.file_stem().map_or_else(|| "trace".into(), |s| s.to_string_lossy());
-            output_dir::default_dir(Path::new(output_dir::DEFAULT_ROOT), &format!("replay-{stem}"), &started.compact())
-        }
-    }
+/// `outputs/replay-<trace stem>-<timestamp>` and its numbered alternatives.
+fn default_dirs(args: &ReplayArgs, started: &UtcTime) -> impl Iterator<Item = PathBuf> + use<> {
+    let stem = args.trace.file_stem().map_or_else(|| "trace".into(), |s| s.to_string_lossy());
+    output_dir::default_dirs(Path::new(output_dir::DEFAULT_ROOT), &format!("replay-{stem}"), &started.compact())
 }
 
 /// `manifest.json` of a replay: its inputs and settings, so the directory can
@@ -386,7 +381,7 @@ mod tests {
                 .unwrap();
         let crate::args::Command::Replay(args) = cli.command else { panic!("not replay") };
         assert_eq!((args.block_tokens, args.eviction, args.ttl), (512, EvictionArg::Lru, None));
-        let dir = output_path(&args, &UtcTime::from_unix(0));
+        let dir = default_dirs(&args, &UtcTime::from_unix(0)).next().unwrap();
         assert_eq!(dir, Path::new("outputs").join("replay-conv-19700101T000000Z"));
     }
 

@@ -7,7 +7,7 @@ use crate::args::RunArgs;
 use crate::manifest::Manifest;
 use crate::run_dir::MANIFEST;
 use crate::scenario_file::LoadedScenario;
-use crate::staging::Staging;
+use crate::staging::{self, Staging};
 use crate::timestamp::UtcTime;
 use crate::{output_dir, outputs, progress, report_table, scenario_file, work_limits};
 use anyhow::Context as _;
@@ -17,15 +17,16 @@ use sim_core::montecarlo::{self, BASELINE, RunHooks, RunOptions, RunResult};
 use sim_core::scenario::Scenario;
 use std::ffi::OsString;
 use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 pub fn run(args: &RunArgs, argv: &[OsString], stdout: &mut dyn Write) -> anyhow::Result<()> {
     let started = UtcTime::now();
     let loaded = scenario_file::load(&args.file, &args.overrides.set)?;
-    let dir = output_path(args, &loaded.scenario, &started);
     // Before simulating, so a refused or unusable directory costs no simulation time.
-    let mut staging = Staging::begin(&dir, args.force)?;
+    let defaults =
+        output_dir::default_dirs(Path::new(output_dir::DEFAULT_ROOT), &loaded.scenario.name, &started.compact());
+    let (dir, mut staging) = staging::stage(args.out.as_deref(), defaults, args.force)?;
 
     let mut opts = RunOptions::from_scenario(&loaded.scenario);
     opts.seed = args.seed.unwrap_or(opts.seed);
@@ -46,13 +47,6 @@ pub fn run(args: &RunArgs, argv: &[OsString], stdout: &mut dyn Write) -> anyhow:
     }
     writeln!(stdout, "{}", dir.display())?;
     Ok(())
-}
-
-fn output_path(args: &RunArgs, scenario: &Scenario, started: &UtcTime) -> PathBuf {
-    match &args.out {
-        Some(dir) => dir.clone(),
-        None => output_dir::default_dir(Path::new(output_dir::DEFAULT_ROOT), &scenario.name, &started.compact()),
-    }
 }
 
 const REPLICATES_CSV: &str = "replicates.csv";

@@ -57,6 +57,31 @@ pub struct Staging {
     finished: bool,
 }
 
+/// Stages `out` when given; else the first of `defaults` that is free: a
+/// name that exists, or that another run is writing, is skipped, so runs
+/// started in the same second get `-2`, `-3`... instead of refusing each other.
+pub fn stage(
+    out: Option<&Path>,
+    mut defaults: impl Iterator<Item = PathBuf>,
+    force: bool,
+) -> anyhow::Result<(PathBuf, Staging)> {
+    if let Some(dir) = out {
+        return Ok((dir.to_path_buf(), Staging::begin(dir, force)?));
+    }
+    for _ in 0..10_000 {
+        let dir = defaults.next().expect("default names never run out");
+        if fs::symlink_metadata(&dir).is_ok() {
+            continue;
+        }
+        match Staging::begin(&dir, false) {
+            Ok(staging) => return Ok((dir, staging)),
+            Err(e) if e.is::<OutputBusy>() || e.is::<OutputExists>() => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    anyhow::bail!("no free default output directory after 10000 names; pass --out")
+}
+
 impl Staging {
     /// Locks `target` and creates its staging directory. Refuses a directory
     /// that another run is writing ([`OutputBusy`]) or that holds files
@@ -67,6 +92,14 @@ impl Staging {
         // A new directory may be created by someone else between looking and
         // locking; then look again (bounded: it takes a racing process each time).
         for _ in 0..3 {
+            // A link to nowhere would pass for a free name and fail only at
+            // the commit, after the simulation.
+            if fs::symlink_metadata(target).is_ok_and(|m| m.file_type().is_symlink()) && fs::metadata(target).is_err() {
+                anyhow::bail!(
+                    "output path {} is a symbolic link to nothing; remove it or choose another --out",
+                    target.display()
+                );
+            }
             match fs::metadata(target) {
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {
                     if let Some(staging) = begin_new(target)? {

@@ -83,7 +83,18 @@ fn parse_count(text: &str) -> Result<f64, String> {
 /// `512MiB`, `16GiB`, `2G`, `1.5TB` or a plain number of bytes.
 fn parse_size(text: &str) -> Result<f64, String> {
     let t = text.trim();
-    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    // The number may carry an exponent (`1e3GiB`); no unit starts with `e`.
+    let bytes = t.as_bytes();
+    let split = (0..bytes.len())
+        .find(|&i| {
+            let c = bytes[i];
+            let exponent = matches!(c, b'e' | b'E')
+                && i > 0
+                && bytes.get(i + 1).is_some_and(|n| n.is_ascii_digit() || matches!(n, b'+' | b'-'));
+            let sign = matches!(c, b'+' | b'-') && i > 0 && matches!(bytes[i - 1], b'e' | b'E');
+            !(c.is_ascii_digit() || c == b'.' || exponent || sign)
+        })
+        .unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
     let scale = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1.0,
@@ -111,6 +122,8 @@ mod tests {
         assert_eq!(parse_size("1000"), Ok(1000.0));
         assert!(parse_size("-1G").is_err());
         assert!(parse_size("3 parsecs").is_err());
+        assert_eq!(parse_size("1.5e1GiB"), Ok(15.0 * (1u64 << 30) as f64));
+        assert_eq!(parse_size("1e30GiB"), Ok(1e30 * (1u64 << 30) as f64));
         assert_eq!(parse_count("1e10"), Ok(1e10));
         assert!(parse_count("0").is_err());
     }
