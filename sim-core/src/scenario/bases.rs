@@ -13,9 +13,9 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::FileSource;
+use super::context::edit_distance;
 use super::location::{KeyPath, SourceMap};
 use super::overrides::shift;
-use super::validate::edit_distance;
 
 /// Where base tables come from; the built-in catalog, or a fake in tests.
 pub(crate) trait Catalog {

@@ -11,9 +11,9 @@ use std::borrow::Cow;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde_json::{Map, Value as Json, json};
 
+use super::context::{Issues, unknown_key_message};
 use super::location::KeyPath;
 use super::raw::{DURATION_PATTERN, DurationText, Leaf, describe, shown_value};
-use super::validate::{Issues, unknown_key_message};
 use crate::dist::{Dist, MAX_TOKENS, Rounding, TokenDist, Z90};
 
 /// What a distribution measures, which decides how its parameters are written.

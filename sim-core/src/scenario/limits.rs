@@ -5,9 +5,9 @@
 //! still checks every sum at run time for what only a random tail reaches
 //! (`engine::SimLimit`). Documented in docs/model.md, "Limits".
 
+use super::context::Issues;
 use super::location::KeyPath;
 use super::model::{ArrivalStop, Arrivals, Scenario, Workload};
-use super::validate::Issues;
 use crate::model::prompt::MAX_PROMPT_TOKENS;
 use crate::time::MAX_DURATION;
 

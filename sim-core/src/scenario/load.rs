@@ -8,11 +8,12 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::bases::{self, BuiltIn, Catalog};
+use super::context::{Env, Issues, unknown_key_message};
 use super::found::{Found, FoundSet};
 use super::location::{Anchor, KeyPath, Seg, SourceMap, find_by_span, locate};
 use super::overrides;
 use super::raw::*;
-use super::validate::{Env, Issues, unknown_key_message, validate};
+use super::validate::validate;
 use super::{FileSource, NoFiles, Override, Scenario, ScenarioError, SourceText};
 
 /// Each failed attempt removes one offending entry, so this only bounds pathological inputs.

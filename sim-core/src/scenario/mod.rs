@@ -4,6 +4,7 @@
 //! or the `--set` override it came from) and dotted key path.
 
 mod bases;
+mod context;
 mod dists;
 mod found;
 pub(crate) mod limits;
@@ -18,6 +19,9 @@ mod schema;
 #[cfg(test)]
 mod tests;
 mod validate;
+mod validate_arrivals;
+mod validate_breakpoints;
+mod validate_pricing;
 
 pub use found::MAX_PROBLEMS;
 pub use load::{MAX_SCENARIO_BYTES, load, load_with};

@@ -1,0 +1,151 @@
+//! Validation of `[workloads.arrivals]`: Poisson arrivals (rate, horizon or
+//! session count) and trace-driven arrivals (the trace file, read once).
+
+use super::context::*;
+use super::location::KeyPath;
+use super::model::*;
+use super::raw::*;
+use crate::time::{SimDuration, SimTime};
+use std::sync::Arc;
+
+pub(super) fn arrivals(cx: &mut Ctx<'_>, raw: &RawArrivals, path: &KeyPath) -> Option<Arrivals> {
+    let kind = cx.opt(&raw.kind, &path.key("kind"), ArrivalKind::Poisson)?;
+    match kind {
+        ArrivalKind::Poisson => poisson(cx, raw, path),
+        ArrivalKind::Trace => trace(cx, raw, path),
+    }
+}
+
+fn poisson(cx: &mut Ctx<'_>, raw: &RawArrivals, path: &KeyPath) -> Option<Arrivals> {
+    const WHY: &str = "only used by trace arrivals (kind = \"trace\")";
+    let unused = cx.unused(&raw.file, &path.key("file"), WHY) & cx.unused(&raw.format, &path.key("format"), WHY);
+    let rate_path = path.key("rate_per_s");
+    let rate = cx.req(&raw.rate_per_s, &rate_path, "mean session arrivals per second, > 0");
+    let rate = cx.positive(rate, &raw.rate_per_s, &rate_path);
+    let rate = cx.at_most(rate, MAX_SESSION_RATE, || shown(&raw.rate_per_s), &rate_path);
+    let stop = match (&raw.horizon, &raw.sessions) {
+        (Some(h), None) => {
+            let p = path.key("horizon");
+            cx.read(h, &p)
+                .filter(|d| cx.ensure(*d > SimDuration::ZERO, &p, || format!("must be > 0, got {}", h.value)))
+                .filter(|d| {
+                    let Some(rate) = rate else { return true };
+                    let expected = rate * d.as_secs_f64();
+                    cx.ensure(expected <= MAX_SESSIONS as f64, &p, || {
+                        let longest = format_duration_compact(SimDuration::from_secs_f64(MAX_SESSIONS as f64 / rate));
+                        format!(
+                            "rate_per_s x horizon expects {expected:.0} sessions, more than the {MAX_SESSIONS} one run can simulate in reasonable time and memory; shorten the horizon (at most \"{longest}\" at this rate) or lower rate_per_s"
+                        )
+                    })
+                })
+                .map(|d| ArrivalStop::Horizon(SimTime::from_micros(d.as_micros())))
+        }
+        (None, Some(s)) => {
+            let p = path.key("sessions");
+            cx.read(s, &p)
+                .filter(|n| cx.ensure(*n >= 1, &p, || format!("must be >= 1, got {n}")))
+                .filter(|n| {
+                    cx.ensure(*n <= MAX_SESSIONS, &p, || {
+                        format!("must be <= {MAX_SESSIONS}, got {n}: a run that large cannot finish in reasonable time and memory; simulate fewer sessions (a sample of 10000 to 1000000 usually gives tight confidence intervals)")
+                    })
+                })
+                .map(ArrivalStop::Sessions)
+        }
+        (Some(_), Some(_)) => {
+            cx.issues.value(path, "set exactly one of `horizon` or `sessions`, not both".to_string());
+            None
+        }
+        (None, None) => {
+            cx.issues.missing(
+                path,
+                "missing `horizon` or `sessions`; set exactly one (e.g. horizon = \"1h\" or sessions = 1000)"
+                    .to_string(),
+            );
+            None
+        }
+    };
+    unused.then_some(())?;
+    Some(Arrivals::Poisson { rate_per_s: rate?, stop: stop? })
+}
+
+fn trace(cx: &mut Ctx<'_>, raw: &RawArrivals, path: &KeyPath) -> Option<Arrivals> {
+    const WHY: &str = "not used by trace arrivals: the trace gives every arrival time";
+    let unused = cx.unused(&raw.rate_per_s, &path.key("rate_per_s"), WHY)
+        & cx.unused(&raw.horizon, &path.key("horizon"), WHY)
+        & cx.unused(&raw.sessions, &path.key("sessions"), WHY);
+    let format = cx.opt(&raw.format, &path.key("format"), TraceFormat::Mooncake);
+    let file_path = path.key("file");
+    let file = cx.req(&raw.file, &file_path, "path of the trace file, relative to the scenario file");
+    let (file, TraceFormat::Mooncake) = (file?, format?);
+    let trace = match cx.traces.iter().find(|(f, _)| *f == file) {
+        Some((_, t)) => t.clone(),
+        None => {
+            let parsed = match cx.env.files.read(&file) {
+                Err(e) => Err(vec![format!("cannot read `{file}`: {e}")]),
+                Ok(text) => match crate::trace::parse_mooncake(&text) {
+                    // Each bad line is its own problem, at the key naming the file.
+                    Err(e) => {
+                        let mut lines: Vec<String> =
+                            e.errors.iter().map(|e| format!("trace `{file}` line {}: {}", e.line, e.kind)).collect();
+                        if e.more > 0 {
+                            lines.push(format!("trace `{file}`: {}", crate::trace::more_bad_lines(e.more)));
+                        }
+                        Err(lines)
+                    }
+                    Ok(t) if t.requests.is_empty() => Err(vec![format!("`{file}` contains no requests")]),
+                    Ok(t) => Ok(Arc::new(t)),
+                },
+            };
+            let t = parsed.map_err(|messages| messages.into_iter().for_each(|m| cx.issues.value(&file_path, m))).ok();
+            cx.traces.push((file, t.clone()));
+            t
+        }
+    };
+    unused.then_some(())?;
+    Some(Arrivals::Trace(trace?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_key_messages_suggest_near_misses() {
+        let valid = ["kind", "rate_per_s", "horizon", "sessions"];
+        assert_eq!(
+            unknown_key_message("ratee_per_s", &valid, ""),
+            "unknown key `ratee_per_s`; expected one of: kind, rate_per_s, horizon, sessions (did you mean `rate_per_s`?)"
+        );
+        assert_eq!(
+            unknown_key_message("colour", &valid, "a table"),
+            "unknown key `colour` for a table; expected one of: kind, rate_per_s, horizon, sessions"
+        );
+    }
+
+    #[test]
+    fn suggestion_ties_prefer_a_shared_prefix() {
+        // `rnd` is 2 edits from both `kind` and `round`.
+        let valid = ["kind", "value", "offset", "round"];
+        assert_eq!(
+            unknown_key_message("rnd", &valid, ""),
+            "unknown key `rnd`; expected one of: kind, value, offset, round (did you mean `round`?)"
+        );
+    }
+
+    #[test]
+    fn edit_distance_basics() {
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("same", "same"), 0);
+    }
+
+    #[test]
+    fn scenario_names_are_directory_safe() {
+        for ok in ["quickstart", "a.b_c-1"] {
+            assert!(is_valid_scenario_name(ok), "{ok}");
+        }
+        for bad in ["", "a b", "a/b", "é"] {
+            assert!(!is_valid_scenario_name(bad), "{bad}");
+        }
+    }
+}
