@@ -8,7 +8,7 @@
 //! seconds in a debug build); a longer run:
 //! `AGENTSIM_FUZZ_CASES=100000 cargo test --release -p agentsim-tests malformed`.
 
-use crate::rejections::{flag_rejection, scenario_rejection, trace_rejection};
+use crate::rejections::{any_scenario_rejection, flag_rejection, trace_rejection};
 use crate::support::{Scratch, agentsim, arg, bundled};
 use proptest::prelude::*;
 use proptest::sample::Index;
@@ -199,7 +199,7 @@ proptest! {
         let file = scratch.write("mutated.toml", &mutate(&original, &mutations));
         let out = agentsim(["validate", &arg(&file)]);
         if out.code != 0 {
-            scenario_rejection(&out, &arg(&file));
+            any_scenario_rejection(&out, &arg(&file));
         }
     }
 
@@ -217,9 +217,7 @@ proptest! {
         match out.code {
             0 => {}
             _ if out.stderr.contains("for '--set <KEY=VALUE>'") => flag_rejection(&out, "--set"),
-            _ => {
-                scenario_rejection(&out, &file);
-            }
+            _ => any_scenario_rejection(&out, &file),
         }
     }
 

@@ -77,6 +77,28 @@ pub fn flag_rejection(out: &Outcome, flag: &str) {
     assert!(head.starts_with("error: ") && head.contains(flag), "{flag} not named: {}", out.stderr);
 }
 
+/// Asserts `out` is a valid scenario refused by its work estimate: exit 2,
+/// the estimate printed and the flag that would let it run named.
+#[track_caller]
+pub fn estimate_rejection(out: &Outcome) {
+    assert_eq!(out.code, 2, "exit code; stderr:\n{}", out.stderr);
+    bounded_lines(out);
+    assert!(out.stderr.starts_with("error: the run is estimated "), "{}", out.stderr);
+    assert!(out.stderr.contains("pass --max-"), "no flag named: {}", out.stderr);
+    assert!(out.stderr.contains("estimate per replicate: "), "no estimate: {}", out.stderr);
+}
+
+/// Asserts `out` is a rejection of the scenario `file`: located problems, or
+/// (for a valid but too large scenario) a refusal by its estimate.
+#[track_caller]
+pub fn any_scenario_rejection(out: &Outcome, file: &str) {
+    if out.stderr.starts_with("error: the run is estimated ") {
+        estimate_rejection(out);
+    } else {
+        scenario_rejection(out, file);
+    }
+}
+
 /// `N` from `error: N problem(s) in scenario:`.
 fn problem_count(head: &str) -> Option<usize> {
     let rest = head.strip_prefix("error: ")?;
