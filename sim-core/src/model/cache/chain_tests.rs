@@ -14,6 +14,8 @@ struct Shape {
     min_tokens: u64,
     granularity: u64,
     eviction: Eviction,
+    /// Bounded caches evict LRU (the only bounded policy with chain records).
+    capacity: Option<u64>,
     track_storage: bool,
     sessions: usize,
     requests: usize,
@@ -22,7 +24,8 @@ struct Shape {
 }
 
 fn rules_of(s: &Shape) -> CacheRules {
-    let mut r = CacheRules::block_cache(None, s.eviction, Some(SimDuration::from_millis(s.ttl_ms)));
+    let eviction = if s.capacity.is_some() { Eviction::Lru } else { s.eviction };
+    let mut r = CacheRules::block_cache(s.capacity, eviction, Some(SimDuration::from_millis(s.ttl_ms)));
     r.min_tokens = s.min_tokens;
     r.granularity_tokens = s.granularity;
     r
@@ -98,22 +101,27 @@ fn shapes() -> impl Strategy<Value = Shape> {
         prop_oneof![Just(0u64), 100u64..1_500],
         prop_oneof![Just(1u64), 1u64..200],
         prop_oneof![Just(Eviction::Lru), Just(Eviction::Lfu), Just(Eviction::None)],
+        // From smaller than one block (chains become per-block entries) to never full.
+        prop_oneof![Just(None), (1u64..1_000).prop_map(Some), (1_000u64..60_000).prop_map(Some), Just(Some(1 << 40))],
         any::<bool>(),
         1usize..8,
         1usize..300,
         1u64..30_000,
     )
         .prop_map(
-            |(seed, ttl_ms, min_tokens, granularity, eviction, track_storage, sessions, requests, gap_ms)| Shape {
-                seed,
-                ttl_ms,
-                min_tokens,
-                granularity,
-                eviction,
-                track_storage,
-                sessions,
-                requests,
-                gap_ms,
+            |(seed, ttl_ms, min_tokens, granularity, eviction, capacity, track_storage, sessions, requests, gap_ms)| {
+                Shape {
+                    seed,
+                    ttl_ms,
+                    min_tokens,
+                    granularity,
+                    eviction,
+                    capacity,
+                    track_storage,
+                    sessions,
+                    requests,
+                    gap_ms,
+                }
             },
         )
 }
@@ -122,8 +130,9 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(400))]
 
     /// Random sessions, pauses around the TTL, resends, out-of-order
-    /// visibility and TTL starts, minimum sizes, granularities, policies and
-    /// storage tracking: the chain records are the per-block cache.
+    /// visibility and TTL starts, minimum sizes, granularities, policies,
+    /// capacities (LRU) and storage tracking: the chain records are the
+    /// per-block cache.
     #[test]
     fn chain_records_match_the_per_block_cache(s in shapes()) {
         prop_assert_eq!(compare(&s), Ok(()));
@@ -145,4 +154,25 @@ fn shortcut_stored_every_block_of_the_chain() {
     let hit = c.lookup(SimTime::ZERO, p.blocks(), 1, &[]);
     c.write(WriteTimes::instant(SimTime::ZERO), p.blocks(), 1, &[], hit, 0);
     assert_eq!((c.entries(), c.tokens()), (3, 1060));
+}
+
+/// A request larger than a bounded cache keeps the longest prefix of its
+/// chain that fits (here exactly the capacity), as the per-block walk does:
+/// the deepest block is stored first, then evicted by the shallower ones.
+#[test]
+fn bounded_chain_keeps_the_longest_prefix_that_fits() {
+    let r = CacheRules::block_cache(Some(100), Eviction::Lru, None);
+    let mut p = Prompt::new();
+    p.push(1, 60);
+    p.push(2, 40);
+    p.push(3, 30);
+    for chain_prompts in [true, false] {
+        let mut c = PromptCache::new(r.clone(), chain_prompts, true);
+        c.write(WriteTimes::instant(SimTime::ZERO), p.blocks(), 0, &[], Lookup::default(), 0);
+        assert_eq!((c.entries(), c.tokens(), c.shortcut), (2, 100, chain_prompts));
+        let hit = c.lookup(SimTime::ZERO, p.blocks(), 0, &[]);
+        assert_eq!((hit.blocks, hit.tokens), (2, 100));
+        let spans = c.take_stored();
+        assert_eq!(spans.iter().map(|s| s.tokens).collect::<Vec<_>>(), [30]);
+    }
 }

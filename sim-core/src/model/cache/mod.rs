@@ -25,6 +25,7 @@
 //! per-block entries. Every other mode runs the per-block path, which is also
 //! the reference: property tests check the records against it.
 
+mod bounded;
 #[cfg(test)]
 mod chain_tests;
 mod chains;
@@ -185,11 +186,12 @@ impl PromptCache {
     pub fn new(rules: CacheRules, chain_prompts: bool, track_storage: bool) -> Self {
         let shortest = rules.tier_ttls.iter().copied().min().unwrap_or(NO_EXPIRY);
         let purge_every = shortest.max(SimDuration::from_secs(1));
+        let bounded = rules.capacity_tokens.is_some();
         PromptCache {
             shortcut: chain_prompts && rules.chain_shortcut_is_exact(),
             rules,
             entries: BlockMap::default(),
-            chains: Chains::new(track_storage),
+            chains: Chains::new(track_storage, bounded),
             order: BTreeSet::new(),
             next_rank: 0,
             tokens: 0,
@@ -292,17 +294,28 @@ impl PromptCache {
         }
         // The private chain as one record, then shared blocks one by one:
         // the same deepest-first order as the per-block path.
+        let shared = shared.min(blocks.len());
+        let private = &blocks[shared..];
+        let base = if shared == 0 { 0 } else { blocks[shared - 1].end_tokens };
+        if self.shortcut && self.rules.capacity_tokens.is_some() {
+            self.ensure_chains_fit(private, base);
+        }
         let per_block = if self.shortcut {
-            let shared = shared.min(blocks.len());
-            let base = if shared == 0 { 0 } else { blocks[shared - 1].end_tokens };
-            let expires = self.lifetime_end(at.visible_at, at.ttl_from, 0);
-            let stored = &mut self.stored;
-            let track = self.track_storage;
-            self.chains.write(&blocks[shared..], base, at.now, expires, at.visible_at, owner, |_, span| {
-                if track {
-                    stored.push(span);
-                }
-            });
+            // Block `i` of the private chain takes rank `top_rank - i`, as the per-block walk gives it.
+            let top_rank = (self.next_rank + private.len() as u64).saturating_sub(1);
+            self.next_rank += private.len() as u64;
+            if self.rules.capacity_tokens.is_some() {
+                self.write_bounded_chain(at, private, base, owner, top_rank);
+            } else {
+                let expires = self.lifetime_end(at.visible_at, at.ttl_from, 0);
+                let stored = &mut self.stored;
+                let track = self.track_storage;
+                self.chains.write(private, base, at.now, expires, at.visible_at, owner, top_rank, |_, span| {
+                    if track {
+                        stored.push(span);
+                    }
+                });
+            }
             &blocks[..shared]
         } else {
             blocks
@@ -406,8 +419,8 @@ impl PromptCache {
             if tokens > cap {
                 return;
             }
-            while self.tokens + tokens > cap {
-                if !self.evict_one(at.now) {
+            while self.tokens() + tokens > cap {
+                if !self.evict_one(at.now, tokens) {
                     // Eviction `none` and full: the entry is simply not stored.
                     return;
                 }
@@ -431,10 +444,11 @@ impl PromptCache {
         self.entries.insert(hash, entry);
     }
 
-    /// Frees space: the first entry in eviction order, or with eviction
-    /// `none` any expired entries (scanned at most once per instant). False
-    /// when nothing may be evicted.
-    fn evict_one(&mut self, now: SimTime) -> bool {
+    /// Frees space for `need` tokens: the first entry in eviction order (or
+    /// the fewest deepest blocks of the first chain), or with eviction `none`
+    /// any expired entries (scanned at most once per instant). False when
+    /// nothing may be evicted.
+    fn evict_one(&mut self, now: SimTime, need: u64) -> bool {
         if !self.ordered() {
             if self.last_full_purge == Some(now) {
                 return false;
@@ -442,13 +456,7 @@ impl PromptCache {
             self.last_full_purge = Some(now);
             return self.purge_expired_now(now);
         }
-        match self.order.first().copied() {
-            Some(key) => {
-                self.remove(key.2, now);
-                true
-            }
-            None => false,
-        }
+        self.evict_front(now, need, None)
     }
 
     fn remove(&mut self, hash: u64, now: SimTime) {
