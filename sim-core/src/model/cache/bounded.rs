@@ -26,11 +26,14 @@ impl PromptCache {
     /// A block larger than the whole cache is never stored, which leaves a
     /// hole in its chain that no chain record can hold: the cache then turns
     /// every chain into per-block entries and runs per block from then on.
+    /// Blocks are checked once per chain record: a session whose chain
+    /// outgrew the cache keeps only a prefix, and re-checking the rest at
+    /// every step would cost O(prompt).
     pub(super) fn ensure_chains_fit(&mut self, private: &[Block], base: u64) {
         let (Some(cap), Some(first)) = (self.rules.capacity_tokens, private.first()) else { return };
-        let stored = self.chains.len_of(first.hash).min(private.len());
-        let mut parent_end = if stored == 0 { base } else { private[stored - 1].end_tokens };
-        let too_big = private[stored..].iter().any(|b| {
+        let checked = self.chains.fitting(first.hash).min(private.len());
+        let mut parent_end = if checked == 0 { base } else { private[checked - 1].end_tokens };
+        let too_big = private[checked..].iter().any(|b| {
             let tokens = b.end_tokens - parent_end;
             parent_end = b.end_tokens;
             tokens > cap
@@ -114,7 +117,7 @@ impl PromptCache {
         top_rank: u64,
     ) {
         let (Some(first), Some(last)) = (private.first(), private.last()) else { return };
-        let (key, last) = (first.hash, last.end_tokens);
+        let (key, last, checked_blocks) = (first.hash, last.end_tokens, private.len());
         let stored = self.chains.len_of(key).min(private.len());
         let before = if stored == 0 { base } else { private[stored - 1].end_tokens };
         let expires = self.lifetime_end(at.visible_at, at.ttl_from, 0);
@@ -147,5 +150,7 @@ impl PromptCache {
                 stored_spans.push(span);
             }
         });
+        // `ensure_chains_fit` checked every block of the request.
+        self.chains.set_fitting(key, checked_blocks);
     }
 }

@@ -55,6 +55,9 @@ struct Chain {
     /// LRU rank of block 0; block `i` has rank `top_rank - i` (a request
     /// uses its blocks deepest first, one rank each).
     top_rank: u64,
+    /// Leading blocks of the chain known to fit a bounded cache (checked
+    /// once each, even when a request stores fewer of them).
+    fitting: usize,
 }
 
 impl Chain {
@@ -216,6 +219,18 @@ impl Chains {
     /// Blocks stored in the chain starting with block `key`.
     pub(super) fn len_of(&self, key: u64) -> usize {
         self.map.get(&key).map_or(0, |c| c.len)
+    }
+
+    /// Leading blocks of the chain starting with `key` known to fit the cache.
+    pub(super) fn fitting(&self, key: u64) -> usize {
+        self.map.get(&key).map_or(0, |c| c.fitting.max(c.len))
+    }
+
+    /// Records that the first `blocks` blocks of chain `key` (if stored) fit the cache.
+    pub(super) fn set_fitting(&mut self, key: u64, blocks: usize) {
+        if let Some(c) = self.map.get_mut(&key) {
+            c.fitting = c.fitting.max(blocks);
+        }
     }
 
     /// The least recently used chain: (rank of its deepest block, key).
