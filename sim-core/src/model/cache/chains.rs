@@ -1,9 +1,9 @@
 //! Private chains as grouped records: the exact per-block state of a
 //! session's private blocks in O(1) amortised work per request.
 //!
-//! Used when expiry is idle-based and nothing is evicted (automatic mode,
-//! refresh on hit, no lifetime cap, no capacity) and prompts branch only
-//! after their shared blocks. A session's private chain is then used only by
+//! Used when expiry is idle-based (automatic mode, refresh on hit, no
+//! lifetime cap), with no capacity or LRU eviction (`bounded.rs`), and
+//! prompts branch only after their shared blocks. A session's private chain is then used only by
 //! that session's requests, each of which reads or writes every block of it
 //! at once. Per block, such a request sets `expires := max(expires, E)` and
 //! `visible_at := min(visible_at, v)` on the blocks already stored, appends
@@ -12,8 +12,11 @@
 //! the chain, so both are step functions kept as stacks of segments: a
 //! request pops the segments it overrides and pushes at most one, the live
 //! prefix is found by binary search, and expired blocks are always a suffix
-//! made of whole expiry segments. Nothing here depends on the prompt's length
-//! except storage records, kept per block only when storage is billed.
+//! made of whole expiry segments; LRU eviction removes a suffix too (the
+//! deepest blocks are the least recently used). Nothing here depends on the
+//! prompt's length except per-block records: storage spans when storage is
+//! billed, and with a capacity each block's size and identity (appended once
+//! per stored block, so only re-storing a lost chain copies them again).
 
 use super::{BlockMap, StoredSpan};
 use crate::model::prompt::Block;

@@ -19,11 +19,12 @@
 //! **Chain records.** Agent prompts branch only after their shared leading
 //! blocks: a session's private chain is extended by that session alone. For
 //! such prompts, and when expiry is purely idle-based (refresh on hit, no
-//! lifetime cap, no capacity), each private chain is one grouped record
-//! (`chains.rs`) holding exactly the per-block state, so a request costs
-//! O(shared blocks + log) instead of O(prompt blocks). Shared blocks stay
-//! per-block entries. Every other mode runs the per-block path, which is also
-//! the reference: property tests check the records against it.
+//! lifetime cap) with no capacity or LRU eviction, each private chain is one
+//! grouped record (`chains.rs`; in the LRU order too, `bounded.rs`) holding
+//! exactly the per-block state, so a request costs O(shared blocks + log)
+//! instead of O(prompt blocks). Shared blocks stay per-block entries. Every
+//! other mode runs the per-block path, which is also the reference: property
+//! tests check the records against it.
 
 mod bounded;
 #[cfg(test)]
