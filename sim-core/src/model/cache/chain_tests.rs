@@ -16,6 +16,8 @@ struct Shape {
     eviction: Eviction,
     /// Bounded caches evict LRU (the only bounded policy with chain records).
     capacity: Option<u64>,
+    /// Without refresh on hit: no capacity, storage not billed (chain classes).
+    refresh: bool,
     track_storage: bool,
     sessions: usize,
     requests: usize,
@@ -27,6 +29,7 @@ fn rules_of(s: &Shape) -> CacheRules {
     let eviction = if s.capacity.is_some() { Eviction::Lru } else { s.eviction };
     let mut r = CacheRules::block_cache(s.capacity, eviction, Some(SimDuration::from_millis(s.ttl_ms)));
     r.min_tokens = s.min_tokens;
+    r.refresh_on_hit = s.refresh;
     r.granularity_tokens = s.granularity;
     r
 }
@@ -51,7 +54,7 @@ fn compare(s: &Shape) -> Result<(), String> {
     let r = rules_of(s);
     let mut fast = PromptCache::new(r.clone(), true, s.track_storage);
     let mut full = PromptCache::new(r, false, s.track_storage);
-    if !fast.shortcut {
+    if !fast.shortcut && !fast.unrefreshed {
         return Err("chain records not in use".into());
     }
     let mut sessions: Vec<Prompt> = Vec::new();
@@ -103,21 +106,33 @@ fn shapes() -> impl Strategy<Value = Shape> {
         prop_oneof![Just(Eviction::Lru), Just(Eviction::Lfu), Just(Eviction::None)],
         // From smaller than one block (chains become per-block entries) to never full.
         prop_oneof![Just(None), (1u64..1_000).prop_map(Some), (1_000u64..60_000).prop_map(Some), Just(Some(1 << 40))],
-        any::<bool>(),
+        (any::<bool>(), any::<bool>()),
         1usize..8,
         1usize..300,
         1u64..30_000,
     )
         .prop_map(
-            |(seed, ttl_ms, min_tokens, granularity, eviction, capacity, track_storage, sessions, requests, gap_ms)| {
+            |(
+                seed,
+                ttl_ms,
+                min_tokens,
+                granularity,
+                eviction,
+                capacity,
+                (refresh, track_storage),
+                sessions,
+                requests,
+                gap_ms,
+            )| {
                 Shape {
                     seed,
                     ttl_ms,
                     min_tokens,
                     granularity,
                     eviction,
-                    capacity,
-                    track_storage,
+                    capacity: capacity.filter(|_| refresh),
+                    refresh,
+                    track_storage: track_storage && refresh,
                     sessions,
                     requests,
                     gap_ms,
@@ -131,8 +146,8 @@ proptest! {
 
     /// Random sessions, pauses around the TTL, resends, out-of-order
     /// visibility and TTL starts, minimum sizes, granularities, policies,
-    /// capacities (LRU) and storage tracking: the chain records are the
-    /// per-block cache.
+    /// capacities (LRU), refresh on hit or not, and storage tracking: the
+    /// chain records and classes are the per-block cache.
     #[test]
     fn chain_records_match_the_per_block_cache(s in shapes()) {
         prop_assert_eq!(compare(&s), Ok(()));

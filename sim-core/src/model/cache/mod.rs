@@ -30,6 +30,7 @@ mod bounded;
 #[cfg(test)]
 mod chain_tests;
 mod chains;
+mod classes;
 mod rules;
 #[cfg(test)]
 mod tests;
@@ -41,6 +42,7 @@ use crate::metrics::MAX_CACHE_TIERS;
 use crate::scenario::Eviction;
 use crate::time::{SimDuration, SimTime};
 use chains::Chains;
+use classes::Classes;
 use std::collections::{BTreeSet, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -165,6 +167,9 @@ pub struct PromptCache {
     entries: BlockMap<Entry>,
     /// Private chains as grouped records (only with `shortcut`).
     chains: Chains,
+    /// Private chains as classes of blocks (only with `unrefreshed`).
+    unrefreshed: bool,
+    classes: Classes,
     /// Eviction order; maintained only when capacity is bounded and evicting.
     order: BTreeSet<(u64, u64, u64)>,
     /// Rank of the next use (see `Entry::eviction_key`).
@@ -190,6 +195,8 @@ impl PromptCache {
         let bounded = rules.capacity_tokens.is_some();
         PromptCache {
             shortcut: chain_prompts && rules.chain_shortcut_is_exact(),
+            unrefreshed: chain_prompts && !track_storage && rules.chain_classes_are_exact(),
+            classes: Classes::default(),
             rules,
             entries: BlockMap::default(),
             chains: Chains::new(track_storage, bounded),
@@ -224,7 +231,7 @@ impl PromptCache {
     pub fn lookup(&self, now: SimTime, blocks: &[Block], shared: usize, breakpoints: &[PromptBreakpoint]) -> Lookup {
         let covered = match self.rules.explicit_lookback {
             Some(lookback) => self.explicit_hit(now, blocks, breakpoints, lookback as usize),
-            None if self.shortcut => self.chained_hit(now, blocks, shared),
+            None if self.shortcut || self.unrefreshed => self.chained_hit(now, blocks, shared),
             None => blocks.iter().take_while(|b| self.is_live(b.hash, now)).count(),
         };
         let raw = if covered == 0 { 0 } else { blocks[covered - 1].end_tokens };
@@ -241,6 +248,9 @@ impl PromptCache {
         let live = blocks[..shared].iter().take_while(|b| self.is_live(b.hash, now)).count();
         if live < shared {
             return live;
+        }
+        if self.unrefreshed {
+            return shared + self.classes.live_prefix(&blocks[shared..], now);
         }
         shared + self.chains.live_prefix(&blocks[shared..], now)
     }
@@ -301,7 +311,11 @@ impl PromptCache {
         if self.shortcut && self.rules.capacity_tokens.is_some() {
             self.ensure_chains_fit(private, base);
         }
-        let per_block = if self.shortcut {
+        let per_block = if self.unrefreshed {
+            let expires = self.lifetime_end(at.visible_at, at.ttl_from, 0);
+            self.classes.write(private, base, at.now, expires, at.visible_at);
+            &blocks[..shared]
+        } else if self.shortcut {
             // Block `i` of the private chain takes rank `top_rank - i`, as the per-block walk gives it.
             let top_rank = (self.next_rank + private.len() as u64).saturating_sub(1);
             self.next_rank += private.len() as u64;
@@ -502,6 +516,7 @@ impl PromptCache {
             return !left.is_empty() || chain_blocks > 0;
         }
         let (chain_blocks, _) = self.chains.purge(now, |_, _| {});
+        let chain_blocks = chain_blocks + self.classes.purge(now);
         let before = self.entries.len();
         let mut freed = 0;
         self.entries.retain(|_, e| {
@@ -541,6 +556,7 @@ impl PromptCache {
             })
             .collect();
         self.chains.close(|h, span| left.push((h, span)));
+        self.classes.clear();
         left.sort_unstable_by_key(|(h, _)| *h);
         if self.track_storage {
             self.stored.extend(left.iter().map(|(_, span)| *span));
@@ -549,11 +565,11 @@ impl PromptCache {
 
     /// Entries currently stored (including expired ones not yet purged).
     pub fn entries(&self) -> usize {
-        self.entries.len() + self.chains.blocks()
+        self.entries.len() + self.chains.blocks() + self.classes.blocks()
     }
 
     pub fn tokens(&self) -> u64 {
-        self.tokens + self.chains.tokens()
+        self.tokens + self.chains.tokens() + self.classes.tokens()
     }
 
     pub fn peak_entries(&self) -> usize {

@@ -70,6 +70,17 @@ impl CacheRules {
             && self.max_lifetime.is_none()
     }
 
+    /// True when chain classes (`cache/classes.rs`) give exactly the
+    /// per-block semantics for prompts that branch only after their shared
+    /// blocks, storage not billed: no refresh on hit, no lifetime cap, no
+    /// capacity.
+    pub fn chain_classes_are_exact(&self) -> bool {
+        self.explicit_lookback.is_none()
+            && self.capacity_tokens.is_none()
+            && !self.refresh_on_hit
+            && self.max_lifetime.is_none()
+    }
+
     /// True when a request's cost grows with its prompt's block count, so a
     /// session of `n` steps costs O(n^2) (measured: 30,000 steps take 12 s
     /// or more): the per-block path (LFU or `none` eviction, lifetime cap,
