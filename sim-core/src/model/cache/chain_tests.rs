@@ -18,6 +18,8 @@ struct Shape {
     capacity: Option<u64>,
     /// Without refresh on hit: no capacity, storage not billed (chain classes).
     refresh: bool,
+    /// Lifetime cap, ms (only without refresh: with it the per-block path runs).
+    max_lifetime_ms: Option<u64>,
     track_storage: bool,
     sessions: usize,
     requests: usize,
@@ -30,6 +32,7 @@ fn rules_of(s: &Shape) -> CacheRules {
     let mut r = CacheRules::block_cache(s.capacity, eviction, Some(SimDuration::from_millis(s.ttl_ms)));
     r.min_tokens = s.min_tokens;
     r.refresh_on_hit = s.refresh;
+    r.max_lifetime = s.max_lifetime_ms.map(SimDuration::from_millis);
     r.granularity_tokens = s.granularity;
     r
 }
@@ -106,7 +109,7 @@ fn shapes() -> impl Strategy<Value = Shape> {
         prop_oneof![Just(Eviction::Lru), Just(Eviction::Lfu), Just(Eviction::None)],
         // From smaller than one block (chains become per-block entries) to never full.
         prop_oneof![Just(None), (1u64..1_000).prop_map(Some), (1_000u64..60_000).prop_map(Some), Just(Some(1 << 40))],
-        (any::<bool>(), any::<bool>()),
+        (any::<bool>(), any::<bool>(), prop_oneof![Just(None), (1u64..40_000).prop_map(Some)]),
         1usize..8,
         1usize..300,
         1u64..30_000,
@@ -119,7 +122,7 @@ fn shapes() -> impl Strategy<Value = Shape> {
                 granularity,
                 eviction,
                 capacity,
-                (refresh, track_storage),
+                (refresh, track_storage, max_lifetime_ms),
                 sessions,
                 requests,
                 gap_ms,
@@ -132,6 +135,7 @@ fn shapes() -> impl Strategy<Value = Shape> {
                     eviction,
                     capacity: capacity.filter(|_| refresh),
                     refresh,
+                    max_lifetime_ms: max_lifetime_ms.filter(|_| !refresh),
                     track_storage: track_storage && refresh,
                     sessions,
                     requests,
@@ -146,7 +150,7 @@ proptest! {
 
     /// Random sessions, pauses around the TTL, resends, out-of-order
     /// visibility and TTL starts, minimum sizes, granularities, policies,
-    /// capacities (LRU), refresh on hit or not, and storage tracking: the
+    /// capacities (LRU), refresh on hit or not (with a lifetime cap), and storage tracking: the
     /// chain records and classes are the per-block cache.
     #[test]
     fn chain_records_match_the_per_block_cache(s in shapes()) {

@@ -1,7 +1,6 @@
 //! Private chains without refresh on hit, as classes of blocks that share
-//! their state: exactly the per-block state in O(classes) per request, where
-//! a chain's classes are the requests of its session whose writes are still
-//! unexpired (about TTL / think time), whatever the session's length.
+//! their state: exactly the per-block state in O(log classes) amortised per
+//! request, whatever the session's length.
 //!
 //! Without refresh a read block keeps its expiry, so expiry is not monotone
 //! along the chain: once a prefix has expired and been re-written it outlives
@@ -12,18 +11,21 @@
 //! blocks written by one request share their state for the rest of their
 //! lives, and a request merges every expired class and every hole into its
 //! own class. A class keeps its count, its tokens and its first position (a
-//! look-up stops at the first block that is missing or not live). Used only
+//! look-up stops at the first block that is missing or not live). Classes
+//! are ordered by expiry, so finding the expired ones costs O(log) each, and
+//! a write visible earlier than some class (rare: a session's requests end
+//! in order) is the only scan of them all. Used only
 //! when storage is not billed (spans are per block) and without capacity or
 //! lifetime cap.
 
 use super::BlockMap;
 use crate::model::prompt::Block;
 use crate::time::SimTime;
+use std::collections::BTreeMap;
 
-/// Blocks written by one request and still stored.
+/// Blocks written by one request and still stored (its expiry is its key).
 #[derive(Clone, Copy, Debug)]
 struct Class {
-    expires: SimTime,
     visible: SimTime,
     blocks: usize,
     tokens: u64,
@@ -35,7 +37,12 @@ struct Class {
 struct Chain {
     /// Blocks of the chain ever written (the rest of a prompt is missing).
     known: usize,
-    classes: Vec<Class>,
+    /// By (expiry, order of writing): expired classes come first.
+    classes: BTreeMap<(SimTime, u64), Class>,
+    writes: u64,
+    /// No class is visible later than this (an upper bound: checks skip
+    /// the scan of every class when `now` or a write's visibility is past it).
+    visible_by: SimTime,
     /// Blocks and tokens stored (the classes' sums).
     blocks: usize,
     tokens: u64,
@@ -45,23 +52,31 @@ struct Chain {
 
 impl Chain {
     fn live_prefix(&self, now: SimTime) -> usize {
-        let dead = self.classes.iter().filter(|c| !(c.visible <= now && now < c.expires)).map(|c| c.first);
-        dead.chain(self.first_hole).fold(self.known, usize::min)
+        let expired = self.classes.iter().take_while(|((e, _), _)| *e <= now).map(|(_, c)| c.first);
+        let unseen =
+            (self.visible_by > now).then(|| self.classes.values().filter(|c| c.visible > now).map(|c| c.first));
+        expired.chain(unseen.into_iter().flatten()).chain(self.first_hole).fold(self.known, usize::min)
+    }
+
+    /// Takes out the classes expired at `now`; returns their (blocks, tokens, first position).
+    fn take_expired(&mut self, now: SimTime) -> (usize, u64, Option<usize>) {
+        let (mut blocks, mut tokens, mut first) = (0, 0, None::<usize>);
+        while let Some(entry) = self.classes.first_entry().filter(|e| e.key().0 <= now) {
+            let c = entry.remove();
+            blocks += c.blocks;
+            tokens += c.tokens;
+            first = Some(first.map_or(c.first, |f| f.min(c.first)));
+        }
+        (blocks, tokens, first)
     }
 
     /// Removes the classes expired at `now`; returns (blocks, tokens) removed.
     fn purge(&mut self, now: SimTime) -> (usize, u64) {
-        let (mut blocks, mut tokens, mut hole) = (0, 0, self.first_hole);
-        self.classes.retain(|c| {
-            let keep = now < c.expires;
-            if !keep {
-                blocks += c.blocks;
-                tokens += c.tokens;
-                hole = Some(hole.map_or(c.first, |h| h.min(c.first)));
-            }
-            keep
-        });
-        self.first_hole = hole;
+        let (blocks, tokens, first) = self.take_expired(now);
+        self.first_hole = match (self.first_hole, first) {
+            (Some(h), Some(f)) => Some(h.min(f)),
+            (h, f) => h.or(f),
+        };
         self.blocks -= blocks;
         self.tokens -= tokens;
         (blocks, tokens)
@@ -99,19 +114,18 @@ impl Classes {
         let (Some(first), Some(last)) = (private.first(), private.last()) else { return };
         let chain = self.map.entry(first.hash).or_default();
         debug_assert!(chain.known <= private.len(), "a chain's prompt shrank");
-        let mut fresh = Class { expires, visible: visible_at, blocks: 0, tokens: 0, first: usize::MAX };
-        let (mut live_blocks, mut live_tokens) = (0, 0);
-        chain.classes.retain_mut(|c| {
-            if now < c.expires {
+        let mut fresh = Class { visible: visible_at, blocks: 0, tokens: 0, first: usize::MAX };
+        let (expired_blocks, expired_tokens, expired_first) = chain.take_expired(now);
+        let (live_blocks, live_tokens) = (chain.blocks - expired_blocks, chain.tokens - expired_tokens);
+        if let Some(f) = expired_first {
+            fresh.first = fresh.first.min(f);
+        }
+        if visible_at < chain.visible_by {
+            for c in chain.classes.values_mut() {
                 c.visible = c.visible.min(visible_at);
-                live_blocks += c.blocks;
-                live_tokens += c.tokens;
-                true
-            } else {
-                fresh.first = fresh.first.min(c.first);
-                false
             }
-        });
+            chain.visible_by = visible_at;
+        }
         if let Some(h) = chain.first_hole.take() {
             fresh.first = fresh.first.min(h);
         }
@@ -122,7 +136,9 @@ impl Classes {
         fresh.blocks = private.len() - live_blocks;
         fresh.tokens = (last.end_tokens - base) - live_tokens;
         if fresh.blocks > 0 {
-            chain.classes.push(fresh);
+            chain.classes.insert((expires, chain.writes), fresh);
+            chain.writes += 1;
+            chain.visible_by = chain.visible_by.max(visible_at);
         }
         self.blocks = self.blocks - chain.blocks + private.len();
         self.tokens = self.tokens - chain.tokens + (last.end_tokens - base);
