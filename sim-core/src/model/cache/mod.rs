@@ -22,9 +22,11 @@
 //! lifetime cap) with no capacity or LRU eviction, each private chain is one
 //! grouped record (`chains.rs`; in the LRU order too, `bounded.rs`) holding
 //! exactly the per-block state, so a request costs O(shared blocks + log)
-//! instead of O(prompt blocks). Shared blocks stay per-block entries. Every
-//! other mode runs the per-block path, which is also the reference: property
-//! tests check the records against it.
+//! instead of O(prompt blocks). Without refresh on hit (no capacity, storage
+//! not billed) each chain is a set of classes of blocks written by the same
+//! request (`classes.rs`). Shared blocks stay per-block entries. Every other
+//! mode runs the per-block path, which is also the reference: property tests
+//! check the records and classes against it.
 
 mod bounded;
 #[cfg(test)]
