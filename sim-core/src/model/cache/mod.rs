@@ -22,9 +22,9 @@
 //! lifetime cap) with no capacity or LRU eviction, each private chain is one
 //! grouped record (`chains.rs`; in the LRU order too, `bounded.rs`) holding
 //! exactly the per-block state, so a request costs O(shared blocks + log)
-//! instead of O(prompt blocks). Without refresh on hit (no capacity, storage
-//! not billed) each chain is a set of classes of blocks written by the same
-//! request (`classes.rs`). Shared blocks stay per-block entries. Every other
+//! instead of O(prompt blocks). Without refresh on hit or with a lifetime cap
+//! (no capacity, storage not billed) each chain is a set of classes of blocks
+//! written by the same request (`classes.rs`). Shared blocks stay per-block entries. Every other
 //! mode runs the per-block path, which is also the reference: property tests
 //! check the records and classes against it.
 
@@ -169,8 +169,8 @@ pub struct PromptCache {
     entries: BlockMap<Entry>,
     /// Private chains as grouped records (only with `shortcut`).
     chains: Chains,
-    /// Private chains as classes of blocks (only with `unrefreshed`).
-    unrefreshed: bool,
+    /// Private chains as classes of blocks (only with `classed`).
+    classed: bool,
     classes: Classes,
     /// Eviction order; maintained only when capacity is bounded and evicting.
     order: BTreeSet<(u64, u64, u64)>,
@@ -197,7 +197,7 @@ impl PromptCache {
         let bounded = rules.capacity_tokens.is_some();
         PromptCache {
             shortcut: chain_prompts && rules.chain_shortcut_is_exact(),
-            unrefreshed: chain_prompts && !track_storage && rules.chain_classes_are_exact(),
+            classed: chain_prompts && !track_storage && rules.chain_classes_are_exact(),
             classes: Classes::default(),
             rules,
             entries: BlockMap::default(),
@@ -233,7 +233,7 @@ impl PromptCache {
     pub fn lookup(&self, now: SimTime, blocks: &[Block], shared: usize, breakpoints: &[PromptBreakpoint]) -> Lookup {
         let covered = match self.rules.explicit_lookback {
             Some(lookback) => self.explicit_hit(now, blocks, breakpoints, lookback as usize),
-            None if self.shortcut || self.unrefreshed => self.chained_hit(now, blocks, shared),
+            None if self.shortcut || self.classed => self.chained_hit(now, blocks, shared),
             None => blocks.iter().take_while(|b| self.is_live(b.hash, now)).count(),
         };
         let raw = if covered == 0 { 0 } else { blocks[covered - 1].end_tokens };
@@ -251,7 +251,7 @@ impl PromptCache {
         if live < shared {
             return live;
         }
-        if self.unrefreshed {
+        if self.classed {
             return shared + self.classes.live_prefix(&blocks[shared..], now);
         }
         shared + self.chains.live_prefix(&blocks[shared..], now)
@@ -313,9 +313,15 @@ impl PromptCache {
         if self.shortcut && self.rules.capacity_tokens.is_some() {
             self.ensure_chains_fit(private, base);
         }
-        let per_block = if self.unrefreshed {
-            let expires = self.lifetime_end(at.visible_at, at.ttl_from, 0);
-            self.classes.write(private, base, at.now, expires, at.visible_at);
+        let per_block = if self.classed {
+            // With refresh, a class's expiry is its cap, lowered to the latest idle end.
+            let (end, idle_end) = match self.rules.max_lifetime {
+                Some(cap) if self.rules.refresh_on_hit => {
+                    (at.visible_at + cap, Some(at.ttl_from + self.rules.tier_ttls[0]))
+                }
+                _ => (self.lifetime_end(at.visible_at, at.ttl_from, 0), None),
+            };
+            self.classes.write(private, base, at.now, end, idle_end, at.visible_at);
             &blocks[..shared]
         } else if self.shortcut {
             // Block `i` of the private chain takes rank `top_rank - i`, as the per-block walk gives it.

@@ -72,10 +72,12 @@ impl CacheRules {
 
     /// True when chain classes (`cache/classes.rs`) give exactly the
     /// per-block semantics for prompts that branch only after their shared
-    /// blocks, storage not billed: no refresh on hit (with or without a
-    /// lifetime cap), no capacity.
+    /// blocks, storage not billed: no refresh on hit or a lifetime cap, no
+    /// capacity.
     pub fn chain_classes_are_exact(&self) -> bool {
-        self.explicit_lookback.is_none() && self.capacity_tokens.is_none() && !self.refresh_on_hit
+        self.explicit_lookback.is_none()
+            && self.capacity_tokens.is_none()
+            && (!self.refresh_on_hit || self.max_lifetime.is_some())
     }
 
     /// True when a request's cost grows with its prompt's block count, so a
@@ -105,6 +107,10 @@ mod tests {
         assert!(idle.per_block_work(false, false));
         let mut capped = idle.clone();
         capped.max_lifetime = Some(SimDuration::from_secs(3600));
+        assert!(!capped.per_block_work(true, false));
+        assert!(capped.per_block_work(true, true));
+        let mut capped_bounded = capped.clone();
+        capped_bounded.capacity_tokens = Some(1000);
         let mut no_refresh = idle.clone();
         no_refresh.refresh_on_hit = false;
         assert!(!no_refresh.per_block_work(true, false));
@@ -121,7 +127,7 @@ mod tests {
         assert!(bounded.per_block_work(false, false));
         let lfu = CacheRules::block_cache(Some(1000), Eviction::Lfu, None);
         let refusing = CacheRules::block_cache(Some(1000), Eviction::None, None);
-        for r in [&capped, &no_refresh_bounded, &lfu, &refusing] {
+        for r in [&capped_bounded, &no_refresh_bounded, &lfu, &refusing] {
             assert!(r.per_block_work(true, false), "{r:?}");
         }
         let mut explicit = bounded.clone();
