@@ -82,8 +82,8 @@ impl CacheRules {
 
     /// True when a request's cost grows with its prompt's block count, so a
     /// session of `n` steps costs O(n^2) (measured: 30,000 steps take 12 s
-    /// or more): the per-block path (LFU or `none` eviction, lifetime cap,
-    /// refresh off with a capacity or billed storage, trace prompts), and
+    /// or more): the per-block path (LFU or `none` eviction; refresh off or
+    /// a lifetime cap with a capacity or billed storage; trace prompts), and
     /// chain records whose storage is billed (spans are per block, so
     /// re-storing an expired chain touches each block). A bounded LRU chain that was lost entirely copies its block
     /// sizes when re-stored (a few ns per block, no per-block map work).
