@@ -19,15 +19,20 @@
 //! **Chain records.** Agent prompts branch only after their shared leading
 //! blocks: a session's private chain is extended by that session alone. For
 //! such prompts, and when expiry is purely idle-based (refresh on hit, no
-//! lifetime cap, no capacity), each private chain is one grouped record
-//! (`chains.rs`) holding exactly the per-block state, so a request costs
-//! O(shared blocks + log) instead of O(prompt blocks). Shared blocks stay
-//! per-block entries. Every other mode runs the per-block path, which is also
-//! the reference: property tests check the records against it.
+//! lifetime cap) with no capacity or LRU eviction, each private chain is one
+//! grouped record (`chains.rs`; in the LRU order too, `bounded.rs`) holding
+//! exactly the per-block state, so a request costs O(shared blocks + log)
+//! instead of O(prompt blocks). Without refresh on hit or with a lifetime cap
+//! (no capacity, storage not billed) each chain is a set of classes of blocks
+//! written by the same request (`classes.rs`). Shared blocks stay per-block entries. Every other
+//! mode runs the per-block path, which is also the reference: property tests
+//! check the records and classes against it.
 
+mod bounded;
 #[cfg(test)]
 mod chain_tests;
 mod chains;
+mod classes;
 mod rules;
 #[cfg(test)]
 mod tests;
@@ -39,6 +44,7 @@ use crate::metrics::MAX_CACHE_TIERS;
 use crate::scenario::Eviction;
 use crate::time::{SimDuration, SimTime};
 use chains::Chains;
+use classes::Classes;
 use std::collections::{BTreeSet, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -163,6 +169,9 @@ pub struct PromptCache {
     entries: BlockMap<Entry>,
     /// Private chains as grouped records (only with `shortcut`).
     chains: Chains,
+    /// Private chains as classes of blocks (only with `classed`).
+    classed: bool,
+    classes: Classes,
     /// Eviction order; maintained only when capacity is bounded and evicting.
     order: BTreeSet<(u64, u64, u64)>,
     /// Rank of the next use (see `Entry::eviction_key`).
@@ -185,11 +194,14 @@ impl PromptCache {
     pub fn new(rules: CacheRules, chain_prompts: bool, track_storage: bool) -> Self {
         let shortest = rules.tier_ttls.iter().copied().min().unwrap_or(NO_EXPIRY);
         let purge_every = shortest.max(SimDuration::from_secs(1));
+        let bounded = rules.capacity_tokens.is_some();
         PromptCache {
             shortcut: chain_prompts && rules.chain_shortcut_is_exact(),
+            classed: chain_prompts && !track_storage && rules.chain_classes_are_exact(),
+            classes: Classes::default(),
             rules,
             entries: BlockMap::default(),
-            chains: Chains::new(track_storage),
+            chains: Chains::new(track_storage, bounded),
             order: BTreeSet::new(),
             next_rank: 0,
             tokens: 0,
@@ -221,7 +233,7 @@ impl PromptCache {
     pub fn lookup(&self, now: SimTime, blocks: &[Block], shared: usize, breakpoints: &[PromptBreakpoint]) -> Lookup {
         let covered = match self.rules.explicit_lookback {
             Some(lookback) => self.explicit_hit(now, blocks, breakpoints, lookback as usize),
-            None if self.shortcut => self.chained_hit(now, blocks, shared),
+            None if self.shortcut || self.classed => self.chained_hit(now, blocks, shared),
             None => blocks.iter().take_while(|b| self.is_live(b.hash, now)).count(),
         };
         let raw = if covered == 0 { 0 } else { blocks[covered - 1].end_tokens };
@@ -238,6 +250,9 @@ impl PromptCache {
         let live = blocks[..shared].iter().take_while(|b| self.is_live(b.hash, now)).count();
         if live < shared {
             return live;
+        }
+        if self.classed {
+            return shared + self.classes.live_prefix(&blocks[shared..], now);
         }
         shared + self.chains.live_prefix(&blocks[shared..], now)
     }
@@ -292,17 +307,38 @@ impl PromptCache {
         }
         // The private chain as one record, then shared blocks one by one:
         // the same deepest-first order as the per-block path.
-        let per_block = if self.shortcut {
-            let shared = shared.min(blocks.len());
-            let base = if shared == 0 { 0 } else { blocks[shared - 1].end_tokens };
-            let expires = self.lifetime_end(at.visible_at, at.ttl_from, 0);
-            let stored = &mut self.stored;
-            let track = self.track_storage;
-            self.chains.write(&blocks[shared..], base, at.now, expires, at.visible_at, owner, |_, span| {
-                if track {
-                    stored.push(span);
+        let shared = shared.min(blocks.len());
+        let private = &blocks[shared..];
+        let base = if shared == 0 { 0 } else { blocks[shared - 1].end_tokens };
+        if self.shortcut && self.rules.capacity_tokens.is_some() {
+            self.ensure_chains_fit(private, base);
+        }
+        let per_block = if self.classed {
+            // With refresh, a class's expiry is its cap, lowered to the latest idle end.
+            let (end, idle_end) = match self.rules.max_lifetime {
+                Some(cap) if self.rules.refresh_on_hit => {
+                    (at.visible_at + cap, Some(at.ttl_from + self.rules.tier_ttls[0]))
                 }
-            });
+                _ => (self.lifetime_end(at.visible_at, at.ttl_from, 0), None),
+            };
+            self.classes.write(private, base, at.now, end, idle_end, at.visible_at);
+            &blocks[..shared]
+        } else if self.shortcut {
+            // Block `i` of the private chain takes rank `top_rank - i`, as the per-block walk gives it.
+            let top_rank = (self.next_rank + private.len() as u64).saturating_sub(1);
+            self.next_rank += private.len() as u64;
+            if self.rules.capacity_tokens.is_some() {
+                self.write_bounded_chain(at, private, base, owner, top_rank);
+            } else {
+                let expires = self.lifetime_end(at.visible_at, at.ttl_from, 0);
+                let stored = &mut self.stored;
+                let track = self.track_storage;
+                self.chains.write(private, base, at.now, expires, at.visible_at, owner, top_rank, |_, span| {
+                    if track {
+                        stored.push(span);
+                    }
+                });
+            }
             &blocks[..shared]
         } else {
             blocks
@@ -406,8 +442,8 @@ impl PromptCache {
             if tokens > cap {
                 return;
             }
-            while self.tokens + tokens > cap {
-                if !self.evict_one(at.now) {
+            while self.tokens() + tokens > cap {
+                if !self.evict_one(at.now, tokens) {
                     // Eviction `none` and full: the entry is simply not stored.
                     return;
                 }
@@ -431,10 +467,11 @@ impl PromptCache {
         self.entries.insert(hash, entry);
     }
 
-    /// Frees space: the first entry in eviction order, or with eviction
-    /// `none` any expired entries (scanned at most once per instant). False
-    /// when nothing may be evicted.
-    fn evict_one(&mut self, now: SimTime) -> bool {
+    /// Frees space for `need` tokens: the first entry in eviction order (or
+    /// the fewest deepest blocks of the first chain), or with eviction `none`
+    /// any expired entries (scanned at most once per instant). False when
+    /// nothing may be evicted.
+    fn evict_one(&mut self, now: SimTime, need: u64) -> bool {
         if !self.ordered() {
             if self.last_full_purge == Some(now) {
                 return false;
@@ -442,13 +479,7 @@ impl PromptCache {
             self.last_full_purge = Some(now);
             return self.purge_expired_now(now);
         }
-        match self.order.first().copied() {
-            Some(key) => {
-                self.remove(key.2, now);
-                true
-            }
-            None => false,
-        }
+        self.evict_front(now, need, None)
     }
 
     fn remove(&mut self, hash: u64, now: SimTime) {
@@ -493,6 +524,7 @@ impl PromptCache {
             return !left.is_empty() || chain_blocks > 0;
         }
         let (chain_blocks, _) = self.chains.purge(now, |_, _| {});
+        let chain_blocks = chain_blocks + self.classes.purge(now);
         let before = self.entries.len();
         let mut freed = 0;
         self.entries.retain(|_, e| {
@@ -532,6 +564,7 @@ impl PromptCache {
             })
             .collect();
         self.chains.close(|h, span| left.push((h, span)));
+        self.classes.clear();
         left.sort_unstable_by_key(|(h, _)| *h);
         if self.track_storage {
             self.stored.extend(left.iter().map(|(_, span)| *span));
@@ -540,11 +573,11 @@ impl PromptCache {
 
     /// Entries currently stored (including expired ones not yet purged).
     pub fn entries(&self) -> usize {
-        self.entries.len() + self.chains.blocks()
+        self.entries.len() + self.chains.blocks() + self.classes.blocks()
     }
 
     pub fn tokens(&self) -> u64 {
-        self.tokens + self.chains.tokens()
+        self.tokens + self.chains.tokens() + self.classes.tokens()
     }
 
     pub fn peak_entries(&self) -> usize {

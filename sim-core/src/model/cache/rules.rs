@@ -59,25 +59,39 @@ impl CacheRules {
         tokens - tokens % self.granularity_tokens
     }
 
-    /// True when the deepest-entry shortcut gives exactly the per-block
-    /// semantics for prompts that branch only after their shared blocks (see
-    /// the module docs of `cache`).
+    /// True when chain records give exactly the per-block semantics for
+    /// prompts that branch only after their shared blocks: idle expiry
+    /// (refresh on hit, no lifetime cap), unbounded or LRU (see the module
+    /// docs of `cache`).
     pub fn chain_shortcut_is_exact(&self) -> bool {
         self.explicit_lookback.is_none()
-            && self.capacity_tokens.is_none()
+            && (self.capacity_tokens.is_none() || self.eviction == Eviction::Lru)
             && self.refresh_on_hit
             && self.max_lifetime.is_none()
     }
 
+    /// True when chain classes (`cache/classes.rs`) give exactly the
+    /// per-block semantics for prompts that branch only after their shared
+    /// blocks, storage not billed: no refresh on hit or a lifetime cap, no
+    /// capacity.
+    pub fn chain_classes_are_exact(&self) -> bool {
+        self.explicit_lookback.is_none()
+            && self.capacity_tokens.is_none()
+            && (!self.refresh_on_hit || self.max_lifetime.is_some())
+    }
+
     /// True when a request's cost grows with its prompt's block count, so a
-    /// session of `n` steps costs O(n^2) (measured: 30,000 steps take 30 s
-    /// or more): the per-block path (capacity, lifetime cap, refresh off,
-    /// trace prompts), and chain records whose storage is billed (spans are
-    /// per block, so re-storing an expired chain touches each block).
+    /// session of `n` steps costs O(n^2) (measured: 30,000 steps take 12 s
+    /// or more): the per-block path (LFU or `none` eviction; refresh off or
+    /// a lifetime cap with a capacity or billed storage; trace prompts), and
+    /// chain records whose storage is billed (spans are per block, so
+    /// re-storing an expired chain touches each block). A bounded LRU chain that was lost entirely copies its block
+    /// sizes when re-stored (a few ns per block, no per-block map work).
     /// Explicit caches look at breakpoints only. For the run's up-front work
     /// estimate: refuse when the sum over sessions of steps^2 is too large.
     pub fn per_block_work(&self, chain_prompts: bool, track_storage: bool) -> bool {
-        self.explicit_lookback.is_none() && !(chain_prompts && self.chain_shortcut_is_exact() && !track_storage)
+        let grouped = self.chain_shortcut_is_exact() || self.chain_classes_are_exact();
+        self.explicit_lookback.is_none() && !(chain_prompts && grouped && !track_storage)
     }
 }
 
@@ -93,10 +107,27 @@ mod tests {
         assert!(idle.per_block_work(false, false));
         let mut capped = idle.clone();
         capped.max_lifetime = Some(SimDuration::from_secs(3600));
+        assert!(!capped.per_block_work(true, false));
+        assert!(capped.per_block_work(true, true));
+        let mut capped_bounded = capped.clone();
+        capped_bounded.capacity_tokens = Some(1000);
         let mut no_refresh = idle.clone();
         no_refresh.refresh_on_hit = false;
+        assert!(!no_refresh.per_block_work(true, false));
+        assert!(no_refresh.per_block_work(true, true));
+        assert!(no_refresh.per_block_work(false, false));
+        let mut no_refresh_capped = no_refresh.clone();
+        no_refresh_capped.max_lifetime = Some(SimDuration::from_secs(3600));
+        assert!(!no_refresh_capped.per_block_work(true, false));
+        let mut no_refresh_bounded = no_refresh.clone();
+        no_refresh_bounded.capacity_tokens = Some(1000);
         let bounded = CacheRules::block_cache(Some(1000), Eviction::Lru, None);
-        for r in [&capped, &no_refresh, &bounded] {
+        assert!(!bounded.per_block_work(true, false));
+        assert!(bounded.per_block_work(true, true));
+        assert!(bounded.per_block_work(false, false));
+        let lfu = CacheRules::block_cache(Some(1000), Eviction::Lfu, None);
+        let refusing = CacheRules::block_cache(Some(1000), Eviction::None, None);
+        for r in [&capped_bounded, &no_refresh_bounded, &lfu, &refusing] {
             assert!(r.per_block_work(true, false), "{r:?}");
         }
         let mut explicit = bounded.clone();
