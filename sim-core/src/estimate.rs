@@ -18,8 +18,9 @@ use std::fmt;
 /// (small caches), about 1.1 M/s with 8,000 live sessions and 280,000 cache
 /// entries (memory-bound); close to the slow end, so time estimates err long.
 pub const EVENTS_PER_CORE_SECOND: f64 = 1.5e6;
-/// Per-block cache visits one core makes per second (a capacity-bounded LRU
-/// cache, one session of 30,000 steps: 4.5e8 visits in 57 s).
+/// Per-block cache visits one core makes per second (measured on the
+/// per-block path with a capacity, one session of 30,000 steps: 4.5e8 visits
+/// in 57 s).
 pub const BLOCK_VISITS_PER_CORE_SECOND: f64 = 8.0e6;
 /// Bytes a live session holds besides its prompt blocks (session state, its
 /// slab slot, queue entries).
