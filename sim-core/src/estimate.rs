@@ -154,7 +154,7 @@ impl WorkEstimate {
                     (t.requests.iter().map(|r| r.blocks.len() as f64).sum::<f64>() / n, true)
                 }
                 Arrivals::Poisson { .. } => {
-                    let chain_prompts = !shares_cache_with_trace(sc, w);
+                    let chain_prompts = !sc.cache_has_trace_prompts(w);
                     (
                         w.shared_segments.len() as f64 + 1.0 + (m.steps - 1.0) / 2.0,
                         CacheRules::from_config(&p.cache).per_block_work(chain_prompts, p.pricing.bills_storage()),
@@ -267,12 +267,6 @@ fn attempts_and_steps(e: f64, retries: u32, steps: f64) -> (f64, f64) {
     let attempts = (1.0 - fail_step) / (1.0 - e);
     let run = if fail_step > 0.0 { (1.0 - (1.0 - fail_step).powf(steps)) / fail_step } else { steps };
     (attempts, run.min(steps))
-}
-
-/// Whether a trace workload shares `w`'s provider cache: the cache then
-/// treats every prompt block by block (see `engine::caches`).
-fn shares_cache_with_trace(sc: &Scenario, w: &crate::scenario::Workload) -> bool {
-    sc.workloads.iter().any(|o| o.provider == w.provider && matches!(o.arrivals, Arrivals::Trace(_)))
 }
 
 /// Sessions per second while the workload's sessions arrive.

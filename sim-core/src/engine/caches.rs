@@ -7,7 +7,7 @@ use crate::model::cache::{CacheRules, PromptBreakpoint, PromptCache, WriteTimes}
 use crate::model::pricing::storage_cost;
 use crate::model::prompt::Block;
 use crate::rng::{ReplicateSeed, StreamId, StreamRng};
-use crate::scenario::{Arrivals, CacheMode, CacheScope, Scenario, TtlStart};
+use crate::scenario::{CacheMode, Scenario, TtlStart};
 use crate::time::SimTime;
 use rand::Rng;
 
@@ -68,12 +68,9 @@ impl CacheSet {
             .workloads
             .iter()
             .map(|w| {
-                let key = match sc.providers[w.provider].cache.scope {
-                    CacheScope::Provider => "",
-                    CacheScope::ApiKey => w.api_key.as_str(),
-                };
-                keys.iter().position(|k| *k == (w.provider, key)).unwrap_or_else(|| {
-                    keys.push((w.provider, key));
+                let key = sc.cache_key(w);
+                keys.iter().position(|k| *k == key).unwrap_or_else(|| {
+                    keys.push(key);
                     keys.len() - 1
                 })
             })
@@ -88,11 +85,8 @@ impl CacheSet {
                 // Generated agent prompts branch only after their shared
                 // segments (the chain shortcut is exact for them); trace
                 // prompts may branch anywhere.
-                let chain_prompts = sc
-                    .workloads
-                    .iter()
-                    .zip(&workload_cache)
-                    .all(|(w, c)| *c != ci || !matches!(w.arrivals, Arrivals::Trace(_)));
+                let first = workload_cache.iter().position(|c| *c == ci).expect("every cache has a workload");
+                let chain_prompts = !sc.cache_has_trace_prompts(&sc.workloads[first]);
                 p.cache
                     .enabled
                     .then(|| PromptCache::new(CacheRules::from_config(&p.cache), chain_prompts, track_storage))

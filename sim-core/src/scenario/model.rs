@@ -305,6 +305,22 @@ impl Scenario {
         self.providers.iter().position(|p| p.name == name)
     }
 
+    /// Which prompt cache workload `w` uses: its provider, and its API key when
+    /// the provider's cache is scoped by key (`""` otherwise).
+    pub fn cache_key<'w>(&self, w: &'w Workload) -> (usize, &'w str) {
+        match self.providers[w.provider].cache.scope {
+            CacheScope::Provider => (w.provider, ""),
+            CacheScope::ApiKey => (w.provider, w.api_key.as_str()),
+        }
+    }
+
+    /// Whether a trace workload shares `w`'s prompt cache: trace prompts may
+    /// branch anywhere, so that cache cannot keep private chains as records.
+    pub fn cache_has_trace_prompts(&self, w: &Workload) -> bool {
+        let key = self.cache_key(w);
+        self.workloads.iter().any(|o| matches!(o.arrivals, Arrivals::Trace(_)) && self.cache_key(o) == key)
+    }
+
     /// Every cache tier name used by any provider, in order of first appearance
     /// (the `tokens_cache_write_<tier>` metrics and `requests.csv` columns).
     pub fn cache_tier_names(&self) -> Vec<String> {
