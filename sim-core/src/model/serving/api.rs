@@ -1,4 +1,4 @@
-//! Black-box provider serving: a fixed number of slots and a FIFO queue.
+//! The `api` serving model (the consumer's view): a fixed number of slots and a FIFO queue.
 //!
 //! Service time = base latency + (input - cached tokens) / prefill rate +
 //! output tokens / decode rate. Time to first token = queue wait + base
