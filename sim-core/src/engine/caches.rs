@@ -3,7 +3,7 @@
 //! billing, occupancy peaks, tier names).
 
 use crate::metrics::{MAX_CACHE_TIERS, ScopeMetrics, TokenCounts};
-use crate::model::cache::{CacheRules, PromptBreakpoint, PromptCache, WriteTimes};
+use crate::model::cache::{CacheRules, Lookup, PromptBreakpoint, PromptCache, WriteTimes};
 use crate::model::pricing::storage_cost;
 use crate::model::prompt::Block;
 use crate::rng::{ReplicateSeed, StreamId, StreamRng};
@@ -119,26 +119,33 @@ impl CacheSet {
         self.explicit[workload]
     }
 
-    /// Looks the request up, then writes it with its entries visible at
-    /// prefill end. `timing(read_tokens)` gives (first token, end) instants.
-    /// Returns tokens read, tokens written per provider tier, and the timing.
-    pub fn serve(
+    /// Looks the request up (a best-effort cache may miss what it holds).
+    pub fn lookup(&mut self, sc: &Scenario, req: &CachedRequest<'_>) -> Lookup {
+        let ci = self.workload_cache[req.workload];
+        let p = self.cache_provider[ci];
+        let Some(cache) = self.caches[ci].as_mut() else { return Lookup::default() };
+        let hit = cache.lookup(req.now, req.blocks, req.shared, req.breakpoints);
+        let miss_p = sc.providers[p].cache.miss_probability;
+        if hit.tokens > 0 && miss_p > 0.0 && self.miss_rng[p].random_bool(miss_p) {
+            return Lookup::default();
+        }
+        hit
+    }
+
+    /// Writes what the request did not read, readable from its prefill end
+    /// `first_token`; returns tokens written per provider tier. Called at the
+    /// instant of its `lookup`.
+    pub fn commit(
         &mut self,
         sc: &Scenario,
         req: &CachedRequest<'_>,
-        timing: impl FnOnce(u64) -> (SimTime, SimTime),
-    ) -> (u64, [u64; MAX_CACHE_TIERS], (SimTime, SimTime)) {
+        hit: Lookup,
+        first_token: SimTime,
+        end: SimTime,
+    ) -> [u64; MAX_CACHE_TIERS] {
         let ci = self.workload_cache[req.workload];
         let p = self.cache_provider[ci];
-        let Some(cache) = self.caches[ci].as_mut() else {
-            return (0, [0; MAX_CACHE_TIERS], timing(0));
-        };
-        let mut hit = cache.lookup(req.now, req.blocks, req.shared, req.breakpoints);
-        let miss_p = sc.providers[p].cache.miss_probability;
-        if hit.tokens > 0 && miss_p > 0.0 && self.miss_rng[p].random_bool(miss_p) {
-            hit = Default::default();
-        }
-        let (first_token, end) = timing(hit.tokens);
+        let Some(cache) = self.caches[ci].as_mut() else { return [0; MAX_CACHE_TIERS] };
         let ttl_from = match sc.providers[p].cache.ttl_starts {
             TtlStart::PrefillEnd => first_token,
             TtlStart::ResponseEnd => end,
@@ -149,7 +156,7 @@ impl CacheSet {
         let (de, dt) = (cache.entries() as i64 - entries0, cache.tokens() as i64 - tokens0);
         self.provider_occupancy[p].apply(de, dt);
         self.total.apply(de, dt);
-        (hit.tokens, w.by_tier, (first_token, end))
+        w.by_tier
     }
 
     /// Re-indexes per-tier writes from provider tiers to scenario tiers.

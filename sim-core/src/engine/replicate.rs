@@ -8,10 +8,11 @@ use super::limits::{SimLimit, clock_limit_years};
 use super::slab::Slab;
 use crate::event_queue::EventQueue;
 use crate::metrics::{CostBreakdown, ReplicateMetrics, RequestOutcome, ScopeMetrics, TokenCounts};
+use crate::model::cache::Lookup;
 use crate::model::cache::PromptBreakpoint;
 use crate::model::pricing::{classify_tokens, request_cost};
 use crate::model::prompt::MAX_PROMPT_TOKENS;
-use crate::model::serving::{SlotQueue, service_timing};
+use crate::model::serving::{Begin, Host, Server};
 use crate::model::session::Session;
 use crate::records::{RequestRecord, RequestStatus};
 use crate::rng::{ReplicateSeed, StreamId, StreamRng};
@@ -33,6 +34,8 @@ enum Event {
     Arrival(u32),
     /// Session `.0` sends its current step's request (first attempt or retry).
     Issue(u32),
+    /// The attempt of session `.0` in service gets its first token (prefill end).
+    FirstToken(u32),
     /// The attempt of session `.0` in service finishes.
     Done(u32),
     /// Session `.0`, pausing, sends a keep-alive request.
@@ -53,8 +56,6 @@ struct Attempt {
 }
 
 struct ProviderState {
-    slots: SlotQueue,
-    latency_rng: StreamRng,
     failure_rng: StreamRng,
 }
 
@@ -77,6 +78,11 @@ struct Replicate<'a> {
     queue: EventQueue<Event>,
     live: Slab<Live>,
     providers: Vec<ProviderState>,
+    /// Taken out while a server runs, so it can call back into the engine.
+    servers: Vec<Server>,
+    /// The cache look-up of the attempt whose service is beginning, between
+    /// `Host::begin` and `Host::planned` (`None`: the attempt fails).
+    pending_lookup: Option<Lookup>,
     workloads: Vec<WorkloadState>,
     caches: CacheSet,
     /// Metrics per (workload, provider) cell; today a workload has one
@@ -101,12 +107,9 @@ pub fn simulate_replicate(
 ) -> Result<ReplicateOutput, SimLimit> {
     let rs = ReplicateSeed::new(seed, u64::from(replicate));
     let providers = (0..sc.providers.len())
-        .map(|i| ProviderState {
-            slots: SlotQueue::new(sc.providers[i].serving.slots),
-            latency_rng: rs.stream(StreamId::indexed("serving.latency", i as u64, 0)),
-            failure_rng: rs.stream(StreamId::indexed("serving.failures", i as u64, 0)),
-        })
+        .map(|i| ProviderState { failure_rng: rs.stream(StreamId::indexed("serving.failures", i as u64, 0)) })
         .collect();
+    let servers = sc.providers.iter().enumerate().map(|(i, p)| Server::new(p, i, &rs)).collect();
     let workloads = (0..sc.workloads.len())
         .map(|i| WorkloadState { arrival_rng: rs.stream(StreamId::indexed("arrivals", i as u64, 0)), next_index: 0 })
         .collect();
@@ -117,6 +120,8 @@ pub fn simulate_replicate(
         queue: EventQueue::new(),
         live: Slab::default(),
         providers,
+        servers,
+        pending_lookup: None,
         workloads,
         caches: CacheSet::new(sc, &rs),
         cells: vec![ScopeMetrics::default(); sc.workloads.len()],
@@ -146,6 +151,7 @@ pub fn simulate_replicate(
         match ev {
             Event::Arrival(w) => r.on_arrival(w as usize, now),
             Event::Issue(id) => r.on_issue(id, now),
+            Event::FirstToken(id) => r.on_first_token(id, now),
             Event::Done(id) => r.on_done(id, now),
             Event::KeepAlive(id) => r.on_keep_alive(id, now),
         }
@@ -253,70 +259,35 @@ impl Replicate<'_> {
         let l = self.live.get_mut(id);
         l.attempt.issued = now;
         let p = self.sc.workloads[l.session.workload].provider;
-        if self.providers[p].slots.arrive(id) {
-            self.start_service(id, now);
-        }
+        self.with_server(p, |server, host| server.admit(id, now, host));
     }
 
-    fn start_service(&mut self, id: u32, now: SimTime) {
-        let l = self.live.get_mut(id);
-        let w = l.session.workload;
+    /// Runs `f` on provider `p`'s server with the engine as its host.
+    fn with_server(&mut self, p: usize, f: impl FnOnce(&mut Server, &mut Self)) {
+        let mut servers = std::mem::take(&mut self.servers);
+        f(&mut servers[p], self);
+        self.servers = servers;
+    }
+
+    /// What the tokens of workload `w` cost at `now`: the one place a
+    /// request or a ping is billed.
+    fn bill(&self, w: usize, now: SimTime, tokens: &TokenCounts) -> CostBreakdown {
         let wl = &self.sc.workloads[w];
-        let provider = &self.sc.providers[wl.provider];
-        let ps = &mut self.providers[wl.provider];
-        let input = l.session.prompt.tokens();
-        let output = l.session.output_tokens + l.session.reasoning_tokens;
-        let base_s = provider.serving.base_latency.sample(&mut ps.latency_rng);
-        let failed = provider.failures.error_rate > 0.0 && ps.failure_rng.random_bool(provider.failures.error_rate);
-        if failed {
-            // A failed attempt returns an error after the base latency: no
-            // prefill, no output, nothing billed, nothing cached.
-            let timing = service_timing(&provider.serving, base_s, 0, 0);
-            l.attempt = Attempt {
-                issued: l.attempt.issued,
-                start: now,
-                first_token: now + timing.to_first_token,
-                end: now + timing.total,
-                tokens: TokenCounts::default(),
-                cost: CostBreakdown::default(),
-                failed: true,
-            };
-        } else {
-            if self.caches.needs_breakpoints(w) {
-                l.session.breakpoints(&mut self.breakpoints);
-            } else {
-                self.breakpoints.clear();
-            }
-            let session = &l.session;
-            let prefill_at = |hit_tokens: u64| {
-                let t = service_timing(&provider.serving, base_s, input - hit_tokens, output);
-                (now + t.to_first_token, now + t.total)
-            };
-            let req = CachedRequest {
-                workload: w,
-                now,
-                blocks: session.prompt.blocks(),
-                shared: session.prompt.shared_blocks(),
-                breakpoints: &self.breakpoints,
-            };
-            let (read, writes, (first_token, end)) = self.caches.serve(self.sc, &req, prefill_at);
-            let tokens = classify_tokens(input, read, &writes, l.session.output_tokens, l.session.reasoning_tokens);
-            let cost =
-                request_cost(&provider.pricing, now, self.sc.simulation.start_time_of_day_s, wl.service_tier, &tokens);
-            l.attempt = Attempt { issued: l.attempt.issued, start: now, first_token, end, tokens, cost, failed: false };
-        }
-        let end = l.attempt.end;
-        self.schedule(end, Event::Done(id), w);
-        self.caches.bill_storage(self.sc, &mut self.cells);
+        let pricing = &self.sc.providers[wl.provider].pricing;
+        request_cost(pricing, now, self.sc.simulation.start_time_of_day_s, wl.service_tier, tokens)
+    }
+
+    /// The attempt of session `id` gets its first token. Nothing is decided
+    /// here yet for the models that plan both instants up front.
+    fn on_first_token(&mut self, id: u32, now: SimTime) {
+        debug_assert_eq!(self.live.get(id).attempt.first_token, now);
     }
 
     fn on_done(&mut self, id: u32, now: SimTime) {
         let l = self.live.get(id);
         let (w, a) = (l.session.workload, l.attempt);
         let p = self.sc.workloads[w].provider;
-        if let Some(next) = self.providers[p].slots.release() {
-            self.start_service(next, now);
-        }
+        self.with_server(p, |server, host| server.release(id, now, host));
         if a.failed {
             self.on_failed_attempt(id, w, p, a, now);
         } else {
@@ -397,7 +368,6 @@ impl Replicate<'_> {
         let w = l.session.workload;
         let wl = &self.sc.workloads[w];
         let Some(ka) = wl.keep_alive else { return };
-        let provider = &self.sc.providers[wl.provider];
         let blocks = &l.session.prompt.blocks()[..l.session.last_sent_blocks];
         let input = blocks.last().map_or(0, |b| b.end_tokens);
         if self.caches.needs_breakpoints(w) {
@@ -412,13 +382,11 @@ impl Replicate<'_> {
             shared: l.session.prompt.shared_blocks().min(blocks.len()),
             breakpoints: &self.breakpoints,
         };
-        let (read, writes, (first_token, end)) = self.caches.serve(self.sc, &req, |hit| {
-            let t = service_timing(&provider.serving, 0.0, input - hit, ka.output_tokens);
-            (now + t.to_first_token, now + t.total)
-        });
-        let tokens = classify_tokens(input, read, &writes, ka.output_tokens, 0);
-        let cost =
-            request_cost(&provider.pricing, now, self.sc.simulation.start_time_of_day_s, wl.service_tier, &tokens);
+        let hit = self.caches.lookup(self.sc, &req);
+        let (first_token, end) = self.servers[wl.provider].ping_timing(now, input, hit.tokens, ka.output_tokens);
+        let writes = self.caches.commit(self.sc, &req, hit, first_token, end);
+        let tokens = classify_tokens(input, hit.tokens, &writes, ka.output_tokens, 0);
+        let cost = self.bill(w, now, &tokens);
         let ping = Attempt { issued: now, start: now, first_token, end, tokens, cost, failed: false };
         self.record(id, ping, RequestStatus::KeepAlive);
         let tokens = self.caches.to_scenario_tiers(wl.provider, &tokens);
@@ -449,5 +417,62 @@ impl Replicate<'_> {
             cost: a.cost,
             status,
         });
+    }
+}
+
+/// The request of `session` as its provider's cache sees it (`breakpoints`
+/// are its breakpoints when its cache needs them).
+fn cached_request<'a>(session: &'a Session, breakpoints: &'a [PromptBreakpoint], now: SimTime) -> CachedRequest<'a> {
+    CachedRequest {
+        workload: session.workload,
+        now,
+        blocks: session.prompt.blocks(),
+        shared: session.prompt.shared_blocks(),
+        breakpoints,
+    }
+}
+
+impl Host for Replicate<'_> {
+    fn begin(&mut self, id: u32, now: SimTime) -> Begin {
+        let w = self.live.get(id).session.workload;
+        let p = self.sc.workloads[w].provider;
+        let error_rate = self.sc.providers[p].failures.error_rate;
+        if error_rate > 0.0 && self.providers[p].failure_rng.random_bool(error_rate) {
+            self.pending_lookup = None;
+            return Begin { failed: true, ..Begin::default() };
+        }
+        let session = &self.live.get(id).session;
+        if self.caches.needs_breakpoints(w) {
+            session.breakpoints(&mut self.breakpoints);
+        } else {
+            self.breakpoints.clear();
+        }
+        let input_tokens = session.prompt.tokens();
+        let output_tokens = session.output_tokens + session.reasoning_tokens;
+        let req = cached_request(&self.live.get(id).session, &self.breakpoints, now);
+        let hit = self.caches.lookup(self.sc, &req);
+        self.pending_lookup = Some(hit);
+        Begin { input_tokens, cached_tokens: hit.tokens, output_tokens, failed: false }
+    }
+
+    fn planned(&mut self, id: u32, now: SimTime, first_token: SimTime, end: SimTime) {
+        let w = self.live.get(id).session.workload;
+        let (tokens, cost, failed) = match self.pending_lookup.take() {
+            // A failed attempt: no prefill, no output, nothing billed, nothing cached.
+            None => (TokenCounts::default(), CostBreakdown::default(), true),
+            Some(hit) => {
+                let req = cached_request(&self.live.get(id).session, &self.breakpoints, now);
+                let writes = self.caches.commit(self.sc, &req, hit, first_token, end);
+                let s = &self.live.get(id).session;
+                let input = s.prompt.tokens();
+                let tokens = classify_tokens(input, hit.tokens, &writes, s.output_tokens, s.reasoning_tokens);
+                (tokens, self.bill(w, now, &tokens), false)
+            }
+        };
+        let a = &mut self.live.get_mut(id).attempt;
+        *a = Attempt { issued: a.issued, start: now, first_token, end, tokens, cost, failed };
+        self.schedule(first_token, Event::FirstToken(id), w);
+        self.schedule(end, Event::Done(id), w);
+        self.caches.bill_storage(self.sc, &mut self.cells);
     }
 }

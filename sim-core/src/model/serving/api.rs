@@ -2,11 +2,12 @@
 //!
 //! Service time = base latency + (input - cached tokens) / prefill rate +
 //! output tokens / decode rate. Time to first token = queue wait + base
-//! latency + prefill time. The `replicas` serving model (continuous batching,
-//! KV memory) will sit beside this one (roadmap 1).
+//! latency + prefill time.
 
+use super::{Begin, Host};
+use crate::rng::StreamRng;
 use crate::scenario::Serving;
-use crate::time::SimDuration;
+use crate::time::{SimDuration, SimTime};
 use std::collections::VecDeque;
 
 /// Timing of one request's service.
@@ -70,6 +71,50 @@ impl SlotQueue {
 
     pub fn peak_waiting(&self) -> usize {
         self.peak_waiting
+    }
+}
+
+/// An `api` provider: slots, their FIFO, and the stream its base latencies
+/// are drawn from (in service order).
+#[derive(Debug)]
+pub struct ApiServer {
+    config: Serving,
+    slots: SlotQueue,
+    latency_rng: StreamRng,
+}
+
+impl ApiServer {
+    pub fn new(config: &Serving, latency_rng: StreamRng) -> Self {
+        ApiServer { config: config.clone(), slots: SlotQueue::new(config.slots), latency_rng }
+    }
+
+    pub fn admit(&mut self, id: u32, now: SimTime, host: &mut impl Host) {
+        if self.slots.arrive(id) {
+            self.start(id, now, host);
+        }
+    }
+
+    pub fn release(&mut self, _id: u32, now: SimTime, host: &mut impl Host) {
+        if let Some(next) = self.slots.release() {
+            self.start(next, now, host);
+        }
+    }
+
+    fn start(&mut self, id: u32, now: SimTime, host: &mut impl Host) {
+        let base_s = self.config.base_latency.sample(&mut self.latency_rng);
+        let Begin { input_tokens, cached_tokens, output_tokens, failed } = host.begin(id, now);
+        let t = if failed {
+            service_timing(&self.config, base_s, 0, 0)
+        } else {
+            service_timing(&self.config, base_s, input_tokens - cached_tokens, output_tokens)
+        };
+        host.planned(id, now, now + t.to_first_token, now + t.total);
+    }
+
+    /// A keep-alive ping: no base latency, no queue.
+    pub fn ping_timing(&self, now: SimTime, input: u64, cached: u64, output: u64) -> (SimTime, SimTime) {
+        let t = service_timing(&self.config, 0.0, input - cached, output);
+        (now + t.to_first_token, now + t.total)
     }
 }
 

@@ -1,7 +1,80 @@
 //! Provider serving models: how long a request waits and runs, and when its
 //! first token comes. One module per model behind one enum (`Server`), so the
 //! engine never knows which model serves a request.
+//!
+//! The protocol is event-driven. The engine hands a server a request when it
+//! reaches the provider (`admit`), tells it when one leaves (`release`), and
+//! forwards the server's own timers (`wake`). The server calls back into the
+//! engine through [`Host`]: when a request's service begins (the engine
+//! draws failures and consults the provider's prompt cache), and when its
+//! first token and its last token come (the engine schedules those as events).
 
 pub mod api;
 
-pub use api::{ServiceTiming, SlotQueue, service_timing};
+pub use api::{ApiServer, ServiceTiming, SlotQueue, service_timing};
+
+use crate::rng::{ReplicateSeed, StreamId};
+use crate::scenario::Provider;
+use crate::time::SimTime;
+
+/// What the engine tells a server when a request's service begins.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Begin {
+    /// Prompt tokens.
+    pub input_tokens: u64,
+    /// Leading prompt tokens found in the provider's prompt cache.
+    pub cached_tokens: u64,
+    /// Tokens to generate (output and reasoning).
+    pub output_tokens: u64,
+    /// The attempt fails: it returns an error after the fixed latency, with
+    /// no prefill and no output.
+    pub failed: bool,
+}
+
+/// The engine, as a server sees it.
+pub trait Host {
+    /// Service of `id` begins at `now`.
+    fn begin(&mut self, id: u32, now: SimTime) -> Begin;
+    /// The server knows both instants of `id` when its service begins: the
+    /// engine makes the cache write readable at `first_token` and schedules
+    /// the first-token and done events.
+    fn planned(&mut self, id: u32, now: SimTime, first_token: SimTime, end: SimTime);
+}
+
+/// One provider's serving model.
+#[derive(Debug)]
+pub enum Server {
+    Api(ApiServer),
+}
+
+impl Server {
+    /// The server of provider `index`, drawing from that provider's streams.
+    pub fn new(p: &Provider, index: usize, seed: &ReplicateSeed) -> Self {
+        let latency_rng = seed.stream(StreamId::indexed("serving.latency", index as u64, 0));
+        Server::Api(ApiServer::new(&p.serving, latency_rng))
+    }
+
+    /// Request `id` reaches the provider at `now`.
+    pub fn admit(&mut self, id: u32, now: SimTime, host: &mut impl Host) {
+        match self {
+            Server::Api(s) => s.admit(id, now, host),
+        }
+    }
+
+    /// Request `id` left the server at `now` (done or failed): its capacity
+    /// goes to the next waiting request.
+    pub fn release(&mut self, id: u32, now: SimTime, host: &mut impl Host) {
+        match self {
+            Server::Api(s) => s.release(id, now, host),
+        }
+    }
+
+    /// The (first token, end) instants of a keep-alive ping sent at `now`,
+    /// which takes no slot: its prompt, tokens of it found cached, and its
+    /// output.
+    pub fn ping_timing(&self, now: SimTime, input: u64, cached: u64, output: u64) -> (SimTime, SimTime) {
+        match self {
+            Server::Api(s) => s.ping_timing(now, input, cached, output),
+        }
+    }
+}
