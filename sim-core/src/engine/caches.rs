@@ -170,12 +170,16 @@ impl CacheSet {
     }
 
     /// Bills the storage of entries that left the caches since the last call.
-    /// Storage is billed to the workload whose request wrote the entry.
-    pub fn bill_storage(&mut self, sc: &Scenario, by_workload: &mut [ScopeMetrics]) {
+    /// Storage is billed to the workload whose request wrote the entry;
+    /// entries written before `counted_from` (the warm-up) are not counted.
+    pub fn bill_storage(&mut self, sc: &Scenario, by_workload: &mut [ScopeMetrics], counted_from: SimTime) {
         for (ci, cache) in self.caches.iter_mut().enumerate() {
             let Some(cache) = cache else { continue };
             let p = self.cache_provider[ci];
             cache.drain_stored(|span| {
+                if span.created < counted_from {
+                    return;
+                }
                 let usd = storage_cost(&sc.providers[p].pricing, span.created, span.tokens, span.stored.as_secs_f64());
                 by_workload[span.owner as usize].record_storage(usd);
             });
@@ -183,12 +187,12 @@ impl CacheSet {
     }
 
     /// At the end of the replicate: bills every entry still stored until its expiry.
-    pub fn close(&mut self, sc: &Scenario, by_workload: &mut [ScopeMetrics]) {
+    pub fn close(&mut self, sc: &Scenario, by_workload: &mut [ScopeMetrics], counted_from: SimTime) {
         for cache in self.caches.iter_mut().flatten() {
             cache.close();
         }
         // `close` moved the remaining entries to the stored spans.
-        self.bill_storage(sc, by_workload);
+        self.bill_storage(sc, by_workload, counted_from);
     }
 
     /// Occupancy peaks: per provider, and of all caches together.

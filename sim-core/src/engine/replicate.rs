@@ -7,7 +7,7 @@ use super::caches::{CacheSet, CachedRequest};
 use super::limits::{SimLimit, clock_limit_years};
 use super::slab::Slab;
 use crate::event_queue::EventQueue;
-use crate::metrics::{CostBreakdown, ReplicateMetrics, RequestOutcome, ScopeMetrics, TokenCounts};
+use crate::metrics::{CostBreakdown, ReplicateMetrics, RequestOutcome, ScopeMetrics, TimeWeighted, TokenCounts};
 use crate::model::cache::Lookup;
 use crate::model::cache::PromptBreakpoint;
 use crate::model::pricing::{classify_tokens, request_cost};
@@ -69,6 +69,16 @@ struct Live {
     attempt: Attempt,
     /// When the next step will be issued (keep-alives stop before it).
     next_issue: SimTime,
+    /// Arrived after the warm-up: its requests and costs are counted.
+    counted: bool,
+}
+
+/// Levels of one (workload, provider) cell over time.
+#[derive(Clone, Copy)]
+struct CellGauges {
+    /// Steps issued and not finished.
+    in_system: TimeWeighted,
+    sessions: TimeWeighted,
 }
 
 struct Replicate<'a> {
@@ -89,6 +99,11 @@ struct Replicate<'a> {
     /// provider, so one cell per workload. Provider and overall scopes are
     /// merged from the cells at the end: one record per event on the hot path.
     cells: Vec<ScopeMetrics>,
+    /// What sessions that arrived during the warm-up record: simulated, never counted.
+    uncounted: ScopeMetrics,
+    gauges: Vec<CellGauges>,
+    /// The warm-up's end.
+    counted_from: SimTime,
     records: Option<Vec<RequestRecord>>,
     breakpoints: Vec<PromptBreakpoint>,
     /// The first limit reached; the loop stops at the next event.
@@ -109,7 +124,8 @@ pub fn simulate_replicate(
     let providers = (0..sc.providers.len())
         .map(|i| ProviderState { failure_rng: rs.stream(StreamId::indexed("serving.failures", i as u64, 0)) })
         .collect();
-    let servers = sc.providers.iter().enumerate().map(|(i, p)| Server::new(p, i, &rs)).collect();
+    let warmup_end = SimTime::ZERO + sc.simulation.warmup;
+    let servers = sc.providers.iter().enumerate().map(|(i, p)| Server::new(p, i, &rs, warmup_end)).collect();
     let workloads = (0..sc.workloads.len())
         .map(|i| WorkloadState { arrival_rng: rs.stream(StreamId::indexed("arrivals", i as u64, 0)), next_index: 0 })
         .collect();
@@ -125,6 +141,15 @@ pub fn simulate_replicate(
         workloads,
         caches: CacheSet::new(sc, &rs),
         cells: vec![ScopeMetrics::default(); sc.workloads.len()],
+        uncounted: ScopeMetrics::default(),
+        gauges: vec![
+            CellGauges {
+                in_system: TimeWeighted::observed_from(warmup_end),
+                sessions: TimeWeighted::observed_from(warmup_end),
+            };
+            sc.workloads.len()
+        ],
+        counted_from: warmup_end,
         records: record_requests.then(Vec::new),
         breakpoints: Vec::new(),
         fault: None,
@@ -159,13 +184,27 @@ pub fn simulate_replicate(
             return Err(fault);
         }
     }
-    r.caches.close(sc, &mut r.cells);
+    r.caches.close(sc, &mut r.cells, warmup_end);
+    let span_s = (now.max(warmup_end) - warmup_end).as_secs_f64();
+    for (cell, g) in r.cells.iter_mut().zip(&mut r.gauges) {
+        cell.concurrency = g.in_system.close(now);
+        cell.sessions_active = g.sessions.close(now);
+        cell.span_s = span_s;
+    }
     let mut overall = ScopeMetrics::default();
-    let mut by_provider = vec![ScopeMetrics::default(); sc.providers.len()];
+    overall.span_s = span_s;
+    let mut by_provider = vec![overall.clone(); sc.providers.len()];
     for (w, cell) in r.cells.iter().enumerate() {
         overall.merge(cell);
         by_provider[sc.workloads[w].provider].merge(cell);
     }
+    let mut all_serving = crate::metrics::ServingGauges::default();
+    for (m, server) in by_provider.iter_mut().zip(&mut r.servers) {
+        let g = server.close(now);
+        all_serving.merge(&g);
+        m.serving = Some(g);
+    }
+    overall.serving = Some(all_serving);
     r.caches.set_peaks(&mut overall, &mut by_provider);
     let metrics = ReplicateMetrics {
         replicate,
@@ -249,8 +288,10 @@ impl Replicate<'_> {
             Arrivals::Trace(trace) => Session::from_trace(wl, trace, &trace.requests[index as usize], w, index, now),
             Arrivals::Poisson { .. } => Session::start(&self.seed, wl, w, index, now),
         };
-        let id = self.live.insert(Live { session, attempt: Attempt::default(), next_issue: now });
-        self.cells[w].sessions_started += 1;
+        let counted = now >= self.counted_from;
+        let id = self.live.insert(Live { session, attempt: Attempt::default(), next_issue: now, counted });
+        self.cell(id).sessions_started += 1;
+        self.gauges[w].sessions.add(now, 1);
         self.schedule_next_arrival(w, now);
         self.on_issue(id, now);
     }
@@ -258,6 +299,11 @@ impl Replicate<'_> {
     fn on_issue(&mut self, id: u32, now: SimTime) {
         let l = self.live.get_mut(id);
         l.attempt.issued = now;
+        if l.session.attempt == 0 {
+            let w = l.session.workload;
+            self.gauges[w].in_system.add(now, 1);
+        }
+        let l = self.live.get(id);
         let p = self.sc.workloads[l.session.workload].provider;
         self.with_server(p, |server, host| server.admit(id, now, host));
     }
@@ -300,7 +346,7 @@ impl Replicate<'_> {
         let f = &self.sc.providers[p].failures;
         let attempt = self.live.get(id).session.attempt;
         let retry = attempt < f.max_retries;
-        let cell = &mut self.cells[w];
+        let cell = self.cell(id);
         cell.errors += 1;
         cell.retries += u64::from(retry);
         if retry {
@@ -312,7 +358,8 @@ impl Replicate<'_> {
             self.schedule(now + backoff, Event::Issue(id), w);
         } else {
             // The agent cannot continue without this answer: the session fails.
-            self.live.remove(id);
+            self.gauges[w].in_system.add(now, -1);
+            self.leave(id, w, now);
         }
     }
 
@@ -326,6 +373,9 @@ impl Replicate<'_> {
                 queue_wait: a.start - a.issued,
                 ttft: a.first_token - s.step_issued,
                 e2e: a.end - s.step_issued,
+                decode: a.end - a.first_token,
+                output_tokens: a.tokens.output,
+                slo_met: None,
             }
         };
         let workload = &self.sc.workloads[w];
@@ -351,13 +401,14 @@ impl Replicate<'_> {
                 self.schedule(t, Event::KeepAlive(id), w);
             }
         }
+        self.gauges[w].in_system.add(now, -1);
         let l = self.live.get_mut(id);
         let session_done = next.is_none().then(|| now - l.session.arrival);
-        let cell = &mut self.cells[w];
+        let cell = self.cell(id);
         cell.record_request(&outcome);
         if let Some(d) = session_done {
             cell.record_session_end(d);
-            self.live.remove(id);
+            self.leave(id, w, now);
         }
     }
 
@@ -390,17 +441,34 @@ impl Replicate<'_> {
         let ping = Attempt { issued: now, start: now, first_token, end, tokens, cost, failed: false };
         self.record(id, ping, RequestStatus::KeepAlive);
         let tokens = self.caches.to_scenario_tiers(wl.provider, &tokens);
-        self.cells[w].record_keep_alive(&tokens, &cost);
+        self.cell(id).record_keep_alive(&tokens, &cost);
         let next = now + ka.interval;
         if next < self.live.get(id).next_issue {
             self.schedule(next, Event::KeepAlive(id), w);
         }
-        self.caches.bill_storage(self.sc, &mut self.cells);
+        self.caches.bill_storage(self.sc, &mut self.cells, self.counted_from);
+    }
+
+    /// The metrics session `id` records into: its cell, or nowhere when it
+    /// arrived during the warm-up.
+    fn cell(&mut self, id: u32) -> &mut ScopeMetrics {
+        let l = self.live.get(id);
+        if l.counted { &mut self.cells[l.session.workload] } else { &mut self.uncounted }
+    }
+
+    /// Session `id` of workload `w` leaves the system (done or failed).
+    fn leave(&mut self, id: u32, w: usize, now: SimTime) {
+        self.gauges[w].sessions.add(now, -1);
+        self.live.remove(id);
     }
 
     fn record(&mut self, id: u32, a: Attempt, status: RequestStatus) {
         let Some(records) = self.records.as_mut() else { return };
-        let s = &self.live.get(id).session;
+        let l = self.live.get(id);
+        if !l.counted {
+            return;
+        }
+        let s = &l.session;
         let p = self.sc.workloads[s.workload].provider;
         let tokens = self.caches.to_scenario_tiers(p, &a.tokens);
         records.push(RequestRecord {
@@ -473,6 +541,6 @@ impl Host for Replicate<'_> {
         *a = Attempt { issued: a.issued, start: now, first_token, end, tokens, cost, failed };
         self.schedule(first_token, Event::FirstToken(id), w);
         self.schedule(end, Event::Done(id), w);
-        self.caches.bill_storage(self.sc, &mut self.cells);
+        self.caches.bill_storage(self.sc, &mut self.cells, self.counted_from);
     }
 }

@@ -81,7 +81,13 @@ pub(super) fn scenario(p: Provider, w: Workload) -> Scenario {
     Scenario {
         name: "t".into(),
         description: String::new(),
-        simulation: SimulationSettings { seed: 1, replicates: 1, end: None, start_time_of_day_s: 0 },
+        simulation: SimulationSettings {
+            seed: 1,
+            replicates: 1,
+            end: None,
+            start_time_of_day_s: 0,
+            ..SimulationSettings::default()
+        },
         providers: vec![p],
         workloads: vec![w],
     }

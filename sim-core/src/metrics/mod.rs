@@ -1,14 +1,17 @@
 //! Streaming, mergeable metrics: per-scope accumulators inside a replicate,
 //! statistics across replicates, and the summary written to `summary.json`.
 
+pub mod gauge;
 pub mod histogram;
 pub mod scope;
 pub mod stats;
 pub mod summary;
 
+pub use gauge::{Area, TimeWeighted};
 pub use histogram::LatencyHistogram;
 pub use scope::{
-    BASE_METRIC_NAMES, CostBreakdown, MAX_CACHE_TIERS, RequestOutcome, ScopeMetrics, TokenCounts, metric_names,
+    BASE_METRIC_NAMES, CostBreakdown, MAX_CACHE_TIERS, RequestOutcome, ScopeMetrics, ServingGauges, TokenCounts,
+    metric_names,
 };
 pub use stats::{MetricStats, StatsAccumulator};
 pub use summary::{MetricTable, ReplicateMetrics, SCHEMA_VERSION, Summary, VariantAccumulator, VariantSummary};

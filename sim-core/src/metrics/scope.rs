@@ -1,6 +1,7 @@
 //! Streaming metrics of one scope (everything, one provider or one workload) in
 //! one replicate: counters, sums and histograms, never stored samples.
 
+use super::gauge::Area;
 use super::histogram::LatencyHistogram;
 use crate::time::SimDuration;
 
@@ -10,7 +11,7 @@ pub const MAX_CACHE_TIERS: usize = 8;
 /// The metric names that do not depend on the scenario, in the order they are
 /// written; per-tier write metrics and the cache peaks follow (see
 /// [`metric_names`]). Renaming one requires a `schema_version` bump.
-pub const BASE_METRIC_NAMES: [&str; 32] = [
+pub const BASE_METRIC_NAMES: [&str; 48] = [
     "sessions_started",
     "sessions_completed",
     "requests",
@@ -43,6 +44,22 @@ pub const BASE_METRIC_NAMES: [&str; 32] = [
     "cost_usd_storage",
     "tokens_reasoning",
     "keep_alive_requests",
+    "e2e_s_mean",
+    "tpot_s_p50",
+    "tpot_s_p95",
+    "tpot_s_p99",
+    "output_tokens_per_s_mean",
+    "throughput_output_tokens_per_s",
+    "utilization",
+    "queue_len_mean",
+    "queue_len_max",
+    "concurrency_mean",
+    "sessions_active_mean",
+    "error_rate",
+    "timeouts",
+    "preemptions",
+    "kv_util_peak",
+    "slo_attainment",
 ];
 
 /// Every metric of a scenario whose caches use `tier_names`, in order.
@@ -128,6 +145,13 @@ pub struct RequestOutcome {
     pub queue_wait: SimDuration,
     pub ttft: SimDuration,
     pub e2e: SimDuration,
+    /// The attempt's first token to its last (its decode).
+    pub decode: SimDuration,
+    /// Output tokens of the attempt (reasoning included).
+    pub output_tokens: u64,
+    /// Whether the request met its workload's objectives; `None` when the
+    /// workload sets none.
+    pub slo_met: Option<bool>,
 }
 
 /// Accumulators for one scope of one replicate.
@@ -160,6 +184,51 @@ pub struct ScopeMetrics {
     pub ttft: LatencyHistogram,
     pub e2e: LatencyHistogram,
     pub session_duration: LatencyHistogram,
+    e2e_sum_us: u128,
+    /// Time per output token after the first, of requests with two or more.
+    pub tpot: LatencyHistogram,
+    decode_speed_sum: f64,
+    pub timeouts: u64,
+    slo_met: u64,
+    slo_judged: u64,
+    /// Requests in the system (a step issued and not finished) and sessions
+    /// active, integrated over the observed span.
+    pub concurrency: Area,
+    pub sessions_active: Area,
+    /// The serving side, for scopes that own servers (providers and the
+    /// whole run); `None` elsewhere.
+    pub serving: Option<ServingGauges>,
+    /// Simulated seconds observed: from the warm-up's end to the end.
+    pub span_s: f64,
+}
+
+/// What a provider's server measured over the observed span.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ServingGauges {
+    /// Requests waiting for service.
+    pub queue: Area,
+    /// Capacity in use (slots, or running sequences of replicas) and the
+    /// capacity itself times the span, for utilisation.
+    pub busy: Area,
+    pub capacity_s: f64,
+    pub preemptions: u64,
+    /// Peak share of KV memory in use (replicas only).
+    pub kv_util_peak: Option<f64>,
+}
+
+impl ServingGauges {
+    /// Gauges of several providers: areas and capacities add, peaks are the
+    /// largest.
+    pub fn merge(&mut self, o: &ServingGauges) {
+        self.queue.merge(&o.queue);
+        self.busy.merge(&o.busy);
+        self.capacity_s += o.capacity_s;
+        self.preemptions += o.preemptions;
+        self.kv_util_peak = match (self.kv_util_peak, o.kv_util_peak) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+    }
 }
 
 impl ScopeMetrics {
@@ -169,6 +238,16 @@ impl ScopeMetrics {
         self.queue_wait_sum_us += r.queue_wait.as_micros() as u128;
         self.ttft.record(r.ttft);
         self.e2e.record(r.e2e);
+        self.e2e_sum_us += r.e2e.as_micros() as u128;
+        if r.output_tokens >= 2 && r.decode > SimDuration::ZERO {
+            let per_token = r.decode.as_micros() / (r.output_tokens - 1);
+            self.tpot.record(SimDuration::from_micros(per_token));
+            self.decode_speed_sum += (r.output_tokens - 1) as f64 / r.decode.as_secs_f64();
+        }
+        if let Some(met) = r.slo_met {
+            self.slo_judged += 1;
+            self.slo_met += u64::from(met);
+        }
     }
 
     /// A keep-alive request: billed and counted, but not a latency sample.
@@ -208,6 +287,15 @@ impl ScopeMetrics {
         self.ttft.merge(&other.ttft);
         self.e2e.merge(&other.e2e);
         self.session_duration.merge(&other.session_duration);
+        self.e2e_sum_us += other.e2e_sum_us;
+        self.tpot.merge(&other.tpot);
+        self.decode_speed_sum += other.decode_speed_sum;
+        self.timeouts += other.timeouts;
+        self.slo_met += other.slo_met;
+        self.slo_judged += other.slo_judged;
+        self.concurrency.merge(&other.concurrency);
+        self.sessions_active.merge(&other.sessions_active);
+        self.span_s = self.span_s.max(other.span_s);
     }
 
     pub fn record_session_end(&mut self, duration: SimDuration) {
@@ -258,6 +346,26 @@ impl ScopeMetrics {
             Some(t.reasoning as f64),
             Some(self.keep_alive_requests as f64),
         ];
+        let span = |area: f64| ratio(area, self.span_s);
+        let g = self.serving;
+        v.extend([
+            ratio(self.e2e_sum_us as f64 / 1e6, self.e2e.count() as f64),
+            self.tpot.quantile_s(0.50),
+            self.tpot.quantile_s(0.95),
+            self.tpot.quantile_s(0.99),
+            ratio(self.decode_speed_sum, self.tpot.count() as f64),
+            span(t.output as f64),
+            g.and_then(|g| ratio(g.busy.level_s, g.capacity_s)),
+            g.and_then(|g| span(g.queue.level_s)),
+            g.map(|g| g.queue.peak as f64),
+            span(self.concurrency.level_s),
+            span(self.sessions_active.level_s),
+            ratio(self.errors as f64, (self.ttft.count() + self.errors + self.timeouts) as f64),
+            Some(self.timeouts as f64),
+            g.map(|g| g.preemptions as f64),
+            g.and_then(|g| g.kv_util_peak),
+            ratio(self.slo_met as f64, self.slo_judged as f64),
+        ]);
         v.extend(t.cache_write_by_tier[..n_tiers].iter().map(|w| Some(*w as f64)));
         v.push(ratio(self.requests_with_cache_read as f64, req as f64));
         v.push(self.cache_entries_peak.map(|x| x as f64));
@@ -283,6 +391,9 @@ mod tests {
             queue_wait: SimDuration::from_millis(ttft_ms / 2),
             ttft: SimDuration::from_millis(ttft_ms),
             e2e: SimDuration::from_millis(ttft_ms * 3),
+            decode: SimDuration::from_millis(ttft_ms * 2),
+            output_tokens: 10,
+            slo_met: Some(ttft_ms < 100),
         }
     }
 

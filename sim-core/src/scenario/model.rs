@@ -29,6 +29,23 @@ pub struct SimulationSettings {
     /// UTC time of day at simulated time zero, seconds since midnight; used
     /// by time-of-day price windows.
     pub start_time_of_day_s: u32,
+    /// What arrives before this is simulated but not counted.
+    pub warmup: SimDuration,
+    /// Sampling interval of `timeseries.csv`.
+    pub timeseries_interval: SimDuration,
+}
+
+impl Default for SimulationSettings {
+    fn default() -> Self {
+        SimulationSettings {
+            seed: 0,
+            replicates: 10,
+            end: None,
+            start_time_of_day_s: 0,
+            warmup: SimDuration::ZERO,
+            timeseries_interval: SimDuration::from_secs(60),
+        }
+    }
 }
 
 /// One inference endpoint (a model at a provider): serving, cache and prices.

@@ -62,7 +62,16 @@ fn bundled_quickstart_loads() {
 #[test]
 fn bundled_bench_has_pinned_semantics() {
     let s = load_ok(include_str!("../../../scenarios/bench/agents_10k.toml"), &[]);
-    assert_eq!(s.simulation, SimulationSettings { seed: 1, replicates: 1, end: None, start_time_of_day_s: 0 });
+    assert_eq!(
+        s.simulation,
+        SimulationSettings {
+            seed: 1,
+            replicates: 1,
+            end: None,
+            start_time_of_day_s: 0,
+            ..SimulationSettings::default()
+        }
+    );
     assert_eq!(s.providers.len(), 1);
     let p = &s.providers[0];
     assert_eq!(
@@ -133,7 +142,16 @@ fn bundled_bench_has_pinned_semantics() {
 fn defaults_fill_optional_keys() {
     let s = load_ok(BASE, &[]);
     assert_eq!(s.description, "");
-    assert_eq!(s.simulation, SimulationSettings { seed: 1, replicates: 10, end: None, start_time_of_day_s: 0 });
+    assert_eq!(
+        s.simulation,
+        SimulationSettings {
+            seed: 1,
+            replicates: 10,
+            end: None,
+            start_time_of_day_s: 0,
+            ..SimulationSettings::default()
+        }
+    );
     let p = &s.providers[0];
     assert_eq!(p.model, "p");
     assert_eq!(

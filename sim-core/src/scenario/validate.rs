@@ -239,7 +239,13 @@ fn simulation(cx: &mut Ctx<'_>, raw: &RawSimulation) -> Option<SimulationSetting
         replicates.filter(|r| cx.ensure(*r >= 1, &path.key("replicates"), || format!("must be >= 1, got {r}")));
     let end = cx.positive_duration(&raw.end, &path.key("end")).map(|d| d.map(|d| SimTime::from_micros(d.as_micros())));
     let start = cx.opt(&raw.start_time_utc, &path.key("start_time_utc"), 0);
-    Some(SimulationSettings { seed: seed?, replicates: replicates?, end: end?, start_time_of_day_s: start? })
+    Some(SimulationSettings {
+        seed: seed?,
+        replicates: replicates?,
+        end: end?,
+        start_time_of_day_s: start?,
+        ..SimulationSettings::default()
+    })
 }
 
 /// A provider, and its cache on its own (for checking workloads' breakpoints).

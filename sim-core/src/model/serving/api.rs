@@ -5,6 +5,7 @@
 //! latency + prefill time.
 
 use super::{Begin, Host};
+use crate::metrics::{ServingGauges, TimeWeighted};
 use crate::rng::StreamRng;
 use crate::scenario::Serving;
 use crate::time::{SimDuration, SimTime};
@@ -81,22 +82,50 @@ pub struct ApiServer {
     config: Serving,
     slots: SlotQueue,
     latency_rng: StreamRng,
+    queue: TimeWeighted,
+    busy: TimeWeighted,
 }
 
 impl ApiServer {
-    pub fn new(config: &Serving, latency_rng: StreamRng) -> Self {
-        ApiServer { config: config.clone(), slots: SlotQueue::new(config.slots), latency_rng }
+    /// A server whose gauges are observed from `observed_from` (the warm-up's end).
+    pub fn new(config: &Serving, latency_rng: StreamRng, observed_from: SimTime) -> Self {
+        ApiServer {
+            config: config.clone(),
+            slots: SlotQueue::new(config.slots),
+            latency_rng,
+            queue: TimeWeighted::observed_from(observed_from),
+            busy: TimeWeighted::observed_from(observed_from),
+        }
     }
 
     pub fn admit(&mut self, id: u32, now: SimTime, host: &mut impl Host) {
         if self.slots.arrive(id) {
+            self.busy.add(now, 1);
             self.start(id, now, host);
+        } else {
+            self.queue.set(now, self.slots.waiting() as u64);
         }
     }
 
     pub fn release(&mut self, _id: u32, now: SimTime, host: &mut impl Host) {
-        if let Some(next) = self.slots.release() {
-            self.start(next, now, host);
+        match self.slots.release() {
+            Some(next) => {
+                self.queue.set(now, self.slots.waiting() as u64);
+                self.start(next, now, host);
+            }
+            None => self.busy.add(now, -1),
+        }
+    }
+
+    /// Queue and slot levels from the warm-up's end to `end`.
+    pub fn close(&mut self, end: SimTime) -> ServingGauges {
+        let busy = self.busy.close(end);
+        ServingGauges {
+            queue: self.queue.close(end),
+            busy,
+            capacity_s: f64::from(self.config.slots) * (end - end.min(self.busy.start())).as_secs_f64(),
+            preemptions: 0,
+            kv_util_peak: None,
         }
     }
 

@@ -13,6 +13,7 @@ pub mod api;
 
 pub use api::{ApiServer, ServiceTiming, SlotQueue, service_timing};
 
+use crate::metrics::ServingGauges;
 use crate::rng::{ReplicateSeed, StreamId};
 use crate::scenario::Provider;
 use crate::time::SimTime;
@@ -49,9 +50,17 @@ pub enum Server {
 
 impl Server {
     /// The server of provider `index`, drawing from that provider's streams.
-    pub fn new(p: &Provider, index: usize, seed: &ReplicateSeed) -> Self {
+    /// Its gauges are observed from `observed_from` (the warm-up's end).
+    pub fn new(p: &Provider, index: usize, seed: &ReplicateSeed, observed_from: SimTime) -> Self {
         let latency_rng = seed.stream(StreamId::indexed("serving.latency", index as u64, 0));
-        Server::Api(ApiServer::new(&p.serving, latency_rng))
+        Server::Api(ApiServer::new(&p.serving, latency_rng, observed_from))
+    }
+
+    /// What the server measured, at the end of the replicate.
+    pub fn close(&mut self, end: SimTime) -> ServingGauges {
+        match self {
+            Server::Api(s) => s.close(end),
+        }
     }
 
     /// Request `id` reaches the provider at `now`.
