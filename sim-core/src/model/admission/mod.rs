@@ -1,0 +1,7 @@
+//! Admission of requests by a provider: rate limits, the client's retry policy,
+//! fault windows and service tiers. Pure state machines over simulated time; the
+//! engine owns the clock and the random streams and passes them in.
+
+pub mod rate_limit;
+
+pub use rate_limit::{Bucket, Demand, Impossible, OutputRule, RateLimitError, RateLimiter, RateLimits, RetryAfter};
