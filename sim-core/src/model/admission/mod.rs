@@ -3,5 +3,7 @@
 //! engine owns the clock and the random streams and passes them in.
 
 pub mod rate_limit;
+pub mod retry;
 
 pub use rate_limit::{Bucket, Demand, Impossible, OutputRule, RateLimitError, RateLimiter, RateLimits, RetryAfter};
+pub use retry::{Jitter, OnFailure, RetryPolicy};
