@@ -51,7 +51,7 @@ fn outages_and_degraded_windows_may_overlap_each_other() {
 #[test]
 fn many_windows_are_found_by_binary_search() {
     // Windows [10k, 10k + 5) s for k = 0..1000, alternating modes.
-    let mode = |k: u64| if k % 2 == 0 { OutageMode::FailFast } else { OutageMode::Hang };
+    let mode = |k: u64| if k.is_multiple_of(2) { OutageMode::FailFast } else { OutageMode::Hang };
     let windows = (0..1_000).map(|k| outage(10 * k, 10 * k + 5, mode(k))).collect();
     let t = FaultTimeline::new(windows, vec![]).unwrap();
     assert_eq!(t.outage_at(s(4_324)), Some(OutageMode::FailFast));
