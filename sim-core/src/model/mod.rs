@@ -1,6 +1,8 @@
 //! The models a replicate is made of: agent sessions and their prompts, the
-//! prompt cache, provider serving, and pricing.
+//! prompt cache, provider serving and admission (rate limits, retries, faults,
+//! tiers), and pricing.
 
+pub mod admission;
 pub mod cache;
 pub mod pricing;
 pub mod prompt;
