@@ -48,3 +48,5 @@ mod integrity_regressions;
 mod validation_limits;
 // Generated malformed scenarios, `--set` values, trace rows and flags: no panic, exit 2, located and capped.
 mod malformed;
+// sim-core's module layering and no-I/O rule, read from its source.
+mod layering;

@@ -1,11 +1,11 @@
 //! The problem-collecting context of validation: issues with their key
 //! paths, the `Ctx` that reads leaves and records every problem instead of
 //! stopping, the bounds, and the message helpers shared by every section.
-//! Section modules (validate.rs, dists.rs, limits.rs) import this one; it
-//! imports none of them.
+//! Section modules (validate*.rs, dists.rs, limits.rs) import this one; it
+//! imports none of them (only `location` and `leaf`, below it).
 
+use super::leaf::{DurationText, Leaf, Raw, shown_value};
 use super::location::{Anchor, KeyPath};
-use super::raw::*;
 use crate::dist::MAX_TOKENS;
 use crate::time::SimDuration;
 use crate::trace::Trace;
@@ -214,7 +214,7 @@ impl Ctx<'_> {
     /// A token count, at most `MAX_TOKENS`.
     pub(crate) fn tokens(&mut self, n: Option<u64>, path: &KeyPath) -> Option<u64> {
         let n = n?;
-        self.ensure(n <= MAX_TOKENS, path, || super::dists::too_many_tokens(&n.to_string())).then_some(n)
+        self.ensure(n <= MAX_TOKENS, path, || too_many_tokens(&n.to_string())).then_some(n)
     }
 
     /// A probability in [0, 1): 1 would make the event certain, which is never meant.
@@ -257,6 +257,11 @@ impl Ctx<'_> {
         }
         leaf.is_none()
     }
+}
+
+/// The message for a token count above `MAX_TOKENS`.
+pub(crate) fn too_many_tokens(shown: &str) -> String {
+    format!("must be <= {MAX_TOKENS} (2^32 tokens, the most one draw can produce), got {shown}")
 }
 
 pub(crate) fn shown<T>(raw: &Option<Raw<T>>) -> String {

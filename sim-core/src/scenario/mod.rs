@@ -7,6 +7,7 @@ mod bases;
 mod context;
 mod dists;
 mod found;
+mod leaf;
 pub(crate) mod limits;
 #[cfg(test)]
 mod limits_tests;
@@ -21,13 +22,17 @@ mod tests;
 mod validate;
 mod validate_arrivals;
 mod validate_breakpoints;
+mod validate_cache;
 mod validate_pricing;
+mod validate_providers;
+mod validate_serving;
+mod validate_workloads;
 
 pub use found::MAX_PROBLEMS;
+pub use leaf::format_duration_compact;
 pub use load::{MAX_SCENARIO_BYTES, load, load_with};
 pub use model::*;
 pub use overrides::parse_override;
-pub use raw::format_duration_compact;
 pub use schema::json_schema;
 
 use std::fmt;

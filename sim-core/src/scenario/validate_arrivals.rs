@@ -2,6 +2,7 @@
 //! session count) and trace-driven arrivals (the trace file, read once).
 
 use super::context::*;
+use super::leaf::*;
 use super::location::KeyPath;
 use super::model::*;
 use super::raw::*;

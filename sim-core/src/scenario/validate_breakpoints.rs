@@ -2,6 +2,7 @@
 //! cache (mode, tiers, `max_breakpoints`, TTLs not increasing along the prompt).
 
 use super::context::*;
+use super::leaf::*;
 use super::location::KeyPath;
 use super::model::*;
 use super::raw::*;

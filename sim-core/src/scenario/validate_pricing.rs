@@ -3,6 +3,7 @@
 //! scheduled changes.
 
 use super::context::*;
+use super::leaf::*;
 use super::location::KeyPath;
 use super::model::*;
 use super::raw::*;
