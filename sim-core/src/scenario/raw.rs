@@ -44,6 +44,10 @@ pub(crate) struct RawSimulation {
     pub(crate) end: Option<Raw<DurationText>>,
     /// UTC time of day at simulated time zero ("HH:MM" or "HH:MM:SS"), for price windows. Default "00:00".
     pub(crate) start_time_utc: Option<Raw<TimeOfDay>>,
+    /// Sessions arriving before this are simulated but not counted, so metrics describe the steady state. Default "0s".
+    pub(crate) warmup: Option<Raw<DurationText>>,
+    /// Sampling interval of timeseries.csv (duration >= 1s). Default "1m".
+    pub(crate) timeseries_interval: Option<Raw<DurationText>>,
 }
 
 /// `[[providers]]`: one inference endpoint (a model at a provider).

@@ -14,7 +14,7 @@ use super::raw::*;
 use super::validate_cache::tier_budget;
 use super::validate_providers::provider;
 use super::validate_workloads::{ProviderRefs, workload};
-use crate::time::SimTime;
+use crate::time::{SimDuration, SimTime};
 
 /// Converts the raw mirror; `None` when any issue was recorded.
 pub(crate) fn validate(raw: &RawScenario, issues: &mut Issues, env: &Env<'_>) -> Option<Scenario> {
@@ -174,11 +174,25 @@ fn simulation(cx: &mut Ctx<'_>, raw: &RawSimulation) -> Option<SimulationSetting
         replicates.filter(|r| cx.ensure(*r >= 1, &path.key("replicates"), || format!("must be >= 1, got {r}")));
     let end = cx.positive_duration(&raw.end, &path.key("end")).map(|d| d.map(|d| SimTime::from_micros(d.as_micros())));
     let start = cx.opt(&raw.start_time_utc, &path.key("start_time_utc"), 0);
+    let warmup = cx.opt(&raw.warmup, &path.key("warmup"), SimDuration::ZERO);
+    if let (Some(w), Some(Some(e))) = (warmup, end) {
+        let at = SimTime::ZERO + w;
+        cx.ensure(at < e, &path.key("warmup"), || {
+            format!("must end before `simulation.end`: warm-up {} but end {}", shown(&raw.warmup), shown(&raw.end))
+        });
+    }
+    let interval = cx.opt(&raw.timeseries_interval, &path.key("timeseries_interval"), SimDuration::from_secs(60));
+    let interval = interval.filter(|d| {
+        cx.ensure(*d >= SimDuration::from_secs(1), &path.key("timeseries_interval"), || {
+            format!("must be at least 1s, got {}", shown(&raw.timeseries_interval))
+        })
+    });
     Some(SimulationSettings {
         seed: seed?,
         replicates: replicates?,
         end: end?,
         start_time_of_day_s: start?,
-        ..SimulationSettings::default()
+        warmup: warmup?,
+        timeseries_interval: interval?,
     })
 }
