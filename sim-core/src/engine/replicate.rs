@@ -7,7 +7,9 @@ use super::caches::{CacheSet, CachedRequest};
 use super::limits::{SimLimit, clock_limit_years};
 use super::slab::Slab;
 use crate::event_queue::EventQueue;
-use crate::metrics::{CostBreakdown, ReplicateMetrics, RequestOutcome, ScopeMetrics, TimeWeighted, TokenCounts};
+use crate::metrics::{
+    CostBreakdown, MAX_CACHE_TIERS, ReplicateMetrics, RequestOutcome, ScopeMetrics, TimeWeighted, TokenCounts,
+};
 use crate::model::cache::Lookup;
 use crate::model::cache::PromptBreakpoint;
 use crate::model::pricing::{classify_tokens, request_cost};
@@ -34,6 +36,10 @@ enum Event {
     Arrival(u32),
     /// Session `.0` sends its current step's request (first attempt or retry).
     Issue(u32),
+    /// The request of session `.0` reaches its provider's queue.
+    Admit(u32),
+    /// A timer of provider `.0`'s server fires, with the server's token `.1`.
+    ServerWake(u32, u32),
     /// The attempt of session `.0` in service gets its first token (prefill end).
     FirstToken(u32),
     /// The attempt of session `.0` in service finishes.
@@ -93,6 +99,8 @@ struct Replicate<'a> {
     /// The cache look-up of the attempt whose service is beginning, between
     /// `Host::begin` and `Host::planned` (`None`: the attempt fails).
     pending_lookup: Option<Lookup>,
+    /// The provider whose server is running (while `servers` is taken out).
+    serving_provider: usize,
     workloads: Vec<WorkloadState>,
     caches: CacheSet,
     /// Metrics per (workload, provider) cell; today a workload has one
@@ -138,6 +146,7 @@ pub fn simulate_replicate(
         providers,
         servers,
         pending_lookup: None,
+        serving_provider: 0,
         workloads,
         caches: CacheSet::new(sc, &rs),
         cells: vec![ScopeMetrics::default(); sc.workloads.len()],
@@ -176,6 +185,10 @@ pub fn simulate_replicate(
         match ev {
             Event::Arrival(w) => r.on_arrival(w as usize, now),
             Event::Issue(id) => r.on_issue(id, now),
+            Event::Admit(id) => r.on_admit(id, now),
+            Event::ServerWake(p, token) => {
+                r.with_server(p as usize, |server, host| server.wake(token, now, host));
+            }
             Event::FirstToken(id) => r.on_first_token(id, now),
             Event::Done(id) => r.on_done(id, now),
             Event::KeepAlive(id) => r.on_keep_alive(id, now),
@@ -304,13 +317,25 @@ impl Replicate<'_> {
             self.gauges[w].in_system.add(now, 1);
         }
         let l = self.live.get(id);
-        let p = self.sc.workloads[l.session.workload].provider;
+        let w = l.session.workload;
+        let p = self.sc.workloads[w].provider;
+        let delay = self.servers[p].before_queue();
+        if delay == SimDuration::ZERO {
+            self.on_admit(id, now);
+        } else {
+            self.schedule(now + delay, Event::Admit(id), w);
+        }
+    }
+
+    fn on_admit(&mut self, id: u32, now: SimTime) {
+        let p = self.sc.workloads[self.live.get(id).session.workload].provider;
         self.with_server(p, |server, host| server.admit(id, now, host));
     }
 
     /// Runs `f` on provider `p`'s server with the engine as its host.
     fn with_server(&mut self, p: usize, f: impl FnOnce(&mut Server, &mut Self)) {
         let mut servers = std::mem::take(&mut self.servers);
+        self.serving_provider = p;
         f(&mut servers[p], self);
         self.servers = servers;
     }
@@ -505,7 +530,11 @@ impl Host for Replicate<'_> {
         let w = self.live.get(id).session.workload;
         let p = self.sc.workloads[w].provider;
         let error_rate = self.sc.providers[p].failures.error_rate;
-        if error_rate > 0.0 && self.providers[p].failure_rng.random_bool(error_rate) {
+        let failed = error_rate > 0.0 && self.providers[p].failure_rng.random_bool(error_rate);
+        let a = &mut self.live.get_mut(id).attempt;
+        a.start = now;
+        a.failed = failed;
+        if failed {
             self.pending_lookup = None;
             return Begin { failed: true, ..Begin::default() };
         }
@@ -542,5 +571,42 @@ impl Host for Replicate<'_> {
         self.schedule(first_token, Event::FirstToken(id), w);
         self.schedule(end, Event::Done(id), w);
         self.caches.bill_storage(self.sc, &mut self.cells, self.counted_from);
+    }
+
+    fn first_token(&mut self, id: u32, at: SimTime, cached_tokens: u64) {
+        let w = self.live.get(id).session.workload;
+        let tokens = match self.live.get(id).attempt.failed {
+            true => TokenCounts::default(),
+            false => {
+                // The server's own prefix cache: read at no write premium.
+                let s = &self.live.get(id).session;
+                let input = s.prompt.tokens();
+                classify_tokens(
+                    input,
+                    cached_tokens.min(input),
+                    &[0; MAX_CACHE_TIERS],
+                    s.output_tokens,
+                    s.reasoning_tokens,
+                )
+            }
+        };
+        let cost = self.bill(w, at, &tokens);
+        let a = &mut self.live.get_mut(id).attempt;
+        a.first_token = at;
+        a.tokens = tokens;
+        a.cost = cost;
+        self.schedule(at, Event::FirstToken(id), w);
+    }
+
+    fn done(&mut self, id: u32, at: SimTime) {
+        let w = self.live.get(id).session.workload;
+        self.live.get_mut(id).attempt.end = at;
+        self.schedule(at, Event::Done(id), w);
+    }
+
+    fn wake(&mut self, at: SimTime, token: u32) {
+        let p = self.serving_provider;
+        let w = self.sc.workloads.iter().position(|w| w.provider == p).unwrap_or(0);
+        self.schedule(at, Event::ServerWake(p as u32, token), w);
     }
 }

@@ -16,7 +16,7 @@ pub use api::{ApiServer, ServiceTiming, SlotQueue, service_timing};
 use crate::metrics::ServingGauges;
 use crate::rng::{ReplicateSeed, StreamId};
 use crate::scenario::Provider;
-use crate::time::SimTime;
+use crate::time::{SimDuration, SimTime};
 
 /// What the engine tells a server when a request's service begins.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -40,6 +40,14 @@ pub trait Host {
     /// engine makes the cache write readable at `first_token` and schedules
     /// the first-token and done events.
     fn planned(&mut self, id: u32, now: SimTime, first_token: SimTime, end: SimTime);
+    /// For models that learn the instants as they go (`replicas`): the first
+    /// token of `id` comes at `at` (not before now), and `cached_tokens`
+    /// leading prompt tokens were found in the server's own prefix cache.
+    fn first_token(&mut self, id: u32, at: SimTime, cached_tokens: u64);
+    /// `id` finishes at `at` (not before now).
+    fn done(&mut self, id: u32, at: SimTime);
+    /// Calls the server's `wake(token)` at `at` (not before now).
+    fn wake(&mut self, at: SimTime, token: u32);
 }
 
 /// One provider's serving model.
@@ -67,6 +75,22 @@ impl Server {
     pub fn admit(&mut self, id: u32, now: SimTime, host: &mut impl Host) {
         match self {
             Server::Api(s) => s.admit(id, now, host),
+        }
+    }
+
+    /// How long a request takes to reach the server's queue after the
+    /// client sends it (API gateway, tokenisation).
+    pub fn before_queue(&self) -> SimDuration {
+        match self {
+            Server::Api(_) => SimDuration::ZERO,
+        }
+    }
+
+    /// A timer the server asked for (`Host::wake`) fires.
+    pub fn wake(&mut self, token: u32, now: SimTime, host: &mut impl Host) {
+        let _ = (token, now, host);
+        match self {
+            Server::Api(_) => unreachable!("the api model plans its requests up front and sets no timers"),
         }
     }
 
