@@ -49,6 +49,7 @@ pub(super) fn provider(slots: u32) -> Provider {
             changes: vec![],
         },
         failures: Failures { error_rate: 0.0, max_retries: 0, retry_backoff: SimDuration::ZERO },
+        admission: ProviderAdmission::default(),
         provenance: None,
     }
 }
@@ -70,6 +71,9 @@ pub(super) fn workload(sessions: u64, rate: f64) -> Workload {
         api_key: "default".into(),
         breakpoints: vec![BreakpointRule { at: BreakpointAt::End, tier: 0 }],
         keep_alive: None,
+        max_tokens: 4096,
+        retry: None,
+        objectives: Objectives::default(),
     }
 }
 

@@ -252,6 +252,22 @@ name_leaf!(
     TtlStartText, "TTL start", { PrefillEnd = "prefill_end", ResponseEnd = "response_end" }
 );
 name_leaf!(
+    /// Whose requests share one set of rate-limit buckets.
+    RateLimitScopeText, "rate limit scope", { ApiKey = "api_key", Provider = "provider" }
+);
+name_leaf!(
+    /// What requests meet during an outage: an error at once, or no answer until the client's timeout.
+    OutageModeText, "outage mode", { FailFast = "fail_fast", Hang = "hang" }
+);
+name_leaf!(
+    /// Random backoff between 0 and the exponential ceiling ("full"), or exactly the ceiling ("none").
+    JitterText, "jitter", { Full = "full", None = "none" }
+);
+name_leaf!(
+    /// What a session does when a step's last attempt fails: end, or go on without the answer.
+    OnFailureText, "failure policy", { Abort = "abort", SkipStep = "skip_step" }
+);
+name_leaf!(
     /// Price tier of a workload's requests.
     ServiceTierText, "service tier", { Standard = "standard", Batch = "batch", Flex = "flex", Priority = "priority" }
 );

@@ -3,6 +3,7 @@
 //! `load` reports every problem at once, each with its origin (file line:column,
 //! or the `--set` override it came from) and dotted key path.
 
+pub mod admission_config;
 mod bases;
 mod context;
 mod dists;
@@ -20,6 +21,7 @@ mod schema;
 #[cfg(test)]
 mod tests;
 mod validate;
+mod validate_admission;
 mod validate_arrivals;
 mod validate_breakpoints;
 mod validate_cache;
@@ -31,6 +33,7 @@ mod validate_workloads;
 pub use found::MAX_PROBLEMS;
 pub use leaf::format_duration_compact;
 pub use load::{MAX_SCENARIO_BYTES, load, load_with};
+pub use admission_config::*;
 pub use model::*;
 pub use overrides::parse_override;
 pub use schema::json_schema;

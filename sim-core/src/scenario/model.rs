@@ -3,6 +3,7 @@
 //!
 //! Built only by `scenario::load` (from the raw serde mirror in `raw.rs`).
 
+use super::admission_config::{Objectives, ProviderAdmission, RetryConfig};
 use crate::dist::{Dist, TokenDist};
 use crate::time::{SimDuration, SimTime};
 use crate::trace::Trace;
@@ -57,6 +58,8 @@ pub struct Provider {
     pub cache: CacheConfig,
     pub pricing: Pricing,
     pub failures: Failures,
+    /// Rate limits, fault windows and the queueing effects of tiers.
+    pub admission: ProviderAdmission,
     /// Where the numbers came from, when the provider was built from a preset
     /// or a LiteLLM catalog entry.
     pub provenance: Option<Provenance>,
@@ -256,6 +259,11 @@ pub struct Workload {
     /// Where the client puts cache breakpoints (explicit-mode providers).
     pub breakpoints: Vec<BreakpointRule>,
     pub keep_alive: Option<KeepAlive>,
+    /// The request's `max_tokens` (output reserved by rate limits that reserve).
+    pub max_tokens: u64,
+    /// `None`: the provider's `failures` retry settings.
+    pub retry: Option<RetryConfig>,
+    pub objectives: Objectives,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -75,6 +75,14 @@ pub(crate) struct RawProvider {
     pub(crate) pricing: Option<RawPricing>,
     /// Transient failures and retries.
     pub(crate) failures: Option<RawFailures>,
+    /// Rate limits: requests, input and output tokens per minute.
+    pub(crate) rate_limits: Option<RawRateLimits>,
+    /// Windows in which the provider does not serve.
+    pub(crate) outages: Option<Vec<RawOutage>>,
+    /// Windows in which the provider serves slower.
+    pub(crate) degraded: Option<Vec<RawDegraded>>,
+    /// Queueing effects of the flex and batch tiers.
+    pub(crate) tiers: Option<RawTiers>,
 }
 
 /// `litellm = { file, model }`: a LiteLLM `model_prices_and_context_window.json` entry.
@@ -253,6 +261,96 @@ pub(crate) struct RawFailures {
     pub(crate) retry_backoff: Option<Raw<DurationText>>,
 }
 
+/// `[providers.rate_limits]`: requests and tokens per minute, as continuously refilling token buckets.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub(crate) struct RawRateLimits {
+    /// Requests per minute (integer >= 1). Absent: no request limit.
+    #[schemars(range(min = 1))]
+    pub(crate) requests_per_min: Option<Raw<u64>>,
+    /// Input tokens per minute (integer >= 1): uncached input and cache writes, and cache reads when `cache_reads_count`. Absent: no limit.
+    #[schemars(range(min = 1))]
+    pub(crate) input_tokens_per_min: Option<Raw<u64>>,
+    /// Output tokens per minute (integer >= 1). Absent: no limit.
+    #[schemars(range(min = 1))]
+    pub(crate) output_tokens_per_min: Option<Raw<u64>>,
+    /// "api_key": each API key has its own buckets (providers limit per organisation); "provider": one set for all. Default "api_key".
+    pub(crate) scope: Option<Raw<RateLimitScopeText>>,
+    /// Whether cache reads count toward input tokens per minute. Default false (current Anthropic models).
+    pub(crate) cache_reads_count: Option<Raw<bool>>,
+    /// Reserve output from the request's `max_tokens` at admission, corrected at completion. Default false: output is charged at completion.
+    pub(crate) reserve_output: Option<Raw<bool>>,
+}
+
+/// `[[providers.outages]]`: a window in which the provider does not serve.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub(crate) struct RawOutage {
+    /// Simulated instant the outage starts (a duration from time zero).
+    pub(crate) start: Option<Raw<DurationText>>,
+    /// Simulated instant it ends (exclusive), after `start`.
+    pub(crate) end: Option<Raw<DurationText>>,
+    /// "fail_fast": requests get an error at once; "hang": no answer until the client's timeout. Default "fail_fast".
+    pub(crate) mode: Option<Raw<OutageModeText>>,
+}
+
+/// `[[providers.degraded]]`: a window in which the provider serves slower.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub(crate) struct RawDegraded {
+    /// Simulated instant the window starts.
+    pub(crate) start: Option<Raw<DurationText>>,
+    /// Simulated instant it ends (exclusive), after `start`.
+    pub(crate) end: Option<Raw<DurationText>>,
+    /// Throughput multiplier in (0, 1].
+    pub(crate) factor: Option<Raw<f64>>,
+}
+
+/// `[providers.tiers]`: the queueing effects of the flex and batch service tiers.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub(crate) struct RawTiers {
+    /// Flex requests are admitted only while utilisation is below this, in (0, 1]; else 429 "resource unavailable". Default 0.8.
+    pub(crate) flex_max_utilization: Option<Raw<f64>>,
+    /// Time from submission to completion of a batch request, a time distribution. Default lognormal median 7m, p90 1h.
+    pub(crate) batch_delay: Option<Raw<TimeDistSpec>>,
+    /// Batch requests not done within this expire (an error). Default "24h".
+    pub(crate) batch_window: Option<Raw<DurationText>>,
+    /// Whether batch requests count toward the real-time rate limits. Default false.
+    pub(crate) batch_in_rate_limits: Option<Raw<bool>>,
+}
+
+/// `[workloads.retry]`: the client's retry policy (replaces the provider's `failures.max_retries` and `retry_backoff`).
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub(crate) struct RawRetry {
+    /// Attempts in all, the first included (integer >= 1). Default 3.
+    #[schemars(range(min = 1))]
+    pub(crate) max_attempts: Option<Raw<u32>>,
+    /// Backoff before retry k is drawn up to min(backoff_cap, backoff_base * 2^(k-1)). Default "1s".
+    pub(crate) backoff_base: Option<Raw<DurationText>>,
+    /// Largest backoff ceiling. Default "60s".
+    pub(crate) backoff_cap: Option<Raw<DurationText>>,
+    /// "full" (uniform between 0 and the ceiling) or "none". Default "full".
+    pub(crate) jitter: Option<Raw<JitterText>>,
+    /// When the last attempt fails: "abort" the session or "skip_step". Default "abort".
+    pub(crate) on_failure: Option<Raw<OnFailureText>>,
+    /// The client abandons an attempt not finished this long after sending it. Absent: no timeout.
+    pub(crate) timeout: Option<Raw<DurationText>>,
+}
+
+/// `[workloads.objectives]`: latency objectives per request, for `slo_attainment`.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub(crate) struct RawObjectives {
+    /// Time to first token at most this.
+    pub(crate) ttft: Option<Raw<DurationText>>,
+    /// Time per output token (after the first) at most this.
+    pub(crate) tpot: Option<Raw<DurationText>>,
+    /// End-to-end latency at most this.
+    pub(crate) e2e: Option<Raw<DurationText>>,
+}
+
 /// `[[workloads]]`: a population of agent sessions sent to one provider.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
@@ -292,6 +390,13 @@ pub(crate) struct RawWorkload {
     pub(crate) cache_breakpoints: Option<Vec<RawBreakpoint>>,
     /// Minimal requests that keep the prompt's cache entries warm during long pauses.
     pub(crate) keep_alive: Option<RawKeepAlive>,
+    /// The request's `max_tokens`: output reserved at admission when the provider's rate limits reserve output. Default 4096.
+    #[schemars(range(min = 1))]
+    pub(crate) max_tokens: Option<Raw<u64>>,
+    /// The client's retry policy and timeout.
+    pub(crate) retry: Option<RawRetry>,
+    /// Latency objectives, for `slo_attainment`.
+    pub(crate) objectives: Option<RawObjectives>,
 }
 
 /// A named shared segment of the prompt.

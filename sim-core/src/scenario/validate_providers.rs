@@ -5,6 +5,7 @@ use super::context::*;
 use super::location::KeyPath;
 use super::model::*;
 use super::raw::*;
+use super::validate_admission::provider_admission;
 use super::validate_cache::cache;
 use super::validate_pricing::pricing;
 use super::validate_serving::serving;
@@ -51,6 +52,7 @@ pub(super) fn provider(
         }
     };
     let failures = failures(cx, raw.failures.as_ref().unwrap_or(&RawFailures::default()), &path.key("failures"));
+    let admission = provider_admission(cx, raw, path);
     let provenance = (|| {
         let (as_of, source) = (as_of?, source?);
         Some(match (base, as_of, source) {
@@ -74,6 +76,7 @@ pub(super) fn provider(
             cache: cache.clone()?,
             pricing: pricing?,
             failures: failures?,
+            admission: admission?,
             provenance: provenance?,
         })
     })();

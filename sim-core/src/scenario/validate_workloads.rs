@@ -4,6 +4,7 @@
 use super::context::*;
 use super::leaf::*;
 use super::location::KeyPath;
+use super::validate_admission::{objectives, retry};
 use super::model::*;
 use super::raw::*;
 use super::validate_arrivals::arrivals;
@@ -204,6 +205,10 @@ pub(super) fn workload(
             interval.zip(output).map(|(interval, output_tokens)| Some(KeepAlive { interval, output_tokens }))
         }
     };
+    let max_tokens = cx.at_least(&raw.max_tokens, &path.key("max_tokens"), 4096, 1);
+    let max_tokens = cx.tokens(max_tokens, &path.key("max_tokens"));
+    let retry = retry(cx, raw.retry.as_ref(), &path.key("retry"));
+    let objectives = objectives(cx, raw.objectives.as_ref(), &path.key("objectives"));
     Some(Workload {
         name: name?,
         provider: provider?,
@@ -220,6 +225,9 @@ pub(super) fn workload(
         api_key: api_key?,
         breakpoints: breakpoints?,
         keep_alive: keep_alive?,
+        max_tokens: max_tokens?,
+        retry: retry?,
+        objectives: objectives?,
     })
 }
 
