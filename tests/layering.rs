@@ -41,11 +41,20 @@ const TOP_EXCEPTIONS: &[(&str, &str, &str)] = &[
 /// (`Problem`, `Origin`, `FileSource`...) that any of them may use, and
 /// re-exports the public API; it is not a layer.
 const SCENARIO_LAYERS: &[&[&str]] = &[
-    &["location", "leaf", "model"],
+    &["location", "leaf", "admission_config"],
+    &["model"],
     &["context", "found", "overrides"],
-    &["dists", "bases", "limits"],
+    &["dists", "bases", "limits", "admission_checks"],
     &["raw"],
-    &["schema", "validate_pricing", "validate_breakpoints", "validate_arrivals", "validate_serving", "validate_cache"],
+    &[
+        "schema",
+        "validate_pricing",
+        "validate_breakpoints",
+        "validate_arrivals",
+        "validate_serving",
+        "validate_cache",
+        "validate_admission",
+    ],
     &["validate_providers", "validate_workloads"],
     &["validate"],
     &["load"],

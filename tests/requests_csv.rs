@@ -8,8 +8,8 @@ const COLUMNS: &str = "replicate,variant,workload,session,step,provider,model,ar
                        first_token_s,end_s,input_tokens,uncached_tokens,cache_read_tokens,\
                        cache_write_tokens,cache_write_tokens_30s,cache_write_tokens_5m,\
                        output_tokens,reasoning_tokens,cost_usd,cost_usd_uncached,\
-                       cost_usd_cache_read,cost_usd_cache_write,cost_usd_output,status";
-const N_COLUMNS: usize = 25;
+                       cost_usd_cache_read,cost_usd_cache_write,cost_usd_output,status,attempt";
+const N_COLUMNS: usize = 26;
 const STATUS: usize = 24;
 
 #[test]
@@ -44,6 +44,7 @@ fn requests_csv_rows_are_consistent() {
         let classes = t(20) + t(21) + t(22) + t(23);
         assert!((classes - t(19)).abs() <= 1e-12 * t(19), "classes sum to cost_usd: {line}");
         assert_eq!(c[STATUS], "ok", "no failures configured: {line}");
+        assert_eq!(c[STATUS + 1], "1", "no retries: every row is a first attempt: {line}");
     }
     assert!(cache_reads > 0, "agent steps re-send their prefix, so some input is read from cache");
 

@@ -14,6 +14,12 @@ pub enum RequestStatus {
     /// A keep-alive ping sent during a pause (billed and counted in
     /// `requests`, never a latency sample).
     KeepAlive,
+    /// Refused with 429 by a rate limit (or a busy provider, for flex).
+    RateLimited,
+    /// Abandoned by the client at its timeout.
+    Timeout,
+    /// Refused during an outage.
+    Unavailable,
 }
 
 impl RequestStatus {
@@ -22,6 +28,9 @@ impl RequestStatus {
             RequestStatus::Ok => "ok",
             RequestStatus::Error => "error",
             RequestStatus::KeepAlive => "keep_alive",
+            RequestStatus::RateLimited => "rate_limited",
+            RequestStatus::Timeout => "timeout",
+            RequestStatus::Unavailable => "unavailable",
         }
     }
 }
@@ -42,6 +51,9 @@ pub struct RequestRecord {
     pub tokens: TokenCounts,
     pub cost: CostBreakdown,
     pub status: RequestStatus,
+    /// 1 for a step's first attempt, 2 for its first retry, ... (keep-alive
+    /// pings: the attempt of the step they follow).
+    pub attempt: u32,
 }
 
 /// The `requests.csv` header for `sc` (documented in docs/outputs.md).
@@ -70,6 +82,7 @@ pub fn request_columns(sc: &Scenario) -> Vec<String> {
         "cost_usd_cache_write",
         "cost_usd_output",
         "status",
+        "attempt",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -117,6 +130,7 @@ impl RequestRecord {
             c.cache_write.to_string(),
             c.output.to_string(),
             self.status.as_str().to_string(),
+            self.attempt.to_string(),
         ]);
         cells
     }

@@ -119,6 +119,13 @@ impl CacheSet {
         self.explicit[workload]
     }
 
+    /// Tokens the cache holds for the request now, changing nothing (no
+    /// refresh, no best-effort miss drawn): what a rate limiter counts.
+    pub fn peek(&self, req: &CachedRequest<'_>) -> u64 {
+        let ci = self.workload_cache[req.workload];
+        self.caches[ci].as_ref().map_or(0, |c| c.lookup(req.now, req.blocks, req.shared, req.breakpoints).tokens)
+    }
+
     /// Looks the request up (a best-effort cache may miss what it holds).
     pub fn lookup(&mut self, sc: &Scenario, req: &CachedRequest<'_>) -> Lookup {
         let ci = self.workload_cache[req.workload];

@@ -1,6 +1,9 @@
 //! The discrete-event engine: one replicate of a scenario, single-threaded.
 
+mod attempts;
 mod caches;
+mod gate;
+mod host;
 mod limits;
 mod replicate;
 mod slab;

@@ -4,17 +4,15 @@
 //! until every session is done (or `end`).
 
 use super::caches::{CacheSet, CachedRequest};
+use super::gate::Gate;
 use super::limits::{SimLimit, clock_limit_years};
 use super::slab::Slab;
 use crate::event_queue::EventQueue;
-use crate::metrics::{
-    CostBreakdown, MAX_CACHE_TIERS, ReplicateMetrics, RequestOutcome, ScopeMetrics, TimeWeighted, TokenCounts,
-};
+use crate::metrics::{CostBreakdown, ReplicateMetrics, ScopeMetrics, TimeWeighted, TokenCounts};
 use crate::model::cache::Lookup;
 use crate::model::cache::PromptBreakpoint;
-use crate::model::pricing::{classify_tokens, request_cost};
-use crate::model::prompt::MAX_PROMPT_TOKENS;
-use crate::model::serving::{Begin, Host, Server};
+use crate::model::pricing::classify_tokens;
+use crate::model::serving::Server;
 use crate::model::session::Session;
 use crate::records::{RequestRecord, RequestStatus};
 use crate::rng::{ReplicateSeed, StreamId, StreamRng};
@@ -31,91 +29,111 @@ pub struct ReplicateOutput {
 }
 
 #[derive(Clone, Copy, Debug)]
-enum Event {
+pub(super) enum Event {
     /// The next session of workload `.0` arrives.
     Arrival(u32),
     /// Session `.0` sends its current step's request (first attempt or retry).
     Issue(u32),
-    /// The request of session `.0` reaches its provider's queue.
-    Admit(u32),
+    /// The request of session `.0` (attempt generation `.1`) reaches its provider's queue.
+    Admit(u32, u32),
+    /// The client of session `.0` gives up on attempt generation `.1`.
+    Timeout(u32, u32),
     /// A timer of provider `.0`'s server fires, with the server's token `.1`.
     ServerWake(u32, u32),
-    /// The attempt of session `.0` in service gets its first token (prefill end).
-    FirstToken(u32),
-    /// The attempt of session `.0` in service finishes.
-    Done(u32),
+    /// Attempt generation `.1` of session `.0` gets its first token (prefill end).
+    FirstToken(u32, u32),
+    /// Attempt generation `.1` of session `.0` finishes.
+    Done(u32, u32),
     /// Session `.0`, pausing, sends a keep-alive request.
     KeepAlive(u32),
 }
 
 /// The attempt a session has in flight.
 #[derive(Clone, Copy, Debug, Default)]
-struct Attempt {
-    issued: SimTime,
-    start: SimTime,
-    first_token: SimTime,
-    end: SimTime,
+pub(super) struct Attempt {
+    pub(super) issued: SimTime,
+    pub(super) start: SimTime,
+    pub(super) first_token: SimTime,
+    pub(super) end: SimTime,
     /// In the provider's tier order.
-    tokens: TokenCounts,
-    cost: CostBreakdown,
-    failed: bool,
+    pub(super) tokens: TokenCounts,
+    pub(super) cost: CostBreakdown,
+    pub(super) failed: bool,
+    /// Admitted to (or on its way to) the provider's server.
+    pub(super) in_server: bool,
+    /// Its service began (`Host::begin`).
+    pub(super) begun: bool,
+    /// Its first-token and end instants are known.
+    pub(super) planned: bool,
+    pub(super) first_token_seen: bool,
+    /// Answered, failed or abandoned: later events of it are stale.
+    pub(super) closed: bool,
 }
 
-struct ProviderState {
-    failure_rng: StreamRng,
+impl Attempt {
+    pub(super) fn open(&self) -> bool {
+        !self.closed
+    }
 }
 
-struct WorkloadState {
+pub(super) struct ProviderState {
+    pub(super) failure_rng: StreamRng,
+}
+
+pub(super) struct WorkloadState {
     arrival_rng: StreamRng,
     next_index: u64,
 }
 
-struct Live {
-    session: Session,
-    attempt: Attempt,
+pub(super) struct Live {
+    pub(super) session: Session,
+    pub(super) attempt: Attempt,
+    /// Counts attempts: events of an earlier attempt are stale.
+    pub(super) generation: u32,
     /// When the next step will be issued (keep-alives stop before it).
-    next_issue: SimTime,
+    pub(super) next_issue: SimTime,
     /// Arrived after the warm-up: its requests and costs are counted.
-    counted: bool,
+    pub(super) counted: bool,
 }
 
 /// Levels of one (workload, provider) cell over time.
 #[derive(Clone, Copy)]
-struct CellGauges {
+pub(super) struct CellGauges {
     /// Steps issued and not finished.
-    in_system: TimeWeighted,
-    sessions: TimeWeighted,
+    pub(super) in_system: TimeWeighted,
+    pub(super) sessions: TimeWeighted,
 }
 
-struct Replicate<'a> {
-    sc: &'a Scenario,
-    seed: ReplicateSeed,
-    replicate: u32,
-    queue: EventQueue<Event>,
-    live: Slab<Live>,
-    providers: Vec<ProviderState>,
+pub(super) struct Replicate<'a> {
+    pub(super) sc: &'a Scenario,
+    pub(super) seed: ReplicateSeed,
+    pub(super) replicate: u32,
+    pub(super) queue: EventQueue<Event>,
+    pub(super) live: Slab<Live>,
+    pub(super) providers: Vec<ProviderState>,
     /// Taken out while a server runs, so it can call back into the engine.
-    servers: Vec<Server>,
+    pub(super) servers: Vec<Server>,
     /// The cache look-up of the attempt whose service is beginning, between
     /// `Host::begin` and `Host::planned` (`None`: the attempt fails).
-    pending_lookup: Option<Lookup>,
+    pub(super) pending_lookup: Option<Lookup>,
     /// The provider whose server is running (while `servers` is taken out).
-    serving_provider: usize,
-    workloads: Vec<WorkloadState>,
-    caches: CacheSet,
+    pub(super) serving_provider: usize,
+    pub(super) workloads: Vec<WorkloadState>,
+    pub(super) caches: CacheSet,
     /// Metrics per (workload, provider) cell; today a workload has one
     /// provider, so one cell per workload. Provider and overall scopes are
     /// merged from the cells at the end: one record per event on the hot path.
-    cells: Vec<ScopeMetrics>,
+    pub(super) cells: Vec<ScopeMetrics>,
     /// What sessions that arrived during the warm-up record: simulated, never counted.
-    uncounted: ScopeMetrics,
-    gauges: Vec<CellGauges>,
+    pub(super) uncounted: ScopeMetrics,
+    pub(super) gauges: Vec<CellGauges>,
     /// The warm-up's end.
-    counted_from: SimTime,
-    records: Option<Vec<RequestRecord>>,
-    breakpoints: Vec<PromptBreakpoint>,
+    pub(super) counted_from: SimTime,
+    pub(super) records: Option<Vec<RequestRecord>>,
+    pub(super) breakpoints: Vec<PromptBreakpoint>,
     /// The first limit reached; the loop stops at the next event.
-    fault: Option<SimLimit>,
+    pub(super) fault: Option<SimLimit>,
+    pub(super) gate: Gate,
 }
 
 /// Runs replicate `replicate` of `sc` with master seed `seed`. Deterministic:
@@ -162,6 +180,7 @@ pub fn simulate_replicate(
         records: record_requests.then(Vec::new),
         breakpoints: Vec::new(),
         fault: None,
+        gate: Gate::new(sc, &rs),
     };
     for w in 0..sc.workloads.len() {
         r.schedule_next_arrival(w, SimTime::ZERO);
@@ -185,12 +204,13 @@ pub fn simulate_replicate(
         match ev {
             Event::Arrival(w) => r.on_arrival(w as usize, now),
             Event::Issue(id) => r.on_issue(id, now),
-            Event::Admit(id) => r.on_admit(id, now),
+            Event::Admit(id, generation) => r.on_admit(id, generation, now),
+            Event::Timeout(id, generation) => r.on_timeout(id, generation, now),
             Event::ServerWake(p, token) => {
-                r.with_server(p as usize, |server, host| server.wake(token, now, host));
+                r.with_server(p as usize, now, |server, host| server.wake(token, now, host));
             }
-            Event::FirstToken(id) => r.on_first_token(id, now),
-            Event::Done(id) => r.on_done(id, now),
+            Event::FirstToken(id, generation) => r.on_first_token(id, generation, now),
+            Event::Done(id, generation) => r.on_done(id, generation, now),
             Event::KeepAlive(id) => r.on_keep_alive(id, now),
         }
         if let Some(fault) = r.fault.take() {
@@ -252,7 +272,7 @@ impl Replicate<'_> {
     /// Schedules `ev` for session or workload events at `t`, unless `t` is
     /// past the clock's limit: then the replicate stops with an error (time
     /// sums saturate at `u64::MAX`, so a saturated instant always lands here).
-    fn schedule(&mut self, t: SimTime, ev: Event, workload: usize) {
+    pub(super) fn schedule(&mut self, t: SimTime, ev: Event, workload: usize) {
         if t > SimTime::LIMIT {
             self.fault.get_or_insert_with(|| SimLimit::Clock {
                 replicate: self.replicate,
@@ -266,7 +286,7 @@ impl Replicate<'_> {
 
     /// Schedules workload `w`'s next arrival after `after`, if its stop rule
     /// (or its trace) allows.
-    fn schedule_next_arrival(&mut self, w: usize, after: SimTime) {
+    pub(super) fn schedule_next_arrival(&mut self, w: usize, after: SimTime) {
         let ws = &mut self.workloads[w];
         match &self.sc.workloads[w].arrivals {
             Arrivals::Poisson { rate_per_s, stop } => {
@@ -293,7 +313,7 @@ impl Replicate<'_> {
         }
     }
 
-    fn on_arrival(&mut self, w: usize, now: SimTime) {
+    pub(super) fn on_arrival(&mut self, w: usize, now: SimTime) {
         let index = self.workloads[w].next_index;
         self.workloads[w].next_index += 1;
         let wl = &self.sc.workloads[w];
@@ -302,144 +322,17 @@ impl Replicate<'_> {
             Arrivals::Poisson { .. } => Session::start(&self.seed, wl, w, index, now),
         };
         let counted = now >= self.counted_from;
-        let id = self.live.insert(Live { session, attempt: Attempt::default(), next_issue: now, counted });
+        let id =
+            self.live.insert(Live { session, attempt: Attempt::default(), generation: 0, next_issue: now, counted });
         self.cell(id).sessions_started += 1;
         self.gauges[w].sessions.add(now, 1);
         self.schedule_next_arrival(w, now);
         self.on_issue(id, now);
     }
 
-    fn on_issue(&mut self, id: u32, now: SimTime) {
-        let l = self.live.get_mut(id);
-        l.attempt.issued = now;
-        if l.session.attempt == 0 {
-            let w = l.session.workload;
-            self.gauges[w].in_system.add(now, 1);
-        }
-        let l = self.live.get(id);
-        let w = l.session.workload;
-        let p = self.sc.workloads[w].provider;
-        let delay = self.servers[p].before_queue();
-        if delay == SimDuration::ZERO {
-            self.on_admit(id, now);
-        } else {
-            self.schedule(now + delay, Event::Admit(id), w);
-        }
-    }
-
-    fn on_admit(&mut self, id: u32, now: SimTime) {
-        let p = self.sc.workloads[self.live.get(id).session.workload].provider;
-        self.with_server(p, |server, host| server.admit(id, now, host));
-    }
-
-    /// Runs `f` on provider `p`'s server with the engine as its host.
-    fn with_server(&mut self, p: usize, f: impl FnOnce(&mut Server, &mut Self)) {
-        let mut servers = std::mem::take(&mut self.servers);
-        self.serving_provider = p;
-        f(&mut servers[p], self);
-        self.servers = servers;
-    }
-
-    /// What the tokens of workload `w` cost at `now`: the one place a
-    /// request or a ping is billed.
-    fn bill(&self, w: usize, now: SimTime, tokens: &TokenCounts) -> CostBreakdown {
-        let wl = &self.sc.workloads[w];
-        let pricing = &self.sc.providers[wl.provider].pricing;
-        request_cost(pricing, now, self.sc.simulation.start_time_of_day_s, wl.service_tier, tokens)
-    }
-
-    /// The attempt of session `id` gets its first token. Nothing is decided
-    /// here yet for the models that plan both instants up front.
-    fn on_first_token(&mut self, id: u32, now: SimTime) {
-        debug_assert_eq!(self.live.get(id).attempt.first_token, now);
-    }
-
-    fn on_done(&mut self, id: u32, now: SimTime) {
-        let l = self.live.get(id);
-        let (w, a) = (l.session.workload, l.attempt);
-        let p = self.sc.workloads[w].provider;
-        self.with_server(p, |server, host| server.release(id, now, host));
-        if a.failed {
-            self.on_failed_attempt(id, w, p, a, now);
-        } else {
-            self.on_success(id, w, p, a, now);
-        }
-    }
-
-    fn on_failed_attempt(&mut self, id: u32, w: usize, p: usize, a: Attempt, now: SimTime) {
-        self.record(id, a, RequestStatus::Error);
-        let f = &self.sc.providers[p].failures;
-        let attempt = self.live.get(id).session.attempt;
-        let retry = attempt < f.max_retries;
-        let cell = self.cell(id);
-        cell.errors += 1;
-        cell.retries += u64::from(retry);
-        if retry {
-            // Exactly backoff x 2^attempt; a product past u64 saturates, and
-            // the saturated instant is past the clock's limit (a fault).
-            let backoff =
-                SimDuration::from_micros(f.retry_backoff.as_micros().saturating_mul(2u64.saturating_pow(attempt)));
-            self.live.get_mut(id).session.attempt += 1;
-            self.schedule(now + backoff, Event::Issue(id), w);
-        } else {
-            // The agent cannot continue without this answer: the session fails.
-            self.gauges[w].in_system.add(now, -1);
-            self.leave(id, w, now);
-        }
-    }
-
-    fn on_success(&mut self, id: u32, w: usize, p: usize, a: Attempt, now: SimTime) {
-        self.record(id, a, RequestStatus::Ok);
-        let outcome = {
-            let s = &self.live.get(id).session;
-            RequestOutcome {
-                tokens: self.caches.to_scenario_tiers(p, &a.tokens),
-                cost: a.cost,
-                queue_wait: a.start - a.issued,
-                ttft: a.first_token - s.step_issued,
-                e2e: a.end - s.step_issued,
-                decode: a.end - a.first_token,
-                output_tokens: a.tokens.output,
-                slo_met: None,
-            }
-        };
-        let workload = &self.sc.workloads[w];
-        let l = self.live.get_mut(id);
-        let Ok(next) = l.session.finish_step(workload) else {
-            let (session, step) = (l.session.index, l.session.step);
-            self.fault = Some(SimLimit::PromptTokens {
-                replicate: self.replicate,
-                workload: workload.name.clone(),
-                session,
-                step,
-                max: MAX_PROMPT_TOKENS,
-            });
-            return;
-        };
-        if let Some(think) = next {
-            let at = now + think;
-            l.session.begin_next_step(workload, at);
-            l.next_issue = at;
-            let keep_alive = workload.keep_alive.map(|ka| now + ka.interval).filter(|t| *t < at);
-            self.schedule(at, Event::Issue(id), w);
-            if let Some(t) = keep_alive {
-                self.schedule(t, Event::KeepAlive(id), w);
-            }
-        }
-        self.gauges[w].in_system.add(now, -1);
-        let l = self.live.get_mut(id);
-        let session_done = next.is_none().then(|| now - l.session.arrival);
-        let cell = self.cell(id);
-        cell.record_request(&outcome);
-        if let Some(d) = session_done {
-            cell.record_session_end(d);
-            self.leave(id, w, now);
-        }
-    }
-
     /// A keep-alive: the prompt the session last sent, a minimal output, no
     /// slot taken (it adds negligible load), billed and counted.
-    fn on_keep_alive(&mut self, id: u32, now: SimTime) {
+    pub(super) fn on_keep_alive(&mut self, id: u32, now: SimTime) {
         let l = self.live.get(id);
         let w = l.session.workload;
         let wl = &self.sc.workloads[w];
@@ -463,7 +356,7 @@ impl Replicate<'_> {
         let writes = self.caches.commit(self.sc, &req, hit, first_token, end);
         let tokens = classify_tokens(input, hit.tokens, &writes, ka.output_tokens, 0);
         let cost = self.bill(w, now, &tokens);
-        let ping = Attempt { issued: now, start: now, first_token, end, tokens, cost, failed: false };
+        let ping = Attempt { issued: now, start: now, first_token, end, tokens, cost, ..Attempt::default() };
         self.record(id, ping, RequestStatus::KeepAlive);
         let tokens = self.caches.to_scenario_tiers(wl.provider, &tokens);
         self.cell(id).record_keep_alive(&tokens, &cost);
@@ -476,18 +369,18 @@ impl Replicate<'_> {
 
     /// The metrics session `id` records into: its cell, or nowhere when it
     /// arrived during the warm-up.
-    fn cell(&mut self, id: u32) -> &mut ScopeMetrics {
+    pub(super) fn cell(&mut self, id: u32) -> &mut ScopeMetrics {
         let l = self.live.get(id);
         if l.counted { &mut self.cells[l.session.workload] } else { &mut self.uncounted }
     }
 
     /// Session `id` of workload `w` leaves the system (done or failed).
-    fn leave(&mut self, id: u32, w: usize, now: SimTime) {
+    pub(super) fn leave(&mut self, id: u32, w: usize, now: SimTime) {
         self.gauges[w].sessions.add(now, -1);
         self.live.remove(id);
     }
 
-    fn record(&mut self, id: u32, a: Attempt, status: RequestStatus) {
+    pub(super) fn record(&mut self, id: u32, a: Attempt, status: RequestStatus) {
         let Some(records) = self.records.as_mut() else { return };
         let l = self.live.get(id);
         if !l.counted {
@@ -509,104 +402,23 @@ impl Replicate<'_> {
             tokens,
             cost: a.cost,
             status,
+            attempt: s.attempt + 1,
         });
     }
 }
 
 /// The request of `session` as its provider's cache sees it (`breakpoints`
 /// are its breakpoints when its cache needs them).
-fn cached_request<'a>(session: &'a Session, breakpoints: &'a [PromptBreakpoint], now: SimTime) -> CachedRequest<'a> {
+pub(super) fn cached_request<'a>(
+    session: &'a Session,
+    breakpoints: &'a [PromptBreakpoint],
+    now: SimTime,
+) -> CachedRequest<'a> {
     CachedRequest {
         workload: session.workload,
         now,
         blocks: session.prompt.blocks(),
         shared: session.prompt.shared_blocks(),
         breakpoints,
-    }
-}
-
-impl Host for Replicate<'_> {
-    fn begin(&mut self, id: u32, now: SimTime) -> Begin {
-        let w = self.live.get(id).session.workload;
-        let p = self.sc.workloads[w].provider;
-        let error_rate = self.sc.providers[p].failures.error_rate;
-        let failed = error_rate > 0.0 && self.providers[p].failure_rng.random_bool(error_rate);
-        let a = &mut self.live.get_mut(id).attempt;
-        a.start = now;
-        a.failed = failed;
-        if failed {
-            self.pending_lookup = None;
-            return Begin { failed: true, ..Begin::default() };
-        }
-        let session = &self.live.get(id).session;
-        if self.caches.needs_breakpoints(w) {
-            session.breakpoints(&mut self.breakpoints);
-        } else {
-            self.breakpoints.clear();
-        }
-        let input_tokens = session.prompt.tokens();
-        let output_tokens = session.output_tokens + session.reasoning_tokens;
-        let req = cached_request(&self.live.get(id).session, &self.breakpoints, now);
-        let hit = self.caches.lookup(self.sc, &req);
-        self.pending_lookup = Some(hit);
-        Begin { input_tokens, cached_tokens: hit.tokens, output_tokens, failed: false }
-    }
-
-    fn planned(&mut self, id: u32, now: SimTime, first_token: SimTime, end: SimTime) {
-        let w = self.live.get(id).session.workload;
-        let (tokens, cost, failed) = match self.pending_lookup.take() {
-            // A failed attempt: no prefill, no output, nothing billed, nothing cached.
-            None => (TokenCounts::default(), CostBreakdown::default(), true),
-            Some(hit) => {
-                let req = cached_request(&self.live.get(id).session, &self.breakpoints, now);
-                let writes = self.caches.commit(self.sc, &req, hit, first_token, end);
-                let s = &self.live.get(id).session;
-                let input = s.prompt.tokens();
-                let tokens = classify_tokens(input, hit.tokens, &writes, s.output_tokens, s.reasoning_tokens);
-                (tokens, self.bill(w, now, &tokens), false)
-            }
-        };
-        let a = &mut self.live.get_mut(id).attempt;
-        *a = Attempt { issued: a.issued, start: now, first_token, end, tokens, cost, failed };
-        self.schedule(first_token, Event::FirstToken(id), w);
-        self.schedule(end, Event::Done(id), w);
-        self.caches.bill_storage(self.sc, &mut self.cells, self.counted_from);
-    }
-
-    fn first_token(&mut self, id: u32, at: SimTime, cached_tokens: u64) {
-        let w = self.live.get(id).session.workload;
-        let tokens = match self.live.get(id).attempt.failed {
-            true => TokenCounts::default(),
-            false => {
-                // The server's own prefix cache: read at no write premium.
-                let s = &self.live.get(id).session;
-                let input = s.prompt.tokens();
-                classify_tokens(
-                    input,
-                    cached_tokens.min(input),
-                    &[0; MAX_CACHE_TIERS],
-                    s.output_tokens,
-                    s.reasoning_tokens,
-                )
-            }
-        };
-        let cost = self.bill(w, at, &tokens);
-        let a = &mut self.live.get_mut(id).attempt;
-        a.first_token = at;
-        a.tokens = tokens;
-        a.cost = cost;
-        self.schedule(at, Event::FirstToken(id), w);
-    }
-
-    fn done(&mut self, id: u32, at: SimTime) {
-        let w = self.live.get(id).session.workload;
-        self.live.get_mut(id).attempt.end = at;
-        self.schedule(at, Event::Done(id), w);
-    }
-
-    fn wake(&mut self, at: SimTime, token: u32) {
-        let p = self.serving_provider;
-        let w = self.sc.workloads.iter().position(|w| w.provider == p).unwrap_or(0);
-        self.schedule(at, Event::ServerWake(p as u32, token), w);
     }
 }

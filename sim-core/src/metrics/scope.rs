@@ -256,6 +256,12 @@ impl ScopeMetrics {
         self.record_billing(tokens, cost);
     }
 
+    /// An attempt the client abandoned after its first token: billed for
+    /// what the provider produced, not a latency sample.
+    pub fn record_abandoned(&mut self, tokens: &TokenCounts, cost: &CostBreakdown) {
+        self.record_billing(tokens, cost);
+    }
+
     fn record_billing(&mut self, tokens: &TokenCounts, cost: &CostBreakdown) {
         self.requests += 1;
         self.requests_with_cache_read += u64::from(tokens.cache_read > 0);

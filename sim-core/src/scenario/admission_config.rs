@@ -2,7 +2,6 @@
 //! tiers of a provider; the retry policy and objectives of a workload. Plain
 //! data; `model::admission` holds the behaviour.
 
-use super::model::Failures;
 use crate::dist::Dist;
 use crate::time::{SimDuration, SimTime};
 
@@ -97,22 +96,6 @@ pub struct RetryConfig {
     pub on_failure: StepFailure,
     /// The client abandons an attempt not finished this long after it was sent.
     pub timeout: Option<SimDuration>,
-}
-
-impl RetryConfig {
-    /// The policy of a workload without a `retry` table: its provider's
-    /// `failures` settings, `max_retries` retries after exactly
-    /// `retry_backoff x 2^(k-1)`, no timeout.
-    pub fn from_failures(f: &Failures) -> Self {
-        RetryConfig {
-            max_attempts: f.max_retries.saturating_add(1),
-            backoff_base: f.retry_backoff,
-            backoff_cap: SimDuration::from_micros(u64::MAX),
-            full_jitter: false,
-            on_failure: StepFailure::Abort,
-            timeout: None,
-        }
-    }
 }
 
 /// Latency objectives of a workload's requests, for `slo_attainment`.

@@ -3,6 +3,7 @@
 //! `load` reports every problem at once, each with its origin (file line:column,
 //! or the `--set` override it came from) and dotted key path.
 
+mod admission_checks;
 pub mod admission_config;
 mod bases;
 mod context;
@@ -30,10 +31,10 @@ mod validate_providers;
 mod validate_serving;
 mod validate_workloads;
 
+pub use admission_config::*;
 pub use found::MAX_PROBLEMS;
 pub use leaf::format_duration_compact;
 pub use load::{MAX_SCENARIO_BYTES, load, load_with};
-pub use admission_config::*;
 pub use model::*;
 pub use overrides::parse_override;
 pub use schema::json_schema;

@@ -3,7 +3,7 @@
 //!
 //! Built only by `scenario::load` (from the raw serde mirror in `raw.rs`).
 
-use super::admission_config::{Objectives, ProviderAdmission, RetryConfig};
+use super::admission_config::{Objectives, ProviderAdmission, RetryConfig, StepFailure};
 use crate::dist::{Dist, TokenDist};
 use crate::time::{SimDuration, SimTime};
 use crate::trace::Trace;
@@ -227,6 +227,21 @@ pub struct Failures {
     pub max_retries: u32,
     /// Delay before retry k (k = 1, 2, ...) is `retry_backoff * 2^(k-1)`.
     pub retry_backoff: SimDuration,
+}
+
+impl Failures {
+    /// The retry policy of a workload without a `retry` table: `max_retries`
+    /// retries after exactly `retry_backoff x 2^(k-1)`, no timeout.
+    pub fn retry_config(&self) -> RetryConfig {
+        RetryConfig {
+            max_attempts: self.max_retries.saturating_add(1),
+            backoff_base: self.retry_backoff,
+            backoff_cap: SimDuration::from_micros(u64::MAX),
+            full_jitter: false,
+            on_failure: StepFailure::Abort,
+            timeout: None,
+        }
+    }
 }
 
 /// A population of agent sessions sent to one provider.

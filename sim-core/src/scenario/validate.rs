@@ -76,6 +76,7 @@ pub(crate) fn validate(raw: &RawScenario, issues: &mut Issues, env: &Env<'_>) ->
         // Products of values that are each in range: only meaningful once
         // every value is.
         super::limits::check(&scenario, cx.issues);
+        super::admission_checks::check(&scenario, cx.issues);
     }
     (cx.issues.0.len() == before).then_some(scenario)
 }

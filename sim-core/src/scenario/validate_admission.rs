@@ -4,7 +4,7 @@
 
 use super::admission_config::*;
 use super::context::*;
-use super::leaf::{JitterText, OnFailureText, OutageModeText, Raw, RateLimitScopeText};
+use super::leaf::{JitterText, OnFailureText, OutageModeText, RateLimitScopeText, Raw};
 use super::location::KeyPath;
 use super::raw::*;
 use crate::time::{SimDuration, SimTime};
@@ -94,8 +94,10 @@ fn span(
     let s = cx.req(start, &path.key("start"), "when the window starts, a duration from time zero, e.g. \"2h\"");
     let e = cx.req(end, &path.key("end"), "when the window ends, a duration from time zero, e.g. \"2h30m\"");
     let (s, e) = (SimTime::ZERO + s?, SimTime::ZERO + e?);
-    cx.ensure(s < e, &path.key("end"), || format!("must be after `start`: start {} but end {}", shown(start), shown(end)))
-        .then_some((s, e))
+    cx.ensure(s < e, &path.key("end"), || {
+        format!("must be after `start`: start {} but end {}", shown(start), shown(end))
+    })
+    .then_some((s, e))
 }
 
 /// Windows of one kind must not overlap (report the first pair that does).
@@ -125,7 +127,8 @@ fn tiers(cx: &mut Ctx<'_>, raw: &RawTiers, path: &KeyPath) -> Option<TierRules> 
         None => Some(d.batch_delay.clone()),
         Some(_) => cx.time_dist(&raw.batch_delay, &path.key("batch_delay")),
     };
-    let window = cx.positive_duration(&raw.batch_window, &path.key("batch_window")).map(|w| w.unwrap_or(d.batch_window));
+    let window =
+        cx.positive_duration(&raw.batch_window, &path.key("batch_window")).map(|w| w.unwrap_or(d.batch_window));
     let in_limits = cx.opt(&raw.batch_in_rate_limits, &path.key("batch_in_rate_limits"), d.batch_in_rate_limits);
     Some(TierRules {
         flex_max_utilization: flex?,
@@ -150,7 +153,11 @@ pub(super) fn retry(cx: &mut Ctx<'_>, raw: Option<&RawRetry>, path: &KeyPath) ->
     let base = base?.unwrap_or(SimDuration::from_secs(1));
     let cap = cap?.unwrap_or(SimDuration::from_secs(60));
     if !cx.ensure(cap >= base, &path.key("backoff_cap"), || {
-        format!("must be at least `backoff_base`: cap {} but base {}", shown(&raw.backoff_cap), shown(&raw.backoff_base))
+        format!(
+            "must be at least `backoff_base`: cap {} but base {}",
+            shown(&raw.backoff_cap),
+            shown(&raw.backoff_base)
+        )
     }) {
         return None;
     }

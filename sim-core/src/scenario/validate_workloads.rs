@@ -4,9 +4,9 @@
 use super::context::*;
 use super::leaf::*;
 use super::location::KeyPath;
-use super::validate_admission::{objectives, retry};
 use super::model::*;
 use super::raw::*;
+use super::validate_admission::{objectives, retry};
 use super::validate_arrivals::arrivals;
 use super::validate_breakpoints::breakpoints;
 use crate::dist::{Dist, Rounding, TokenDist};

@@ -153,6 +153,18 @@ impl<T> TwoClassQueue<T> {
         }
     }
 
+    /// Removes the first item matching `is` (either class); false if none.
+    /// Linear in the queue.
+    pub fn remove(&mut self, is: impl Fn(&T) -> bool) -> bool {
+        for line in [&mut self.priority, &mut self.standard] {
+            if let Some(i) = line.iter().position(&is) {
+                line.remove(i);
+                return true;
+            }
+        }
+        false
+    }
+
     fn line(&mut self, class: QueueClass) -> &mut VecDeque<T> {
         match class {
             QueueClass::Priority => &mut self.priority,

@@ -6,10 +6,10 @@
 
 use super::{Begin, Host};
 use crate::metrics::{ServingGauges, TimeWeighted};
+use crate::model::admission::{QueueClass, TwoClassQueue};
 use crate::rng::StreamRng;
 use crate::scenario::Serving;
 use crate::time::{SimDuration, SimTime};
-use std::collections::VecDeque;
 
 /// Timing of one request's service.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,6 +18,23 @@ pub struct ServiceTiming {
     pub to_first_token: SimDuration,
     /// From service start to the last output token.
     pub total: SimDuration,
+}
+
+impl ServiceTiming {
+    /// The timing at `factor` of full speed (degraded windows): the work
+    /// after the base latency takes 1/factor as long.
+    fn slowed(self, base_latency_s: f64, factor: f64) -> ServiceTiming {
+        if factor == 1.0 {
+            return self;
+        }
+        let base = SimDuration::from_secs_f64(base_latency_s).min(self.to_first_token);
+        let stretch = |d: SimDuration| {
+            base + SimDuration::from_secs_f64(
+                SimDuration::from_micros(d.as_micros() - base.as_micros()).as_secs_f64() / factor,
+            )
+        };
+        ServiceTiming { to_first_token: stretch(self.to_first_token), total: stretch(self.total) }
+    }
 }
 
 /// The service timing of a request, given a sampled base latency in seconds.
@@ -30,26 +47,28 @@ pub fn service_timing(s: &Serving, base_latency_s: f64, prefill_tokens: u64, out
     ServiceTiming { to_first_token, total }
 }
 
-/// Slots in use and the FIFO of waiting request ids.
+/// Slots in use and the waiting request ids: priority requests first, FIFO
+/// within a class.
 #[derive(Clone, Debug)]
 pub struct SlotQueue {
+    slots: u32,
     free: u32,
-    waiting: VecDeque<u32>,
+    waiting: TwoClassQueue<u32>,
     peak_waiting: usize,
 }
 
 impl SlotQueue {
     pub fn new(slots: u32) -> Self {
-        SlotQueue { free: slots, waiting: VecDeque::new(), peak_waiting: 0 }
+        SlotQueue { slots, free: slots, waiting: TwoClassQueue::new(), peak_waiting: 0 }
     }
 
     /// Takes a slot for `id` if one is free (returns true), else queues it.
-    pub fn arrive(&mut self, id: u32) -> bool {
+    pub fn arrive(&mut self, id: u32, class: QueueClass) -> bool {
         if self.free > 0 {
             self.free -= 1;
             true
         } else {
-            self.waiting.push_back(id);
+            self.waiting.push(class, id);
             self.peak_waiting = self.peak_waiting.max(self.waiting.len());
             false
         }
@@ -57,8 +76,8 @@ impl SlotQueue {
 
     /// Releases a slot; returns the next waiting id, which now holds it.
     pub fn release(&mut self) -> Option<u32> {
-        match self.waiting.pop_front() {
-            Some(id) => Some(id),
+        match self.waiting.pop() {
+            Some((_, id)) => Some(id),
             None => {
                 self.free += 1;
                 None
@@ -66,8 +85,19 @@ impl SlotQueue {
         }
     }
 
+    /// Takes waiting `id` out of the queue (its client gave up); false if it
+    /// was not waiting. Linear in the queue: abandonment is rare.
+    pub fn abandon(&mut self, id: u32) -> bool {
+        self.waiting.remove(|&x| x == id)
+    }
+
     pub fn waiting(&self) -> usize {
         self.waiting.len()
+    }
+
+    /// Slots in use.
+    pub fn busy(&self) -> u32 {
+        self.slots - self.free
     }
 
     pub fn peak_waiting(&self) -> usize {
@@ -84,6 +114,8 @@ pub struct ApiServer {
     latency_rng: StreamRng,
     queue: TimeWeighted,
     busy: TimeWeighted,
+    /// Throughput multiplier (degraded windows), applied at service start.
+    speed: f64,
 }
 
 impl ApiServer {
@@ -95,11 +127,31 @@ impl ApiServer {
             latency_rng,
             queue: TimeWeighted::observed_from(observed_from),
             busy: TimeWeighted::observed_from(observed_from),
+            speed: 1.0,
         }
     }
 
-    pub fn admit(&mut self, id: u32, now: SimTime, host: &mut impl Host) {
-        if self.slots.arrive(id) {
+    pub fn set_speed_factor(&mut self, factor: f64) {
+        self.speed = factor;
+    }
+
+    /// Slots in use and slots.
+    pub fn load(&self) -> (u64, u64) {
+        (u64::from(self.slots.busy()), u64::from(self.config.slots))
+    }
+
+    /// The client of `id` gave up at `now`: out of the queue, or out of its
+    /// slot (the provider stops generating), which goes to the next request.
+    pub fn abandon(&mut self, id: u32, in_service: bool, now: SimTime, host: &mut impl Host) {
+        if in_service {
+            self.release(id, now, host);
+        } else if self.slots.abandon(id) {
+            self.queue.set(now, self.slots.waiting() as u64);
+        }
+    }
+
+    pub fn admit(&mut self, id: u32, class: QueueClass, now: SimTime, host: &mut impl Host) {
+        if self.slots.arrive(id, class) {
             self.busy.add(now, 1);
             self.start(id, now, host);
         } else {
@@ -135,7 +187,7 @@ impl ApiServer {
         let t = if failed {
             service_timing(&self.config, base_s, 0, 0)
         } else {
-            service_timing(&self.config, base_s, input_tokens - cached_tokens, output_tokens)
+            service_timing(&self.config, base_s, input_tokens - cached_tokens, output_tokens).slowed(base_s, self.speed)
         };
         host.planned(id, now, now + t.to_first_token, now + t.total);
     }
@@ -154,16 +206,32 @@ mod tests {
 
     #[test]
     fn slots_then_fifo() {
+        let std = QueueClass::Standard;
         let mut q = SlotQueue::new(2);
-        assert!(q.arrive(1));
-        assert!(q.arrive(2));
-        assert!(!q.arrive(3));
-        assert!(!q.arrive(4));
+        assert!(q.arrive(1, std));
+        assert!(q.arrive(2, std));
+        assert!(!q.arrive(3, std));
+        assert!(!q.arrive(4, std));
         assert_eq!(q.release(), Some(3));
         assert_eq!(q.release(), Some(4));
         assert_eq!(q.release(), None);
         assert_eq!(q.release(), None);
-        assert!(q.arrive(5) && q.arrive(6) && !q.arrive(7));
+        assert!(q.arrive(5, std) && q.arrive(6, std) && !q.arrive(7, std));
+    }
+
+    #[test]
+    fn priority_requests_wait_ahead_and_abandoned_ones_leave() {
+        let (std, pri) = (QueueClass::Standard, QueueClass::Priority);
+        let mut q = SlotQueue::new(1);
+        assert!(q.arrive(1, std));
+        assert!(!q.arrive(2, std) && !q.arrive(3, std) && !q.arrive(4, pri));
+        assert!(q.abandon(3));
+        assert!(!q.abandon(3));
+        assert_eq!(q.busy(), 1);
+        assert_eq!(q.release(), Some(4));
+        assert_eq!(q.release(), Some(2));
+        assert_eq!(q.release(), None);
+        assert_eq!(q.busy(), 0);
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod api;
 pub use api::{ApiServer, ServiceTiming, SlotQueue, service_timing};
 
 use crate::metrics::ServingGauges;
+use crate::model::admission::QueueClass;
 use crate::rng::{ReplicateSeed, StreamId};
 use crate::scenario::Provider;
 use crate::time::{SimDuration, SimTime};
@@ -71,10 +72,32 @@ impl Server {
         }
     }
 
-    /// Request `id` reaches the provider at `now`.
-    pub fn admit(&mut self, id: u32, now: SimTime, host: &mut impl Host) {
+    /// Request `id` reaches the provider at `now`, in queue class `class`.
+    pub fn admit(&mut self, id: u32, class: QueueClass, now: SimTime, host: &mut impl Host) {
         match self {
-            Server::Api(s) => s.admit(id, now, host),
+            Server::Api(s) => s.admit(id, class, now, host),
+        }
+    }
+
+    /// The client of `id` gave up at `now`; `in_service`: its service had
+    /// begun (`Host::begin` was called for it).
+    pub fn abandon(&mut self, id: u32, in_service: bool, now: SimTime, host: &mut impl Host) {
+        match self {
+            Server::Api(s) => s.abandon(id, in_service, now, host),
+        }
+    }
+
+    /// Serve at `factor` of full speed from now on (degraded windows).
+    pub fn set_speed_factor(&mut self, factor: f64) {
+        match self {
+            Server::Api(s) => s.set_speed_factor(factor),
+        }
+    }
+
+    /// Capacity in use and capacity (for flex admission).
+    pub fn load(&self) -> (u64, u64) {
+        match self {
+            Server::Api(s) => s.load(),
         }
     }
 

@@ -1,0 +1,217 @@
+//! The gate between a client and its provider: rate limits, outages, the
+//! flex and batch tiers, and the client's retry decisions. What the engine
+//! asks before a request may join a provider's queue.
+
+use crate::model::admission::{
+    BatchCompletion, BatchOutcome, DegradedWindow, Demand, FaultTimeline, FlexAdmission, Jitter, OutageMode,
+    OutageWindow, OutputRule, RateLimiter, RateLimits, RetryPolicy,
+};
+use crate::rng::{ReplicateSeed, StreamId, StreamRng};
+use crate::scenario::{Scenario, ServiceTier};
+use crate::time::{SimDuration, SimTime};
+
+/// What happens to an attempt the client sends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Verdict {
+    /// It joins the provider's queue.
+    Admit,
+    /// 429: a bucket lacks tokens; retry after this long.
+    RateLimited(SimDuration),
+    /// 429 "resource unavailable": a flex request while the provider is busy.
+    FlexRefused,
+    /// The request needs more than a bucket can ever hold: an error, never retried.
+    TooLarge,
+    /// An outage: an error at once.
+    Unavailable,
+    /// An outage: no answer until the client's timeout.
+    Hang,
+    /// A batch request, completing after this long.
+    Batch(SimDuration),
+    /// A batch request that expires at the end of the window.
+    Expired(SimDuration),
+}
+
+pub(super) struct Gate {
+    limiters: Vec<RateLimiter>,
+    /// Per workload: its limiter in `limiters`, when its provider limits.
+    workload_limiter: Vec<Option<usize>>,
+    /// Per provider, `None` without outages or degraded windows.
+    faults: Vec<Option<FaultTimeline>>,
+    flex: Vec<FlexAdmission>,
+    batch: Vec<BatchCompletion>,
+    batch_rng: Vec<StreamRng>,
+    /// Per workload.
+    retry: Vec<RetryPolicy>,
+    jitter_rng: Vec<StreamRng>,
+}
+
+impl Gate {
+    pub(super) fn new(sc: &Scenario, seed: &ReplicateSeed) -> Self {
+        let mut limiters = Vec::new();
+        let mut keys: Vec<(usize, &str)> = Vec::new();
+        let workload_limiter = sc
+            .workloads
+            .iter()
+            .map(|w| {
+                let rl = sc.providers[w.provider].admission.rate_limits.as_ref()?;
+                let key = (w.provider, if rl.per_api_key { w.api_key.as_str() } else { "" });
+                Some(keys.iter().position(|k| *k == key).unwrap_or_else(|| {
+                    keys.push(key);
+                    let limits = RateLimits {
+                        requests_per_min: rl.requests_per_min,
+                        input_tokens_per_min: rl.input_tokens_per_min,
+                        output_tokens_per_min: rl.output_tokens_per_min,
+                    };
+                    let rule = if rl.reserve_output { OutputRule::Reserve } else { OutputRule::ChargeOnCompletion };
+                    limiters.push(RateLimiter::new(limits, rule).expect("validated: every limit >= 1"));
+                    limiters.len() - 1
+                }))
+            })
+            .collect();
+        let faults = sc
+            .providers
+            .iter()
+            .map(|p| {
+                let a = &p.admission;
+                if a.outages.is_empty() && a.degraded.is_empty() {
+                    return None;
+                }
+                let mut outages: Vec<OutageWindow> = a
+                    .outages
+                    .iter()
+                    .map(|o| OutageWindow {
+                        start: o.start,
+                        end: o.end,
+                        mode: if o.hang { OutageMode::Hang } else { OutageMode::FailFast },
+                    })
+                    .collect();
+                let mut degraded: Vec<DegradedWindow> = a
+                    .degraded
+                    .iter()
+                    .map(|d| DegradedWindow { start: d.start, end: d.end, factor: d.factor })
+                    .collect();
+                outages.sort_by_key(|o| o.start);
+                degraded.sort_by_key(|d| d.start);
+                Some(FaultTimeline::new(outages, degraded).expect("validated: windows of one kind do not overlap"))
+            })
+            .collect();
+        let retry = sc
+            .workloads
+            .iter()
+            .map(|w| {
+                let c = w.retry.unwrap_or_else(|| sc.providers[w.provider].failures.retry_config());
+                RetryPolicy {
+                    base: c.backoff_base,
+                    cap: c.backoff_cap,
+                    max_attempts: c.max_attempts,
+                    jitter: if c.full_jitter { Jitter::Full } else { Jitter::None },
+                }
+            })
+            .collect();
+        let n = |name: &'static str, count: usize| -> Vec<StreamRng> {
+            (0..count).map(|i| seed.stream(StreamId::indexed(name, i as u64, 0))).collect()
+        };
+        Gate {
+            limiters,
+            workload_limiter,
+            faults,
+            flex: sc
+                .providers
+                .iter()
+                .map(|p| FlexAdmission::new(p.admission.tiers.flex_max_utilization).expect("validated: in (0, 1]"))
+                .collect(),
+            batch: sc
+                .providers
+                .iter()
+                .map(|p| BatchCompletion {
+                    delay_s: p.admission.tiers.batch_delay.clone(),
+                    window: p.admission.tiers.batch_window,
+                })
+                .collect(),
+            batch_rng: n("tiers.batch", sc.providers.len()),
+            retry,
+            jitter_rng: n("retry.jitter", sc.workloads.len()),
+        }
+    }
+
+    /// Whether an attempt of workload `w` sent at `now` may join the queue.
+    /// `input_tokens` are counted as its provider counts them; `busy` and
+    /// `capacity` are the provider's current load (for flex).
+    pub(super) fn check(
+        &mut self,
+        sc: &Scenario,
+        w: usize,
+        now: SimTime,
+        input_tokens: u64,
+        load: (u64, u64),
+    ) -> Verdict {
+        let wl = &sc.workloads[w];
+        let p = wl.provider;
+        if let Some(f) = &self.faults[p] {
+            match f.outage_at(now) {
+                Some(OutageMode::FailFast) => return Verdict::Unavailable,
+                Some(OutageMode::Hang) => return Verdict::Hang,
+                None => {}
+            }
+        }
+        let tiers = &sc.providers[p].admission.tiers;
+        let limited = wl.service_tier != ServiceTier::Batch || tiers.batch_in_rate_limits;
+        if let (true, Some(li)) = (limited, self.workload_limiter[w]) {
+            let reserve = sc.providers[p].admission.rate_limits.as_ref().is_some_and(|r| r.reserve_output);
+            let demand =
+                Demand { requests: 1, input_tokens, output_tokens_reserved: if reserve { wl.max_tokens } else { 0 } };
+            let limiter = &mut self.limiters[li];
+            if limiter.impossible(demand).is_some() {
+                return Verdict::TooLarge;
+            }
+            if let Err(refused) = limiter.try_admit(now, demand) {
+                return Verdict::RateLimited(refused.wait);
+            }
+        }
+        match wl.service_tier {
+            ServiceTier::Batch => match self.batch[p].sample(&mut self.batch_rng[p]) {
+                BatchOutcome::Completes(d) => Verdict::Batch(d),
+                BatchOutcome::Expires(window) => Verdict::Expired(window),
+            },
+            ServiceTier::Flex if self.flex[p].admit(load.0, load.1).is_err() => Verdict::FlexRefused,
+            _ => Verdict::Admit,
+        }
+    }
+
+    /// An admitted attempt of workload `w` ended at `now` with `output`
+    /// tokens produced: the output bucket is corrected or charged.
+    pub(super) fn completed(&mut self, sc: &Scenario, w: usize, now: SimTime, output: u64) {
+        let Some(li) = self.workload_limiter[w] else { return };
+        let wl = &sc.workloads[w];
+        let rl = sc.providers[wl.provider].admission.rate_limits.as_ref().expect("a limiter has limits");
+        if wl.service_tier == ServiceTier::Batch && !sc.providers[wl.provider].admission.tiers.batch_in_rate_limits {
+            return;
+        }
+        if rl.reserve_output {
+            self.limiters[li].correct_output(now, wl.max_tokens, output);
+        } else {
+            self.limiters[li].charge(now, output);
+        }
+    }
+
+    /// The wait before retrying after attempt `attempt` (0 = the first) of
+    /// workload `w` failed, at least `retry_after`; `None` when it was the last.
+    pub(super) fn retry_delay(
+        &mut self,
+        w: usize,
+        attempt: u32,
+        retry_after: Option<SimDuration>,
+    ) -> Option<SimDuration> {
+        self.retry[w].next_delay(attempt, retry_after, &mut self.jitter_rng[w])
+    }
+
+    /// Provider `p`'s speed multiplier at `now` (degraded windows).
+    pub(super) fn speed_factor(&self, p: usize, now: SimTime) -> f64 {
+        self.faults[p].as_ref().map_or(1.0, |f| f.speed_factor_at(now))
+    }
+
+    /// Whether provider `p` has degraded windows or outages at all.
+    pub(super) fn has_faults(&self, p: usize) -> bool {
+        self.faults[p].is_some()
+    }
+}

@@ -1,0 +1,101 @@
+//! The engine as its servers' host: when a request's service begins it
+//! draws the failure and consults the provider's prompt cache; when the
+//! server knows the request's instants it bills the attempt and schedules
+//! its first-token and done events.
+
+use super::replicate::{Event, Replicate, cached_request};
+use crate::metrics::{CostBreakdown, MAX_CACHE_TIERS, TokenCounts};
+use crate::model::pricing::classify_tokens;
+use crate::model::serving::{Begin, Host};
+use crate::time::SimTime;
+use rand::Rng;
+
+impl Host for Replicate<'_> {
+    fn begin(&mut self, id: u32, now: SimTime) -> Begin {
+        let w = self.live.get(id).session.workload;
+        let p = self.sc.workloads[w].provider;
+        let error_rate = self.sc.providers[p].failures.error_rate;
+        let failed = error_rate > 0.0 && self.providers[p].failure_rng.random_bool(error_rate);
+        let a = &mut self.live.get_mut(id).attempt;
+        a.start = now;
+        a.begun = true;
+        a.failed = failed;
+        if failed {
+            self.pending_lookup = None;
+            return Begin { failed: true, ..Begin::default() };
+        }
+        let session = &self.live.get(id).session;
+        if self.caches.needs_breakpoints(w) {
+            session.breakpoints(&mut self.breakpoints);
+        } else {
+            self.breakpoints.clear();
+        }
+        let input_tokens = session.prompt.tokens();
+        let output_tokens = session.output_tokens + session.reasoning_tokens;
+        let req = cached_request(session, &self.breakpoints, now);
+        let hit = self.caches.lookup(self.sc, &req);
+        self.pending_lookup = Some(hit);
+        Begin { input_tokens, cached_tokens: hit.tokens, output_tokens, failed: false }
+    }
+
+    fn planned(&mut self, id: u32, now: SimTime, first_token: SimTime, end: SimTime) {
+        let l = self.live.get(id);
+        let (w, generation) = (l.session.workload, l.generation);
+        let (tokens, cost) = match self.pending_lookup.take() {
+            // A failed attempt: no prefill, no output, nothing billed, nothing cached.
+            None => (TokenCounts::default(), CostBreakdown::default()),
+            Some(hit) => {
+                let req = cached_request(&l.session, &self.breakpoints, now);
+                let writes = self.caches.commit(self.sc, &req, hit, first_token, end);
+                let s = &self.live.get(id).session;
+                let input = s.prompt.tokens();
+                let tokens = classify_tokens(input, hit.tokens, &writes, s.output_tokens, s.reasoning_tokens);
+                (tokens, self.bill(w, now, &tokens))
+            }
+        };
+        let a = &mut self.live.get_mut(id).attempt;
+        a.first_token = first_token;
+        a.end = end;
+        a.tokens = tokens;
+        a.cost = cost;
+        a.planned = true;
+        self.schedule(first_token, Event::FirstToken(id, generation), w);
+        self.schedule(end, Event::Done(id, generation), w);
+        self.caches.bill_storage(self.sc, &mut self.cells, self.counted_from);
+    }
+
+    fn first_token(&mut self, id: u32, at: SimTime, cached_tokens: u64) {
+        let l = self.live.get(id);
+        let (w, generation) = (l.session.workload, l.generation);
+        let tokens = if l.attempt.failed {
+            TokenCounts::default()
+        } else {
+            // The server's own prefix cache: read at no write premium.
+            let s = &l.session;
+            let input = s.prompt.tokens();
+            let no_writes = [0; MAX_CACHE_TIERS];
+            classify_tokens(input, cached_tokens.min(input), &no_writes, s.output_tokens, s.reasoning_tokens)
+        };
+        let cost = self.bill(w, at, &tokens);
+        let a = &mut self.live.get_mut(id).attempt;
+        a.first_token = at;
+        a.tokens = tokens;
+        a.cost = cost;
+        self.schedule(at, Event::FirstToken(id, generation), w);
+    }
+
+    fn done(&mut self, id: u32, at: SimTime) {
+        let l = self.live.get(id);
+        let (w, generation) = (l.session.workload, l.generation);
+        let a = &mut self.live.get_mut(id).attempt;
+        a.end = at;
+        a.planned = true;
+        self.schedule(at, Event::Done(id, generation), w);
+    }
+
+    fn wake(&mut self, at: SimTime, token: u32) {
+        let p = self.serving_provider;
+        let w = self.sc.workloads.iter().position(|w| w.provider == p).unwrap_or(0);
+        self.schedule(at, Event::ServerWake(p as u32, token), w);
+    }
+}
