@@ -24,8 +24,16 @@ const OLD_REPLICATES: u64 = 2;
 const NEW_SEED: u64 = 1;
 const NEW_REPLICATES: u64 = 4;
 /// Every agentsim output name (sim-cli's OUTPUT_FILE_NAMES).
-const OUTPUT_NAMES: [&str; 7] =
-    ["summary.json", "summary.csv", "replicates.csv", "requests.csv", "scenario.toml", "manifest.json", "replay.csv"];
+const OUTPUT_NAMES: [&str; 8] = [
+    "summary.json",
+    "summary.csv",
+    "replicates.csv",
+    "requests.csv",
+    "timeseries.csv",
+    "scenario.toml",
+    "manifest.json",
+    "replay.csv",
+];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Target {

@@ -41,7 +41,15 @@ fn force_replaces_our_files_and_keeps_the_users() {
     assert_ne!(read(&out.join("summary.json")), first, "seed 3 gives another summary");
     assert_eq!(
         list(&out),
-        ["manifest.json", "notes.txt", "replicates.csv", "scenario.toml", "summary.csv", "summary.json"],
+        [
+            "manifest.json",
+            "notes.txt",
+            "replicates.csv",
+            "scenario.toml",
+            "summary.csv",
+            "summary.json",
+            "timeseries.csv"
+        ],
         "the old requests.csv would mix two runs, so it is gone; the user's file stays"
     );
     assert_eq!(fs::read_to_string(out.join("notes.txt")).unwrap(), "my notes");
