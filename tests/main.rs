@@ -30,6 +30,8 @@ mod overrides;
 mod no_clobber;
 // requests.csv columns and per-request invariants (token classes sum to input).
 mod requests_csv;
+// timeseries.csv: the interval grid, and rows that reconcile with requests.csv and the cost.
+mod timeseries_csv;
 // `validate`, `schema`, and clap's help and usage errors.
 mod commands;
 // Provider presets, LiteLLM import billing as LiteLLM's rules say, `agentsim providers`.
