@@ -68,8 +68,8 @@ impl Queue {
                 };
                 (1.0 - wait) * (-mu * t).exp() + wait * both
             }
-            // The wait of M/D/1 (Erlang 1909; Kleinrock Vol. 1, problem
-            // 5.10): with the service time D = 1 / mu as the unit,
+            // The wait of M/D/1 (Erlang 1909; Crommelin 1932): with the
+            // service time D = 1 / mu as the unit,
             // P(Wq <= x) = (1 - rho) sum_{k <= x} (rho (k - x))^k / k! e^{-rho (k - x)}.
             Queue::Deterministic { lambda, mu } => {
                 let x = t * mu - 1.0;
