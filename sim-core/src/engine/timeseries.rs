@@ -150,27 +150,26 @@ impl TimeseriesRecorder {
     }
 
     pub fn arrival(&mut self, provider: usize, now: SimTime) {
-        if now >= self.from {
-            self.counts[provider].arrivals += 1;
-        }
+        self.count(provider, now, |c| &mut c.arrivals);
     }
 
     pub fn completion(&mut self, provider: usize, now: SimTime) {
-        if now >= self.from {
-            self.counts[provider].completions += 1;
-        }
+        self.count(provider, now, |c| &mut c.completions);
     }
 
     pub fn error(&mut self, provider: usize, now: SimTime) {
-        if now >= self.from {
-            self.counts[provider].errors += 1;
-        }
+        self.count(provider, now, |c| &mut c.errors);
     }
 
     /// A request refused with a 429 (for the admission models' rate limits).
     pub fn rate_limited(&mut self, provider: usize, now: SimTime) {
+        self.count(provider, now, |c| &mut c.rate_limited);
+    }
+
+    /// Events before the warm-up's end are not counted.
+    fn count(&mut self, provider: usize, now: SimTime, field: impl FnOnce(&mut Counts) -> &mut u64) {
         if now >= self.from {
-            self.counts[provider].rate_limited += 1;
+            *field(&mut self.counts[provider]) += 1;
         }
     }
 
