@@ -5,7 +5,7 @@ use crate::support::{Scratch, read, read_json, run_quiet as run, small_scenario}
 use std::path::Path;
 
 /// The files that must not depend on anything but the scenario and the seed.
-const RESULT_FILES: [&str; 4] = ["summary.json", "summary.csv", "replicates.csv", "requests.csv"];
+const RESULT_FILES: [&str; 5] = ["summary.json", "summary.csv", "replicates.csv", "requests.csv", "timeseries.csv"];
 
 #[track_caller]
 fn assert_same_results(a: &Path, b: &Path) {

@@ -9,6 +9,7 @@
 
 use crate::process::{interrupt, spawn, wait_for};
 use crate::support::{Scratch, agentsim, arg, list, read, read_json, small_scenario};
+use sim_cli::OUTPUT_FILE_NAMES;
 use sim_cli::run_dir::is_complete;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -23,9 +24,6 @@ const OLD_REPLICATES: u64 = 2;
 /// most of it simulating, with a requests.csv of about 0.5 MB to write.
 const NEW_SEED: u64 = 1;
 const NEW_REPLICATES: u64 = 4;
-/// Every agentsim output name (sim-cli's OUTPUT_FILE_NAMES).
-const OUTPUT_NAMES: [&str; 7] =
-    ["summary.json", "summary.csv", "replicates.csv", "requests.csv", "scenario.toml", "manifest.json", "replay.csv"];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Target {
@@ -107,7 +105,7 @@ fn assert_one_complete_run(out: &Path) {
     let with_requests = manifest["requests_csv"].as_bool().unwrap();
     assert_eq!(out.join("requests.csv").exists(), with_requests, "requests.csv is from another run");
     let listed: Vec<&str> = manifest["files"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
-    for name in list(out).iter().filter(|n| OUTPUT_NAMES.contains(&n.as_str())) {
+    for name in list(out).iter().filter(|n| OUTPUT_FILE_NAMES.contains(&n.as_str())) {
         assert!(listed.contains(&name.as_str()), "{name} is not this run's");
     }
 }
@@ -145,7 +143,7 @@ fn check_remains(target: Target, signal: Signal, case_dir: &Path, out: &Path, st
     match target {
         Target::NewDir => assert_eq!(visible, Vec::<String>::new(), "{context}"),
         _ => assert!(
-            visible.iter().all(|n| OUTPUT_NAMES.contains(&n.as_str()))
+            visible.iter().all(|n| OUTPUT_FILE_NAMES.contains(&n.as_str()))
                 && (signal == Signal::Kill || visible.is_empty()),
             "{context}: {visible:?}"
         ),

@@ -20,6 +20,8 @@ mod run_limits;
 
 // The bundled quickstart runs, and every metric is present in every scope.
 mod quickstart;
+// M/M/1, M/M/c and M/D/1 scenarios against their closed forms, and Little's law.
+mod queueing_validation;
 // Byte-identical outputs for the same seed, whatever the thread count.
 mod determinism;
 // Invalid scenarios: every problem with file:line:column and key path, exit 2, nothing written.
@@ -30,6 +32,8 @@ mod overrides;
 mod no_clobber;
 // requests.csv columns and per-request invariants (token classes sum to input).
 mod requests_csv;
+// timeseries.csv: the interval grid, and rows that reconcile with requests.csv and the cost.
+mod timeseries_csv;
 // `validate`, `schema`, and clap's help and usage errors.
 mod commands;
 // Provider presets, LiteLLM import billing as LiteLLM's rules say, `agentsim providers`.

@@ -18,7 +18,7 @@ fn second_run_into_the_same_dir_is_refused_and_changes_nothing() {
     let out = s.path("run");
     agentsim(["run", &scenario, "--out", &arg(&out), "--quiet", "--requests-csv"]).expect_code(0);
     let before = snapshot(&out);
-    assert_eq!(before.len(), 6);
+    assert_eq!(before.len(), 7);
 
     let o = agentsim(["run", &scenario, "--out", &arg(&out), "--quiet", "--seed", "3"]).expect_code(1);
     assert!(o.stderr.contains("already exists and is not empty"), "{}", o.stderr);
@@ -41,7 +41,15 @@ fn force_replaces_our_files_and_keeps_the_users() {
     assert_ne!(read(&out.join("summary.json")), first, "seed 3 gives another summary");
     assert_eq!(
         list(&out),
-        ["manifest.json", "notes.txt", "replicates.csv", "scenario.toml", "summary.csv", "summary.json"],
+        [
+            "manifest.json",
+            "notes.txt",
+            "replicates.csv",
+            "scenario.toml",
+            "summary.csv",
+            "summary.json",
+            "timeseries.csv"
+        ],
         "the old requests.csv would mix two runs, so it is gone; the user's file stays"
     );
     assert_eq!(fs::read_to_string(out.join("notes.txt")).unwrap(), "my notes");

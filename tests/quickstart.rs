@@ -42,7 +42,10 @@ fn quickstart_runs_and_reports_every_metric_in_every_scope() {
     let file = bundled("quickstart.toml");
     let o = agentsim(["run", &arg(&file), "--out", &arg(&out), "--replicates", "3"]).expect_code(0);
 
-    assert_eq!(list(&out), ["manifest.json", "replicates.csv", "scenario.toml", "summary.csv", "summary.json"]);
+    assert_eq!(
+        list(&out),
+        ["manifest.json", "replicates.csv", "scenario.toml", "summary.csv", "summary.json", "timeseries.csv"]
+    );
     assert_eq!(read(&out.join("scenario.toml")), read(&file), "scenario.toml is a byte copy");
 
     let summary = read_json(&out.join("summary.json"));
@@ -130,6 +133,13 @@ fn manifest_records_how_the_run_was_made() {
     let argv: Vec<String> = std::iter::once("agentsim").chain(args).map(String::from).collect();
     assert_eq!(m["command_line"], serde_json::json!(argv));
     // replicates.csv is streamed while the replicates run, so it is staged first.
-    let files = serde_json::json!(["replicates.csv", "summary.json", "summary.csv", "scenario.toml", "manifest.json"]);
+    let files = serde_json::json!([
+        "replicates.csv",
+        "summary.json",
+        "summary.csv",
+        "timeseries.csv",
+        "scenario.toml",
+        "manifest.json"
+    ]);
     assert_eq!(m["files"], files);
 }

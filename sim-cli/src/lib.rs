@@ -27,6 +27,7 @@ mod interrupt;
 mod manifest;
 mod output_dir;
 mod outputs;
+pub use outputs::OUTPUT_FILE_NAMES;
 mod progress;
 mod providers_cmd;
 mod replay_cmd;

@@ -1,18 +1,27 @@
-//! Renders a run's result files (summary.json, summary.csv, requests.csv in
-//! memory; replicates.csv row by row as replicates finish) into the staging
+//! Renders a run's result files (summary.json, summary.csv, requests.csv,
+//! timeseries.csv in memory; replicates.csv row by row as replicates finish) into the staging
 //! directory; the bytes depend only on the result, never on threads or timing.
 
 use crate::csv_row::{float_cell, opt_cell};
 use anyhow::Context as _;
 use serde::Serialize;
+use sim_core::engine::{TIMESERIES_COLUMNS, TimeseriesRow};
 use sim_core::metrics::{MetricStats, MetricTable, ReplicateMetrics, Summary, metric_names};
 use sim_core::records::{RequestRecord, request_columns};
 use sim_core::scenario::Scenario;
 
 /// Every file name `run` or `replay` may write. `--force` removes the ones a run does not
 /// write (e.g. an old requests.csv), so a directory never mixes two runs.
-pub const OUTPUT_FILE_NAMES: [&str; 7] =
-    ["summary.json", "summary.csv", "replicates.csv", "requests.csv", "scenario.toml", "manifest.json", "replay.csv"];
+pub const OUTPUT_FILE_NAMES: [&str; 8] = [
+    "summary.json",
+    "summary.csv",
+    "replicates.csv",
+    "requests.csv",
+    "timeseries.csv",
+    "scenario.toml",
+    "manifest.json",
+    "replay.csv",
+];
 
 /// `summary.json`, written as [`json_file`].
 pub fn summary_json(summary: &Summary) -> anyhow::Result<Vec<u8>> {
@@ -101,6 +110,16 @@ pub fn requests_csv(records: &[RequestRecord], scenario: &Scenario, variant: &st
     w.write_record(request_columns(scenario))?;
     for r in records {
         w.write_record(r.cells(scenario, variant))?;
+    }
+    finish(w)
+}
+
+/// `timeseries.csv`: replicate 0's rows, columns as `TIMESERIES_COLUMNS` says.
+pub fn timeseries_csv(rows: &[TimeseriesRow], scenario: &Scenario) -> anyhow::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(TIMESERIES_COLUMNS)?;
+    for r in rows {
+        w.write_record(r.cells(&scenario.providers[r.provider].name))?;
     }
     finish(w)
 }

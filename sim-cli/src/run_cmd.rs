@@ -32,6 +32,7 @@ pub fn run(args: &RunArgs, argv: &[OsString], stdout: &mut dyn Write) -> anyhow:
     opts.seed = args.seed.unwrap_or(opts.seed);
     opts.replicates = args.replicates.unwrap_or(opts.replicates);
     opts.record_requests = args.requests_csv;
+    opts.record_timeseries = true;
     let threads = work_limits::threads(args.threads);
     work_limits::check(&loaded.scenario, &opts, threads, &args.limits)?;
     // Streamed while replicates finish, so memory never holds them all.
@@ -114,6 +115,7 @@ fn render(
     if args.requests_csv {
         write("requests.csv", &outputs::requests_csv(&result.requests, scenario, BASELINE)?)?;
     }
+    write("timeseries.csv", &outputs::timeseries_csv(&result.timeseries, scenario)?)?;
     write("scenario.toml", &loaded.bytes)?;
     let names = staging.names().iter().copied().chain([MANIFEST]);
     let manifest = Manifest {

@@ -7,7 +7,7 @@
 //! may not claim an index more than `2 x threads` ahead of the next one to
 //! fold, so the buffer holds at most that many replicates.
 
-use crate::engine::{ReplicateOutput, SimLimit, simulate_replicate};
+use crate::engine::{Recording, ReplicateOutput, SimLimit, TimeseriesRow, simulate_replicate_with};
 use crate::metrics::{ReplicateMetrics, SCHEMA_VERSION, Summary, VariantAccumulator};
 use crate::records::RequestRecord;
 use crate::scenario::Scenario;
@@ -25,21 +25,32 @@ pub struct RunOptions {
     pub replicates: u32,
     /// Keep every request of replicate 0 (memory grows with simulated time).
     pub record_requests: bool,
+    /// Keep the time series of replicate 0 (one row per provider per
+    /// interval: memory grows with simulated time).
+    pub record_timeseries: bool,
 }
 
 impl RunOptions {
     pub fn from_scenario(s: &Scenario) -> Self {
-        RunOptions { seed: s.simulation.seed, replicates: s.simulation.replicates, record_requests: false }
+        RunOptions {
+            seed: s.simulation.seed,
+            replicates: s.simulation.replicates,
+            record_requests: false,
+            record_timeseries: false,
+        }
     }
 }
 
-/// Everything a run keeps: the summary, and the requests of replicate 0 when
-/// they were asked for. Per-replicate metrics go to the caller's sink.
+/// Everything a run keeps: the summary, and the requests and time series of
+/// replicate 0 when they were asked for. Per-replicate metrics go to the
+/// caller's sink.
 #[derive(Debug)]
 pub struct RunResult {
     pub summary: Summary,
     /// Requests of replicate 0 when `record_requests` was set, else empty.
     pub requests: Vec<RequestRecord>,
+    /// Time series of replicate 0 when `record_timeseries` was set, else empty.
+    pub timeseries: Vec<TimeseriesRow>,
 }
 
 /// The callbacks of a run. `on_done` is called once per finished replicate,
@@ -65,6 +76,7 @@ struct Fold<'a> {
     pending: BTreeMap<u32, Result<ReplicateOutput, SimLimit>>,
     acc: VariantAccumulator,
     requests: Vec<RequestRecord>,
+    timeseries: Vec<TimeseriesRow>,
     on_replicate: &'a mut (dyn FnMut(&ReplicateMetrics) + Send),
     /// The error of the lowest-numbered failed replicate, once folded.
     error: Option<SimLimit>,
@@ -84,6 +96,7 @@ impl Fold<'_> {
                     (self.on_replicate)(&out.metrics);
                     if out.metrics.replicate == 0 {
                         self.requests = out.requests;
+                        self.timeseries = out.timeseries;
                     }
                     self.next_fold += 1;
                 }
@@ -110,6 +123,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions, hooks: RunHooks<'_>) -> Resul
         pending: BTreeMap::new(),
         acc: VariantAccumulator::new(BASELINE, &provider_names, &workload_names, &scenario.cache_tier_names()),
         requests: Vec::new(),
+        timeseries: Vec::new(),
         on_replicate: hooks.on_replicate,
         error: None,
         stop: false,
@@ -130,7 +144,11 @@ pub fn run(scenario: &Scenario, opts: &RunOptions, hooks: RunHooks<'_>) -> Resul
                 f.next_claim += 1;
                 f.next_claim - 1
             };
-            let out = simulate_replicate(scenario, opts.seed, rep, opts.record_requests && rep == 0);
+            let record = Recording {
+                requests: opts.record_requests && rep == 0,
+                timeseries: opts.record_timeseries && rep == 0,
+            };
+            let out = simulate_replicate_with(scenario, opts.seed, rep, record);
             on_done();
             let mut f = fold.lock().unwrap_or_else(PoisonError::into_inner);
             f.stop |= out.is_err();
@@ -169,7 +187,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions, hooks: RunHooks<'_>) -> Resul
         replicates: opts.replicates,
         variants: vec![f.acc.finish()],
     };
-    Ok(RunResult { summary, requests: f.requests })
+    Ok(RunResult { summary, requests: f.requests, timeseries: f.timeseries })
 }
 
 #[cfg(test)]
@@ -193,7 +211,7 @@ arrivals = { rate_per_s = 1, sessions = 5 }
     #[test]
     fn a_panicking_sink_stops_every_worker_instead_of_hanging() {
         let sc = load(&SourceText { name: "mc.toml", text: SMALL }, &[]).unwrap();
-        let opts = RunOptions { seed: 1, replicates: 12, record_requests: false };
+        let opts = RunOptions { seed: 1, replicates: 12, record_requests: false, record_timeseries: false };
         let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
         let result = pool.install(|| {
             panic::catch_unwind(AssertUnwindSafe(|| {
@@ -207,7 +225,7 @@ arrivals = { rate_per_s = 1, sessions = 5 }
     #[test]
     fn replicates_reach_the_sink_in_order() {
         let sc = load(&SourceText { name: "mc.toml", text: SMALL }, &[]).unwrap();
-        let opts = RunOptions { seed: 1, replicates: 20, record_requests: false };
+        let opts = RunOptions { seed: 1, replicates: 20, record_requests: false, record_timeseries: false };
         let pool = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap();
         let mut seen = Vec::new();
         let mut sink = |r: &ReplicateMetrics| seen.push(r.replicate);

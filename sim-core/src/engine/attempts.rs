@@ -103,6 +103,9 @@ impl Replicate<'_> {
         }
         let wl = &self.sc.workloads[l.session.workload];
         let class = if wl.service_tier == ServiceTier::Priority { QueueClass::Priority } else { QueueClass::Standard };
+        if let Some(ts) = self.timeseries.as_mut() {
+            ts.arrival(wl.provider, now);
+        }
         self.with_server(wl.provider, now, |server, host| server.admit(id, class, now, host));
     }
 
@@ -220,6 +223,10 @@ impl Replicate<'_> {
         let a = self.live.get(id).attempt;
         self.record(id, a, status);
         let l = self.live.get(id);
+        if let Some(ts) = self.timeseries.as_mut() {
+            let p = self.sc.workloads[l.session.workload].provider;
+            if status == RequestStatus::RateLimited { ts.rate_limited(p, now) } else { ts.error(p, now) }
+        }
         let (w, attempt) = (l.session.workload, l.session.attempt);
         let delay = if final_ { None } else { self.gate.retry_delay(w, attempt, retry_after) };
         let cell = self.cell(id);
@@ -244,6 +251,9 @@ impl Replicate<'_> {
 
     fn on_success(&mut self, id: u32, w: usize, p: usize, a: Attempt, now: SimTime) {
         self.record(id, a, RequestStatus::Ok);
+        if let Some(ts) = self.timeseries.as_mut() {
+            ts.completion(p, now);
+        }
         let outcome = {
             let s = &self.live.get(id).session;
             let (ttft, e2e, decode) = (a.first_token - s.step_issued, a.end - s.step_issued, a.end - a.first_token);

@@ -202,6 +202,12 @@ impl CacheSet {
         self.bill_storage(sc, by_workload, counted_from);
     }
 
+    /// Tokens held now by provider `p`'s caches (expired entries count until
+    /// their cache purges them).
+    pub fn tokens_held(&self, p: usize) -> u64 {
+        self.provider_occupancy[p].tokens
+    }
+
     /// Occupancy peaks: per provider, and of all caches together.
     pub fn set_peaks(&self, overall: &mut ScopeMetrics, by_provider: &mut [ScopeMetrics]) {
         overall.cache_entries_peak = Some(self.total.peak_entries);

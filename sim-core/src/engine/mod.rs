@@ -7,9 +7,11 @@ mod host;
 mod limits;
 mod replicate;
 mod slab;
+mod timeseries;
 
 pub use limits::{MAX_PROMPT_TOKENS, SimLimit};
-pub use replicate::{ReplicateOutput, simulate_replicate};
+pub use replicate::{Recording, ReplicateOutput, simulate_replicate, simulate_replicate_with};
+pub use timeseries::{ProviderSample, TIMESERIES_COLUMNS, TimeseriesRecorder, TimeseriesRow};
 
 #[cfg(test)]
 mod billing_tests;

@@ -7,6 +7,7 @@ use super::caches::{CacheSet, CachedRequest};
 use super::gate::Gate;
 use super::limits::{SimLimit, clock_limit_years};
 use super::slab::Slab;
+use super::timeseries::{ProviderSample, TimeseriesRecorder, TimeseriesRow};
 use crate::event_queue::EventQueue;
 use crate::metrics::{CostBreakdown, ReplicateMetrics, ScopeMetrics, TimeWeighted, TokenCounts};
 use crate::model::cache::Lookup;
@@ -26,6 +27,18 @@ pub struct ReplicateOutput {
     pub metrics: ReplicateMetrics,
     /// Every request attempt, when recording was asked for.
     pub requests: Vec<RequestRecord>,
+    /// Per provider and interval, when recording was asked for.
+    pub timeseries: Vec<TimeseriesRow>,
+}
+
+/// What a replicate keeps beyond its metrics (replicate 0 of a run).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Recording {
+    /// Every request attempt (memory grows with the requests).
+    pub requests: bool,
+    /// One row per provider per `simulation.timeseries_interval` (memory
+    /// grows with simulated time).
+    pub timeseries: bool,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -130,6 +143,7 @@ pub(super) struct Replicate<'a> {
     /// The warm-up's end.
     pub(super) counted_from: SimTime,
     pub(super) records: Option<Vec<RequestRecord>>,
+    pub(super) timeseries: Option<TimeseriesRecorder>,
     pub(super) breakpoints: Vec<PromptBreakpoint>,
     /// The first limit reached; the loop stops at the next event.
     pub(super) fault: Option<SimLimit>,
@@ -145,6 +159,16 @@ pub fn simulate_replicate(
     seed: u64,
     replicate: u32,
     record_requests: bool,
+) -> Result<ReplicateOutput, SimLimit> {
+    simulate_replicate_with(sc, seed, replicate, Recording { requests: record_requests, timeseries: false })
+}
+
+/// [`simulate_replicate`], keeping what `record` asks for.
+pub fn simulate_replicate_with(
+    sc: &Scenario,
+    seed: u64,
+    replicate: u32,
+    record: Recording,
 ) -> Result<ReplicateOutput, SimLimit> {
     let rs = ReplicateSeed::new(seed, u64::from(replicate));
     let providers = (0..sc.providers.len())
@@ -177,7 +201,10 @@ pub fn simulate_replicate(
             sc.workloads.len()
         ],
         counted_from: warmup_end,
-        records: record_requests.then(Vec::new),
+        records: record.requests.then(Vec::new),
+        timeseries: record
+            .timeseries
+            .then(|| TimeseriesRecorder::new(sc.simulation.timeseries_interval, warmup_end, sc.providers.len())),
         breakpoints: Vec::new(),
         fault: None,
         gate: Gate::new(sc, &rs),
@@ -196,6 +223,9 @@ pub fn simulate_replicate(
         if t > end {
             now = end;
             break;
+        }
+        if r.timeseries.as_ref().is_some_and(|ts| ts.due(t)) {
+            r.sample_timeseries(t);
         }
         let (t, ev) = r.queue.pop().expect("peeked");
         debug_assert!(t >= now, "clock went backwards");
@@ -218,6 +248,11 @@ pub fn simulate_replicate(
         }
     }
     r.caches.close(sc, &mut r.cells, warmup_end);
+    // After the cache's close: the last row's cost includes the storage billed there.
+    let timeseries = match r.timeseries.take() {
+        Some(ts) => ts.finish(now, |p| r.provider_sample(p)),
+        None => Vec::new(),
+    };
     let span_s = (now.max(warmup_end) - warmup_end).as_secs_f64();
     for (cell, g) in r.cells.iter_mut().zip(&mut r.gauges) {
         cell.concurrency = g.in_system.close(now);
@@ -248,7 +283,7 @@ pub fn simulate_replicate(
         sim_end_s: now.as_secs_f64(),
     };
     check_metrics(&metrics, sc)?;
-    Ok(ReplicateOutput { metrics, requests: r.records.unwrap_or_default() })
+    Ok(ReplicateOutput { metrics, requests: r.records.unwrap_or_default(), timeseries })
 }
 
 /// The last line of defence: a replicate whose counters overflowed, or one
@@ -328,6 +363,29 @@ impl Replicate<'_> {
         self.gauges[w].sessions.add(now, 1);
         self.schedule_next_arrival(w, now);
         self.on_issue(id, now);
+    }
+
+    /// Emits the time series' boundaries before `t` (state is constant since the last event).
+    pub(super) fn sample_timeseries(&mut self, t: SimTime) {
+        if let Some(mut ts) = self.timeseries.take() {
+            ts.sample_before(t, |p| self.provider_sample(p));
+            self.timeseries = Some(ts);
+        }
+    }
+
+    /// Provider `p` now, for the time series. The cost is summed over its
+    /// workloads in the order the provider's `cost_usd` metric merges them,
+    /// so the last row equals that metric exactly.
+    fn provider_sample(&self, p: usize) -> ProviderSample {
+        let mut cost = CostBreakdown::default();
+        for (cell, _) in self.cells.iter().zip(&self.sc.workloads).filter(|(_, w)| w.provider == p) {
+            cost.add(&cell.cost);
+        }
+        ProviderSample {
+            levels: self.servers[p].levels(),
+            cache_tokens: self.caches.tokens_held(p),
+            cost_usd_cumulative: cost.total(),
+        }
     }
 
     /// A keep-alive: the prompt the session last sent, a minimal output, no

@@ -127,7 +127,7 @@ impl CostBreakdown {
         self.uncached + self.cache_read + self.cache_write + self.output + self.storage
     }
 
-    fn add(&mut self, o: &CostBreakdown) {
+    pub fn add(&mut self, o: &CostBreakdown) {
         self.uncached += o.uncached;
         self.cache_read += o.cache_read;
         self.cache_write += o.cache_write;

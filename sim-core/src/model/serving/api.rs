@@ -4,7 +4,7 @@
 //! output tokens / decode rate. Time to first token = queue wait + base
 //! latency + prefill time.
 
-use super::{Begin, Host};
+use super::{Begin, Host, ServerLevels};
 use crate::metrics::{ServingGauges, TimeWeighted};
 use crate::model::admission::{QueueClass, TwoClassQueue};
 use crate::rng::StreamRng;
@@ -178,6 +178,17 @@ impl ApiServer {
             capacity_s: f64::from(self.config.slots) * (end - end.min(self.busy.start())).as_secs_f64(),
             preemptions: 0,
             kv_util_peak: None,
+        }
+    }
+
+    /// A slot serves one request, so running and busy are the slots in use.
+    pub fn levels(&self) -> ServerLevels {
+        let in_use = self.busy.level();
+        ServerLevels {
+            waiting: self.slots.waiting() as u64,
+            running: in_use,
+            busy: in_use,
+            capacity: u64::from(self.config.slots),
         }
     }
 

@@ -33,6 +33,18 @@ pub struct Begin {
     pub failed: bool,
 }
 
+/// What a server holds at an instant (`timeseries.csv`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ServerLevels {
+    /// Requests waiting for service.
+    pub waiting: u64,
+    /// Requests in service.
+    pub running: u64,
+    /// Capacity in use, in the units of `capacity` (slots for `api`).
+    pub busy: u64,
+    pub capacity: u64,
+}
+
 /// The engine, as a server sees it.
 pub trait Host {
     /// Service of `id` begins at `now`.
@@ -69,6 +81,13 @@ impl Server {
     pub fn close(&mut self, end: SimTime) -> ServingGauges {
         match self {
             Server::Api(s) => s.close(end),
+        }
+    }
+
+    /// Its levels now (constant between events).
+    pub fn levels(&self) -> ServerLevels {
+        match self {
+            Server::Api(s) => s.levels(),
         }
     }
 
