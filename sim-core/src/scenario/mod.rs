@@ -16,6 +16,7 @@ pub mod model;
 mod overrides;
 mod raw;
 mod schema;
+pub mod serving_config;
 #[cfg(test)]
 mod tests;
 mod validate;
@@ -29,6 +30,7 @@ pub use model::*;
 pub use overrides::parse_override;
 pub use raw::format_duration_compact;
 pub use schema::json_schema;
+pub use serving_config::{Balancer, KvMemory, Overheads, ReplicasServing, Roofline, StepCoefficients, StepModel};
 
 use std::fmt;
 

@@ -3,5 +3,6 @@
 //! engine never knows which model serves a request.
 
 pub mod api;
+pub mod replicas;
 
 pub use api::{ServiceTiming, SlotQueue, service_timing};
