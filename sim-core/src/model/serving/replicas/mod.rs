@@ -27,6 +27,8 @@ mod fleet_tests;
 mod prop_tests;
 #[cfg(test)]
 mod replica_tests;
+#[cfg(test)]
+mod testkit;
 
 pub use fleet::Fleet;
 pub use kv::{KvPool, full_block_identities, kv_block_identity};

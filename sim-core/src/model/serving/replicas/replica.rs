@@ -460,8 +460,6 @@ impl Replica {
             if seq.computed < seq.target {
                 continue;
             }
-            self.prefill_context -= seq.computed;
-            self.prefilling.remove(&admit);
             seq.generated += 1;
             if !seq.first_sent {
                 seq.first_sent = true;
@@ -472,6 +470,8 @@ impl Replica {
                 self.complete(p, admit, now, out);
                 continue;
             }
+            self.prefill_context -= seq.computed;
+            self.prefilling.remove(&admit);
             seq.decoding = true;
             seq.first_decode = k + 1;
             seq.finish_iter = k + left;
