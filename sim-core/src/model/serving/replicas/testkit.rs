@@ -41,6 +41,8 @@ pub struct Driver {
     /// Every note, in emission order.
     pub notes: Vec<Note>,
     out: Vec<Note>,
+    /// Latest iteration seen per replica, to check they never overlap.
+    last: Vec<Option<(SimTime, SimTime)>>,
 }
 
 impl Driver {
@@ -52,10 +54,26 @@ impl Driver {
             now: SimTime::ZERO,
             notes: Vec::new(),
             out: Vec::new(),
+            last: vec![None; cfg.replicas as usize],
+        }
+    }
+
+    /// Blocks are conserved and iterations of a replica never overlap.
+    fn check(&mut self) {
+        for (r, last) in self.fleet.replicas().iter().zip(&mut self.last) {
+            assert_eq!(r.kv_blocks_used() + r.kv_blocks_free(), r.kv_blocks_total(), "blocks not conserved");
+            let now = r.last_iteration();
+            if now != *last {
+                if let (Some((_, prev_end)), Some((start, end))) = (*last, now) {
+                    assert!(start >= prev_end && end > start, "iteration {start}..{end} after one ending {prev_end}");
+                }
+                *last = now;
+            }
         }
     }
 
     fn take_notes(&mut self) {
+        self.check();
         for n in self.out.drain(..) {
             if let Note::Wake { replica, at } = n {
                 assert!(at >= self.now, "a wake in the past");
@@ -87,6 +105,13 @@ impl Driver {
         self.run_until(at, false);
         self.fleet.arrive(SeqRequest { id, blocks, output_tokens, cache_key }, at, &mut self.out);
         self.take_notes();
+    }
+
+    /// The client gives up on `id` at `at`.
+    pub fn cancel(&mut self, at: SimTime, id: u32) {
+        self.run_until(at, false);
+        self.fleet.cancel(id);
+        self.check();
     }
 
     pub fn drain(&mut self) {
