@@ -16,7 +16,7 @@
 use crate::model::cache::PassThroughHasher;
 use crate::model::prompt::Block;
 use crate::rng::splitmix64;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
 /// Identity of the KV block ending at token `end` (exclusive) of `prompt`.
@@ -56,12 +56,18 @@ pub fn full_block_identities(prompt: &[Block], block_tokens: u64) -> Vec<u64> {
     out
 }
 
+/// A cached block. Free cached blocks form a doubly linked LRU list
+/// through `prev` / `next` (indices into the node slab), so freeing, reviving
+/// and evicting are O(1) without an ordered map.
 #[derive(Clone, Copy, Debug)]
-struct Entry {
+struct Node {
+    id: u64,
     refs: u32,
-    /// Position in the LRU free list while `refs == 0`.
-    stamp: u64,
+    prev: u32,
+    next: u32,
 }
+
+const NIL: u32 = u32::MAX;
 
 /// The block pool of one replica.
 #[derive(Clone, Debug)]
@@ -71,15 +77,29 @@ pub struct KvPool {
     empty: u64,
     /// Blocks held by sequences (private ones and cached ones with refs > 0).
     used: u64,
-    cached: HashMap<u64, Entry, BuildHasherDefault<PassThroughHasher>>,
-    /// Free cached blocks by the order they were freed (oldest first).
-    lru: BTreeMap<u64, u64>,
-    next_stamp: u64,
+    /// Cached content -> its node.
+    cached: HashMap<u64, u32, BuildHasherDefault<PassThroughHasher>>,
+    nodes: Vec<Node>,
+    spare_nodes: Vec<u32>,
+    /// LRU free list: oldest at the head, evicted first.
+    head: u32,
+    tail: u32,
+    free_cached: u64,
 }
 
 impl KvPool {
     pub fn new(total: u64) -> Self {
-        KvPool { total, empty: total, used: 0, cached: HashMap::default(), lru: BTreeMap::new(), next_stamp: 0 }
+        KvPool {
+            total,
+            empty: total,
+            used: 0,
+            cached: HashMap::default(),
+            nodes: Vec::new(),
+            spare_nodes: Vec::new(),
+            head: NIL,
+            tail: NIL,
+            free_cached: 0,
+        }
     }
 
     pub fn total(&self) -> u64 {
@@ -90,7 +110,7 @@ impl KvPool {
     }
     /// Free blocks, empty or cached.
     pub fn free(&self) -> u64 {
-        self.empty + self.lru.len() as u64
+        self.empty + self.free_cached
     }
     /// Blocks whose content is cached (in use or free).
     pub fn cached(&self) -> u64 {
@@ -98,7 +118,7 @@ impl KvPool {
     }
     /// Free cached blocks (evictable).
     pub fn free_cached(&self) -> u64 {
-        self.lru.len() as u64
+        self.free_cached
     }
 
     /// The leading run of `ids` present in the cache, at most `max` blocks,
@@ -108,7 +128,7 @@ impl KvPool {
         let mut n = 0;
         for id in ids.iter().take(max) {
             match self.cached.get(id) {
-                Some(e) => free += u64::from(e.refs == 0),
+                Some(&i) => free += u64::from(self.nodes[i as usize].refs == 0),
                 None => break,
             }
             n += 1;
@@ -125,13 +145,33 @@ impl KvPool {
     /// Takes a reference on each of `ids` (all cached: a probe's hit).
     pub fn take_hit(&mut self, ids: &[u64]) {
         for id in ids {
-            let e = self.cached.get_mut(id).expect("a hit block is cached");
-            if e.refs == 0 {
-                self.lru.remove(&e.stamp);
-                self.used += 1;
-            }
-            e.refs += 1;
+            let i = *self.cached.get(id).expect("a hit block is cached");
+            self.take_ref(i);
         }
+    }
+
+    fn take_ref(&mut self, i: u32) {
+        if self.nodes[i as usize].refs == 0 {
+            self.unlink(i);
+            self.used += 1;
+        }
+        self.nodes[i as usize].refs += 1;
+    }
+
+    fn unlink(&mut self, i: u32) {
+        let Node { prev, next, .. } = self.nodes[i as usize];
+        if prev == NIL { self.head = next } else { self.nodes[prev as usize].next = next }
+        if next == NIL { self.tail = prev } else { self.nodes[next as usize].prev = prev }
+        self.free_cached -= 1;
+    }
+
+    fn push_tail(&mut self, i: u32) {
+        let n = &mut self.nodes[i as usize];
+        n.prev = self.tail;
+        n.next = NIL;
+        if self.tail == NIL { self.head = i } else { self.nodes[self.tail as usize].next = i }
+        self.tail = i;
+        self.free_cached += 1;
     }
 
     /// Allocates `n` private blocks: empty ones first, then evicting the
@@ -140,8 +180,11 @@ impl KvPool {
         let from_empty = n.min(self.empty);
         self.empty -= from_empty;
         for _ in from_empty..n {
-            let (_, id) = self.lru.pop_first().expect("allocation checked against the free blocks");
-            self.cached.remove(&id);
+            let i = self.head;
+            assert!(i != NIL, "allocation checked against the free blocks");
+            self.unlink(i);
+            self.cached.remove(&self.nodes[i as usize].id);
+            self.spare_nodes.push(i);
         }
         self.used += n;
     }
@@ -151,20 +194,29 @@ impl KvPool {
     /// and its private block returns to the empty pool (as vLLM's
     /// copy-free dedup of V0's block manager); a free copy is revived.
     pub fn register(&mut self, id: u64) {
-        match self.cached.get_mut(&id) {
-            None => {
-                self.cached.insert(id, Entry { refs: 1, stamp: 0 });
+        if let Some(&i) = self.cached.get(&id) {
+            // The private block goes back empty; a free copy turns used in its place.
+            self.empty += 1;
+            if self.nodes[i as usize].refs == 0 {
+                self.unlink(i);
+            } else {
+                self.used -= 1;
             }
-            Some(e) => {
-                if e.refs == 0 {
-                    self.lru.remove(&e.stamp);
-                } else {
-                    self.used -= 1;
-                }
-                e.refs += 1;
-                self.empty += 1;
-            }
+            self.nodes[i as usize].refs += 1;
+            return;
         }
+        let node = Node { id, refs: 1, prev: NIL, next: NIL };
+        let i = match self.spare_nodes.pop() {
+            Some(i) => {
+                self.nodes[i as usize] = node;
+                i
+            }
+            None => {
+                self.nodes.push(node);
+                (self.nodes.len() - 1) as u32
+            }
+        };
+        self.cached.insert(id, i);
     }
 
     /// Releases a sequence's blocks: `private` uncached ones and a reference
@@ -175,12 +227,11 @@ impl KvPool {
         self.empty += private;
         self.used -= private;
         for id in ids.iter().rev() {
-            let e = self.cached.get_mut(id).expect("a held block is cached");
-            e.refs -= 1;
-            if e.refs == 0 {
-                e.stamp = self.next_stamp;
-                self.lru.insert(self.next_stamp, *id);
-                self.next_stamp += 1;
+            let i = *self.cached.get(id).expect("a held block is cached");
+            let n = &mut self.nodes[i as usize];
+            n.refs -= 1;
+            if n.refs == 0 {
+                self.push_tail(i);
                 self.used -= 1;
             }
         }

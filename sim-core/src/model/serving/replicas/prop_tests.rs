@@ -136,3 +136,42 @@ proptest! {
         prop_assert!(s.caching || d.fleet.cached_blocks() == 0);
     }
 }
+
+/// Scale check, run by hand in release (`cargo test --release -p sim-core
+/// --lib fleet_at_scale -- --ignored --nocapture`, timed from outside): 8
+/// replicas of Llama-3.1-8B on H100 (BLIS coefficients, 29,205 blocks) and
+/// 50,000 requests of 850 prompt / 650 output tokens on average at 30 per second.
+#[test]
+#[ignore = "a manual scale check, run in release"]
+fn fleet_at_scale() {
+    use crate::rng::splitmix64;
+    let mut cfg = ReplicasServing::new(8, StepModel::Fitted(coef(6472.0, 19.797, 304.40, 0.0)), KvMemory::Blocks(29_205));
+    cfg.balancer = Balancer::LeastOutstanding;
+    let mut d = Driver::new(&cfg);
+    let mut x = 42u64;
+    let mut unit = move || {
+        x = splitmix64(x);
+        (x >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut now = 0.0f64;
+    let n = 50_000u32;
+    for id in 0..n {
+        now += -(1.0 - unit()).ln() / 30.0;
+        let mut p = Prompt::new();
+        p.push_shared(u64::from(id % 4), 200);
+        p.push(u64::from(id) + 1000, 1 + (unit() * 1300.0) as u64);
+        let output = 1 + (unit() * 1299.0) as u64;
+        d.arrive(SimTime::from_micros((now * 1e6) as u64), id, p.blocks(), output, 0);
+    }
+    d.drain();
+    let done = d.notes.iter().filter(|n| matches!(n, Note::Done { .. })).count();
+    assert_eq!(done, n as usize);
+    let tokens: u64 = d.fleet.replicas().iter().map(|r| r.completed_tokens()).sum();
+    println!(
+        "iterations {} output tokens {} preemptions {} simulated span {:.1} s",
+        d.fleet.iterations(),
+        tokens,
+        d.fleet.preemptions(),
+        d.now.as_secs_f64()
+    );
+}
