@@ -62,6 +62,8 @@ pub fn full_block_identities(prompt: &[Block], block_tokens: u64) -> Vec<u64> {
 #[derive(Clone, Copy, Debug)]
 struct Node {
     id: u64,
+    /// False once evicted (its map entry may linger until the next purge).
+    live: bool,
     refs: u32,
     prev: u32,
     next: u32,
@@ -77,8 +79,13 @@ pub struct KvPool {
     empty: u64,
     /// Blocks held by sequences (private ones and cached ones with refs > 0).
     used: u64,
-    /// Cached content -> its node.
+    /// Cached content -> its node. Evictions leave their entry behind (a
+    /// look-up checks the node still holds that content) and a purge drops
+    /// the stale ones once they outnumber the live: an eviction then costs
+    /// no random map access, the purge a sequential sweep.
     cached: HashMap<u64, u32, BuildHasherDefault<PassThroughHasher>>,
+    /// Live cached blocks.
+    live: u64,
     nodes: Vec<Node>,
     spare_nodes: Vec<u32>,
     /// LRU free list: oldest at the head, evicted first.
@@ -94,6 +101,7 @@ impl KvPool {
             empty: total,
             used: 0,
             cached: HashMap::default(),
+            live: 0,
             nodes: Vec::new(),
             spare_nodes: Vec::new(),
             head: NIL,
@@ -114,7 +122,13 @@ impl KvPool {
     }
     /// Blocks whose content is cached (in use or free).
     pub fn cached(&self) -> u64 {
-        self.cached.len() as u64
+        self.live
+    }
+
+    fn find(&self, id: u64) -> Option<u32> {
+        let i = *self.cached.get(&id)?;
+        let n = &self.nodes[i as usize];
+        (n.live && n.id == id).then_some(i)
     }
     /// Free cached blocks (evictable).
     pub fn free_cached(&self) -> u64 {
@@ -127,8 +141,8 @@ impl KvPool {
         let mut free = 0;
         let mut n = 0;
         for id in ids.iter().take(max) {
-            match self.cached.get(id) {
-                Some(&i) => free += u64::from(self.nodes[i as usize].refs == 0),
+            match self.find(*id) {
+                Some(i) => free += u64::from(self.nodes[i as usize].refs == 0),
                 None => break,
             }
             n += 1;
@@ -145,7 +159,7 @@ impl KvPool {
     /// Takes a reference on each of `ids` (all cached: a probe's hit).
     pub fn take_hit(&mut self, ids: &[u64]) {
         for id in ids {
-            let i = *self.cached.get(id).expect("a hit block is cached");
+            let i = self.find(*id).expect("a hit block is cached");
             self.take_ref(i);
         }
     }
@@ -183,7 +197,8 @@ impl KvPool {
             let i = self.head;
             assert!(i != NIL, "allocation checked against the free blocks");
             self.unlink(i);
-            self.cached.remove(&self.nodes[i as usize].id);
+            self.nodes[i as usize].live = false;
+            self.live -= 1;
             self.spare_nodes.push(i);
         }
         self.used += n;
@@ -194,7 +209,7 @@ impl KvPool {
     /// and its private block returns to the empty pool (as vLLM's
     /// copy-free dedup of V0's block manager); a free copy is revived.
     pub fn register(&mut self, id: u64) {
-        if let Some(&i) = self.cached.get(&id) {
+        if let Some(i) = self.find(id) {
             // The private block goes back empty; a free copy turns used in its place.
             self.empty += 1;
             if self.nodes[i as usize].refs == 0 {
@@ -205,7 +220,7 @@ impl KvPool {
             self.nodes[i as usize].refs += 1;
             return;
         }
-        let node = Node { id, refs: 1, prev: NIL, next: NIL };
+        let node = Node { id, live: true, refs: 1, prev: NIL, next: NIL };
         let i = match self.spare_nodes.pop() {
             Some(i) => {
                 self.nodes[i as usize] = node;
@@ -217,6 +232,11 @@ impl KvPool {
             }
         };
         self.cached.insert(id, i);
+        self.live += 1;
+        if self.cached.len() as u64 > 2 * self.live + 1024 {
+            let nodes = &self.nodes;
+            self.cached.retain(|id, i| nodes[*i as usize].live && nodes[*i as usize].id == *id);
+        }
     }
 
     /// Releases a sequence's blocks: `private` uncached ones and a reference
@@ -227,7 +247,7 @@ impl KvPool {
         self.empty += private;
         self.used -= private;
         for id in ids.iter().rev() {
-            let i = *self.cached.get(id).expect("a held block is cached");
+            let i = self.find(*id).expect("a held block is cached");
             let n = &mut self.nodes[i as usize];
             n.refs -= 1;
             if n.refs == 0 {
