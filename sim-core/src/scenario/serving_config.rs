@@ -139,5 +139,8 @@ pub enum Balancer {
     /// A home replica per prefix key (the first `affinity_tokens` tokens and
     /// the request's cache key); above `overflow_per_minute` home requests per
     /// minute for one key, a request spills to the least-outstanding other replica.
-    PrefixAffinity { affinity_tokens: u64, overflow_per_minute: Option<u64> },
+    PrefixAffinity {
+        affinity_tokens: u64,
+        overflow_per_minute: Option<u64>,
+    },
 }

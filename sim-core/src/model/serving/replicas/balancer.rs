@@ -88,7 +88,8 @@ impl Router {
         if self.buckets.len() > 2 * self.purged_at.max(512) {
             // A full bucket behaves as an absent one: drop those, so memory
             // follows the keys seen in the last minute, not all keys ever.
-            self.buckets.retain(|_, b| b.level + u128::from(now.saturating_since(b.at).as_micros()) * u128::from(limit) < cap);
+            self.buckets
+                .retain(|_, b| b.level + u128::from(now.saturating_since(b.at).as_micros()) * u128::from(limit) < cap);
             self.purged_at = self.buckets.len();
         }
         ok

@@ -74,8 +74,11 @@ impl Fleet {
             return;
         }
         let r = self.router.pick(&self.replicas, req.blocks, req.cache_key, now);
-        let ids =
-            if self.params.prefix_caching { full_block_identities(req.blocks, self.params.block_tokens) } else { vec![] };
+        let ids = if self.params.prefix_caching {
+            full_block_identities(req.blocks, self.params.block_tokens)
+        } else {
+            vec![]
+        };
         let seq = Seq {
             id: req.id,
             uid: 0,

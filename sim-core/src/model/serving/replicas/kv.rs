@@ -174,8 +174,16 @@ impl KvPool {
 
     fn unlink(&mut self, i: u32) {
         let Node { prev, next, .. } = self.nodes[i as usize];
-        if prev == NIL { self.head = next } else { self.nodes[prev as usize].next = next }
-        if next == NIL { self.tail = prev } else { self.nodes[next as usize].prev = prev }
+        if prev == NIL {
+            self.head = next
+        } else {
+            self.nodes[prev as usize].next = next
+        }
+        if next == NIL {
+            self.tail = prev
+        } else {
+            self.nodes[next as usize].prev = prev
+        }
         self.free_cached -= 1;
     }
 
@@ -183,7 +191,11 @@ impl KvPool {
         let n = &mut self.nodes[i as usize];
         n.prev = self.tail;
         n.next = NIL;
-        if self.tail == NIL { self.head = i } else { self.nodes[self.tail as usize].next = i }
+        if self.tail == NIL {
+            self.head = i
+        } else {
+            self.nodes[self.tail as usize].next = i
+        }
         self.tail = i;
         self.free_cached += 1;
     }

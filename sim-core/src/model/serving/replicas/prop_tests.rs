@@ -57,9 +57,19 @@ fn shape() -> impl Strategy<Value = Shape> {
         (any::<bool>(), prop_oneof![Just(0u64), 1..2_000u64], balancer()),
         (100.0..2000.0f64, 0.0..20.0f64, 0.0..50.0f64, 0.0..2.0f64),
     )
-        .prop_map(|((replicas, block_tokens, kv_blocks, max_seqs, extra_budget), (caching, window_us, balancer), b)| {
-            Shape { replicas, block_tokens, kv_blocks, max_seqs, extra_budget, caching, window_us, balancer, b }
-        })
+        .prop_map(
+            |((replicas, block_tokens, kv_blocks, max_seqs, extra_budget), (caching, window_us, balancer), b)| Shape {
+                replicas,
+                block_tokens,
+                kv_blocks,
+                max_seqs,
+                extra_budget,
+                caching,
+                window_us,
+                balancer,
+                b,
+            },
+        )
 }
 
 fn prompt_of(id: u32, r: &Req) -> Vec<Block> {
@@ -145,7 +155,8 @@ proptest! {
 #[ignore = "a manual scale check, run in release"]
 fn fleet_at_scale() {
     use crate::rng::splitmix64;
-    let mut cfg = ReplicasServing::new(8, StepModel::Fitted(coef(6472.0, 19.797, 304.40, 0.0)), KvMemory::Blocks(29_205));
+    let mut cfg =
+        ReplicasServing::new(8, StepModel::Fitted(coef(6472.0, 19.797, 304.40, 0.0)), KvMemory::Blocks(29_205));
     cfg.balancer = Balancer::LeastOutstanding;
     let mut d = Driver::new(&cfg);
     let mut x = 42u64;

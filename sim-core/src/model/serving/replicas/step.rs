@@ -256,7 +256,10 @@ mod tests {
             b2_us_per_decode_seq: 0.0,
             b3_us_per_context_token: 0.0,
         });
-        assert!(matches!(validate(&cfg), Err(ReplicasConfigError::BadCoefficient { name: "b1_us_per_prefill_token", .. })));
+        assert!(matches!(
+            validate(&cfg),
+            Err(ReplicasConfigError::BadCoefficient { name: "b1_us_per_prefill_token", .. })
+        ));
         cfg.kv_memory = KvMemory::Blocks(0);
         assert!(matches!(validate(&cfg), Err(ReplicasConfigError::NoKvBlocks { .. })));
     }
