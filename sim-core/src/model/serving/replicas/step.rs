@@ -155,6 +155,7 @@ pub fn compute_cost_usd(replicas: u32, hourly_usd: f64, span: SimDuration) -> f6
 
 #[cfg(test)]
 mod tests {
+    use super::super::testkit::coef;
     use super::*;
 
     /// Llama-3.1-8B (8.03e9 parameters, 32 layers, 8 KV heads of 128 dims:
@@ -177,23 +178,12 @@ mod tests {
     #[test]
     fn fitted_step_is_linear_and_rounded() {
         // BLIS coefficients for Llama-3.1-8B on an H100 under vLLM.
-        let c = StepCoefficients {
-            b0_us: 6472.0,
-            b1_us_per_prefill_token: 19.797,
-            b2_us_per_decode_seq: 304.40,
-            b3_us_per_context_token: 0.0,
-        };
+        let c = coef(6472.0, 19.797, 304.40, 0.0);
         // 6472 + 19.797 x 100 + 304.4 x 3 = 6472 + 1979.7 + 913.2 = 9364.9 -> 9365.
         assert_eq!(step_time(&c, 1.0, 100, 3, 5000), SimDuration::from_micros(9365));
         // Half speed doubles it: 18729.8 -> 18730.
         assert_eq!(step_time(&c, 0.5, 100, 3, 5000), SimDuration::from_micros(18730));
-        let zero = StepCoefficients {
-            b0_us: 0.0,
-            b1_us_per_prefill_token: 0.0,
-            b2_us_per_decode_seq: 0.0,
-            b3_us_per_context_token: 0.0,
-        };
-        assert_eq!(step_time(&zero, 1.0, 0, 0, 0), SimDuration::from_micros(1));
+        assert_eq!(step_time(&coef(0.0, 0.0, 0.0, 0.0), 1.0, 0, 0, 0), SimDuration::from_micros(1));
     }
 
     #[test]
@@ -250,12 +240,7 @@ mod tests {
         cfg.max_num_batched_tokens = 100;
         assert_eq!(validate(&cfg), Err(ReplicasConfigError::BudgetBelowSeqs { tokens: 100, seqs: 256 }));
         cfg.max_num_batched_tokens = 8192;
-        cfg.step = StepModel::Fitted(StepCoefficients {
-            b0_us: 1.0,
-            b1_us_per_prefill_token: -1.0,
-            b2_us_per_decode_seq: 0.0,
-            b3_us_per_context_token: 0.0,
-        });
+        cfg.step = StepModel::Fitted(coef(1.0, -1.0, 0.0, 0.0));
         assert!(matches!(
             validate(&cfg),
             Err(ReplicasConfigError::BadCoefficient { name: "b1_us_per_prefill_token", .. })
