@@ -26,6 +26,8 @@ mod fleet_tests;
 #[cfg(test)]
 mod prop_tests;
 #[cfg(test)]
+mod reference_tests;
+#[cfg(test)]
 mod replica_tests;
 #[cfg(test)]
 mod testkit;
