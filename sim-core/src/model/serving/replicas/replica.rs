@@ -282,9 +282,15 @@ impl Replica {
     /// preemption): it returns to the front of the queue and will prefill its
     /// prompt and the tokens it generated so far again. Returns its admission.
     fn preempt_last(&mut self, now: SimTime, out: &mut Vec<Note>) -> u64 {
-        let (&admit, _) = self.running.last_key_value().expect("a sequence to preempt");
+        let (&admit, &slot) = self.running.last_key_value().expect("a sequence to preempt");
         let k = self.iter;
-        let slot = self.stop_running_preempted(admit, k);
+        let seq = self.seq(slot);
+        if seq.decoding {
+            // Tokens of decode iterations first_decode..k-1 (the first came
+            // with the prefill); the one of iteration k is not produced.
+            seq.generated += k - seq.first_decode;
+        }
+        self.stop_running(admit);
         let seq = self.seq(slot);
         seq.target = seq.prompt + seq.generated;
         let (id, uid, target) = (seq.id, seq.uid, seq.target);
@@ -294,17 +300,6 @@ impl Replica {
         self.preemptions += 1;
         out.push(Note::Preempted { id, at: now });
         admit
-    }
-
-    fn stop_running_preempted(&mut self, admit: u64, k: u64) -> u32 {
-        let slot = self.running[&admit];
-        let seq = self.seq(slot);
-        if seq.decoding {
-            // Tokens of decode iterations first_decode..k-1; the one of
-            // iteration k is not produced.
-            seq.generated += k - seq.first_decode;
-        }
-        self.stop_running(admit)
     }
 
     /// Allocates `n` blocks for the running sequence `admit`, preempting the
