@@ -41,7 +41,7 @@ const TOP_EXCEPTIONS: &[(&str, &str, &str)] = &[
 /// (`Problem`, `Origin`, `FileSource`...) that any of them may use, and
 /// re-exports the public API; it is not a layer.
 const SCENARIO_LAYERS: &[&[&str]] = &[
-    &["location", "leaf", "admission_config"],
+    &["location", "leaf", "admission_config", "serving_config"],
     &["model"],
     &["context", "found", "overrides"],
     &["dists", "bases", "limits", "admission_checks"],

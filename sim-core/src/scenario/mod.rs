@@ -19,6 +19,7 @@ pub mod model;
 mod overrides;
 mod raw;
 mod schema;
+pub mod serving_config;
 #[cfg(test)]
 mod tests;
 mod validate;
@@ -38,6 +39,7 @@ pub use load::{MAX_SCENARIO_BYTES, load, load_with};
 pub use model::*;
 pub use overrides::parse_override;
 pub use schema::json_schema;
+pub use serving_config::{Balancer, KvMemory, Overheads, ReplicasServing, Roofline, StepCoefficients, StepModel};
 
 use std::fmt;
 

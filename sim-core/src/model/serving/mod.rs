@@ -10,6 +10,7 @@
 //! first token and its last token come (the engine schedules those as events).
 
 pub mod api;
+pub mod replicas;
 
 pub use api::{ApiServer, ServiceTiming, SlotQueue, service_timing};
 
