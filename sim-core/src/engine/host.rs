@@ -6,6 +6,7 @@
 use super::replicate::{Event, Replicate, cached_request};
 use crate::metrics::{CostBreakdown, MAX_CACHE_TIERS, TokenCounts};
 use crate::model::pricing::classify_tokens;
+use crate::model::prompt::Block;
 use crate::model::serving::{Begin, Host};
 use crate::time::SimTime;
 use rand::Rng;
@@ -91,6 +92,23 @@ impl Host for Replicate<'_> {
         a.end = at;
         a.planned = true;
         self.schedule(at, Event::Done(id, generation), w);
+    }
+
+    fn fail(&mut self, id: u32, at: SimTime) {
+        let l = self.live.get(id);
+        let (w, generation) = (l.session.workload, l.generation);
+        let a = &mut self.live.get_mut(id).attempt;
+        a.failed = true;
+        a.tokens = TokenCounts::default();
+        a.cost = CostBreakdown::default();
+        a.first_token = at;
+        a.end = at;
+        a.planned = true;
+        self.schedule(at, Event::Done(id, generation), w);
+    }
+
+    fn prompt(&self, id: u32) -> &[Block] {
+        self.live.get(id).session.prompt.blocks()
     }
 
     fn wake(&mut self, at: SimTime, token: u32) {

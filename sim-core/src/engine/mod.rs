@@ -16,4 +16,6 @@ pub use timeseries::{ProviderSample, TIMESERIES_COLUMNS, TimeseriesRecorder, Tim
 #[cfg(test)]
 mod billing_tests;
 #[cfg(test)]
+mod replicas_tests;
+#[cfg(test)]
 mod tests;

@@ -14,6 +14,7 @@ use crate::model::cache::Lookup;
 use crate::model::cache::PromptBreakpoint;
 use crate::model::pricing::classify_tokens;
 use crate::model::serving::Server;
+use crate::model::serving::replicas::compute_cost_usd;
 use crate::model::session::Session;
 use crate::records::{RequestRecord, RequestStatus};
 use crate::rng::{ReplicateSeed, StreamId, StreamRng};
@@ -265,6 +266,16 @@ pub fn simulate_replicate_with(
     for (w, cell) in r.cells.iter().enumerate() {
         overall.merge(cell);
         by_provider[sc.workloads[w].provider].merge(cell);
+    }
+    // Self-hosted replicas are paid by the hour, for the span observed.
+    for (p, m) in by_provider.iter_mut().enumerate() {
+        if let Some(cfg) = &sc.providers[p].replicas {
+            let mut price_rng = r.seed.stream(StreamId::indexed("serving.compute_price", p as u64, 0));
+            let hourly = cfg.usd_per_replica_hour.sample(&mut price_rng);
+            let span = now.max(warmup_end) - warmup_end;
+            m.cost.compute = compute_cost_usd(cfg.replicas, hourly, span);
+            overall.cost.compute += m.cost.compute;
+        }
     }
     let mut all_serving = crate::metrics::ServingGauges::default();
     for (m, server) in by_provider.iter_mut().zip(&mut r.servers) {

@@ -50,6 +50,7 @@ pub(super) fn provider(slots: u32) -> Provider {
         },
         failures: Failures { error_rate: 0.0, max_retries: 0, retry_backoff: SimDuration::ZERO },
         admission: ProviderAdmission::default(),
+        replicas: None,
         provenance: None,
     }
 }

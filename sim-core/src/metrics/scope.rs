@@ -11,7 +11,7 @@ pub const MAX_CACHE_TIERS: usize = 8;
 /// The metric names that do not depend on the scenario, in the order they are
 /// written; per-tier write metrics and the cache peaks follow (see
 /// [`metric_names`]). Renaming one requires a `schema_version` bump.
-pub const BASE_METRIC_NAMES: [&str; 48] = [
+pub const BASE_METRIC_NAMES: [&str; 49] = [
     "sessions_started",
     "sessions_completed",
     "requests",
@@ -60,6 +60,7 @@ pub const BASE_METRIC_NAMES: [&str; 48] = [
     "preemptions",
     "kv_util_peak",
     "slo_attainment",
+    "cost_usd_compute",
 ];
 
 /// Every metric of a scenario whose caches use `tier_names`, in order.
@@ -118,13 +119,16 @@ pub struct CostBreakdown {
     pub cache_write: f64,
     pub output: f64,
     pub storage: f64,
+    /// Self-hosted replicas: their hourly price over the simulated span
+    /// (provider and overall scopes only).
+    pub compute: f64,
 }
 
 impl CostBreakdown {
     /// The sum of the classes: `cost_usd` is defined as this, so the ledger
     /// reconciles by construction.
     pub fn total(&self) -> f64 {
-        self.uncached + self.cache_read + self.cache_write + self.output + self.storage
+        self.uncached + self.cache_read + self.cache_write + self.output + self.storage + self.compute
     }
 
     pub fn add(&mut self, o: &CostBreakdown) {
@@ -133,6 +137,7 @@ impl CostBreakdown {
         self.cache_write += o.cache_write;
         self.output += o.output;
         self.storage += o.storage;
+        self.compute += o.compute;
     }
 }
 
@@ -371,6 +376,7 @@ impl ScopeMetrics {
             g.map(|g| g.preemptions as f64),
             g.and_then(|g| g.kv_util_peak),
             ratio(self.slo_met as f64, self.slo_judged as f64),
+            Some(c.compute),
         ]);
         v.extend(t.cache_write_by_tier[..n_tiers].iter().map(|w| Some(*w as f64)));
         v.push(ratio(self.requests_with_cache_read as f64, req as f64));

@@ -103,6 +103,7 @@ pub fn request_cost(
         cache_write: write * m,
         output: usd(tokens.output, sheet.output_usd_per_mtok) * m,
         storage: 0.0,
+        compute: 0.0,
     }
 }
 

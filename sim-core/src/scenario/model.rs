@@ -4,6 +4,7 @@
 //! Built only by `scenario::load` (from the raw serde mirror in `raw.rs`).
 
 use super::admission_config::{Objectives, ProviderAdmission, RetryConfig, StepFailure};
+use super::serving_config::ReplicasServing;
 use crate::dist::{Dist, TokenDist};
 use crate::time::{SimDuration, SimTime};
 use crate::trace::Trace;
@@ -55,6 +56,9 @@ pub struct Provider {
     pub name: String,
     pub model: String,
     pub serving: Serving,
+    /// `Some`: served by self-hosted replicas (`serving.model = "replicas"`);
+    /// `serving` is then unused.
+    pub replicas: Option<ReplicasServing>,
     pub cache: CacheConfig,
     pub pricing: Pricing,
     pub failures: Failures,

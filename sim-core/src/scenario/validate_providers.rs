@@ -73,6 +73,7 @@ pub(super) fn provider(
             name: name?,
             model: model?,
             serving: serving?,
+            replicas: None,
             cache: cache.clone()?,
             pricing: pricing?,
             failures: failures?,

@@ -13,9 +13,11 @@ pub mod api;
 pub mod replicas;
 
 pub use api::{ApiServer, ServiceTiming, SlotQueue, service_timing};
+pub use replicas::ReplicasServer;
 
 use crate::metrics::ServingGauges;
 use crate::model::admission::QueueClass;
+use crate::model::prompt::Block;
 use crate::rng::{ReplicateSeed, StreamId};
 use crate::scenario::Provider;
 use crate::time::{SimDuration, SimTime};
@@ -62,18 +64,27 @@ pub trait Host {
     fn done(&mut self, id: u32, at: SimTime);
     /// Calls the server's `wake(token)` at `at` (not before now).
     fn wake(&mut self, at: SimTime, token: u32);
+    /// `id` fails at `at` (not before now) without being served.
+    fn fail(&mut self, id: u32, at: SimTime);
+    /// The prompt of `id`, as blocks (for servers with their own prefix cache).
+    fn prompt(&self, id: u32) -> &[Block];
 }
 
 /// One provider's serving model.
 #[derive(Debug)]
 pub enum Server {
     Api(ApiServer),
+    Replicas(Box<ReplicasServer>),
 }
 
 impl Server {
     /// The server of provider `index`, drawing from that provider's streams.
     /// Its gauges are observed from `observed_from` (the warm-up's end).
     pub fn new(p: &Provider, index: usize, seed: &ReplicateSeed, observed_from: SimTime) -> Self {
+        if let Some(cfg) = &p.replicas {
+            let fleet = ReplicasServer::new(cfg, observed_from).expect("validated replicas configuration");
+            return Server::Replicas(Box::new(fleet));
+        }
         let latency_rng = seed.stream(StreamId::indexed("serving.latency", index as u64, 0));
         Server::Api(ApiServer::new(&p.serving, latency_rng, observed_from))
     }
@@ -82,6 +93,7 @@ impl Server {
     pub fn close(&mut self, end: SimTime) -> ServingGauges {
         match self {
             Server::Api(s) => s.close(end),
+            Server::Replicas(s) => s.close(end),
         }
     }
 
@@ -89,6 +101,7 @@ impl Server {
     pub fn levels(&self) -> ServerLevels {
         match self {
             Server::Api(s) => s.levels(),
+            Server::Replicas(s) => s.levels(),
         }
     }
 
@@ -96,6 +109,8 @@ impl Server {
     pub fn admit(&mut self, id: u32, class: QueueClass, now: SimTime, host: &mut impl Host) {
         match self {
             Server::Api(s) => s.admit(id, class, now, host),
+            // Continuous batching serves in arrival order (vLLM's FCFS policy).
+            Server::Replicas(s) => s.admit(id, now, host),
         }
     }
 
@@ -104,6 +119,7 @@ impl Server {
     pub fn abandon(&mut self, id: u32, in_service: bool, now: SimTime, host: &mut impl Host) {
         match self {
             Server::Api(s) => s.abandon(id, in_service, now, host),
+            Server::Replicas(s) => s.abandon(id, now),
         }
     }
 
@@ -111,6 +127,7 @@ impl Server {
     pub fn set_speed_factor(&mut self, factor: f64) {
         match self {
             Server::Api(s) => s.set_speed_factor(factor),
+            Server::Replicas(s) => s.set_speed_factor(factor),
         }
     }
 
@@ -118,6 +135,7 @@ impl Server {
     pub fn load(&self) -> (u64, u64) {
         match self {
             Server::Api(s) => s.load(),
+            Server::Replicas(s) => s.load(),
         }
     }
 
@@ -126,14 +144,15 @@ impl Server {
     pub fn before_queue(&self) -> SimDuration {
         match self {
             Server::Api(_) => SimDuration::ZERO,
+            Server::Replicas(s) => s.before_queue(),
         }
     }
 
     /// A timer the server asked for (`Host::wake`) fires.
     pub fn wake(&mut self, token: u32, now: SimTime, host: &mut impl Host) {
-        let _ = (token, now, host);
         match self {
             Server::Api(_) => unreachable!("the api model plans its requests up front and sets no timers"),
+            Server::Replicas(s) => s.wake(token, now, host),
         }
     }
 
@@ -142,6 +161,8 @@ impl Server {
     pub fn release(&mut self, id: u32, now: SimTime, host: &mut impl Host) {
         match self {
             Server::Api(s) => s.release(id, now, host),
+            // The fleet freed the request's seat and blocks at its last iteration.
+            Server::Replicas(_) => {}
         }
     }
 
@@ -151,6 +172,7 @@ impl Server {
     pub fn ping_timing(&self, now: SimTime, input: u64, cached: u64, output: u64) -> (SimTime, SimTime) {
         match self {
             Server::Api(s) => s.ping_timing(now, input, cached, output),
+            Server::Replicas(_) => unreachable!("validation refuses keep-alive pings on replicas providers"),
         }
     }
 }

@@ -19,6 +19,7 @@ mod balancer;
 mod fleet;
 mod kv;
 mod replica;
+mod server;
 mod step;
 
 #[cfg(test)]
@@ -35,6 +36,7 @@ mod testkit;
 pub use fleet::Fleet;
 pub use kv::{KvPool, full_block_identities, kv_block_identity};
 pub use replica::Replica;
+pub use server::ReplicasServer;
 pub use step::{
     DoesNotFit, ReplicasConfigError, blocks_needed, check_fits, coefficients, compute_cost_usd, kv_blocks,
     roofline_coefficients, step_time, validate,
