@@ -74,7 +74,7 @@ pub trait Host {
 #[derive(Debug)]
 pub enum Server {
     Api(ApiServer),
-    Replicas(Box<ReplicasServer>),
+    Replicas(ReplicasServer),
 }
 
 impl Server {
@@ -83,7 +83,7 @@ impl Server {
     pub fn new(p: &Provider, index: usize, seed: &ReplicateSeed, observed_from: SimTime) -> Self {
         if let Some(cfg) = &p.replicas {
             let fleet = ReplicasServer::new(cfg, observed_from).expect("validated replicas configuration");
-            return Server::Replicas(Box::new(fleet));
+            return Server::Replicas(fleet);
         }
         let latency_rng = seed.stream(StreamId::indexed("serving.latency", index as u64, 0));
         Server::Api(ApiServer::new(&p.serving, latency_rng, observed_from))
