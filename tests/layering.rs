@@ -45,6 +45,7 @@ const SCENARIO_LAYERS: &[&[&str]] = &[
     &["model"],
     &["context", "found", "overrides"],
     &["dists", "bases", "limits", "admission_checks"],
+    &["raw_replicas"],
     &["raw"],
     &[
         "schema",
@@ -54,6 +55,7 @@ const SCENARIO_LAYERS: &[&[&str]] = &[
         "validate_serving",
         "validate_cache",
         "validate_admission",
+        "validate_replicas",
     ],
     &["validate_providers", "validate_workloads"],
     &["validate"],

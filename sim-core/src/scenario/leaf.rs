@@ -252,6 +252,10 @@ name_leaf!(
     TtlStartText, "TTL start", { PrefillEnd = "prefill_end", ResponseEnd = "response_end" }
 );
 name_leaf!(
+    /// How a fleet of replicas picks a replica for a request.
+    BalancerText, "load balancer", { RoundRobin = "round_robin", LeastOutstanding = "least_outstanding", LeastKv = "least_kv", PrefixAffinity = "prefix_affinity" }
+);
+name_leaf!(
     /// Whose requests share one set of rate-limit buckets.
     RateLimitScopeText, "rate limit scope", { ApiKey = "api_key", Provider = "provider" }
 );
@@ -285,7 +289,7 @@ impl Leaf for CacheScopeText {
     type Out = CacheScopeText;
     fn read(value: &toml::Value) -> Result<CacheScopeText, String> {
         if value.as_str() == Some("replica") {
-            return Err("scope \"replica\" is not available yet: per-replica caches arrive with the replicas serving model; use \"provider\" or \"api_key\"".to_string());
+            return Err("scope \"replica\" belongs to self-hosted replicas: a provider with a [providers.replicas] table caches prefixes in each replica's KV memory (set `prefix_caching` there); an API provider's cache is scoped \"provider\" or \"api_key\"".to_string());
         }
         match choice(value, "cache scope", &["provider", "api_key"])? {
             "provider" => Ok(CacheScopeText::Provider),
@@ -389,6 +393,50 @@ impl JsonSchema for DateText {
     }
 }
 
+/// A price per hour: a number, or `[low, high]` for a range drawn uniformly.
+#[derive(Debug)]
+pub(crate) struct PriceRange;
+
+impl Leaf for PriceRange {
+    /// (low, high), equal for a fixed price.
+    type Out = (f64, f64);
+    fn read(value: &toml::Value) -> Result<(f64, f64), String> {
+        let (low, high) = match value {
+            toml::Value::Array(a) if a.len() == 2 => (f64::read(&a[0])?, f64::read(&a[1])?),
+            toml::Value::Array(a) => return Err(format!("expected [low, high], got {} values", a.len())),
+            other => {
+                let x = f64::read(other)?;
+                (x, x)
+            }
+        };
+        if low < 0.0 || high < low {
+            return Err(format!(
+                "must be a price >= 0 or [low, high] with 0 <= low <= high, got {}",
+                shown_value(value)
+            ));
+        }
+        Ok((low, high))
+    }
+}
+
+impl JsonSchema for PriceRange {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> Cow<'static, str> {
+        "PriceRange".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "anyOf": [
+                { "type": "number", "minimum": 0 },
+                { "type": "array", "items": { "type": "number", "minimum": 0 }, "minItems": 2, "maxItems": 2 }
+            ],
+            "description": "USD per hour: a number, or [low, high] drawn uniformly once per replicate."
+        })
+    }
+}
+
 /// A cache write price: one number for every tier, or a table by tier name.
 #[derive(Debug)]
 pub(crate) struct CacheWritePrice;
@@ -460,7 +508,7 @@ mod tests {
         check::<CacheScopeText>(
             "\"replica\"",
             Err(
-                "scope \"replica\" is not available yet: per-replica caches arrive with the replicas serving model; use \"provider\" or \"api_key\"",
+                "scope \"replica\" belongs to self-hosted replicas: a provider with a [providers.replicas] table caches prefixes in each replica's KV memory (set `prefix_caching` there); an API provider's cache is scoped \"provider\" or \"api_key\"",
             ),
         );
         check::<CacheScopeText>("\"api_key\"", Ok("ApiKey"));

@@ -13,6 +13,7 @@ use super::found::{Found, FoundSet};
 use super::location::{Anchor, KeyPath, Seg, SourceMap, find_by_span, locate};
 use super::overrides;
 use super::raw::*;
+use super::raw_replicas::{RawReplicas, RawRoofline, RawStep};
 use super::validate::validate;
 use super::{FileSource, NoFiles, Override, Scenario, ScenarioError, SourceText};
 
@@ -325,6 +326,9 @@ fn valid_keys(parent: &KeyPath) -> &'static [&'static str] {
         ["providers", "cache"] => fields_of::<RawCache>(),
         ["providers", "pricing"] => fields_of::<RawPricing>(),
         ["providers", "failures"] => fields_of::<RawFailures>(),
+        ["providers", "replicas"] => fields_of::<RawReplicas>(),
+        ["providers", "replicas", "step"] => fields_of::<RawStep>(),
+        ["providers", "replicas", "roofline"] => fields_of::<RawRoofline>(),
         ["providers", "rate_limits"] => fields_of::<RawRateLimits>(),
         ["providers", "outages"] => fields_of::<RawOutage>(),
         ["providers", "degraded"] => fields_of::<RawDegraded>(),

@@ -18,6 +18,7 @@ mod location;
 pub mod model;
 mod overrides;
 mod raw;
+mod raw_replicas;
 mod schema;
 pub mod serving_config;
 #[cfg(test)]
@@ -29,6 +30,7 @@ mod validate_breakpoints;
 mod validate_cache;
 mod validate_pricing;
 mod validate_providers;
+mod validate_replicas;
 mod validate_serving;
 mod validate_workloads;
 

@@ -187,6 +187,26 @@ pub struct Pricing {
 }
 
 impl Pricing {
+    /// Every token at no charge (self-hosted replicas, paid by the hour),
+    /// for a cache of `tiers` tiers.
+    pub fn free(tiers: &[CacheTier]) -> Self {
+        Pricing {
+            base: PriceSheet {
+                input_usd_per_mtok: 0.0,
+                cache_read_usd_per_mtok: 0.0,
+                cache_write_usd_per_mtok: vec![0.0; tiers.len()],
+                output_usd_per_mtok: 0.0,
+                storage_usd_per_mtok_hour: 0.0,
+            },
+            long_context: None,
+            tier_multipliers: TierMultipliers { batch: 1.0, flex: 1.0, priority: 1.0 },
+            windows: vec![],
+            changes: vec![],
+        }
+    }
+}
+
+impl Pricing {
     /// Whether cache storage is billed at any time of the run.
     pub fn bills_storage(&self) -> bool {
         self.base.storage_usd_per_mtok_hour > 0.0 || self.changes.iter().any(|c| c.base.storage_usd_per_mtok_hour > 0.0)

@@ -11,6 +11,7 @@ use serde::{Deserialize, Deserializer};
 
 use super::dists::{TimeDistSpec, TokenDistSpec};
 use super::leaf::*;
+use super::raw_replicas::RawReplicas;
 
 /// A scenario file: providers, the workloads that use them, and run settings.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
@@ -75,6 +76,8 @@ pub(crate) struct RawProvider {
     pub(crate) pricing: Option<RawPricing>,
     /// Transient failures and retries.
     pub(crate) failures: Option<RawFailures>,
+    /// Self-hosted continuous-batching replicas (instead of `serving`): the operator's view.
+    pub(crate) replicas: Option<RawReplicas>,
     /// Rate limits: requests, input and output tokens per minute.
     pub(crate) rate_limits: Option<RawRateLimits>,
     /// Windows in which the provider does not serve.

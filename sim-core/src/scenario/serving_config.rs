@@ -144,3 +144,49 @@ pub enum Balancer {
         overflow_per_minute: Option<u64>,
     },
 }
+
+impl KvMemory {
+    /// Blocks of `block_tokens` tokens one replica holds (0 when the weights
+    /// leave no room).
+    pub fn blocks(&self, block_tokens: u64) -> u64 {
+        match *self {
+            KvMemory::Blocks(n) => n,
+            KvMemory::Gpu { .. } => self.blocks_f64(block_tokens).max(0.0).floor() as u64,
+        }
+    }
+
+    /// The same before rounding (negative when the weights do not fit).
+    pub fn blocks_f64(&self, block_tokens: u64) -> f64 {
+        match *self {
+            KvMemory::Blocks(n) => n as f64,
+            KvMemory::Gpu { gpu_bytes, utilization, weight_bytes, kv_bytes_per_token } => {
+                (gpu_bytes * utilization - weight_bytes) / (kv_bytes_per_token * block_tokens as f64)
+            }
+        }
+    }
+}
+
+impl StepModel {
+    /// The linear coefficients (roofline ones derived, see docs/serving.md).
+    pub fn coefficients(&self) -> StepCoefficients {
+        match self {
+            StepModel::Fitted(c) => *c,
+            StepModel::Roofline(r) => r.coefficients(),
+        }
+    }
+}
+
+impl Roofline {
+    /// Prefill is compute-bound (2 FLOPs per parameter per token); a decode
+    /// iteration reads the weights once and each sequence's KV.
+    pub fn coefficients(&self) -> StepCoefficients {
+        const US: f64 = 1e6;
+        StepCoefficients {
+            b0_us: self.params * self.bytes_per_param / (self.mem_bytes_per_s * self.eff_decode) * US
+                + f64::from(self.layers) * self.per_layer_overhead_us,
+            b1_us_per_prefill_token: 2.0 * self.params / (self.peak_flops * self.eff_prefill) * US,
+            b2_us_per_decode_seq: 2.0 * self.params / (self.peak_flops * self.eff_decode) * US,
+            b3_us_per_context_token: self.kv_bytes_per_token / (self.mem_bytes_per_s * self.eff_decode) * US,
+        }
+    }
+}

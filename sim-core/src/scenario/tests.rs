@@ -932,7 +932,7 @@ fn new_values_are_checked() {
         &[
             "s.toml:6:8: providers[0].cache.mode: unknown cache mode `manual`; expected one of: automatic, explicit",
             "s.toml:7:22: providers[0].cache.granularity_tokens: must be >= 1, got 0",
-            "s.toml:8:9: providers[0].cache.scope: scope \"replica\" is not available yet: per-replica caches arrive with the replicas serving model; use \"provider\" or \"api_key\"",
+            "s.toml:8:9: providers[0].cache.scope: scope \"replica\" belongs to self-hosted replicas: a provider with a [providers.replicas] table caches prefixes in each replica's KV memory (set `prefix_caching` there); an API provider's cache is scoped \"provider\" or \"api_key\"",
             "s.toml:9:20: providers[0].cache.miss_probability: must be in [0, 1), got 1",
             "s.toml:10:19: providers[0].cache.capacity_tokens: must be >= 1 (leave it out for an unbounded cache), got 0",
             "s.toml:11:19: providers[0].cache.max_breakpoints: must be >= 1, got 0",

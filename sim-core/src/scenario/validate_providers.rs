@@ -5,9 +5,12 @@ use super::context::*;
 use super::location::KeyPath;
 use super::model::*;
 use super::raw::*;
+use super::raw_replicas::RawReplicas;
+use super::serving_config::ReplicasServing;
 use super::validate_admission::provider_admission;
 use super::validate_cache::cache;
 use super::validate_pricing::pricing;
+use super::validate_replicas::replicas;
 use super::validate_serving::serving;
 use crate::time::SimDuration;
 
@@ -37,12 +40,23 @@ pub(super) fn provider(
     let source = cx.maybe(&raw.source, &path.key("source"));
 
     let serving = serving(cx, raw.serving.as_ref().unwrap_or(&RawServing::default()), &path.key("serving"));
+    let replicas = match &raw.replicas {
+        None => Some(None),
+        Some(r) => self_hosted(cx, raw, r, path).map(Some),
+    };
     let cache = cache(cx, raw.cache.as_ref().unwrap_or(&RawCache::default()), &path.key("cache"));
+    // Replicas cache prefixes in their own KV memory, not in a TTL cache.
+    let cache = cache.map(|mut c| {
+        c.enabled &= raw.replicas.is_none();
+        c
+    });
     // Without its base the provider's tiers are unknown: nothing is checked against them.
     let cache = cache.filter(|_| !base_failed);
     let tiers = cache.as_ref().map(|c| c.tiers.as_slice());
     let pricing = match &raw.pricing {
         Some(p) => pricing(cx, p, &path.key("pricing"), tiers),
+        // Self-hosted tokens cost nothing per token: the replicas are paid by the hour.
+        None if raw.replicas.is_some() => tiers.map(Pricing::free),
         None => {
             cx.missing(
                 &path.key("pricing"),
@@ -73,7 +87,7 @@ pub(super) fn provider(
             name: name?,
             model: model?,
             serving: serving?,
-            replicas: None,
+            replicas: replicas?,
             cache: cache.clone()?,
             pricing: pricing?,
             failures: failures?,
@@ -90,4 +104,20 @@ fn failures(cx: &mut Ctx<'_>, raw: &RawFailures, path: &KeyPath) -> Option<Failu
     let max_retries = cx.opt(&raw.max_retries, &path.key("max_retries"), 2);
     let backoff = cx.opt(&raw.retry_backoff, &path.key("retry_backoff"), SimDuration::from_secs(1));
     Some(Failures { error_rate: rate?, max_retries: max_retries?, retry_backoff: backoff? })
+}
+
+/// `[providers.replicas]`, which replaces `serving` and the TTL cache.
+fn self_hosted(cx: &mut Ctx<'_>, raw: &RawProvider, r: &RawReplicas, path: &KeyPath) -> Option<ReplicasServing> {
+    let mut ok = cx.unused(
+        &raw.serving,
+        &path.key("serving"),
+        "a provider is served either by [providers.serving] (an API) or by [providers.replicas] (self-hosted replicas), not both",
+    );
+    ok &= cx.unused(
+        &raw.cache,
+        &path.key("cache"),
+        "replicas cache prefixes in their own KV memory (vLLM automatic prefix caching, no TTL): set `prefix_caching` in [providers.replicas] instead",
+    );
+    let replicas = replicas(cx, r, &path.key("replicas"));
+    replicas.filter(|_| ok)
 }

@@ -37,10 +37,7 @@ pub struct DoesNotFit {
 
 /// The coefficients of a step model (roofline ones derived).
 pub fn coefficients(step: &StepModel) -> StepCoefficients {
-    match step {
-        StepModel::Fitted(c) => *c,
-        StepModel::Roofline(r) => roofline_coefficients(r),
-    }
+    step.coefficients()
 }
 
 /// Roofline coefficients, microseconds (Williams et al., CACM 2009: time is
@@ -54,14 +51,7 @@ pub fn coefficients(step: &StepModel) -> StepCoefficients {
 /// - b3 = kv_bytes_per_token / (bandwidth x eff_decode): attention reads the
 ///   KV of every context token once per iteration.
 pub fn roofline_coefficients(r: &Roofline) -> StepCoefficients {
-    const US: f64 = 1e6;
-    StepCoefficients {
-        b0_us: r.params * r.bytes_per_param / (r.mem_bytes_per_s * r.eff_decode) * US
-            + f64::from(r.layers) * r.per_layer_overhead_us,
-        b1_us_per_prefill_token: 2.0 * r.params / (r.peak_flops * r.eff_prefill) * US,
-        b2_us_per_decode_seq: 2.0 * r.params / (r.peak_flops * r.eff_decode) * US,
-        b3_us_per_context_token: r.kv_bytes_per_token / (r.mem_bytes_per_s * r.eff_decode) * US,
-    }
+    r.coefficients()
 }
 
 /// One iteration's duration: the linear model divided by `speed_factor`
@@ -84,19 +74,11 @@ pub fn step_time(
 /// KV blocks of one replica (the derived form rounds down and is 0 when the
 /// weights do not leave room for one block).
 pub fn kv_blocks(memory: &KvMemory, block_tokens: u64) -> u64 {
-    match *memory {
-        KvMemory::Blocks(n) => n,
-        KvMemory::Gpu { .. } => kv_blocks_f64(memory, block_tokens).max(0.0).floor() as u64,
-    }
+    memory.blocks(block_tokens)
 }
 
 fn kv_blocks_f64(memory: &KvMemory, block_tokens: u64) -> f64 {
-    match *memory {
-        KvMemory::Blocks(n) => n as f64,
-        KvMemory::Gpu { gpu_bytes, utilization, weight_bytes, kv_bytes_per_token } => {
-            (gpu_bytes * utilization - weight_bytes) / (kv_bytes_per_token * block_tokens as f64)
-        }
-    }
+    memory.blocks_f64(block_tokens)
 }
 
 /// Checks what the model needs to run at all.
