@@ -15,12 +15,7 @@ pub(super) fn provider(slots: u32) -> Provider {
     Provider {
         name: "p".into(),
         model: "m".into(),
-        serving: Serving {
-            slots,
-            base_latency: Dist::Fixed(0.0),
-            prefill_tokens_per_s: 10_000.0,
-            decode_tokens_per_s: 50.0,
-        },
+        serving: Serving { slots, ..Serving::default() },
         cache: CacheConfig {
             enabled: true,
             mode: CacheMode::Automatic,
