@@ -18,6 +18,8 @@ mod overrides;
 mod raw;
 mod schema;
 #[cfg(test)]
+mod serving_tests;
+#[cfg(test)]
 mod tests;
 mod validate;
 mod validate_arrivals;
