@@ -119,18 +119,7 @@ impl Dist {
             Dist::LogNormal { mu, sigma } => (mu + sigma * sigma / 2.0).exp(),
             Dist::Gamma { shape, scale } => shape * scale,
             Dist::Weibull { shape, scale } => scale * gamma_fn(1.0 + 1.0 / shape),
-            Dist::Empirical { values, cumulative } => {
-                let mut prev = 0.0;
-                values
-                    .iter()
-                    .zip(cumulative)
-                    .map(|(v, c)| {
-                        let p = c - prev;
-                        prev = *c;
-                        v * p
-                    })
-                    .sum()
-            }
+            Dist::Empirical { values, cumulative } => expectation(values, cumulative, |v| v),
         }
     }
 
@@ -164,18 +153,7 @@ impl Dist {
             Dist::Gamma { shape, scale } if *shape > 1.0 => 1.0 / ((shape - 1.0) * scale),
             Dist::Weibull { shape, scale } if *shape > 1.0 => gamma_fn(1.0 - 1.0 / shape) / scale,
             Dist::Gamma { .. } | Dist::Weibull { .. } => f64::INFINITY,
-            Dist::Empirical { values, cumulative } => {
-                let mut prev = 0.0;
-                values
-                    .iter()
-                    .zip(cumulative)
-                    .map(|(v, c)| {
-                        let p = c - prev;
-                        prev = *c;
-                        if p > 0.0 { p / v } else { 0.0 }
-                    })
-                    .sum()
-            }
+            Dist::Empirical { values, cumulative } => expectation(values, cumulative, |v| 1.0 / v),
         }
     }
 
@@ -231,6 +209,21 @@ impl Dist {
             }
         }
     }
+}
+
+/// E[f(X)] of an empirical distribution; values of zero weight count nothing
+/// (so a zero-weight 0 does not make E[1/X] infinite).
+fn expectation(values: &[f64], cumulative: &[f64], f: impl Fn(f64) -> f64) -> f64 {
+    let mut prev = 0.0;
+    values
+        .iter()
+        .zip(cumulative)
+        .map(|(v, c)| {
+            let p = c - prev;
+            prev = *c;
+            if p > 0.0 { f(*v) * p } else { 0.0 }
+        })
+        .sum()
 }
 
 impl TokenDist {
