@@ -119,18 +119,7 @@ impl Dist {
             Dist::LogNormal { mu, sigma } => (mu + sigma * sigma / 2.0).exp(),
             Dist::Gamma { shape, scale } => shape * scale,
             Dist::Weibull { shape, scale } => scale * gamma_fn(1.0 + 1.0 / shape),
-            Dist::Empirical { values, cumulative } => {
-                let mut prev = 0.0;
-                values
-                    .iter()
-                    .zip(cumulative)
-                    .map(|(v, c)| {
-                        let p = c - prev;
-                        prev = *c;
-                        v * p
-                    })
-                    .sum()
-            }
+            Dist::Empirical { values, cumulative } => expectation(values, cumulative, |v| v),
         }
     }
 
@@ -142,6 +131,29 @@ impl Dist {
         match *self {
             Dist::Normal { mean, std } if !self.mean().is_finite() => mean.max(0.0) + 0.8 * std,
             ref d => d.mean(),
+        }
+    }
+
+    /// An upper bound of E[1/X], the mean time per unit of a rate drawn from
+    /// this distribution (E[1/X] >= 1/E[X] by Jensen's inequality, so the
+    /// mean speed alone understates the mean time). Infinite when draws come
+    /// arbitrarily close to 0 with a density that does not vanish there
+    /// (exponential, truncated normal, gamma or weibull with shape <= 1, a
+    /// zero value or a zero lower end).
+    pub fn mean_reciprocal_upper_bound(&self) -> f64 {
+        match self {
+            Dist::Fixed(v) => 1.0 / v,
+            Dist::Uniform { low, high } if high > low => (high / low).ln() / (high - low),
+            Dist::Uniform { low, .. } => 1.0 / low,
+            // 1/X <= 1/low for every draw: a bound, not the exact harmonic sum.
+            Dist::UniformInt { low, .. } => 1.0 / *low as f64,
+            Dist::Exponential { .. } | Dist::Normal { .. } => f64::INFINITY,
+            // E[X^-1] = e^(-mu + sigma^2 / 2) for ln X ~ Normal(mu, sigma).
+            Dist::LogNormal { mu, sigma } => (-mu + sigma * sigma / 2.0).exp(),
+            Dist::Gamma { shape, scale } if *shape > 1.0 => 1.0 / ((shape - 1.0) * scale),
+            Dist::Weibull { shape, scale } if *shape > 1.0 => gamma_fn(1.0 - 1.0 / shape) / scale,
+            Dist::Gamma { .. } | Dist::Weibull { .. } => f64::INFINITY,
+            Dist::Empirical { values, cumulative } => expectation(values, cumulative, |v| 1.0 / v),
         }
     }
 
@@ -197,6 +209,21 @@ impl Dist {
             }
         }
     }
+}
+
+/// E[f(X)] of an empirical distribution; values of zero weight count nothing
+/// (so a zero-weight 0 does not make E[1/X] infinite).
+fn expectation(values: &[f64], cumulative: &[f64], f: impl Fn(f64) -> f64) -> f64 {
+    let mut prev = 0.0;
+    values
+        .iter()
+        .zip(cumulative)
+        .map(|(v, c)| {
+            let p = c - prev;
+            prev = *c;
+            if p > 0.0 { f(*v) * p } else { 0.0 }
+        })
+        .sum()
 }
 
 impl TokenDist {
@@ -327,6 +354,35 @@ mod tests {
         let d = Dist::Normal { mean: -1.0, std: 1.0 };
         let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(2);
         assert!((0..10_000).all(|_| d.sample(&mut rng) >= 0.0));
+    }
+
+    #[test]
+    fn mean_reciprocal_by_hand() {
+        assert_eq!(Dist::Fixed(4.0).mean_reciprocal_upper_bound(), 0.25);
+        // ln(4/2) / (4 - 2)
+        let u = Dist::Uniform { low: 2.0, high: 4.0 }.mean_reciprocal_upper_bound();
+        assert!((u - 0.346_573_590_279_972_6).abs() < 1e-15, "{u}");
+        // Lognormal mu = ln 100, sigma = 0.5: e^(-ln 100 + 0.125) / 1 = 0.011331484530668263
+        let l = Dist::LogNormal { mu: 100f64.ln(), sigma: 0.5 }.mean_reciprocal_upper_bound();
+        assert!((l - 0.011_331_484_530_668_259).abs() < 1e-15, "{l}");
+        // Gamma shape 3, scale 10: 1 / (2 x 10)
+        assert_eq!(Dist::Gamma { shape: 3.0, scale: 10.0 }.mean_reciprocal_upper_bound(), 0.05);
+        // Weibull shape 2, scale 10: Gamma(1/2) / 10 = sqrt(pi) / 10
+        let w = Dist::Weibull { shape: 2.0, scale: 10.0 }.mean_reciprocal_upper_bound();
+        assert!((w - 0.177_245_385_090_551_6).abs() < 1e-9, "{w}");
+        // 3/4 x 1/10 + 1/4 x 1/50
+        let e = Dist::empirical(vec![10.0, 50.0], Some(vec![3.0, 1.0])).mean_reciprocal_upper_bound();
+        assert!((e - 0.08).abs() < 1e-15, "{e}");
+        for d in [
+            Dist::Exponential { mean: 1.0 },
+            Dist::Normal { mean: 100.0, std: 1.0 },
+            Dist::Gamma { shape: 1.0, scale: 1.0 },
+            Dist::Weibull { shape: 0.9, scale: 1.0 },
+            Dist::Fixed(0.0),
+            Dist::Uniform { low: 0.0, high: 1.0 },
+        ] {
+            assert!(d.mean_reciprocal_upper_bound().is_infinite(), "{d:?}");
+        }
     }
 
     #[test]

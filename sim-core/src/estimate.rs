@@ -134,11 +134,12 @@ impl WorkEstimate {
             // session (hits skip the rest); without, every request prefills
             // its whole prompt.
             let prefill_tokens = if p.cache.enabled { m.last_prompt() / m.steps.max(1.0) } else { m.mean_prompt() };
-            let service_s = p.serving.base_latency.mean_upper_bound()
-                + prefill_tokens / p.serving.prefill_tokens_per_s
-                + m.output / p.serving.decode_tokens_per_s;
+            let cached_tokens = m.mean_prompt() - prefill_tokens;
+            let service_s = p.serving.mean_prefill_s(prefill_tokens, cached_tokens) + p.serving.mean_decode_s(m.output);
             let rate = arrival_rate(w, &m);
-            let session_s = m.steps * service_s + (m.steps - 1.0) * m.think_s;
+            // The overhead before the queue holds no slot but lengthens the session.
+            let before_queue_s = p.serving.overhead_before_queue.mean_upper_bound();
+            let session_s = m.steps * (service_s + before_queue_s) + (m.steps - 1.0) * m.think_s;
             let gaps = m.sessions * (steps - 1.0).max(0.0);
             // E[floor(T / interval)] <= E[T] / interval: an upper bound that
             // also counts the pings of long tail pauses.

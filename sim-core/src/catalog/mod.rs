@@ -233,6 +233,33 @@ mod tests {
         }
     }
 
+    /// What a user sees in `agentsim providers show`: each serving number
+    /// says whether it was measured (and where) or assumed.
+    #[test]
+    fn every_serving_number_says_measured_or_assumption() {
+        for name in preset_names() {
+            let text = preset_toml(name).unwrap();
+            let serving = text.split("[serving]\n").nth(1).unwrap().split("\n[").next().unwrap();
+            let mut note = String::new();
+            let mut keys = 0;
+            for line in serving.lines() {
+                if let Some(comment) = line.strip_prefix('#') {
+                    note.push_str(comment);
+                    continue;
+                }
+                if line.trim().is_empty() {
+                    continue;
+                }
+                keys += 1;
+                let said = line.split_once('#').map_or(note.as_str(), |(_, c)| c).trim_start();
+                let measured = said.starts_with("measured: Artificial Analysis 2026");
+                assert!(measured || said.starts_with("assumption"), "{name}: `{line}` says neither: {said:?}");
+                note.clear();
+            }
+            assert_eq!(keys, 4, "{name}: {serving}");
+        }
+    }
+
     #[test]
     fn unknown_preset_suggests_close_names() {
         assert!(preset_toml("anthropic/claude-sonet-4-6").is_none());

@@ -15,12 +15,7 @@ pub(super) fn provider(slots: u32) -> Provider {
     Provider {
         name: "p".into(),
         model: "m".into(),
-        serving: Serving {
-            slots,
-            base_latency: Dist::Fixed(0.0),
-            prefill_tokens_per_s: 10_000.0,
-            decode_tokens_per_s: 50.0,
-        },
+        serving: Serving { slots, ..Serving::default() },
         cache: CacheConfig {
             enabled: true,
             mode: CacheMode::Automatic,
@@ -98,15 +93,21 @@ pub(super) fn scenario(p: Provider, w: Workload) -> Scenario {
     }
 }
 
+/// One session of two steps: 1,000 task tokens, 100 out, 400 tool tokens, 30 s think.
+fn two_steps_with_tools() -> Workload {
+    let mut w = workload(1, 1.0);
+    w.steps = fixed(2.0);
+    w.tool_result_tokens = fixed(400.0);
+    w.think_time = Dist::Fixed(30.0);
+    w
+}
+
 #[test]
 fn one_session_two_steps_hand_computed() {
     // Step 1: 1,000 task tokens, all written: prefill 0.1 s + 100 output / 50 = 2 s -> ends 2.1 s.
     // History grows by 100 output + 400 tool tokens; think 30 s; step 2 at 32.1 s
     // reads 1,000 cached, writes 500, ends 32.1 + 0.05 + 2 = 34.15 s.
-    let mut w = workload(1, 1.0);
-    w.steps = fixed(2.0);
-    w.tool_result_tokens = fixed(400.0);
-    w.think_time = Dist::Fixed(30.0);
+    let w = two_steps_with_tools();
     let sc = scenario(provider(1), w);
     let out = simulate_replicate(&sc, 1, 0, true).unwrap();
     let r = &out.requests;
@@ -121,6 +122,28 @@ fn one_session_two_steps_hand_computed() {
     assert_eq!((m.sessions_started, m.sessions_completed, m.requests), (1, 1, 2));
     let cost = (1_000.0 * 3.75 + 100.0 * 15.0 + 1_000.0 * 0.3 + 500.0 * 3.75 + 100.0 * 15.0) / 1e6;
     assert!((m.cost.total() - cost).abs() < 1e-15);
+}
+
+#[test]
+fn api_overheads_and_cached_prefill_hand_computed() {
+    // The same two steps with 250 ms before the queue, 1 ms per output token
+    // and cached tokens at 100,000 tok/s. Step 1: sent at a0, queued at
+    // a0 + 0.25 s, first token 0.1 s of prefill later, then 100 x (1/50 + 0.001)
+    // = 2.1 s of decode: ends a0 + 2.45 s. Step 2: 0.25 + 500 / 10,000
+    // + 1,000 / 100,000 = 0.31 s to the first token, + 2.1 s.
+    let w = two_steps_with_tools();
+    let mut p = provider(1);
+    p.serving.overhead_before_queue = Dist::Fixed(0.25);
+    p.serving.overhead_per_output_token = SimDuration::from_millis(1);
+    p.serving.cached_prefill_tokens_per_s = Some(100_000.0);
+    let out = simulate_replicate(&scenario(p, w), 1, 0, true).unwrap();
+    let r = &out.requests;
+    assert_eq!(r[0].start - r[0].arrival, SimDuration::from_millis(250));
+    assert_eq!(r[0].first_token - r[0].arrival, SimDuration::from_millis(350));
+    assert_eq!(r[0].end - r[0].arrival, SimDuration::from_millis(2_450));
+    assert_eq!(r[1].arrival - r[0].end, SimDuration::from_secs(30));
+    assert_eq!(r[1].first_token - r[1].arrival, SimDuration::from_millis(310));
+    assert_eq!(r[1].end - r[1].arrival, SimDuration::from_millis(2_410));
 }
 
 #[test]

@@ -245,13 +245,16 @@ pub(crate) fn merge<'i>(tree: &mut DeTable<'i>, bases: &'i [Base], map: &mut Sou
 }
 
 /// `user` over `base`: tables merge recursively, anything else is replaced.
+/// A distribution table (one with `kind`) is one value: the user's replaces
+/// the base's whole, so a preset's lognormal never leaks its `median` into a
+/// user's `{ kind = "fixed", value = ... }`.
 fn merge_tables<'i>(mut base: DeTable<'i>, user: DeTable<'i>) -> DeTable<'i> {
     for (key, value) in user {
         let merged = match (base.remove(key.get_ref().as_ref()), value) {
             (Some(b), u) => {
                 let span = u.span();
                 match (b.into_inner(), u.into_inner()) {
-                    (DeValue::Table(bt), DeValue::Table(ut)) => {
+                    (DeValue::Table(bt), DeValue::Table(ut)) if !ut.contains_key("kind") => {
                         Spanned::new(span, DeValue::Table(merge_tables(bt, ut)))
                     }
                     (_, u) => Spanned::new(span, u),
@@ -289,11 +292,23 @@ mod tests {
     fn merging_replaces_leaves_and_arrays_and_merges_tables() {
         let base = "a = 1\nt = { x = 1, y = 2 }\narr = [1, 2]\n";
         let user = "t = { y = 3 }\narr = [9]\nb = 2\n";
+        assert_eq!(merged(base, user), "{ a = 1, arr = [9], b = 2, t = { x = 1, y = 3 } }");
+    }
+
+    /// `user` merged over `base`, as inline TOML.
+    fn merged(base: &str, user: &str) -> String {
         let b = DeTable::parse(base).unwrap().into_inner();
         let u = DeTable::parse(user).unwrap().into_inner();
         let merged = merge_tables(b, u);
         let value: toml::Value =
             serde::Deserialize::deserialize(toml::de::Deserializer::from(Spanned::new(0..0, merged))).unwrap();
-        assert_eq!(value.to_string(), "{ a = 1, arr = [9], b = 2, t = { x = 1, y = 3 } }");
+        value.to_string()
+    }
+
+    #[test]
+    fn a_distribution_table_replaces_the_base_whole() {
+        let base = "d = { kind = \"lognormal\", median = 1, p90 = 2 }\ne = { kind = \"fixed\", value = 1 }\n";
+        let user = "d = { kind = \"fixed\", value = 3 }\ne = { value = 2 }\n";
+        assert_eq!(merged(base, user), "{ d = { kind = \"fixed\", value = 3 }, e = { kind = \"fixed\", value = 2 } }");
     }
 }

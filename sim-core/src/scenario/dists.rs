@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde_json::{Map, Value as Json, json};
 
-use super::context::{Ctx, Issues, too_many_tokens, unknown_key_message};
+use super::context::{Ctx, Issues, MAX_TOKEN_RATE, too_many_tokens, unknown_key_message};
 use super::leaf::{DURATION_PATTERN, DurationText, Leaf, Raw, describe, shown_value};
 use super::location::KeyPath;
 use crate::dist::{Dist, MAX_TOKENS, Rounding, TokenDist, Z90};
@@ -21,6 +21,8 @@ use crate::dist::{Dist, MAX_TOKENS, Rounding, TokenDist, Z90};
 pub(crate) enum Quantity {
     Tokens,
     Time,
+    /// A speed (tokens per second): plain numbers, every draw > 0.
+    Rate,
 }
 
 /// One distribution kind and its parameter keys.
@@ -189,6 +191,58 @@ fn time_mean_ok(dist: Dist, path: &KeyPath, issues: &mut Issues) -> Option<Dist>
     None
 }
 
+/// Validates a rate distribution (tokens per second): a bare number > 0 or a
+/// table. Its mean time per token, E[1/rate], must be finite: the mean
+/// decode time is output x E[1/rate], so a distribution reaching
+/// arbitrarily close to 0 with weight there would have an infinite mean.
+pub(crate) fn rate_dist(value: &toml::Value, path: &KeyPath, issues: &mut Issues) -> Option<Dist> {
+    let dist = match value {
+        toml::Value::Table(table) => dist_table(Quantity::Rate, table, path, issues)?,
+        toml::Value::Integer(_) | toml::Value::Float(_) => {
+            let x = read_param(Quantity::Rate, "value", value, path, issues)?;
+            let max = MAX_TOKEN_RATE;
+            let bad = if x <= 0.0 {
+                Some("must be > 0".to_string())
+            } else {
+                (x > max.value).then(|| format!("must be <= {}{}", max.value, max.unit))
+            };
+            if let Some(bad) = bad {
+                issues.value(path, format!("{bad}, got {}", shown_value(value)));
+                return None;
+            }
+            Dist::Fixed(x)
+        }
+        other => {
+            issues.value(
+                path,
+                format!(
+                    "expected a number of tokens per second or a distribution table such as {{ kind = \"lognormal\", median = 90, p90 = 120 }}, got {}",
+                    describe(other)
+                ),
+            );
+            return None;
+        }
+    };
+    let per_token = dist.mean_reciprocal_upper_bound();
+    if !per_token.is_finite() || per_token <= 0.0 {
+        issues.value(
+            path,
+            "the mean time per token, E[1 / rate], is infinite: this distribution draws rates arbitrarily close to 0; use a lognormal, a gamma or weibull with shape > 1, a uniform with low > 0, or positive values".to_string(),
+        );
+        return None;
+    }
+    let mean = dist.mean_upper_bound();
+    if !mean.is_finite() || mean > MAX_TOKEN_RATE.value {
+        let max = MAX_TOKEN_RATE;
+        issues.value(
+            path,
+            format!("the distribution's mean is {}, more than {}{}", shown_mean(mean), max.value, max.unit),
+        );
+        return None;
+    }
+    Some(dist)
+}
+
 /// Validates a time distribution; values are returned in seconds.
 pub(crate) fn time_dist(value: &toml::Value, path: &KeyPath, issues: &mut Issues) -> Option<Dist> {
     match value {
@@ -225,8 +279,12 @@ fn dist_table(q: Quantity, table: &toml::Table, path: &KeyPath, issues: &mut Iss
         Some(name) => match kinds_for(q).find(|k| k.kind == name) {
             Some(spec) => spec,
             None => {
-                let hint = if q == Quantity::Time && name == "uniform_int" {
-                    " (uniform_int draws integers, for counts only; use uniform for durations)"
+                let hint = if q != Quantity::Tokens && name == "uniform_int" {
+                    if q == Quantity::Time {
+                        " (uniform_int draws integers, for counts only; use uniform for durations)"
+                    } else {
+                        " (uniform_int draws integers, for counts only; use uniform for rates)"
+                    }
                 } else {
                     ""
                 };
@@ -521,6 +579,10 @@ pub(crate) struct TokenDistSpec;
 #[derive(Debug)]
 pub(crate) struct TimeDistSpec;
 
+/// Schema marker for a rate (tokens per second) distribution field.
+#[derive(Debug)]
+pub(crate) struct RateDistSpec;
+
 fn param_schema(q: Quantity, kind: &str, param: &str) -> Json {
     let scalar = match (q, has_unit(param), kind) {
         (Quantity::Time, true, _) => json!({ "type": "string", "pattern": DURATION_PATTERN }),
@@ -543,6 +605,11 @@ fn dist_schema(q: Quantity) -> Schema {
         Quantity::Time => json!({
             "type": "string",
             "pattern": DURATION_PATTERN,
+            "description": "Shorthand for { kind = \"fixed\", value = ... }."
+        }),
+        Quantity::Rate => json!({
+            "type": "number",
+            "exclusiveMinimum": 0,
             "description": "Shorthand for { kind = \"fixed\", value = ... }."
         }),
     });
@@ -597,6 +664,17 @@ impl JsonSchema for TimeDistSpec {
     }
 }
 
+impl JsonSchema for RateDistSpec {
+    fn schema_name() -> Cow<'static, str> {
+        "RateDistribution".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        let mut s = dist_schema(Quantity::Rate);
+        s.insert("description".into(), "A speed in tokens per second: a number, or an inline table with `kind` (plain numbers; E[1 / rate] must be finite).".into());
+        s
+    }
+}
+
 /// Distributions are read by `dists`, which itself records into `Ctx`'s issues.
 impl Ctx<'_> {
     pub(crate) fn token_dist(
@@ -612,6 +690,13 @@ impl Ctx<'_> {
                 self.missing(path, "a token distribution, e.g. 20 or { kind = \"uniform_int\", low = 5, high = 30 }");
                 None
             }
+        }
+    }
+
+    pub(crate) fn rate_dist(&mut self, raw: &Option<Raw<RateDistSpec>>, path: &KeyPath, default: Dist) -> Option<Dist> {
+        match raw {
+            Some(raw) => rate_dist(&raw.value, path, self.issues),
+            None => Some(default),
         }
     }
 

@@ -10,6 +10,7 @@ fn parse(q: Quantity, text: &str) -> (Option<String>, Vec<String>) {
     let got = match q {
         Quantity::Tokens => token_dist(&table["d"], &path, &mut issues).map(|d| format!("{d:?}")),
         Quantity::Time => time_dist(&table["d"], &path, &mut issues).map(|d| format!("{d:?}")),
+        Quantity::Rate => rate_dist(&table["d"], &path, &mut issues).map(|d| format!("{d:?}")),
     };
     (got, issues.0.iter().map(|i| format!("{}: {}", i.path, i.message)).collect())
 }

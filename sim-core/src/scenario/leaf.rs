@@ -459,6 +459,36 @@ impl JsonSchema for CacheWritePrice {
     }
 }
 
+/// A load curve: `[[load, factor], ...]`, read by `validate_serving`.
+#[derive(Debug)]
+pub(crate) struct LoadCurveSpec;
+
+impl JsonSchema for LoadCurveSpec {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> Cow<'static, str> {
+        "LoadCurve".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "Decode speed multiplier by requests in service: [load, factor] points, loads strictly increasing integers >= 0, factors in (0, 1]; linear between points, flat beyond the ends.",
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "array",
+                "prefixItems": [
+                    { "type": "integer", "minimum": 0 },
+                    { "type": "number", "exclusiveMinimum": 0, "maximum": 1 }
+                ],
+                "minItems": 2,
+                "maxItems": 2
+            },
+            "examples": [[[0, 1.0], [32, 0.8], [64, 0.5]]]
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,6 +22,8 @@ mod raw_replicas;
 mod schema;
 pub mod serving_config;
 #[cfg(test)]
+mod serving_tests;
+#[cfg(test)]
 mod tests;
 mod validate;
 mod validate_admission;

@@ -78,15 +78,91 @@ pub struct Provenance {
     pub source: String,
 }
 
-/// Black-box serving: `slots` requests in service at once, the rest wait FIFO.
-/// Service time = base latency + prefill of non-cached input + decode of output.
+/// Black-box serving (the `api` model, docs/serving.md): `slots` requests in
+/// service at once, the rest wait FIFO. Service time = base latency + prefill
+/// of the prompt (cached tokens at their own rate) + decode of the output.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Serving {
     pub slots: u32,
     /// Seconds.
     pub base_latency: Dist,
     pub prefill_tokens_per_s: f64,
-    pub decode_tokens_per_s: f64,
+    /// Prefill speed of tokens found in the prompt cache; `None`: they cost
+    /// no prefill time.
+    pub cached_prefill_tokens_per_s: Option<f64>,
+    /// Tokens/s, drawn once per request at its service start.
+    pub decode_tokens_per_s: Dist,
+    /// Decode speed multiplier by requests in service; `None`: always 1.
+    pub load_curve: Option<LoadCurve>,
+    /// Seconds between the client sending a request and its joining the queue.
+    pub overhead_before_queue: Dist,
+    /// Added to the decode time of each output token.
+    pub overhead_per_output_token: SimDuration,
+}
+
+/// The defaults of an absent `[providers.serving]` key.
+impl Default for Serving {
+    fn default() -> Self {
+        Serving {
+            slots: 16,
+            base_latency: Dist::Fixed(0.0),
+            prefill_tokens_per_s: 10_000.0,
+            cached_prefill_tokens_per_s: None,
+            decode_tokens_per_s: Dist::Fixed(50.0),
+            load_curve: None,
+            overhead_before_queue: Dist::Fixed(0.0),
+            overhead_per_output_token: SimDuration::ZERO,
+        }
+    }
+}
+
+impl Serving {
+    /// Mean seconds from service start to the first token for a prompt of
+    /// `uncached` and `cached` tokens: an upper bound (the base latency's).
+    pub fn mean_prefill_s(&self, uncached: f64, cached: f64) -> f64 {
+        let cached_s = self.cached_prefill_tokens_per_s.map_or(0.0, |r| cached / r);
+        self.base_latency.mean_upper_bound() + uncached / self.prefill_tokens_per_s + cached_s
+    }
+
+    /// An upper bound of the mean seconds per decoded token, overhead aside:
+    /// the mean time per token of the speed distribution (E[1 / speed], not
+    /// 1 / E[speed]) at the load curve's slowest factor.
+    pub fn mean_s_per_decoded_token(&self) -> f64 {
+        let slowest = self.load_curve.as_ref().map_or(1.0, LoadCurve::min_factor);
+        self.decode_tokens_per_s.mean_reciprocal_upper_bound() / slowest
+    }
+
+    /// An upper bound of the mean decode seconds of `output` tokens, the
+    /// per-token overhead included.
+    pub fn mean_decode_s(&self, output: f64) -> f64 {
+        output * (self.mean_s_per_decoded_token() + self.overhead_per_output_token.as_secs_f64())
+    }
+}
+
+/// A piecewise-linear decode speed multiplier as a function of the requests
+/// in service: linear between points, flat beyond the first and last.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LoadCurve {
+    /// (requests in service, factor in (0, 1]); at least one point, loads
+    /// strictly increasing.
+    pub points: Vec<(u32, f64)>,
+}
+
+impl LoadCurve {
+    /// The multiplier with `in_service` requests in service.
+    pub fn factor(&self, in_service: u32) -> f64 {
+        let i = self.points.partition_point(|(load, _)| *load <= in_service);
+        match (i.checked_sub(1).map(|j| self.points[j]), self.points.get(i)) {
+            (Some((_, f)), None) | (None, Some(&(_, f))) => f,
+            (Some((l0, f0)), Some(&(l1, f1))) => f0 + (f1 - f0) * f64::from(in_service - l0) / f64::from(l1 - l0),
+            (None, None) => 1.0,
+        }
+    }
+
+    /// The smallest multiplier (the curve's slowest speed).
+    pub fn min_factor(&self) -> f64 {
+        self.points.iter().map(|(_, f)| *f).fold(1.0, f64::min)
+    }
 }
 
 /// How a provider's prompt cache behaves (see docs/caching.md).

@@ -9,7 +9,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer};
 
-use super::dists::{TimeDistSpec, TokenDistSpec};
+use super::dists::{RateDistSpec, TimeDistSpec, TokenDistSpec};
 use super::leaf::*;
 use super::raw_replicas::RawReplicas;
 
@@ -111,8 +111,16 @@ pub(crate) struct RawServing {
     pub(crate) base_latency: Option<Raw<TimeDistSpec>>,
     /// Prefill speed for non-cached input tokens, tokens/s > 0. Default 10000.
     pub(crate) prefill_tokens_per_s: Option<Raw<f64>>,
-    /// Decode speed for output tokens, tokens/s > 0. Default 50.
-    pub(crate) decode_tokens_per_s: Option<Raw<f64>>,
+    /// Prefill speed for input tokens found in the prompt cache, tokens/s > 0. Default: none (cached tokens cost no prefill time).
+    pub(crate) cached_prefill_tokens_per_s: Option<Raw<f64>>,
+    /// Decode speed for output tokens, tokens/s > 0: a number, or a distribution drawn per request. Default 50.
+    pub(crate) decode_tokens_per_s: Option<Raw<RateDistSpec>>,
+    /// Decode speed multiplier by requests in service, [[load, factor], ...]: loads increasing integers, factors in (0, 1], linear between points. Default: none (1).
+    pub(crate) load_curve: Option<Raw<LoadCurveSpec>>,
+    /// Time from sending a request to its joining the queue (gateway, tokenisation), a time distribution. Default "0s".
+    pub(crate) overhead_before_queue: Option<Raw<TimeDistSpec>>,
+    /// Added to the decode time of each output token, a duration. Default "0s".
+    pub(crate) overhead_per_output_token: Option<Raw<DurationText>>,
 }
 
 /// `[providers.cache]`: how the provider's prompt cache behaves.

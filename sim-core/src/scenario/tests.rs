@@ -80,7 +80,11 @@ fn bundled_bench_has_pinned_semantics() {
             slots: 64,
             base_latency: Dist::Fixed(0.0),
             prefill_tokens_per_s: 10_000.0,
-            decode_tokens_per_s: 50.0
+            decode_tokens_per_s: Dist::Fixed(50.0),
+            cached_prefill_tokens_per_s: None,
+            load_curve: None,
+            overhead_before_queue: Dist::Fixed(0.0),
+            overhead_per_output_token: SimDuration::ZERO,
         }
     );
     assert_eq!(
@@ -160,7 +164,11 @@ fn defaults_fill_optional_keys() {
             slots: 16,
             base_latency: Dist::Fixed(0.0),
             prefill_tokens_per_s: 10_000.0,
-            decode_tokens_per_s: 50.0
+            decode_tokens_per_s: Dist::Fixed(50.0),
+            cached_prefill_tokens_per_s: None,
+            load_curve: None,
+            overhead_before_queue: Dist::Fixed(0.0),
+            overhead_per_output_token: SimDuration::ZERO,
         }
     );
     assert_eq!(p.cache.tiers, [CacheTier { name: "5m".into(), ttl: SimDuration::from_secs(300) }]);
@@ -560,7 +568,7 @@ horizon = "1h"
             "s.toml:3:14: simulation.replicates: must be >= 1, got 0",
             "s.toml:4:8: simulation.seed: must be >= 0, got -1",
             "s.toml:9:9: providers[0].serving.slots: must be >= 1, got 0",
-            "s.toml:10:23: providers[0].serving.decode_tokens_per_s: expected a number, got string \"fast\"",
+            "s.toml:10:23: providers[0].serving.decode_tokens_per_s: expected a number of tokens per second or a distribution table such as { kind = \"lognormal\", median = 90, p90 = 120 }, got string \"fast\"",
             "s.toml:12:7: providers[0].cache.ttl: must be > 0, got \"0s\"",
             "s.toml:13:1: providers[0].pricing.output_usd_per_mtok: missing required key `output_usd_per_mtok` (a price in USD per million tokens, >= 0)",
             "s.toml:16:14: providers[0].failures.error_rate: must be in [0, 1), got 1.0",

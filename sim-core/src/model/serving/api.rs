@@ -1,10 +1,14 @@
-//! The `api` serving model (the consumer's view): a fixed number of slots and a FIFO queue.
+//! The `api` serving model (the consumer's view): a fixed number of slots and a queue
+//! (priority requests first, FIFO within a class).
 //!
 //! Service time = base latency + (input - cached tokens) / prefill rate +
-//! output tokens / decode rate. Time to first token = queue wait + base
-//! latency + prefill time.
+//! cached tokens / cached prefill rate + output tokens x (1 / (decode rate x
+//! load factor) + per-token overhead). Time to first token = overhead before
+//! the queue + queue wait + base latency + prefill time. The equations and
+//! their sources are in docs/serving.md.
 
 use super::{Begin, Host, ServerLevels};
+use crate::dist::Dist;
 use crate::metrics::{ServingGauges, TimeWeighted};
 use crate::model::admission::{QueueClass, TwoClassQueue};
 use crate::rng::StreamRng;
@@ -37,10 +41,25 @@ impl ServiceTiming {
     }
 }
 
-/// The service timing of a request, given a sampled base latency in seconds.
-pub fn service_timing(s: &Serving, base_latency_s: f64, prefill_tokens: u64, output_tokens: u64) -> ServiceTiming {
-    let to_first = base_latency_s + prefill_tokens as f64 / s.prefill_tokens_per_s;
-    let total = to_first + output_tokens as f64 / s.decode_tokens_per_s;
+/// The service timing of a request, given its sampled base latency (seconds)
+/// and decode speed (tokens/s, the load factor applied), its prompt's
+/// `uncached` and `cached` tokens and its `output` tokens.
+pub fn service_timing(
+    s: &Serving,
+    base_latency_s: f64,
+    decode_tokens_per_s: f64,
+    uncached: u64,
+    cached: u64,
+    output: u64,
+) -> ServiceTiming {
+    let mut to_first = base_latency_s + uncached as f64 / s.prefill_tokens_per_s;
+    // Absent, cached tokens add nothing (not even +0.0): results stay
+    // bit-identical to the model without the key.
+    if let Some(rate) = s.cached_prefill_tokens_per_s {
+        to_first += cached as f64 / rate;
+    }
+    let total =
+        to_first + output as f64 / decode_tokens_per_s + output as f64 * s.overhead_per_output_token.as_secs_f64();
     let to_first_token = SimDuration::from_secs_f64(to_first);
     // Round the two instants independently but keep first token <= end.
     let total = SimDuration::from_secs_f64(total).max(to_first_token);
@@ -95,8 +114,8 @@ impl SlotQueue {
         self.waiting.len()
     }
 
-    /// Slots in use.
-    pub fn busy(&self) -> u32 {
+    /// Requests holding a slot.
+    pub fn in_service(&self) -> u32 {
         self.slots - self.free
     }
 
@@ -105,13 +124,26 @@ impl SlotQueue {
     }
 }
 
-/// An `api` provider: slots, their FIFO, and the stream its base latencies
-/// are drawn from (in service order).
+/// The random streams of an `api` provider: one per drawn quantity, so a new
+/// draw never shifts another's sequence.
+#[derive(Debug)]
+pub struct ApiStreams {
+    /// Base latencies, in service order.
+    pub latency: StreamRng,
+    /// Decode speeds, in service order.
+    pub decode: StreamRng,
+    /// Overheads before the queue, in the order requests are sent.
+    pub overhead: StreamRng,
+}
+
+/// An `api` provider: slots, their FIFO, and its streams.
 #[derive(Debug)]
 pub struct ApiServer {
     config: Serving,
     slots: SlotQueue,
-    latency_rng: StreamRng,
+    rng: ApiStreams,
+    /// The speed keep-alive pings decode at (they draw nothing).
+    ping_decode_tokens_per_s: f64,
     queue: TimeWeighted,
     busy: TimeWeighted,
     /// Throughput multiplier (degraded windows), applied at service start.
@@ -120,15 +152,26 @@ pub struct ApiServer {
 
 impl ApiServer {
     /// A server whose gauges are observed from `observed_from` (the warm-up's end).
-    pub fn new(config: &Serving, latency_rng: StreamRng, observed_from: SimTime) -> Self {
+    pub fn new(config: &Serving, rng: ApiStreams, observed_from: SimTime) -> Self {
+        let ping_decode_tokens_per_s = match config.decode_tokens_per_s {
+            Dist::Fixed(v) => v,
+            // The harmonic mean: a ping's mean decode time is E[time per token].
+            ref d => 1.0 / d.mean_reciprocal_upper_bound(),
+        };
         ApiServer {
             config: config.clone(),
             slots: SlotQueue::new(config.slots),
-            latency_rng,
+            rng,
+            ping_decode_tokens_per_s,
             queue: TimeWeighted::observed_from(observed_from),
             busy: TimeWeighted::observed_from(observed_from),
             speed: 1.0,
         }
+    }
+
+    /// The overhead of one request between its sending and its queue.
+    pub fn before_queue(&mut self) -> SimDuration {
+        SimDuration::from_secs_f64(self.config.overhead_before_queue.sample(&mut self.rng.overhead))
     }
 
     pub fn set_speed_factor(&mut self, factor: f64) {
@@ -137,7 +180,7 @@ impl ApiServer {
 
     /// Slots in use and slots.
     pub fn load(&self) -> (u64, u64) {
-        (u64::from(self.slots.busy()), u64::from(self.config.slots))
+        (u64::from(self.slots.in_service()), u64::from(self.config.slots))
     }
 
     /// The client of `id` gave up at `now`: out of the queue, or out of its
@@ -193,68 +236,33 @@ impl ApiServer {
     }
 
     fn start(&mut self, id: u32, now: SimTime, host: &mut impl Host) {
-        let base_s = self.config.base_latency.sample(&mut self.latency_rng);
+        let base_s = self.config.base_latency.sample(&mut self.rng.latency);
+        // Drawn for failed attempts too, so each start takes one draw.
+        let speed = self.config.decode_tokens_per_s.sample(&mut self.rng.decode);
+        // An approximation: the speed is fixed for the request at its start,
+        // from the requests in service then (this one included).
+        let speed = match &self.config.load_curve {
+            Some(curve) => speed * curve.factor(self.slots.in_service()),
+            None => speed,
+        };
         let Begin { input_tokens, cached_tokens, output_tokens, failed } = host.begin(id, now);
         let t = if failed {
-            service_timing(&self.config, base_s, 0, 0)
+            service_timing(&self.config, base_s, speed, 0, 0, 0)
         } else {
-            service_timing(&self.config, base_s, input_tokens - cached_tokens, output_tokens).slowed(base_s, self.speed)
+            service_timing(&self.config, base_s, speed, input_tokens - cached_tokens, cached_tokens, output_tokens)
+                .slowed(base_s, self.speed)
         };
         host.planned(id, now, now + t.to_first_token, now + t.total);
     }
 
-    /// A keep-alive ping: no base latency, no queue.
+    /// A keep-alive ping: no base latency, no queue, no overhead before the
+    /// queue, no load factor (it takes no slot).
     pub fn ping_timing(&self, now: SimTime, input: u64, cached: u64, output: u64) -> (SimTime, SimTime) {
-        let t = service_timing(&self.config, 0.0, input - cached, output);
+        let t = service_timing(&self.config, 0.0, self.ping_decode_tokens_per_s, input - cached, cached, output);
         (now + t.to_first_token, now + t.total)
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::dist::Dist;
-
-    #[test]
-    fn slots_then_fifo() {
-        let std = QueueClass::Standard;
-        let mut q = SlotQueue::new(2);
-        assert!(q.arrive(1, std));
-        assert!(q.arrive(2, std));
-        assert!(!q.arrive(3, std));
-        assert!(!q.arrive(4, std));
-        assert_eq!(q.release(), Some(3));
-        assert_eq!(q.release(), Some(4));
-        assert_eq!(q.release(), None);
-        assert_eq!(q.release(), None);
-        assert!(q.arrive(5, std) && q.arrive(6, std) && !q.arrive(7, std));
-    }
-
-    #[test]
-    fn priority_requests_wait_ahead_and_abandoned_ones_leave() {
-        let (std, pri) = (QueueClass::Standard, QueueClass::Priority);
-        let mut q = SlotQueue::new(1);
-        assert!(q.arrive(1, std));
-        assert!(!q.arrive(2, std) && !q.arrive(3, std) && !q.arrive(4, pri));
-        assert!(q.abandon(3));
-        assert!(!q.abandon(3));
-        assert_eq!(q.busy(), 1);
-        assert_eq!(q.release(), Some(4));
-        assert_eq!(q.release(), Some(2));
-        assert_eq!(q.release(), None);
-        assert_eq!(q.busy(), 0);
-    }
-
-    #[test]
-    fn timing_is_base_plus_prefill_plus_decode() {
-        let s = Serving {
-            slots: 1,
-            base_latency: Dist::Fixed(0.0),
-            prefill_tokens_per_s: 10_000.0,
-            decode_tokens_per_s: 50.0,
-        };
-        let t = service_timing(&s, 0.5, 5_000, 100);
-        assert_eq!(t.to_first_token, SimDuration::from_millis(1_000));
-        assert_eq!(t.total, SimDuration::from_millis(3_000));
-    }
-}
+#[path = "api_tests.rs"]
+mod tests;

@@ -12,7 +12,7 @@
 pub mod api;
 pub mod replicas;
 
-pub use api::{ApiServer, ServiceTiming, SlotQueue, service_timing};
+pub use api::{ApiServer, ApiStreams, ServiceTiming, SlotQueue, service_timing};
 pub use replicas::ReplicasServer;
 
 use crate::metrics::ServingGauges;
@@ -85,8 +85,13 @@ impl Server {
             let fleet = ReplicasServer::new(cfg, observed_from).expect("validated replicas configuration");
             return Server::Replicas(fleet);
         }
-        let latency_rng = seed.stream(StreamId::indexed("serving.latency", index as u64, 0));
-        Server::Api(ApiServer::new(&p.serving, latency_rng, observed_from))
+        let stream = |name| seed.stream(StreamId::indexed(name, index as u64, 0));
+        let rng = ApiStreams {
+            latency: stream("serving.latency"),
+            decode: stream("serving.decode"),
+            overhead: stream("serving.overhead"),
+        };
+        Server::Api(ApiServer::new(&p.serving, rng, observed_from))
     }
 
     /// What the server measured, at the end of the replicate.
@@ -140,10 +145,10 @@ impl Server {
     }
 
     /// How long a request takes to reach the server's queue after the
-    /// client sends it (API gateway, tokenisation).
-    pub fn before_queue(&self) -> SimDuration {
+    /// client sends it (API gateway, tokenisation); drawn per request.
+    pub fn before_queue(&mut self) -> SimDuration {
         match self {
-            Server::Api(_) => SimDuration::ZERO,
+            Server::Api(s) => s.before_queue(),
             Server::Replicas(s) => s.before_queue(),
         }
     }
