@@ -128,7 +128,10 @@ impl WorkEstimate {
         for w in &sc.workloads {
             let m = WorkloadMeans::of(w);
             let p = &sc.providers[w.provider];
-            let (attempts, steps) = attempts_and_steps(p.failures.error_rate, p.failures.max_retries, m.steps);
+            // Expected retries of transient errors; 429s, outages and
+            // timeouts depend on the run's own load and are not estimated.
+            let retries = w.retry.unwrap_or_else(|| p.failures.retry_config()).max_attempts.saturating_sub(1);
+            let (attempts, steps) = attempts_and_steps(p.failures.error_rate, retries, m.steps);
             let requests = m.sessions * steps * attempts;
             // With a cache, each prompt token is prefilled about once per
             // session (hits skip the rest); without, every request prefills
