@@ -171,11 +171,18 @@ impl Replicate<'_> {
         }
         // Billed: nothing before the first token; after it, the prompt and
         // the output produced until now (docs/serving.md).
-        let tokens = if a.begun && !a.failed && now >= a.first_token {
+        let prefilled = a.first_token_seen || (a.planned && now >= a.first_token);
+        let tokens = if a.begun && !a.failed && prefilled {
             let mut t = a.tokens;
-            let decode = (a.end - a.first_token).as_micros().max(1);
-            let done = (now - a.first_token).as_micros().min(decode);
-            t.output = (u128::from(a.tokens.output) * u128::from(done) / u128::from(decode)) as u64;
+            // Output so far, pro rata over the planned decode; a model that
+            // plans nothing ahead (replicas) bills the prompt only.
+            t.output = if a.planned {
+                let decode = (a.end - a.first_token).as_micros().max(1);
+                let done = (now - a.first_token).as_micros().min(decode);
+                (u128::from(a.tokens.output) * u128::from(done) / u128::from(decode)) as u64
+            } else {
+                0
+            };
             t.reasoning = t.reasoning.min(t.output);
             t
         } else {
