@@ -563,3 +563,17 @@ fn an_abandoned_attempt_of_a_free_model_still_counts_its_tokens() {
     let m = &out.metrics.overall;
     assert_eq!((m.requests, m.tokens.input, m.tokens.output), (2, 2_000, 140));
 }
+
+#[test]
+fn a_step_that_fails_for_good_misses_its_objectives() {
+    // Outage [0, 1.5 s), one retry after 1 s: A (0 s) is refused twice and
+    // fails; B (2 s) is answered in 2.1 s. Objective e2e 3 s: 1 of 2 met.
+    let mut p = no_cache(1);
+    p.admission.outages = vec![Outage { start: ms(0), end: ms(1_500), hang: false }];
+    let mut w = trace_workload("w", 0, &[(0, 1_000, 100), (2_000, 1_000, 100)]);
+    w.retry = Some(retry(2, 1_000, StepFailure::Abort, None));
+    w.objectives = Objectives { e2e: Some(SimDuration::from_secs(3)), ..Objectives::default() };
+    let m = run(&scenario(p, w)).metrics.overall;
+    let i = metric_names(&[]).iter().position(|n| n == "slo_attainment").unwrap();
+    assert_eq!((m.errors, m.requests, m.values(0)[i]), (2, 1, Some(0.5)));
+}

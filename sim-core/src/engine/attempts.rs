@@ -246,6 +246,9 @@ impl Replicate<'_> {
             self.schedule(now + d, Event::Issue(id), w);
             return;
         }
+        if self.sc.workloads[w].objectives.any() {
+            self.cell(id).record_failed_step_slo();
+        }
         self.gauges[w].in_system.add(now, -1);
         match self.sc.workloads[w].retry.map(|r| r.on_failure).unwrap_or_default() {
             // The agent cannot continue without this answer: the session fails.
