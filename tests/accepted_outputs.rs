@@ -64,11 +64,13 @@ struct Params {
     admission: Admission,
 }
 
+/// RPM, ITPM, OTPM, cache reads counted, output reserved.
+type Limits = (u32, Option<u32>, Option<u32>, bool, bool);
+
 /// Admission settings a generated scenario may add (each independently).
 #[derive(Debug, Clone)]
 struct Admission {
-    /// RPM, ITPM, OTPM, cache reads counted, output reserved.
-    rate_limits: Option<(u32, Option<u32>, Option<u32>, bool, bool)>,
+    rate_limits: Option<Limits>,
     /// max_attempts, backoff base (ms), full jitter, skip_step, timeout (s).
     retry: Option<(u32, u32, bool, bool, Option<u32>)>,
     /// start (s), length (s), hang.
@@ -241,7 +243,7 @@ fn provider_admission(a: &Admission) -> String {
         a.flex_max_utilization,
         a.batch_delay_s,
         a.batch_window_s,
-        a.batch_delay_s % 2 == 0
+        a.batch_delay_s.is_multiple_of(2)
     )
 }
 
