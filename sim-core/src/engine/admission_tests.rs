@@ -90,17 +90,23 @@ fn run(sc: &Scenario) -> super::ReplicateOutput {
     simulate_replicate(sc, 1, 0, true).unwrap()
 }
 
+/// `sessions` one-step sessions at t = 0 against RPM 60, plenty of slots,
+/// a 100 ms backoff without jitter.
+fn rpm_60_burst(sessions: u64, max_attempts: u32) -> super::ReplicateOutput {
+    let mut p = no_cache(100);
+    p.admission.rate_limits = Some(limits(Some(60), None, None));
+    let mut w = workload(sessions, 1e12);
+    w.retry = Some(retry(max_attempts, 100, StepFailure::Abort, None));
+    run(&scenario(p, w))
+}
+
 #[test]
 fn a_burst_over_the_request_limit_gets_one_429_retried_after_exactly_the_retry_after() {
     // RPM 60: a bucket of 60 requests refilling one per second. 61 sessions
     // arrive at t = 0 (a rate of 10^12/s rounds every gap to 0 us); plenty
     // of slots. The 61st finds the bucket empty: 429, retry-after 1 s, which
     // beats the 100 ms backoff; at 1 s exactly one request has refilled.
-    let mut p = no_cache(100);
-    p.admission.rate_limits = Some(limits(Some(60), None, None));
-    let mut w = workload(61, 1e12);
-    w.retry = Some(retry(3, 100, StepFailure::Abort, None));
-    let out = run(&scenario(p, w));
+    let out = rpm_60_burst(61, 3);
     let r = &out.requests;
     assert_eq!(r.len(), 62);
     assert!(r.iter().all(|r| r.arrival == SimTime::ZERO || r.session == 60));
@@ -121,11 +127,7 @@ fn clients_retrying_together_without_jitter_meet_the_limit_again() {
     // 62 at t = 0 under RPM 60: sessions 60 and 61 are both told 1 s. At 1 s
     // one token has refilled: session 60 gets it, 61 is refused again and
     // told 1 s more (its own backoff, 200 ms, is shorter).
-    let mut p = no_cache(100);
-    p.admission.rate_limits = Some(limits(Some(60), None, None));
-    let mut w = workload(62, 1e12);
-    w.retry = Some(retry(5, 100, StepFailure::Abort, None));
-    let out = run(&scenario(p, w));
+    let out = rpm_60_burst(62, 5);
     let attempts = |s| of(&out.requests, s).iter().map(|r| (r.status, r.attempt, r.start)).collect::<Vec<_>>();
     assert_eq!(attempts(60), [(RateLimited, 1, SimTime::ZERO), (Done, 2, ms(1_000))]);
     assert_eq!(attempts(61), [(RateLimited, 1, SimTime::ZERO), (RateLimited, 2, ms(1_000)), (Done, 3, ms(2_000))]);

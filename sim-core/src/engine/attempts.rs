@@ -170,7 +170,7 @@ impl Replicate<'_> {
             self.with_server(p, now, |server, host| server.abandon(id, a.begun, now, host));
         }
         // Billed: nothing before the first token; after it, the prompt and
-        // the output produced until now (docs/serving.md).
+        // the output produced until now (docs/admission.md).
         let billed = a.begun && !a.failed && now >= a.first_token;
         let tokens = if billed {
             let mut t = a.tokens;
