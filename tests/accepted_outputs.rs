@@ -1,4 +1,6 @@
-//! For random valid scenarios (every cache, failure and keep-alive feature),
+//! For random valid scenarios (every cache, failure and keep-alive feature,
+//! and the admission ones: rate limits, retry tables with timeouts, outages,
+//! degraded windows, service tiers),
 //! every output of a real run holds its identities: token classes sum to the
 //! input, the metrics of replicate 0 equal the sums of its requests.csv rows,
 //! costs equal tokens times prices, the summary's means equal the means of
@@ -59,6 +61,57 @@ struct Params {
     think_s: u32,
     sessions: u32,
     seed: u64,
+    admission: Admission,
+}
+
+/// RPM, ITPM, OTPM, cache reads counted, output reserved.
+type Limits = (u32, Option<u32>, Option<u32>, bool, bool);
+
+/// Admission settings a generated scenario may add (each independently).
+#[derive(Debug, Clone)]
+struct Admission {
+    rate_limits: Option<Limits>,
+    /// max_attempts, backoff base (ms), full jitter, skip_step, timeout (s).
+    retry: Option<(u32, u32, bool, bool, Option<u32>)>,
+    /// start (s), length (s), hang.
+    outage: Option<(u32, u32, bool)>,
+    /// start (s), length (s), factor.
+    degraded: Option<(u32, u32, f64)>,
+    /// 0 standard, 1 priority, 2 flex, 3 batch.
+    tier: u8,
+    flex_max_utilization: f64,
+    /// A fixed batch delay (s); past `batch_window_s` the request expires.
+    batch_delay_s: u32,
+    batch_window_s: u32,
+}
+
+fn admission() -> impl Strategy<Value = Admission> {
+    (
+        proptest::option::of((
+            5u32..200,
+            proptest::option::of(5_000u32..200_000),
+            proptest::option::of(2_000u32..50_000),
+            any::<bool>(),
+            any::<bool>(),
+        )),
+        proptest::option::of((1u32..5, 100u32..5_000, any::<bool>(), any::<bool>(), proptest::option::of(5u32..120))),
+        proptest::option::of((0u32..300, 1u32..300, any::<bool>())),
+        proptest::option::of((0u32..300, 1u32..600, 0.1f64..=1.0)),
+        0u8..4,
+        0.3f64..=1.0,
+        1u32..120,
+        30u32..200,
+    )
+        .prop_map(|(rate_limits, retry, outage, degraded, tier, flex, delay, window)| Admission {
+            rate_limits,
+            retry,
+            outage,
+            degraded,
+            tier,
+            flex_max_utilization: flex,
+            batch_delay_s: delay,
+            batch_window_s: window,
+        })
 }
 
 fn params() -> impl Strategy<Value = Params> {
@@ -86,7 +139,7 @@ fn params() -> impl Strategy<Value = Params> {
         2u32..25,
         any::<u64>(),
     );
-    (cache, workload).prop_map(|(c, w)| Params {
+    (cache, workload, admission()).prop_map(|(c, w, admission)| Params {
         explicit: c.0,
         ttl_s: c.1,
         refresh: c.2,
@@ -107,6 +160,7 @@ fn params() -> impl Strategy<Value = Params> {
         think_s: w.8,
         sessions: w.9,
         seed: w.10 >> 1,
+        admission,
     })
 }
 
@@ -125,9 +179,9 @@ replicates = 3
 name = "p"
 serving = {{ slots = 4, base_latency = {{ kind = "exponential", mean = "300ms" }}, prefill_tokens_per_s = 20000, decode_tokens_per_s = 90 }}
 cache = {{ mode = "{mode}", ttl = "{ttl}s", refresh_on_hit = {refresh}, min_tokens = {min}, granularity_tokens = {gran}, miss_probability = {miss}{lifetime}{capacity} }}
-pricing = {{ input_usd_per_mtok = {input}, cache_read_usd_per_mtok = {read}, cache_write_usd_per_mtok = {write}, output_usd_per_mtok = {output} }}
+pricing = {{ input_usd_per_mtok = {input}, cache_read_usd_per_mtok = {read}, cache_write_usd_per_mtok = {write}, output_usd_per_mtok = {output}, batch_multiplier = 1, flex_multiplier = 1, priority_multiplier = 1 }}
 failures = {{ error_rate = {err}, max_retries = {retries}, retry_backoff = "2s" }}
-"#,
+{admission}"#,
         seed = p.seed,
         ttl = p.ttl_s,
         refresh = p.refresh,
@@ -136,6 +190,7 @@ failures = {{ error_rate = {err}, max_retries = {retries}, retry_backoff = "2s" 
         miss = p.miss,
         err = p.error_rate,
         retries = p.retries,
+        admission = provider_admission(&p.admission),
     );
     for i in 0..p.workloads {
         let keep_alive = p.keep_alive_s.map_or(String::new(), |s| format!("keep_alive = {{ interval = \"{s}s\" }}\n"));
@@ -152,16 +207,62 @@ reasoning_in_history = {in_history}
 tool_result_tokens = {{ kind = "uniform_int", low = 0, high = 900 }}
 think_time = {{ kind = "exponential", mean = "{think}s" }}
 {keep_alive}arrivals = {{ rate_per_s = 0.4, sessions = {sessions} }}
-"#,
+{admission}"#,
             shared = 2_000 * (i + 1),
             steps = p.steps_high,
             reasoning = p.reasoning,
             in_history = p.reasoning_in_history,
             think = p.think_s,
             sessions = p.sessions,
+            admission = workload_admission(&p.admission),
         ));
     }
     text
+}
+
+/// The provider's admission keys.
+fn provider_admission(a: &Admission) -> String {
+    let mut t = String::new();
+    if let Some((rpm, itpm, otpm, reads, reserve)) = a.rate_limits {
+        let opt = |k: &str, v: Option<u32>| v.map_or(String::new(), |v| format!(", {k} = {v}"));
+        t += &format!(
+            "rate_limits = {{ requests_per_min = {rpm}{}{}, cache_reads_count = {reads}, reserve_output = {reserve} }}\n",
+            opt("input_tokens_per_min", itpm),
+            opt("output_tokens_per_min", otpm)
+        );
+    }
+    if let Some((start, len, hang)) = a.outage {
+        let mode = if hang { "hang" } else { "fail_fast" };
+        t += &format!("outages = [{{ start = \"{start}s\", end = \"{}s\", mode = \"{mode}\" }}]\n", start + len);
+    }
+    if let Some((start, len, factor)) = a.degraded {
+        t += &format!("degraded = [{{ start = \"{start}s\", end = \"{}s\", factor = {factor} }}]\n", start + len);
+    }
+    t + &format!(
+        "tiers = {{ flex_max_utilization = {}, batch_delay = \"{}s\", batch_window = \"{}s\", batch_in_rate_limits = {} }}\n",
+        a.flex_max_utilization,
+        a.batch_delay_s,
+        a.batch_window_s,
+        a.batch_delay_s.is_multiple_of(2)
+    )
+}
+
+/// A workload's tier, `max_tokens` and retry table; a hanging outage gets a
+/// timeout (validation requires one).
+fn workload_admission(a: &Admission) -> String {
+    let tier = ["standard", "priority", "flex", "batch"][usize::from(a.tier)];
+    let mut t = format!("service_tier = \"{tier}\"\nmax_tokens = 1000\n");
+    let hang = a.outage.is_some_and(|o| o.2);
+    let retry = a.retry.or(hang.then_some((3, 1_000, true, false, Some(30))));
+    if let Some((max_attempts, base_ms, jitter, skip, timeout)) = retry {
+        let timeout = timeout.or(hang.then_some(30)).map_or(String::new(), |s| format!(", timeout = \"{s}s\""));
+        t += &format!(
+            "retry = {{ max_attempts = {max_attempts}, backoff_base = \"{base_ms}ms\", backoff_cap = \"30s\", jitter = \"{}\", on_failure = \"{}\"{timeout} }}\n",
+            if jitter { "full" } else { "none" },
+            if skip { "skip_step" } else { "abort" }
+        );
+    }
+    t
 }
 
 fn close(a: f64, b: f64) -> bool {
@@ -201,21 +302,33 @@ fn check_run(dir: &Path, p: &Params) -> Result<(), TestCaseError> {
         prop_assert!(close(n("cost_usd"), sum));
         let top = p.prices.iter().copied().fold(0.0, f64::max);
         prop_assert!(n("cost_usd") <= (n("tokens_input") + n("tokens_output")) * top / 1e6 * (1.0 + 1e-9));
-        prop_assert!(n("errors") >= n("retries"));
+        // Every retry follows a failed attempt of one of the three kinds.
+        prop_assert!(n("errors") + n("rate_limited") + n("timeouts") >= n("retries"));
     }
     // Replicate 0's metrics are the sums of its requests.
     let rep0 = reps.rows.iter().find(|r| reps.cell(r, "replicate") == "0").expect("replicate 0");
     let mut sums: HashMap<&str, f64> = HashMap::new();
-    let (mut served, mut errors, mut pings) = (0.0, 0.0, 0.0);
+    // `requests` counts what was billed: answers, pings and attempts
+    // abandoned after their first token (a timeout row with tokens); errors
+    // are failed attempts and outage refusals.
+    let (mut served, mut errors, mut pings, mut limited, mut timeouts) = (0.0, 0.0, 0.0, 0.0, 0.0);
     for row in &reqs.rows {
+        let t = |c: &str| reqs.num(row, c).unwrap_or(0.0);
         match reqs.cell(row, "status") {
-            "error" => errors += 1.0,
+            "error" | "unavailable" => errors += 1.0,
+            "rate_limited" => limited += 1.0,
+            "timeout" => {
+                timeouts += 1.0;
+                served += f64::from(u8::from(t("input_tokens") + t("output_tokens") > 0.0));
+            }
             status => {
                 served += 1.0;
                 pings += f64::from(u8::from(status == "keep_alive"));
             }
         }
-        let t = |c: &str| reqs.num(row, c).unwrap_or(0.0);
+        if !matches!(reqs.cell(row, "status"), "ok" | "keep_alive" | "timeout") {
+            prop_assert_eq!(t("input_tokens") + t("output_tokens"), 0.0, "a refused or failed attempt has no tokens");
+        }
         prop_assert_eq!(t("uncached_tokens") + t("cache_read_tokens") + t("cache_write_tokens"), t("input_tokens"));
         for c in ["input_tokens", "uncached_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens"] {
             *sums.entry(c).or_default() += t(c);
@@ -228,6 +341,8 @@ fn check_run(dir: &Path, p: &Params) -> Result<(), TestCaseError> {
     prop_assert_eq!(m("requests"), served);
     prop_assert_eq!(m("errors"), errors);
     prop_assert_eq!(m("keep_alive_requests"), pings);
+    prop_assert_eq!(m("rate_limited"), limited);
+    prop_assert_eq!(m("timeouts"), timeouts);
     for (metric, column) in [
         ("tokens_input", "input_tokens"),
         ("tokens_uncached", "uncached_tokens"),

@@ -54,3 +54,5 @@ mod validation_limits;
 mod malformed;
 // sim-core's module layering and no-I/O rule, read from its source.
 mod layering;
+// Rate limits, retries and outages through the CLI: 429s in requests.csv and the metrics, the example.
+mod admission;

@@ -17,10 +17,10 @@ use crate::time::{SimDuration, SimTime};
 impl Replicate<'_> {
     /// Session `id` sends its current step's request (a first attempt or a retry).
     pub(super) fn on_issue(&mut self, id: u32, now: SimTime) {
+        let generation = self.live.next_generation(id);
         let l = self.live.get_mut(id);
-        l.generation = l.generation.wrapping_add(1);
         l.attempt = Attempt { issued: now, ..Attempt::default() };
-        let (w, generation, first) = (l.session.workload, l.generation, l.session.attempt == 0);
+        let (w, first) = (l.session.workload, l.session.attempt == 0);
         if first {
             self.gauges[w].in_system.add(now, 1);
         }
@@ -30,7 +30,9 @@ impl Replicate<'_> {
         match self.gate.check(self.sc, w, now, input, load) {
             Verdict::Admit => {
                 self.arm_timeout(id, w, generation, now);
-                self.live.get_mut(id).attempt.in_server = true;
+                let a = &mut self.live.get_mut(id).attempt;
+                a.in_server = true;
+                a.admitted = true;
                 let delay = self.servers[p].before_queue();
                 if delay == SimDuration::ZERO {
                     self.on_admit(id, generation, now);
@@ -48,6 +50,7 @@ impl Replicate<'_> {
             Verdict::Hang => self.arm_timeout(id, w, generation, now),
             Verdict::Batch(delay) => {
                 self.arm_timeout(id, w, generation, now);
+                self.live.get_mut(id).attempt.admitted = true;
                 // Batch work is done off the real-time servers: it reads and
                 // writes the cache as submitted, and answers all at once.
                 let at = now + delay;
@@ -57,6 +60,7 @@ impl Replicate<'_> {
             Verdict::Expired(window) => {
                 self.arm_timeout(id, w, generation, now);
                 let a = &mut self.live.get_mut(id).attempt;
+                a.admitted = true;
                 a.failed = true;
                 a.first_token = now + window;
                 a.end = now + window;
@@ -97,10 +101,7 @@ impl Replicate<'_> {
     }
 
     pub(super) fn on_admit(&mut self, id: u32, generation: u32, now: SimTime) {
-        let l = self.live.get(id);
-        if l.generation != generation || !l.attempt.open() {
-            return;
-        }
+        let Some(l) = self.live.current(id, generation).filter(|l| l.attempt.open()) else { return };
         let wl = &self.sc.workloads[l.session.workload];
         let class = if wl.service_tier == ServiceTier::Priority { QueueClass::Priority } else { QueueClass::Standard };
         if let Some(ts) = self.timeseries.as_mut() {
@@ -130,18 +131,15 @@ impl Replicate<'_> {
 
     /// The attempt of session `id` gets its first token.
     pub(super) fn on_first_token(&mut self, id: u32, generation: u32, now: SimTime) {
-        let l = self.live.get_mut(id);
-        if l.generation == generation && l.attempt.open() {
-            l.attempt.first_token_seen = true;
-            debug_assert_eq!(l.attempt.first_token, now);
+        if self.live.current(id, generation).is_some_and(|l| l.attempt.open()) {
+            let a = &mut self.live.get_mut(id).attempt;
+            a.first_token_seen = true;
+            debug_assert_eq!(a.first_token, now);
         }
     }
 
     pub(super) fn on_done(&mut self, id: u32, generation: u32, now: SimTime) {
-        let l = self.live.get(id);
-        if l.generation != generation || !l.attempt.open() {
-            return;
-        }
+        let Some(l) = self.live.current(id, generation).filter(|l| l.attempt.open()) else { return };
         let (w, a) = (l.session.workload, l.attempt);
         let p = self.sc.workloads[w].provider;
         self.live.get_mut(id).attempt.closed = true;
@@ -158,9 +156,11 @@ impl Replicate<'_> {
 
     /// The client gives up on the attempt of session `id` at `now`.
     pub(super) fn on_timeout(&mut self, id: u32, generation: u32, now: SimTime) {
-        let l = self.live.get(id);
-        // An answer due exactly at the deadline is in time.
-        if l.generation != generation || !l.attempt.open() || (l.attempt.planned && l.attempt.end <= now) {
+        // Events outlive their attempt (and their session): only the
+        // current attempt's own timer counts. An answer due exactly at the
+        // deadline is in time.
+        let Some(l) = self.live.current(id, generation) else { return };
+        if !l.attempt.open() || (l.attempt.planned && l.attempt.end <= now) {
             return;
         }
         let (w, a) = (l.session.workload, l.attempt);
@@ -170,9 +170,10 @@ impl Replicate<'_> {
             self.with_server(p, now, |server, host| server.abandon(id, a.begun, now, host));
         }
         // Billed: nothing before the first token; after it, the prompt and
-        // the output produced until now (docs/serving.md).
+        // the output produced until now (docs/admission.md).
         let prefilled = a.first_token_seen || (a.planned && now >= a.first_token);
-        let tokens = if a.begun && !a.failed && prefilled {
+        let billed = a.begun && !a.failed && prefilled;
+        let tokens = if billed {
             let mut t = a.tokens;
             // Output so far, pro rata over the planned decode; a model that
             // plans nothing ahead (replicas) bills the prompt only.
@@ -188,15 +189,19 @@ impl Replicate<'_> {
         } else {
             TokenCounts::default()
         };
-        let cost =
-            if tokens == TokenCounts::default() { CostBreakdown::default() } else { self.bill(w, a.start, &tokens) };
+        let cost = if billed { self.bill(w, a.start, &tokens) } else { CostBreakdown::default() };
         let a = &mut self.live.get_mut(id).attempt;
         a.tokens = tokens;
         a.cost = cost;
         a.end = now;
         a.first_token = a.first_token.min(now);
-        self.gate.completed(self.sc, w, now, tokens.output);
-        if cost != CostBreakdown::default() {
+        // A hung attempt never reached the rate limits: nothing to settle.
+        if a.admitted {
+            self.gate.completed(self.sc, w, now, tokens.output);
+        }
+        // Decided on what was produced, not on its price (a free model's
+        // tokens are still tokens).
+        if billed {
             let tokens = self.caches.to_scenario_tiers(p, &tokens);
             self.cell(id).record_abandoned(&tokens, &cost);
         }
@@ -247,6 +252,9 @@ impl Replicate<'_> {
             self.live.get_mut(id).session.attempt += 1;
             self.schedule(now + d, Event::Issue(id), w);
             return;
+        }
+        if self.sc.workloads[w].objectives.any() {
+            self.cell(id).record_failed_step_slo();
         }
         self.gauges[w].in_system.add(now, -1);
         match self.sc.workloads[w].retry.map(|r| r.on_failure).unwrap_or_default() {

@@ -154,6 +154,10 @@ impl Gate {
                 None => {}
             }
         }
+        // Before the rate limits: a refused flex request takes nothing from them.
+        if wl.service_tier == ServiceTier::Flex && self.flex[p].admit(load.0, load.1).is_err() {
+            return Verdict::FlexRefused;
+        }
         let tiers = &sc.providers[p].admission.tiers;
         let limited = wl.service_tier != ServiceTier::Batch || tiers.batch_in_rate_limits;
         if let (true, Some(li)) = (limited, self.workload_limiter[w]) {
@@ -173,7 +177,6 @@ impl Gate {
                 BatchOutcome::Completes(d) => Verdict::Batch(d),
                 BatchOutcome::Expires(window) => Verdict::Expired(window),
             },
-            ServiceTier::Flex if self.flex[p].admit(load.0, load.1).is_err() => Verdict::FlexRefused,
             _ => Verdict::Admit,
         }
     }

@@ -41,7 +41,7 @@ impl Host for Replicate<'_> {
 
     fn planned(&mut self, id: u32, now: SimTime, first_token: SimTime, end: SimTime) {
         let l = self.live.get(id);
-        let (w, generation) = (l.session.workload, l.generation);
+        let (w, generation) = (l.session.workload, self.live.generation(id));
         let (tokens, cost) = match self.pending_lookup.take() {
             // A failed attempt: no prefill, no output, nothing billed, nothing cached.
             None => (TokenCounts::default(), CostBreakdown::default()),
@@ -67,7 +67,7 @@ impl Host for Replicate<'_> {
 
     fn first_token(&mut self, id: u32, at: SimTime, cached_tokens: u64) {
         let l = self.live.get(id);
-        let (w, generation) = (l.session.workload, l.generation);
+        let (w, generation) = (l.session.workload, self.live.generation(id));
         let tokens = if l.attempt.failed {
             TokenCounts::default()
         } else {
@@ -87,7 +87,7 @@ impl Host for Replicate<'_> {
 
     fn done(&mut self, id: u32, at: SimTime) {
         let l = self.live.get(id);
-        let (w, generation) = (l.session.workload, l.generation);
+        let (w, generation) = (l.session.workload, self.live.generation(id));
         let a = &mut self.live.get_mut(id).attempt;
         a.end = at;
         a.planned = true;
@@ -96,7 +96,7 @@ impl Host for Replicate<'_> {
 
     fn fail(&mut self, id: u32, at: SimTime) {
         let l = self.live.get(id);
-        let (w, generation) = (l.session.workload, l.generation);
+        let (w, generation) = (l.session.workload, self.live.generation(id));
         let a = &mut self.live.get_mut(id).attempt;
         a.failed = true;
         a.tokens = TokenCounts::default();

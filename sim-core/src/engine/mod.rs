@@ -14,6 +14,8 @@ pub use replicate::{Recording, ReplicateOutput, simulate_replicate, simulate_rep
 pub use timeseries::{ProviderSample, TIMESERIES_COLUMNS, TimeseriesRecorder, TimeseriesRow};
 
 #[cfg(test)]
+mod admission_tests;
+#[cfg(test)]
 mod billing_tests;
 #[cfg(test)]
 mod replicas_tests;

@@ -75,6 +75,9 @@ pub(super) struct Attempt {
     pub(super) failed: bool,
     /// Admitted to (or on its way to) the provider's server.
     pub(super) in_server: bool,
+    /// Passed the gate (served, batched or expiring): it took from the rate
+    /// limits, which are settled when it ends.
+    pub(super) admitted: bool,
     /// Its service began (`Host::begin`).
     pub(super) begun: bool,
     /// Its first-token and end instants are known.
@@ -102,8 +105,6 @@ pub(super) struct WorkloadState {
 pub(super) struct Live {
     pub(super) session: Session,
     pub(super) attempt: Attempt,
-    /// Counts attempts: events of an earlier attempt are stale.
-    pub(super) generation: u32,
     /// When the next step will be issued (keep-alives stop before it).
     pub(super) next_issue: SimTime,
     /// Arrived after the warm-up: its requests and costs are counted.
@@ -368,8 +369,7 @@ impl Replicate<'_> {
             Arrivals::Poisson { .. } => Session::start(&self.seed, wl, w, index, now),
         };
         let counted = now >= self.counted_from;
-        let id =
-            self.live.insert(Live { session, attempt: Attempt::default(), generation: 0, next_issue: now, counted });
+        let id = self.live.insert(Live { session, attempt: Attempt::default(), next_issue: now, counted });
         self.cell(id).sessions_started += 1;
         self.gauges[w].sessions.add(now, 1);
         self.schedule_next_arrival(w, now);

@@ -255,6 +255,12 @@ impl ScopeMetrics {
         }
     }
 
+    /// A step that failed for good, of a workload with objectives: judged,
+    /// and not met (no answer meets a latency objective).
+    pub fn record_failed_step_slo(&mut self) {
+        self.slo_judged += 1;
+    }
+
     /// A keep-alive request: billed and counted, but not a latency sample.
     pub fn record_keep_alive(&mut self, tokens: &TokenCounts, cost: &CostBreakdown) {
         self.keep_alive_requests += 1;

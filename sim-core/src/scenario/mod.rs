@@ -5,6 +5,8 @@
 
 mod admission_checks;
 pub mod admission_config;
+#[cfg(test)]
+mod admission_tests;
 mod bases;
 mod context;
 mod dists;

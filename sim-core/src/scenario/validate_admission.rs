@@ -16,9 +16,11 @@ pub(super) fn provider_admission(cx: &mut Ctx<'_>, raw: &RawProvider, path: &Key
         Some(r) => rate_limits(cx, r, &path.key("rate_limits")).map(Some),
     };
     let outages = windows(cx, raw.outages.as_deref().unwrap_or_default(), &path.key("outages"), |cx, o, p| {
-        let (start, end) = span(cx, &o.start, &o.end, p)?;
-        let hang = cx.opt(&o.mode, &p.key("mode"), OutageModeText::FailFast)? == OutageModeText::Hang;
-        Some(Outage { start, end, hang })
+        // Both read before either is used, so a bad span does not hide a bad mode.
+        let window = span(cx, &o.start, &o.end, p);
+        let mode = cx.opt(&o.mode, &p.key("mode"), OutageModeText::FailFast);
+        let (start, end) = window?;
+        Some(Outage { start, end, hang: mode? == OutageModeText::Hang })
     });
     let degraded = windows(cx, raw.degraded.as_deref().unwrap_or_default(), &path.key("degraded"), |cx, d, p| {
         let window = span(cx, &d.start, &d.end, p);
@@ -92,7 +94,7 @@ fn span(
     path: &KeyPath,
 ) -> Option<(SimTime, SimTime)> {
     let s = cx.req(start, &path.key("start"), "when the window starts, a duration from time zero, e.g. \"2h\"");
-    let e = cx.req(end, &path.key("end"), "when the window ends, a duration from time zero, e.g. \"2h30m\"");
+    let e = cx.req(end, &path.key("end"), "when the window ends, a duration from time zero, e.g. \"150m\"");
     let (s, e) = (SimTime::ZERO + s?, SimTime::ZERO + e?);
     cx.ensure(s < e, &path.key("end"), || {
         format!("must be after `start`: start {} but end {}", shown(start), shown(end))
