@@ -8,6 +8,7 @@ use crate::metrics::{CostBreakdown, MAX_CACHE_TIERS, TokenCounts};
 use crate::model::pricing::classify_tokens;
 use crate::model::prompt::Block;
 use crate::model::serving::{Begin, Host};
+use crate::rng::fnv1a;
 use crate::time::SimTime;
 use rand::Rng;
 
@@ -109,6 +110,11 @@ impl Host for Replicate<'_> {
 
     fn prompt(&self, id: u32) -> &[Block] {
         self.live.get(id).session.prompt.blocks()
+    }
+
+    fn cache_key(&self, id: u32) -> u64 {
+        let w = self.live.get(id).session.workload;
+        self.sc.workloads[w].prompt_cache_key.as_deref().map_or(0, |k| fnv1a(k.as_bytes()))
     }
 
     fn wake(&mut self, at: SimTime, token: u32) {

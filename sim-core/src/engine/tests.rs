@@ -69,6 +69,7 @@ pub(super) fn workload(sessions: u64, rate: f64) -> Workload {
         keep_alive: None,
         max_tokens: 4096,
         retry: None,
+        prompt_cache_key: None,
         objectives: Objectives::default(),
     }
 }

@@ -378,6 +378,8 @@ pub struct Workload {
     pub max_tokens: u64,
     /// `None`: the provider's `failures` retry settings.
     pub retry: Option<RetryConfig>,
+    /// Routing hint sent with every request (prefix-affinity balancers).
+    pub prompt_cache_key: Option<String>,
     pub objectives: Objectives,
 }
 

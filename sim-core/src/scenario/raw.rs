@@ -406,6 +406,8 @@ pub(crate) struct RawWorkload {
     pub(crate) max_tokens: Option<Raw<u64>>,
     /// The client's retry policy and timeout.
     pub(crate) retry: Option<RawRetry>,
+    /// A routing hint sent with every request (like OpenAI's prompt_cache_key): a replicas provider's prefix_affinity balancer combines it with the prompt's prefix. Default: none.
+    pub(crate) prompt_cache_key: Option<Raw<String>>,
     /// Latency objectives, for `slo_attainment`.
     pub(crate) objectives: Option<RawObjectives>,
 }

@@ -208,6 +208,7 @@ pub(super) fn workload(
     let max_tokens = cx.at_least(&raw.max_tokens, &path.key("max_tokens"), 4096, 1);
     let max_tokens = cx.tokens(max_tokens, &path.key("max_tokens"));
     let retry = retry(cx, raw.retry.as_ref(), &path.key("retry"));
+    let prompt_cache_key = cx.maybe(&raw.prompt_cache_key, &path.key("prompt_cache_key"));
     let objectives = objectives(cx, raw.objectives.as_ref(), &path.key("objectives"));
     Some(Workload {
         name: name?,
@@ -227,6 +228,7 @@ pub(super) fn workload(
         keep_alive: keep_alive?,
         max_tokens: max_tokens?,
         retry: retry?,
+        prompt_cache_key: prompt_cache_key?,
         objectives: objectives?,
     })
 }

@@ -45,6 +45,9 @@ impl Host for Recorder {
     fn prompt(&self, _: u32) -> &[crate::model::prompt::Block] {
         unreachable!("the api model reads no prompt")
     }
+    fn cache_key(&self, _: u32) -> u64 {
+        unreachable!("the api model routes nothing")
+    }
 }
 
 fn output_only(output_tokens: u64) -> Recorder {

@@ -68,6 +68,8 @@ pub trait Host {
     fn fail(&mut self, id: u32, at: SimTime);
     /// The prompt of `id`, as blocks (for servers with their own prefix cache).
     fn prompt(&self, id: u32) -> &[Block];
+    /// The routing hint of `id`'s workload (`prompt_cache_key`), hashed; 0 if none.
+    fn cache_key(&self, id: u32) -> u64;
 }
 
 /// One provider's serving model.

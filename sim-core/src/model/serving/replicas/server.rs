@@ -55,7 +55,7 @@ impl ReplicasServer {
             host.planned(id, now, now, now);
             return;
         }
-        let req = SeqRequest { id, blocks: host.prompt(id), output_tokens: begin.output_tokens, cache_key: 0 };
+        let req = SeqRequest { id, blocks: host.prompt(id), output_tokens: begin.output_tokens, cache_key: host.cache_key(id) };
         self.fleet.arrive(req, now, &mut self.notes);
         self.after(None, now, host);
     }
