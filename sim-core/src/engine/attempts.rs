@@ -241,6 +241,11 @@ impl Replicate<'_> {
             self.schedule(now + d, Event::Issue(id), w);
             return;
         }
+        // A step never answered missed its objectives: leaving it out would
+        // let failures raise the attainment.
+        if self.sc.workloads[w].objectives.any() {
+            self.cell(id).record_unanswered_step();
+        }
         self.gauges[w].in_system.add(now, -1);
         match self.sc.workloads[w].retry.map(|r| r.on_failure).unwrap_or_default() {
             // The agent cannot continue without this answer: the session fails.

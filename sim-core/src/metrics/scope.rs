@@ -255,6 +255,12 @@ impl ScopeMetrics {
         }
     }
 
+    /// A step of a workload with objectives failed for good (after its
+    /// retries): judged, and not met.
+    pub fn record_unanswered_step(&mut self) {
+        self.slo_judged += 1;
+    }
+
     /// A keep-alive request: billed and counted, but not a latency sample.
     pub fn record_keep_alive(&mut self, tokens: &TokenCounts, cost: &CostBreakdown) {
         self.keep_alive_requests += 1;
@@ -385,6 +391,10 @@ impl ScopeMetrics {
         v
     }
 }
+
+#[cfg(test)]
+#[path = "scope_tests.rs"]
+mod serving_tests;
 
 #[cfg(test)]
 mod tests {
