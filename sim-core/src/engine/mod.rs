@@ -16,6 +16,8 @@ pub use timeseries::{ProviderSample, TIMESERIES_COLUMNS, TimeseriesRecorder, Tim
 #[cfg(test)]
 mod billing_tests;
 #[cfg(test)]
+mod metrics_tests;
+#[cfg(test)]
 mod replicas_tests;
 #[cfg(test)]
 mod tests;
