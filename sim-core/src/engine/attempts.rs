@@ -4,7 +4,7 @@
 
 use super::gate::Verdict;
 use super::limits::SimLimit;
-use super::replicate::{Attempt, Event, Replicate};
+use super::replicate::{Attempt, Event, Live, Replicate};
 use crate::metrics::{CostBreakdown, RequestOutcome, TokenCounts};
 use crate::model::admission::QueueClass;
 use crate::model::pricing::request_cost;
@@ -97,10 +97,7 @@ impl Replicate<'_> {
     }
 
     pub(super) fn on_admit(&mut self, id: u32, generation: u32, now: SimTime) {
-        let l = self.live.get(id);
-        if l.generation != generation || !l.attempt.open() {
-            return;
-        }
+        let Some(l) = self.current(id, generation).filter(|l| l.attempt.open()) else { return };
         let wl = &self.sc.workloads[l.session.workload];
         let class = if wl.service_tier == ServiceTier::Priority { QueueClass::Priority } else { QueueClass::Standard };
         if let Some(ts) = self.timeseries.as_mut() {
@@ -130,18 +127,15 @@ impl Replicate<'_> {
 
     /// The attempt of session `id` gets its first token.
     pub(super) fn on_first_token(&mut self, id: u32, generation: u32, now: SimTime) {
-        let l = self.live.get_mut(id);
-        if l.generation == generation && l.attempt.open() {
-            l.attempt.first_token_seen = true;
-            debug_assert_eq!(l.attempt.first_token, now);
+        if self.current(id, generation).is_some_and(|l| l.attempt.open()) {
+            let a = &mut self.live.get_mut(id).attempt;
+            a.first_token_seen = true;
+            debug_assert_eq!(a.first_token, now);
         }
     }
 
     pub(super) fn on_done(&mut self, id: u32, generation: u32, now: SimTime) {
-        let l = self.live.get(id);
-        if l.generation != generation || !l.attempt.open() {
-            return;
-        }
+        let Some(l) = self.current(id, generation).filter(|l| l.attempt.open()) else { return };
         let (w, a) = (l.session.workload, l.attempt);
         let p = self.sc.workloads[w].provider;
         self.live.get_mut(id).attempt.closed = true;
@@ -158,11 +152,9 @@ impl Replicate<'_> {
 
     /// The client gives up on the attempt of session `id` at `now`.
     pub(super) fn on_timeout(&mut self, id: u32, generation: u32, now: SimTime) {
-        let l = self.live.get(id);
         // An answer due exactly at the deadline is in time.
-        if l.generation != generation || !l.attempt.open() || (l.attempt.planned && l.attempt.end <= now) {
-            return;
-        }
+        let open = |l: &&Live| l.attempt.open() && !(l.attempt.planned && l.attempt.end <= now);
+        let Some(l) = self.current(id, generation).filter(open) else { return };
         let (w, a) = (l.session.workload, l.attempt);
         let p = self.sc.workloads[w].provider;
         self.live.get_mut(id).attempt.closed = true;
@@ -189,7 +181,8 @@ impl Replicate<'_> {
         a.end = now;
         a.first_token = a.first_token.min(now);
         self.gate.completed(self.sc, w, now, tokens.output);
-        if cost != CostBreakdown::default() {
+        // On tokens, not on cost: free tokens are still produced and counted.
+        if tokens != TokenCounts::default() {
             let tokens = self.caches.to_scenario_tiers(p, &tokens);
             self.cell(id).record_abandoned(&tokens, &cost);
         }

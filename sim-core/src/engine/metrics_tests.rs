@@ -124,3 +124,29 @@ fn slo_attainment_counts_steps_that_failed_for_good() {
     close(&m, "slo_attainment", 0.0);
     close(&m, "error_rate", 1.0);
 }
+
+#[test]
+fn an_attempt_abandoned_after_its_first_token_is_a_request_even_at_no_price() {
+    // Free tokens, a 1 s client timeout, no retry. Every session's first
+    // token comes 0.1 s after it is sent (the first session gives its slot up
+    // at 1 s, before the second arrives then); at its deadline 0.9 of its 2 s
+    // decode is done: 45 of 100 tokens. The session then ends, and its
+    // attempt's pending end event, now stale, is ignored.
+    let mut sc = three_sessions(0.0);
+    let price = &mut sc.providers[0].pricing.base;
+    (price.input_usd_per_mtok, price.output_usd_per_mtok) = (0.0, 0.0);
+    sc.workloads[0].retry = Some(RetryConfig {
+        max_attempts: 1,
+        backoff_base: SimDuration::ZERO,
+        backoff_cap: SimDuration::ZERO,
+        full_jitter: false,
+        on_failure: StepFailure::Abort,
+        timeout: Some(SimDuration::from_secs(1)),
+    });
+    let m = simulate_replicate(&sc, 1, 0, false).unwrap().metrics.overall;
+    assert_eq!(m.timeouts, 3);
+    assert_eq!(m.requests, 3, "each produced tokens before its timeout");
+    assert_eq!((m.tokens.input, m.tokens.output), (3_000, 135));
+    assert_eq!((m.sessions_started, m.sessions_completed), (3, 0));
+    assert_eq!(m.cost.total(), 0.0);
+}

@@ -124,6 +124,10 @@ pub(super) struct Replicate<'a> {
     pub(super) replicate: u32,
     pub(super) queue: EventQueue<Event>,
     pub(super) live: Slab<Live>,
+    /// The generation each slab slot's last session reached: a session
+    /// reusing the slot counts on from it, so an event left by the one
+    /// before (its timed-out attempt's end) never matches the new one.
+    pub(super) retired_generations: Vec<u32>,
     pub(super) providers: Vec<ProviderState>,
     /// Taken out while a server runs, so it can call back into the engine.
     pub(super) servers: Vec<Server>,
@@ -186,6 +190,7 @@ pub fn simulate_replicate_with(
         replicate,
         queue: EventQueue::new(),
         live: Slab::default(),
+        retired_generations: Vec::new(),
         providers,
         servers,
         pending_lookup: None,
@@ -370,6 +375,7 @@ impl Replicate<'_> {
         let counted = now >= self.counted_from;
         let id =
             self.live.insert(Live { session, attempt: Attempt::default(), generation: 0, next_issue: now, counted });
+        self.live.get_mut(id).generation = self.retired_generations.get(id as usize).copied().unwrap_or(0);
         self.cell(id).sessions_started += 1;
         self.gauges[w].sessions.add(now, 1);
         self.schedule_next_arrival(w, now);
@@ -446,7 +452,18 @@ impl Replicate<'_> {
     /// Session `id` of workload `w` leaves the system (done or failed).
     pub(super) fn leave(&mut self, id: u32, w: usize, now: SimTime) {
         self.gauges[w].sessions.add(now, -1);
-        self.live.remove(id);
+        let generation = self.live.remove(id).generation;
+        let slot = id as usize;
+        if self.retired_generations.len() <= slot {
+            self.retired_generations.resize(slot + 1, 0);
+        }
+        self.retired_generations[slot] = generation;
+    }
+
+    /// Session `id`, if it is still there and still on attempt `generation`
+    /// (events of an earlier attempt, or of a session that left, are stale).
+    pub(super) fn current(&self, id: u32, generation: u32) -> Option<&Live> {
+        self.live.try_get(id).filter(|l| l.generation == generation)
     }
 
     pub(super) fn record(&mut self, id: u32, a: Attempt, status: RequestStatus) {

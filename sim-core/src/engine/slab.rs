@@ -37,6 +37,11 @@ impl<T> Slab<T> {
         self.items[id as usize].as_ref().expect("slab id is live")
     }
 
+    /// `id`'s item, or `None` once it was removed.
+    pub fn try_get(&self, id: u32) -> Option<&T> {
+        self.items.get(id as usize).and_then(Option::as_ref)
+    }
+
     pub fn get_mut(&mut self, id: u32) -> &mut T {
         self.items[id as usize].as_mut().expect("slab id is live")
     }
@@ -55,5 +60,7 @@ mod tests {
         let c = s.insert('c');
         assert_eq!(c, a);
         assert_eq!((*s.get(b), *s.get(c)), ('b', 'c'));
+        s.remove(b);
+        assert_eq!((s.try_get(b), s.try_get(c), s.try_get(9)), (None, Some(&'c'), None));
     }
 }
