@@ -20,6 +20,8 @@ mod run_limits;
 
 // The bundled quickstart runs, and every metric is present in every scope.
 mod quickstart;
+// docs/outputs.md lists every metric `metric_names` writes, in order, and no stale one.
+mod metrics_docs;
 // M/M/1, M/M/c and M/D/1 scenarios against their closed forms, and Little's law.
 mod queueing_validation;
 // Byte-identical outputs for the same seed, whatever the thread count.

@@ -7,7 +7,7 @@
 //! must hold replicate by replicate. The sojourn percentiles hold under FIFO
 //! only (the means would not see LIFO: they do not depend on the order).
 //!
-//! `validation_table` (ignored) prints the table of docs/serving-validation.md:
+//! `validation_table` (ignored) prints the table of docs/serving.md, "Validation":
 //! `cargo test -p agentsim-tests --test integration validation_table -- --ignored --nocapture`
 
 use sim_core::metrics::{ReplicateMetrics, Summary, metric_names};
@@ -268,7 +268,7 @@ fn the_closed_forms_match_textbook_values() {
     assert!((md1.sojourn_tail(1.5) - (1.0 - 0.25 * (0.75f64 * 0.5).exp())).abs() < 1e-12);
 }
 
-/// Prints the table of docs/serving-validation.md (see the module's doc).
+/// Prints the table of docs/serving.md, "Validation" (see the module's doc).
 #[test]
 #[ignore = "prints the validation table; run on demand"]
 fn validation_table() {

@@ -393,6 +393,10 @@ impl ScopeMetrics {
 }
 
 #[cfg(test)]
+#[path = "scope_tests.rs"]
+mod serving_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -31,6 +31,8 @@ mod reference_tests;
 #[cfg(test)]
 mod replica_tests;
 #[cfg(test)]
+mod server_tests;
+#[cfg(test)]
 mod testkit;
 
 pub use fleet::Fleet;

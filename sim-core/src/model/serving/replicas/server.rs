@@ -20,6 +20,8 @@ pub struct ReplicasServer {
     /// Replicas with work (a request queued or running).
     busy: TimeWeighted,
     busy_replicas: Vec<bool>,
+    /// Preemptions from the warm-up's end on (the fleet counts them all).
+    preemptions: u64,
     kv_peak: u64,
     kv_total: u64,
 }
@@ -38,6 +40,7 @@ impl ReplicasServer {
             queue: TimeWeighted::observed_from(observed_from),
             busy: TimeWeighted::observed_from(observed_from),
             busy_replicas: vec![false; cfg.replicas as usize],
+            preemptions: 0,
             kv_peak: 0,
             kv_total,
         })
@@ -55,7 +58,12 @@ impl ReplicasServer {
             host.planned(id, now, now, now);
             return;
         }
-        let req = SeqRequest { id, blocks: host.prompt(id), output_tokens: begin.output_tokens, cache_key: host.cache_key(id) };
+        let req = SeqRequest {
+            id,
+            blocks: host.prompt(id),
+            output_tokens: begin.output_tokens,
+            cache_key: host.cache_key(id),
+        };
         self.fleet.arrive(req, now, &mut self.notes);
         self.after(None, now, host);
     }
@@ -96,7 +104,7 @@ impl ReplicasServer {
             queue: self.queue.close(end),
             busy,
             capacity_s: self.replicas as f64 * (end - end.min(self.busy.start())).as_secs_f64(),
-            preemptions: self.fleet.preemptions(),
+            preemptions: self.preemptions,
             kv_util_peak: Some(self.kv_peak as f64 / self.kv_total.max(1) as f64),
         }
     }
@@ -108,8 +116,8 @@ impl ReplicasServer {
                 Note::Wake { replica, at } => host.wake(at, replica),
                 Note::FirstToken { id, at, cached_tokens } => host.first_token(id, at, cached_tokens),
                 Note::Done { id, at } => host.done(id, at),
-                // Counted by the fleet; the request waits to recompute.
-                Note::Preempted { .. } => {}
+                // The request waits to recompute; only the observed span counts.
+                Note::Preempted { at, .. } => self.preemptions += u64::from(at >= self.queue.start()),
                 // Larger than one replica's KV memory: an error, never served.
                 Note::Rejected { id, at } => host.fail(id, at),
             }
