@@ -1,7 +1,7 @@
 //! The same seed gives byte-identical result files, whatever the thread count;
 //! a different seed gives different results (so the equalities mean something).
 
-use crate::support::{Scratch, read, read_json, run_quiet as run, small_scenario};
+use crate::support::{Scratch, bundled, read, read_json, run_quiet as run, small_scenario};
 use std::path::Path;
 
 /// The files that must not depend on anything but the scenario and the seed.
@@ -142,4 +142,29 @@ fn every_cache_and_price_feature_is_thread_count_independent() {
     for metric in ["cost_usd_storage", "keep_alive_requests", "tokens_cache_write_1h", "errors", "tokens_reasoning"] {
         assert!(m[metric]["mean"].as_f64().unwrap() > 0.0, "{metric} is 0");
     }
+}
+
+#[test]
+fn every_bundled_scenario_is_byte_identical_on_one_and_two_threads() {
+    // Every model a bundled scenario uses (rate limits with jittered retries,
+    // replicas, tiers, caches) must keep the guarantee, not just the small one.
+    let s = Scratch::new("bundled-threads");
+    let mut checked = 0;
+    for dir in ["", "examples", "validation"] {
+        let mut files: Vec<_> = std::fs::read_dir(bundled(dir))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        files.sort();
+        for file in files {
+            let name = file.file_stem().unwrap().to_string_lossy().to_string();
+            let (one, two) = (s.path(&format!("{name}-1")), s.path(&format!("{name}-2")));
+            run(&file, &one, &["--requests-csv", "--threads", "1", "--replicates", "3"]);
+            run(&file, &two, &["--requests-csv", "--threads", "2", "--replicates", "3"]);
+            assert_same_results(&one, &two);
+            checked += 1;
+        }
+    }
+    assert!(checked >= 5, "found only {checked} bundled scenarios");
 }
