@@ -4,8 +4,8 @@
 use super::simulate_replicate;
 use super::tests::{fixed, provider, scenario, workload};
 use crate::dist::Dist;
-use crate::scenario::*;
 use crate::records::RequestStatus;
+use crate::scenario::*;
 use crate::time::{SimDuration, SimTime};
 
 /// b0 = 1 ms per iteration, 10 us per prefill token, 100 us per decoding sequence.

@@ -97,17 +97,18 @@ fn gpu_memory_and_a_roofline_derive_blocks_and_coefficients() {
     // Llama-3.1-8B on an H100: the weights default to params x bytes_per_param
     // (16.06e9 B) and the KV size to the roofline's: (80 GiB x 0.9 - 16.06e9 B)
     // / (131,072 B x 16) = (77,309,411,328 - 16,060,000,000) / 2,097,152 = 29,205.8 blocks.
-    let text = REPLICAS
-        .replace("kv_blocks = 1000", "gpu_memory_gib = 80")
-        .replace(
-            "[providers.replicas.step]\nb0_us = 6472.0\nb1_us_per_prefill_token = 19.797\nb2_us_per_decode_seq = 304.40",
-            "[providers.replicas.roofline]\nparams = 8.03e9\nlayers = 32\nkv_bytes_per_token = 131072\n\
+    let text = REPLICAS.replace("kv_blocks = 1000", "gpu_memory_gib = 80").replace(
+        "[providers.replicas.step]\nb0_us = 6472.0\nb1_us_per_prefill_token = 19.797\nb2_us_per_decode_seq = 304.40",
+        "[providers.replicas.roofline]\nparams = 8.03e9\nlayers = 32\nkv_bytes_per_token = 131072\n\
              peak_flops = 989.5e12\nmem_bytes_per_s = 3.35e12",
-        );
+    );
     let r = replicas_of(&text);
     assert_eq!(r.kv_memory.blocks(16), 29_205);
     let StepModel::Roofline(roof) = r.step else { panic!("a roofline") };
-    assert_eq!((roof.bytes_per_param, roof.eff_prefill, roof.eff_decode, roof.per_layer_overhead_us), (2.0, 0.45, 0.30, 0.0));
+    assert_eq!(
+        (roof.bytes_per_param, roof.eff_prefill, roof.eff_decode, roof.per_layer_overhead_us),
+        (2.0, 0.45, 0.30, 0.0)
+    );
 }
 
 #[test]
@@ -120,7 +121,9 @@ fn bad_counts_and_batch_limits_are_located() {
     );
     assert_eq!(
         problems(&REPLICAS.replace("count = 2\n", "")),
-        ["s.toml:5:1: providers[0].replicas.count: missing required key `count` (the number of replicas, e.g. count = 8)"]
+        [
+            "s.toml:5:1: providers[0].replicas.count: missing required key `count` (the number of replicas, e.g. count = 8)"
+        ]
     );
     assert_eq!(
         problems(&with_keys("max_num_seqs = 0")),
@@ -133,7 +136,9 @@ fn bad_counts_and_batch_limits_are_located() {
     // The budget must hold one token for each of the batch's decoders.
     assert_eq!(
         problems(&with_keys("max_num_seqs = 300\nmax_num_batched_tokens = 299")),
-        ["s.toml:9:26: providers[0].replicas.max_num_batched_tokens: must be at least max_num_seqs (300), so every running decoder fits one iteration; got 299"]
+        [
+            "s.toml:9:26: providers[0].replicas.max_num_batched_tokens: must be at least max_num_seqs (300), so every running decoder fits one iteration; got 299"
+        ]
     );
     assert_eq!(
         problems(&with_keys("block_tokens = 0")),
@@ -158,7 +163,9 @@ fn bad_kv_memory_is_located() {
     );
     assert_eq!(
         problems(&with_keys("weights_gib = 15")),
-        [format!("{AT}:1: providers[0].replicas.weights_gib: derives kv_blocks from gpu_memory_gib; kv_blocks is given")]
+        [format!(
+            "{AT}:1: providers[0].replicas.weights_gib: derives kv_blocks from gpu_memory_gib; kv_blocks is given"
+        )]
     );
     assert_eq!(
         problems(&REPLICAS.replace("kv_blocks = 1000\n", "")),
@@ -216,7 +223,8 @@ fn bad_step_models_are_located() {
         step("b2_us_per_decode_seq = 304.40", "b2_us_per_decode_seq = 304.40\nb3_us_per_context_token = \"fast\""),
         ["s.toml:12:27: providers[0].replicas.step.b3_us_per_context_token: expected a number, got string \"fast\""]
     );
-    let steps = "[providers.replicas.step]\nb0_us = 6472.0\nb1_us_per_prefill_token = 19.797\nb2_us_per_decode_seq = 304.40\n";
+    let steps =
+        "[providers.replicas.step]\nb0_us = 6472.0\nb1_us_per_prefill_token = 19.797\nb2_us_per_decode_seq = 304.40\n";
     assert_eq!(
         step(steps, ""),
         [
@@ -310,7 +318,9 @@ fn bad_overheads_balancers_and_prices_are_located() {
     );
     assert_eq!(
         problems(&with_keys("usd_per_replica_hour = 20000")),
-        [format!("{AT}:24: providers[0].replicas.usd_per_replica_hour: must be <= 10000 USD per replica-hour, got 20000")]
+        [format!(
+            "{AT}:24: providers[0].replicas.usd_per_replica_hour: must be <= 10000 USD per replica-hour, got 20000"
+        )]
     );
 }
 

@@ -19,7 +19,9 @@ pub(super) fn replicas(cx: &mut Ctx<'_>, raw: &RawReplicas, path: &KeyPath) -> O
     let count = cx.req(&raw.count, &path.key("count"), "the number of replicas, e.g. count = 8");
     let count = count.filter(|n| {
         cx.ensure(*n >= 1, &path.key("count"), || format!("must be >= 1, got {n}"))
-            && cx.ensure(*n <= MAX_REPLICAS, &path.key("count"), || format!("must be <= {MAX_REPLICAS} replicas, got {n}"))
+            && cx.ensure(*n <= MAX_REPLICAS, &path.key("count"), || {
+                format!("must be <= {MAX_REPLICAS} replicas, got {n}")
+            })
     });
     let seqs = cx.opt(&raw.max_num_seqs, &path.key("max_num_seqs"), 256);
     let seqs = seqs.filter(|n| cx.ensure(*n >= 1, &path.key("max_num_seqs"), || format!("must be >= 1, got {n}")));
