@@ -368,3 +368,41 @@ fn a_shared_prefix_larger_than_one_replicas_kv_memory_is_refused() {
         ]
     );
 }
+
+#[test]
+fn bundled_replicas_bench_has_pinned_semantics() {
+    let s = run(include_str!("../../../scenarios/bench/replicas.toml"), &[]).unwrap_or_else(|p| panic!("{p:#?}"));
+    let r = s.providers[0].replicas.as_ref().expect("replicas");
+    assert_eq!((r.replicas, r.max_num_seqs, r.max_num_batched_tokens, r.block_tokens), (8, 256, 8192, 16));
+    assert_eq!(r.kv_memory, KvMemory::Blocks(29_205));
+    assert_eq!(
+        r.step,
+        StepModel::Fitted(StepCoefficients {
+            b0_us: 6472.0,
+            b1_us_per_prefill_token: 19.797,
+            b2_us_per_decode_seq: 304.40,
+            b3_us_per_context_token: 0.0,
+        })
+    );
+    assert_eq!(r.overheads.before_queue, SimDuration::from_micros(10_300));
+    assert_eq!(r.balancer, Balancer::LeastOutstanding);
+    let w = &s.workloads[0];
+    assert_eq!(w.arrivals, Arrivals::Poisson { rate_per_s: 32.0, stop: ArrivalStop::Sessions(50_000) });
+    // Uniform integers 400..=1300 and 300..=1000: means 850 and 650.
+    assert_eq!((w.task_tokens.mean_upper_bound(), w.output_tokens.mean_upper_bound()), (850.0, 650.0));
+}
+
+#[test]
+fn bundled_self_hosted_example_loads_its_roofline() {
+    let s = run(include_str!("../../../scenarios/examples/self_hosted_vs_api.toml"), &[])
+        .unwrap_or_else(|p| panic!("{p:#?}"));
+    let r = s.providers[1].replicas.as_ref().expect("replicas");
+    // (160 x 0.9 - 60.8) GiB / (73,728 B x 16) = 83.2 x 2^30 / 1,179,648 = 75,730.6 blocks.
+    assert_eq!(r.kv_memory.blocks(16), 75_730);
+    // The weights streamed per iteration: 5.1e9 x 12.8 B = 65.28 GB over
+    // 6.7e12 B/s x 0.6 = 16.24 ms.
+    let c = r.step.coefficients();
+    assert!((c.b0_us - 16_238.8).abs() < 0.1, "{}", c.b0_us);
+    assert_eq!(r.usd_per_replica_hour, Dist::Uniform { low: 4.0, high: 8.0 });
+    assert!(s.providers[0].replicas.is_none());
+}
