@@ -61,7 +61,8 @@ fn replicas_iterations_are_estimated_within_a_third() {
     let file = "scenarios/bench/replicas.toml";
     let text = std::fs::read_to_string(format!("{root}/{file}")).unwrap();
     for rate in ["4", "32"] {
-        let sets = [format!("workloads[0].arrivals.sessions=5000"), format!("workloads[0].arrivals.rate_per_s={rate}")];
+        let sets =
+            ["workloads[0].arrivals.sessions=5000".to_string(), format!("workloads[0].arrivals.rate_per_s={rate}")];
         let overrides: Vec<_> = sets.iter().map(|s| sim_core::scenario::parse_override(s).unwrap()).collect();
         let sc = load(&SourceText { name: file, text: &text }, &overrides).unwrap();
         let opts = RunOptions { replicates: 1, ..RunOptions::from_scenario(&sc) };
