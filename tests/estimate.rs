@@ -50,3 +50,36 @@ fn estimates_match_the_bundled_scenarios() {
         assert!((0.5..=2.0).contains(&ratio), "{file}: cache entries estimated {} vs {entries}", e.peak_cache_entries);
     }
 }
+
+/// A replicas provider's events are mostly its iterations: the estimate
+/// against real runs of the bundled benchmark at a light and a heavy load
+/// (5,000 requests each, so the drain after the last arrival weighs more
+/// than in the benchmark itself).
+#[test]
+fn replicas_iterations_are_estimated_within_a_third() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let file = "scenarios/bench/replicas.toml";
+    let text = std::fs::read_to_string(format!("{root}/{file}")).unwrap();
+    for rate in ["4", "32"] {
+        let sets =
+            ["workloads[0].arrivals.sessions=5000".to_string(), format!("workloads[0].arrivals.rate_per_s={rate}")];
+        let overrides: Vec<_> = sets.iter().map(|s| sim_core::scenario::parse_override(s).unwrap()).collect();
+        let sc = load(&SourceText { name: file, text: &text }, &overrides).unwrap();
+        let opts = RunOptions { replicates: 1, ..RunOptions::from_scenario(&sc) };
+        let e = WorkEstimate::of(&sc, &opts, 1);
+        let mut real = (0.0, 0.0);
+        let mut on_replicate = |m: &ReplicateMetrics| {
+            real = (m.overall.serving.map_or(0, |g| g.iterations) as f64, m.events as f64);
+        };
+        montecarlo::run(&sc, &opts, RunHooks { on_done: &|| {}, on_replicate: &mut on_replicate }).unwrap();
+        let (iterations, events) = real;
+        let ratio = e.iterations_per_replicate / iterations;
+        assert!(
+            (0.75..=1.33).contains(&ratio),
+            "rate {rate}: iterations estimated {} vs {iterations}",
+            e.iterations_per_replicate
+        );
+        let ratio = e.events_per_replicate / events;
+        assert!((0.75..=1.33).contains(&ratio), "rate {rate}: events estimated {} vs {events}", e.events_per_replicate);
+    }
+}

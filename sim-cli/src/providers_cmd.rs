@@ -25,8 +25,16 @@ pub fn run(cmd: &ProvidersCommand, stdout: &mut dyn Write) -> anyhow::Result<()>
 fn list(stdout: &mut dyn Write) -> anyhow::Result<()> {
     let header = ["name", "input", "cache read", "cache write", "output", "cache", "ttl", "min tokens", "as_of"];
     let mut rows: Vec<Vec<String>> = vec![header.map(String::from).to_vec()];
+    let mut hosted: Vec<Vec<String>> =
+        vec![["self-hosted", "model", "step", "kv blocks", "usd/replica-hour", "as_of"].map(String::from).to_vec()];
     for name in catalog::preset_names() {
         let text = catalog::preset_toml(name).context("preset listed but missing")?;
+        if catalog::is_self_hosted(text) {
+            let s = catalog::summarize_self_hosted(text)
+                .map_err(|e| anyhow::anyhow!("built-in preset {name} is malformed: {e}"))?;
+            hosted.push(vec![name.to_owned(), s.model, s.step, s.kv_blocks, s.usd_per_replica_hour, s.as_of]);
+            continue;
+        }
         // A preset that does not parse is a bug caught by sim-core's tests.
         let s = catalog::summarize(text).map_err(|e| anyhow::anyhow!("built-in preset {name} is malformed: {e}"))?;
         let off = s.cache_mode == "off";
@@ -48,9 +56,16 @@ fn list(stdout: &mut dyn Write) -> anyhow::Result<()> {
     for line in columns::align(&rows, &left) {
         writeln!(stdout, "{line}")?;
     }
+    if hosted.len() > 1 {
+        writeln!(stdout)?;
+        for line in columns::align(&hosted, &[true, true, true, false, false, true]) {
+            writeln!(stdout, "{line}")?;
+        }
+    }
     writeln!(
         stdout,
         "\nprices in USD per million tokens; cache write is the first tier's price; \
+         self-hosted replicas are billed per replica-hour (docs/serving.md); \
          `agentsim providers show NAME` prints a preset in full"
     )?;
     Ok(())

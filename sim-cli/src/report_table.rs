@@ -20,6 +20,12 @@ pub const TABLE_METRICS: [&str; 12] = [
     "errors",
 ];
 
+/// What a fleet of self-hosted replicas adds (its hourly bill, decode speed,
+/// throughput, how busy the replicas are, preemptions and the KV memory
+/// peak); shown when some provider is self-hosted (`kv_util_peak` defined).
+pub const REPLICAS_METRICS: [&str; 6] =
+    ["cost_usd_compute", "tpot_s_p50", "throughput_output_tokens_per_s", "utilization", "preemptions", "kv_util_peak"];
+
 /// The table for every variant, overall scope.
 pub fn render(summary: &Summary) -> String {
     let mut out = String::new();
@@ -32,8 +38,11 @@ pub fn render(summary: &Summary) -> String {
         summary.seed
     );
     for v in &summary.variants {
+        let self_hosted = v.metrics.get("kv_util_peak").is_some_and(|s| s.mean.is_some());
+        let extra: &[&str] = if self_hosted { &REPLICAS_METRICS } else { &[] };
         let rows: Vec<(&str, String, String)> = TABLE_METRICS
             .iter()
+            .chain(extra)
             .filter_map(|&name| v.metrics.get(name).map(|s| (name, mean_cell(s), interval_cell(s))))
             .collect();
         let name_w = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
@@ -155,6 +164,46 @@ mod tests {
         assert_eq!(lines[1], "  requests                11 [-1.706, 23.71]");
         assert_eq!(lines[2], "  cost_usd                 0 [0, 0]");
         assert_eq!(lines[7], "  cache_hit_rate           -");
+    }
+
+    #[test]
+    fn a_self_hosted_provider_adds_its_rows() {
+        use sim_core::metrics::{Area, ServingGauges};
+        let mut overall = ScopeMetrics::default();
+        overall.sessions_started = 1;
+        overall.requests = 4;
+        overall.cost.compute = 2.5;
+        // 3 of 4 replicas busy for the 10 s observed: utilization 0.75.
+        overall.serving = Some(ServingGauges {
+            busy: Area { level_s: 30.0, peak: 4 },
+            capacity_s: 40.0,
+            preemptions: 7,
+            kv_util_peak: Some(0.5),
+            ..ServingGauges::default()
+        });
+        let rep = ReplicateMetrics {
+            replicate: 0,
+            overall,
+            by_provider: vec![],
+            by_workload: vec![],
+            events: 0,
+            sim_end_s: 10.0,
+        };
+        let summary = Summary {
+            schema_version: 1,
+            scenario: "fleet".into(),
+            seed: 1,
+            replicates: 1,
+            variants: vec![VariantSummary::from_replicates("baseline", &[], &[], &[], &[rep])],
+        };
+        let text = render(&summary);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 1 + TABLE_METRICS.len() + REPLICAS_METRICS.len());
+        let tail = &lines[1 + TABLE_METRICS.len()..];
+        assert_eq!(tail[0].split_whitespace().collect::<Vec<_>>(), ["cost_usd_compute", "2.5"]);
+        assert_eq!(tail[3].split_whitespace().collect::<Vec<_>>(), ["utilization", "0.75"]);
+        assert_eq!(tail[4].split_whitespace().collect::<Vec<_>>(), ["preemptions", "7"]);
+        assert_eq!(tail[5].split_whitespace().collect::<Vec<_>>(), ["kv_util_peak", "0.5"]);
     }
 
     #[test]

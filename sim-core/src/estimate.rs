@@ -11,7 +11,7 @@
 use crate::model::cache::CacheRules;
 use crate::montecarlo::RunOptions;
 use crate::scenario::limits::WorkloadMeans;
-use crate::scenario::{Arrivals, BreakpointAt, CacheMode, Scenario};
+use crate::scenario::{Arrivals, BreakpointAt, CacheMode, ReplicasServing, Scenario};
 use std::fmt;
 
 /// Events one core simulates per second: 4.5-5 M/s on the agent benchmark
@@ -30,6 +30,9 @@ const BLOCK_BYTES: f64 = 16.0;
 /// Bytes per live cache entry (hash-map slot with its load factor, plus the
 /// eviction index when capacity is bounded).
 const CACHE_ENTRY_BYTES: f64 = 96.0;
+/// Bytes per KV block a replica has cached (its node, and its map entry with
+/// the stale entries evictions leave behind until the next sweep).
+const KV_BLOCK_BYTES: f64 = 72.0;
 /// Bytes per recorded request (`--requests-csv`).
 const RECORD_BYTES: f64 = 160.0;
 /// Bytes per trace request block kept in memory (shared by all replicates).
@@ -54,6 +57,9 @@ pub struct WorkEstimate {
     pub requests_per_replicate: f64,
     pub keep_alive_per_replicate: f64,
     pub events_per_replicate: f64,
+    /// Iterations of self-hosted replicas (one event each), included in
+    /// `events_per_replicate`.
+    pub iterations_per_replicate: f64,
     /// Cache block visits of modes whose per-request work grows with the
     /// prompt's blocks (see `CacheRules::per_block_work`), per replicate.
     pub cache_block_visits_per_replicate: f64,
@@ -74,8 +80,11 @@ pub struct WorkEstimate {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Overload {
     pub provider: String,
-    /// Offered load / slots.
+    /// Offered load / slots (for replicas: iteration time the requests need
+    /// per second of the fleet, at full batches).
     pub utilisation: f64,
+    /// Served by self-hosted replicas.
+    pub self_hosted: bool,
 }
 
 /// The thresholds above which a run is refused.
@@ -113,6 +122,7 @@ impl WorkEstimate {
             requests_per_replicate: 0.0,
             keep_alive_per_replicate: 0.0,
             events_per_replicate: 0.0,
+            iterations_per_replicate: 0.0,
             cache_block_visits_per_replicate: 0.0,
             peak_live_sessions: 0.0,
             peak_cache_entries: 0.0,
@@ -124,6 +134,7 @@ impl WorkEstimate {
         let mut replicate_bytes = REPLICATE_BASE_BYTES;
         let mut shared_bytes = PROCESS_BASE_BYTES;
         let mut offered = vec![0.0; sc.providers.len()];
+        let mut fleets = vec![FleetLoad::default(); sc.providers.len()];
         let mut live_blocks = 0.0;
         for w in &sc.workloads {
             let m = WorkloadMeans::of(w);
@@ -171,6 +182,9 @@ impl WorkEstimate {
             } else {
                 0.0
             };
+            if let Some(cfg) = &p.replicas {
+                fleets[w.provider].add(cfg, &m, requests, rate * attempts * steps);
+            }
             e.sessions_per_replicate += m.sessions;
             e.requests_per_replicate += requests;
             e.keep_alive_per_replicate += pings;
@@ -221,9 +235,25 @@ impl WorkEstimate {
         e.peak_cache_entries = live_blocks;
         replicate_bytes += live_blocks * CACHE_ENTRY_BYTES;
         for (i, p) in sc.providers.iter().enumerate() {
-            let utilisation = offered[i] / f64::from(p.serving.slots);
+            let utilisation = match &p.replicas {
+                Some(cfg) => {
+                    let f = &fleets[i];
+                    let iterations = f.iterations(cfg);
+                    e.iterations_per_replicate += iterations;
+                    e.events_per_replicate += iterations;
+                    let per_replica =
+                        (f.blocks / f64::from(cfg.replicas)).min(cfg.kv_memory.blocks(cfg.block_tokens) as f64);
+                    replicate_bytes += f64::from(cfg.replicas) * per_replica * KV_BLOCK_BYTES;
+                    f.utilisation(cfg)
+                }
+                None => offered[i] / f64::from(p.serving.slots),
+            };
             if utilisation >= 1.0 {
-                e.overloaded.push(Overload { provider: p.name.clone(), utilisation });
+                e.overloaded.push(Overload {
+                    provider: p.name.clone(),
+                    utilisation,
+                    self_hosted: p.replicas.is_some(),
+                });
             }
         }
         if !e.overloaded.is_empty() {
@@ -273,6 +303,84 @@ fn attempts_and_steps(e: f64, retries: u32, steps: f64) -> (f64, f64) {
     (attempts, run.min(steps))
 }
 
+/// What the workloads offer one provider of self-hosted replicas.
+#[derive(Clone, Copy, Debug, Default)]
+struct FleetLoad {
+    /// Requests per second while the sessions arrive.
+    rate: f64,
+    /// Seconds of iteration time per second the requests need besides the
+    /// fixed b0 per iteration (prefill, decoding seats, context reads).
+    work: f64,
+    /// Seconds per second of b0 when every iteration runs a full batch.
+    full_batch_b0: f64,
+    /// Iterations per second if each request ran alone (one per output token).
+    alone: f64,
+    /// Decode tokens (all but the first output token of each request) per replicate.
+    decode_tokens: f64,
+    /// Prompt blocks the fleet computes per replicate (what its caches could hold).
+    blocks: f64,
+    /// Seconds over which requests arrive (the longest workload's).
+    span_s: f64,
+}
+
+impl FleetLoad {
+    /// Adds `requests` requests of a workload with means `m`, arriving at `rate` per second.
+    fn add(&mut self, cfg: &ReplicasServing, m: &WorkloadMeans, requests: f64, rate: f64) {
+        let c = cfg.step.coefficients();
+        // With prefix caching a session prefills each prompt token about once
+        // (hits skip the rest); without, every request prefills its whole prompt.
+        let prefill = if cfg.prefix_caching { m.last_prompt() / m.steps.max(1.0) } else { m.mean_prompt() };
+        let decode = (m.output - 1.0).max(0.0);
+        // A decoder reads its prompt and, on average, half its output per iteration.
+        let context = m.mean_prompt() + m.output / 2.0;
+        let us_per_request = c.b1_us_per_prefill_token * prefill
+            + (c.b2_us_per_decode_seq + c.b3_us_per_context_token * context) * decode;
+        self.rate += rate;
+        self.work += rate * us_per_request * 1e-6;
+        self.full_batch_b0 += rate * decode / f64::from(cfg.max_num_seqs) * c.b0_us * 1e-6;
+        self.alone += rate * m.output.max(1.0);
+        self.decode_tokens += requests * decode;
+        self.blocks += requests * prefill / cfg.block_tokens as f64;
+        self.span_s = self.span_s.max(if rate > 0.0 { requests / rate } else { 0.0 });
+    }
+
+    /// Iterations per replicate. A replica with work runs iterations back to
+    /// back, each b0 + the requests' share, so in steady state it runs
+    /// r = (1 - work share) / b0 per second, of T = 1 / r each; a lightly
+    /// loaded replica runs about one per output token of each request (when
+    /// that is fewer). An overloaded fleet runs full batches: the decode
+    /// tokens / max_num_seqs.
+    ///
+    /// The batch fills over the first request lifetime (o iterations of T)
+    /// and empties over the last, and a smaller batch steps faster: with the
+    /// step growing linearly from b0 to T over a lifetime L = o T, the ramp
+    /// runs the integral of dt / step = o T / (T - b0) x ln(T / b0)
+    /// iterations instead of o. Each edge adds that excess, and the drain
+    /// after the last arrival adds its o.
+    fn iterations(&self, cfg: &ReplicasServing) -> f64 {
+        let n = f64::from(cfg.replicas);
+        let b0_s = cfg.step.coefficients().b0_us * 1e-6;
+        let share = self.work / n;
+        let busy = if b0_s > 0.0 { (1.0 - share).max(0.0) / b0_s } else { f64::INFINITY };
+        let alone = self.alone / n;
+        let steady = alone.min(busy) * self.span_s;
+        let output = if self.rate > 0.0 { self.alone / self.rate } else { 0.0 };
+        let edges = if busy < alone && share < 1.0 {
+            let step = 1.0 / busy;
+            let ramp = if step > b0_s * (1.0 + 1e-9) { step / (step - b0_s) * (step / b0_s).ln() } else { 1.0 };
+            output * (2.0 * ramp - 1.0)
+        } else {
+            0.0
+        };
+        ((steady + edges) * n).max(self.decode_tokens / f64::from(cfg.max_num_seqs))
+    }
+
+    /// The fleet's share of iteration time the requests need at full batches.
+    fn utilisation(&self, cfg: &ReplicasServing) -> f64 {
+        (self.work + self.full_batch_b0) / f64::from(cfg.replicas)
+    }
+}
+
 /// Sessions per second while the workload's sessions arrive.
 fn arrival_rate(w: &crate::scenario::Workload, m: &WorkloadMeans) -> f64 {
     match &w.arrivals {
@@ -306,6 +414,9 @@ impl fmt::Display for WorkEstimate {
             self.keep_alive_per_replicate,
             self.events_per_replicate
         )?;
+        if self.iterations_per_replicate > 0.0 {
+            writeln!(f, "  of which {:.3e} iterations of self-hosted replicas", self.iterations_per_replicate)?;
+        }
         if self.cache_block_visits_per_replicate > 0.0 {
             writeln!(
                 f,
@@ -330,8 +441,10 @@ impl fmt::Display for WorkEstimate {
         for o in &self.overloaded {
             writeln!(
                 f,
-                "warning: provider `{}` is offered {:.2}x its slots: its queue grows as long as sessions arrive (latencies then grow with the horizon)",
-                o.provider, o.utilisation
+                "warning: provider `{}` is offered {:.2}x its {}: its queue grows as long as sessions arrive (latencies then grow with the horizon)",
+                o.provider,
+                o.utilisation,
+                if o.self_hosted { "replicas' iteration time at full batches" } else { "slots" }
             )?;
         }
         Ok(())
@@ -340,7 +453,48 @@ impl fmt::Display for WorkEstimate {
 
 #[cfg(test)]
 mod tests {
-    use super::attempts_and_steps;
+    use super::{FleetLoad, attempts_and_steps};
+    use crate::scenario::{KvMemory, ReplicasServing, StepCoefficients, StepModel};
+
+    /// Two replicas, b0 = 10 ms, b2 = 1 ms per decoding sequence.
+    fn fleet() -> ReplicasServing {
+        let step = StepModel::Fitted(StepCoefficients {
+            b0_us: 10_000.0,
+            b1_us_per_prefill_token: 0.0,
+            b2_us_per_decode_seq: 1_000.0,
+            b3_us_per_context_token: 0.0,
+        });
+        ReplicasServing::new(2, step, KvMemory::Blocks(1000))
+    }
+
+    #[test]
+    fn busy_replicas_run_one_minus_their_work_share_over_b0_iterations_per_second() {
+        // 10 requests/s of 101 output tokens over 100 s: 100 decode tokens
+        // each, 0.1 s of decode seats per request, 1 s per second over 2
+        // replicas: work share 0.5, so (1 - 0.5) / 10 ms = 50 iterations/s per
+        // replica (T = 20 ms), 10,000 in the steady 100 s. Edges: the ramp
+        // runs 101 x 20 / (20 - 10) x ln 2 = 140.02 iterations instead of
+        // 101, twice, less the 101 already counted: 101 x (2 x 2 ln 2 - 1)
+        // = 179.05 per replica. 2 x (5,000 + 179.05) = 10,358.1.
+        let f = FleetLoad {
+            rate: 10.0,
+            work: 1.0,
+            full_batch_b0: 0.0,
+            alone: 1010.0,
+            decode_tokens: 100_000.0,
+            blocks: 0.0,
+            span_s: 100.0,
+        };
+        let it = f.iterations(&fleet());
+        assert!((it - 10_358.1).abs() < 0.1, "{it}");
+        // Alone each request would run 101 iterations: 505/s per replica, more than 50.
+        // At 0.1 requests/s the requests run alone: 0.05 x 101 x 100 s x 2 = 1,010.
+        let light = FleetLoad { rate: 0.1, work: 0.01, alone: 10.1, decode_tokens: 1000.0, ..f };
+        assert!((light.iterations(&fleet()) - 1010.0).abs() < 1e-9);
+        // Overloaded: full batches of 256, 100,000 / 256 = 390.6 iterations at least.
+        let over = FleetLoad { work: 3.0, ..f };
+        assert!((over.iterations(&fleet()) - 390.625).abs() < 1e-9);
+    }
 
     #[test]
     fn attempts_count_retries_and_failed_sessions() {

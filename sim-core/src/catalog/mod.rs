@@ -25,6 +25,7 @@ const PRESETS: &[(&str, &str)] = &[
     ("openai/gpt-5.4", include_str!("presets/openai__gpt-5.4.toml")),
     ("openai/gpt-5.4-mini", include_str!("presets/openai__gpt-5.4-mini.toml")),
     ("sambanova/gpt-oss-120b", include_str!("presets/sambanova__gpt-oss-120b.toml")),
+    ("selfhosted/llama-3.1-8b-h100", include_str!("presets/selfhosted__llama-3.1-8b-h100.toml")),
     ("together/gpt-oss-120b", include_str!("presets/together__gpt-oss-120b.toml")),
     ("xai/grok-4.3", include_str!("presets/xai__grok-4.3.toml")),
 ];
@@ -129,6 +130,58 @@ fn table_header(line: &str) -> Option<&str> {
     simple.then_some(inner)
 }
 
+/// Whether a provider table is self-hosted replicas (a `[replicas]` table)
+/// rather than an API with token prices.
+pub fn is_self_hosted(table_toml: &str) -> bool {
+    table_toml.parse::<toml::Table>().is_ok_and(|t| t.get("replicas").is_some_and(toml::Value::is_table))
+}
+
+/// The headline numbers of a self-hosted preset, for `agentsim providers list`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SelfHostedSummary {
+    pub model: String,
+    pub as_of: String,
+    /// `fitted` or `roofline`.
+    pub step: String,
+    /// KV blocks per replica as written, or `from GPU memory`.
+    pub kv_blocks: String,
+    /// USD per replica-hour: `2` or `2-4`.
+    pub usd_per_replica_hour: String,
+}
+
+/// Reads the headline numbers of a `[replicas]` provider table.
+pub fn summarize_self_hosted(table_toml: &str) -> Result<SelfHostedSummary, String> {
+    let t: toml::Table = table_toml.parse().map_err(|e| format!("{e}"))?;
+    let r = t.get("replicas").and_then(toml::Value::as_table).ok_or("no [replicas] table")?;
+    let number = |v: &toml::Value| match v {
+        toml::Value::Float(x) => Some(*x),
+        toml::Value::Integer(i) => Some(*i as f64),
+        _ => None,
+    };
+    let price = match r.get("usd_per_replica_hour") {
+        None => "0".to_owned(),
+        Some(toml::Value::Array(a)) => {
+            let ends: Option<Vec<f64>> = a.iter().map(number).collect();
+            match ends.as_deref() {
+                Some([low, high]) => format!("{low}-{high}"),
+                _ => return Err("usd_per_replica_hour is not [low, high]".to_owned()),
+            }
+        }
+        Some(v) => number(v).ok_or("usd_per_replica_hour is not a number")?.to_string(),
+    };
+    let str_of = |k: &str| t.get(k).and_then(toml::Value::as_str).unwrap_or("").to_owned();
+    Ok(SelfHostedSummary {
+        model: str_of("model"),
+        as_of: str_of("as_of"),
+        step: if r.contains_key("roofline") { "roofline" } else { "fitted" }.to_owned(),
+        kv_blocks: r
+            .get("kv_blocks")
+            .and_then(toml::Value::as_integer)
+            .map_or("from GPU memory".to_owned(), |n| n.to_string()),
+        usd_per_replica_hour: price,
+    })
+}
+
 /// The headline numbers of a provider table, for `agentsim providers list`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ProviderSummary {
@@ -212,9 +265,14 @@ mod tests {
         assert!(providers.len() >= 8, "{providers:?}");
     }
 
+    /// API presets (self-hosted ones are checked below).
+    fn api_presets() -> impl Iterator<Item = &'static str> {
+        preset_names().into_iter().filter(|n| !is_self_hosted(preset_toml(n).unwrap()))
+    }
+
     #[test]
     fn every_preset_parses_and_carries_as_of_and_source_without_a_name() {
-        for name in preset_names() {
+        for name in api_presets() {
             let text = preset_toml(name).unwrap();
             let t: toml::Table = text.parse().unwrap_or_else(|e| panic!("{name}: {e}"));
             assert!(t.get("name").is_none(), "{name} has a name");
@@ -235,29 +293,61 @@ mod tests {
 
     /// What a user sees in `agentsim providers show`: each serving number
     /// says whether it was measured (and where) or assumed.
+    /// The keys of `section` (up to the next table) and what each says it is:
+    /// its own comment, else the comment lines above it.
+    fn notes<'a>(name: &str, text: &'a str, section: &str) -> Vec<(&'a str, String)> {
+        let body = text.split(&format!("[{section}]\n")).nth(1).unwrap_or_else(|| panic!("{name}: no [{section}]"));
+        let mut note = String::new();
+        let mut keys = Vec::new();
+        for line in body.split("\n[").next().unwrap().lines() {
+            if let Some(comment) = line.strip_prefix('#') {
+                note.push_str(comment);
+                continue;
+            }
+            if line.trim().is_empty() {
+                continue;
+            }
+            keys.push((line, line.split_once('#').map_or(note.as_str(), |(_, c)| c).trim_start().to_owned()));
+            note.clear();
+        }
+        keys
+    }
+
     #[test]
     fn every_serving_number_says_measured_or_assumption() {
-        for name in preset_names() {
-            let text = preset_toml(name).unwrap();
-            let serving = text.split("[serving]\n").nth(1).unwrap().split("\n[").next().unwrap();
-            let mut note = String::new();
-            let mut keys = 0;
-            for line in serving.lines() {
-                if let Some(comment) = line.strip_prefix('#') {
-                    note.push_str(comment);
-                    continue;
-                }
-                if line.trim().is_empty() {
-                    continue;
-                }
-                keys += 1;
-                let said = line.split_once('#').map_or(note.as_str(), |(_, c)| c).trim_start();
+        for name in api_presets() {
+            let keys = notes(name, preset_toml(name).unwrap(), "serving");
+            for (line, said) in &keys {
                 let measured = said.starts_with("measured: Artificial Analysis 2026");
                 assert!(measured || said.starts_with("assumption"), "{name}: `{line}` says neither: {said:?}");
-                note.clear();
             }
-            assert_eq!(keys, 4, "{name}: {serving}");
+            assert_eq!(keys.len(), 4, "{name}: {keys:?}");
         }
+    }
+
+    #[test]
+    fn every_self_hosted_number_says_measured_or_assumption() {
+        let hosted: Vec<&str> =
+            preset_names().into_iter().filter(|n| is_self_hosted(preset_toml(n).unwrap())).collect();
+        assert_eq!(hosted, ["selfhosted/llama-3.1-8b-h100"]);
+        for name in hosted {
+            let text = preset_toml(name).unwrap();
+            let t: toml::Table = text.parse().unwrap();
+            assert!(t["source"].as_str().unwrap().contains("BLIS"), "{name}");
+            for section in ["replicas", "replicas.step"] {
+                for (line, said) in notes(name, text, section) {
+                    let measured = said.starts_with("measured: BLIS");
+                    assert!(measured || said.starts_with("assumption"), "{name}: `{line}` says neither: {said:?}");
+                }
+            }
+            assert!(t.get("serving").is_none() && t.get("cache").is_none(), "{name}: replicas replace both");
+        }
+        let s = summarize_self_hosted(preset_toml("selfhosted/llama-3.1-8b-h100").unwrap()).unwrap();
+        assert_eq!(
+            (s.model.as_str(), s.step.as_str(), s.kv_blocks.as_str(), s.usd_per_replica_hour.as_str()),
+            ("llama-3.1-8b", "fitted", "29205", "2-4")
+        );
+        assert!(!is_self_hosted(preset_toml("together/gpt-oss-120b").unwrap()));
     }
 
     #[test]

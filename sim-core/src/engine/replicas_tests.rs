@@ -4,8 +4,9 @@
 use super::simulate_replicate;
 use super::tests::{fixed, provider, scenario, workload};
 use crate::dist::Dist;
+use crate::records::RequestStatus;
 use crate::scenario::*;
-use crate::time::SimTime;
+use crate::time::{SimDuration, SimTime};
 
 /// b0 = 1 ms per iteration, 10 us per prefill token, 100 us per decoding sequence.
 fn replicas_provider(replicas: u32, usd_per_hour: f64) -> Provider {
@@ -76,4 +77,24 @@ fn replicas_are_billed_by_the_hour_for_the_simulated_span() {
     assert_eq!(m.overall.sessions_completed, 20);
     let g = m.by_provider[0].serving.expect("providers own servers");
     assert!(g.kv_util_peak.is_some_and(|u| u > 0.0 && u <= 1.0));
+}
+
+#[test]
+fn a_request_larger_than_a_replicas_kv_memory_is_an_error_not_a_hang() {
+    // 10 blocks of 16 tokens hold 160; the 1,000-token prompt can never run.
+    // With one retry, the session's only step fails twice, at once each time
+    // (the retry waits its 1 s backoff), and the replicate ends.
+    let mut p = replicas_provider(1, 0.0);
+    p.replicas.as_mut().expect("replicas").kv_memory = KvMemory::Blocks(10);
+    p.failures = Failures { error_rate: 0.0, max_retries: 1, retry_backoff: SimDuration::from_secs(1) };
+    let sc = scenario(p, workload(1, 1.0));
+    let out = simulate_replicate(&sc, 1, 0, true).unwrap();
+    let statuses: Vec<_> = out.requests.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [RequestStatus::Error, RequestStatus::Error]);
+    let (first, retry) = (&out.requests[0], &out.requests[1]);
+    assert_eq!((first.start, first.end), (first.arrival, first.arrival));
+    assert_eq!(retry.arrival, first.end + SimDuration::from_secs(1));
+    // `errors` counts failed attempts.
+    let m = &out.metrics.overall;
+    assert_eq!((m.errors, m.retries, m.tokens.output), (2, 1, 0));
 }

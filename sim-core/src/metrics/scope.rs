@@ -219,6 +219,9 @@ pub struct ServingGauges {
     pub preemptions: u64,
     /// Peak share of KV memory in use (replicas only).
     pub kv_util_peak: Option<f64>,
+    /// Engine iterations over the whole replicate, warm-up included
+    /// (replicas only): the work measure of the benchmark, not a reported metric.
+    pub iterations: u64,
 }
 
 impl ServingGauges {
@@ -229,6 +232,7 @@ impl ServingGauges {
         self.busy.merge(&o.busy);
         self.capacity_s += o.capacity_s;
         self.preemptions += o.preemptions;
+        self.iterations += o.iterations;
         self.kv_util_peak = match (self.kv_util_peak, o.kv_util_peak) {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),

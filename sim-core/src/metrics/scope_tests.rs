@@ -99,6 +99,7 @@ fn time_weighted_means_from_given_gauges() {
         capacity_s: 2.0 * 50.0,
         preemptions: 3,
         kv_util_peak: Some(0.75),
+        iterations: 0,
     });
     assert_eq!(value(&m, "throughput_output_tokens_per_s"), Some(20.0));
     assert_eq!(value(&m, "concurrency_mean"), Some(1.6));
@@ -128,13 +129,14 @@ fn merged_serving_gauges_add_areas_and_keep_the_largest_peaks() {
         capacity_s: 10.0,
         preemptions: 7,
         kv_util_peak: Some(0.5),
+        iterations: 9,
     };
     let mut all = ServingGauges::default();
     all.merge(&api);
     all.merge(&replicas);
     assert_eq!(all.queue, Area { level_s: 12.0, peak: 6 });
     assert_eq!(all.busy, Area { level_s: 35.0, peak: 4 });
-    assert_eq!((all.capacity_s, all.preemptions, all.kv_util_peak), (50.0, 7, Some(0.5)));
+    assert_eq!((all.capacity_s, all.preemptions, all.kv_util_peak, all.iterations), (50.0, 7, Some(0.5), 9));
     let mut more = ServingGauges { kv_util_peak: Some(0.25), ..replicas };
     more.merge(&all);
     assert_eq!(more.kv_util_peak, Some(0.5));

@@ -1,11 +1,13 @@
 //! Admission settings that are each valid but cannot work together: an
-//! outage that hangs requests a workload never times out, or a rate limit
-//! smaller than what one request needs (it would wait forever). Checked on
-//! the validated scenario; each message names both numbers.
+//! outage that hangs requests a workload never times out, a rate limit
+//! smaller than what one request needs (it would wait forever), keep-alives
+//! sent to self-hosted replicas, or prompts larger than a replica's KV
+//! memory. Checked on the validated scenario; each message names both numbers.
 
 use super::context::Issues;
 use super::location::KeyPath;
-use super::model::{Arrivals, Scenario};
+use super::model::{Arrivals, Provider, Scenario, Workload};
+use super::serving_config::KvMemory;
 
 pub(crate) fn check(sc: &Scenario, issues: &mut Issues) {
     let workloads = KeyPath::root().key("workloads");
@@ -13,6 +15,7 @@ pub(crate) fn check(sc: &Scenario, issues: &mut Issues) {
         let path = workloads.index(i);
         let p = &sc.providers[w.provider];
         let provider_path = KeyPath::root().key("providers").index(w.provider);
+        replicas(w, p, &path, &provider_path, issues);
         let timeout = w.retry.and_then(|r| r.timeout);
         if let Some(j) = p.admission.outages.iter().position(|o| o.hang)
             && timeout.is_none()
@@ -54,4 +57,45 @@ pub(crate) fn check(sc: &Scenario, issues: &mut Issues) {
             );
         }
     }
+}
+
+/// A workload on self-hosted replicas: no keep-alive (nothing to keep
+/// alive), and its smallest request must fit one replica's KV memory.
+fn replicas(w: &Workload, p: &Provider, path: &KeyPath, provider_path: &KeyPath, issues: &mut Issues) {
+    let Some(r) = &p.replicas else { return };
+    let replicas_path = provider_path.key("replicas");
+    if w.keep_alive.is_some() {
+        issues.value(
+            &path.key("keep_alive"),
+            format!(
+                "keep-alive pings refresh a TTL prompt cache, and provider `{}` is self-hosted replicas ({replicas_path}), whose prefix cache in KV memory has no TTL: remove keep_alive",
+                p.name
+            ),
+        );
+    }
+    if matches!(w.arrivals, Arrivals::Trace(_)) {
+        return;
+    }
+    // The smallest request: the shared segments and one output token, which
+    // is sampled and never written to KV (vLLM holds prompt + output - 1).
+    let shared: u64 = w.shared_segments.iter().map(|s| s.tokens).sum();
+    let needed = shared.max(1).div_ceil(r.block_tokens);
+    let blocks = r.kv_memory.blocks(r.block_tokens);
+    if needed <= blocks {
+        return;
+    }
+    let memory = match r.kv_memory {
+        KvMemory::Blocks(_) => replicas_path.key("kv_blocks").to_string(),
+        KvMemory::Gpu { .. } => format!("derived from {}", replicas_path.key("gpu_memory_gib")),
+    };
+    // `shared_prefix_tokens` is one segment named after the workload.
+    let from_shorthand = matches!(w.shared_segments.as_slice(), [s] if s.name == format!("{}/shared", w.name));
+    let key = if from_shorthand { "shared_prefix_tokens" } else { "shared_segments" };
+    issues.value(
+        &path.key(key),
+        format!(
+            "every prompt carries {shared} shared tokens, which with one output token need {needed} KV blocks of {} tokens; one replica of provider `{}` holds {blocks} ({memory}): no request could ever run",
+            r.block_tokens, p.name
+        ),
+    );
 }

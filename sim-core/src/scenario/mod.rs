@@ -21,6 +21,8 @@ pub mod model;
 mod overrides;
 mod raw;
 mod raw_replicas;
+#[cfg(test)]
+mod replicas_tests;
 mod schema;
 pub mod serving_config;
 #[cfg(test)]

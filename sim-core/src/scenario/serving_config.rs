@@ -2,7 +2,7 @@
 //! of continuous-batching replicas behind a load balancer, their step-time
 //! model, KV memory, overheads and price. Units are in the field names or
 //! docs; the model itself lives in `model::serving::replicas`, and
-//! docs/serving-replicas.md explains every parameter and its source.
+//! docs/serving.md ("The replicas model") explains every parameter and its source.
 
 use crate::dist::Dist;
 use crate::time::SimDuration;

@@ -10,10 +10,19 @@ use crate::dist::Dist;
 use crate::time::SimDuration;
 
 const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
+/// Each replica is simulated with its own state: the fleet's memory follows the count.
+const MAX_REPLICAS: u32 = 10_000;
+/// Far above any accelerator's list price (an 8-GPU node rents for tens of dollars an hour).
+const MAX_REPLICA_HOUR_USD: f64 = 1e4;
 
 pub(super) fn replicas(cx: &mut Ctx<'_>, raw: &RawReplicas, path: &KeyPath) -> Option<ReplicasServing> {
     let count = cx.req(&raw.count, &path.key("count"), "the number of replicas, e.g. count = 8");
-    let count = count.filter(|n| cx.ensure(*n >= 1, &path.key("count"), || format!("must be >= 1, got {n}")));
+    let count = count.filter(|n| {
+        cx.ensure(*n >= 1, &path.key("count"), || format!("must be >= 1, got {n}"))
+            && cx.ensure(*n <= MAX_REPLICAS, &path.key("count"), || {
+                format!("must be <= {MAX_REPLICAS} replicas, got {n}")
+            })
+    });
     let seqs = cx.opt(&raw.max_num_seqs, &path.key("max_num_seqs"), 256);
     let seqs = seqs.filter(|n| cx.ensure(*n >= 1, &path.key("max_num_seqs"), || format!("must be >= 1, got {n}")));
     let budget = cx.at_least(&raw.max_num_batched_tokens, &path.key("max_num_batched_tokens"), 8192, 1);
@@ -26,7 +35,12 @@ pub(super) fn replicas(cx: &mut Ctx<'_>, raw: &RawReplicas, path: &KeyPath) -> O
     let per_token = cx.opt(&raw.overhead_per_output_token, &path.key("overhead_per_output_token"), SimDuration::ZERO);
     let window = cx.opt(&raw.batch_window, &path.key("batch_window"), SimDuration::ZERO);
     let balancer = balancer(cx, raw, path);
-    let price = cx.opt(&raw.usd_per_replica_hour, &path.key("usd_per_replica_hour"), (0.0, 0.0));
+    let price_path = path.key("usd_per_replica_hour");
+    let price = cx.opt(&raw.usd_per_replica_hour, &price_path, (0.0, 0.0)).filter(|&(_, high)| {
+        cx.ensure(high <= MAX_REPLICA_HOUR_USD, &price_path, || {
+            format!("must be <= {MAX_REPLICA_HOUR_USD} USD per replica-hour, got {}", shown(&raw.usd_per_replica_hour))
+        })
+    });
     let (seqs, budget, block) = (seqs?, budget?, block?);
     if !cx.ensure(budget >= u64::from(seqs), &path.key("max_num_batched_tokens"), || {
         format!("must be at least max_num_seqs ({seqs}), so every running decoder fits one iteration; got {budget}")

@@ -221,6 +221,7 @@ impl ApiServer {
             capacity_s: f64::from(self.config.slots) * (end - end.min(self.busy.start())).as_secs_f64(),
             preemptions: 0,
             kv_util_peak: None,
+            iterations: 0,
         }
     }
 

@@ -17,6 +17,7 @@ use crate::model::cache::PassThroughHasher;
 use crate::model::prompt::Block;
 use crate::rng::splitmix64;
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::hash::BuildHasherDefault;
 
 /// Identity of the KV block ending at token `end` (exclusive) of `prompt`.
@@ -221,16 +222,22 @@ impl KvPool {
     /// and its private block returns to the empty pool (as vLLM's
     /// copy-free dedup of V0's block manager); a free copy is revived.
     pub fn register(&mut self, id: u64) {
-        if let Some(i) = self.find(id) {
-            // The private block goes back empty; a free copy turns used in its place.
-            self.empty += 1;
-            if self.nodes[i as usize].refs == 0 {
-                self.unlink(i);
-            } else {
-                self.used -= 1;
+        // One map probe: a stale entry (evicted content) is overwritten in place.
+        let slot = self.cached.entry(id);
+        if let Entry::Occupied(e) = &slot {
+            let i = *e.get();
+            let n = &mut self.nodes[i as usize];
+            if n.live && n.id == id {
+                // The private block goes back empty; a free copy turns used in its place.
+                self.empty += 1;
+                n.refs += 1;
+                if n.refs == 1 {
+                    self.unlink(i);
+                } else {
+                    self.used -= 1;
+                }
+                return;
             }
-            self.nodes[i as usize].refs += 1;
-            return;
         }
         let node = Node { id, live: true, refs: 1, prev: NIL, next: NIL };
         let i = match self.spare_nodes.pop() {
@@ -243,7 +250,7 @@ impl KvPool {
                 (self.nodes.len() - 1) as u32
             }
         };
-        self.cached.insert(id, i);
+        slot.insert_entry(i);
         self.live += 1;
         if self.cached.len() as u64 > 2 * self.live + 1024 {
             let nodes = &self.nodes;

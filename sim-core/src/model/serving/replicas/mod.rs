@@ -4,7 +4,7 @@
 //! caller owns the clock and the event queue, calls [`Fleet::arrive`],
 //! [`Fleet::wake`] and [`Fleet::cancel`] at simulated instants, and receives
 //! [`Note`]s (the next wake of a replica, first tokens, completions,
-//! preemptions). See docs/serving-replicas.md.
+//! preemptions). See docs/serving.md, "The replicas model".
 //!
 //! Where the per-request overheads land:
 //! - `before_queue`: applied by the caller, who calls `arrive` that much

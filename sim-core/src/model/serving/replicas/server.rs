@@ -106,6 +106,7 @@ impl ReplicasServer {
             capacity_s: self.replicas as f64 * (end - end.min(self.busy.start())).as_secs_f64(),
             preemptions: self.preemptions,
             kv_util_peak: Some(self.kv_peak as f64 / self.kv_total.max(1) as f64),
+            iterations: self.fleet.iterations(),
         }
     }
 
