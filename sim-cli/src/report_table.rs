@@ -26,6 +26,11 @@ pub const TABLE_METRICS: [&str; 12] = [
 pub const REPLICAS_METRICS: [&str; 6] =
     ["cost_usd_compute", "tpot_s_p50", "throughput_output_tokens_per_s", "utilization", "preemptions", "kv_util_peak"];
 
+/// What admission adds when it happened (any replicate saw one): 429s,
+/// retries, client timeouts, the error rate and, with objectives, the share
+/// of requests that met them.
+pub const ADMISSION_METRICS: [&str; 5] = ["rate_limited", "retries", "timeouts", "error_rate", "slo_attainment"];
+
 /// The table for every variant, overall scope.
 pub fn render(summary: &Summary) -> String {
     let mut out = String::new();
@@ -40,9 +45,14 @@ pub fn render(summary: &Summary) -> String {
     for v in &summary.variants {
         let self_hosted = v.metrics.get("kv_util_peak").is_some_and(|s| s.mean.is_some());
         let extra: &[&str] = if self_hosted { &REPLICAS_METRICS } else { &[] };
+        // Attainment is defined only with objectives; the counts only matter when not 0.
+        let happened =
+            |name: &str| v.metrics.get(name).and_then(|s| s.mean).is_some_and(|m| m != 0.0 || name == "slo_attainment");
+        let admission: Vec<&str> = ADMISSION_METRICS.into_iter().filter(|n| happened(n)).collect();
         let rows: Vec<(&str, String, String)> = TABLE_METRICS
             .iter()
             .chain(extra)
+            .chain(&admission)
             .filter_map(|&name| v.metrics.get(name).map(|s| (name, mean_cell(s), interval_cell(s))))
             .collect();
         let name_w = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
@@ -204,6 +214,41 @@ mod tests {
         assert_eq!(tail[3].split_whitespace().collect::<Vec<_>>(), ["utilization", "0.75"]);
         assert_eq!(tail[4].split_whitespace().collect::<Vec<_>>(), ["preemptions", "7"]);
         assert_eq!(tail[5].split_whitespace().collect::<Vec<_>>(), ["kv_util_peak", "0.5"]);
+    }
+
+    #[test]
+    fn admission_rows_appear_only_when_something_happened() {
+        let rep = |i: u32, limited: u64| {
+            let mut overall = ScopeMetrics::default();
+            overall.sessions_started = 1;
+            overall.rate_limited = limited;
+            overall.retries = limited;
+            ReplicateMetrics {
+                replicate: i,
+                overall,
+                by_provider: vec![],
+                by_workload: vec![],
+                events: 0,
+                sim_end_s: 1.0,
+            }
+        };
+        let table = |reps: &[ReplicateMetrics]| {
+            let summary = Summary {
+                schema_version: 1,
+                scenario: "limits".into(),
+                seed: 1,
+                replicates: reps.len() as u32,
+                variants: vec![VariantSummary::from_replicates("baseline", &[], &[], &[], reps)],
+            };
+            render(&summary)
+        };
+        let quiet = table(&[rep(0, 0), rep(1, 0)]);
+        assert_eq!(quiet.lines().count(), 1 + TABLE_METRICS.len(), "{quiet}");
+        let busy = table(&[rep(0, 3), rep(1, 5)]);
+        let tail: Vec<Vec<&str>> =
+            busy.lines().skip(1 + TABLE_METRICS.len()).map(|l| l.split_whitespace().collect()).collect();
+        assert_eq!(tail.iter().map(|r| r[0]).collect::<Vec<_>>(), ["rate_limited", "retries"], "{busy}");
+        assert_eq!(tail[0][1], "4");
     }
 
     #[test]
