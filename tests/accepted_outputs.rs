@@ -3,8 +3,8 @@
 //! degraded windows, service tiers),
 //! every output of a real run holds its identities: token classes sum to the
 //! input, the metrics of replicate 0 equal the sums of its requests.csv rows,
-//! costs equal tokens times prices, the summary's means equal the means of
-//! replicates.csv, and every number is finite and within its physical range.
+//! costs equal tokens times prices, in every scope the summary's means equal
+//! the means of replicates.csv, and every number is finite and within its physical range.
 //! `AGENTSIM_PROPERTY_CASES=500 cargo test --release -p agentsim-tests accepted_outputs`
 //! runs a longer search than the default.
 
@@ -277,7 +277,7 @@ fn check_run(dir: &Path, p: &Params) -> Result<(), TestCaseError> {
     for row in &reps.rows {
         // Every cell of every replicate is finite.
         for (name, &i) in &reps.header {
-            if name != "variant" && !row[i].is_empty() {
+            if name != "variant" && name != "scope" && !row[i].is_empty() {
                 let x: f64 = row[i].parse().map_err(|_| TestCaseError::fail(format!("{name} = {}", row[i])))?;
                 prop_assert!(x.is_finite(), "{} = {}", name, x);
             }
@@ -306,7 +306,8 @@ fn check_run(dir: &Path, p: &Params) -> Result<(), TestCaseError> {
         prop_assert!(n("errors") + n("rate_limited") + n("timeouts") >= n("retries"));
     }
     // Replicate 0's metrics are the sums of its requests.
-    let rep0 = reps.rows.iter().find(|r| reps.cell(r, "replicate") == "0").expect("replicate 0");
+    let rep0 = reps.rows.iter().find(|r| reps.cell(r, "replicate") == "0" && reps.cell(r, "scope") == "all");
+    let rep0 = rep0.expect("replicate 0");
     let mut sums: HashMap<&str, f64> = HashMap::new();
     // `requests` counts what was billed: answers, pings and attempts
     // abandoned after their first token (a timeout row with tokens); errors
@@ -356,16 +357,28 @@ fn check_run(dir: &Path, p: &Params) -> Result<(), TestCaseError> {
         let s = sums.get(c).copied().unwrap_or(0.0);
         prop_assert!(close(m(c), s), "{}: metric {} vs rows {}", c, m(c), s);
     }
-    // The summary's means are the means of replicates.csv.
+    // In every scope, the summary's means are the means of replicates.csv.
     let summary: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
-    let metrics = summary["variants"][0]["metrics"].as_object().expect("metrics");
-    for (name, stats) in metrics {
-        let values: Vec<f64> = reps.rows.iter().filter_map(|r| reps.num(r, name)).collect();
-        prop_assert_eq!(stats["n"].as_u64(), Some(values.len() as u64), "{}", name);
-        if let Some(mean) = stats["mean"].as_f64() {
-            let expect = values.iter().sum::<f64>() / values.len() as f64;
-            prop_assert!(close(mean, expect), "{}: summary mean {} vs replicates {}", name, mean, expect);
+    let variant = &summary["variants"][0];
+    let mut scopes = vec![("all".to_string(), &variant["metrics"])];
+    for (key, prefix) in [("by_provider", "provider"), ("by_workload", "workload")] {
+        let tables = variant[key].as_object().expect(key);
+        scopes.extend(tables.iter().map(|(name, t)| (format!("{prefix}:{name}"), t)));
+    }
+    prop_assert_eq!(scopes.len(), 2 + p.workloads, "all, provider p and every workload");
+    let replicates = summary["replicates"].as_u64().expect("replicates") as usize;
+    prop_assert_eq!(reps.rows.len(), replicates * scopes.len(), "one row per replicate and scope");
+    for (scope, metrics) in scopes {
+        let rows: Vec<_> = reps.rows.iter().filter(|r| reps.cell(r, "scope") == scope).collect();
+        prop_assert_eq!(rows.len(), replicates, "{}", scope);
+        for (name, stats) in metrics.as_object().expect("metrics") {
+            let values: Vec<f64> = rows.iter().filter_map(|r| reps.num(r, name)).collect();
+            prop_assert_eq!(stats["n"].as_u64(), Some(values.len() as u64), "{} {}", scope, name);
+            if let Some(mean) = stats["mean"].as_f64() {
+                let expect = values.iter().sum::<f64>() / values.len() as f64;
+                prop_assert!(close(mean, expect), "{} {}: summary mean {} vs replicates {}", scope, name, mean, expect);
+            }
         }
     }
     Ok(())

@@ -100,12 +100,15 @@ fn csv_files_cover_every_scope_and_replicate() {
 
     let replicates_csv = String::from_utf8(read(&out.join("replicates.csv"))).unwrap();
     let rows: Vec<&str> = replicates_csv.lines().collect();
-    let header = format!("replicate,variant,{},events,sim_end_s", names.join(","));
+    let header = format!("replicate,variant,scope,{},events,sim_end_s", names.join(","));
     assert_eq!(rows[0], header);
-    assert_eq!(rows.len(), 1 + 4, "one row per replicate");
+    assert_eq!(rows.len(), 1 + 4 * scopes.len(), "one row per replicate and scope");
     for (i, row) in rows[1..].iter().enumerate() {
-        assert!(row.starts_with(&format!("{i},baseline,")), "{row}");
-        assert_eq!(row.split(',').count(), 2 + names.len() + 2, "{row}");
+        let (replicate, scope) = (i / scopes.len(), scopes[i % scopes.len()]);
+        assert!(row.starts_with(&format!("{replicate},baseline,{scope},")), "{row}");
+        assert_eq!(row.split(',').count(), 3 + names.len() + 2, "{row}");
+        // The event count and end time are the replicate's, on its `all` row only.
+        assert_eq!(row.ends_with(",,"), scope != "all", "{row}");
     }
 }
 

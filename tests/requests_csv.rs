@@ -53,7 +53,7 @@ fn requests_csv_rows_are_consistent() {
     let header: Vec<&str> = replicates.lines().next().unwrap().split(',').collect();
     let col = header.iter().position(|h| *h == "requests").unwrap();
     let rep0: Vec<&str> = replicates.lines().nth(1).unwrap().split(',').collect();
-    assert_eq!(rep0[0], "0");
+    assert_eq!(rep0[..3], ["0", "baseline", "all"]);
     assert_eq!(rep0[col].parse::<u64>().unwrap(), count);
 }
 
@@ -97,6 +97,7 @@ fn failed_attempts_are_rows_that_bill_nothing() {
     let replicates = String::from_utf8(read(&out.join("replicates.csv"))).unwrap();
     let header: Vec<&str> = replicates.lines().next().unwrap().split(',').collect();
     let row: Vec<&str> = replicates.lines().nth(1).unwrap().split(',').collect();
+    assert_eq!(row[..3], ["0", "baseline", "all"]);
     let value = |name: &str| row[header.iter().position(|h| *h == name).unwrap()].parse::<u64>().unwrap();
     assert_eq!(
         (value("requests"), value("errors")),

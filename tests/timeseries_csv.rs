@@ -16,7 +16,7 @@ fn lines(path: &Path) -> Vec<Vec<String>> {
 fn replicate0(dir: &Path, metric: &str) -> f64 {
     let rows = lines(&dir.join("replicates.csv"));
     let col = rows[0].iter().position(|h| h == metric).unwrap_or_else(|| panic!("no {metric}"));
-    assert_eq!(rows[1][0], "0");
+    assert_eq!((rows[1][0].as_str(), rows[1][2].as_str()), ("0", "all"));
     rows[1][col].parse().unwrap()
 }
 

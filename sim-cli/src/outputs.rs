@@ -41,14 +41,25 @@ pub fn summary_csv(summary: &Summary) -> anyhow::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(["variant", "scope", "metric", "mean", "std", "ci95_low", "ci95_high", "n"])?;
     for v in &summary.variants {
-        let scopes = std::iter::once(("all".to_string(), &v.metrics))
-            .chain(v.by_provider.0.iter().map(|(name, t)| (format!("provider:{name}"), t)))
-            .chain(v.by_workload.0.iter().map(|(name, t)| (format!("workload:{name}"), t)));
-        for (scope, table) in scopes {
+        let providers = v.by_provider.0.iter().map(|(n, t)| (n.as_str(), t));
+        let workloads = v.by_workload.0.iter().map(|(n, t)| (n.as_str(), t));
+        for (scope, table) in scopes(&v.metrics, providers, workloads) {
             write_table(&mut w, &v.name, &scope, table)?;
         }
     }
     finish(w)
+}
+
+/// The scopes of summary.csv and replicates.csv in their row order: `all`, then
+/// `provider:<name>` and `workload:<name>` in scenario order.
+fn scopes<'a, T>(
+    all: T,
+    providers: impl IntoIterator<Item = (&'a str, T)>,
+    workloads: impl IntoIterator<Item = (&'a str, T)>,
+) -> impl Iterator<Item = (String, T)> {
+    std::iter::once(("all".to_string(), all))
+        .chain(providers.into_iter().map(|(name, t)| (format!("provider:{name}"), t)))
+        .chain(workloads.into_iter().map(|(name, t)| (format!("workload:{name}"), t)))
 }
 
 fn write_table(w: &mut csv::Writer<Vec<u8>>, variant: &str, scope: &str, table: &MetricTable) -> anyhow::Result<()> {
@@ -69,32 +80,60 @@ fn write_table(w: &mut csv::Writer<Vec<u8>>, variant: &str, scope: &str, table: 
 }
 
 /// `replicates.csv`, written row by row as replicates finish (in replicate
-/// order): one row per replicate with every overall metric, then the
-/// engine's event count and end of simulated time.
+/// order): per replicate, one row per scope (in [`scopes`] order) with every
+/// metric of that scope, then the engine's event count and end of simulated
+/// time, which belong to the whole replicate and so fill only the `all` row.
 #[derive(Debug)]
 pub struct ReplicatesCsv<W: std::io::Write> {
     w: csv::Writer<W>,
     n_tiers: usize,
+    providers: Vec<String>,
+    workloads: Vec<String>,
     variant: String,
 }
 
 impl<W: std::io::Write> ReplicatesCsv<W> {
-    /// Starts the file with its header.
-    pub fn new(out: W, tier_names: &[String], variant: &str) -> anyhow::Result<Self> {
+    /// Starts the file with its header; `providers` and `workloads` are the
+    /// scenario's names in scenario order, as `ReplicateMetrics` holds their scopes.
+    pub fn new(
+        out: W,
+        tier_names: &[String],
+        providers: &[String],
+        workloads: &[String],
+        variant: &str,
+    ) -> anyhow::Result<Self> {
         let mut w = csv::Writer::from_writer(out);
         let names = metric_names(tier_names);
-        let header =
-            ["replicate", "variant"].into_iter().chain(names.iter().map(String::as_str)).chain(["events", "sim_end_s"]);
+        let header = ["replicate", "variant", "scope"]
+            .into_iter()
+            .chain(names.iter().map(String::as_str))
+            .chain(["events", "sim_end_s"]);
         w.write_record(header)?;
-        Ok(ReplicatesCsv { w, n_tiers: tier_names.len(), variant: variant.to_string() })
+        Ok(ReplicatesCsv {
+            w,
+            n_tiers: tier_names.len(),
+            providers: providers.to_vec(),
+            workloads: workloads.to_vec(),
+            variant: variant.to_string(),
+        })
     }
 
+    /// Writes one replicate's rows.
     pub fn row(&mut self, r: &ReplicateMetrics) -> anyhow::Result<()> {
-        let cells = [r.replicate.to_string(), self.variant.clone()]
-            .into_iter()
-            .chain(r.overall.values(self.n_tiers).into_iter().map(opt_cell))
-            .chain([r.events.to_string(), float_cell(r.sim_end_s)]);
-        self.w.write_record(cells)?;
+        let providers = self.providers.iter().map(String::as_str).zip(&r.by_provider);
+        let workloads = self.workloads.iter().map(String::as_str).zip(&r.by_workload);
+        for (scope, metrics) in scopes(&r.overall, providers, workloads) {
+            let whole = if scope == "all" {
+                [r.events.to_string(), float_cell(r.sim_end_s)]
+            } else {
+                [String::new(), String::new()]
+            };
+            let cells = [r.replicate.to_string(), self.variant.clone(), scope]
+                .into_iter()
+                .chain(metrics.values(self.n_tiers).into_iter().map(opt_cell))
+                .chain(whole);
+            self.w.write_record(cells)?;
+        }
         Ok(())
     }
 
@@ -171,7 +210,7 @@ mod tests {
     }
 
     fn replicates_csv(reps: &[ReplicateMetrics]) -> Vec<u8> {
-        let mut w = ReplicatesCsv::new(Vec::new(), &[], "baseline").unwrap();
+        let mut w = ReplicatesCsv::new(Vec::new(), &[], &["p".into()], &["w".into()], "baseline").unwrap();
         for r in reps {
             w.row(r).unwrap();
         }
@@ -179,16 +218,25 @@ mod tests {
     }
 
     #[test]
-    fn replicates_csv_has_one_row_per_replicate() {
-        let reps = [replicate(0, 4), replicate(1, 6)];
-        let text = String::from_utf8(replicates_csv(&reps)).unwrap();
+    fn replicates_csv_has_one_row_per_replicate_and_scope() {
+        let mut second = replicate(1, 6);
+        second.by_provider[0].requests = 5;
+        second.by_workload[0].requests = 1;
+        let text = String::from_utf8(replicates_csv(&[replicate(0, 4), second])).unwrap();
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines.len(), 3);
-        assert!(lines[0].starts_with("replicate,variant,sessions_started,sessions_completed,requests,"));
+        assert_eq!(lines.len(), 1 + 2 * 3);
+        assert!(lines[0].starts_with("replicate,variant,scope,sessions_started,sessions_completed,requests,"));
         assert!(lines[0].ends_with(",cache_tokens_peak,events,sim_end_s"), "{}", lines[0]);
-        assert!(lines[2].starts_with("1,baseline,2,0,6,"), "{}", lines[2]);
-        assert!(lines[2].ends_with(",11,1.5"), "{}", lines[2]);
-        assert_eq!(lines[2].split(',').count(), 2 + metric_names(&[]).len() + 2);
+        assert!(lines[1].starts_with("0,baseline,all,2,0,4,"), "{}", lines[1]);
+        assert!(lines[4].starts_with("1,baseline,all,2,0,6,"), "{}", lines[4]);
+        assert!(lines[4].ends_with(",11,1.5"), "{}", lines[4]);
+        // Events and the end time are the whole replicate's: empty in a scope's row.
+        assert!(lines[5].starts_with("1,baseline,provider:p,2,0,5,"), "{}", lines[5]);
+        assert!(lines[5].ends_with(",,"), "{}", lines[5]);
+        assert!(lines[6].starts_with("1,baseline,workload:w,2,0,1,"), "{}", lines[6]);
+        for line in &lines[1..] {
+            assert_eq!(line.split(',').count(), 3 + metric_names(&[]).len() + 2, "{line}");
+        }
     }
 
     #[test]

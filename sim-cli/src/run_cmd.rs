@@ -74,7 +74,13 @@ fn simulate(
     let pool = pool.build().context("cannot start the worker threads")?;
     let bar = progress::replicate_bar(opts.replicates, args.quiet);
     let clock = Instant::now();
-    let mut csv = outputs::ReplicatesCsv::new(replicates_csv, &scenario.cache_tier_names(), BASELINE)?;
+    let mut csv = outputs::ReplicatesCsv::new(
+        replicates_csv,
+        &scenario.cache_tier_names(),
+        &scenario.provider_names(),
+        &scenario.workload_names(),
+        BASELINE,
+    )?;
     let mut csv_error = None;
     let mut on_replicate = |r: &ReplicateMetrics| {
         if csv_error.is_none()

@@ -113,15 +113,18 @@ impl Fold<'_> {
 /// lowest-numbered replicate's error if any replicate reaches a limit of the
 /// engine; nothing of a failed run should be published.
 pub fn run(scenario: &Scenario, opts: &RunOptions, hooks: RunHooks<'_>) -> Result<RunResult, SimLimit> {
-    let provider_names: Vec<String> = scenario.providers.iter().map(|p| p.name.clone()).collect();
-    let workload_names: Vec<String> = scenario.workloads.iter().map(|w| w.name.clone()).collect();
     let threads = rayon::current_num_threads().max(1);
     let window = u32::try_from(2 * threads).unwrap_or(u32::MAX);
     let fold = Mutex::new(Fold {
         next_claim: 0,
         next_fold: 0,
         pending: BTreeMap::new(),
-        acc: VariantAccumulator::new(BASELINE, &provider_names, &workload_names, &scenario.cache_tier_names()),
+        acc: VariantAccumulator::new(
+            BASELINE,
+            &scenario.provider_names(),
+            &scenario.workload_names(),
+            &scenario.cache_tier_names(),
+        ),
         requests: Vec::new(),
         timeseries: Vec::new(),
         on_replicate: hooks.on_replicate,

@@ -463,6 +463,16 @@ impl Scenario {
         self.workloads.iter().any(|o| matches!(o.arrivals, Arrivals::Trace(_)) && self.cache_key(o) == key)
     }
 
+    /// The providers' names in scenario order (the order of their scopes).
+    pub fn provider_names(&self) -> Vec<String> {
+        self.providers.iter().map(|p| p.name.clone()).collect()
+    }
+
+    /// The workloads' names in scenario order (the order of their scopes).
+    pub fn workload_names(&self) -> Vec<String> {
+        self.workloads.iter().map(|w| w.name.clone()).collect()
+    }
+
     /// Every cache tier name used by any provider, in order of first appearance
     /// (the `tokens_cache_write_<tier>` metrics and `requests.csv` columns).
     pub fn cache_tier_names(&self) -> Vec<String> {
