@@ -9,7 +9,7 @@ use sim_core::scenario::{Scenario, SourceText, load};
 use std::path::{Path, PathBuf};
 
 /// Sessions per workload: enough for every step kind and cache path to run, few enough for a debug build.
-const SESSIONS: i64 = 3;
+const SESSIONS: i64 = 2;
 
 /// Every `.toml` under `scenarios/`, except `scenarios/bench/`, sorted.
 fn bundled_scenarios() -> Vec<PathBuf> {
@@ -32,8 +32,8 @@ fn bundled_scenarios() -> Vec<PathBuf> {
 }
 
 /// `text` with every provider replaced by `preset` under the same name (so the
-/// workloads still name it), one replicate, and `SESSIONS` Poisson sessions
-/// per workload.
+/// workloads still name it), one replicate without warm-up, and `SESSIONS`
+/// Poisson sessions per workload.
 fn on_preset(text: &str, preset: &str) -> String {
     let mut doc: toml::Table = text.parse().unwrap();
     let providers = doc["providers"].as_array_mut().unwrap();
@@ -45,7 +45,10 @@ fn on_preset(text: &str, preset: &str) -> String {
         ]));
     }
     let sim = doc.entry("simulation").or_insert_with(|| toml::Value::Table(toml::Table::new()));
-    sim.as_table_mut().unwrap().insert("replicates".into(), toml::Value::Integer(1));
+    let sim = sim.as_table_mut().unwrap();
+    sim.insert("replicates".into(), toml::Value::Integer(1));
+    // Sessions started in a warm-up are not counted, and these few all start early.
+    sim.remove("warmup");
     for w in doc["workloads"].as_array_mut().unwrap() {
         let arrivals = w.as_table_mut().unwrap().get_mut("arrivals").and_then(toml::Value::as_table_mut).unwrap();
         assert!(arrivals.get("file").is_none(), "bundled workloads have Poisson arrivals");
