@@ -58,3 +58,5 @@ mod malformed;
 mod layering;
 // Rate limits, retries and outages through the CLI: 429s in requests.csv and the metrics, the example.
 mod admission;
+// Every bundled workload validates and runs on every preset (breakpoint tier intents).
+mod portable_workloads;

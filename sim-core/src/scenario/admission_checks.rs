@@ -1,8 +1,7 @@
 //! Admission settings that are each valid but cannot work together: an
 //! outage that hangs requests a workload never times out, a rate limit
-//! smaller than what one request needs (it would wait forever), keep-alives
-//! sent to self-hosted replicas, or prompts larger than a replica's KV
-//! memory. Checked on the validated scenario; each message names both numbers.
+//! smaller than what one request needs (it would wait forever), or prompts
+//! larger than a replica's KV memory. Checked on the validated scenario; each message names both numbers.
 
 use super::context::Issues;
 use super::location::KeyPath;
@@ -59,20 +58,11 @@ pub(crate) fn check(sc: &Scenario, issues: &mut Issues) {
     }
 }
 
-/// A workload on self-hosted replicas: no keep-alive (nothing to keep
-/// alive), and its smallest request must fit one replica's KV memory.
+/// A workload on self-hosted replicas: its smallest request must fit one
+/// replica's KV memory.
 fn replicas(w: &Workload, p: &Provider, path: &KeyPath, provider_path: &KeyPath, issues: &mut Issues) {
     let Some(r) = &p.replicas else { return };
     let replicas_path = provider_path.key("replicas");
-    if w.keep_alive.is_some() {
-        issues.value(
-            &path.key("keep_alive"),
-            format!(
-                "keep-alive pings refresh a TTL prompt cache, and provider `{}` is self-hosted replicas ({replicas_path}), whose prefix cache in KV memory has no TTL: remove keep_alive",
-                p.name
-            ),
-        );
-    }
     if matches!(w.arrivals, Arrivals::Trace(_)) {
         return;
     }

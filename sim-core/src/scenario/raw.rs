@@ -155,7 +155,7 @@ pub(crate) struct RawCache {
     pub(crate) scope: Option<Raw<CacheScopeText>>,
     /// Probability that a look-up that would hit misses anyway, in [0, 1). Default 0.
     pub(crate) miss_probability: Option<Raw<f64>>,
-    /// Explicit mode: most breakpoints a request may carry, >= 1. Default 4.
+    /// Explicit mode: most breakpoints a request may carry, >= 1 (a workload listing more uses its first ones). Default 4.
     #[schemars(range(min = 1))]
     pub(crate) max_breakpoints: Option<Raw<u32>>,
     /// Explicit mode: how many blocks before a breakpoint a look-up also checks. Default 20.
@@ -432,7 +432,7 @@ pub(crate) struct RawBreakpoint {
     /// A shared segment name, "task" (after the session's task) or "end" (end of every prompt).
     #[schemars(required)]
     pub(crate) after: Option<Raw<String>>,
-    /// A cache tier name of the workload's provider. Default: the provider's first tier.
+    /// A tier intent: a tier name of the provider, "short"/"long" (its least/most TTL), or a duration mapped to the tier nearest in log-time (ties to the longer). Default: the provider's first tier.
     pub(crate) tier: Option<Raw<String>>,
 }
 

@@ -331,14 +331,10 @@ fn an_api_cache_or_api_serving_is_refused_beside_replicas() {
 }
 
 #[test]
-fn keep_alive_is_refused_on_a_replicas_provider() {
+fn keep_alive_is_dropped_on_a_replicas_provider() {
     let text = REPLICAS.replace("steps = 1", "steps = 3\nthink_time = \"10m\"\nkeep_alive = { interval = \"4m\" }");
-    assert_eq!(
-        problems(&text),
-        [
-            "s.toml:18:14: workloads[0].keep_alive: keep-alive pings refresh a TTL prompt cache, and provider `self` is self-hosted replicas (providers[0].replicas), whose prefix cache in KV memory has no TTL: remove keep_alive"
-        ]
-    );
+    let sc = run(&text, &[]).unwrap();
+    assert_eq!(sc.workloads[0].keep_alive, None);
 }
 
 #[test]

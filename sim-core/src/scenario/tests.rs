@@ -996,6 +996,39 @@ fn new_values_are_checked() {
 }
 
 #[test]
+fn breakpoint_tiers_are_intents_mapped_to_the_provider_tiers() {
+    let provider = |max: u32| {
+        format!(
+            "[providers.cache]\nmode = \"explicit\"\nmax_breakpoints = {max}\ntiers = [{{ name = \"day\", ttl = \"24h\" }}, {{ name = \"hour\", ttl = \"1h\" }}]\n"
+        )
+    };
+    let workload = "shared_segments = [{ name = \"sys\", tokens = 10 }]\ncache_breakpoints = [{ after = \"sys\", tier = \"long\" }, { after = \"task\", tier = \"30m\" }, { after = \"end\", tier = \"short\" }]\n";
+    let s = load_ok(&with(&provider(4), workload), &[]);
+    // long: the 24h tier; 30m: 1h (a ratio of 2, against 48 to 24h); short: 1h.
+    assert_eq!(
+        s.workloads[0].breakpoints,
+        [
+            BreakpointRule { at: BreakpointAt::AfterSegment("sys".into()), tier: 0 },
+            BreakpointRule { at: BreakpointAt::AfterTask, tier: 1 },
+            BreakpointRule { at: BreakpointAt::End, tier: 1 },
+        ]
+    );
+    // A provider taking one breakpoint gets the first.
+    let s = load_ok(&with(&provider(1), workload), &[]);
+    assert_eq!(s.workloads[0].breakpoints, [BreakpointRule { at: BreakpointAt::AfterSegment("sys".into()), tier: 0 }]);
+    // Anthropic's names on a one-tier 24h cache: both map to its tier.
+    let s = load_ok(
+        &with(
+            "[providers.cache]\nttl = \"24h\"\n",
+            "shared_segments = [{ name = \"sys\", tokens = 10 }]\ncache_breakpoints = [{ after = \"sys\", tier = \"1h\" }, { after = \"end\", tier = \"5m\" }]\n",
+        ),
+        &[],
+    );
+    assert_eq!(s.workloads[0].breakpoints.iter().map(|b| b.tier).collect::<Vec<_>>(), [0, 0]);
+    assert_eq!(s.cache_tier_names(), ["24h"]);
+}
+
+#[test]
 fn workload_segments_and_breakpoints_are_checked() {
     let explicit = "[providers.cache]\nmode = \"explicit\"\nmax_breakpoints = 2\ntiers = [{ name = \"5m\", ttl = \"5m\" }, { name = \"1h\", ttl = \"1h\" }]\n";
     check(
@@ -1013,15 +1046,14 @@ fn workload_segments_and_breakpoints_are_checked() {
     check(
         &with(
             explicit,
-            "shared_segments = [{ name = \"sys\", tokens = 10 }]\ncache_breakpoints = [{ after = \"task\", tier = \"5m\" }, { after = \"sys\", tier = \"1h\" }, { after = \"nope\" }, { after = \"end\", tier = \"2h\" }]\n",
+            "shared_segments = [{ name = \"sys\", tokens = 10 }]\ncache_breakpoints = [{ after = \"task\", tier = \"5m\" }, { after = \"sys\", tier = \"1h\" }, { after = \"nope\" }, { after = \"end\", tier = \"extended\" }]\n",
         ),
         &[],
         &[
-            "s.toml:19:21: workloads[0].cache_breakpoints: 4 breakpoints, but provider `p` allows at most 2 (its cache.max_breakpoints)",
             "s.toml:19:65: workloads[0].cache_breakpoints[1].after: breakpoints must follow prompt order without repeats (shared segments, then \"task\", then \"end\"), but `sys` does not come after `task` (workloads[0].cache_breakpoints[0])",
             "s.toml:19:79: workloads[0].cache_breakpoints[1].tier: cache TTLs must not increase along the prompt: tier `1h` (1h) follows tier `5m` (5m) at workloads[0].cache_breakpoints[0]; put longer-lived breakpoints first (Anthropic requires 1h entries before 5m ones)",
             "s.toml:19:97: workloads[0].cache_breakpoints[2].after: unknown segment `nope`; expected one of this workload's shared segments or a position: `sys`, \"task\", \"end\"",
-            "s.toml:19:131: workloads[0].cache_breakpoints[3].tier: unknown cache tier `2h`; provider `p` has tiers: 5m, 1h",
+            "s.toml:19:131: workloads[0].cache_breakpoints[3].tier: unknown cache tier `extended`; write a duration (\"5m\", \"1h\"), \"short\", \"long\" or a tier of provider `p`: 5m, 1h",
         ],
     );
     let s = load_ok(
@@ -1037,6 +1069,18 @@ fn workload_segments_and_breakpoints_are_checked() {
             BreakpointRule { at: BreakpointAt::AfterSegment("sys".into()), tier: 1 },
             BreakpointRule { at: BreakpointAt::End, tier: 0 }
         ]
+    );
+    // Intents in order but increasing: refused even where both map to one tier,
+    // so the workload is refused on every provider alike.
+    check(
+        &with(
+            "[providers.cache]\nttl = \"5m\"\n",
+            "shared_segments = [{ name = \"sys\", tokens = 10 }]\ncache_breakpoints = [{ after = \"sys\", tier = \"short\" }, { after = \"end\", tier = \"1h\" }]\n",
+        ),
+        &[],
+        &[
+            "s.toml:17:81: workloads[0].cache_breakpoints[1].tier: cache TTLs must not increase along the prompt: tier `1h` (1h) follows tier `short` (the shortest tier) at workloads[0].cache_breakpoints[0]; put longer-lived breakpoints first (Anthropic requires 1h entries before 5m ones)",
+        ],
     );
     check(
         &with(

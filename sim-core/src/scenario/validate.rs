@@ -65,13 +65,21 @@ pub(crate) fn validate(raw: &RawScenario, issues: &mut Issues, env: &Env<'_>) ->
     });
     same_segments_agree(&mut cx, &segments);
 
-    let scenario = Scenario {
+    let mut scenario = Scenario {
         name: name?,
         description: description?,
         simulation: simulation?,
         providers: providers?,
         workloads: workloads?,
     };
+    // Keep-alive pings refresh TTL cache entries; self-hosted replicas cache
+    // prefixes in KV memory with no TTL, so a workload sends them none there
+    // and stays valid on every provider (docs/caching.md "Portable workloads").
+    for w in &mut scenario.workloads {
+        if scenario.providers[w.provider].replicas.is_some() {
+            w.keep_alive = None;
+        }
+    }
     if cx.issues.0.len() == before {
         // Products of values that are each in range: only meaningful once
         // every value is.

@@ -1,14 +1,19 @@
 //! Validation of a workload's `cache_breakpoints` against its provider's
-//! cache (mode, tiers, `max_breakpoints`, TTLs not increasing along the prompt).
+//! cache: positions, tier intents mapped to the provider's tiers, TTLs not
+//! increasing along the prompt, and `max_breakpoints`.
 
 use super::context::*;
 use super::leaf::*;
 use super::location::KeyPath;
 use super::model::*;
 use super::raw::*;
+use crate::time::{SimDuration, parse_duration};
 
-/// Cache breakpoints: positions in prompt order, tiers of the provider, TTLs not
-/// increasing along the prompt, and at most `max_breakpoints` in explicit mode.
+/// Cache breakpoints: positions in prompt order, tier intents (a tier name of
+/// the provider, a duration, `short` or `long`) mapped to the provider's tiers
+/// by [`resolve_intent`], intended TTLs not increasing along the prompt, and
+/// in explicit mode the first `max_breakpoints` kept. A workload thus
+/// validates on any provider its positions suit (docs/caching.md "Tier intents").
 /// `segments` or `provider` is `None` when invalid; the checks needing them are skipped.
 /// Trace workloads (`trace`) have raw-block prompts: only `end` applies.
 ///
@@ -133,65 +138,128 @@ pub(super) fn breakpoints(
         );
         out = None;
     }
-    // TTL of the previous breakpoint, with its path.
-    let mut prev_tier: Option<(usize, KeyPath)> = None;
+    // What the previous breakpoint asked for, its tier's name as shown, and its path.
+    let mut prev_tier: Option<(Reach, String, KeyPath)> = None;
     for ((k, b), at) in raw.iter().enumerate().zip(ats) {
         let p = path.index(k);
         let tier_path = p.key("tier");
         let tier = match (cx.maybe(&b.tier, &tier_path), cache) {
             (None, _) | (_, None) => None,
-            (Some(None), Some(_)) => Some(0),
-            (Some(Some(t)), Some(c)) => {
-                let i = c.tiers.iter().position(|x| x.name == t);
-                if i.is_none() && !cx.env.partial {
-                    cx.issues.value(
-                        &tier_path,
-                        format!(
-                            "unknown cache tier `{t}`; {provider_name} has tiers: {}",
-                            list(c.tiers.iter().map(|t| &t.name))
-                        ),
-                    );
+            (Some(None), Some(c)) => Some((0, Reach::Ttl(c.tiers[0].ttl), c.tiers[0].name.clone())),
+            (Some(Some(t)), Some(c)) => match resolve_intent(&c.tiers, &t) {
+                Ok((i, reach)) => Some((i, reach, t)),
+                Err(why) => {
+                    if !cx.env.partial {
+                        cx.issues.value(
+                            &tier_path,
+                            format!(
+                                "{why}; write a duration (\"5m\", \"1h\"), \"short\", \"long\" or a tier of {provider_name}: {}",
+                                list(c.tiers.iter().map(|t| &t.name))
+                            ),
+                        );
+                    }
+                    None
                 }
-                i
-            }
+            },
         };
-        let tier = tier.filter(|&t| {
-            let (Some(c), Some((prev_t, prev_path))) = (cache, &prev_tier) else {
+        // Checked on the intents, not on the tiers they map to, so a workload
+        // valid on one provider is valid on all: the mapping is monotone, so
+        // intents in order give tiers in order.
+        let tier = tier.filter(|(_, reach, shown)| {
+            let Some((before, before_shown, prev_path)) = &prev_tier else {
                 return true;
             };
-            let (this, before) = (&c.tiers[t], &c.tiers[*prev_t]);
             let anchor = if b.tier.is_some() { &tier_path } else { &p };
-            cx.ensure(this.ttl <= before.ttl, anchor, || {
+            cx.ensure(reach <= before, anchor, || {
                 format!(
-                    "cache TTLs must not increase along the prompt: tier `{}` ({}) follows tier `{}` ({}) at {prev_path}; put longer-lived breakpoints first (Anthropic requires 1h entries before 5m ones)",
-                    this.name,
-                    format_duration_compact(this.ttl),
-                    before.name,
-                    format_duration_compact(before.ttl)
+                    "cache TTLs must not increase along the prompt: tier `{shown}` ({}) follows tier `{before_shown}` ({}) at {prev_path}; put longer-lived breakpoints first (Anthropic requires 1h entries before 5m ones)",
+                    reach.describe(),
+                    before.describe()
                 )
             })
         });
-        if let Some(t) = tier {
-            prev_tier = Some((t, p.clone()));
+        if let Some((_, reach, shown)) = &tier {
+            prev_tier = Some((*reach, shown.clone(), p.clone()));
         }
         match (at, tier, out.as_mut()) {
-            (Some((at, _)), Some(tier), Some(v)) => v.push(BreakpointRule { at, tier }),
+            (Some((at, _)), Some((tier, _, _)), Some(v)) => v.push(BreakpointRule { at, tier }),
             _ => out = None,
         }
     }
-    if let Some(CacheMode::Explicit { max_breakpoints, .. }) = cache.map(|c| &c.mode) {
-        let n = raw.len();
-        if n > *max_breakpoints as usize {
-            cx.issues.value(
-                path,
-                format!(
-                    "{n} breakpoints, but {provider_name} allows at most {max_breakpoints} (its cache.max_breakpoints)"
-                ),
-            );
-            out = None;
-        }
+    // A provider that takes fewer breakpoints gets the earliest ones: they
+    // cover the prefixes most requests share and, in order, live longest.
+    if let (Some(CacheMode::Explicit { max_breakpoints, .. }), Some(v)) = (cache.map(|c| &c.mode), out.as_mut()) {
+        v.truncate(*max_breakpoints as usize);
     }
     out
+}
+
+/// How long-lived a breakpoint's entry is asked to be, in the order of TTLs:
+/// `short` below every duration, `long` above.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Reach {
+    Shortest,
+    Ttl(SimDuration),
+    Longest,
+}
+
+impl Reach {
+    fn describe(self) -> String {
+        match self {
+            Reach::Shortest => "the shortest tier".to_string(),
+            Reach::Ttl(d) => format_duration_compact(d),
+            Reach::Longest => "the longest tier".to_string(),
+        }
+    }
+}
+
+/// The tier (index into `tiers`, which is not empty) a breakpoint's `tier`
+/// intent maps to on a provider, and what it asked for. A name of one of
+/// `tiers` is that tier; `short` and `long` are the tiers of least and most
+/// TTL (the first listed among equals); any other text is a duration, mapped
+/// to the tier nearest to it in log-time ([`nearest_in_log_time`]).
+fn resolve_intent(tiers: &[CacheTier], text: &str) -> Result<(usize, Reach), String> {
+    if let Some(i) = tiers.iter().position(|t| t.name == text) {
+        return Ok((i, Reach::Ttl(tiers[i].ttl)));
+    }
+    let first_of = |ttl: SimDuration| tiers.iter().position(|t| t.ttl == ttl).unwrap_or(0);
+    match text {
+        "short" => Ok((first_of(tiers.iter().map(|t| t.ttl).min().unwrap_or_default()), Reach::Shortest)),
+        "long" => Ok((first_of(tiers.iter().map(|t| t.ttl).max().unwrap_or_default()), Reach::Longest)),
+        _ => match parse_duration(text) {
+            Ok(d) if d > SimDuration::ZERO => Ok((nearest_in_log_time(tiers, d), Reach::Ttl(d))),
+            Ok(_) => Err(format!("cache tier `{text}`: a TTL must be > 0")),
+            Err(_) => Err(format!("unknown cache tier `{}`", crate::echo::clip(text))),
+        },
+    }
+}
+
+/// The tier whose TTL is nearest to `want` in log-time (the smallest ratio
+/// between the two, larger over smaller), the longer on a tie, the first
+/// listed among equal TTLs. Ratios, not differences: a TTL's effect on hits
+/// depends on how it compares with the pauses between requests, whatever
+/// their scale, so 10m is as far from 5m as 2h is from 1h. Ties go to the
+/// longer tier because a longer entry keeps every hit a shorter one would
+/// have had, and missing a hit costs a full prefill while the longer TTL costs
+/// only its write premium.
+fn nearest_in_log_time(tiers: &[CacheTier], want: SimDuration) -> usize {
+    let w = u128::from(want.as_micros());
+    // ln(a/w) compared as exact integer ratios: max(a,w)/min(a,w) against
+    // max(b,w)/min(b,w), cross-multiplied (TTLs below 2^64 fit in u128).
+    let distance_order = |a: SimDuration, b: SimDuration| {
+        let (a, b) = (u128::from(a.as_micros()), u128::from(b.as_micros()));
+        (a.max(w) * b.min(w)).cmp(&(b.max(w) * a.min(w)))
+    };
+    let mut best = 0;
+    for (i, t) in tiers.iter().enumerate().skip(1) {
+        let b = tiers[best].ttl;
+        match distance_order(t.ttl, b) {
+            std::cmp::Ordering::Less => best = i,
+            std::cmp::Ordering::Equal if t.ttl > b => best = i,
+            _ => {}
+        }
+    }
+    best
 }
 
 /// Marks the entries of the longest strictly increasing run of `positions`
@@ -220,4 +288,68 @@ fn longest_in_order(positions: &[Option<usize>]) -> Vec<bool> {
         }
     }
     kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tiers(list: &[(&str, u64)]) -> Vec<CacheTier> {
+        list.iter().map(|&(name, secs)| CacheTier { name: name.into(), ttl: SimDuration::from_secs(secs) }).collect()
+    }
+
+    fn tier_of(tiers: &[CacheTier], intent: &str) -> usize {
+        resolve_intent(tiers, intent).unwrap().0
+    }
+
+    #[test]
+    fn durations_map_to_the_nearest_tier_in_log_time() {
+        let anthropic = tiers(&[("5m", 300), ("1h", 3600)]);
+        // 10m: ratio 2 to 5m, 6 to 1h.
+        assert_eq!(tier_of(&anthropic, "10m"), 0);
+        // 30m: ratio 6 to 5m, 2 to 1h (linearly it is nearer 5m, 25 minutes against 30).
+        assert_eq!(tier_of(&anthropic, "30m"), 1);
+        // Beyond either end: the end tier.
+        assert_eq!(tier_of(&anthropic, "1s"), 0);
+        assert_eq!(tier_of(&anthropic, "24h"), 1);
+        // 2m is the geometric mean of 1m and 4m (ratio 2 to each): the longer wins.
+        let pair = tiers(&[("a", 60), ("b", 240)]);
+        assert_eq!(tier_of(&pair, "2m"), 1);
+        // One microsecond less is nearer the shorter.
+        assert_eq!(tier_of(&pair, "119999999us"), 0);
+        // One tier takes every intent.
+        let day = tiers(&[("24h", 86_400)]);
+        for intent in ["1s", "5m", "1h", "24h", "30d", "short", "long"] {
+            assert_eq!(tier_of(&day, intent), 0, "{intent}");
+        }
+    }
+
+    #[test]
+    fn short_and_long_are_the_extreme_tiers_and_names_map_to_themselves() {
+        let three = tiers(&[("1h", 3600), ("5m", 300), ("24h", 86_400), ("five", 300)]);
+        assert_eq!(resolve_intent(&three, "short"), Ok((1, Reach::Shortest)));
+        assert_eq!(resolve_intent(&three, "long"), Ok((2, Reach::Longest)));
+        // Equal TTLs: the first listed.
+        assert_eq!(tier_of(&three, "4m"), 1);
+        assert_eq!(resolve_intent(&three, "five"), Ok((3, Reach::Ttl(SimDuration::from_secs(300)))));
+        // A name wins over its reading as a duration or a keyword.
+        let odd = tiers(&[("long", 300), ("5m", 600), ("x", 3600)]);
+        assert_eq!(resolve_intent(&odd, "long"), Ok((0, Reach::Ttl(SimDuration::from_secs(300)))));
+        assert_eq!(resolve_intent(&odd, "5m"), Ok((1, Reach::Ttl(SimDuration::from_secs(600)))));
+        assert_eq!(resolve_intent(&odd, "short"), Ok((0, Reach::Shortest)));
+    }
+
+    #[test]
+    fn unreadable_intents_are_refused() {
+        let one = tiers(&[("5m", 300)]);
+        assert_eq!(resolve_intent(&one, "extended"), Err("unknown cache tier `extended`".to_string()));
+        assert_eq!(resolve_intent(&one, "0s"), Err("cache tier `0s`: a TTL must be > 0".to_string()));
+    }
+
+    #[test]
+    fn short_and_long_order_outside_every_duration() {
+        let longest = Reach::Ttl(SimDuration::from_micros(u64::MAX));
+        assert!(Reach::Shortest < Reach::Ttl(SimDuration::from_micros(1)));
+        assert!(longest < Reach::Longest);
+    }
 }
