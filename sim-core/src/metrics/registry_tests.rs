@@ -151,7 +151,7 @@ fn provider_metrics_are_undefined_in_a_workload_scope() {
         capacity_s: 20.0,
         preemptions: 1,
         kv_util_peak: Some(0.25),
-        iterations: 0,
+        ..ServingGauges::default()
     });
     m.cache_entries_peak = Some(4);
     m.cache_tokens_peak = Some(4_096);
