@@ -20,7 +20,7 @@ mod run_limits;
 
 // The bundled quickstart runs, and every metric is present in every scope.
 mod quickstart;
-// docs/outputs.md lists every metric `metric_names` writes, in order, and no stale one.
+// docs/outputs.md lists every metric of the registry, in order, with its unit, and no stale one.
 mod metrics_docs;
 // M/M/1, M/M/c and M/D/1 scenarios against their closed forms, and Little's law.
 mod queueing_validation;

@@ -1,35 +1,15 @@
 //! The short human-readable table printed after a run: the main overall
 //! metrics as `mean [ci95_low, ci95_high]` across replicates.
 
-use sim_core::metrics::{MetricStats, Summary};
+use sim_core::metrics::{MetricStats, Summary, TableGroup, table_metrics};
 use std::fmt::Write as _;
 
-/// The metrics worth a glance; every metric is in summary.json and summary.csv.
-pub const TABLE_METRICS: [&str; 12] = [
-    "requests",
-    "cost_usd",
-    "cost_usd_cache_write",
-    "cost_usd_cache_read",
-    "cost_usd_per_session",
-    "blended_usd_per_mtok",
-    "cache_hit_rate",
-    "ttft_s_p50",
-    "ttft_s_p95",
-    "e2e_s_p95",
-    "session_duration_s_p95",
-    "errors",
-];
-
-/// What a fleet of self-hosted replicas adds (its hourly bill, decode speed,
-/// throughput, how busy the replicas are, preemptions and the KV memory
-/// peak); shown when some provider is self-hosted (`kv_util_peak` defined).
-pub const REPLICAS_METRICS: [&str; 6] =
-    ["cost_usd_compute", "tpot_s_p50", "throughput_output_tokens_per_s", "utilization", "preemptions", "kv_util_peak"];
-
-/// What admission adds when it happened (any replicate saw one): 429s,
-/// retries, client timeouts, the error rate and, with objectives, the share
-/// of requests that met them.
-pub const ADMISSION_METRICS: [&str; 5] = ["rate_limited", "retries", "timeouts", "error_rate", "slo_attainment"];
+// Which metrics the table shows, and in which rows, is declared with each
+// metric in sim-core's registry (`TableGroup`): the main rows always; the
+// replicas rows (hourly bill, decode speed, throughput, how busy, preemptions,
+// KV peak) when some provider is self-hosted (`kv_util_peak` defined); the
+// admission rows (429s, retries, timeouts, error rate, SLO attainment) when
+// one happened in some replicate; every metric is in summary.json and summary.csv.
 
 /// The table for every variant, overall scope.
 pub fn render(summary: &Summary) -> String {
@@ -44,14 +24,14 @@ pub fn render(summary: &Summary) -> String {
     );
     for v in &summary.variants {
         let self_hosted = v.metrics.get("kv_util_peak").is_some_and(|s| s.mean.is_some());
-        let extra: &[&str] = if self_hosted { &REPLICAS_METRICS } else { &[] };
+        let extra = if self_hosted { table_metrics(TableGroup::Replicas) } else { Vec::new() };
         // Attainment is defined only with objectives; the counts only matter when not 0.
         let happened =
             |name: &str| v.metrics.get(name).and_then(|s| s.mean).is_some_and(|m| m != 0.0 || name == "slo_attainment");
-        let admission: Vec<&str> = ADMISSION_METRICS.into_iter().filter(|n| happened(n)).collect();
-        let rows: Vec<(&str, String, String)> = TABLE_METRICS
+        let admission: Vec<&str> = table_metrics(TableGroup::Admission).into_iter().filter(|n| happened(n)).collect();
+        let rows: Vec<(&str, String, String)> = table_metrics(TableGroup::Main)
             .iter()
-            .chain(extra)
+            .chain(&extra)
             .chain(&admission)
             .filter_map(|&name| v.metrics.get(name).map(|s| (name, mean_cell(s), interval_cell(s))))
             .collect();
@@ -71,13 +51,10 @@ pub fn render(summary: &Summary) -> String {
     out
 }
 
-/// The metrics that tell providers apart, one row per provider.
-pub const COMPARISON_METRICS: [&str; 4] =
-    ["cost_usd_per_session", "cache_hit_rate", "blended_usd_per_mtok", "ttft_s_p50"];
-
-/// A side-by-side table of the providers (mean [95% CI]), so a comparison
-/// scenario answers its question on the terminal.
+/// A side-by-side table of the providers (mean [95% CI]) on the metrics that
+/// tell them apart, so a comparison scenario answers its question on the terminal.
 fn render_comparison(out: &mut String, providers: &[(String, sim_core::metrics::MetricTable)]) {
+    let metrics = table_metrics(TableGroup::Comparison);
     let cell = |t: &sim_core::metrics::MetricTable, m: &str| {
         t.get(m).map_or_else(
             || "-".to_string(),
@@ -85,14 +62,14 @@ fn render_comparison(out: &mut String, providers: &[(String, sim_core::metrics::
         )
     };
     let mut rows: Vec<Vec<String>> =
-        vec![std::iter::once("provider".to_string()).chain(COMPARISON_METRICS.map(String::from)).collect()];
+        vec![std::iter::once("provider".to_string()).chain(metrics.iter().map(|m| m.to_string())).collect()];
     rows.extend(
         providers
             .iter()
-            .map(|(name, t)| std::iter::once(name.clone()).chain(COMPARISON_METRICS.map(|m| cell(t, m))).collect()),
+            .map(|(name, t)| std::iter::once(name.clone()).chain(metrics.iter().map(|m| cell(t, m))).collect()),
     );
     let _ = writeln!(out, "by provider:");
-    for line in crate::columns::align(&rows, &[true; 1 + COMPARISON_METRICS.len()]) {
+    for line in crate::columns::align(&rows, &vec![true; 1 + metrics.len()]) {
         let _ = writeln!(out, "  {line}");
     }
 }
@@ -130,6 +107,11 @@ pub fn human(x: f64) -> String {
 mod tests {
     use super::*;
     use sim_core::metrics::{ReplicateMetrics, ScopeMetrics, VariantSummary};
+
+    /// Rows of the main table (the registry's own test pins which they are).
+    fn main_rows() -> usize {
+        table_metrics(TableGroup::Main).len()
+    }
 
     #[test]
     fn human_numbers() {
@@ -170,7 +152,7 @@ mod tests {
         let text = render(&summary);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], "demo: 2 replicates, seed 7; mean [95% CI] over replicates");
-        assert_eq!(lines.len(), 1 + TABLE_METRICS.len());
+        assert_eq!(lines.len(), 1 + main_rows());
         assert_eq!(lines[1], "  requests                11 [-1.706, 23.71]");
         assert_eq!(lines[2], "  cost_usd                 0 [0, 0]");
         assert_eq!(lines[7], "  cache_hit_rate           -");
@@ -208,8 +190,8 @@ mod tests {
         };
         let text = render(&summary);
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines.len(), 1 + TABLE_METRICS.len() + REPLICAS_METRICS.len());
-        let tail = &lines[1 + TABLE_METRICS.len()..];
+        assert_eq!(lines.len(), 1 + main_rows() + table_metrics(TableGroup::Replicas).len());
+        let tail = &lines[1 + main_rows()..];
         assert_eq!(tail[0].split_whitespace().collect::<Vec<_>>(), ["cost_usd_compute", "2.5"]);
         assert_eq!(tail[3].split_whitespace().collect::<Vec<_>>(), ["utilization", "0.75"]);
         assert_eq!(tail[4].split_whitespace().collect::<Vec<_>>(), ["preemptions", "7"]);
@@ -243,10 +225,9 @@ mod tests {
             render(&summary)
         };
         let quiet = table(&[rep(0, 0), rep(1, 0)]);
-        assert_eq!(quiet.lines().count(), 1 + TABLE_METRICS.len(), "{quiet}");
+        assert_eq!(quiet.lines().count(), 1 + main_rows(), "{quiet}");
         let busy = table(&[rep(0, 3), rep(1, 5)]);
-        let tail: Vec<Vec<&str>> =
-            busy.lines().skip(1 + TABLE_METRICS.len()).map(|l| l.split_whitespace().collect()).collect();
+        let tail: Vec<Vec<&str>> = busy.lines().skip(1 + main_rows()).map(|l| l.split_whitespace().collect()).collect();
         assert_eq!(tail.iter().map(|r| r[0]).collect::<Vec<_>>(), ["rate_limited", "retries"], "{busy}");
         assert_eq!(tail[0][1], "4");
     }
@@ -278,7 +259,7 @@ mod tests {
             variants: vec![VariantSummary::from_replicates("baseline", &["a".into(), "bb".into()], &[], &[], &reps)],
         };
         let text = render(&summary);
-        let tail: Vec<&str> = text.lines().skip(1 + TABLE_METRICS.len()).collect();
+        let tail: Vec<&str> = text.lines().skip(1 + main_rows()).collect();
         assert_eq!(tail[0], "by provider:");
         assert!(tail[1].starts_with("  provider  cost_usd_per_session"), "{}", tail[1]);
         assert!(tail[2].starts_with("  a         0.75 [-2.427, 3.927]"), "{}", tail[2]);

@@ -3,15 +3,14 @@
 
 pub mod gauge;
 pub mod histogram;
+pub mod registry;
 pub mod scope;
 pub mod stats;
 pub mod summary;
 
 pub use gauge::{Area, TimeWeighted};
 pub use histogram::LatencyHistogram;
-pub use scope::{
-    BASE_METRIC_NAMES, CostBreakdown, MAX_CACHE_TIERS, RequestOutcome, ScopeMetrics, ServingGauges, TokenCounts,
-    metric_names,
-};
+pub use registry::{METRICS, MetricDef, ScopeSet, TIER_PLACEHOLDER, TableGroup, Value, metric_names, table_metrics};
+pub use scope::{CostBreakdown, MAX_CACHE_TIERS, RequestOutcome, ScopeMetrics, ServingGauges, TokenCounts};
 pub use stats::{MetricStats, StatsAccumulator};
 pub use summary::{MetricTable, ReplicateMetrics, SCHEMA_VERSION, Summary, VariantAccumulator, VariantSummary};

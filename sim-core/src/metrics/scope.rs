@@ -1,5 +1,6 @@
 //! Streaming metrics of one scope (everything, one provider or one workload) in
-//! one replicate: counters, sums and histograms, never stored samples.
+//! one replicate: counters, sums and histograms, never stored samples. What
+//! each metric reads from them is declared in `registry.rs`.
 
 use super::gauge::Area;
 use super::histogram::LatencyHistogram;
@@ -7,69 +8,6 @@ use crate::time::SimDuration;
 
 /// Cache tiers a scenario may name in all (per-tier write counters are fixed arrays).
 pub const MAX_CACHE_TIERS: usize = 8;
-
-/// The metric names that do not depend on the scenario, in the order they are
-/// written; per-tier write metrics and the cache peaks follow (see
-/// [`metric_names`]). Renaming one requires a `schema_version` bump.
-pub const BASE_METRIC_NAMES: [&str; 49] = [
-    "sessions_started",
-    "sessions_completed",
-    "requests",
-    "tokens_input",
-    "tokens_uncached",
-    "tokens_cache_read",
-    "tokens_cache_write",
-    "tokens_output",
-    "cache_hit_rate",
-    "cost_usd",
-    "cost_usd_per_session",
-    "blended_usd_per_mtok",
-    "ttft_s_mean",
-    "ttft_s_p50",
-    "ttft_s_p95",
-    "ttft_s_p99",
-    "e2e_s_p50",
-    "e2e_s_p95",
-    "e2e_s_p99",
-    "queue_wait_s_mean",
-    "session_duration_s_p50",
-    "session_duration_s_p95",
-    "errors",
-    "retries",
-    "rate_limited",
-    "cost_usd_uncached",
-    "cost_usd_cache_read",
-    "cost_usd_cache_write",
-    "cost_usd_output",
-    "cost_usd_storage",
-    "tokens_reasoning",
-    "keep_alive_requests",
-    "e2e_s_mean",
-    "tpot_s_p50",
-    "tpot_s_p95",
-    "tpot_s_p99",
-    "output_tokens_per_s_mean",
-    "throughput_output_tokens_per_s",
-    "utilization",
-    "queue_len_mean",
-    "queue_len_max",
-    "concurrency_mean",
-    "sessions_active_mean",
-    "error_rate",
-    "timeouts",
-    "preemptions",
-    "kv_util_peak",
-    "slo_attainment",
-    "cost_usd_compute",
-];
-
-/// Every metric of a scenario whose caches use `tier_names`, in order.
-pub fn metric_names(tier_names: &[String]) -> Vec<String> {
-    let mut names: Vec<String> = BASE_METRIC_NAMES.iter().map(|s| s.to_string()).collect();
-    names.extend(tier_names.iter().map(|t| format!("tokens_cache_write_{t}")));
-    names.extend(["cache_hit_rate_requests", "cache_entries_peak", "cache_tokens_peak"].map(String::from));
-    names
-}
 
 /// Token counts of one request, by billing class. `uncached + cache_read +
 /// cache_write == input` always holds, and `cache_write` is the sum of
@@ -184,18 +122,18 @@ pub struct ScopeMetrics {
     /// incremented by one per event, so they cannot reach 2^64 in any run
     /// that finishes; latency sums are `u128` of `u64` samples.
     pub counter_overflow: bool,
-    ttft_sum_us: u128,
-    queue_wait_sum_us: u128,
+    pub(super) ttft_sum_us: u128,
+    pub(super) queue_wait_sum_us: u128,
     pub ttft: LatencyHistogram,
     pub e2e: LatencyHistogram,
     pub session_duration: LatencyHistogram,
-    e2e_sum_us: u128,
+    pub(super) e2e_sum_us: u128,
     /// Time per output token after the first, of requests with two or more.
     pub tpot: LatencyHistogram,
-    decode_speed_sum: f64,
+    pub(super) decode_speed_sum: f64,
     pub timeouts: u64,
-    slo_met: u64,
-    slo_judged: u64,
+    pub(super) slo_met: u64,
+    pub(super) slo_judged: u64,
     /// Requests in the system (a step issued and not finished) and sessions
     /// active, integrated over the observed span.
     pub concurrency: Area,
@@ -323,77 +261,6 @@ impl ScopeMetrics {
         self.sessions_completed += 1;
         self.session_duration.record(duration);
     }
-
-    /// The value of every metric in [`metric_names`] order for `n_tiers`
-    /// scenario tiers; `None` where the metric is undefined in this replicate
-    /// (a ratio or latency of no requests, a cache peak of a scope without caches).
-    pub fn values(&self, n_tiers: usize) -> Vec<Option<f64>> {
-        let req = self.requests;
-        let ratio = |num: f64, den: f64| if den > 0.0 { Some(num / den) } else { None };
-        let t = &self.tokens;
-        let c = &self.cost;
-        let cost = c.total();
-        let mut v = vec![
-            Some(self.sessions_started as f64),
-            Some(self.sessions_completed as f64),
-            Some(req as f64),
-            Some(t.input as f64),
-            Some(t.uncached as f64),
-            Some(t.cache_read as f64),
-            Some(t.cache_write as f64),
-            Some(t.output as f64),
-            ratio(t.cache_read as f64, t.input as f64),
-            Some(cost),
-            ratio(cost, self.sessions_started as f64),
-            ratio(cost * 1e6, t.input as f64 + t.output as f64),
-            ratio(self.ttft_sum_us as f64 / 1e6, self.ttft.count() as f64),
-            self.ttft.quantile_s(0.50),
-            self.ttft.quantile_s(0.95),
-            self.ttft.quantile_s(0.99),
-            self.e2e.quantile_s(0.50),
-            self.e2e.quantile_s(0.95),
-            self.e2e.quantile_s(0.99),
-            ratio(self.queue_wait_sum_us as f64 / 1e6, self.ttft.count() as f64),
-            self.session_duration.quantile_s(0.50),
-            self.session_duration.quantile_s(0.95),
-            Some(self.errors as f64),
-            Some(self.retries as f64),
-            Some(self.rate_limited as f64),
-            Some(c.uncached),
-            Some(c.cache_read),
-            Some(c.cache_write),
-            Some(c.output),
-            Some(c.storage),
-            Some(t.reasoning as f64),
-            Some(self.keep_alive_requests as f64),
-        ];
-        let span = |area: f64| ratio(area, self.span_s);
-        let g = self.serving;
-        v.extend([
-            ratio(self.e2e_sum_us as f64 / 1e6, self.e2e.count() as f64),
-            self.tpot.quantile_s(0.50),
-            self.tpot.quantile_s(0.95),
-            self.tpot.quantile_s(0.99),
-            ratio(self.decode_speed_sum, self.tpot.count() as f64),
-            span(t.output as f64),
-            g.and_then(|g| ratio(g.busy.level_s, g.capacity_s)),
-            g.and_then(|g| span(g.queue.level_s)),
-            g.map(|g| g.queue.peak as f64),
-            span(self.concurrency.level_s),
-            span(self.sessions_active.level_s),
-            ratio(self.errors as f64, (self.ttft.count() + self.errors + self.timeouts) as f64),
-            Some(self.timeouts as f64),
-            g.map(|g| g.preemptions as f64),
-            g.and_then(|g| g.kv_util_peak),
-            ratio(self.slo_met as f64, self.slo_judged as f64),
-            Some(c.compute),
-        ]);
-        v.extend(t.cache_write_by_tier[..n_tiers].iter().map(|w| Some(*w as f64)));
-        v.push(ratio(self.requests_with_cache_read as f64, req as f64));
-        v.push(self.cache_entries_peak.map(|x| x as f64));
-        v.push(self.cache_tokens_peak.map(|x| x as f64));
-        v
-    }
 }
 
 #[cfg(test)]
@@ -403,6 +270,7 @@ mod serving_tests;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::metrics::metric_names;
 
     fn outcome(input: u64, read: u64, ttft_ms: u64) -> RequestOutcome {
         RequestOutcome {

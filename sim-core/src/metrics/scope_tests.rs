@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::metrics::Area;
+use crate::metrics::metric_names;
 
 /// `name`'s value in a scope without cache tiers.
 fn value(m: &ScopeMetrics, name: &str) -> Option<f64> {

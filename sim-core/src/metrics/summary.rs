@@ -1,7 +1,8 @@
 //! The run summary: every metric of every scope summarised across replicates,
 //! in the exact shape of `summary.json` (see docs/outputs.md).
 
-use super::scope::{ScopeMetrics, metric_names};
+use super::registry::metric_names;
+use super::scope::ScopeMetrics;
 use super::stats::{MetricStats, StatsAccumulator};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
