@@ -199,7 +199,12 @@ impl Gate {
 
     /// The wait before retrying after attempt `key` of workload `w` failed,
     /// at least `retry_after`; `None` when it was the last.
-    pub(super) fn retry_delay(&self, w: usize, key: RequestKey, retry_after: Option<SimDuration>) -> Option<SimDuration> {
+    pub(super) fn retry_delay(
+        &self,
+        w: usize,
+        key: RequestKey,
+        retry_after: Option<SimDuration>,
+    ) -> Option<SimDuration> {
         self.retry[w].next_delay(key.attempt, retry_after, &mut self.jitter_streams.request(key))
     }
 
