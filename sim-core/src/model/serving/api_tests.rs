@@ -206,7 +206,7 @@ fn decode_speed_is_drawn_per_request_from_its_own_stream() {
 #[test]
 fn overhead_before_queue_is_drawn_per_request_and_pings_decode_at_the_harmonic_mean() {
     let fixed = Serving { overhead_before_queue: Dist::Fixed(0.15), ..Serving::default() };
-    let mut server = ApiServer::new(&fixed, streams(3), T0);
+    let server = ApiServer::new(&fixed, streams(3), T0);
     assert_eq!(server.before_queue(key(0)), SimDuration::from_millis(150));
     let spread = Serving {
         overhead_before_queue: Dist::Uniform { low: 0.1, high: 0.2 },
