@@ -20,20 +20,20 @@ impl Replicate<'_> {
         let generation = self.live.next_generation(id);
         let l = self.live.get_mut(id);
         l.attempt = Attempt { issued: now, ..Attempt::default() };
-        let (w, first) = (l.session.workload, l.session.attempt == 0);
+        let (w, first, key) = (l.session.workload, l.session.attempt == 0, l.session.request_key());
         if first {
             self.gauges[w].in_system.add(now, 1);
         }
         let p = self.sc.workloads[w].provider;
         let input = self.counted_input(id, now);
         let load = self.servers[p].load();
-        match self.gate.check(self.sc, w, now, input, load) {
+        match self.gate.check(self.sc, w, key, now, input, load) {
             Verdict::Admit => {
                 self.arm_timeout(id, w, generation, now);
                 let a = &mut self.live.get_mut(id).attempt;
                 a.in_server = true;
                 a.admitted = true;
-                let delay = self.servers[p].before_queue();
+                let delay = self.servers[p].before_queue(key);
                 if delay == SimDuration::ZERO {
                     self.on_admit(id, generation, now);
                 } else {
@@ -239,8 +239,8 @@ impl Replicate<'_> {
             let p = self.sc.workloads[l.session.workload].provider;
             if status == RequestStatus::RateLimited { ts.rate_limited(p, now) } else { ts.error(p, now) }
         }
-        let (w, attempt) = (l.session.workload, l.session.attempt);
-        let delay = if final_ { None } else { self.gate.retry_delay(w, attempt, retry_after) };
+        let (w, key) = (l.session.workload, l.session.request_key());
+        let delay = if final_ { None } else { self.gate.retry_delay(w, key, retry_after) };
         let cell = self.cell(id);
         match status {
             RequestStatus::RateLimited => cell.rate_limited += 1,

@@ -6,7 +6,7 @@ use crate::metrics::{MAX_CACHE_TIERS, ScopeMetrics, TokenCounts};
 use crate::model::cache::{CacheRules, Lookup, PromptBreakpoint, PromptCache, WriteTimes};
 use crate::model::pricing::storage_cost;
 use crate::model::prompt::Block;
-use crate::rng::{ReplicateSeed, StreamId, StreamRng};
+use crate::rng::{KeyedStreams, ReplicateSeed, RequestKey};
 use crate::scenario::{CacheMode, Scenario, TtlStart};
 use crate::time::SimTime;
 use rand::Rng;
@@ -19,6 +19,10 @@ pub struct CachedRequest<'a> {
     pub blocks: &'a [Block],
     pub shared: usize,
     pub breakpoints: &'a [PromptBreakpoint],
+    /// What its best-effort miss is drawn by.
+    pub key: RequestKey,
+    /// A keep-alive ping (`key.attempt` is then the ping's ordinal).
+    pub ping: bool,
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -46,7 +50,9 @@ pub struct CacheSet {
     workload_cache: Vec<usize>,
     /// Per workload: its cache is explicit, so its requests need breakpoints.
     explicit: Vec<bool>,
-    miss_rng: Vec<StreamRng>,
+    /// Best-effort misses, drawn per request (pings apart: their keys count pings).
+    misses: KeyedStreams,
+    ping_misses: KeyedStreams,
     /// Provider tier index -> scenario tier index.
     tier_map: Vec<Vec<usize>>,
     provider_occupancy: Vec<Occupancy>,
@@ -105,9 +111,8 @@ impl CacheSet {
             cache_provider,
             workload_cache,
             explicit,
-            miss_rng: (0..sc.providers.len())
-                .map(|i| seed.stream(StreamId::indexed("cache.misses", i as u64, 0)))
-                .collect(),
+            misses: seed.keyed("cache.misses"),
+            ping_misses: seed.keyed("cache.misses.keep_alive"),
             tier_map,
             provider_occupancy: vec![Occupancy::default(); sc.providers.len()],
             total: Occupancy::default(),
@@ -133,8 +138,11 @@ impl CacheSet {
         let Some(cache) = self.caches[ci].as_mut() else { return Lookup::default() };
         let hit = cache.lookup(req.now, req.blocks, req.shared, req.breakpoints);
         let miss_p = sc.providers[p].cache.miss_probability;
-        if hit.tokens > 0 && miss_p > 0.0 && self.miss_rng[p].random_bool(miss_p) {
-            return Lookup::default();
+        if hit.tokens > 0 && miss_p > 0.0 {
+            let streams = if req.ping { &self.ping_misses } else { &self.misses };
+            if streams.request(req.key).random_bool(miss_p) {
+                return Lookup::default();
+            }
         }
         hit
     }

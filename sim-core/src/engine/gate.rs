@@ -6,7 +6,7 @@ use crate::model::admission::{
     BatchCompletion, BatchOutcome, DegradedWindow, Demand, FaultTimeline, FlexAdmission, Jitter, OutageMode,
     OutageWindow, OutputRule, RateLimiter, RateLimits, RetryPolicy,
 };
-use crate::rng::{ReplicateSeed, StreamId, StreamRng};
+use crate::rng::{KeyedStreams, ReplicateSeed, RequestKey};
 use crate::scenario::{Scenario, ServiceTier};
 use crate::time::{SimDuration, SimTime};
 
@@ -39,10 +39,12 @@ pub(super) struct Gate {
     faults: Vec<Option<FaultTimeline>>,
     flex: Vec<FlexAdmission>,
     batch: Vec<BatchCompletion>,
-    batch_rng: Vec<StreamRng>,
+    /// Batch delays, drawn per request.
+    batch_streams: KeyedStreams,
     /// Per workload.
     retry: Vec<RetryPolicy>,
-    jitter_rng: Vec<StreamRng>,
+    /// Retry jitter, drawn per failed attempt.
+    jitter_streams: KeyedStreams,
 }
 
 impl Gate {
@@ -108,9 +110,6 @@ impl Gate {
                 }
             })
             .collect();
-        let n = |name: &'static str, count: usize| -> Vec<StreamRng> {
-            (0..count).map(|i| seed.stream(StreamId::indexed(name, i as u64, 0))).collect()
-        };
         Gate {
             limiters,
             workload_limiter,
@@ -128,19 +127,20 @@ impl Gate {
                     window: p.admission.tiers.batch_window,
                 })
                 .collect(),
-            batch_rng: n("tiers.batch", sc.providers.len()),
+            batch_streams: seed.keyed("tiers.batch"),
             retry,
-            jitter_rng: n("retry.jitter", sc.workloads.len()),
+            jitter_streams: seed.keyed("retry.jitter"),
         }
     }
 
-    /// Whether an attempt of workload `w` sent at `now` may join the queue.
+    /// Whether attempt `key` of workload `w` sent at `now` may join the queue.
     /// `input_tokens` are counted as its provider counts them; `busy` and
     /// `capacity` are the provider's current load (for flex).
     pub(super) fn check(
         &mut self,
         sc: &Scenario,
         w: usize,
+        key: RequestKey,
         now: SimTime,
         input_tokens: u64,
         load: (u64, u64),
@@ -173,7 +173,7 @@ impl Gate {
             }
         }
         match wl.service_tier {
-            ServiceTier::Batch => match self.batch[p].sample(&mut self.batch_rng[p]) {
+            ServiceTier::Batch => match self.batch[p].sample(&mut self.batch_streams.request(key)) {
                 BatchOutcome::Completes(d) => Verdict::Batch(d),
                 BatchOutcome::Expires(window) => Verdict::Expired(window),
             },
@@ -197,15 +197,15 @@ impl Gate {
         }
     }
 
-    /// The wait before retrying after attempt `attempt` (0 = the first) of
-    /// workload `w` failed, at least `retry_after`; `None` when it was the last.
+    /// The wait before retrying after attempt `key` of workload `w` failed,
+    /// at least `retry_after`; `None` when it was the last.
     pub(super) fn retry_delay(
-        &mut self,
+        &self,
         w: usize,
-        attempt: u32,
+        key: RequestKey,
         retry_after: Option<SimDuration>,
     ) -> Option<SimDuration> {
-        self.retry[w].next_delay(attempt, retry_after, &mut self.jitter_rng[w])
+        self.retry[w].next_delay(key.attempt, retry_after, &mut self.jitter_streams.request(key))
     }
 
     /// Provider `p`'s speed multiplier at `now` (degraded windows).

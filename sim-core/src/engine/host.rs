@@ -8,7 +8,7 @@ use crate::metrics::{CostBreakdown, MAX_CACHE_TIERS, TokenCounts};
 use crate::model::pricing::classify_tokens;
 use crate::model::prompt::Block;
 use crate::model::serving::{Begin, Host};
-use crate::rng::fnv1a;
+use crate::rng::{RequestKey, fnv1a};
 use crate::time::SimTime;
 use rand::Rng;
 
@@ -17,7 +17,8 @@ impl Host for Replicate<'_> {
         let w = self.live.get(id).session.workload;
         let p = self.sc.workloads[w].provider;
         let error_rate = self.sc.providers[p].failures.error_rate;
-        let failed = error_rate > 0.0 && self.providers[p].failure_rng.random_bool(error_rate);
+        let failed = error_rate > 0.0
+            && self.failure_streams.request(self.live.get(id).session.request_key()).random_bool(error_rate);
         let a = &mut self.live.get_mut(id).attempt;
         a.start = now;
         a.begun = true;
@@ -115,6 +116,10 @@ impl Host for Replicate<'_> {
     fn cache_key(&self, id: u32) -> u64 {
         let w = self.live.get(id).session.workload;
         self.sc.workloads[w].prompt_cache_key.as_deref().map_or(0, |k| fnv1a(k.as_bytes()))
+    }
+
+    fn request_key(&self, id: u32) -> RequestKey {
+        self.live.get(id).session.request_key()
     }
 
     fn wake(&mut self, at: SimTime, token: u32) {

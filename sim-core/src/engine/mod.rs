@@ -18,6 +18,8 @@ mod admission_tests;
 #[cfg(test)]
 mod billing_tests;
 #[cfg(test)]
+mod crn_tests;
+#[cfg(test)]
 mod metrics_tests;
 #[cfg(test)]
 mod replicas_tests;

@@ -17,7 +17,7 @@ use crate::model::serving::Server;
 use crate::model::serving::replicas::compute_cost_usd;
 use crate::model::session::Session;
 use crate::records::{RequestRecord, RequestStatus};
-use crate::rng::{ReplicateSeed, StreamId, StreamRng};
+use crate::rng::{KeyedStreams, ReplicateSeed, RequestKey, StreamId, StreamRng, fnv1a};
 use crate::scenario::{ArrivalStop, Arrivals, Scenario};
 use crate::time::{SimDuration, SimTime};
 use rand::Rng;
@@ -93,10 +93,6 @@ impl Attempt {
     }
 }
 
-pub(super) struct ProviderState {
-    pub(super) failure_rng: StreamRng,
-}
-
 pub(super) struct WorkloadState {
     arrival_rng: StreamRng,
     next_index: u64,
@@ -109,6 +105,8 @@ pub(super) struct Live {
     pub(super) next_issue: SimTime,
     /// Arrived after the warm-up: its requests and costs are counted.
     pub(super) counted: bool,
+    /// Keep-alive pings sent so far (what their draws are keyed by).
+    pub(super) pings: u32,
 }
 
 /// Levels of one (workload, provider) cell over time.
@@ -125,7 +123,8 @@ pub(super) struct Replicate<'a> {
     pub(super) replicate: u32,
     pub(super) queue: EventQueue<Event>,
     pub(super) live: Slab<Live>,
-    pub(super) providers: Vec<ProviderState>,
+    /// Whether an attempt fails, drawn per request.
+    pub(super) failure_streams: KeyedStreams,
     /// Taken out while a server runs, so it can call back into the engine.
     pub(super) servers: Vec<Server>,
     /// The cache look-up of the attempt whose service is beginning, between
@@ -173,13 +172,16 @@ pub fn simulate_replicate_with(
     record: Recording,
 ) -> Result<ReplicateOutput, SimLimit> {
     let rs = ReplicateSeed::new(seed, u64::from(replicate));
-    let providers = (0..sc.providers.len())
-        .map(|i| ProviderState { failure_rng: rs.stream(StreamId::indexed("serving.failures", i as u64, 0)) })
-        .collect();
     let warmup_end = SimTime::ZERO + sc.simulation.warmup;
-    let servers = sc.providers.iter().enumerate().map(|(i, p)| Server::new(p, i, &rs, warmup_end)).collect();
-    let workloads = (0..sc.workloads.len())
-        .map(|i| WorkloadState { arrival_rng: rs.stream(StreamId::indexed("arrivals", i as u64, 0)), next_index: 0 })
+    let servers = sc.providers.iter().map(|p| Server::new(p, &rs, warmup_end)).collect();
+    // Keyed by name, not position: reordering the scenario's lists changes nothing.
+    let workloads = sc
+        .workloads
+        .iter()
+        .map(|w| WorkloadState {
+            arrival_rng: rs.stream(StreamId::indexed("arrivals", fnv1a(w.name.as_bytes()), 0)),
+            next_index: 0,
+        })
         .collect();
     let mut r = Replicate {
         sc,
@@ -187,7 +189,7 @@ pub fn simulate_replicate_with(
         replicate,
         queue: EventQueue::new(),
         live: Slab::default(),
-        providers,
+        failure_streams: rs.keyed("serving.failures"),
         servers,
         pending_lookup: None,
         serving_provider: 0,
@@ -271,7 +273,8 @@ pub fn simulate_replicate_with(
     // Self-hosted replicas are paid by the hour, for the span observed.
     for (p, m) in by_provider.iter_mut().enumerate() {
         if let Some(cfg) = &sc.providers[p].replicas {
-            let mut price_rng = r.seed.stream(StreamId::indexed("serving.compute_price", p as u64, 0));
+            let name = fnv1a(sc.providers[p].name.as_bytes());
+            let mut price_rng = r.seed.stream(StreamId::indexed("serving.compute_price", name, 0));
             let hourly = cfg.usd_per_replica_hour.sample(&mut price_rng);
             let span = now.max(warmup_end) - warmup_end;
             m.cost.compute = compute_cost_usd(cfg.replicas, hourly, span);
@@ -369,7 +372,7 @@ impl Replicate<'_> {
             Arrivals::Poisson { .. } => Session::start(&self.seed, wl, w, index, now),
         };
         let counted = now >= self.counted_from;
-        let id = self.live.insert(Live { session, attempt: Attempt::default(), next_issue: now, counted });
+        let id = self.live.insert(Live { session, attempt: Attempt::default(), next_issue: now, counted, pings: 0 });
         self.cell(id).sessions_started += 1;
         self.gauges[w].sessions.add(now, 1);
         self.schedule_next_arrival(w, now);
@@ -402,10 +405,13 @@ impl Replicate<'_> {
     /// A keep-alive: the prompt the session last sent, a minimal output, no
     /// slot taken (it adds negligible load), billed and counted.
     pub(super) fn on_keep_alive(&mut self, id: u32, now: SimTime) {
-        let l = self.live.get(id);
-        let w = l.session.workload;
+        let w = self.live.get(id).session.workload;
         let wl = &self.sc.workloads[w];
         let Some(ka) = wl.keep_alive else { return };
+        let l = self.live.get_mut(id);
+        let key = RequestKey { attempt: l.pings, ..l.session.request_key() };
+        l.pings += 1;
+        let l = self.live.get(id);
         let blocks = &l.session.prompt.blocks()[..l.session.last_sent_blocks];
         let input = blocks.last().map_or(0, |b| b.end_tokens);
         if self.caches.needs_breakpoints(w) {
@@ -419,6 +425,8 @@ impl Replicate<'_> {
             blocks,
             shared: l.session.prompt.shared_blocks().min(blocks.len()),
             breakpoints: &self.breakpoints,
+            key,
+            ping: true,
         };
         let hit = self.caches.lookup(self.sc, &req);
         let (first_token, end) = self.servers[wl.provider].ping_timing(now, input, hit.tokens, ka.output_tokens);
@@ -489,5 +497,7 @@ pub(super) fn cached_request<'a>(
         blocks: session.prompt.blocks(),
         shared: session.prompt.shared_blocks(),
         breakpoints,
+        key: session.request_key(),
+        ping: false,
     }
 }

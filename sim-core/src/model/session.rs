@@ -1,25 +1,25 @@
 //! An agent session: its plan (drawn from its own random stream) and the state
 //! of its current step.
 //!
-//! Each session samples from a stream keyed by (workload, session index), so a
+//! Each session samples from a stream keyed by (workload name, session index), so a
 //! session's task, steps, outputs and think times do not depend on how the
 //! provider treated it or on any other session: the basis for common random
 //! numbers when variants are compared.
 
 use super::cache::PromptBreakpoint;
 use super::prompt::{MAX_PROMPT_TOKENS, Prompt, shared_segment_id};
-use crate::rng::{ReplicateSeed, StreamId, StreamRng, splitmix64};
+use crate::rng::{ReplicateSeed, RequestKey, StreamId, StreamRng, fnv1a, splitmix64};
 use crate::scenario::{BreakpointAt, Workload};
 use crate::time::{SimDuration, SimTime};
 use crate::trace::{Trace, TraceRequest};
 
-/// Content id of a session's private task segment.
-fn task_content(workload: usize, session: u64) -> u64 {
-    splitmix64(((workload as u64) << 40) ^ session ^ 0x7a5c_0000_0000_0000)
+/// Content id of a session's private task segment (`workload`: its name, hashed).
+fn task_content(workload: u64, session: u64) -> u64 {
+    splitmix64(splitmix64(workload) ^ session ^ 0x7a5c_0000_0000_0000)
 }
 
 /// Content id of the history chunk appended after `step`.
-fn history_content(workload: usize, session: u64, step: u32) -> u64 {
+fn history_content(workload: u64, session: u64, step: u32) -> u64 {
     splitmix64(task_content(workload, session) ^ (u64::from(step) + 1).wrapping_mul(0x9e37_79b9))
 }
 
@@ -30,7 +30,11 @@ pub struct PromptTooLong;
 /// A live session.
 #[derive(Clone, Debug)]
 pub struct Session {
+    /// The workload's position in the scenario.
     pub workload: usize,
+    /// The workload's name, hashed: what its random draws and content ids are
+    /// keyed by, so reordering the scenario's workloads changes nothing.
+    pub workload_key: u64,
     pub index: u64,
     pub arrival: SimTime,
     pub steps_total: u32,
@@ -57,7 +61,8 @@ impl Session {
     /// Starts session `index` of a generated workload `w` at `now`, with its
     /// first prompt.
     pub fn start(seed: &ReplicateSeed, w: &Workload, workload: usize, index: u64, now: SimTime) -> Self {
-        let mut rng = seed.stream(StreamId::indexed("session", workload as u64, index));
+        let workload_key = fnv1a(w.name.as_bytes());
+        let mut rng = seed.stream(StreamId::indexed("session", workload_key, index));
         let task = w.task_tokens.sample(&mut rng);
         let steps_total = w.steps.sample(&mut rng).clamp(1, u64::from(u32::MAX)) as u32;
         let mut prompt = Prompt::new();
@@ -65,7 +70,7 @@ impl Session {
         for seg in &w.shared_segments {
             segment_blocks.push(prompt.push_shared(shared_segment_id(&seg.name, seg.tokens), seg.tokens));
         }
-        let task_block = prompt.push(task_content(workload, index), task);
+        let task_block = prompt.push(task_content(workload_key, index), task);
         let mut fixed_breakpoints = Vec::new();
         let mut end_tier = None;
         for rule in &w.breakpoints {
@@ -85,6 +90,7 @@ impl Session {
         }
         let mut s = Session {
             workload,
+            workload_key,
             index,
             arrival: now,
             steps_total,
@@ -118,6 +124,7 @@ impl Session {
         let end_tier = w.breakpoints.iter().find(|b| b.at == BreakpointAt::End).map(|b| b.tier);
         Session {
             workload,
+            workload_key: fnv1a(w.name.as_bytes()),
             index,
             arrival: now,
             steps_total: 1,
@@ -141,6 +148,11 @@ impl Session {
         }
         self.step_issued = now;
         self.attempt = 0;
+    }
+
+    /// What the draws of the current attempt are keyed by.
+    pub fn request_key(&self) -> RequestKey {
+        RequestKey { workload: self.workload_key, session: self.index, step: self.step, attempt: self.attempt }
     }
 
     /// The client's breakpoints in the current prompt, sorted by block.
@@ -173,7 +185,7 @@ impl Session {
         let tool = w.tool_result_tokens.sample(rng);
         let think = SimDuration::from_secs_f64(w.think_time.sample(rng));
         let reasoning = if w.reasoning_in_history { self.reasoning_tokens } else { 0 };
-        let chunk = history_content(self.workload, self.index, self.step);
+        let chunk = history_content(self.workload_key, self.index, self.step);
         // Each term is at most 2^32 (`TokenDist::sample`), so this sum cannot wrap.
         let added = self.output_tokens + reasoning + tool;
         if self.prompt.tokens() + added > MAX_PROMPT_TOKENS {

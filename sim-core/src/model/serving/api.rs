@@ -11,7 +11,7 @@ use super::{Begin, Host, ServerLevels};
 use crate::dist::Dist;
 use crate::metrics::{ServingGauges, TimeWeighted};
 use crate::model::admission::{QueueClass, TwoClassQueue};
-use crate::rng::StreamRng;
+use crate::rng::{KeyedStreams, RequestKey};
 use crate::scenario::Serving;
 use crate::time::{SimDuration, SimTime};
 
@@ -124,16 +124,17 @@ impl SlotQueue {
     }
 }
 
-/// The random streams of an `api` provider: one per drawn quantity, so a new
-/// draw never shifts another's sequence.
-#[derive(Debug)]
+/// The random streams of an `api` provider: one kind per drawn quantity, so
+/// a new draw never shifts another's, and one stream per request, so a
+/// request draws the same whatever order the server reaches it in.
+#[derive(Clone, Copy, Debug)]
 pub struct ApiStreams {
-    /// Base latencies, in service order.
-    pub latency: StreamRng,
-    /// Decode speeds, in service order.
-    pub decode: StreamRng,
-    /// Overheads before the queue, in the order requests are sent.
-    pub overhead: StreamRng,
+    /// Base latencies.
+    pub latency: KeyedStreams,
+    /// Decode speeds.
+    pub decode: KeyedStreams,
+    /// Overheads before the queue.
+    pub overhead: KeyedStreams,
 }
 
 /// An `api` provider: slots, their FIFO, and its streams.
@@ -169,9 +170,9 @@ impl ApiServer {
         }
     }
 
-    /// The overhead of one request between its sending and its queue.
-    pub fn before_queue(&mut self) -> SimDuration {
-        SimDuration::from_secs_f64(self.config.overhead_before_queue.sample(&mut self.rng.overhead))
+    /// The overhead of request `key` between its sending and its queue.
+    pub fn before_queue(&self, key: RequestKey) -> SimDuration {
+        SimDuration::from_secs_f64(self.config.overhead_before_queue.sample(&mut self.rng.overhead.request(key)))
     }
 
     pub fn set_speed_factor(&mut self, factor: f64) {
@@ -237,9 +238,9 @@ impl ApiServer {
     }
 
     fn start(&mut self, id: u32, now: SimTime, host: &mut impl Host) {
-        let base_s = self.config.base_latency.sample(&mut self.rng.latency);
-        // Drawn for failed attempts too, so each start takes one draw.
-        let speed = self.config.decode_tokens_per_s.sample(&mut self.rng.decode);
+        let key = host.request_key(id);
+        let base_s = self.config.base_latency.sample(&mut self.rng.latency.request(key));
+        let speed = self.config.decode_tokens_per_s.sample(&mut self.rng.decode.request(key));
         // An approximation: the speed is fixed for the request at its start,
         // from the requests in service then (this one included).
         let speed = match &self.config.load_curve {

@@ -3,16 +3,21 @@
 
 use super::*;
 use crate::model::admission::QueueClass;
-use crate::rng::{ReplicateSeed, StreamId};
+use crate::rng::{ReplicateSeed, RequestKey};
 use crate::scenario::LoadCurve;
 
 fn streams(seed: u64) -> ApiStreams {
     let s = ReplicateSeed::new(seed, 0);
     ApiStreams {
-        latency: s.stream(StreamId::indexed("serving.latency", 0, 0)),
-        decode: s.stream(StreamId::indexed("serving.decode", 0, 0)),
-        overhead: s.stream(StreamId::indexed("serving.overhead", 0, 0)),
+        latency: s.keyed("serving.latency"),
+        decode: s.keyed("serving.decode"),
+        overhead: s.keyed("serving.overhead"),
     }
+}
+
+/// Request `id` as the first attempt of session `id`'s first step.
+fn key(id: u32) -> RequestKey {
+    RequestKey { workload: 0, session: u64::from(id), step: 0, attempt: 0 }
 }
 
 /// Hands each request the same token counts and records what the server planned.
@@ -47,6 +52,9 @@ impl Host for Recorder {
     }
     fn cache_key(&self, _: u32) -> u64 {
         unreachable!("the api model routes nothing")
+    }
+    fn request_key(&self, id: u32) -> RequestKey {
+        key(id)
     }
 }
 
@@ -198,15 +206,17 @@ fn decode_speed_is_drawn_per_request_from_its_own_stream() {
 #[test]
 fn overhead_before_queue_is_drawn_per_request_and_pings_decode_at_the_harmonic_mean() {
     let fixed = Serving { overhead_before_queue: Dist::Fixed(0.15), ..Serving::default() };
-    let mut server = ApiServer::new(&fixed, streams(3), T0);
-    assert_eq!(server.before_queue(), SimDuration::from_millis(150));
+    let server = ApiServer::new(&fixed, streams(3), T0);
+    assert_eq!(server.before_queue(key(0)), SimDuration::from_millis(150));
     let spread = Serving {
         overhead_before_queue: Dist::Uniform { low: 0.1, high: 0.2 },
         decode_tokens_per_s: Dist::empirical(vec![50.0, 200.0], None),
         ..Serving::default()
     };
-    let mut server = ApiServer::new(&spread, streams(3), T0);
-    let draws: Vec<u64> = (0..100).map(|_| server.before_queue().as_micros()).collect();
+    let server = ApiServer::new(&spread, streams(3), T0);
+    let draws: Vec<u64> = (0..100).map(|id| server.before_queue(key(id)).as_micros()).collect();
+    // Keyed by the request, not by the order of asking.
+    assert_eq!(server.before_queue(key(7)).as_micros(), draws[7]);
     assert!(draws.iter().all(|d| (100_000..=200_000).contains(d)), "{draws:?}");
     assert!(draws.windows(2).any(|w| w[0] != w[1]), "{draws:?}");
     // E[1/speed] = (1/50 + 1/200) / 2 = 0.0125 s: 80 tok/s; 8 tokens take 0.1 s.

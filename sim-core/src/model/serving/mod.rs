@@ -18,7 +18,7 @@ pub use replicas::ReplicasServer;
 use crate::metrics::ServingGauges;
 use crate::model::admission::QueueClass;
 use crate::model::prompt::Block;
-use crate::rng::{ReplicateSeed, StreamId};
+use crate::rng::{ReplicateSeed, RequestKey};
 use crate::scenario::Provider;
 use crate::time::{SimDuration, SimTime};
 
@@ -70,6 +70,8 @@ pub trait Host {
     fn prompt(&self, id: u32) -> &[Block];
     /// The routing hint of `id`'s workload (`prompt_cache_key`), hashed; 0 if none.
     fn cache_key(&self, id: u32) -> u64;
+    /// What `id`'s own random draws are keyed by (common random numbers).
+    fn request_key(&self, id: u32) -> RequestKey;
 }
 
 /// One provider's serving model.
@@ -80,18 +82,18 @@ pub enum Server {
 }
 
 impl Server {
-    /// The server of provider `index`, drawing from that provider's streams.
+    /// The server of provider `p`, drawing from streams keyed per request
+    /// (the same for every provider: a request reaches one provider).
     /// Its gauges are observed from `observed_from` (the warm-up's end).
-    pub fn new(p: &Provider, index: usize, seed: &ReplicateSeed, observed_from: SimTime) -> Self {
+    pub fn new(p: &Provider, seed: &ReplicateSeed, observed_from: SimTime) -> Self {
         if let Some(cfg) = &p.replicas {
             let fleet = ReplicasServer::new(cfg, observed_from).expect("validated replicas configuration");
             return Server::Replicas(fleet);
         }
-        let stream = |name| seed.stream(StreamId::indexed(name, index as u64, 0));
         let rng = ApiStreams {
-            latency: stream("serving.latency"),
-            decode: stream("serving.decode"),
-            overhead: stream("serving.overhead"),
+            latency: seed.keyed("serving.latency"),
+            decode: seed.keyed("serving.decode"),
+            overhead: seed.keyed("serving.overhead"),
         };
         Server::Api(ApiServer::new(&p.serving, rng, observed_from))
     }
@@ -147,10 +149,10 @@ impl Server {
     }
 
     /// How long a request takes to reach the server's queue after the
-    /// client sends it (API gateway, tokenisation); drawn per request.
-    pub fn before_queue(&mut self) -> SimDuration {
+    /// client sends it (API gateway, tokenisation); drawn for request `key`.
+    pub fn before_queue(&self, key: RequestKey) -> SimDuration {
         match self {
-            Server::Api(s) => s.before_queue(),
+            Server::Api(s) => s.before_queue(key),
             Server::Replicas(s) => s.before_queue(),
         }
     }

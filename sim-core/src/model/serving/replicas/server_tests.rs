@@ -41,6 +41,9 @@ impl Host for Wakes {
     fn cache_key(&self, _: u32) -> u64 {
         0
     }
+    fn request_key(&self, _: u32) -> crate::rng::RequestKey {
+        unreachable!("the replicas model draws nothing per request")
+    }
 }
 
 /// The preemption case of `replica_tests` (4-token blocks, 5 of them, 100 us
