@@ -43,7 +43,7 @@ const TOP_EXCEPTIONS: &[(&str, &str, &str)] = &[
 const SCENARIO_LAYERS: &[&[&str]] = &[
     &["location", "leaf", "admission_config", "serving_config"],
     &["model"],
-    &["context", "found", "overrides"],
+    &["context", "found", "overrides", "resolved"],
     &["dists", "bases", "limits", "admission_checks"],
     &["raw_replicas"],
     &["raw"],

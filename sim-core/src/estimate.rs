@@ -164,7 +164,7 @@ impl WorkEstimate {
             offered[w.provider] += live * attempts * m.steps * service_s / session_s.max(1e-9);
             // Mean prompt blocks per request.
             let (blocks, per_block) = match &w.arrivals {
-                Arrivals::Trace(t) => {
+                Arrivals::Trace { trace: t, .. } => {
                     let n = t.requests.len().max(1) as f64;
                     (t.requests.iter().map(|r| r.blocks.len() as f64).sum::<f64>() / n, true)
                 }
@@ -192,7 +192,7 @@ impl WorkEstimate {
             e.cache_block_visits_per_replicate += block_visits;
             e.peak_live_sessions += live;
             replicate_bytes += live * (SESSION_BYTES + BLOCK_BYTES * blocks);
-            if let Arrivals::Trace(t) = &w.arrivals {
+            if let Arrivals::Trace { trace: t, .. } = &w.arrivals {
                 shared_bytes += t.requests.iter().map(|r| r.blocks.len() as f64).sum::<f64>() * TRACE_BLOCK_BYTES;
             }
             if p.cache.enabled {
@@ -385,7 +385,7 @@ impl FleetLoad {
 fn arrival_rate(w: &crate::scenario::Workload, m: &WorkloadMeans) -> f64 {
     match &w.arrivals {
         Arrivals::Poisson { rate_per_s, .. } => *rate_per_s,
-        Arrivals::Trace(t) => {
+        Arrivals::Trace { trace: t, .. } => {
             let span_s = t.requests.last().map_or(0.0, |r| r.arrival_us as f64 / 1e6).max(1e-6);
             m.sessions / span_s
         }

@@ -39,7 +39,7 @@ fn trace_workload(name: &str, first_block: u64, reqs: &[(u64, u64, u64)]) -> Wor
         .collect();
     let mut w = workload(1, 1.0);
     w.name = name.into();
-    w.arrivals = Arrivals::Trace(Arc::new(Trace { block_tokens: 512, requests }));
+    w.arrivals = Arrivals::Trace { file: "trace.jsonl".into(), trace: Arc::new(Trace { block_tokens: 512, requests }) };
     w
 }
 

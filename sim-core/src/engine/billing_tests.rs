@@ -260,7 +260,7 @@ fn trace_sessions_honour_the_workloads_end_breakpoint() {
         let mut p = provider(1);
         p.cache.mode = CacheMode::Explicit { max_breakpoints: 4, lookback_blocks: 20 };
         let mut w = workload(1, 1.0);
-        w.arrivals = Arrivals::Trace(Arc::new(trace.clone()));
+        w.arrivals = Arrivals::Trace { file: "trace.jsonl".into(), trace: Arc::new(trace.clone()) };
         w.breakpoints = rules;
         let m = simulate_replicate(&scenario(p, w), 1, 0, false).unwrap().metrics.overall;
         assert_eq!((m.requests, m.tokens.cache_read), (3, expect_read));

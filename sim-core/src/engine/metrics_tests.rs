@@ -24,7 +24,7 @@ fn three_sessions(warmup_s: f64) -> Scenario {
             .map(|arrival_us| TraceRequest { arrival_us, input_tokens: 1_000, output_tokens: 100, blocks: vec![1, 2] })
             .to_vec(),
     };
-    w.arrivals = Arrivals::Trace(Arc::new(trace));
+    w.arrivals = Arrivals::Trace { file: "trace.jsonl".into(), trace: Arc::new(trace) };
     let mut sc = scenario(p, w);
     sc.simulation.warmup = SimDuration::from_secs_f64(warmup_s);
     sc

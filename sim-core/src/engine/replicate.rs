@@ -354,7 +354,7 @@ impl Replicate<'_> {
                 }
                 self.schedule(t, Event::Arrival(w as u32), w);
             }
-            Arrivals::Trace(trace) => {
+            Arrivals::Trace { trace, .. } => {
                 if let Some(req) = trace.requests.get(ws.next_index as usize) {
                     let t = SimTime::from_micros(req.arrival_us).max(after);
                     self.schedule(t, Event::Arrival(w as u32), w);
@@ -368,7 +368,7 @@ impl Replicate<'_> {
         self.workloads[w].next_index += 1;
         let wl = &self.sc.workloads[w];
         let session = match &wl.arrivals {
-            Arrivals::Trace(trace) => Session::from_trace(wl, trace, &trace.requests[index as usize], w, index, now),
+            Arrivals::Trace { trace, .. } => Session::from_trace(wl, trace, &trace.requests[index as usize], w, index, now),
             Arrivals::Poisson { .. } => Session::start(&self.seed, wl, w, index, now),
         };
         let counted = now >= self.counted_from;

@@ -44,7 +44,7 @@ pub(crate) fn check(sc: &Scenario, issues: &mut Issues) {
         // Every prompt starts with the shared segments, and the first one to
         // arrive finds them uncached: they count toward input tokens.
         let shared: u64 = w.shared_segments.iter().map(|s| s.tokens).sum();
-        if let (false, Some(itpm)) = (matches!(w.arrivals, Arrivals::Trace(_)), rl.input_tokens_per_min)
+        if let (false, Some(itpm)) = (matches!(w.arrivals, Arrivals::Trace { .. }), rl.input_tokens_per_min)
             && shared > itpm
         {
             issues.value(
@@ -63,7 +63,7 @@ pub(crate) fn check(sc: &Scenario, issues: &mut Issues) {
 fn replicas(w: &Workload, p: &Provider, path: &KeyPath, provider_path: &KeyPath, issues: &mut Issues) {
     let Some(r) = &p.replicas else { return };
     let replicas_path = provider_path.key("replicas");
-    if matches!(w.arrivals, Arrivals::Trace(_)) {
+    if matches!(w.arrivals, Arrivals::Trace { .. }) {
         return;
     }
     // The smallest request: the shared segments and one output token, which

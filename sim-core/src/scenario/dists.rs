@@ -90,9 +90,9 @@ pub(crate) const KINDS: &[KindSpec] = &[
     },
     KindSpec {
         kind: "empirical",
-        params: &["values", "weights"],
-        optional: &["weights"],
-        doc: "One of `values` (each >= 0), with optional `weights` (same length, each >= 0, sum > 0; default equal).",
+        params: &["values", "weights", "cumulative"],
+        optional: &["weights", "cumulative"],
+        doc: "One of `values` (each >= 0), with optional `weights` (same length, each >= 0, sum > 0; default equal) or `cumulative` (same length, the probability of drawing that value or an earlier one: non-decreasing, ending at exactly 1).",
         tokens_only: false,
     },
 ];
@@ -103,7 +103,7 @@ const ROUNDINGS: &[&str] = &["nearest", "floor", "ceil"];
 
 /// Parameters expressed in the quantity's unit (so, for times, duration strings).
 fn has_unit(param: &str) -> bool {
-    !matches!(param, "shape" | "sigma" | "mu" | "weights")
+    !matches!(param, "shape" | "sigma" | "mu" | "weights" | "cumulative")
 }
 
 fn kinds_for(q: Quantity) -> impl Iterator<Item = &'static KindSpec> {
@@ -480,12 +480,60 @@ fn empirical(p: &Params<'_>, issues: &mut Issues) -> Option<Dist> {
             }
         }
     }
+    let cumulative = p.table.get("cumulative").map(|_| p.list("cumulative", issues));
+    if weights.is_some() && cumulative.is_some() {
+        issues.value(&p.path.key("cumulative"), "give either `weights` or `cumulative`, not both".to_string());
+        ok = false;
+    }
+    if let Some(Some(c)) = &cumulative {
+        ok &= cumulative_ok(p, c, values.as_ref().map(|v| v.len), issues);
+    }
     let values = values?.items?;
     let weights = match weights {
         None => None,
         Some(w) => Some(w?.items?),
     };
-    ok.then(|| Dist::empirical(values, weights))
+    let cumulative = match cumulative {
+        None => None,
+        Some(c) => Some(c?.items?),
+    };
+    match cumulative {
+        // The exact form the validated distribution keeps, so a resolved
+        // scenario (which writes this form) loads back to the same draws.
+        Some(cumulative) => ok.then_some(Dist::Empirical { values, cumulative }),
+        None => ok.then(|| Dist::empirical(values, weights)),
+    }
+}
+
+/// `cumulative` probabilities: as many as the values, each in [0, 1],
+/// non-decreasing, the last exactly 1 (so a draw always finds a value).
+fn cumulative_ok(p: &Params<'_>, c: &Listed, values: Option<usize>, issues: &mut Issues) -> bool {
+    let path = p.path.key("cumulative");
+    if let Some(n) = values.filter(|n| *n != c.len) {
+        issues.value(&path, format!("must have the same length as `values` ({n}), got {}", c.len));
+        return false;
+    }
+    let Some(items) = &c.items else { return true };
+    let mut prev = 0.0;
+    for (i, x) in items.iter().enumerate() {
+        let why = if *x > 1.0 {
+            Some(format!("must be <= 1 (a probability), got {x}"))
+        } else if *x < prev {
+            Some(format!("must be >= the previous probability ({prev}), got {x}"))
+        } else {
+            None
+        };
+        if let Some(message) = why {
+            issues.value(&path.index(i), message);
+            return false;
+        }
+        prev = *x;
+    }
+    if prev != 1.0 {
+        issues.value(&path, format!("must end at exactly 1 (every draw finds a value), got {prev}"));
+        return false;
+    }
+    true
 }
 
 /// An array parameter as read: its length, and its elements if all were valid.
@@ -589,7 +637,7 @@ fn param_schema(q: Quantity, kind: &str, param: &str) -> Json {
         (_, _, "uniform_int") => json!({ "type": "integer", "minimum": 0 }),
         _ => json!({ "type": "number" }),
     };
-    if matches!(param, "values" | "weights") {
+    if matches!(param, "values" | "weights" | "cumulative") {
         json!({ "type": "array", "items": scalar, "minItems": 1 })
     } else {
         scalar

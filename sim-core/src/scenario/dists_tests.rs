@@ -239,3 +239,44 @@ fn schema_lists_every_kind() {
     assert_eq!(time["anyOf"].as_array().unwrap().len(), KINDS.len());
     assert_eq!(time["anyOf"][3]["properties"]["mean"]["type"], "string");
 }
+
+#[test]
+fn empirical_takes_cumulative_probabilities_as_written() {
+    let t = |d: &str| format!("TokenDist {{ dist: {d}, offset: 0.0, rounding: Nearest }}");
+    // 0.1 and 0.30000000000000004 are kept bit for bit: no renormalisation.
+    check_ok(
+        Tokens,
+        "{ kind = \"empirical\", values = [1, 2, 3], cumulative = [0.1, 0.30000000000000004, 1] }",
+        &t("Empirical { values: [1.0, 2.0, 3.0], cumulative: [0.1, 0.30000000000000004, 1.0] }"),
+    );
+    check_ok(
+        Time,
+        "{ kind = \"empirical\", values = [\"1s\", \"2s\"], cumulative = [0, 1] }",
+        "Empirical { values: [1.0, 2.0], cumulative: [0.0, 1.0] }",
+    );
+    check_err(
+        Tokens,
+        "{ kind = \"empirical\", values = [1, 2], weights = [1, 1], cumulative = [0.5, 1] }",
+        &["d.cumulative: give either `weights` or `cumulative`, not both"],
+    );
+    check_err(
+        Tokens,
+        "{ kind = \"empirical\", values = [1, 2], cumulative = [1] }",
+        &["d.cumulative: must have the same length as `values` (2), got 1"],
+    );
+    check_err(
+        Tokens,
+        "{ kind = \"empirical\", values = [1, 2, 3], cumulative = [0.6, 0.5, 1] }",
+        &["d.cumulative[1]: must be >= the previous probability (0.6), got 0.5"],
+    );
+    check_err(
+        Tokens,
+        "{ kind = \"empirical\", values = [1, 2], cumulative = [0.5, 1.5] }",
+        &["d.cumulative[1]: must be <= 1 (a probability), got 1.5"],
+    );
+    check_err(
+        Tokens,
+        "{ kind = \"empirical\", values = [1, 2], cumulative = [0.5, 0.9] }",
+        &["d.cumulative: must end at exactly 1 (every draw finds a value), got 0.9"],
+    );
+}

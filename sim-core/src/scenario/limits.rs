@@ -39,7 +39,7 @@ pub(crate) struct WorkloadMeans {
 impl WorkloadMeans {
     pub(crate) fn of(w: &Workload) -> Self {
         match &w.arrivals {
-            Arrivals::Trace(trace) => {
+            Arrivals::Trace { trace, .. } => {
                 let n = trace.requests.len().max(1) as f64;
                 let input: f64 = trace.requests.iter().map(|r| r.input_tokens as f64).sum();
                 let output: f64 = trace.requests.iter().map(|r| r.output_tokens as f64).sum();

@@ -23,6 +23,7 @@ mod raw;
 mod raw_replicas;
 #[cfg(test)]
 mod replicas_tests;
+mod resolved;
 mod schema;
 pub mod serving_config;
 #[cfg(test)]
@@ -46,6 +47,7 @@ pub use leaf::format_duration_compact;
 pub use load::{MAX_SCENARIO_BYTES, load, load_with};
 pub use model::*;
 pub use overrides::parse_override;
+pub use resolved::to_toml;
 pub use schema::json_schema;
 pub use serving_config::{Balancer, KvMemory, Overheads, ReplicasServing, Roofline, StepCoefficients, StepModel};
 

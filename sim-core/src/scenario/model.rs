@@ -431,7 +431,12 @@ pub enum Arrivals {
     Poisson { rate_per_s: f64, stop: ArrivalStop },
     /// One single-step session per trace request, at its timestamp, with its
     /// prompt blocks and output length.
-    Trace(Arc<Trace>),
+    Trace {
+        /// The trace file as the scenario names it (relative to the scenario
+        /// file), so the resolved scenario can name it again.
+        file: String,
+        trace: Arc<Trace>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -460,7 +465,7 @@ impl Scenario {
     /// branch anywhere, so that cache cannot keep private chains as records.
     pub fn cache_has_trace_prompts(&self, w: &Workload) -> bool {
         let key = self.cache_key(w);
-        self.workloads.iter().any(|o| matches!(o.arrivals, Arrivals::Trace(_)) && self.cache_key(o) == key)
+        self.workloads.iter().any(|o| matches!(o.arrivals, Arrivals::Trace { .. }) && self.cache_key(o) == key)
     }
 
     /// The providers' names in scenario order (the order of their scopes).

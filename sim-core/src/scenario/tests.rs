@@ -1252,7 +1252,7 @@ fn trace_workloads_read_their_file() {
         .replace("rate_per_s = 1\nsessions = 5\n", "kind = \"trace\"\nfile = \"t.jsonl\"\nformat = \"mooncake\"\n");
     let s = load_ok_with(&text, &[]);
     let w = &s.workloads[0];
-    let Arrivals::Trace(trace) = &w.arrivals else { panic!("expected a trace: {:?}", w.arrivals) };
+    let Arrivals::Trace { trace, .. } = &w.arrivals else { panic!("expected a trace: {:?}", w.arrivals) };
     assert_eq!(trace.requests.len(), 2);
     assert_eq!(trace.requests[1].blocks, [1, 3]);
     assert_eq!(w.steps, TokenDist::new(Dist::Fixed(1.0)));

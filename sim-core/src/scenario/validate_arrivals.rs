@@ -98,12 +98,12 @@ fn trace(cx: &mut Ctx<'_>, raw: &RawArrivals, path: &KeyPath) -> Option<Arrivals
                 },
             };
             let t = parsed.map_err(|messages| messages.into_iter().for_each(|m| cx.issues.value(&file_path, m))).ok();
-            cx.traces.push((file, t.clone()));
+            cx.traces.push((file.clone(), t.clone()));
             t
         }
     };
     unused.then_some(())?;
-    Some(Arrivals::Trace(trace?))
+    Some(Arrivals::Trace { file, trace: trace? })
 }
 
 #[cfg(test)]
