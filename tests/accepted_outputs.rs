@@ -4,7 +4,8 @@
 //! every output of a real run holds its identities: token classes sum to the
 //! input, the metrics of replicate 0 equal the sums of its requests.csv rows,
 //! costs equal tokens times prices, in every scope the summary's means equal
-//! the means of replicates.csv, and every number is finite and within its physical range.
+//! the means of replicates.csv, and every number is finite and within its physical range;
+//! and `scenario.resolved.toml` loads back to the scenario that ran.
 //! `AGENTSIM_PROPERTY_CASES=500 cargo test --release -p agentsim-tests accepted_outputs`
 //! runs a longer search than the default.
 
@@ -400,5 +401,10 @@ proptest! {
         let o = agentsim(["run", &arg(&file), "--out", &arg(&out), "--quiet", "--requests-csv", "--threads", "2"]);
         prop_assert_eq!(o.code, 0, "{}\n{}", o.stderr, scenario_text(&p));
         check_run(&out, &p)?;
+        let load = |text: &str| {
+            sim_core::scenario::load(&sim_core::scenario::SourceText { name: "prop.toml", text }, &[]).unwrap()
+        };
+        let resolved = fs::read_to_string(out.join("scenario.resolved.toml")).unwrap();
+        prop_assert_eq!(load(&resolved), load(&scenario_text(&p)), "{}", resolved);
     }
 }

@@ -44,9 +44,30 @@ fn quickstart_runs_and_reports_every_metric_in_every_scope() {
 
     assert_eq!(
         list(&out),
-        ["manifest.json", "replicates.csv", "scenario.toml", "summary.csv", "summary.json", "timeseries.csv"]
+        [
+            "manifest.json",
+            "replicates.csv",
+            "scenario.resolved.toml",
+            "scenario.toml",
+            "summary.csv",
+            "summary.json",
+            "timeseries.csv"
+        ]
     );
     assert_eq!(read(&out.join("scenario.toml")), read(&file), "scenario.toml is a byte copy");
+    // The resolved file is the scenario as it ran: `--replicates 3` included.
+    let load = |path: &std::path::Path| {
+        let text = std::fs::read_to_string(path).unwrap();
+        let name = path.display().to_string();
+        sim_core::scenario::load(&sim_core::scenario::SourceText { name: &name, text: &text }, &[]).unwrap()
+    };
+    let mut ran = load(&file);
+    ran.simulation.replicates = 3;
+    // A preset's name is a comment there: the file's providers are its own.
+    for v in ran.providers.iter_mut().filter_map(|p| p.provenance.as_mut()) {
+        v.origin = "scenario".to_string();
+    }
+    assert_eq!(load(&out.join("scenario.resolved.toml")), ran);
 
     let summary = read_json(&out.join("summary.json"));
     assert_eq!(summary["schema_version"], 1);
@@ -142,6 +163,7 @@ fn manifest_records_how_the_run_was_made() {
         "summary.csv",
         "timeseries.csv",
         "scenario.toml",
+        "scenario.resolved.toml",
         "manifest.json"
     ]);
     assert_eq!(m["files"], files);

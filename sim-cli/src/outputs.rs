@@ -12,13 +12,14 @@ use sim_core::scenario::Scenario;
 
 /// Every file name `run` or `replay` may write. `--force` removes the ones a run does not
 /// write (e.g. an old requests.csv), so a directory never mixes two runs.
-pub const OUTPUT_FILE_NAMES: [&str; 8] = [
+pub const OUTPUT_FILE_NAMES: [&str; 9] = [
     "summary.json",
     "summary.csv",
     "replicates.csv",
     "requests.csv",
     "timeseries.csv",
     "scenario.toml",
+    "scenario.resolved.toml",
     "manifest.json",
     "replay.csv",
 ];

@@ -123,6 +123,7 @@ fn render(
     }
     write("timeseries.csv", &outputs::timeseries_csv(&result.timeseries, scenario)?)?;
     write("scenario.toml", &loaded.bytes)?;
+    write("scenario.resolved.toml", resolved_toml(scenario, opts).as_bytes())?;
     let names = staging.names().iter().copied().chain([MANIFEST]);
     let manifest = Manifest {
         agentsim_version: env!("CARGO_PKG_VERSION"),
@@ -142,4 +143,13 @@ fn render(
     };
     staging.write_file(MANIFEST, &outputs::json_file(&manifest)?).context("cannot write manifest.json")?;
     Ok(())
+}
+
+/// `scenario.resolved.toml`: the scenario as it ran, `--seed` and
+/// `--replicates` included, so loading it alone reproduces the run.
+fn resolved_toml(scenario: &Scenario, opts: &RunOptions) -> String {
+    let mut ran = scenario.clone();
+    ran.simulation.seed = opts.seed;
+    ran.simulation.replicates = opts.replicates;
+    sim_core::scenario::to_toml(&ran)
 }
