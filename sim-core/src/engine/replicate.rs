@@ -368,7 +368,9 @@ impl Replicate<'_> {
         self.workloads[w].next_index += 1;
         let wl = &self.sc.workloads[w];
         let session = match &wl.arrivals {
-            Arrivals::Trace { trace, .. } => Session::from_trace(wl, trace, &trace.requests[index as usize], w, index, now),
+            Arrivals::Trace { trace, .. } => {
+                Session::from_trace(wl, trace, &trace.requests[index as usize], w, index, now)
+            }
             Arrivals::Poisson { .. } => Session::start(&self.seed, wl, w, index, now),
         };
         let counted = now >= self.counted_from;

@@ -14,6 +14,7 @@
 use super::admission_config::{ProviderAdmission, RetryConfig, StepFailure};
 use super::model::*;
 use super::serving_config::{Balancer, KvMemory, ReplicasServing, StepModel};
+use crate::catalog::litellm::quote;
 use crate::dist::{Dist, Rounding, TokenDist};
 use crate::time::{SimDuration, SimTime};
 use std::fmt::Write as _;
@@ -60,27 +61,6 @@ impl Writer {
     fn comment(&mut self, text: &str) {
         let _ = writeln!(self.out, "# {text}");
     }
-}
-
-/// A TOML basic string on one line (so it may also sit in a comment).
-fn quote(text: &str) -> String {
-    let mut q = String::with_capacity(text.len() + 2);
-    q.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => q.push_str("\\\""),
-            '\\' => q.push_str("\\\\"),
-            '\n' => q.push_str("\\n"),
-            '\t' => q.push_str("\\t"),
-            '\r' => q.push_str("\\r"),
-            c if c.is_control() => {
-                let _ = write!(q, "\\u{:04X}", c as u32);
-            }
-            c => q.push(c),
-        }
-    }
-    q.push('"');
-    q
 }
 
 /// The shortest text that parses back to the same `f64` (Rust's `Debug`
@@ -151,7 +131,9 @@ fn dist_pairs(d: &Dist, unit: Unit) -> Vec<(&'static str, String)> {
         Dist::Normal { mean, std } => {
             vec![("kind", kind("normal")), ("mean", param(*mean, unit)), ("std", param(*std, unit))]
         }
-        Dist::LogNormal { mu, sigma } => vec![("kind", kind("lognormal")), ("mu", float(*mu)), ("sigma", float(*sigma))],
+        Dist::LogNormal { mu, sigma } => {
+            vec![("kind", kind("lognormal")), ("mu", float(*mu)), ("sigma", float(*sigma))]
+        }
         Dist::Gamma { shape, scale } => {
             vec![("kind", kind("gamma")), ("shape", float(*shape)), ("scale", param(*scale, unit))]
         }
