@@ -20,8 +20,7 @@ use std::collections::BTreeMap;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Condvar, Mutex, PoisonError};
 
-/// Name of the scenario as written, against which variants are compared.
-pub const BASELINE: &str = "baseline";
+pub use crate::scenario::BASELINE;
 
 /// What to run; the CLI fills these from the scenario and its flags.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -92,6 +92,9 @@ pub struct Override {
     pub value: String,
 }
 
+/// The name of the scenario as written, against which variants are compared.
+pub const BASELINE: &str = "baseline";
+
 /// A `[[variants]]` entry or a `--variant`: a name and its overrides.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VariantSpec {

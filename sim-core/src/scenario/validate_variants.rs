@@ -1,12 +1,11 @@
 //! `[[variants]]`: unique names other than `baseline`, and overrides in
 //! `--set` syntax; applying them is `variants::load_variants`'s job.
 
-use super::VariantSpec;
 use super::context::{Ctx, is_valid_scenario_name};
 use super::location::KeyPath;
 use super::overrides::parse_override;
 use super::raw::RawVariant;
-use crate::montecarlo::BASELINE;
+use super::{BASELINE, VariantSpec};
 
 /// The variants as written; `None` if any is invalid. Absent means none.
 pub(crate) fn variants(cx: &mut Ctx<'_>, raw: &Option<Vec<RawVariant>>, path: &KeyPath) -> Option<Vec<VariantSpec>> {
