@@ -244,11 +244,17 @@ mod tests {
         let reps = [replicate(0, 4), replicate(1, 6)];
         let text = String::from_utf8(summary_csv(&summary(&reps)).unwrap()).unwrap();
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines[0], "variant,scope,metric,mean,std,ci95_low,ci95_high,n");
+        assert_eq!(
+            lines[0],
+            "variant,scope,metric,mean,std,ci95_low,ci95_high,n,\
+             diff_mean,diff_std,diff_ci95_low,diff_ci95_high,rel_diff,rel_diff_ci95_low,rel_diff_ci95_high"
+        );
         assert_eq!(lines.len(), 1 + 3 * metric_names(&[]).len());
-        assert!(lines.contains(&"baseline,provider:p,requests,5,1.4142135623730951,-7.706204736,17.706204736,2"));
+        assert!(
+            lines.contains(&"baseline,provider:p,requests,5,1.4142135623730951,-7.706204736,17.706204736,2,,,,,,,")
+        );
         // No request, so no latency: empty cells and n = 0.
-        assert!(lines.contains(&"baseline,workload:w,ttft_s_p50,,,,,0"), "{text}");
+        assert!(lines.contains(&"baseline,workload:w,ttft_s_p50,,,,,0,,,,,,,"), "{text}");
     }
 
     fn replicates_csv(reps: &[ReplicateMetrics]) -> Vec<u8> {

@@ -34,6 +34,11 @@ pub fn run(args: &RunArgs, argv: &[OsString], stdout: &mut dyn Write) -> anyhow:
     opts.record_timeseries = true;
     let threads = work_limits::threads(args.threads);
     work_limits::check(&loaded.scenario, &opts, threads, &args.limits)?;
+    // A variant can be larger than the baseline (more sessions, a longer
+    // horizon): each must fit the limits on its own.
+    for v in &loaded.variants {
+        work_limits::check(&v.scenario, &opts, threads, &args.limits)?;
+    }
     // Streamed while replicates finish, so memory never holds them all.
     let replicates_csv = staging.create_file(REPLICATES_CSV).context("cannot create replicates.csv")?;
     let sim = simulate(&loaded, &opts, args, BufWriter::new(replicates_csv))?;

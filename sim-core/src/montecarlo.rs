@@ -235,11 +235,12 @@ pub fn run(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::scenario::{SourceText, load};
 
-    const SMALL: &str = r#"
+    /// One provider, one workload, five sessions: the smallest useful scenario.
+    pub(crate) const SMALL: &str = r#"
 name = "mc"
 [[providers]]
 name = "p"

@@ -3,18 +3,8 @@
 use super::*;
 use crate::scenario::{NoFiles, load};
 
-const BASE: &str = r#"
-name = "v"
-[[providers]]
-name = "p"
-pricing = { input_usd_per_mtok = 1, output_usd_per_mtok = 2 }
-[[workloads]]
-name = "w"
-provider = "p"
-steps = 3
-output_tokens = 10
-arrivals = { rate_per_s = 1, sessions = 5 }
-"#;
+/// The smallest scenario (its line count places the variants tables below).
+const BASE: &str = crate::montecarlo::tests::SMALL;
 
 fn with(variants: &str) -> String {
     format!("{BASE}{variants}")
