@@ -25,8 +25,8 @@ fn estimates_match_the_bundled_scenarios() {
         let sc = load(&SourceText { name: file, text: &text }, &[]).unwrap();
         let opts = RunOptions { replicates: 3, ..RunOptions::from_scenario(&sc) };
         let e = WorkEstimate::of(&sc, &opts, 1);
-        let hooks = RunHooks { on_done: &|| {}, on_replicate: &mut |_: &ReplicateMetrics| {} };
-        let run = montecarlo::run(&sc, &opts, hooks).unwrap();
+        let hooks = RunHooks { on_done: &|| {}, on_replicate: &mut |_: &str, _: &ReplicateMetrics| {} };
+        let run = montecarlo::run(&sc, &[], &opts, hooks).unwrap();
         let pings = mean_of(&run.summary, "keep_alive_requests");
         let requests = mean_of(&run.summary, "requests") - pings;
         let entries = mean_of(&run.summary, "cache_entries_peak");
@@ -68,10 +68,10 @@ fn replicas_iterations_are_estimated_within_a_third() {
         let opts = RunOptions { replicates: 1, ..RunOptions::from_scenario(&sc) };
         let e = WorkEstimate::of(&sc, &opts, 1);
         let mut real = (0.0, 0.0);
-        let mut on_replicate = |m: &ReplicateMetrics| {
+        let mut on_replicate = |_: &str, m: &ReplicateMetrics| {
             real = (m.overall.serving.map_or(0, |g| g.iterations) as f64, m.events as f64);
         };
-        montecarlo::run(&sc, &opts, RunHooks { on_done: &|| {}, on_replicate: &mut on_replicate }).unwrap();
+        montecarlo::run(&sc, &[], &opts, RunHooks { on_done: &|| {}, on_replicate: &mut on_replicate }).unwrap();
         let (iterations, events) = real;
         let ratio = e.iterations_per_replicate / iterations;
         assert!(

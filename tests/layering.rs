@@ -56,10 +56,12 @@ const SCENARIO_LAYERS: &[&[&str]] = &[
         "validate_cache",
         "validate_admission",
         "validate_replicas",
+        "validate_variants",
     ],
     &["validate_providers", "validate_workloads"],
     &["validate"],
     &["load"],
+    &["variants"],
 ];
 
 /// Text that means I/O, the wall clock, a global random generator or the CLI's

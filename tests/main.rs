@@ -60,3 +60,5 @@ mod layering;
 mod admission;
 // Every bundled workload validates and runs on every preset (breakpoint tier intents).
 mod portable_workloads;
+// Variants: paired comparison end to end.
+mod variants;

@@ -60,8 +60,8 @@ fn on_preset(text: &str, preset: &str) -> String {
 
 fn run_one(sc: &Scenario) -> sim_core::metrics::Summary {
     let opts = RunOptions::from_scenario(sc);
-    let hooks = RunHooks { on_done: &|| {}, on_replicate: &mut |_: &ReplicateMetrics| {} };
-    montecarlo::run(sc, &opts, hooks).unwrap().summary
+    let hooks = RunHooks { on_done: &|| {}, on_replicate: &mut |_: &str, _: &ReplicateMetrics| {} };
+    montecarlo::run(sc, &[], &opts, hooks).unwrap().summary
 }
 
 fn overall(summary: &sim_core::metrics::Summary, metric: &str) -> f64 {

@@ -160,7 +160,7 @@ fn run_case(case: &Case) -> Vec<Row> {
     let n_tiers = sc.cache_tier_names().len();
     // The worst relative gap of each Little's law over the replicates.
     let (mut gap_l, mut gap_lq) = (0.0f64, 0.0f64);
-    let mut sink = |r: &ReplicateMetrics| {
+    let mut sink = |_: &str, r: &ReplicateMetrics| {
         let v = r.overall.values(n_tiers);
         let get = |i: usize| v[i].expect("defined");
         let lambda = r.overall.requests as f64 / r.overall.span_s;
@@ -168,7 +168,7 @@ fn run_case(case: &Case) -> Vec<Row> {
         gap_lq = gap_lq.max((get(lq) - lambda * get(wq)).abs() / (lambda * get(wq)));
     };
     let hooks = RunHooks { on_done: &|| {}, on_replicate: &mut sink };
-    let run = montecarlo::run(&sc, &RunOptions::from_scenario(&sc), hooks).unwrap();
+    let run = montecarlo::run(&sc, &[], &RunOptions::from_scenario(&sc), hooks).unwrap();
     let q = case.queue;
     let (wq_theory, service) = (q.wq(), 1.0 / q.mu());
     let mut rows = vec![

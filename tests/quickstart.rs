@@ -70,7 +70,7 @@ fn quickstart_runs_and_reports_every_metric_in_every_scope() {
     assert_eq!(load(&out.join("scenario.resolved.toml")), ran);
 
     let summary = read_json(&out.join("summary.json"));
-    assert_eq!(summary["schema_version"], 1);
+    assert_eq!(summary["schema_version"], 2);
     assert_eq!(summary["replicates"], 3);
     let variants = summary["variants"].as_array().unwrap();
     assert_eq!(variants.len(), 1);
@@ -106,14 +106,19 @@ fn csv_files_cover_every_scope_and_replicate() {
 
     let summary_csv = String::from_utf8(read(&out.join("summary.csv"))).unwrap();
     let rows: Vec<&str> = summary_csv.lines().collect();
-    assert_eq!(rows[0], "variant,scope,metric,mean,std,ci95_low,ci95_high,n");
+    assert_eq!(
+        rows[0],
+        "variant,scope,metric,mean,std,ci95_low,ci95_high,n,\
+         diff_mean,diff_std,diff_ci95_low,diff_ci95_high,rel_diff,rel_diff_ci95_low,rel_diff_ci95_high"
+    );
     // Scopes: all, 2 providers, 2 workloads; metrics in `metric_names` order in each.
     let names = metrics(&["30s", "5m"]);
     assert_eq!(rows.len(), 1 + 5 * names.len());
     let scopes = ["all", "provider:alpha", "provider:beta", "workload:coder", "workload:chat"];
     for (i, row) in rows[1..].iter().enumerate() {
         let cells: Vec<&str> = row.split(',').collect();
-        assert_eq!(cells.len(), 8, "{row}");
+        assert_eq!(cells.len(), 15, "{row}");
+        assert_eq!(cells[8..], [""; 7], "the baseline has no difference: {row}");
         assert_eq!(cells[0], "baseline");
         assert_eq!(cells[1], scopes[i / names.len()], "{row}");
         assert_eq!(cells[2], names[i % names.len()], "{row}");
@@ -144,7 +149,7 @@ fn manifest_records_how_the_run_was_made() {
 
     let m = read_json(&out.join("manifest.json"));
     assert_eq!(m["agentsim_version"], env!("CARGO_PKG_VERSION"));
-    assert_eq!(m["schema_version"], 1);
+    assert_eq!(m["schema_version"], 2);
     assert_eq!(m["scenario"], "itest");
     assert_eq!(m["scenario_file"], arg(&file));
     let sha: String = Sha256::digest(read(&file)).iter().map(|b| format!("{b:02x}")).collect();
@@ -154,6 +159,7 @@ fn manifest_records_how_the_run_was_made() {
     assert_eq!(m["threads"], 2);
     assert_eq!(m["requests_csv"], false);
     assert_eq!(m["overrides"], serde_json::json!([]));
+    assert_eq!(m["variants"], serde_json::json!([]));
     let argv: Vec<String> = std::iter::once("agentsim").chain(args).map(String::from).collect();
     assert_eq!(m["command_line"], serde_json::json!(argv));
     // replicates.csv is streamed while the replicates run, so it is staged first.

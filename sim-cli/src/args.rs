@@ -2,7 +2,7 @@
 //! into a scenario, a pool and an output directory is the commands' job.
 
 use clap::{Args, Parser, Subcommand};
-use sim_core::scenario::{Override, parse_override};
+use sim_core::scenario::{Override, VariantSpec, parse_override, parse_variant};
 use std::path::PathBuf;
 
 /// The largest seed a scenario file or `--set` can hold, so `--seed` stops there too.
@@ -106,6 +106,11 @@ pub struct OverrideArgs {
     /// (repeatable; validated like the file).
     #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_override)]
     pub set: Vec<Override>,
+    /// Add a variant, compared with the baseline on the same replicates, e.g.
+    /// `--variant ttl-1h=providers[0].cache.ttl=1h,providers[0].pricing.cache_write_usd_per_mtok=6`
+    /// (repeatable; after the file's `[[variants]]`).
+    #[arg(long = "variant", value_name = "NAME=KEY=VALUE,...", value_parser = parse_variant)]
+    pub variants: Vec<VariantSpec>,
 }
 
 #[cfg(test)]

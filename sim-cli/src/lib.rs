@@ -39,6 +39,7 @@ mod sibling;
 mod staging;
 mod timestamp;
 mod validate_cmd;
+mod variants_table;
 mod work_limits;
 
 use args::{Cli, Command};

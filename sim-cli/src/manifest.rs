@@ -18,6 +18,8 @@ pub struct Manifest {
     pub requests_csv: bool,
     /// `--set` overrides in the order given, as `path=value`.
     pub overrides: Vec<String>,
+    /// The variants run besides the baseline (file `[[variants]]`, then `--variant`), in order.
+    pub variants: Vec<String>,
     /// The arguments as received, program name first.
     pub command_line: Vec<String>,
     /// When the run started (UTC, RFC 3339).

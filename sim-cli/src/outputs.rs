@@ -6,7 +6,7 @@ use crate::csv_row::{float_cell, opt_cell};
 use anyhow::Context as _;
 use serde::Serialize;
 use sim_core::engine::{TIMESERIES_COLUMNS, TimeseriesRow};
-use sim_core::metrics::{MetricStats, MetricTable, ReplicateMetrics, Summary, metric_names};
+use sim_core::metrics::{DiffTable, MetricStats, MetricTable, ReplicateMetrics, Summary, metric_names};
 use sim_core::records::{RequestRecord, request_columns};
 use sim_core::scenario::Scenario;
 
@@ -37,19 +37,35 @@ pub fn json_file(value: &impl Serialize) -> serde_json::Result<Vec<u8>> {
 }
 
 /// `summary.csv`: one row per (variant, scope, metric); scopes in the order
-/// `all`, then `provider:<name>` and `workload:<name>` in scenario order.
+/// `all`, then `provider:<name>` and `workload:<name>` in scenario order. A
+/// variant's rows carry its paired difference from the baseline (`diff_*`,
+/// `rel_diff*`); the baseline's leave them empty.
 pub fn summary_csv(summary: &Summary) -> anyhow::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["variant", "scope", "metric", "mean", "std", "ci95_low", "ci95_high", "n"])?;
+    w.write_record(
+        ["variant", "scope", "metric", "mean", "std", "ci95_low", "ci95_high", "n"].into_iter().chain(DIFF_COLUMNS),
+    )?;
     for v in &summary.variants {
         let providers = v.by_provider.0.iter().map(|(n, t)| (n.as_str(), t));
         let workloads = v.by_workload.0.iter().map(|(n, t)| (n.as_str(), t));
-        for (scope, table) in scopes(&v.metrics, providers, workloads) {
-            write_table(&mut w, &v.name, &scope, table)?;
+        let diffs: Vec<Option<&DiffTable>> = match &v.diff_vs_baseline {
+            None => vec![None; 1 + v.by_provider.0.len() + v.by_workload.0.len()],
+            Some(d) => std::iter::once(&d.metrics)
+                .chain(d.by_provider.0.iter().map(|(_, t)| t))
+                .chain(d.by_workload.0.iter().map(|(_, t)| t))
+                .map(Some)
+                .collect(),
+        };
+        for ((scope, table), diff) in scopes(&v.metrics, providers, workloads).zip(diffs) {
+            write_table(&mut w, &v.name, &scope, table, diff)?;
         }
     }
     finish(w)
 }
+
+/// The paired-difference columns of summary.csv.
+const DIFF_COLUMNS: [&str; 7] =
+    ["diff_mean", "diff_std", "diff_ci95_low", "diff_ci95_high", "rel_diff", "rel_diff_ci95_low", "rel_diff_ci95_high"];
 
 /// The scopes of summary.csv and replicates.csv in their row order: `all`, then
 /// `provider:<name>` and `workload:<name>` in scenario order.
@@ -63,10 +79,19 @@ fn scopes<'a, T>(
         .chain(workloads.into_iter().map(|(name, t)| (format!("workload:{name}"), t)))
 }
 
-fn write_table(w: &mut csv::Writer<Vec<u8>>, variant: &str, scope: &str, table: &MetricTable) -> anyhow::Result<()> {
+fn write_table(
+    w: &mut csv::Writer<Vec<u8>>,
+    variant: &str,
+    scope: &str,
+    table: &MetricTable,
+    diff: Option<&DiffTable>,
+) -> anyhow::Result<()> {
     for (metric, s) in &table.0 {
         let MetricStats { mean, std, ci95_low, ci95_high, n } = *s;
-        w.write_record([
+        let d = diff.map(|d| d.get(metric).copied().unwrap_or_default());
+        let diff_cells =
+            d.map_or([None; 7], |d| [d.mean, d.std, d.ci95_low, d.ci95_high, d.rel, d.rel_ci95_low, d.rel_ci95_high]);
+        let cells = [
             variant.to_string(),
             scope.to_string(),
             metric.to_string(),
@@ -75,7 +100,8 @@ fn write_table(w: &mut csv::Writer<Vec<u8>>, variant: &str, scope: &str, table: 
             opt_cell(ci95_low),
             opt_cell(ci95_high),
             n.to_string(),
-        ])?;
+        ];
+        w.write_record(cells.into_iter().chain(diff_cells.map(opt_cell)))?;
     }
     Ok(())
 }
@@ -84,43 +110,58 @@ fn write_table(w: &mut csv::Writer<Vec<u8>>, variant: &str, scope: &str, table: 
 /// order): per replicate, one row per scope (in [`scopes`] order) with every
 /// metric of that scope, then the engine's event count and end of simulated
 /// time, which belong to the whole replicate and so fill only the `all` row.
+/// Variants may name different cache tiers: the metric columns are those of
+/// the baseline then any a variant adds, and a row leaves empty the columns
+/// its variant does not have.
 #[derive(Debug)]
 pub struct ReplicatesCsv<W: std::io::Write> {
     w: csv::Writer<W>,
-    n_tiers: usize,
     providers: Vec<String>,
     workloads: Vec<String>,
-    variant: String,
+    /// Per variant: its tier count and, per metric column, its metric index.
+    variants: Vec<(String, usize, Vec<Option<usize>>)>,
 }
 
 impl<W: std::io::Write> ReplicatesCsv<W> {
-    /// Starts the file with its header; `providers` and `workloads` are the
+    /// Starts the file with its header; `tiers` names each variant (baseline
+    /// first) with its cache tier names; `providers` and `workloads` are the
     /// scenario's names in scenario order, as `ReplicateMetrics` holds their scopes.
     pub fn new(
         out: W,
-        tier_names: &[String],
+        tiers: &[(&str, Vec<String>)],
         providers: &[String],
         workloads: &[String],
-        variant: &str,
     ) -> anyhow::Result<Self> {
         let mut w = csv::Writer::from_writer(out);
-        let names = metric_names(tier_names);
+        let per_variant: Vec<Vec<String>> = tiers.iter().map(|(_, t)| metric_names(t)).collect();
+        let mut columns: Vec<String> = Vec::new();
+        for name in per_variant.iter().flatten() {
+            if !columns.contains(name) {
+                columns.push(name.clone());
+            }
+        }
         let header = ["replicate", "variant", "scope"]
             .into_iter()
-            .chain(names.iter().map(String::as_str))
+            .chain(columns.iter().map(String::as_str))
             .chain(["events", "sim_end_s"]);
         w.write_record(header)?;
-        Ok(ReplicatesCsv {
-            w,
-            n_tiers: tier_names.len(),
-            providers: providers.to_vec(),
-            workloads: workloads.to_vec(),
-            variant: variant.to_string(),
-        })
+        let variants = tiers
+            .iter()
+            .zip(&per_variant)
+            .map(|((name, t), names)| {
+                (name.to_string(), t.len(), columns.iter().map(|c| names.iter().position(|n| n == c)).collect())
+            })
+            .collect();
+        Ok(ReplicatesCsv { w, providers: providers.to_vec(), workloads: workloads.to_vec(), variants })
     }
 
-    /// Writes one replicate's rows.
-    pub fn row(&mut self, r: &ReplicateMetrics) -> anyhow::Result<()> {
+    /// Writes one replicate's rows of `variant` (one named in [`Self::new`]).
+    pub fn row(&mut self, variant: &str, r: &ReplicateMetrics) -> anyhow::Result<()> {
+        let (_, n_tiers, columns) = self
+            .variants
+            .iter()
+            .find(|(n, _, _)| n == variant)
+            .with_context(|| format!("replicates.csv: unknown variant `{variant}`"))?;
         let providers = self.providers.iter().map(String::as_str).zip(&r.by_provider);
         let workloads = self.workloads.iter().map(String::as_str).zip(&r.by_workload);
         for (scope, metrics) in scopes(&r.overall, providers, workloads) {
@@ -129,9 +170,10 @@ impl<W: std::io::Write> ReplicatesCsv<W> {
             } else {
                 [String::new(), String::new()]
             };
-            let cells = [r.replicate.to_string(), self.variant.clone(), scope]
+            let values = metrics.values(*n_tiers);
+            let cells = [r.replicate.to_string(), variant.to_string(), scope]
                 .into_iter()
-                .chain(metrics.values(self.n_tiers).into_iter().map(opt_cell))
+                .chain(columns.iter().map(|c| opt_cell(c.and_then(|i| values[i]))))
                 .chain(whole);
             self.w.write_record(cells)?;
         }
@@ -203,17 +245,23 @@ mod tests {
         let reps = [replicate(0, 4), replicate(1, 6)];
         let text = String::from_utf8(summary_csv(&summary(&reps)).unwrap()).unwrap();
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines[0], "variant,scope,metric,mean,std,ci95_low,ci95_high,n");
+        assert_eq!(
+            lines[0],
+            "variant,scope,metric,mean,std,ci95_low,ci95_high,n,\
+             diff_mean,diff_std,diff_ci95_low,diff_ci95_high,rel_diff,rel_diff_ci95_low,rel_diff_ci95_high"
+        );
         assert_eq!(lines.len(), 1 + 3 * metric_names(&[]).len());
-        assert!(lines.contains(&"baseline,provider:p,requests,5,1.4142135623730951,-7.706204736,17.706204736,2"));
+        assert!(
+            lines.contains(&"baseline,provider:p,requests,5,1.4142135623730951,-7.706204736,17.706204736,2,,,,,,,")
+        );
         // No request, so no latency: empty cells and n = 0.
-        assert!(lines.contains(&"baseline,workload:w,ttft_s_p50,,,,,0"), "{text}");
+        assert!(lines.contains(&"baseline,workload:w,ttft_s_p50,,,,,0,,,,,,,"), "{text}");
     }
 
     fn replicates_csv(reps: &[ReplicateMetrics]) -> Vec<u8> {
-        let mut w = ReplicatesCsv::new(Vec::new(), &[], &["p".into()], &["w".into()], "baseline").unwrap();
+        let mut w = ReplicatesCsv::new(Vec::new(), &[("baseline", vec![])], &["p".into()], &["w".into()]).unwrap();
         for r in reps {
-            w.row(r).unwrap();
+            w.row("baseline", r).unwrap();
         }
         w.finish().unwrap()
     }

@@ -11,7 +11,8 @@ use std::fmt::Write as _;
 // admission rows (429s, retries, timeouts, error rate, SLO attainment) when
 // one happened in some replicate; every metric is in summary.json and summary.csv.
 
-/// The table for every variant, overall scope.
+/// The table of the baseline, overall scope, then, with variants, the
+/// variants side by side (`variants_table`).
 pub fn render(summary: &Summary) -> String {
     let mut out = String::new();
     let reps = summary.replicates;
@@ -22,7 +23,7 @@ pub fn render(summary: &Summary) -> String {
         if reps == 1 { "" } else { "s" },
         summary.seed
     );
-    for v in &summary.variants {
+    for v in summary.variants.iter().take(1) {
         let self_hosted = v.metrics.get("kv_util_peak").is_some_and(|s| s.mean.is_some());
         let extra = if self_hosted { table_metrics(TableGroup::Replicas) } else { Vec::new() };
         // Attainment is defined only with objectives; the counts only matter when not 0.
@@ -37,9 +38,6 @@ pub fn render(summary: &Summary) -> String {
             .collect();
         let name_w = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
         let mean_w = rows.iter().map(|r| r.1.len()).max().unwrap_or(0);
-        if summary.variants.len() > 1 {
-            let _ = writeln!(out, "{}:", v.name);
-        }
         for (name, mean, interval) in rows {
             let line = format!("  {name:<name_w$}  {mean:>mean_w$} {interval}");
             let _ = writeln!(out, "{}", line.trim_end());
@@ -47,6 +45,9 @@ pub fn render(summary: &Summary) -> String {
         if v.by_provider.0.len() > 1 {
             render_comparison(&mut out, &v.by_provider.0);
         }
+    }
+    for line in crate::variants_table::lines(summary) {
+        let _ = writeln!(out, "{line}");
     }
     out
 }

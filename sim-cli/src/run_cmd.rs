@@ -14,7 +14,6 @@ use anyhow::Context as _;
 use sim_core::metrics::ReplicateMetrics;
 use sim_core::metrics::SCHEMA_VERSION;
 use sim_core::montecarlo::{self, BASELINE, RunHooks, RunOptions, RunResult};
-use sim_core::scenario::Scenario;
 use std::ffi::OsString;
 use std::io::{BufWriter, Write};
 use std::path::Path;
@@ -22,7 +21,7 @@ use std::time::Instant;
 
 pub fn run(args: &RunArgs, argv: &[OsString], stdout: &mut dyn Write) -> anyhow::Result<()> {
     let started = UtcTime::now();
-    let loaded = scenario_file::load(&args.file, &args.overrides.set)?;
+    let loaded = scenario_file::load(&args.file, &args.overrides.set, &args.overrides.variants)?;
     // Before simulating, so a refused or unusable directory costs no simulation time.
     let defaults =
         output_dir::default_dirs(Path::new(output_dir::DEFAULT_ROOT), &loaded.scenario.name, &started.compact());
@@ -35,9 +34,14 @@ pub fn run(args: &RunArgs, argv: &[OsString], stdout: &mut dyn Write) -> anyhow:
     opts.record_timeseries = true;
     let threads = work_limits::threads(args.threads);
     work_limits::check(&loaded.scenario, &opts, threads, &args.limits)?;
+    // A variant can be larger than the baseline (more sessions, a longer
+    // horizon): each must fit the limits on its own.
+    for v in &loaded.variants {
+        work_limits::check(&v.scenario, &opts, threads, &args.limits)?;
+    }
     // Streamed while replicates finish, so memory never holds them all.
     let replicates_csv = staging.create_file(REPLICATES_CSV).context("cannot create replicates.csv")?;
-    let sim = simulate(&loaded.scenario, &opts, args, BufWriter::new(replicates_csv))?;
+    let sim = simulate(&loaded, &opts, args, BufWriter::new(replicates_csv))?;
 
     render(&mut staging, args, argv, &loaded, &opts, &sim, &started)?;
     staging.commit()?;
@@ -62,7 +66,7 @@ struct Simulated {
 /// Runs the replicates, writing `replicates.csv` rows to `replicates_csv` in
 /// replicate order as they finish.
 fn simulate(
-    scenario: &Scenario,
+    loaded: &LoadedScenario,
     opts: &RunOptions,
     args: &RunArgs,
     replicates_csv: impl Write + Send,
@@ -74,23 +78,23 @@ fn simulate(
     let pool = pool.build().context("cannot start the worker threads")?;
     let bar = progress::replicate_bar(opts.replicates, args.quiet);
     let clock = Instant::now();
-    let mut csv = outputs::ReplicatesCsv::new(
-        replicates_csv,
-        &scenario.cache_tier_names(),
-        &scenario.provider_names(),
-        &scenario.workload_names(),
-        BASELINE,
-    )?;
+    let scenario = &loaded.scenario;
+    let tiers: Vec<(&str, Vec<String>)> = std::iter::once((BASELINE, scenario))
+        .chain(loaded.variants.iter().map(|v| (v.name.as_str(), &v.scenario)))
+        .map(|(name, sc)| (name, sc.cache_tier_names()))
+        .collect();
+    let mut csv =
+        outputs::ReplicatesCsv::new(replicates_csv, &tiers, &scenario.provider_names(), &scenario.workload_names())?;
     let mut csv_error = None;
-    let mut on_replicate = |r: &ReplicateMetrics| {
+    let mut on_replicate = |variant: &str, r: &ReplicateMetrics| {
         if csv_error.is_none()
-            && let Err(e) = csv.row(r)
+            && let Err(e) = csv.row(variant, r)
         {
             csv_error = Some(e);
         }
     };
     let hooks = RunHooks { on_done: &|| bar.inc(1), on_replicate: &mut on_replicate };
-    let result = pool.install(|| montecarlo::run(scenario, opts, hooks));
+    let result = pool.install(|| montecarlo::run(scenario, &loaded.variants, opts, hooks));
     let wall_s = clock.elapsed().as_secs_f64();
     bar.finish_and_clear();
     let result = result.context("the simulation stopped; no output was written")?;
@@ -136,6 +140,7 @@ fn render(
         threads: sim.threads,
         requests_csv: args.requests_csv,
         overrides: args.overrides.set.iter().map(|o| format!("{}={}", o.path, o.value)).collect(),
+        variants: loaded.variants.iter().map(|v| v.name.clone()).collect(),
         command_line: argv.iter().map(|a| a.to_string_lossy().into_owned()).collect(),
         started_utc: started.rfc3339(),
         simulation_wall_s: sim.wall_s,

@@ -3,7 +3,9 @@
 
 use crate::input_file;
 use sha2::{Digest as _, Sha256};
-use sim_core::scenario::{self, MAX_SCENARIO_BYTES, Origin, Override, Problem, Scenario, ScenarioError, SourceText};
+use sim_core::scenario::{
+    self, MAX_SCENARIO_BYTES, Origin, Override, Problem, Scenario, ScenarioError, SourceText, Variant, VariantSpec,
+};
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -11,6 +13,8 @@ use std::path::Path;
 #[derive(Debug)]
 pub struct LoadedScenario {
     pub scenario: Scenario,
+    /// The file's `[[variants]]`, then the `--variant`s, each applied.
+    pub variants: Vec<Variant>,
     /// The file's exact bytes, for `scenario.toml` in the output.
     pub bytes: Vec<u8>,
     /// Lower-case hex SHA-256 of `bytes`.
@@ -19,17 +23,19 @@ pub struct LoadedScenario {
 
 /// Reads and validates `path` with `overrides`. A file that cannot be read
 /// (missing, not a regular file) is an `InputFileError`; anything wrong with
-/// its content, or with a file it names, is a `ScenarioError`.
-pub fn load(path: &Path, overrides: &[Override]) -> anyhow::Result<LoadedScenario> {
+/// its content, or with a file it names, or with a variant, is a `ScenarioError`.
+pub fn load(path: &Path, overrides: &[Override], variants: &[VariantSpec]) -> anyhow::Result<LoadedScenario> {
     let name = path.display().to_string();
     let bytes = read_bounded(path, &name)?;
     let text = std::str::from_utf8(&bytes).map_err(|e| not_utf8(&name, &bytes, e.valid_up_to()))?;
     // Files the scenario names (LiteLLM catalogs, traces) are relative to its directory.
     let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
     let files = move |p: &str| input_file::read_text(&dir.join(p));
-    let scenario = scenario::load_with(&SourceText { name: &name, text }, overrides, &files)?;
+    let src = SourceText { name: &name, text };
+    let scenario = scenario::load_with(&src, overrides, &files)?;
+    let variants = scenario::load_variants(&src, overrides, &files, &scenario, variants)?;
     let sha256 = hex_sha256(&bytes);
-    Ok(LoadedScenario { scenario, bytes, sha256 })
+    Ok(LoadedScenario { scenario, variants, bytes, sha256 })
 }
 
 /// The file's bytes, reading at most one byte past [`MAX_SCENARIO_BYTES`]: a

@@ -8,13 +8,15 @@ use std::io::Write;
 /// Prints `ok: ...` and the run's work estimate for a valid scenario;
 /// problems, or an estimate above the limits, become the error (exit 2).
 pub fn validate(args: &ValidateArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
-    let loaded = scenario_file::load(&args.file, &args.overrides.set)?;
+    let loaded = scenario_file::load(&args.file, &args.overrides.set, &args.overrides.variants)?;
     let s = &loaded.scenario;
     let opts = RunOptions::from_scenario(s);
     let estimate = work_limits::check(s, &opts, work_limits::threads(args.threads), &args.limits)?;
     let plural = |n: usize| if n == 1 { "" } else { "s" };
     let (p, w) = (s.providers.len(), s.workloads.len());
-    writeln!(stdout, "ok: {} ({p} provider{}, {w} workload{})", s.name, plural(p), plural(w))?;
+    let v = loaded.variants.len();
+    let variants = if v == 0 { String::new() } else { format!(", {v} variant{}", plural(v)) };
+    writeln!(stdout, "ok: {} ({p} provider{}, {w} workload{}{variants})", s.name, plural(p), plural(w))?;
     write!(stdout, "{estimate}")?;
     Ok(())
 }

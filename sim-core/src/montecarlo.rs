@@ -6,17 +6,21 @@
 //! waits in a reorder buffer until every earlier one has been folded. A worker
 //! may not claim an index more than `2 x threads` ahead of the next one to
 //! fold, so the buffer holds at most that many replicates.
+//!
+//! Variants run on the same replicate indices and seed as the baseline: a
+//! task is one replicate of every variant, folded baseline first then in
+//! variant order, and each variant's paired difference from the baseline is
+//! accumulated as the pair is folded (see `metrics::paired`).
 
 use crate::engine::{Recording, ReplicateOutput, SimLimit, TimeseriesRow, simulate_replicate_with};
-use crate::metrics::{ReplicateMetrics, SCHEMA_VERSION, Summary, VariantAccumulator};
+use crate::metrics::{DiffAccumulator, ReplicateMetrics, SCHEMA_VERSION, Summary, VariantAccumulator};
 use crate::records::RequestRecord;
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, Variant};
 use std::collections::BTreeMap;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Condvar, Mutex, PoisonError};
 
-/// Name of the only variant until experiments (roadmap 3) add more.
-pub const BASELINE: &str = "baseline";
+pub use crate::scenario::BASELINE;
 
 /// What to run; the CLI fills these from the scenario and its flags.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -55,10 +59,11 @@ pub struct RunResult {
 
 /// The callbacks of a run. `on_done` is called once per finished replicate,
 /// from any thread (progress bars); `on_replicate` once per replicate in
-/// replicate order (e.g. to stream `replicates.csv`), never concurrently.
+/// replicate order (e.g. to stream `replicates.csv`), never concurrently,
+/// with the variant's name: the baseline first, then the variants in order.
 pub struct RunHooks<'a> {
     pub on_done: &'a (dyn Fn() + Sync),
-    pub on_replicate: &'a mut (dyn FnMut(&ReplicateMetrics) + Send),
+    pub on_replicate: &'a mut (dyn FnMut(&str, &ReplicateMetrics) + Send),
 }
 
 impl std::fmt::Debug for RunHooks<'_> {
@@ -73,11 +78,15 @@ struct Fold<'a> {
     next_claim: u32,
     /// Next index to fold; every earlier one has been folded.
     next_fold: u32,
-    pending: BTreeMap<u32, Result<ReplicateOutput, SimLimit>>,
-    acc: VariantAccumulator,
+    /// Per replicate: the baseline's output, then each variant's.
+    pending: BTreeMap<u32, Result<Vec<ReplicateOutput>, SimLimit>>,
+    /// The baseline's, then each variant's.
+    accs: Vec<VariantAccumulator>,
+    /// Each variant's differences from the baseline.
+    diffs: Vec<DiffAccumulator>,
     requests: Vec<RequestRecord>,
     timeseries: Vec<TimeseriesRow>,
-    on_replicate: &'a mut (dyn FnMut(&ReplicateMetrics) + Send),
+    on_replicate: &'a mut (dyn FnMut(&str, &ReplicateMetrics) + Send),
     /// The error of the lowest-numbered failed replicate, once folded.
     error: Option<SimLimit>,
     /// Set when any replicate failed: no new claims.
@@ -91,12 +100,18 @@ impl Fold<'_> {
             && let Some(out) = self.pending.remove(&self.next_fold)
         {
             match out {
-                Ok(out) => {
-                    self.acc.push(&out.metrics);
-                    (self.on_replicate)(&out.metrics);
-                    if out.metrics.replicate == 0 {
-                        self.requests = out.requests;
-                        self.timeseries = out.timeseries;
+                Ok(mut outs) => {
+                    for (i, out) in outs.iter().enumerate() {
+                        self.accs[i].push(&out.metrics);
+                        (self.on_replicate)(self.accs[i].name(), &out.metrics);
+                        if i > 0 {
+                            self.diffs[i - 1].push(&outs[0].metrics, &out.metrics);
+                        }
+                    }
+                    let base = outs.swap_remove(0);
+                    if base.metrics.replicate == 0 {
+                        self.requests = base.requests;
+                        self.timeseries = base.timeseries;
                     }
                     self.next_fold += 1;
                 }
@@ -109,22 +124,32 @@ impl Fold<'_> {
     }
 }
 
-/// Runs `opts.replicates` replicates on the current rayon pool. Fails with the
-/// lowest-numbered replicate's error if any replicate reaches a limit of the
-/// engine; nothing of a failed run should be published.
-pub fn run(scenario: &Scenario, opts: &RunOptions, hooks: RunHooks<'_>) -> Result<RunResult, SimLimit> {
+/// Runs `opts.replicates` replicates of `scenario` and of each variant on the
+/// current rayon pool. Fails with the lowest-numbered replicate's error if any
+/// replicate reaches a limit of the engine; nothing of a failed run should be
+/// published. Requests and time series are the baseline's.
+pub fn run(
+    scenario: &Scenario,
+    variants: &[Variant],
+    opts: &RunOptions,
+    hooks: RunHooks<'_>,
+) -> Result<RunResult, SimLimit> {
     let threads = rayon::current_num_threads().max(1);
     let window = u32::try_from(2 * threads).unwrap_or(u32::MAX);
+    let (providers, workloads, tiers) =
+        (scenario.provider_names(), scenario.workload_names(), scenario.cache_tier_names());
     let fold = Mutex::new(Fold {
         next_claim: 0,
         next_fold: 0,
         pending: BTreeMap::new(),
-        acc: VariantAccumulator::new(
-            BASELINE,
-            &scenario.provider_names(),
-            &scenario.workload_names(),
-            &scenario.cache_tier_names(),
-        ),
+        accs: std::iter::once((BASELINE, scenario))
+            .chain(variants.iter().map(|v| (v.name.as_str(), &v.scenario)))
+            .map(|(name, sc)| VariantAccumulator::new(name, &providers, &workloads, &sc.cache_tier_names()))
+            .collect(),
+        diffs: variants
+            .iter()
+            .map(|v| DiffAccumulator::new(&providers, &workloads, &tiers, &v.scenario.cache_tier_names()))
+            .collect(),
         requests: Vec::new(),
         timeseries: Vec::new(),
         on_replicate: hooks.on_replicate,
@@ -151,7 +176,14 @@ pub fn run(scenario: &Scenario, opts: &RunOptions, hooks: RunHooks<'_>) -> Resul
                 requests: opts.record_requests && rep == 0,
                 timeseries: opts.record_timeseries && rep == 0,
             };
-            let out = simulate_replicate_with(scenario, opts.seed, rep, record);
+            let out = std::iter::once(scenario)
+                .chain(variants.iter().map(|v| &v.scenario))
+                .enumerate()
+                .map(|(i, sc)| {
+                    let record = if i == 0 { record } else { Recording { requests: false, timeseries: false } };
+                    simulate_replicate_with(sc, opts.seed, rep, record)
+                })
+                .collect::<Result<Vec<_>, _>>();
             on_done();
             let mut f = fold.lock().unwrap_or_else(PoisonError::into_inner);
             f.stop |= out.is_err();
@@ -188,17 +220,27 @@ pub fn run(scenario: &Scenario, opts: &RunOptions, hooks: RunHooks<'_>) -> Resul
         scenario: scenario.name.clone(),
         seed: opts.seed,
         replicates: opts.replicates,
-        variants: vec![f.acc.finish()],
+        variants: f
+            .accs
+            .iter()
+            .enumerate()
+            .map(|(i, acc)| {
+                let mut v = acc.finish();
+                v.diff_vs_baseline = i.checked_sub(1).map(|d| f.diffs[d].finish());
+                v
+            })
+            .collect(),
     };
     Ok(RunResult { summary, requests: f.requests, timeseries: f.timeseries })
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::scenario::{SourceText, load};
 
-    const SMALL: &str = r#"
+    /// One provider, one workload, five sessions: the smallest useful scenario.
+    pub(crate) const SMALL: &str = r#"
 name = "mc"
 [[providers]]
 name = "p"
@@ -218,8 +260,8 @@ arrivals = { rate_per_s = 1, sessions = 5 }
         let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
         let result = pool.install(|| {
             panic::catch_unwind(AssertUnwindSafe(|| {
-                let mut sink = |r: &ReplicateMetrics| assert!(r.replicate != 1, "sink fails on replicate 1");
-                run(&sc, &opts, RunHooks { on_done: &|| {}, on_replicate: &mut sink })
+                let mut sink = |_: &str, r: &ReplicateMetrics| assert!(r.replicate != 1, "sink fails on replicate 1");
+                run(&sc, &[], &opts, RunHooks { on_done: &|| {}, on_replicate: &mut sink })
             }))
         });
         assert!(result.is_err(), "the panic reaches the caller");
@@ -231,9 +273,13 @@ arrivals = { rate_per_s = 1, sessions = 5 }
         let opts = RunOptions { seed: 1, replicates: 20, record_requests: false, record_timeseries: false };
         let pool = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap();
         let mut seen = Vec::new();
-        let mut sink = |r: &ReplicateMetrics| seen.push(r.replicate);
-        let run = pool.install(|| run(&sc, &opts, RunHooks { on_done: &|| {}, on_replicate: &mut sink })).unwrap();
+        let mut sink = |_: &str, r: &ReplicateMetrics| seen.push(r.replicate);
+        let run = pool.install(|| run(&sc, &[], &opts, RunHooks { on_done: &|| {}, on_replicate: &mut sink })).unwrap();
         assert_eq!(seen, (0..20).collect::<Vec<_>>());
         assert_eq!(run.summary.variants[0].metrics.get("sessions_started").unwrap().n, 20);
     }
 }
+
+#[cfg(test)]
+#[path = "montecarlo_variants_tests.rs"]
+mod variants_tests;

@@ -52,6 +52,7 @@ fn base() -> Scenario {
         simulation: SimulationSettings { seed: 11, replicates: 1, end: None, ..SimulationSettings::default() },
         providers: vec![alpha, beta],
         workloads: vec![session("chat", 0, 40, 0.5), session("code", 0, 30, 0.4), session("bulk", 1, 30, 0.3)],
+        variants: Vec::new(),
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod gauge;
 pub mod histogram;
+pub mod paired;
 pub mod registry;
 pub mod scope;
 pub mod stats;
@@ -10,6 +11,7 @@ pub mod summary;
 
 pub use gauge::{Area, TimeWeighted};
 pub use histogram::LatencyHistogram;
+pub use paired::{DiffAccumulator, DiffStats, DiffSummary, DiffTable, PairedAccumulator};
 pub use registry::{METRICS, MetricDef, ScopeSet, TIER_PLACEHOLDER, TableGroup, Value, metric_names, table_metrics};
 pub use scope::{CostBreakdown, MAX_CACHE_TIERS, RequestOutcome, ScopeMetrics, ServingGauges, TokenCounts};
 pub use stats::{MetricStats, StatsAccumulator};

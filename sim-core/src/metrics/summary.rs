@@ -1,13 +1,15 @@
 //! The run summary: every metric of every scope summarised across replicates,
 //! in the exact shape of `summary.json` (see docs/outputs.md).
 
+use super::paired::DiffSummary;
 use super::registry::metric_names;
 use super::scope::ScopeMetrics;
 use super::stats::{MetricStats, StatsAccumulator};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 /// Bumped whenever a metric or field is renamed or changes meaning.
-pub const SCHEMA_VERSION: u32 = 1;
+/// 2: variants other than the baseline carry `diff_vs_baseline`.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Per-replicate metrics of one variant, ready to summarise.
 #[derive(Clone, Debug)]
@@ -34,13 +36,18 @@ impl MetricTable {
     }
 }
 
+/// Serialises name-value pairs as a JSON object, keeping their order.
+pub(crate) fn ordered_map<S: Serializer, V: Serialize>(s: S, pairs: &[(String, V)]) -> Result<S::Ok, S::Error> {
+    let mut m = s.serialize_map(Some(pairs.len()))?;
+    for (k, v) in pairs {
+        m.serialize_entry(k, v)?;
+    }
+    m.end()
+}
+
 impl Serialize for MetricTable {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(self.0.len()))?;
-        for (k, v) in &self.0 {
-            m.serialize_entry(k, v)?;
-        }
-        m.end()
+        ordered_map(s, &self.0)
     }
 }
 
@@ -50,11 +57,7 @@ pub struct NamedTables(pub Vec<(String, MetricTable)>);
 
 impl Serialize for NamedTables {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(self.0.len()))?;
-        for (k, v) in &self.0 {
-            m.serialize_entry(k, v)?;
-        }
-        m.end()
+        ordered_map(s, &self.0)
     }
 }
 
@@ -64,6 +67,9 @@ pub struct VariantSummary {
     pub metrics: MetricTable,
     pub by_provider: NamedTables,
     pub by_workload: NamedTables,
+    /// Paired differences from the baseline; absent for the baseline itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diff_vs_baseline: Option<DiffSummary>,
 }
 
 /// The content of `summary.json`.
@@ -135,6 +141,10 @@ impl VariantAccumulator {
         }
     }
 
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
     pub fn finish(&self) -> VariantSummary {
         let tables = |scopes: &[(String, ScopeAccumulator)]| {
             NamedTables(scopes.iter().map(|(n, acc)| (n.clone(), acc.finish(&self.metric_names))).collect())
@@ -144,6 +154,7 @@ impl VariantAccumulator {
             metrics: self.overall.finish(&self.metric_names),
             by_provider: tables(&self.by_provider),
             by_workload: tables(&self.by_workload),
+            diff_vs_baseline: None,
         }
     }
 }

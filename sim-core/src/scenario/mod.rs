@@ -39,7 +39,9 @@ mod validate_pricing;
 mod validate_providers;
 mod validate_replicas;
 mod validate_serving;
+mod validate_variants;
 mod validate_workloads;
+mod variants;
 
 pub use admission_config::*;
 pub use found::MAX_PROBLEMS;
@@ -50,6 +52,7 @@ pub use overrides::parse_override;
 pub use resolved::to_toml;
 pub use schema::json_schema;
 pub use serving_config::{Balancer, KvMemory, Overheads, ReplicasServing, Roofline, StepCoefficients, StepModel};
+pub use variants::{Variant, load_variants, parse_variant};
 
 use std::fmt;
 
@@ -91,6 +94,16 @@ pub struct Override {
     pub value: String,
 }
 
+/// The name of the scenario as written, against which variants are compared.
+pub const BASELINE: &str = "baseline";
+
+/// A `[[variants]]` entry or a `--variant`: a name and its overrides.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VariantSpec {
+    pub name: String,
+    pub overrides: Vec<Override>,
+}
+
 /// Where a problem was found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Origin {
@@ -109,6 +122,12 @@ pub enum Origin {
     /// catalog entry (`litellm:<model key>`).
     Preset {
         name: String,
+    },
+    /// The variant `name` (a `[[variants]]` entry or `--variant`); `text` is
+    /// the override at fault, empty when the variant as a whole is.
+    Variant {
+        name: String,
+        text: String,
     },
 }
 
@@ -166,6 +185,8 @@ impl fmt::Display for Origin {
                 Some(key) => write!(f, "LiteLLM entry `{key}`"),
                 None => write!(f, "preset {name}"),
             },
+            Origin::Variant { name, text } if text.is_empty() => write!(f, "variant `{name}`"),
+            Origin::Variant { name, text } => write!(f, "variant `{name}` `{}`", crate::echo::clip(text)),
         }
     }
 }

@@ -18,6 +18,9 @@ pub struct Scenario {
     pub simulation: SimulationSettings,
     pub providers: Vec<Provider>,
     pub workloads: Vec<Workload>,
+    /// `[[variants]]` as written: names and overrides, not yet applied
+    /// (`scenario::load_variants` applies them).
+    pub variants: Vec<super::VariantSpec>,
 }
 
 /// Monte Carlo and stopping settings; the CLI may override seed and replicates.

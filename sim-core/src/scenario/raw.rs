@@ -30,6 +30,21 @@ pub(crate) struct RawScenario {
     /// Agent session populations (`[[workloads]]`); at least one.
     #[schemars(required)]
     pub(crate) workloads: Option<Vec<RawWorkload>>,
+    /// Alternatives to compare with the baseline (`[[variants]]`), each the
+    /// baseline with `--set` overrides applied.
+    pub(crate) variants: Option<Vec<RawVariant>>,
+}
+
+/// `[[variants]]`: a named set of overrides run on the same replicates as the baseline.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub(crate) struct RawVariant {
+    /// Unique, not `baseline`: letters, digits, `.`, `_`, `-`.
+    #[schemars(required)]
+    pub(crate) name: Option<Raw<String>>,
+    /// Overrides in `--set` syntax, e.g. `["providers[0].cache.ttl=1h"]`.
+    #[schemars(required)]
+    pub(crate) set: Option<Vec<Raw<String>>>,
 }
 
 /// `[simulation]`: Monte Carlo and stopping settings.
@@ -506,7 +521,7 @@ mod tests {
     #[test]
     fn field_lists_come_from_serde() {
         assert_eq!(fields_of::<RawArrivals>(), &["kind", "rate_per_s", "horizon", "sessions", "file", "format"]);
-        assert_eq!(fields_of::<RawScenario>().len(), 5);
+        assert_eq!(fields_of::<RawScenario>().len(), 6);
         assert_eq!(fields_of::<RawBreakpoint>(), &["after", "tier"]);
     }
 }

@@ -64,6 +64,7 @@ pub(crate) fn validate(raw: &RawScenario, issues: &mut Issues, env: &Env<'_>) ->
         workload(cx, w, at, &refs, &mut segments)
     });
     same_segments_agree(&mut cx, &segments);
+    let variants = super::validate_variants::variants(&mut cx, &raw.variants, &root.key("variants"));
 
     let mut scenario = Scenario {
         name: name?,
@@ -71,6 +72,7 @@ pub(crate) fn validate(raw: &RawScenario, issues: &mut Issues, env: &Env<'_>) ->
         simulation: simulation?,
         providers: providers?,
         workloads: workloads?,
+        variants: variants?,
     };
     // Keep-alive pings refresh TTL cache entries; self-hosted replicas cache
     // prefixes in KV memory with no TTL, so a workload sends them none there
