@@ -83,3 +83,30 @@ fn replicas_iterations_are_estimated_within_a_third() {
         assert!((0.75..=1.33).contains(&ratio), "rate {rate}: events estimated {} vs {events}", e.events_per_replicate);
     }
 }
+
+#[test]
+fn variants_add_their_work_to_the_run() {
+    // Every variant runs on every replicate: a variant with twice the
+    // arrival rate adds about twice the baseline's events, and the largest
+    // memory wins.
+    let file = "scenarios/quickstart.toml";
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios/quickstart.toml")).unwrap();
+    let sc = load(&SourceText { name: file, text: &text }, &[]).unwrap();
+    let mut bigger = sc.clone();
+    for w in &mut bigger.workloads {
+        if let sim_core::scenario::Arrivals::Poisson { rate_per_s, stop } = &mut w.arrivals {
+            *rate_per_s *= 2.0;
+            if let sim_core::scenario::ArrivalStop::Sessions(n) = stop {
+                *n *= 2;
+            }
+        }
+    }
+    let opts = RunOptions::from_scenario(&sc);
+    let (one, two) = (WorkEstimate::of(&sc, &opts, 2), WorkEstimate::of(&bigger, &opts, 2));
+    let run = WorkEstimate::of_run(&sc, &[&bigger], &opts, 2);
+    assert_eq!(run.variants, 2);
+    assert!((run.total_events - (one.total_events + two.total_events)).abs() <= 1e-9 * run.total_events);
+    assert!(two.total_events > 1.5 * one.total_events, "the variant has more sessions");
+    assert_eq!(run.peak_memory_bytes, one.peak_memory_bytes.max(two.peak_memory_bytes));
+    assert!(run.to_string().contains("x 2 scenarios"), "{run}");
+}

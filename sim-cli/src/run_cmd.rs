@@ -14,6 +14,7 @@ use anyhow::Context as _;
 use sim_core::metrics::ReplicateMetrics;
 use sim_core::metrics::SCHEMA_VERSION;
 use sim_core::montecarlo::{self, BASELINE, RunHooks, RunOptions, RunResult};
+use sim_core::scenario::Scenario;
 use std::ffi::OsString;
 use std::io::{BufWriter, Write};
 use std::path::Path;
@@ -33,12 +34,9 @@ pub fn run(args: &RunArgs, argv: &[OsString], stdout: &mut dyn Write) -> anyhow:
     opts.record_requests = args.requests_csv;
     opts.record_timeseries = true;
     let threads = work_limits::threads(args.threads);
-    work_limits::check(&loaded.scenario, &opts, threads, &args.limits)?;
-    // A variant can be larger than the baseline (more sessions, a longer
-    // horizon): each must fit the limits on its own.
-    for v in &loaded.variants {
-        work_limits::check(&v.scenario, &opts, threads, &args.limits)?;
-    }
+    // Every variant runs on every replicate: the run's work is their sum.
+    let variants: Vec<&Scenario> = loaded.variants.iter().map(|v| &v.scenario).collect();
+    work_limits::check(&loaded.scenario, &variants, &opts, threads, &args.limits)?;
     // Streamed while replicates finish, so memory never holds them all.
     let replicates_csv = staging.create_file(REPLICATES_CSV).context("cannot create replicates.csv")?;
     let sim = simulate(&loaded, &opts, args, BufWriter::new(replicates_csv))?;

@@ -11,7 +11,8 @@ pub fn validate(args: &ValidateArgs, stdout: &mut dyn Write) -> anyhow::Result<(
     let loaded = scenario_file::load(&args.file, &args.overrides.set, &args.overrides.variants)?;
     let s = &loaded.scenario;
     let opts = RunOptions::from_scenario(s);
-    let estimate = work_limits::check(s, &opts, work_limits::threads(args.threads), &args.limits)?;
+    let variants: Vec<&sim_core::scenario::Scenario> = loaded.variants.iter().map(|v| &v.scenario).collect();
+    let estimate = work_limits::check(s, &variants, &opts, work_limits::threads(args.threads), &args.limits)?;
     let plural = |n: usize| if n == 1 { "" } else { "s" };
     let (p, w) = (s.providers.len(), s.workloads.len());
     let v = loaded.variants.len();

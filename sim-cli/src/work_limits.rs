@@ -56,9 +56,16 @@ pub fn threads(requested: Option<u32>) -> usize {
     requested.map_or_else(|| std::thread::available_parallelism().map_or(1, usize::from), |t| t as usize)
 }
 
-/// Estimates the run and refuses it above the limits.
-pub fn check(sc: &Scenario, opts: &RunOptions, threads: usize, args: &LimitArgs) -> Result<WorkEstimate, RefusedRun> {
-    let estimate = WorkEstimate::of(sc, opts, threads);
+/// Estimates the run of `sc` and its `variants` (all on every replicate)
+/// and refuses it above the limits.
+pub fn check(
+    sc: &Scenario,
+    variants: &[&Scenario],
+    opts: &RunOptions,
+    threads: usize,
+    args: &LimitArgs,
+) -> Result<WorkEstimate, RefusedRun> {
+    let estimate = WorkEstimate::of_run(sc, variants, opts, threads);
     match estimate.check(&args.limits()) {
         Ok(()) => Ok(estimate),
         Err(reason) => {

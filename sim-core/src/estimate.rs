@@ -75,6 +75,9 @@ pub struct WorkEstimate {
     /// Providers whose offered load meets or exceeds their slots: their queue
     /// grows for as long as sessions arrive.
     pub overloaded: Vec<Overload>,
+    /// Scenarios run on every replicate: the baseline and its variants. The
+    /// per-replicate figures are the baseline's; the totals are the run's.
+    pub variants: u32,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -130,6 +133,7 @@ impl WorkEstimate {
             total_events: 0.0,
             cpu_seconds: 0.0,
             overloaded: Vec::new(),
+            variants: 1,
         };
         let mut replicate_bytes = REPLICATE_BASE_BYTES;
         let mut shared_bytes = PROCESS_BASE_BYTES;
@@ -266,6 +270,27 @@ impl WorkEstimate {
         e.total_events = e.events_per_replicate * f64::from(opts.replicates);
         e.cpu_seconds = e.work_events() / EVENTS_PER_CORE_SECOND;
         e
+    }
+
+    /// The estimate of a run of `baseline` and its `variants` on the same
+    /// replicates: events, CPU time and cache work add up; a task runs one
+    /// replicate of each in turn, so memory is the largest of them.
+    pub fn of_run(baseline: &Scenario, variants: &[&Scenario], opts: &RunOptions, threads: usize) -> Self {
+        let mut run = WorkEstimate::of(baseline, opts, threads);
+        for v in variants {
+            let e = WorkEstimate::of(v, opts, threads);
+            run.total_events += e.total_events;
+            run.cpu_seconds += e.cpu_seconds;
+            run.cache_block_visits_per_replicate += e.cache_block_visits_per_replicate;
+            run.peak_memory_bytes = run.peak_memory_bytes.max(e.peak_memory_bytes);
+            for o in e.overloaded {
+                if !run.overloaded.contains(&o) {
+                    run.overloaded.push(o);
+                }
+            }
+            run.variants += 1;
+        }
+        run
     }
 
     /// The run's work in event equivalents: its events, plus its per-block
@@ -431,8 +456,13 @@ impl fmt::Display for WorkEstimate {
         )?;
         writeln!(
             f,
-            "estimate for {} replicate(s), {} at a time: {:.3e} events, about {:.1} CPU-seconds, peak memory about {}",
+            "estimate for {} replicate(s){}, {} at a time: {:.3e} events, about {:.1} CPU-seconds, peak memory about {}",
             self.replicates,
+            if self.variants > 1 {
+                format!(" x {} scenarios (baseline and variants)", self.variants)
+            } else {
+                String::new()
+            },
             self.concurrent,
             self.total_events,
             self.cpu_seconds,

@@ -9,7 +9,10 @@
 //! distributions as `cumulative` probabilities (what the model keeps;
 //! `weights` would be renormalised). Only a provider's `origin` (the preset
 //! or catalog entry its numbers came from) has no key: it is a comment, and
-//! the file's own providers load back with origin `scenario`.
+//! the file's own providers load back with origin `scenario`. The file is the
+//! baseline: `[[variants]]` are overrides of the file as the user wrote it
+//! (a `cache.ttl` there could clash with the explicit `tiers` here), so they
+//! stay in the copied `scenario.toml` and the manifest.
 
 use super::admission_config::{ProviderAdmission, RetryConfig, StepFailure};
 use super::model::*;
