@@ -2,6 +2,7 @@
 //! into a scenario, a pool and an output directory is the commands' job.
 
 use clap::{Args, Parser, Subcommand};
+use sim_core::metrics::{DEFAULT_RANK_METRIC, RankBy};
 use sim_core::scenario::{Override, VariantSpec, parse_override, parse_variant};
 use std::path::PathBuf;
 
@@ -85,6 +86,10 @@ pub struct RunArgs {
     pub force: bool,
     #[command(flatten)]
     pub limits: crate::work_limits::LimitArgs,
+    /// With variants: rank them by this overall metric, lower is best unless
+    /// `METRIC:max`; prints and saves each one's probability of being best.
+    #[arg(long, value_name = "METRIC[:max]", default_value = DEFAULT_RANK_METRIC, value_parser = RankBy::parse)]
+    pub rank_by: RankBy,
 }
 
 #[derive(Debug, Args)]

@@ -8,6 +8,7 @@ use crate::work_limits::RefusedRun;
 use clap::error::{ContextKind, ContextValue};
 use sim_core::catalog::{UnknownPreset, litellm::LiteLlmError};
 use sim_core::engine::SimLimit;
+use sim_core::metrics::RankError;
 use sim_core::scenario::ScenarioError;
 use std::io::{self, Write};
 
@@ -50,6 +51,7 @@ pub fn exit_code(err: &anyhow::Error) -> i32 {
             || e.is::<SimLimit>()
             || e.is::<RefusedRun>()
             || e.is::<InputFileError>()
+            || e.is::<RankError>()
     }) {
         EXIT_INVALID_INPUT
     } else {

@@ -237,6 +237,7 @@ mod tests {
             seed: 1,
             replicates: reps.len() as u32,
             variants: vec![VariantSummary::from_replicates("baseline", &["p".into()], &["w".into()], &[], reps)],
+            ranking: None,
         }
     }
 

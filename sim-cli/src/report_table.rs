@@ -149,6 +149,7 @@ mod tests {
             seed: 7,
             replicates: 2,
             variants: vec![VariantSummary::from_replicates("baseline", &[], &[], &[], &reps)],
+            ranking: None,
         };
         let text = render(&summary);
         let lines: Vec<&str> = text.lines().collect();
@@ -188,6 +189,7 @@ mod tests {
             seed: 1,
             replicates: 1,
             variants: vec![VariantSummary::from_replicates("baseline", &[], &[], &[], &[rep])],
+            ranking: None,
         };
         let text = render(&summary);
         let lines: Vec<&str> = text.lines().collect();
@@ -222,6 +224,7 @@ mod tests {
                 seed: 1,
                 replicates: reps.len() as u32,
                 variants: vec![VariantSummary::from_replicates("baseline", &[], &[], &[], reps)],
+                ranking: None,
             };
             render(&summary)
         };
@@ -258,6 +261,7 @@ mod tests {
             seed: 1,
             replicates: 2,
             variants: vec![VariantSummary::from_replicates("baseline", &["a".into(), "bb".into()], &[], &[], &reps)],
+            ranking: None,
         };
         let text = render(&summary);
         let tail: Vec<&str> = text.lines().skip(1 + main_rows()).collect();

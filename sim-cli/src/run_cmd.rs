@@ -23,6 +23,10 @@ use std::time::Instant;
 pub fn run(args: &RunArgs, argv: &[OsString], stdout: &mut dyn Write) -> anyhow::Result<()> {
     let started = UtcTime::now();
     let loaded = scenario_file::load(&args.file, &args.overrides.set, &args.overrides.variants)?;
+    if !loaded.variants.is_empty() {
+        let tiers = montecarlo::variant_tiers(&loaded.scenario, &loaded.variants);
+        args.rank_by.check(tiers.iter().map(|(n, t)| (*n, t.as_slice()))).context("--rank-by")?;
+    }
     // Before simulating, so a refused or unusable directory costs no simulation time.
     let defaults =
         output_dir::default_dirs(Path::new(output_dir::DEFAULT_ROOT), &loaded.scenario.name, &started.compact());
@@ -33,6 +37,7 @@ pub fn run(args: &RunArgs, argv: &[OsString], stdout: &mut dyn Write) -> anyhow:
     opts.replicates = args.replicates.unwrap_or(opts.replicates);
     opts.record_requests = args.requests_csv;
     opts.record_timeseries = true;
+    opts.rank_by = args.rank_by.clone();
     let threads = work_limits::threads(args.threads);
     // Every variant runs on every replicate: the run's work is their sum.
     let variants: Vec<&Scenario> = loaded.variants.iter().map(|v| &v.scenario).collect();
@@ -77,10 +82,7 @@ fn simulate(
     let bar = progress::replicate_bar(opts.replicates, args.quiet);
     let clock = Instant::now();
     let scenario = &loaded.scenario;
-    let tiers: Vec<(&str, Vec<String>)> = std::iter::once((BASELINE, scenario))
-        .chain(loaded.variants.iter().map(|v| (v.name.as_str(), &v.scenario)))
-        .map(|(name, sc)| (name, sc.cache_tier_names()))
-        .collect();
+    let tiers = montecarlo::variant_tiers(scenario, &loaded.variants);
     let mut csv =
         outputs::ReplicatesCsv::new(replicates_csv, &tiers, &scenario.provider_names(), &scenario.workload_names())?;
     let mut csv_error = None;

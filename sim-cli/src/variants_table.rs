@@ -1,9 +1,10 @@
 //! The side-by-side table of variants printed after a run with variants: each
 //! main metric's mean per variant, and each variant's paired difference from
-//! the baseline as a percentage with its 95% interval (see docs/outputs.md).
+//! the baseline as a percentage with its 95% interval, then each variant's
+//! probability of being best by the `--rank-by` metric (see docs/outputs.md).
 
 use crate::report_table::human;
-use sim_core::metrics::{DiffStats, Summary, TableGroup, VariantSummary, table_metrics};
+use sim_core::metrics::{Better, DiffStats, Ranking, Summary, TableGroup, VariantSummary, table_metrics};
 
 /// Lines of the table (none without variants), each indented by two spaces.
 pub fn lines(summary: &Summary) -> Vec<String> {
@@ -30,7 +31,29 @@ pub fn lines(summary: &Summary) -> Vec<String> {
         .collect();
     let mut out = vec!["variants (paired difference from the baseline, same replicates):".to_string()];
     out.extend(crate::columns::align(&rows, &left).into_iter().map(|l| format!("  {l}")));
+    out.extend(summary.ranking.as_ref().map(|r| ranking_line(r, summary.replicates)));
     out
+}
+
+/// `P(best) by METRIC: baseline 0.20, ttl-1h 0.80`, saying how many
+/// replicates counted when some left the metric undefined.
+fn ranking_line(r: &Ranking, replicates: u32) -> String {
+    let higher = if r.better == Better::Higher { " (higher is better)" } else { "" };
+    let head = format!("P(best) by {}{higher}:", r.metric);
+    if r.replicates == 0 {
+        return format!("{head} undefined in every replicate");
+    }
+    let cells: Vec<String> = r
+        .variants
+        .iter()
+        .map(|v| format!("{} {}", v.name, v.p_best.map_or("-".into(), |p| format!("{p:.2}"))))
+        .collect();
+    let used = if r.replicates < replicates {
+        format!(" ({} of {replicates} replicates defined it for every variant)", r.replicates)
+    } else {
+        String::new()
+    };
+    format!("{head} {}{used}", cells.join(", "))
 }
 
 fn mean(m: Option<f64>) -> String {
@@ -63,7 +86,7 @@ fn signed(x: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sim_core::metrics::{DiffAccumulator, ReplicateMetrics, ScopeMetrics};
+    use sim_core::metrics::{DiffAccumulator, RankEntry, ReplicateMetrics, ScopeMetrics};
 
     fn rep(i: u32, output_cost: f64) -> ReplicateMetrics {
         let mut overall = ScopeMetrics::default();
@@ -89,6 +112,7 @@ mod tests {
             seed: 1,
             replicates: 2,
             variants: vec![VariantSummary::from_replicates("baseline", &[], &[], &[], &base), variant],
+            ranking: None,
         };
         let lines = lines(&summary);
         assert_eq!(lines[0], "variants (paired difference from the baseline, same replicates):");
@@ -104,5 +128,25 @@ mod tests {
         // No variant, no table.
         let alone = Summary { variants: summary.variants[..1].to_vec(), ..summary };
         assert!(super::lines(&alone).is_empty());
+    }
+
+    fn ranking(better: Better, replicates: u32, p: [Option<f64>; 2]) -> Ranking {
+        let variants =
+            ["baseline", "ttl-1h"].iter().zip(p).map(|(n, p_best)| RankEntry { name: n.to_string(), p_best });
+        Ranking { metric: "cost_usd_per_session".into(), better, replicates, variants: variants.collect() }
+    }
+
+    #[test]
+    fn ranking_line_names_each_variants_probability() {
+        let r = ranking(Better::Lower, 10, [Some(0.0), Some(1.0)]);
+        assert_eq!(ranking_line(&r, 10), "P(best) by cost_usd_per_session: baseline 0.00, ttl-1h 1.00");
+        let r = ranking(Better::Higher, 3, [Some(1.0 / 3.0), Some(2.0 / 3.0)]);
+        assert_eq!(
+            ranking_line(&r, 4),
+            "P(best) by cost_usd_per_session (higher is better): baseline 0.33, ttl-1h 0.67 \
+             (3 of 4 replicates defined it for every variant)"
+        );
+        let r = ranking(Better::Lower, 0, [None, None]);
+        assert_eq!(ranking_line(&r, 4), "P(best) by cost_usd_per_session: undefined in every replicate");
     }
 }

@@ -10,10 +10,14 @@
 //! Variants run on the same replicate indices and seed as the baseline: a
 //! task is one replicate of every variant, folded baseline first then in
 //! variant order, and each variant's paired difference from the baseline is
-//! accumulated as the pair is folded (see `metrics::paired`).
+//! accumulated as the pair is folded (see `metrics::paired`); once a
+//! replicate index's variants are all known, the ranking counts which one
+//! was best (see `metrics::ranking`).
 
 use crate::engine::{Recording, ReplicateOutput, SimLimit, TimeseriesRow, simulate_replicate_with};
-use crate::metrics::{DiffAccumulator, ReplicateMetrics, SCHEMA_VERSION, Summary, VariantAccumulator};
+use crate::metrics::{
+    DiffAccumulator, RankBy, RankingAccumulator, ReplicateMetrics, SCHEMA_VERSION, Summary, VariantAccumulator,
+};
 use crate::records::RequestRecord;
 use crate::scenario::{Scenario, Variant};
 use std::collections::BTreeMap;
@@ -32,6 +36,8 @@ pub struct RunOptions {
     /// Keep the time series of replicate 0 (one row per provider per
     /// interval: memory grows with simulated time).
     pub record_timeseries: bool,
+    /// The metric variants are ranked by (only with variants).
+    pub rank_by: RankBy,
 }
 
 impl RunOptions {
@@ -41,6 +47,7 @@ impl RunOptions {
             replicates: s.simulation.replicates,
             record_requests: false,
             record_timeseries: false,
+            rank_by: RankBy::default(),
         }
     }
 }
@@ -84,6 +91,8 @@ struct Fold<'a> {
     accs: Vec<VariantAccumulator>,
     /// Each variant's differences from the baseline.
     diffs: Vec<DiffAccumulator>,
+    /// Present only with variants.
+    ranking: Option<RankingAccumulator>,
     requests: Vec<RequestRecord>,
     timeseries: Vec<TimeseriesRow>,
     on_replicate: &'a mut (dyn FnMut(&str, &ReplicateMetrics) + Send),
@@ -108,6 +117,9 @@ impl Fold<'_> {
                             self.diffs[i - 1].push(&outs[0].metrics, &out.metrics);
                         }
                     }
+                    if let Some(r) = &mut self.ranking {
+                        r.push(&outs.iter().map(|o| &o.metrics).collect::<Vec<_>>());
+                    }
                     let base = outs.swap_remove(0);
                     if base.metrics.replicate == 0 {
                         self.requests = base.requests;
@@ -124,6 +136,14 @@ impl Fold<'_> {
     }
 }
 
+/// Each variant's name and cache tier names (which name its per-tier
+/// metrics), the baseline first.
+pub fn variant_tiers<'a>(scenario: &Scenario, variants: &'a [Variant]) -> Vec<(&'a str, Vec<String>)> {
+    std::iter::once((BASELINE, scenario.cache_tier_names()))
+        .chain(variants.iter().map(|v| (v.name.as_str(), v.scenario.cache_tier_names())))
+        .collect()
+}
+
 /// Runs `opts.replicates` replicates of `scenario` and of each variant on the
 /// current rayon pool. Fails with the lowest-numbered replicate's error if any
 /// replicate reaches a limit of the engine; nothing of a failed run should be
@@ -138,18 +158,18 @@ pub fn run(
     let window = u32::try_from(2 * threads).unwrap_or(u32::MAX);
     let (providers, workloads, tiers) =
         (scenario.provider_names(), scenario.workload_names(), scenario.cache_tier_names());
+    let tier_names = variant_tiers(scenario, variants);
     let fold = Mutex::new(Fold {
         next_claim: 0,
         next_fold: 0,
         pending: BTreeMap::new(),
-        accs: std::iter::once((BASELINE, scenario))
-            .chain(variants.iter().map(|v| (v.name.as_str(), &v.scenario)))
-            .map(|(name, sc)| VariantAccumulator::new(name, &providers, &workloads, &sc.cache_tier_names()))
-            .collect(),
+        accs: tier_names.iter().map(|(name, t)| VariantAccumulator::new(name, &providers, &workloads, t)).collect(),
         diffs: variants
             .iter()
             .map(|v| DiffAccumulator::new(&providers, &workloads, &tiers, &v.scenario.cache_tier_names()))
             .collect(),
+        ranking: (!variants.is_empty())
+            .then(|| RankingAccumulator::new(opts.rank_by.clone(), tier_names.iter().map(|(n, t)| (*n, t.as_slice())))),
         requests: Vec::new(),
         timeseries: Vec::new(),
         on_replicate: hooks.on_replicate,
@@ -230,6 +250,7 @@ pub fn run(
                 v
             })
             .collect(),
+        ranking: f.ranking.as_ref().map(RankingAccumulator::finish),
     };
     Ok(RunResult { summary, requests: f.requests, timeseries: f.timeseries })
 }
@@ -256,7 +277,13 @@ arrivals = { rate_per_s = 1, sessions = 5 }
     #[test]
     fn a_panicking_sink_stops_every_worker_instead_of_hanging() {
         let sc = load(&SourceText { name: "mc.toml", text: SMALL }, &[]).unwrap();
-        let opts = RunOptions { seed: 1, replicates: 12, record_requests: false, record_timeseries: false };
+        let opts = RunOptions {
+            seed: 1,
+            replicates: 12,
+            record_requests: false,
+            record_timeseries: false,
+            rank_by: RankBy::default(),
+        };
         let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
         let result = pool.install(|| {
             panic::catch_unwind(AssertUnwindSafe(|| {
@@ -270,7 +297,13 @@ arrivals = { rate_per_s = 1, sessions = 5 }
     #[test]
     fn replicates_reach_the_sink_in_order() {
         let sc = load(&SourceText { name: "mc.toml", text: SMALL }, &[]).unwrap();
-        let opts = RunOptions { seed: 1, replicates: 20, record_requests: false, record_timeseries: false };
+        let opts = RunOptions {
+            seed: 1,
+            replicates: 20,
+            record_requests: false,
+            record_timeseries: false,
+            rank_by: RankBy::default(),
+        };
         let pool = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap();
         let mut seen = Vec::new();
         let mut sink = |_: &str, r: &ReplicateMetrics| seen.push(r.replicate);

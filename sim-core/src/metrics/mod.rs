@@ -4,6 +4,7 @@
 pub mod gauge;
 pub mod histogram;
 pub mod paired;
+pub mod ranking;
 pub mod registry;
 pub mod scope;
 pub mod stats;
@@ -12,6 +13,7 @@ pub mod summary;
 pub use gauge::{Area, TimeWeighted};
 pub use histogram::LatencyHistogram;
 pub use paired::{DiffAccumulator, DiffStats, DiffSummary, DiffTable, PairedAccumulator};
+pub use ranking::{Better, DEFAULT_RANK_METRIC, RankBy, RankEntry, RankError, Ranking, RankingAccumulator};
 pub use registry::{METRICS, MetricDef, ScopeSet, TIER_PLACEHOLDER, TableGroup, Value, metric_names, table_metrics};
 pub use scope::{CostBreakdown, MAX_CACHE_TIERS, RequestOutcome, ScopeMetrics, ServingGauges, TokenCounts};
 pub use stats::{MetricStats, StatsAccumulator};

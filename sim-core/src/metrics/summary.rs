@@ -2,6 +2,7 @@
 //! in the exact shape of `summary.json` (see docs/outputs.md).
 
 use super::paired::DiffSummary;
+use super::ranking::Ranking;
 use super::registry::metric_names;
 use super::scope::ScopeMetrics;
 use super::stats::{MetricStats, StatsAccumulator};
@@ -80,6 +81,10 @@ pub struct Summary {
     pub seed: u64,
     pub replicates: u32,
     pub variants: Vec<VariantSummary>,
+    /// Each variant's probability of being best by one metric; only with
+    /// variants. An added optional field: schema 2 readers may ignore it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ranking: Option<Ranking>,
 }
 
 /// One scope's statistics being accumulated over replicates.
