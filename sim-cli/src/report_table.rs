@@ -127,31 +127,32 @@ mod tests {
         assert_eq!(human(3.2e12), "3.200e12");
     }
 
+    /// Replicate `i` with these overall and per-provider scopes.
+    fn replicate(i: u32, overall: ScopeMetrics, by_provider: Vec<ScopeMetrics>, sim_end_s: f64) -> ReplicateMetrics {
+        ReplicateMetrics { replicate: i, overall, by_provider, by_workload: vec![], events: 0, sim_end_s }
+    }
+
+    /// The run table of a baseline-only run of `reps`.
+    fn table_of(scenario: &str, seed: u64, providers: &[String], reps: &[ReplicateMetrics]) -> String {
+        render(&Summary {
+            schema_version: 1,
+            scenario: scenario.into(),
+            seed,
+            replicates: reps.len() as u32,
+            variants: vec![VariantSummary::from_replicates("baseline", providers, &[], &[], reps)],
+            ranking: None,
+        })
+    }
+
     #[test]
     fn table_is_aligned_with_intervals() {
         let rep = |i: u32, requests: u64| {
             let mut overall = ScopeMetrics::default();
             overall.sessions_started = 1;
             overall.requests = requests;
-            ReplicateMetrics {
-                replicate: i,
-                overall,
-                by_provider: vec![],
-                by_workload: vec![],
-                events: 0,
-                sim_end_s: 0.0,
-            }
+            replicate(i, overall, vec![], 0.0)
         };
-        let reps = [rep(0, 10), rep(1, 12)];
-        let summary = Summary {
-            schema_version: 1,
-            scenario: "demo".into(),
-            seed: 7,
-            replicates: 2,
-            variants: vec![VariantSummary::from_replicates("baseline", &[], &[], &[], &reps)],
-            ranking: None,
-        };
-        let text = render(&summary);
+        let text = table_of("demo", 7, &[], &[rep(0, 10), rep(1, 12)]);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], "demo: 2 replicates, seed 7; mean [95% CI] over replicates");
         assert_eq!(lines.len(), 1 + main_rows());
@@ -175,23 +176,7 @@ mod tests {
             kv_util_peak: Some(0.5),
             ..ServingGauges::default()
         });
-        let rep = ReplicateMetrics {
-            replicate: 0,
-            overall,
-            by_provider: vec![],
-            by_workload: vec![],
-            events: 0,
-            sim_end_s: 10.0,
-        };
-        let summary = Summary {
-            schema_version: 1,
-            scenario: "fleet".into(),
-            seed: 1,
-            replicates: 1,
-            variants: vec![VariantSummary::from_replicates("baseline", &[], &[], &[], &[rep])],
-            ranking: None,
-        };
-        let text = render(&summary);
+        let text = table_of("fleet", 1, &[], &[replicate(0, overall, vec![], 10.0)]);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 1 + main_rows() + table_metrics(TableGroup::Replicas).len());
         let tail = &lines[1 + main_rows()..];
@@ -208,26 +193,9 @@ mod tests {
             overall.sessions_started = 1;
             overall.rate_limited = limited;
             overall.retries = limited;
-            ReplicateMetrics {
-                replicate: i,
-                overall,
-                by_provider: vec![],
-                by_workload: vec![],
-                events: 0,
-                sim_end_s: 1.0,
-            }
+            replicate(i, overall, vec![], 1.0)
         };
-        let table = |reps: &[ReplicateMetrics]| {
-            let summary = Summary {
-                schema_version: 1,
-                scenario: "limits".into(),
-                seed: 1,
-                replicates: reps.len() as u32,
-                variants: vec![VariantSummary::from_replicates("baseline", &[], &[], &[], reps)],
-                ranking: None,
-            };
-            render(&summary)
-        };
+        let table = |reps: &[ReplicateMetrics]| table_of("limits", 1, &[], reps);
         let quiet = table(&[rep(0, 0), rep(1, 0)]);
         assert_eq!(quiet.lines().count(), 1 + main_rows(), "{quiet}");
         let busy = table(&[rep(0, 3), rep(1, 5)]);
@@ -245,25 +213,9 @@ mod tests {
             let mut b = ScopeMetrics::default();
             b.sessions_started = 2;
             b.cost.output = 3.0;
-            ReplicateMetrics {
-                replicate: i,
-                overall: a.clone(),
-                by_provider: vec![a, b],
-                by_workload: vec![],
-                events: 0,
-                sim_end_s: 0.0,
-            }
+            replicate(i, a.clone(), vec![a, b], 0.0)
         };
-        let reps = [rep(0), rep(1)];
-        let summary = Summary {
-            schema_version: 1,
-            scenario: "cmp".into(),
-            seed: 1,
-            replicates: 2,
-            variants: vec![VariantSummary::from_replicates("baseline", &["a".into(), "bb".into()], &[], &[], &reps)],
-            ranking: None,
-        };
-        let text = render(&summary);
+        let text = table_of("cmp", 1, &["a".into(), "bb".into()], &[rep(0), rep(1)]);
         let tail: Vec<&str> = text.lines().skip(1 + main_rows()).collect();
         assert_eq!(tail[0], "by provider:");
         assert!(tail[1].starts_with("  provider  cost_usd_per_session"), "{}", tail[1]);

@@ -26,8 +26,8 @@ impl Replicate<'_> {
         }
         let p = self.sc.workloads[w].provider;
         let input = self.counted_input(id, now);
-        let load = self.servers[p].load();
-        match self.gate.check(self.sc, w, key, now, input, load) {
+        let server = &self.servers[p];
+        match self.gate.check(self.sc, w, key, now, input, || server.load()) {
             Verdict::Admit => {
                 self.arm_timeout(id, w, generation, now);
                 let a = &mut self.live.get_mut(id).attempt;

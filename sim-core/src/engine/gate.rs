@@ -55,7 +55,12 @@ impl Gate {
             .workloads
             .iter()
             .map(|w| {
-                let rl = sc.providers[w.provider].admission.rate_limits.as_ref()?;
+                let admission = &sc.providers[w.provider].admission;
+                // Batch requests are outside the real-time limits unless the provider says otherwise.
+                if w.service_tier == ServiceTier::Batch && !admission.tiers.batch_in_rate_limits {
+                    return None;
+                }
+                let rl = admission.rate_limits.as_ref()?;
                 let key = (w.provider, if rl.per_api_key { w.api_key.as_str() } else { "" });
                 Some(keys.iter().position(|k| *k == key).unwrap_or_else(|| {
                     keys.push(key);
@@ -134,8 +139,8 @@ impl Gate {
     }
 
     /// Whether attempt `key` of workload `w` sent at `now` may join the queue.
-    /// `input_tokens` are counted as its provider counts them; `busy` and
-    /// `capacity` are the provider's current load (for flex).
+    /// `input_tokens` are counted as its provider counts them; `load` gives
+    /// the provider's busy capacity and capacity (asked for flex only).
     pub(super) fn check(
         &mut self,
         sc: &Scenario,
@@ -143,7 +148,7 @@ impl Gate {
         key: RequestKey,
         now: SimTime,
         input_tokens: u64,
-        load: (u64, u64),
+        load: impl FnOnce() -> (u64, u64),
     ) -> Verdict {
         let wl = &sc.workloads[w];
         let p = wl.provider;
@@ -155,12 +160,13 @@ impl Gate {
             }
         }
         // Before the rate limits: a refused flex request takes nothing from them.
-        if wl.service_tier == ServiceTier::Flex && self.flex[p].admit(load.0, load.1).is_err() {
-            return Verdict::FlexRefused;
+        if wl.service_tier == ServiceTier::Flex {
+            let (busy, capacity) = load();
+            if self.flex[p].admit(busy, capacity).is_err() {
+                return Verdict::FlexRefused;
+            }
         }
-        let tiers = &sc.providers[p].admission.tiers;
-        let limited = wl.service_tier != ServiceTier::Batch || tiers.batch_in_rate_limits;
-        if let (true, Some(li)) = (limited, self.workload_limiter[w]) {
+        if let Some(li) = self.workload_limiter[w] {
             let reserve = sc.providers[p].admission.rate_limits.as_ref().is_some_and(|r| r.reserve_output);
             let demand =
                 Demand { requests: 1, input_tokens, output_tokens_reserved: if reserve { wl.max_tokens } else { 0 } };
@@ -187,9 +193,6 @@ impl Gate {
         let Some(li) = self.workload_limiter[w] else { return };
         let wl = &sc.workloads[w];
         let rl = sc.providers[wl.provider].admission.rate_limits.as_ref().expect("a limiter has limits");
-        if wl.service_tier == ServiceTier::Batch && !sc.providers[wl.provider].admission.tiers.batch_in_rate_limits {
-            return;
-        }
         if rl.reserve_output {
             self.limiters[li].correct_output(now, wl.max_tokens, output);
         } else {

@@ -124,7 +124,10 @@ impl Host for Replicate<'_> {
 
     fn wake(&mut self, at: SimTime, token: u32) {
         let p = self.serving_provider;
-        let w = self.sc.workloads.iter().position(|w| w.provider == p).unwrap_or(0);
+        // One wake per iteration: the workload that names a clock fault is
+        // looked up only when there is one.
+        let w =
+            if at > SimTime::LIMIT { self.sc.workloads.iter().position(|w| w.provider == p).unwrap_or(0) } else { 0 };
         self.schedule(at, Event::ServerWake(p as u32, token), w);
     }
 }
