@@ -57,11 +57,13 @@ const SCENARIO_LAYERS: &[&[&str]] = &[
         "validate_admission",
         "validate_replicas",
         "validate_variants",
+        "validate_sweep",
     ],
     &["validate_providers", "validate_workloads"],
     &["validate"],
     &["load"],
     &["variants"],
+    &["sweep"],
 ];
 
 /// Text that means I/O, the wall clock, a global random generator or the CLI's

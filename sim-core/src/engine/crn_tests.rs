@@ -53,6 +53,7 @@ fn base() -> Scenario {
         providers: vec![alpha, beta],
         workloads: vec![session("chat", 0, 40, 0.5), session("code", 0, 30, 0.4), session("bulk", 1, 30, 0.3)],
         variants: Vec::new(),
+        sweep: Vec::new(),
     }
 }
 

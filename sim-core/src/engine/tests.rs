@@ -92,6 +92,7 @@ pub(super) fn scenario(p: Provider, w: Workload) -> Scenario {
         providers: vec![p],
         workloads: vec![w],
         variants: Vec::new(),
+        sweep: Vec::new(),
     }
 }
 

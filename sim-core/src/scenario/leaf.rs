@@ -144,6 +144,32 @@ impl Leaf for DurationText {
     }
 }
 
+/// Any TOML value, read as written: a swept parameter's value, whose meaning
+/// depends on the key it is applied to (checked by applying it).
+#[derive(Debug)]
+pub(crate) struct AnyValue;
+
+impl Leaf for AnyValue {
+    type Out = toml::Value;
+    fn read(value: &toml::Value) -> Result<toml::Value, String> {
+        Ok(value.clone())
+    }
+}
+
+impl JsonSchema for AnyValue {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> Cow<'static, str> {
+        "AnyValue".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A value of the swept key, written as in the file (a number, a string such as \"5m\", a table...)."
+        })
+    }
+}
+
 /// The shortest exact text of a duration in h, m, s, ms and us, e.g. `5m`, `1h`,
 /// `1h30m`, `24h`, `1s500ms`; `0s` for zero. Names the tier of a `ttl` shorthand.
 pub fn format_duration_compact(d: SimDuration) -> String {

@@ -340,6 +340,7 @@ fn valid_keys(parent: &KeyPath) -> &'static [&'static str] {
         ["workloads", "shared_segments"] => fields_of::<RawSegment>(),
         ["workloads", "cache_breakpoints"] => fields_of::<RawBreakpoint>(),
         ["workloads", "keep_alive"] => fields_of::<RawKeepAlive>(),
+        ["sweep"] => fields_of::<RawSweep>(),
         _ => &[],
     }
 }

@@ -28,6 +28,9 @@ mod schema;
 pub mod serving_config;
 #[cfg(test)]
 mod serving_tests;
+mod sweep;
+#[cfg(test)]
+mod sweep_tests;
 #[cfg(test)]
 mod tests;
 mod validate;
@@ -39,6 +42,7 @@ mod validate_pricing;
 mod validate_providers;
 mod validate_replicas;
 mod validate_serving;
+mod validate_sweep;
 mod validate_variants;
 mod validate_workloads;
 mod variants;
@@ -52,6 +56,8 @@ pub use overrides::parse_override;
 pub use resolved::to_toml;
 pub use schema::json_schema;
 pub use serving_config::{Balancer, KvMemory, Overheads, ReplicasServing, Roofline, StepCoefficients, StepModel};
+pub use sweep::{Sweep, SweepPoint, grid, load_sweep, parse_sweep};
+pub use validate_sweep::{MAX_SWEEP_POINTS, parse_range};
 pub use variants::{Variant, load_variants, parse_variant};
 
 use std::fmt;
@@ -104,6 +110,41 @@ pub struct VariantSpec {
     pub overrides: Vec<Override>,
 }
 
+/// A swept parameter (`[[sweep]]` or `--sweep`): a key path in `--set`
+/// syntax and its values, as written; `scenario::load_sweep` builds the grid.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SweepSpec {
+    pub path: String,
+    pub values: SweepValues,
+    /// Where it was written, so a bad value is reported there.
+    pub source: SweepSource,
+}
+
+/// A swept parameter's values: a list, or a range expanded for the key's type.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SweepValues {
+    List(Vec<toml::Value>),
+    Range(SweepRange),
+}
+
+/// `lo..hi:steps[:log]`: `steps` values from `lo` to `hi`, evenly spaced or geometric.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SweepRange {
+    pub lo: f64,
+    pub hi: f64,
+    pub steps: u32,
+    pub log: bool,
+}
+
+/// Where a swept parameter was written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SweepSource {
+    /// The n-th (0-based) `[[sweep]]` entry of the file.
+    File(usize),
+    /// A `--sweep` flag, with its text.
+    Flag(String),
+}
+
 /// Where a problem was found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Origin {
@@ -127,6 +168,11 @@ pub enum Origin {
     /// the override at fault, empty when the variant as a whole is.
     Variant {
         name: String,
+        text: String,
+    },
+    /// The n-th (0-based) `--sweep`, with its text.
+    Sweep {
+        index: usize,
         text: String,
     },
 }
@@ -187,6 +233,7 @@ impl fmt::Display for Origin {
             },
             Origin::Variant { name, text } if text.is_empty() => write!(f, "variant `{name}`"),
             Origin::Variant { name, text } => write!(f, "variant `{name}` `{}`", crate::echo::clip(text)),
+            Origin::Sweep { index, text } => write!(f, "--sweep #{} `{}`", index + 1, crate::echo::clip(text)),
         }
     }
 }

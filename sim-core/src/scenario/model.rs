@@ -21,6 +21,9 @@ pub struct Scenario {
     /// `[[variants]]` as written: names and overrides, not yet applied
     /// (`scenario::load_variants` applies them).
     pub variants: Vec<super::VariantSpec>,
+    /// `[[sweep]]` as written: swept paths and their values, not yet applied
+    /// (`scenario::load_sweep` builds the grid).
+    pub sweep: Vec<super::SweepSpec>,
 }
 
 /// Monte Carlo and stopping settings; the CLI may override seed and replicates.

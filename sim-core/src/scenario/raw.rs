@@ -33,6 +33,23 @@ pub(crate) struct RawScenario {
     /// Alternatives to compare with the baseline (`[[variants]]`), each the
     /// baseline with `--set` overrides applied.
     pub(crate) variants: Option<Vec<RawVariant>>,
+    /// Parameters to sweep (`[[sweep]]`), one table per parameter: every
+    /// combination of their values runs (a grid, the first parameter outermost).
+    pub(crate) sweep: Option<Vec<RawSweep>>,
+}
+
+/// `[[sweep]]`: one swept parameter, its values given as a list or a range.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub(crate) struct RawSweep {
+    /// The key to sweep, in `--set` syntax, e.g. `"providers[0].cache.ttl"`.
+    #[schemars(required)]
+    pub(crate) path: Option<Raw<String>>,
+    /// The values, in order (not with `range`), e.g. `["5m", "30m", "1h"]`.
+    pub(crate) values: Option<Vec<Raw<AnyValue>>>,
+    /// `"lo..hi:steps"` (evenly spaced) or `"lo..hi:steps:log"` (geometric),
+    /// steps >= 2, lo < hi (not with `values`). Integer keys round and drop duplicates.
+    pub(crate) range: Option<Raw<String>>,
 }
 
 /// `[[variants]]`: a named set of overrides run on the same replicates as the baseline.

@@ -10,7 +10,7 @@
 //! `weights` would be renormalised). Only a provider's `origin` (the preset
 //! or catalog entry its numbers came from) has no key: it is a comment, and
 //! the file's own providers load back with origin `scenario`. The file is the
-//! baseline: `[[variants]]` are overrides of the file as the user wrote it
+//! baseline: `[[variants]]` and `[[sweep]]` are overrides of the file as the user wrote it
 //! (a `cache.ttl` there could clash with the explicit `tiers` here), so they
 //! stay in the copied `scenario.toml` and the manifest.
 

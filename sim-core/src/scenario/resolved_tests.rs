@@ -21,9 +21,10 @@ fn load_text(text: &str, files: &dyn crate::scenario::FileSource) -> Scenario {
 
 /// What the resolved file can say of provenance: its as_of and source keys;
 /// the origin is only a comment, so the reloaded provider's own is `scenario`.
-/// It is the baseline: variants stay in the original file and the manifest.
+/// It is the baseline: variants and sweeps stay in the original file and the manifest.
 fn as_reloaded(mut s: Scenario) -> Scenario {
     s.variants.clear();
+    s.sweep.clear();
     for p in &mut s.providers {
         p.provenance = p.provenance.take().and_then(|v| {
             (!v.as_of.is_empty() || !v.source.is_empty()).then(|| Provenance { origin: "scenario".to_string(), ..v })

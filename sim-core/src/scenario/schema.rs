@@ -5,6 +5,7 @@
 use schemars::generate::SchemaSettings;
 use serde_json::Value;
 
+use super::location::{KeyPath, Seg};
 use super::raw::RawScenario;
 
 /// JSON Schema (draft 2020-12) of the scenario file format.
@@ -47,6 +48,49 @@ fn drop_null(v: &mut Value) {
     }
 }
 
+/// Whether the key at `path` holds integers only, by the schema (a range swept
+/// over such a key is rounded). A path the schema does not know is not one.
+pub(crate) fn is_integer_key(path: &KeyPath) -> bool {
+    let schema = json_schema();
+    let defs = schema.get("$defs");
+    let mut nodes = alternatives(vec![&schema], defs);
+    for seg in &path.0 {
+        let next = nodes
+            .iter()
+            .filter_map(|n| match seg {
+                Seg::Key(k) => n.get("properties")?.get(k.as_str()),
+                Seg::Index(_) => n.get("items"),
+            })
+            .collect();
+        nodes = alternatives(next, defs);
+    }
+    let types: Vec<&str> = nodes.iter().filter_map(|n| n.get("type")?.as_str()).collect();
+    !types.is_empty() && types.iter().all(|t| *t == "integer")
+}
+
+/// The schemas a value may match: each node with its `$ref` resolved and its
+/// `anyOf`/`oneOf`/`allOf` alternatives unfolded (bounded, should refs loop).
+fn alternatives<'a>(mut todo: Vec<&'a Value>, defs: Option<&'a Value>) -> Vec<&'a Value> {
+    let mut out = Vec::new();
+    let mut budget = 1000;
+    while let Some(n) = todo.pop() {
+        budget -= 1;
+        if budget == 0 {
+            break;
+        }
+        if let Some(name) = n.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/$defs/"))
+            && let Some(target) = defs.and_then(|d| d.get(name))
+        {
+            todo.push(target);
+        }
+        for key in ["anyOf", "oneOf", "allOf"] {
+            todo.extend(n.get(key).and_then(Value::as_array).into_iter().flatten());
+        }
+        out.push(n);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,5 +110,18 @@ mod tests {
         assert!(!text.contains("\"null\""), "TOML has no null: {text}");
         // Durations and distributions are described, not left as `true` (anything).
         assert!(text.contains("TimeDistribution") && text.contains("TokenDistribution"));
+    }
+
+    #[test]
+    fn integer_keys_are_known_from_the_schema() {
+        let integer = |p: &str| is_integer_key(&KeyPath::parse(p).unwrap());
+        assert!(integer("providers[0].serving.slots"));
+        assert!(integer("workloads[3].arrivals.sessions"));
+        assert!(integer("simulation.seed"));
+        assert!(!integer("workloads[0].arrivals.rate_per_s"));
+        assert!(!integer("providers[0].cache.ttl"));
+        // A token distribution: a number shorthand or a table, so not integers only.
+        assert!(!integer("workloads[0].steps"));
+        assert!(!integer("no.such.key"));
     }
 }

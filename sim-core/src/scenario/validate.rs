@@ -65,6 +65,7 @@ pub(crate) fn validate(raw: &RawScenario, issues: &mut Issues, env: &Env<'_>) ->
     });
     same_segments_agree(&mut cx, &segments);
     let variants = super::validate_variants::variants(&mut cx, &raw.variants, &root.key("variants"));
+    let sweep = super::validate_sweep::sweep(&mut cx, &raw.sweep, &root.key("sweep"));
 
     let mut scenario = Scenario {
         name: name?,
@@ -73,6 +74,7 @@ pub(crate) fn validate(raw: &RawScenario, issues: &mut Issues, env: &Env<'_>) ->
         providers: providers?,
         workloads: workloads?,
         variants: variants?,
+        sweep: sweep?,
     };
     // Keep-alive pings refresh TTL cache entries; self-hosted replicas cache
     // prefixes in KV memory with no TTL, so a workload sends them none there

@@ -32,7 +32,7 @@ pub fn parse_variant(text: &str) -> Result<VariantSpec, String> {
 }
 
 /// Splits at commas outside `[]`, `{}` and string quotes.
-fn split_top_level(text: &str) -> Vec<&str> {
+pub(super) fn split_top_level(text: &str) -> Vec<&str> {
     let (mut depth, mut quote, mut start) = (0i32, None, 0);
     let mut parts = Vec::new();
     for (i, c) in text.char_indices() {
@@ -84,7 +84,7 @@ pub fn load_variants(
         match load_from(src, &all, files, &BuiltIn) {
             Ok(mut scenario) => {
                 scenario.variants.clear();
-                if let Some(message) = incomparable(baseline, &scenario) {
+                if let Some(message) = incomparable(baseline, &scenario, "variant") {
                     problems.push(problem(message, String::new()));
                 }
                 out.push(Variant { name: spec.name.clone(), scenario });
@@ -108,21 +108,23 @@ impl Problem {
     }
 }
 
-/// Why a variant's results could not be paired with the baseline's, if not.
-fn incomparable(base: &Scenario, v: &Scenario) -> Option<String> {
+/// Why the results of `v` (a `what`: variant, sweep point) could not be
+/// paired with the baseline's, if not.
+pub(super) fn incomparable(base: &Scenario, v: &Scenario, what: &str) -> Option<String> {
     let (bs, vs) = (&base.simulation, &v.simulation);
     if (bs.seed, bs.replicates) != (vs.seed, vs.replicates) {
         return Some(format!(
-            "a variant runs on the baseline's seed and replicates (that is what pairs them), \
+            "a {what} runs on the baseline's seed and replicates (that is what pairs them), \
              so it cannot set them (seed {} -> {}, replicates {} -> {})",
             bs.seed, vs.seed, bs.replicates, vs.replicates
         ));
     }
     let names = |s: &Scenario| (s.provider_names(), s.workload_names());
     (names(base) != names(v)).then(|| {
-        "a variant must keep the baseline's provider and workload names: \
-         its results are compared with the baseline's scope by scope"
-            .to_string()
+        format!(
+            "a {what} must keep the baseline's provider and workload names: \
+             its results are compared with the baseline's scope by scope"
+        )
     })
 }
 
