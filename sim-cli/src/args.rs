@@ -3,7 +3,7 @@
 
 use clap::{Args, Parser, Subcommand};
 use sim_core::metrics::{DEFAULT_RANK_METRIC, RankBy};
-use sim_core::scenario::{Override, VariantSpec, parse_override, parse_variant};
+use sim_core::scenario::{Override, SweepSpec, VariantSpec, parse_override, parse_sweep, parse_variant};
 use std::path::PathBuf;
 
 /// The largest seed a scenario file or `--set` can hold, so `--seed` stops there too.
@@ -116,6 +116,11 @@ pub struct OverrideArgs {
     /// (repeatable; after the file's `[[variants]]`).
     #[arg(long = "variant", value_name = "NAME=KEY=VALUE,...", value_parser = parse_variant)]
     pub variants: Vec<VariantSpec>,
+    /// Sweep a value: run every combination of the swept values (a grid), e.g.
+    /// `--sweep providers[0].cache.ttl=5m,1h` or `--sweep workloads[0].arrivals.rate_per_s=0.5..8:5:log`
+    /// (lo..hi:steps, evenly spaced or `:log`; repeatable; after the file's `[[sweep]]`).
+    #[arg(long = "sweep", value_name = "KEY=V1,V2,...|KEY=LO..HI:STEPS[:log]", value_parser = parse_sweep)]
+    pub sweep: Vec<SweepSpec>,
 }
 
 #[cfg(test)]

@@ -20,6 +20,9 @@ pub struct Manifest {
     pub overrides: Vec<String>,
     /// The variants run besides the baseline (file `[[variants]]`, then `--variant`), in order.
     pub variants: Vec<String>,
+    /// The swept paths (file `[[sweep]]`, then `--sweep`), in order; absent without a sweep.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sweep: Vec<String>,
     /// The arguments as received, program name first.
     pub command_line: Vec<String>,
     /// When the run started (UTC, RFC 3339).

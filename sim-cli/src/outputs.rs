@@ -12,9 +12,10 @@ use sim_core::scenario::Scenario;
 
 /// Every file name `run` or `replay` may write. `--force` removes the ones a run does not
 /// write (e.g. an old requests.csv), so a directory never mixes two runs.
-pub const OUTPUT_FILE_NAMES: [&str; 9] = [
+pub const OUTPUT_FILE_NAMES: [&str; 10] = [
     "summary.json",
     "summary.csv",
+    "sweep.csv",
     "replicates.csv",
     "requests.csv",
     "timeseries.csv",
@@ -41,10 +42,27 @@ pub fn json_file(value: &impl Serialize) -> serde_json::Result<Vec<u8>> {
 /// variant's rows carry its paired difference from the baseline (`diff_*`,
 /// `rel_diff*`); the baseline's leave them empty.
 pub fn summary_csv(summary: &Summary) -> anyhow::Result<Vec<u8>> {
+    summary_csv_of(&[summary], false)
+}
+
+/// `summary.csv` of several summaries (a sweep's points, in order); with
+/// `points`, each row starts with its summary's index in a `point` column.
+pub fn summary_csv_of(summaries: &[&Summary], points: bool) -> anyhow::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
+    let lead = points.then_some("point");
     w.write_record(
-        ["variant", "scope", "metric", "mean", "std", "ci95_low", "ci95_high", "n"].into_iter().chain(DIFF_COLUMNS),
+        lead.into_iter()
+            .chain(["variant", "scope", "metric", "mean", "std", "ci95_low", "ci95_high", "n"])
+            .chain(DIFF_COLUMNS),
     )?;
+    for (point, summary) in summaries.iter().enumerate() {
+        summary_rows(&mut w, summary, points.then_some(point))?;
+    }
+    finish(w)
+}
+
+/// One summary's rows of summary.csv, after a `point` cell when given.
+fn summary_rows(w: &mut csv::Writer<Vec<u8>>, summary: &Summary, point: Option<usize>) -> anyhow::Result<()> {
     for v in &summary.variants {
         let providers = v.by_provider.0.iter().map(|(n, t)| (n.as_str(), t));
         let workloads = v.by_workload.0.iter().map(|(n, t)| (n.as_str(), t));
@@ -57,10 +75,10 @@ pub fn summary_csv(summary: &Summary) -> anyhow::Result<Vec<u8>> {
                 .collect(),
         };
         for ((scope, table), diff) in scopes(&v.metrics, providers, workloads).zip(diffs) {
-            write_table(&mut w, &v.name, &scope, table, diff)?;
+            write_table(w, point, &v.name, &scope, table, diff)?;
         }
     }
-    finish(w)
+    Ok(())
 }
 
 /// The paired-difference columns of summary.csv.
@@ -81,6 +99,7 @@ fn scopes<'a, T>(
 
 fn write_table(
     w: &mut csv::Writer<Vec<u8>>,
+    point: Option<usize>,
     variant: &str,
     scope: &str,
     table: &MetricTable,
@@ -101,7 +120,8 @@ fn write_table(
             opt_cell(ci95_high),
             n.to_string(),
         ];
-        w.write_record(cells.into_iter().chain(diff_cells.map(opt_cell)))?;
+        let lead = point.map(|p| p.to_string());
+        w.write_record(lead.into_iter().chain(cells).chain(diff_cells.map(opt_cell)))?;
     }
     Ok(())
 }
@@ -112,44 +132,81 @@ fn write_table(
 /// time, which belong to the whole replicate and so fill only the `all` row.
 /// Variants may name different cache tiers: the metric columns are those of
 /// the baseline then any a variant adds, and a row leaves empty the columns
-/// its variant does not have.
+/// its variant does not have. A sweep's file starts each row with its point.
 #[derive(Debug)]
 pub struct ReplicatesCsv<W: std::io::Write> {
     w: csv::Writer<W>,
     providers: Vec<String>,
     workloads: Vec<String>,
-    /// Per variant: its tier count and, per metric column, its metric index.
-    variants: Vec<(String, usize, Vec<Option<usize>>)>,
+    variants: Vec<RowLayout>,
 }
+
+/// How one (point, variant)'s replicates fill the columns.
+#[derive(Debug)]
+struct RowLayout {
+    point: Option<usize>,
+    name: String,
+    n_tiers: usize,
+    /// Per metric column, the variant's metric index.
+    columns: Vec<Option<usize>>,
+}
+
+/// Each variant's name and cache tier names, the baseline first.
+pub type VariantTiers<'a> = [(&'a str, Vec<String>)];
 
 impl<W: std::io::Write> ReplicatesCsv<W> {
     /// Starts the file with its header; `tiers` names each variant (baseline
     /// first) with its cache tier names; `providers` and `workloads` are the
     /// scenario's names in scenario order, as `ReplicateMetrics` holds their scopes.
-    pub fn new(
+    pub fn new(out: W, tiers: &VariantTiers<'_>, providers: &[String], workloads: &[String]) -> anyhow::Result<Self> {
+        Self::start(out, &[tiers], false, providers, workloads)
+    }
+
+    /// Like [`Self::new`] for a sweep: `points` holds each point's variant
+    /// tiers, and every row starts with a `point` column.
+    pub fn with_points(
         out: W,
-        tiers: &[(&str, Vec<String>)],
+        points: &[&VariantTiers<'_>],
+        providers: &[String],
+        workloads: &[String],
+    ) -> anyhow::Result<Self> {
+        Self::start(out, points, true, providers, workloads)
+    }
+
+    fn start(
+        out: W,
+        points: &[&VariantTiers<'_>],
+        with_points: bool,
         providers: &[String],
         workloads: &[String],
     ) -> anyhow::Result<Self> {
         let mut w = csv::Writer::from_writer(out);
-        let per_variant: Vec<Vec<String>> = tiers.iter().map(|(_, t)| metric_names(t)).collect();
+        let all = points.iter().enumerate().flat_map(|(p, tiers)| tiers.iter().map(move |t| (p, t)));
+        let per_variant: Vec<(usize, &str, usize, Vec<String>)> =
+            all.map(|(p, (name, t))| (p, *name, t.len(), metric_names(t))).collect();
         let mut columns: Vec<String> = Vec::new();
-        for name in per_variant.iter().flatten() {
+        for name in per_variant.iter().flat_map(|v| &v.3) {
             if !columns.contains(name) {
                 columns.push(name.clone());
             }
         }
-        let header = ["replicate", "variant", "scope"]
+        let header = with_points
+            .then_some("point")
             .into_iter()
+            .chain(["replicate", "variant", "scope"])
             .chain(columns.iter().map(String::as_str))
             .chain(["events", "sim_end_s"]);
         w.write_record(header)?;
-        let variants = tiers
+        let variants = per_variant
             .iter()
-            .zip(&per_variant)
-            .map(|((name, t), names)| {
-                (name.to_string(), t.len(), columns.iter().map(|c| names.iter().position(|n| n == c)).collect())
+            .map(|(p, name, n_tiers, names)| {
+                let index = columns.iter().map(|c| names.iter().position(|n| n == c)).collect();
+                RowLayout {
+                    point: with_points.then_some(*p),
+                    name: name.to_string(),
+                    n_tiers: *n_tiers,
+                    columns: index,
+                }
             })
             .collect();
         Ok(ReplicatesCsv { w, providers: providers.to_vec(), workloads: workloads.to_vec(), variants })
@@ -157,11 +214,20 @@ impl<W: std::io::Write> ReplicatesCsv<W> {
 
     /// Writes one replicate's rows of `variant` (one named in [`Self::new`]).
     pub fn row(&mut self, variant: &str, r: &ReplicateMetrics) -> anyhow::Result<()> {
-        let (_, n_tiers, columns) = self
-            .variants
-            .iter()
-            .find(|(n, _, _)| n == variant)
-            .with_context(|| format!("replicates.csv: unknown variant `{variant}`"))?;
+        self.write(None, variant, r)
+    }
+
+    /// Writes one replicate's rows of `variant` at sweep point `point` (of [`Self::with_points`]).
+    pub fn row_at(&mut self, point: usize, variant: &str, r: &ReplicateMetrics) -> anyhow::Result<()> {
+        self.write(Some(point), variant, r)
+    }
+
+    fn write(&mut self, point: Option<usize>, variant: &str, r: &ReplicateMetrics) -> anyhow::Result<()> {
+        let RowLayout { n_tiers, columns, .. } =
+            self.variants
+                .iter()
+                .find(|l| l.point == point && l.name == variant)
+                .with_context(|| format!("replicates.csv: unknown variant `{variant}`"))?;
         let providers = self.providers.iter().map(String::as_str).zip(&r.by_provider);
         let workloads = self.workloads.iter().map(String::as_str).zip(&r.by_workload);
         for (scope, metrics) in scopes(&r.overall, providers, workloads) {
@@ -171,8 +237,10 @@ impl<W: std::io::Write> ReplicatesCsv<W> {
                 [String::new(), String::new()]
             };
             let values = metrics.values(*n_tiers);
-            let cells = [r.replicate.to_string(), variant.to_string(), scope]
+            let cells = point
+                .map(|p| p.to_string())
                 .into_iter()
+                .chain([r.replicate.to_string(), variant.to_string(), scope])
                 .chain(columns.iter().map(|c| opt_cell(c.and_then(|i| values[i]))))
                 .chain(whole);
             self.w.write_record(cells)?;

@@ -6,13 +6,18 @@ use std::io::IsTerminal as _;
 
 /// A bar counting finished replicates, or a hidden one that costs nothing.
 pub fn replicate_bar(total: u32, quiet: bool) -> ProgressBar {
+    units_bar(u64::from(total), "replicates", quiet)
+}
+
+/// A bar counting `total` finished units named `what` (replicates, or a
+/// sweep's (point, replicate) pairs), or a hidden one.
+pub fn units_bar(total: u64, what: &str, quiet: bool) -> ProgressBar {
     if quiet || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::with_draw_target(Some(u64::from(total)), ProgressDrawTarget::stderr());
-    let style = ProgressStyle::with_template("{elapsed:>4} [{bar:30}] {pos}/{len} replicates, ETA {eta}")
-        .expect("the template is valid")
-        .progress_chars("=> ");
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    let template = format!("{{elapsed:>4}} [{{bar:30}}] {{pos}}/{{len}} {what}, ETA {{eta}}");
+    let style = ProgressStyle::with_template(&template).expect("the template is valid").progress_chars("=> ");
     bar.set_style(style);
     bar
 }

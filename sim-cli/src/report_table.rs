@@ -56,12 +56,7 @@ pub fn render(summary: &Summary) -> String {
 /// tell them apart, so a comparison scenario answers its question on the terminal.
 fn render_comparison(out: &mut String, providers: &[(String, sim_core::metrics::MetricTable)]) {
     let metrics = table_metrics(TableGroup::Comparison);
-    let cell = |t: &sim_core::metrics::MetricTable, m: &str| {
-        t.get(m).map_or_else(
-            || "-".to_string(),
-            |s| format!("{} {}", mean_cell(s), interval_cell(s)).trim_end().to_string(),
-        )
-    };
+    let cell = |t: &sim_core::metrics::MetricTable, m: &str| t.get(m).map_or_else(|| "-".to_string(), stats_cell);
     let mut rows: Vec<Vec<String>> =
         vec![std::iter::once("provider".to_string()).chain(metrics.iter().map(|m| m.to_string())).collect()];
     rows.extend(
@@ -73,6 +68,11 @@ fn render_comparison(out: &mut String, providers: &[(String, sim_core::metrics::
     for line in crate::columns::align(&rows, &vec![true; 1 + metrics.len()]) {
         let _ = writeln!(out, "  {line}");
     }
+}
+
+/// `mean [lo, hi]`, or the mean alone without an interval; `-` when undefined.
+pub fn stats_cell(s: &MetricStats) -> String {
+    format!("{} {}", mean_cell(s), interval_cell(s)).trim_end().to_string()
 }
 
 fn mean_cell(s: &MetricStats) -> String {

@@ -22,7 +22,11 @@ use std::time::Instant;
 
 pub fn run(args: &RunArgs, argv: &[OsString], stdout: &mut dyn Write) -> anyhow::Result<()> {
     let started = UtcTime::now();
-    let loaded = scenario_file::load(&args.file, &args.overrides.set, &args.overrides.variants)?;
+    let o = &args.overrides;
+    let loaded = scenario_file::load(&args.file, &o.set, &o.variants, &o.sweep)?;
+    if let Some(sweep) = &loaded.sweep {
+        return crate::sweep_run::run(args, argv, &loaded, sweep, &started, stdout);
+    }
     if !loaded.variants.is_empty() {
         let tiers = montecarlo::variant_tiers(&loaded.scenario, &loaded.variants);
         args.rank_by.check(tiers.iter().map(|(n, t)| (*n, t.as_slice()))).context("--rank-by")?;
@@ -32,12 +36,7 @@ pub fn run(args: &RunArgs, argv: &[OsString], stdout: &mut dyn Write) -> anyhow:
         output_dir::default_dirs(Path::new(output_dir::DEFAULT_ROOT), &loaded.scenario.name, &started.compact());
     let (dir, mut staging) = staging::stage(args.out.as_deref(), defaults, args.force)?;
 
-    let mut opts = RunOptions::from_scenario(&loaded.scenario);
-    opts.seed = args.seed.unwrap_or(opts.seed);
-    opts.replicates = args.replicates.unwrap_or(opts.replicates);
-    opts.record_requests = args.requests_csv;
-    opts.record_timeseries = true;
-    opts.rank_by = args.rank_by.clone();
+    let opts = run_options(&loaded.scenario, args);
     let threads = work_limits::threads(args.threads);
     // Every variant runs on every replicate: the run's work is their sum.
     let variants: Vec<&Scenario> = loaded.variants.iter().map(|v| &v.scenario).collect();
@@ -46,7 +45,11 @@ pub fn run(args: &RunArgs, argv: &[OsString], stdout: &mut dyn Write) -> anyhow:
     let replicates_csv = staging.create_file(REPLICATES_CSV).context("cannot create replicates.csv")?;
     let sim = simulate(&loaded, &opts, args, BufWriter::new(replicates_csv))?;
 
-    render(&mut staging, args, argv, &loaded, &opts, &sim, &started)?;
+    let summaries = [
+        ("summary.json", outputs::summary_json(&sim.result.summary)?),
+        ("summary.csv", outputs::summary_csv(&sim.result.summary)?),
+    ];
+    render(&mut staging, args, argv, &loaded, &loaded.scenario, &opts, &sim, &summaries, &started)?;
     staging.commit()?;
 
     if !args.quiet {
@@ -57,13 +60,34 @@ pub fn run(args: &RunArgs, argv: &[OsString], stdout: &mut dyn Write) -> anyhow:
     Ok(())
 }
 
-const REPLICATES_CSV: &str = "replicates.csv";
+pub(crate) const REPLICATES_CSV: &str = "replicates.csv";
 
-/// A finished simulation and the facts about how it ran.
-struct Simulated {
-    result: RunResult,
-    threads: usize,
-    wall_s: f64,
+/// What `args` make of the scenario's settings (a sweep's points share them).
+pub(crate) fn run_options(scenario: &Scenario, args: &RunArgs) -> RunOptions {
+    let mut opts = RunOptions::from_scenario(scenario);
+    opts.seed = args.seed.unwrap_or(opts.seed);
+    opts.replicates = args.replicates.unwrap_or(opts.replicates);
+    opts.record_requests = args.requests_csv;
+    opts.record_timeseries = true;
+    opts.rank_by = args.rank_by.clone();
+    opts
+}
+
+/// A finished simulation and the facts about how it ran (of a sweep: point
+/// 0's result, whose requests and time series are written).
+pub(crate) struct Simulated {
+    pub(crate) result: RunResult,
+    pub(crate) threads: usize,
+    pub(crate) wall_s: f64,
+}
+
+/// The pool of `--threads` workers (one per CPU by default).
+pub(crate) fn worker_pool(threads: Option<u32>) -> anyhow::Result<rayon::ThreadPool> {
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(t) = threads {
+        pool = pool.num_threads(t as usize);
+    }
+    pool.build().context("cannot start the worker threads")
 }
 
 /// Runs the replicates, writing `replicates.csv` rows to `replicates_csv` in
@@ -74,11 +98,7 @@ fn simulate(
     args: &RunArgs,
     replicates_csv: impl Write + Send,
 ) -> anyhow::Result<Simulated> {
-    let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(t) = args.threads {
-        pool = pool.num_threads(t as usize);
-    }
-    let pool = pool.build().context("cannot start the worker threads")?;
+    let pool = worker_pool(args.threads)?;
     let bar = progress::replicate_bar(opts.replicates, args.quiet);
     let clock = Instant::now();
     let scenario = &loaded.scenario;
@@ -105,27 +125,33 @@ fn simulate(
     Ok(Simulated { result, threads: pool.current_num_threads(), wall_s })
 }
 
-/// Writes every output file into `staging`, the manifest (the completion
-/// marker, listing the others) last.
-fn render(
+/// Writes every output file into `staging`: `summaries` (the summary files,
+/// rendered by the caller) first, the manifest (the completion marker,
+/// listing the others) last. `recorded` is the scenario whose replicate 0
+/// `sim` recorded (requests and time series): the baseline, or a sweep's point 0.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn render(
     staging: &mut Staging,
     args: &RunArgs,
     argv: &[OsString],
     loaded: &LoadedScenario,
+    recorded: &Scenario,
     opts: &RunOptions,
     sim: &Simulated,
+    summaries: &[(&'static str, Vec<u8>)],
     started: &UtcTime,
 ) -> anyhow::Result<()> {
     let (scenario, result) = (&loaded.scenario, &sim.result);
     let mut write = |name: &'static str, bytes: &[u8]| {
         staging.write_file(name, bytes).with_context(|| format!("cannot write {name} of the output directory"))
     };
-    write("summary.json", &outputs::summary_json(&result.summary)?)?;
-    write("summary.csv", &outputs::summary_csv(&result.summary)?)?;
-    if args.requests_csv {
-        write("requests.csv", &outputs::requests_csv(&result.requests, scenario, BASELINE)?)?;
+    for (name, bytes) in summaries {
+        write(name, bytes)?;
     }
-    write("timeseries.csv", &outputs::timeseries_csv(&result.timeseries, scenario)?)?;
+    if args.requests_csv {
+        write("requests.csv", &outputs::requests_csv(&result.requests, recorded, BASELINE)?)?;
+    }
+    write("timeseries.csv", &outputs::timeseries_csv(&result.timeseries, recorded)?)?;
     write("scenario.toml", &loaded.bytes)?;
     write("scenario.resolved.toml", resolved_toml(scenario, opts).as_bytes())?;
     let names = staging.names().iter().copied().chain([MANIFEST]);
@@ -141,6 +167,7 @@ fn render(
         requests_csv: args.requests_csv,
         overrides: args.overrides.set.iter().map(|o| format!("{}={}", o.path, o.value)).collect(),
         variants: loaded.variants.iter().map(|v| v.name.clone()).collect(),
+        sweep: loaded.sweep.as_ref().map(|s| s.parameters.clone()).unwrap_or_default(),
         command_line: argv.iter().map(|a| a.to_string_lossy().into_owned()).collect(),
         started_utc: started.rfc3339(),
         simulation_wall_s: sim.wall_s,

@@ -4,7 +4,8 @@
 use crate::input_file;
 use sha2::{Digest as _, Sha256};
 use sim_core::scenario::{
-    self, MAX_SCENARIO_BYTES, Origin, Override, Problem, Scenario, ScenarioError, SourceText, Variant, VariantSpec,
+    self, MAX_SCENARIO_BYTES, Origin, Override, Problem, Scenario, ScenarioError, SourceText, Sweep, SweepSpec,
+    Variant, VariantSpec,
 };
 use std::fmt::Write as _;
 use std::path::Path;
@@ -15,6 +16,9 @@ pub struct LoadedScenario {
     pub scenario: Scenario,
     /// The file's `[[variants]]`, then the `--variant`s, each applied.
     pub variants: Vec<Variant>,
+    /// The grid of the file's `[[sweep]]` and the `--sweep`s, every point
+    /// loaded with its variants; `None` when nothing is swept.
+    pub sweep: Option<Sweep>,
     /// The file's exact bytes, for `scenario.toml` in the output.
     pub bytes: Vec<u8>,
     /// Lower-case hex SHA-256 of `bytes`.
@@ -23,8 +27,13 @@ pub struct LoadedScenario {
 
 /// Reads and validates `path` with `overrides`. A file that cannot be read
 /// (missing, not a regular file) is an `InputFileError`; anything wrong with
-/// its content, or with a file it names, or with a variant, is a `ScenarioError`.
-pub fn load(path: &Path, overrides: &[Override], variants: &[VariantSpec]) -> anyhow::Result<LoadedScenario> {
+/// its content, or with a file it names, or with a variant or a swept value, is a `ScenarioError`.
+pub fn load(
+    path: &Path,
+    overrides: &[Override],
+    variants: &[VariantSpec],
+    sweep: &[SweepSpec],
+) -> anyhow::Result<LoadedScenario> {
     let name = path.display().to_string();
     let bytes = read_bounded(path, &name)?;
     let text = std::str::from_utf8(&bytes).map_err(|e| not_utf8(&name, &bytes, e.valid_up_to()))?;
@@ -33,9 +42,10 @@ pub fn load(path: &Path, overrides: &[Override], variants: &[VariantSpec]) -> an
     let files = move |p: &str| input_file::read_text(&dir.join(p));
     let src = SourceText { name: &name, text };
     let scenario = scenario::load_with(&src, overrides, &files)?;
-    let variants = scenario::load_variants(&src, overrides, &files, &scenario, variants)?;
+    let variants_loaded = scenario::load_variants(&src, overrides, &files, &scenario, variants)?;
+    let sweep = scenario::load_sweep(&src, overrides, &files, &scenario, sweep, variants)?;
     let sha256 = hex_sha256(&bytes);
-    Ok(LoadedScenario { scenario, variants, bytes, sha256 })
+    Ok(LoadedScenario { scenario, variants: variants_loaded, sweep, bytes, sha256 })
 }
 
 /// The file's bytes, reading at most one byte past [`MAX_SCENARIO_BYTES`]: a

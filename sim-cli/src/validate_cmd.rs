@@ -8,16 +8,23 @@ use std::io::Write;
 /// Prints `ok: ...` and the run's work estimate for a valid scenario;
 /// problems, or an estimate above the limits, become the error (exit 2).
 pub fn validate(args: &ValidateArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
-    let loaded = scenario_file::load(&args.file, &args.overrides.set, &args.overrides.variants)?;
+    let o = &args.overrides;
+    let loaded = scenario_file::load(&args.file, &o.set, &o.variants, &o.sweep)?;
     let s = &loaded.scenario;
     let opts = RunOptions::from_scenario(s);
-    let variants: Vec<&sim_core::scenario::Scenario> = loaded.variants.iter().map(|v| &v.scenario).collect();
-    let estimate = work_limits::check(s, &variants, &opts, work_limits::threads(args.threads), &args.limits)?;
+    // A sweep runs every point's scenarios: the estimate counts them all.
+    let (first, others) = match &loaded.sweep {
+        Some(sweep) => crate::sweep_run::scenarios(sweep),
+        None => (s, loaded.variants.iter().map(|v| &v.scenario).collect()),
+    };
+    let estimate = work_limits::check(first, &others, &opts, work_limits::threads(args.threads), &args.limits)?;
     let plural = |n: usize| if n == 1 { "" } else { "s" };
     let (p, w) = (s.providers.len(), s.workloads.len());
     let v = loaded.variants.len();
     let variants = if v == 0 { String::new() } else { format!(", {v} variant{}", plural(v)) };
-    writeln!(stdout, "ok: {} ({p} provider{}, {w} workload{}{variants})", s.name, plural(p), plural(w))?;
+    let points = loaded.sweep.as_ref().map_or(0, |sw| sw.points.len());
+    let sweep = if points == 0 { String::new() } else { format!(", {points} sweep point{}", plural(points)) };
+    writeln!(stdout, "ok: {} ({p} provider{}, {w} workload{}{variants}{sweep})", s.name, plural(p), plural(w))?;
     write!(stdout, "{estimate}")?;
     Ok(())
 }

@@ -459,7 +459,7 @@ impl fmt::Display for WorkEstimate {
             "estimate for {} replicate(s){}, {} at a time: {:.3e} events, about {:.1} CPU-seconds, peak memory about {}",
             self.replicates,
             if self.variants > 1 {
-                format!(" x {} scenarios (baseline and variants)", self.variants)
+                format!(" x {} scenarios (baseline, variants, sweep points)", self.variants)
             } else {
                 String::new()
             },

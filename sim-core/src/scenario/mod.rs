@@ -56,7 +56,7 @@ pub use overrides::parse_override;
 pub use resolved::to_toml;
 pub use schema::json_schema;
 pub use serving_config::{Balancer, KvMemory, Overheads, ReplicasServing, Roofline, StepCoefficients, StepModel};
-pub use sweep::{Sweep, SweepPoint, grid, load_sweep, parse_sweep};
+pub use sweep::{Sweep, SweepPoint, grid, load_sweep, parse_sweep, value_label};
 pub use validate_sweep::{MAX_SWEEP_POINTS, parse_range};
 pub use variants::{Variant, load_variants, parse_variant};
 
