@@ -62,3 +62,5 @@ mod admission;
 mod portable_workloads;
 // Variants: paired comparison end to end.
 mod variants;
+// Sweeps: a point is its --set run, sweep.csv and the point columns, thread-independent, located errors.
+mod sweeps;
