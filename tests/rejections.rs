@@ -106,14 +106,15 @@ fn problem_count(head: &str) -> Option<usize> {
     matches!(tail, "problem in scenario:" | "problems in scenario:").then(|| n.parse().ok())?
 }
 
-/// `file:line:col: ...`, `--set #n `...`: ...`, or a provider base's entry.
+/// `file:line:col: ...`, `--set #n `...`: ...`, `--sweep #n `...`: ...`, a
+/// variant by name, or a provider base's entry.
 fn located(body: &str, file: &str) -> bool {
     if let Some(rest) = body.strip_prefix(file).and_then(|r| r.strip_prefix(':')) {
         let mut parts = rest.splitn(3, ':');
         let number = |p: Option<&str>| p.is_some_and(|s| s.parse::<usize>().is_ok_and(|n| n >= 1));
         return number(parts.next()) && number(parts.next()) && parts.next().is_some_and(|m| m.starts_with(' '));
     }
-    body.starts_with("--set #") || body.starts_with("preset ") || body.starts_with("LiteLLM entry ")
+    ["--set #", "--sweep #", "variant `", "preset ", "LiteLLM entry "].iter().any(|p| body.starts_with(p))
 }
 
 #[track_caller]
