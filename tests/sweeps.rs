@@ -3,7 +3,7 @@
 //! shape and size, outputs do not depend on the thread count, and a bad
 //! sweep entry or `--sweep` is reported where it was written, with nothing written.
 
-use crate::support::{SMALL, Scratch, agentsim, arg, read, read_json, run_quiet, small_scenario};
+use crate::support::{SMALL, Scratch, agentsim, arg, bundled, read, read_json, run_quiet, small_scenario};
 
 const TTL: &str = "providers[0].cache.ttl";
 const SLOTS: &str = "providers[1].serving.slots";
@@ -200,4 +200,21 @@ fn a_bad_sweep_flag_is_named_and_nothing_is_written() {
     assert!(e.contains("--sweep") && e.contains("lo must be below hi, got 2..1"), "{e}");
     let e = run(&["--sweep", "simulation.replicates=2,3"]);
     assert!(e.contains("a sweep point runs on the baseline's seed and replicates"), "{e}");
+}
+
+#[test]
+fn the_ttl_sweep_example_finds_where_one_hour_writes_pay_off() {
+    // Checked by hand first: with 30 s pauses 5-minute entries stay alive and
+    // their cheaper writes win; with 15 min pauses they expire and 1 h wins.
+    let s = Scratch::new("sweep-example");
+    run_quiet(&bundled("examples/ttl_sweep.toml"), &s.path("out"), &["--replicates", "3"]);
+    let summary = read_json(&s.path("out").join("summary.json"));
+    let diff = |point: usize| {
+        let d =
+            &summary["sweep"]["points"][point]["variants"][1]["diff_vs_baseline"]["metrics"]["cost_usd_per_session"];
+        (d["ci95_low"].as_f64().unwrap(), d["ci95_high"].as_f64().unwrap())
+    };
+    assert_eq!(summary["sweep"]["points"][0]["values"]["workloads[0].think_time.mean"], "30s");
+    assert!(diff(0).0 > 0.0, "1h costs more at 30 s pauses: {:?}", diff(0));
+    assert!(diff(3).1 < 0.0, "1h costs less at 15 min pauses: {:?}", diff(3));
 }

@@ -40,26 +40,30 @@ struct SweptSummary<'a> {
 #[derive(Serialize)]
 struct SweepJson<'a> {
     parameters: &'a [String],
-    points: Vec<PointJson<'a, toml::Value>>,
+    points: Vec<PointJson<'a>>,
 }
 
 #[derive(Serialize)]
-struct PointJson<'a, V: Serialize> {
+struct PointJson<'a> {
     point: usize,
-    values: Values<'a, V>,
+    values: Values<'a>,
     variants: &'a [VariantSummary],
     #[serde(skip_serializing_if = "Option::is_none")]
     ranking: Option<&'a Ranking>,
 }
 
 /// Swept path -> value at the point, as a JSON object in parameter order.
-struct Values<'a, V>(Vec<(&'a String, &'a V)>);
+struct Values<'a>(Vec<(&'a String, &'a toml::Value)>);
 
-impl<V: Serialize> Serialize for Values<'_, V> {
+impl Serialize for Values<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(Some(self.0.len()))?;
         for (path, value) in &self.0 {
-            m.serialize_entry(path, value)?;
+            match value {
+                // TOML's serde form of a date is a private wrapper; JSON gets its text.
+                toml::Value::Datetime(d) => m.serialize_entry(path, &d.to_string())?,
+                other => m.serialize_entry(path, other)?,
+            }
         }
         m.end()
     }

@@ -41,7 +41,7 @@ impl std::fmt::Display for RefusedRun {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{}; pass {} to run it anyway, or shrink the scenario (fewer sessions, steps or replicates)\n{}",
+            "{}; pass {} to run it anyway, or shrink the run (fewer sessions, steps, replicates, variants or sweep points)\n{}",
             self.reason,
             self.flag,
             self.estimate.to_string().trim_end()
