@@ -538,7 +538,7 @@ mod tests {
     #[test]
     fn field_lists_come_from_serde() {
         assert_eq!(fields_of::<RawArrivals>(), &["kind", "rate_per_s", "horizon", "sessions", "file", "format"]);
-        assert_eq!(fields_of::<RawScenario>().len(), 6);
+        assert_eq!(fields_of::<RawScenario>().len(), 7);
         assert_eq!(fields_of::<RawBreakpoint>(), &["after", "tier"]);
     }
 }

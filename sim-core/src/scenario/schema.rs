@@ -104,6 +104,7 @@ mod tests {
         let props = &schema["properties"];
         assert!(props["providers"].is_object(), "{text}");
         assert!(props["workloads"].is_object(), "{text}");
+        assert_eq!(props["sweep"]["items"]["$ref"], "#/$defs/RawSweep", "{text}");
         assert_eq!(schema["additionalProperties"], false);
         let required: Vec<&str> = schema["required"].as_array().unwrap().iter().filter_map(|v| v.as_str()).collect();
         assert_eq!(required, ["name", "providers", "workloads"]);
