@@ -75,12 +75,12 @@ fn render_comparison(out: &mut String, providers: &[(String, sim_core::metrics::
     }
 }
 
-fn mean_cell(s: &MetricStats) -> String {
+pub fn mean_cell(s: &MetricStats) -> String {
     s.mean.map_or_else(|| "-".to_string(), human)
 }
 
 /// Empty when there is no interval (fewer than two replicates defined it).
-fn interval_cell(s: &MetricStats) -> String {
+pub fn interval_cell(s: &MetricStats) -> String {
     match (s.ci95_low, s.ci95_high) {
         (Some(lo), Some(hi)) => format!("[{}, {}]", human(lo), human(hi)),
         _ => String::new(),
