@@ -62,3 +62,5 @@ mod admission;
 mod portable_workloads;
 // Variants: paired comparison end to end.
 mod variants;
+// `agentsim plan`: Erlang C answers by bisection, whole-range outcomes, saturation, --cheapest.
+mod plan;

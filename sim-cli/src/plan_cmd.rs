@@ -73,12 +73,12 @@ pub struct PlanArgs {
     /// Output directory [default: outputs/<scenario-name>-plan-<UTC timestamp>/].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Write into an existing non-empty output directory, replacing agentsim's files in it.
-    #[arg(long)]
-    pub force: bool,
     /// No progress bar, no table: print only the output directory.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Write into an existing non-empty output directory, replacing agentsim's files in it.
+    #[arg(long)]
+    pub force: bool,
     #[command(flatten)]
     pub limits: LimitArgs,
 }
