@@ -150,7 +150,7 @@ pub fn run(args: &PlanArgs, argv: &[OsString], stdout: &mut dyn Write) -> anyhow
         let out = simulate(&scenario, &[], &opts, args, &mut |_, _| {})?;
         let summary = &out.summary.variants[0];
         let saturated =
-            plan::saturated_provider(&out.timeseries, scenario.providers.len(), scenario.simulation.warmup).is_some();
+            plan::saturated_provider(&out.timeseries, scenario.providers.len(), plan::load_window(&scenario)).is_some();
         let judged = plan::judge(&objectives, summary, saturated);
         let stat = |m: &str| summary.metrics.get(m).copied().unwrap_or(MetricStats::from_values([]));
         let data =

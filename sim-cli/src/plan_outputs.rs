@@ -7,7 +7,7 @@ use crate::columns::align;
 use crate::csv_row::opt_cell;
 use crate::outputs;
 use crate::plan_cmd::{PointData, Searched};
-use crate::report_table::{interval_cell, mean_cell};
+use crate::report_table::{human, interval_cell, mean_cell};
 use anyhow::Context as _;
 use serde::Serialize;
 use sim_core::metrics::MetricStats;
@@ -144,7 +144,8 @@ pub fn plan_json(s: &Searched) -> anyhow::Result<Vec<u8>> {
 /// then the table of evaluated points.
 pub fn search_text(s: &Searched) -> String {
     let (path, r) = (&s.spec.path, &s.result);
-    let v = |x: f64| value_text(s.kind, x);
+    // Four significant digits for reading; the files keep every digit.
+    let v = |x: f64| if s.kind == KeyKind::Float { human(x) } else { value_text(s.kind, x) };
     let (lo, hi) = (v(s.spec.lo), v(s.spec.hi));
     let which = if s.direction == Direction::Maximize { "largest" } else { "smallest" };
     let mut out = match (r.status, r.answer) {
@@ -163,7 +164,10 @@ pub fn search_text(s: &Searched) -> String {
         _ => format!("No value in {lo}..{hi} meets every objective: they are missed across the whole range.\n"),
     };
     if let Some((met, missed)) = r.bracket {
-        out.push_str(&format!("bracket: met at {}, missed at {}\n", v(met), v(missed)));
+        // A bracket narrower than the digits shown is shown in full.
+        let full = v(met) == v(missed);
+        let b = |x: f64| if full { value_text(s.kind, x) } else { v(x) };
+        out.push_str(&format!("bracket: met at {}, missed at {}\n", b(met), b(missed)));
     }
     if let Some(p) = answer_point(s) {
         let (a, c) = (&p.data.sessions_active, &p.data.concurrency);

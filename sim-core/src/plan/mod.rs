@@ -9,7 +9,7 @@ pub mod saturation;
 pub mod search;
 
 pub use objective::{Cmp, Objective, Scope, Verdict, parse_objectives};
-pub use saturation::saturated_provider;
+pub use saturation::{load_window, saturated_provider};
 pub use search::{
     DEFAULT_TOLERANCE, Direction, KeyKind, Point, Range, SearchResult, SearchSpec, Status, bisect, parse_search,
     value_text,

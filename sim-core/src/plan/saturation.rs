@@ -2,21 +2,28 @@
 //! the load was on, so no mean or percentile of the run describes a steady
 //! state, and the point never meets an objective.
 //!
-//! The rule reads replicate 0's time series, provider by provider. The
-//! loaded phase is the rows after the warm-up up to the last one whose
-//! arrivals reach half the provider's mean arrivals per interval (so a
-//! draining tail after the last arrival is left out). Split in thirds, the
-//! phase is saturated when the mean waiting queue of the last third exceeds
-//! 1.5 times that of the first third plus one request, while the capacity is
-//! at least 95% busy over the last third. A stable queue has the same mean
-//! in both thirds up to noise and, below saturation, idle capacity; a queue
-//! fed faster than it is served grows about linearly, so its last third
-//! holds several times the first third's (5 times from a start at zero).
-//! Fewer than 6 loaded rows decide nothing (not saturated): shorten
-//! `simulation.timeseries_interval` to judge a short run.
+//! The rule reads replicate 0's time series, provider by provider, over
+//! the loaded phase: from the warm-up's end to the last session arrival
+//! ([`load_window`]: a workload's `horizon`, or its expected last arrival
+//! with a `sessions` count, whichever is latest; the run's `end` if
+//! earlier), so the drain after the last arrival is left out (closed-loop
+//! agents keep the server busy while draining a backlog, so the server's own
+//! arrivals do not show where the load stops). Split in thirds, the phase is
+//! saturated when the mean waiting queue of the last third exceeds 1.5 times
+//! that of the first third plus one request, while the capacity is at least
+//! 95% busy over the last third. A stable queue has the same mean in both
+//! thirds up to noise and, below saturation, idle capacity; a queue fed
+//! faster than it is served grows about linearly, so its last third holds
+//! several times the first third's (5 times from a start at zero). Near
+//! rho = 1 a stable queue relaxes so slowly that a finite run may see it
+//! grow: the rule then calls it saturated, which is what the run showed.
+//! Fewer than 6 rows in the phase decide nothing (not saturated): shorten
+//! `simulation.timeseries_interval` to judge a short run. Trace workloads
+//! have no known last arrival: their phase runs to the end of the series.
 
 use crate::engine::TimeseriesRow;
-use crate::time::SimDuration;
+use crate::scenario::{ArrivalStop, Arrivals, Scenario};
+use crate::time::{SimDuration, SimTime};
 
 /// Rows needed in the loaded phase for the rule to decide.
 pub const MIN_ROWS: usize = 6;
@@ -27,24 +34,43 @@ const SLACK_REQUESTS: f64 = 1.0;
 /// Share of the capacity busy in the last third for a saturated provider.
 const BUSY: f64 = 0.95;
 
+/// The loaded phase of `sc`: (warm-up end, last arrival if known).
+pub fn load_window(sc: &Scenario) -> (SimTime, Option<SimTime>) {
+    let start = SimTime::from_micros(sc.simulation.warmup.as_micros());
+    let mut last = Some(SimTime::ZERO);
+    for w in &sc.workloads {
+        let end = match w.arrivals {
+            Arrivals::Poisson { stop: ArrivalStop::Horizon(t), .. } => Some(t),
+            Arrivals::Poisson { stop: ArrivalStop::Sessions(n), rate_per_s } => {
+                Some(SimTime::from_micros(SimDuration::from_secs_f64(n as f64 / rate_per_s).as_micros()))
+            }
+            Arrivals::Trace { .. } => None,
+        };
+        last = last.zip(end).map(|(a, b)| a.max(b));
+    }
+    let last = match (last, sc.simulation.end) {
+        (Some(l), Some(e)) => Some(l.min(e)),
+        (l, e) => l.or(e),
+    };
+    (start, last)
+}
+
 /// The first provider (index in scenario order) that `rows` (one replicate's
-/// time series, every provider) show saturated after `warmup`, if any.
-pub fn saturated_provider(rows: &[TimeseriesRow], providers: usize, warmup: SimDuration) -> Option<usize> {
+/// time series, every provider) show saturated over `window` (see
+/// [`load_window`]), if any.
+pub fn saturated_provider(
+    rows: &[TimeseriesRow],
+    providers: usize,
+    (start, end): (SimTime, Option<SimTime>),
+) -> Option<usize> {
     (0..providers).find(|&p| {
         let mine: Vec<&TimeseriesRow> =
-            rows.iter().filter(|r| r.provider == p && r.time.as_micros() > warmup.as_micros()).collect();
+            rows.iter().filter(|r| r.provider == p && r.time > start && end.is_none_or(|e| r.time <= e)).collect();
         is_saturated(&mine)
     })
 }
 
-fn is_saturated(rows: &[&TimeseriesRow]) -> bool {
-    let busy_rows = rows.iter().filter(|r| r.arrivals > 0).count();
-    if busy_rows == 0 {
-        return false;
-    }
-    let mean_arrivals = rows.iter().map(|r| r.arrivals as f64).sum::<f64>() / busy_rows as f64;
-    let Some(last) = rows.iter().rposition(|r| r.arrivals as f64 >= 0.5 * mean_arrivals) else { return false };
-    let loaded = &rows[..=last];
+fn is_saturated(loaded: &[&TimeseriesRow]) -> bool {
     if loaded.len() < MIN_ROWS {
         return false;
     }
@@ -91,7 +117,7 @@ arrivals = {{ rate_per_s = {lambda}, horizon = "1000s" }}
         let mut opts = RunOptions::from_scenario(&sc);
         opts.record_timeseries = true;
         let out = run(&sc, &[], &opts, RunHooks { on_done: &|| {}, on_replicate: &mut |_, _| {} }).unwrap();
-        saturated_provider(&out.timeseries, 1, sc.simulation.warmup).is_some()
+        saturated_provider(&out.timeseries, 1, load_window(&sc)).is_some()
     }
 
     #[test]
@@ -114,15 +140,35 @@ arrivals = {{ rate_per_s = {lambda}, horizon = "1000s" }}
     }
 
     #[test]
-    fn the_draining_tail_and_short_runs_are_left_out() {
-        // Growing while loaded (rows 1..=6), then draining without arrivals.
-        let mut rows: Vec<_> = (1..=6).map(|i| row(i, 10, 10 * i, 1)).collect();
-        rows.extend((7..=20).map(|i| row(i, 0, 120 - 6 * i.min(20), 1)));
-        assert_eq!(saturated_provider(&rows, 1, SimDuration::ZERO), Some(0));
-        // The same growth over 5 rows is too short to judge.
-        assert_eq!(saturated_provider(&rows[1..], 1, SimDuration::ZERO), None);
+    fn the_window_leaves_out_the_drain_and_short_runs() {
+        // Growing while loaded (rows 1..=6), then draining.
+        let rows: Vec<_> = (1..=20).map(|i| row(i, 10, if i <= 6 { 10 * i } else { 120 - 6 * i }, 1)).collect();
+        let at = |s: u64| SimTime::from_micros(s * 1_000_000);
+        assert_eq!(saturated_provider(&rows, 1, (SimTime::ZERO, Some(at(6)))), Some(0));
+        assert_eq!(saturated_provider(&rows, 1, (SimTime::ZERO, None)), None, "the drain hides the growth");
+        assert_eq!(saturated_provider(&rows, 1, (at(1), Some(at(6)))), None, "5 rows are too few to judge");
         // Growing with idle capacity is not saturation (a burst being absorbed).
         let idle: Vec<_> = (1..=6).map(|i| row(i, 10, 10 * i, u64::from(i % 2 == 0))).collect();
-        assert_eq!(saturated_provider(&idle, 1, SimDuration::ZERO), None);
+        assert_eq!(saturated_provider(&idle, 1, (SimTime::ZERO, None)), None);
+    }
+
+    #[test]
+    fn the_window_ends_at_the_last_arrival() {
+        let text = |arrivals: &str, end: &str| {
+            format!(
+                "name = \"w\"\n[simulation]\nwarmup = \"10s\"\n{end}\n[[providers]]\nname = \"p\"\n\
+                 pricing = {{ input_usd_per_mtok = 1, output_usd_per_mtok = 1 }}\n\
+                 [[workloads]]\nname = \"a\"\nprovider = \"p\"\nsteps = 1\noutput_tokens = 1\narrivals = {{ rate_per_s = 2, horizon = \"100s\" }}\n\
+                 [[workloads]]\nname = \"b\"\nprovider = \"p\"\nsteps = 1\noutput_tokens = 1\narrivals = {arrivals}\n"
+            )
+        };
+        let window = |arrivals: &str, end: &str| {
+            let t = text(arrivals, end);
+            load_window(&load(&SourceText { name: "w.toml", text: &t }, &[]).unwrap())
+        };
+        let s = |x: u64| SimTime::from_micros(x * 1_000_000);
+        assert_eq!(window("{ rate_per_s = 2, sessions = 500 }", ""), (s(10), Some(s(250))));
+        assert_eq!(window("{ rate_per_s = 2, sessions = 100 }", ""), (s(10), Some(s(100))));
+        assert_eq!(window("{ rate_per_s = 2, sessions = 500 }", "end = \"200s\""), (s(10), Some(s(200))));
     }
 }
