@@ -274,6 +274,10 @@ fn bad_flags_exit_2_naming_the_flag_and_write_nothing() {
         plan(&scenario, &out, &["--slo", "ttft_s_p95<=3", "--search", &format!("{RATE}=1..2"), "--replicates", "1"]);
     assert!(one.expect_code(2).stderr.contains("--replicates"));
     let cheap = plan(&scenario, &out, &["--slo", "ttft_s_p95<=3", "--cheapest"]).expect_code(2);
-    assert!(cheap.stderr.contains("--cheapest ``: nothing to compare"), "{}", cheap.stderr);
+    assert!(cheap.stderr.contains("--cheapest: nothing to compare"), "{}", cheap.stderr);
+    let variant =
+        ["--slo", "ttft_s_p95<=3", "--search", &format!("{RATE}=1..2"), "--variant", "v=providers[0].serving.slots=5"];
+    let variant = plan(&scenario, &out, &variant).expect_code(2);
+    assert!(variant.stderr.contains("--variant `v`: variants are compared with --cheapest"), "{}", variant.stderr);
     assert!(!out.exists(), "nothing written");
 }

@@ -117,10 +117,11 @@ pub fn run(args: &PlanArgs, argv: &[OsString], stdout: &mut dyn Write) -> anyhow
     if args.cheapest {
         return crate::plan_cheapest::run(args, argv, stdout, loaded, opts, &started);
     }
-    anyhow::ensure!(
-        args.overrides.variants.is_empty(),
-        PlanError { problems: vec![PlanError::flag("--variant", "", "only with --cheapest".to_string())] }
-    );
+    // A search runs the baseline only: the file's [[variants]] are not run.
+    if let Some(v) = args.overrides.variants.first() {
+        let m = "variants are compared with --cheapest; a search runs the scenario alone".to_string();
+        return Err(PlanError { problems: vec![PlanError::flag("--variant", &v.name, m)] }.into());
+    }
     let sc = &loaded.scenario;
     let (objectives, spec) = flags(args, sc)?;
     let text = args.search.as_deref().unwrap_or_default();

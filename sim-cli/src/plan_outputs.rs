@@ -215,3 +215,27 @@ pub fn stat_cell(s: &MetricStats, verdict: &str) -> String {
 pub fn yes(b: bool) -> String {
     (if b { "yes" } else { "no" }).to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_metrics_get_numbered_columns() {
+        let objectives: Vec<Objective> =
+            ["ttft_s_p95<=3", "utilization>=0.5", "utilization<=0.9", "provider:p:utilization<=1"]
+                .iter()
+                .map(|t| Objective::parse(t).unwrap())
+                .collect();
+        let columns = objective_columns(&objectives);
+        assert_eq!(columns, ["ttft_s_p95", "utilization", "utilization#2", "provider:p:utilization"]);
+        let header = objective_header(&objectives[..1]);
+        assert_eq!(header, ["ttft_s_p95_mean", "ttft_s_p95_ci95_low", "ttft_s_p95_ci95_high", "ttft_s_p95_verdict"]);
+    }
+
+    #[test]
+    fn integer_values_are_integers_in_json() {
+        assert_eq!(number(KeyKind::Integer, 5.0).to_string(), "5");
+        assert_eq!(number(KeyKind::Float, 2.5).to_string(), "2.5");
+    }
+}

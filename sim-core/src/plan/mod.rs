@@ -55,7 +55,11 @@ impl fmt::Display for PlanError {
             if i > 0 {
                 writeln!(f)?;
             }
-            write!(f, "{} `{}`: {}", p.flag, p.value, p.message)?;
+            if p.value.is_empty() {
+                write!(f, "{}: {}", p.flag, p.message)?;
+            } else {
+                write!(f, "{} `{}`: {}", p.flag, p.value, p.message)?;
+            }
         }
         Ok(())
     }

@@ -185,8 +185,15 @@ fn provider_only(metric: &str) -> bool {
     METRICS.iter().any(|d| d.name == metric && d.scopes == ScopeSet::ProvidersAndOverall)
 }
 
-fn unknown<'a>(what: &str, name: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
-    let near = close_matches(name, candidates);
+/// "unknown ... `name`" with the nearest candidates; when none is near,
+/// those sharing the name's first word (`queue_wat`: the `queue_` metrics).
+fn unknown<'a>(what: &str, name: &str, candidates: impl IntoIterator<Item = &'a str> + Clone) -> String {
+    let mut near = close_matches(name, candidates.clone());
+    if near.is_empty()
+        && let Some((word, _)) = name.split_once('_')
+    {
+        near = candidates.into_iter().filter(|c| c.starts_with(&format!("{word}_"))).take(5).collect();
+    }
     let mut m = format!("unknown {what} `{}`", crate::echo::clip(name));
     if near.is_empty() {
         if what == "metric" {

@@ -38,6 +38,10 @@ fn unknown_names_suggest_the_nearest() {
     assert!(check("provider:apj:ttft_s_p95<=3").unwrap_err().contains("unknown provider `apj` (did you mean `api`?)"));
     assert!(check("workload:agents:utilization<=1").unwrap_err().contains("not per workload"));
     assert!(check("zzzzzzzzzzzz<=1").unwrap_err().contains("docs/outputs.md"));
+    assert_eq!(
+        check("queue_wat<=1").unwrap_err(),
+        "unknown metric `queue_wat` (did you mean `queue_wait_s_mean`, `queue_len_mean`, `queue_len_max`?)"
+    );
     assert_eq!(check("workload:agents:ttft_s_p95<=3"), Ok(()));
 }
 
