@@ -147,15 +147,7 @@ pub fn run(args: &PlanArgs, argv: &[OsString], stdout: &mut dyn Write) -> anyhow
     let range = Range { lo: spec.lo, hi: spec.hi, kind, log: spec.log, tolerance };
     let clock = Instant::now();
     let result = plan::bisect(&range, direction, |value| {
-        let scenario = at(value)?;
-        let out = simulate(&scenario, &[], &opts, args, &mut |_, _| {})?;
-        let summary = &out.summary.variants[0];
-        let saturated =
-            plan::saturated_provider(&out.timeseries, scenario.providers.len(), plan::load_window(&scenario)).is_some();
-        let judged = plan::judge(&objectives, summary, saturated);
-        let stat = |m: &str| summary.metrics.get(m).copied().unwrap_or(MetricStats::from_values([]));
-        let data =
-            PointData { sessions_active: stat("sessions_active_mean"), concurrency: stat("concurrency_mean"), judged };
+        let data = evaluate(&at(value)?, &objectives, &opts, args)?;
         Ok::<_, anyhow::Error>((data.judged.all_met(), data))
     })?;
     let wall_s = clock.elapsed().as_secs_f64();
@@ -170,6 +162,25 @@ pub fn run(args: &PlanArgs, argv: &[OsString], stdout: &mut dyn Write) -> anyhow
     }
     writeln!(stdout, "{}", dir.display())?;
     Ok(())
+}
+
+/// Runs one point of a search and judges it, saturation included.
+fn evaluate(
+    scenario: &Scenario,
+    objectives: &[Objective],
+    opts: &RunOptions,
+    args: &PlanArgs,
+) -> anyhow::Result<PointData> {
+    let out = simulate(scenario, &[], opts, args, &mut |_, _| {})?;
+    let summary = &out.summary.variants[0];
+    let window = plan::load_window(scenario);
+    let saturated = plan::saturated_provider(&out.timeseries, scenario.providers.len(), window).is_some();
+    let stat = |m: &str| summary.metrics.get(m).copied().unwrap_or(MetricStats::from_values([]));
+    Ok(PointData {
+        judged: plan::judge(objectives, summary, saturated),
+        sessions_active: stat("sessions_active_mean"),
+        concurrency: stat("concurrency_mean"),
+    })
 }
 
 /// Seed and replicates from the flags or the scenario; at least 2 replicates.
