@@ -23,7 +23,7 @@ const TOP_LAYERS: &[&[&str]] = &[
     &["records"],
     &["engine"],
     &["montecarlo"],
-    &["estimate"],
+    &["estimate", "plan"],
 ];
 
 /// Imports against the layer order that are allowed: (importing module path,

@@ -64,3 +64,5 @@ mod portable_workloads;
 mod variants;
 // Sweeps: a point is its --set run, sweep.csv and the point columns, thread-independent, located errors.
 mod sweeps;
+// `agentsim plan`: Erlang C answers by bisection, whole-range outcomes, saturation, --cheapest.
+mod plan;

@@ -18,13 +18,14 @@ fn cases(default: u32) -> u32 {
     std::env::var("AGENTSIM_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
-const BUNDLED: [&str; 6] = [
+const BUNDLED: [&str; 7] = [
     "quickstart.toml",
     "bench/agents_10k.toml",
     "examples/explicit_breakpoints.toml",
     "examples/provider_comparison.toml",
     "examples/ttl_comparison.toml",
     "examples/ttl_sweep.toml",
+    "examples/capacity_plan.toml",
 ];
 
 /// A TOML value, mostly wrong for wherever it lands.

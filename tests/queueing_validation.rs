@@ -107,7 +107,7 @@ impl Queue {
 
 /// Erlang C: the probability that an arrival waits in an M/M/c queue of
 /// offered load `a` Erlangs (a < c).
-fn erlang_c(c: u32, a: f64) -> f64 {
+pub(crate) fn erlang_c(c: u32, a: f64) -> f64 {
     let mut term = 1.0;
     let mut sum = 1.0;
     for k in 1..c {

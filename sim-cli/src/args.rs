@@ -30,6 +30,9 @@ pub enum Command {
     Providers(ProvidersCommand),
     /// Replay a request trace through the prompt cache alone: hit rates per capacity.
     Replay(crate::replay_cmd::ReplayArgs),
+    /// Capacity planning: the largest load (or smallest capacity) meeting
+    /// every objective, or with --cheapest the cheapest variant meeting them.
+    Plan(crate::plan_cmd::PlanArgs),
 }
 
 #[derive(Debug, Subcommand)]

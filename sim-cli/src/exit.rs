@@ -9,6 +9,7 @@ use clap::error::{ContextKind, ContextValue};
 use sim_core::catalog::{UnknownPreset, litellm::LiteLlmError};
 use sim_core::engine::SimLimit;
 use sim_core::metrics::RankError;
+use sim_core::plan::PlanError;
 use sim_core::scenario::ScenarioError;
 use std::io::{self, Write};
 
@@ -16,7 +17,7 @@ pub const EXIT_OK: i32 = 0;
 /// Something went wrong that is not the input's fault (I/O on the output, a
 /// refused or busy output directory).
 pub const EXIT_FAILURE: i32 = 1;
-/// The scenario, the command line, a named preset or LiteLLM entry, or a
+/// The scenario, the command line (a planning flag: `PlanError`), a named preset or LiteLLM entry, or a
 /// trace file is invalid, an input file cannot be read (missing, not a
 /// regular file), the run's estimate passes a limit (`RefusedRun`), or the
 /// scenario drove a replicate past a limit of what the engine represents
@@ -52,6 +53,7 @@ pub fn exit_code(err: &anyhow::Error) -> i32 {
             || e.is::<RefusedRun>()
             || e.is::<InputFileError>()
             || e.is::<RankError>()
+            || e.is::<PlanError>()
     }) {
         EXIT_INVALID_INPUT
     } else {

@@ -12,6 +12,9 @@
 //!   provider catalog of `sim_core::catalog` printed as scenario TOML.
 //! - `replay_cmd`: `agentsim replay`, a request trace through the prompt
 //!   cache alone (`sim_core::trace`), one result row per capacity.
+//! - `plan_cmd`: `agentsim plan`, the largest load or smallest capacity
+//!   meeting objectives by bisection over a scenario value (`sim_core::plan`),
+//!   or with `--cheapest` (`plan_cheapest`) the cheapest variant meeting them.
 //! - `exit`: the one place where an error becomes a message and an exit code.
 //!
 //! Invariant: a run either publishes a complete output directory or leaves
@@ -27,6 +30,9 @@ mod interrupt;
 mod manifest;
 mod output_dir;
 mod outputs;
+mod plan_cheapest;
+mod plan_cmd;
+mod plan_outputs;
 pub use outputs::OUTPUT_FILE_NAMES;
 mod progress;
 mod providers_cmd;
@@ -69,6 +75,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>, stdout: &mut dyn
         Command::Schema => validate_cmd::schema(stdout),
         Command::Providers(p) => providers_cmd::run(&p, stdout),
         Command::Replay(r) => replay_cmd::run(&r, &args, stdout),
+        Command::Plan(p) => plan_cmd::run(&p, &args, stdout),
     };
     exit::report(result, stderr)
 }

@@ -10,9 +10,9 @@ use sim_core::metrics::{DiffTable, MetricStats, MetricTable, ReplicateMetrics, S
 use sim_core::records::{RequestRecord, request_columns};
 use sim_core::scenario::Scenario;
 
-/// Every file name `run` or `replay` may write. `--force` removes the ones a run does not
+/// Every file name `run`, `replay` or `plan` may write. `--force` removes the ones a run does not
 /// write (e.g. an old requests.csv), so a directory never mixes two runs.
-pub const OUTPUT_FILE_NAMES: [&str; 10] = [
+pub const OUTPUT_FILE_NAMES: [&str; 13] = [
     "summary.json",
     "summary.csv",
     "sweep.csv",
@@ -23,6 +23,9 @@ pub const OUTPUT_FILE_NAMES: [&str; 10] = [
     "scenario.resolved.toml",
     "manifest.json",
     "replay.csv",
+    "plan.csv",
+    "plan.json",
+    "cheapest.csv",
 ];
 
 /// `summary.json`, written as [`json_file`].

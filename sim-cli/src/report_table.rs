@@ -75,12 +75,12 @@ pub fn stats_cell(s: &MetricStats) -> String {
     format!("{} {}", mean_cell(s), interval_cell(s)).trim_end().to_string()
 }
 
-fn mean_cell(s: &MetricStats) -> String {
+pub fn mean_cell(s: &MetricStats) -> String {
     s.mean.map_or_else(|| "-".to_string(), human)
 }
 
 /// Empty when there is no interval (fewer than two replicates defined it).
-fn interval_cell(s: &MetricStats) -> String {
+pub fn interval_cell(s: &MetricStats) -> String {
     match (s.ci95_low, s.ci95_high) {
         (Some(lo), Some(hi)) => format!("[{}, {}]", human(lo), human(hi)),
         _ => String::new(),

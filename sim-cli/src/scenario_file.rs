@@ -48,6 +48,18 @@ pub fn load(
     Ok(LoadedScenario { scenario, variants: variants_loaded, sweep, bytes, sha256 })
 }
 
+impl LoadedScenario {
+    /// The same file again with other overrides (`plan` loads one scenario
+    /// per searched value), without reading the disk again.
+    pub fn reload(&self, path: &Path, overrides: &[Override]) -> anyhow::Result<Scenario> {
+        let name = path.display().to_string();
+        let text = std::str::from_utf8(&self.bytes).map_err(|e| not_utf8(&name, &self.bytes, e.valid_up_to()))?;
+        let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
+        let files = move |p: &str| input_file::read_text(&dir.join(p));
+        Ok(scenario::load_with(&SourceText { name: &name, text }, overrides, &files)?)
+    }
+}
+
 /// The file's bytes, reading at most one byte past [`MAX_SCENARIO_BYTES`]: a
 /// larger file is refused (exit 2) before it costs memory or parse time.
 fn read_bounded(path: &Path, name: &str) -> anyhow::Result<Vec<u8>> {

@@ -23,6 +23,7 @@ pub mod event_queue;
 pub mod metrics;
 pub mod model;
 pub mod montecarlo;
+pub mod plan;
 pub mod records;
 pub mod rng;
 pub mod scenario;

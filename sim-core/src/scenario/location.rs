@@ -45,6 +45,14 @@ impl KeyPath {
         self.0.starts_with(&prefix.0)
     }
 
+    /// The value at this path in a parsed TOML document, if present.
+    pub(crate) fn lookup<'v>(&self, root: &'v toml::Value) -> Option<&'v toml::Value> {
+        self.0.iter().try_fold(root, |node, seg| match seg {
+            Seg::Key(k) => node.as_table()?.get(k),
+            Seg::Index(i) => node.as_array()?.get(*i),
+        })
+    }
+
     /// Parses `a.b[3].c` (the `--set` syntax). Keys are bare: TOML quoting is not supported.
     pub(crate) fn parse(text: &str) -> Result<KeyPath, String> {
         let text = text.trim();

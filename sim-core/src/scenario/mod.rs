@@ -16,7 +16,7 @@ pub(crate) mod limits;
 #[cfg(test)]
 mod limits_tests;
 mod load;
-mod location;
+pub(crate) mod location;
 pub mod model;
 mod overrides;
 mod raw;
