@@ -26,5 +26,6 @@ pub mod montecarlo;
 pub mod records;
 pub mod rng;
 pub mod scenario;
+pub mod sensitivity;
 pub mod time;
 pub mod trace;

@@ -52,6 +52,7 @@ pub use overrides::parse_override;
 pub use resolved::to_toml;
 pub use schema::json_schema;
 pub use serving_config::{Balancer, KvMemory, Overheads, ReplicasServing, Roofline, StepCoefficients, StepModel};
+pub(crate) use variants::split_top_level;
 pub use variants::{Variant, load_variants, parse_variant};
 
 use std::fmt;
