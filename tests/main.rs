@@ -62,3 +62,5 @@ mod admission;
 mod portable_workloads;
 // Variants: paired comparison end to end.
 mod variants;
+// `agentsim sensitivity`: tornado order, exact zeros on common random numbers, preset assumptions, bad flags.
+mod sensitivity;

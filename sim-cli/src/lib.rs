@@ -12,6 +12,9 @@
 //!   provider catalog of `sim_core::catalog` printed as scenario TOML.
 //! - `replay_cmd`: `agentsim replay`, a request trace through the prompt
 //!   cache alone (`sim_core::trace`), one result row per capacity.
+//! - `sensitivity_cmd`: `agentsim sensitivity`, each assumed number (and
+//!   `--param`) at its low and high end as variants of one paired run, the
+//!   tornado table and `sensitivity.csv` (`sim_core::sensitivity`).
 //! - `exit`: the one place where an error becomes a message and an exit code.
 //!
 //! Invariant: a run either publishes a complete output directory or leaves
@@ -35,6 +38,7 @@ mod report_table;
 mod run_cmd;
 pub mod run_dir;
 mod scenario_file;
+mod sensitivity_cmd;
 mod sibling;
 mod staging;
 mod timestamp;
@@ -66,6 +70,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>, stdout: &mut dyn
         Command::Schema => validate_cmd::schema(stdout),
         Command::Providers(p) => providers_cmd::run(&p, stdout),
         Command::Replay(r) => replay_cmd::run(&r, &args, stdout),
+        Command::Sensitivity(s) => sensitivity_cmd::run(&s, &args, stdout),
     };
     exit::report(result, stderr)
 }

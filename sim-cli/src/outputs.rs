@@ -12,7 +12,7 @@ use sim_core::scenario::Scenario;
 
 /// Every file name `run` or `replay` may write. `--force` removes the ones a run does not
 /// write (e.g. an old requests.csv), so a directory never mixes two runs.
-pub const OUTPUT_FILE_NAMES: [&str; 9] = [
+pub const OUTPUT_FILE_NAMES: [&str; 10] = [
     "summary.json",
     "summary.csv",
     "replicates.csv",
@@ -22,6 +22,7 @@ pub const OUTPUT_FILE_NAMES: [&str; 9] = [
     "scenario.resolved.toml",
     "manifest.json",
     "replay.csv",
+    "sensitivity.csv",
 ];
 
 /// `summary.json`, written as [`json_file`].

@@ -110,7 +110,8 @@ pub fn assumed_parameters(
         } else if let Some(l) = table.get("litellm").and_then(toml::Value::as_table) {
             let field = |k: &str| l.get(k).and_then(toml::Value::as_str).unwrap_or_default();
             let json = files.read(field("file")).map_err(base_err)?;
-            let converted = catalog::litellm::provider_toml(&json, field("model")).map_err(|e| base_err(e.to_string()))?;
+            let converted =
+                catalog::litellm::provider_toml(&json, field("model")).map_err(|e| base_err(e.to_string()))?;
             (format!("litellm:{}", field("model")), converted)
         } else {
             continue;
@@ -118,7 +119,9 @@ pub fn assumed_parameters(
         for key in catalog::assumptions::assumed_keys(&base).map_err(base_err)? {
             let path = format!("{prefix}.{}", key.key);
             let user_set = lookup(table, &key.key).is_some()
-                || set.iter().any(|s| *s == path || path.starts_with(&format!("{s}.")) || s.starts_with(&format!("{path}.")));
+                || set
+                    .iter()
+                    .any(|s| *s == path || path.starts_with(&format!("{s}.")) || s.starts_with(&format!("{path}.")));
             if user_set {
                 continue;
             }
@@ -143,7 +146,15 @@ fn parameter(path: String, origin: &str, key: &AssumedKey) -> Parameter {
             None => (key.value.to_string(), key.value.to_string(), "none".to_owned()),
         },
     };
-    Parameter { path, current: key.value.to_string(), low, high, origin: origin.to_owned(), range, why: key.why.clone() }
+    Parameter {
+        path,
+        current: key.value.to_string(),
+        low,
+        high,
+        origin: origin.to_owned(),
+        range,
+        why: key.why.clone(),
+    }
 }
 
 /// The default range of an assumed value by its kind (docs/providers.md,
@@ -201,7 +212,7 @@ fn duration_text(us: u64) -> String {
     const UNITS: [(&str, u64); 4] = [("h", 3_600_000_000), ("m", 60_000_000), ("s", 1_000_000), ("ms", 1_000)];
     UNITS
         .iter()
-        .find(|(_, n)| us % n == 0)
+        .find(|(_, n)| us.is_multiple_of(*n))
         .map_or_else(|| format!("{us}us"), |(unit, n)| format!("{}{unit}", us / n))
 }
 
@@ -265,7 +276,15 @@ pub fn variant_name(path: &str, side: &str) -> String {
     let name: String = path
         .chars()
         .filter(|c| *c != ']' && *c != '"' && !c.is_whitespace())
-        .map(|c| if c == '[' { '.' } else if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '.' })
+        .map(|c| {
+            if c == '[' {
+                '.'
+            } else if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '.'
+            }
+        })
         .collect();
     format!("{name}.{side}")
 }

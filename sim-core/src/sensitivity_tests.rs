@@ -124,7 +124,10 @@ fn default_ranges_follow_the_kind() {
 #[test]
 fn params_parse_with_commas_inside_values() {
     let p = parse_param("providers[0].serving.decode_tokens_per_s=50,200").unwrap();
-    assert_eq!((p.path.as_str(), p.low.as_str(), p.high.as_str()), ("providers[0].serving.decode_tokens_per_s", "50", "200"));
+    assert_eq!(
+        (p.path.as_str(), p.low.as_str(), p.high.as_str()),
+        ("providers[0].serving.decode_tokens_per_s", "50", "200")
+    );
     let p = parse_param("w.x={ kind = \"uniform\", low = 1, high = 2 },3").unwrap();
     assert_eq!(p.low, "{ kind = \"uniform\", low = 1, high = 2 }");
     for bad in ["nopath", "a.b=1", "a.b=1,2,3", "a.b=,2", "a..b=1,2"] {
@@ -148,15 +151,23 @@ fn user_params_replace_assumed_ones_and_only_params_drops_the_rest() {
     assert_eq!((all.last().unwrap().current.as_str()), "100");
     let only = parameters(assumed.clone(), &user, true, resolved).unwrap();
     assert_eq!(only.iter().map(|p| p.path.as_str()).collect::<Vec<_>>(), [&user[0].path, &user[1].path]);
-    assert_eq!(parameters(assumed, &[user[0].clone(), user[0].clone()], false, resolved).unwrap_err(),
-        SensitivityError::DuplicateParam { path: user[0].path.clone() });
+    assert_eq!(
+        parameters(assumed, &[user[0].clone(), user[0].clone()], false, resolved).unwrap_err(),
+        SensitivityError::DuplicateParam { path: user[0].path.clone() }
+    );
     assert_eq!(parameters(Vec::new(), &[], false, resolved).unwrap_err(), SensitivityError::NothingToVary);
 }
 
 #[test]
 fn variant_names_are_valid_and_distinct() {
-    assert_eq!(variant_name("providers[1].serving.decode_tokens_per_s", "low"), "providers.1.serving.decode_tokens_per_s.low");
-    assert_eq!(variant_name("providers[0].pricing.cache_write_usd_per_mtok.\"5m\"", "high"), "providers.0.pricing.cache_write_usd_per_mtok.5m.high");
+    assert_eq!(
+        variant_name("providers[1].serving.decode_tokens_per_s", "low"),
+        "providers.1.serving.decode_tokens_per_s.low"
+    );
+    assert_eq!(
+        variant_name("providers[0].pricing.cache_write_usd_per_mtok.\"5m\"", "high"),
+        "providers.0.pricing.cache_write_usd_per_mtok.5m.high"
+    );
 }
 
 fn rep(i: u32, cost: f64) -> ReplicateMetrics {
@@ -169,7 +180,8 @@ fn rep(i: u32, cost: f64) -> ReplicateMetrics {
 /// A variant whose per-replicate costs are the baseline's plus `deltas`.
 fn variant(name: &str, base: &[f64], deltas: &[f64]) -> VariantSummary {
     let b: Vec<ReplicateMetrics> = base.iter().enumerate().map(|(i, c)| rep(i as u32, *c)).collect();
-    let v: Vec<ReplicateMetrics> = base.iter().zip(deltas).enumerate().map(|(i, (c, d))| rep(i as u32, c + d)).collect();
+    let v: Vec<ReplicateMetrics> =
+        base.iter().zip(deltas).enumerate().map(|(i, (c, d))| rep(i as u32, c + d)).collect();
     let mut acc = DiffAccumulator::new(&[], &[], &[], &[]);
     for (b, v) in b.iter().zip(&v) {
         acc.push(b, v);
