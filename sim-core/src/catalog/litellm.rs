@@ -879,6 +879,21 @@ mod tests {
     }
 
     #[test]
+    fn the_cache_numbers_a_note_calls_assumed_are_marked_assumed() {
+        let assumed = |r: CacheRules| r.params().assumed;
+        assert_eq!(assumed(CacheRules::Anthropic), [] as [&str; 0]);
+        assert_eq!(assumed(CacheRules::Groq), [] as [&str; 0], "Groq publishes its 2h expiry");
+        assert_eq!(assumed(CacheRules::OpenAi), ["ttl"]);
+        assert_eq!(assumed(CacheRules::Other), ["ttl"]);
+        assert_eq!(assumed(CacheRules::Cerebras), ["granularity_tokens"]);
+        assert_eq!(assumed(CacheRules::DeepSeek), ["ttl", "granularity_tokens"]);
+        // Every rule whose note says "assumed" or "assumption" marks something.
+        for r in [CacheRules::Gemini, CacheRules::Xai, CacheRules::Fireworks, CacheRules::SambaNova] {
+            assert!(r.params().note.contains("assum") && assumed(r) == ["ttl"], "{r:?}");
+        }
+    }
+
+    #[test]
     fn per_mtok_removes_binary_noise() {
         assert_eq!(per_mtok(3e-7), 0.3);
         assert_eq!(num(per_mtok(3e-6)), "3.0");
