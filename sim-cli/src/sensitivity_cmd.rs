@@ -68,15 +68,13 @@ pub fn run(args: &SensitivityArgs, argv: &[OsString], stdout: &mut dyn Write) ->
     Ok(())
 }
 
-/// Every `--metric` is an overall metric of the baseline and of every variant.
+/// Every `--metric` is an overall metric of the baseline and of every variant;
+/// the error names all that are not.
 fn check_metrics(metrics: &[String], baseline: &Scenario, variants: &[Variant]) -> Result<(), SensitivityError> {
     let tiers = sim_core::montecarlo::variant_tiers(baseline, variants);
-    for m in metrics {
-        if !tiers.iter().all(|(_, t)| metric_names(t).contains(m)) {
-            return Err(SensitivityError::UnknownMetric { metric: m.clone() });
-        }
-    }
-    Ok(())
+    let unknown: Vec<String> =
+        metrics.iter().filter(|m| !tiers.iter().all(|(_, t)| metric_names(t).contains(m))).cloned().collect();
+    if unknown.is_empty() { Ok(()) } else { Err(SensitivityError::UnknownMetric { metrics: unknown }) }
 }
 
 /// Writes sensitivity.csv, summary.json and scenario.toml into `staging`, the

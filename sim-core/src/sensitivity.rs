@@ -51,8 +51,8 @@ pub enum SensitivityError {
          that it does not set itself; name parameters with --param PATH=LOW,HIGH"
     )]
     NothingToVary,
-    #[error("--metric {metric}: no such metric (see docs/outputs.md for the list)")]
-    UnknownMetric { metric: String },
+    #[error("--metric {}: no such metric (see docs/outputs.md for the list)", metrics.join(", --metric "))]
+    UnknownMetric { metrics: Vec<String> },
     #[error("provider {provider}'s base: {message}")]
     Base { provider: usize, message: String },
 }
