@@ -24,6 +24,7 @@ const TOP_LAYERS: &[&[&str]] = &[
     &["engine"],
     &["montecarlo"],
     &["estimate", "plan"],
+    &["sensitivity"],
 ];
 
 /// Imports against the layer order that are allowed: (importing module path,

@@ -66,3 +66,5 @@ mod variants;
 mod sweeps;
 // `agentsim plan`: Erlang C answers by bisection, whole-range outcomes, saturation, --cheapest.
 mod plan;
+// `agentsim sensitivity`: tornado order, exact zeros on common random numbers, preset assumptions, bad flags.
+mod sensitivity;

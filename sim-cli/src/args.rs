@@ -4,6 +4,7 @@
 use clap::{Args, Parser, Subcommand};
 use sim_core::metrics::{DEFAULT_RANK_METRIC, RankBy};
 use sim_core::scenario::{Override, SweepSpec, VariantSpec, parse_override, parse_sweep, parse_variant};
+use sim_core::sensitivity::ParamSpec;
 use std::path::PathBuf;
 
 /// The largest seed a scenario file or `--set` can hold, so `--seed` stops there too.
@@ -33,6 +34,9 @@ pub enum Command {
     /// Capacity planning: the largest load (or smallest capacity) meeting
     /// every objective, or with --cheapest the cheapest variant meeting them.
     Plan(crate::plan_cmd::PlanArgs),
+    /// Which assumption drives the answer: vary each assumed preset number (and
+    /// each --param) to its low and high end, print a tornado table of the effects.
+    Sensitivity(SensitivityArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -66,16 +70,8 @@ pub struct RunArgs {
     /// Output directory [default: outputs/<scenario-name>-<UTC timestamp>/].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Number of replicates [default: the scenario's `simulation.replicates`].
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    pub replicates: Option<u32>,
-    /// Master seed, 0..=9223372036854775807 like the scenario's `simulation.seed`
-    /// (TOML integers are signed 64-bit) [default: the scenario's `simulation.seed`].
-    #[arg(long, value_name = "S", value_parser = clap::value_parser!(u64).range(..=MAX_SEED))]
-    pub seed: Option<u64>,
-    /// Worker threads; results do not depend on it [default: one per CPU].
-    #[arg(long, value_name = "T", value_parser = clap::value_parser!(u32).range(1..=1024))]
-    pub threads: Option<u32>,
+    #[command(flatten)]
+    pub replicates: ReplicateArgs,
     #[command(flatten)]
     pub overrides: OverrideArgs,
     /// Also write requests.csv: every request of replicate 0.
@@ -93,6 +89,65 @@ pub struct RunArgs {
     /// `METRIC:max`; prints and saves each one's probability of being best.
     #[arg(long, value_name = "METRIC[:max]", default_value = DEFAULT_RANK_METRIC, value_parser = RankBy::parse)]
     pub rank_by: RankBy,
+}
+
+/// How many replicates, from which seed, on how many threads.
+#[derive(Debug, Args)]
+pub struct ReplicateArgs {
+    /// Number of replicates [default: the scenario's `simulation.replicates`].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub replicates: Option<u32>,
+    /// Master seed, 0..=9223372036854775807 like the scenario's `simulation.seed`
+    /// (TOML integers are signed 64-bit) [default: the scenario's `simulation.seed`].
+    #[arg(long, value_name = "S", value_parser = clap::value_parser!(u64).range(..=MAX_SEED))]
+    pub seed: Option<u64>,
+    /// Worker threads; results do not depend on it [default: one per CPU].
+    #[arg(long, value_name = "T", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub threads: Option<u32>,
+}
+
+impl ReplicateArgs {
+    /// The scenario's run options with `--seed` and `--replicates` applied.
+    pub fn options(&self, scenario: &sim_core::scenario::Scenario) -> sim_core::montecarlo::RunOptions {
+        let mut opts = sim_core::montecarlo::RunOptions::from_scenario(scenario);
+        opts.seed = self.seed.unwrap_or(opts.seed);
+        opts.replicates = self.replicates.unwrap_or(opts.replicates);
+        opts
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct SensitivityArgs {
+    /// Scenario file (TOML).
+    pub file: PathBuf,
+    /// Metric whose sensitivity to report, e.g. `cost_usd_per_session`
+    /// (repeatable; overall scope; docs/outputs.md lists them).
+    #[arg(long = "metric", value_name = "M", required = true)]
+    pub metrics: Vec<String>,
+    /// Also vary PATH from LOW to HIGH, e.g. `providers[0].serving.decode_tokens_per_s=50,200`
+    /// (repeatable; replaces the default range of an assumed number at PATH).
+    #[arg(long = "param", value_name = "PATH=LOW,HIGH", value_parser = sim_core::sensitivity::parse_param)]
+    pub params: Vec<ParamSpec>,
+    /// Vary only the --param paths, not the presets' assumed numbers.
+    #[arg(long, requires = "params")]
+    pub only_params: bool,
+    #[command(flatten)]
+    pub replicates: ReplicateArgs,
+    /// Override a scenario value before varying, e.g. `--set simulation.replicates=30`
+    /// (repeatable; a number set here is not an assumption any more).
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_override)]
+    pub set: Vec<Override>,
+    /// Output directory [default: outputs/<scenario-name>-sensitivity-<UTC timestamp>/].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Write into an existing non-empty output directory, replacing agentsim's files there.
+    #[arg(long)]
+    pub force: bool,
+    /// No progress bar, no table: print only the output directory.
+    #[arg(long, short)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub limits: crate::work_limits::LimitArgs,
 }
 
 #[derive(Debug, Args)]
@@ -140,7 +195,7 @@ mod tests {
     fn seed_flag_has_the_scenario_files_range() {
         let parse = |seed: &str| Cli::try_parse_from(["agentsim", "run", "s.toml", "--seed", seed]);
         let Command::Run(run) = parse("9223372036854775807").unwrap().command else { panic!("not run") };
-        assert_eq!(run.seed, Some(i64::MAX as u64));
+        assert_eq!(run.replicates.seed, Some(i64::MAX as u64));
         let err = parse("9223372036854775808").unwrap_err().to_string();
         assert!(err.contains("9223372036854775808 is not in 0..=9223372036854775807"), "{err}");
     }

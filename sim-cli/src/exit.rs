@@ -11,6 +11,7 @@ use sim_core::engine::SimLimit;
 use sim_core::metrics::RankError;
 use sim_core::plan::PlanError;
 use sim_core::scenario::ScenarioError;
+use sim_core::sensitivity::SensitivityError;
 use std::io::{self, Write};
 
 pub const EXIT_OK: i32 = 0;
@@ -54,6 +55,7 @@ pub fn exit_code(err: &anyhow::Error) -> i32 {
             || e.is::<InputFileError>()
             || e.is::<RankError>()
             || e.is::<PlanError>()
+            || e.is::<SensitivityError>()
     }) {
         EXIT_INVALID_INPUT
     } else {

@@ -15,6 +15,9 @@
 //! - `plan_cmd`: `agentsim plan`, the largest load or smallest capacity
 //!   meeting objectives by bisection over a scenario value (`sim_core::plan`),
 //!   or with `--cheapest` (`plan_cheapest`) the cheapest variant meeting them.
+//! - `sensitivity_cmd`: `agentsim sensitivity`, each assumed number (and
+//!   `--param`) at its low and high end as variants of one paired run, the
+//!   tornado table and `sensitivity.csv` (`sim_core::sensitivity`).
 //! - `exit`: the one place where an error becomes a message and an exit code.
 //!
 //! Invariant: a run either publishes a complete output directory or leaves
@@ -41,6 +44,7 @@ mod report_table;
 mod run_cmd;
 pub mod run_dir;
 mod scenario_file;
+mod sensitivity_cmd;
 mod sibling;
 mod staging;
 mod sweep_outputs;
@@ -76,6 +80,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>, stdout: &mut dyn
         Command::Providers(p) => providers_cmd::run(&p, stdout),
         Command::Replay(r) => replay_cmd::run(&r, &args, stdout),
         Command::Plan(p) => plan_cmd::run(&p, &args, stdout),
+        Command::Sensitivity(s) => sensitivity_cmd::run(&s, &args, stdout),
     };
     exit::report(result, stderr)
 }

@@ -12,7 +12,7 @@ use sim_core::scenario::Scenario;
 
 /// Every file name `run`, `replay` or `plan` may write. `--force` removes the ones a run does not
 /// write (e.g. an old requests.csv), so a directory never mixes two runs.
-pub const OUTPUT_FILE_NAMES: [&str; 13] = [
+pub const OUTPUT_FILE_NAMES: [&str; 14] = [
     "summary.json",
     "summary.csv",
     "sweep.csv",
@@ -26,6 +26,7 @@ pub const OUTPUT_FILE_NAMES: [&str; 13] = [
     "plan.csv",
     "plan.json",
     "cheapest.csv",
+    "sensitivity.csv",
 ];
 
 /// `summary.json`, written as [`json_file`].

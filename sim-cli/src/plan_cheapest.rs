@@ -190,7 +190,7 @@ fn cheapest_text(columns: &[String], candidates: &[Candidate], chosen: Option<us
         let cells = j.stats.iter().zip(&j.verdicts).map(|(s, v)| stat_cell(s, v.name()));
         let diff = match (chosen == Some(i), c.diff) {
             (true, _) => "(chosen)".to_string(),
-            (false, Some(d)) => diff_cell(d),
+            (false, Some(d)) => diff_cell(&d),
             (false, None) => String::new(),
         };
         let row = [c.name.clone()].into_iter().chain(cells);

@@ -11,6 +11,13 @@ use std::fmt::Write as _;
 // admission rows (429s, retries, timeouts, error rate, SLO attainment) when
 // one happened in some replicate; every metric is in summary.json and summary.csv.
 
+/// With several providers the overall rows add up every provider: a total
+/// of one system when the providers serve its different parts, but only a sum
+/// of alternatives when each serves its own copy of a workload (a provider
+/// comparison). Which one the table cannot tell, so the rows say what they
+/// are and the per-provider table follows (docs/outputs.md, "The run table").
+pub const ALL_PROVIDERS: &str = "all providers together (a sum over providers; each provider side by side below):";
+
 /// The table of the baseline, overall scope, then, with variants, the
 /// variants side by side (`variants_table`).
 pub fn render(summary: &Summary) -> String {
@@ -36,13 +43,17 @@ pub fn render(summary: &Summary) -> String {
             .chain(&admission)
             .filter_map(|&name| v.metrics.get(name).map(|s| (name, mean_cell(s), interval_cell(s))))
             .collect();
+        let several = v.by_provider.0.len() > 1;
+        if several {
+            let _ = writeln!(out, "{ALL_PROVIDERS}");
+        }
         let name_w = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
         let mean_w = rows.iter().map(|r| r.1.len()).max().unwrap_or(0);
         for (name, mean, interval) in rows {
             let line = format!("  {name:<name_w$}  {mean:>mean_w$} {interval}");
             let _ = writeln!(out, "{}", line.trim_end());
         }
-        if v.by_provider.0.len() > 1 {
+        if several {
             render_comparison(&mut out, &v.by_provider.0);
         }
     }
@@ -216,10 +227,28 @@ mod tests {
             replicate(i, a.clone(), vec![a, b], 0.0)
         };
         let text = table_of("cmp", 1, &["a".into(), "bb".into()], &[rep(0), rep(1)]);
-        let tail: Vec<&str> = text.lines().skip(1 + main_rows()).collect();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[1], ALL_PROVIDERS, "the overall rows say they add up the providers");
+        let tail = &lines[2 + main_rows()..];
         assert_eq!(tail[0], "by provider:");
-        assert!(tail[1].starts_with("  provider  cost_usd_per_session"), "{}", tail[1]);
-        assert!(tail[2].starts_with("  a         0.75 [-2.427, 3.927]"), "{}", tail[2]);
-        assert!(tail[3].starts_with("  bb        1.5 [1.5, 1.5]        -"), "{}", tail[3]);
+        let header: Vec<&str> = tail[1].split_whitespace().collect();
+        assert_eq!(
+            header,
+            [
+                "provider",
+                "cost_usd_per_session",
+                "cost_usd",
+                "cache_hit_rate",
+                "blended_usd_per_mtok",
+                "ttft_s_p50",
+                "ttft_s_p95"
+            ]
+        );
+        // Per session (2 sessions): a 0.5, 1 (mean 0.75), bb 1.5; totals a 1, 2, bb 3.
+        assert!(tail[2].starts_with("  a         0.75 [-2.427, 3.927]  1.5 [-4.853, 7.853]  -"), "{}", tail[2]);
+        assert!(tail[3].starts_with("  bb        1.5 [1.5, 1.5]        3 [3, 3]             -"), "{}", tail[3]);
+        // One provider: no label, no provider table.
+        let alone = table_of("one", 1, &["a".into()], &[rep(0), rep(1)]);
+        assert!(!alone.contains(ALL_PROVIDERS) && !alone.contains("by provider:"), "{alone}");
     }
 }

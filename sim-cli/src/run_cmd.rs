@@ -14,7 +14,7 @@ use anyhow::Context as _;
 use sim_core::metrics::ReplicateMetrics;
 use sim_core::metrics::SCHEMA_VERSION;
 use sim_core::montecarlo::{self, BASELINE, RunHooks, RunOptions, RunResult};
-use sim_core::scenario::Scenario;
+use sim_core::scenario::{Override, Scenario, Variant};
 use std::ffi::OsString;
 use std::io::{BufWriter, Write};
 use std::path::Path;
@@ -37,13 +37,20 @@ pub fn run(args: &RunArgs, argv: &[OsString], stdout: &mut dyn Write) -> anyhow:
     let (dir, mut staging) = staging::stage(args.out.as_deref(), defaults, args.force)?;
 
     let opts = run_options(&loaded.scenario, args);
-    let threads = work_limits::threads(args.threads);
+    let threads = work_limits::threads(args.replicates.threads);
     // Every variant runs on every replicate: the run's work is their sum.
     let variants: Vec<&Scenario> = loaded.variants.iter().map(|v| &v.scenario).collect();
     work_limits::check(&loaded.scenario, &variants, &opts, threads, &args.limits)?;
     // Streamed while replicates finish, so memory never holds them all.
     let replicates_csv = staging.create_file(REPLICATES_CSV).context("cannot create replicates.csv")?;
-    let sim = simulate(&loaded, &opts, args, BufWriter::new(replicates_csv))?;
+    let sim = simulate(
+        &loaded.scenario,
+        &loaded.variants,
+        &opts,
+        args.replicates.threads,
+        args.quiet,
+        BufWriter::new(replicates_csv),
+    )?;
 
     let summaries = [
         ("summary.json", outputs::summary_json(&sim.result.summary)?),
@@ -64,9 +71,7 @@ pub(crate) const REPLICATES_CSV: &str = "replicates.csv";
 
 /// What `args` make of the scenario's settings (a sweep's points share them).
 pub(crate) fn run_options(scenario: &Scenario, args: &RunArgs) -> RunOptions {
-    let mut opts = RunOptions::from_scenario(scenario);
-    opts.seed = args.seed.unwrap_or(opts.seed);
-    opts.replicates = args.replicates.unwrap_or(opts.replicates);
+    let mut opts = args.replicates.options(scenario);
     opts.record_requests = args.requests_csv;
     opts.record_timeseries = true;
     opts.rank_by = args.rank_by.clone();
@@ -90,19 +95,22 @@ pub(crate) fn worker_pool(threads: Option<u32>) -> anyhow::Result<rayon::ThreadP
     pool.build().context("cannot start the worker threads")
 }
 
-/// Runs the replicates, writing `replicates.csv` rows to `replicates_csv` in
+/// Runs the replicates of `scenario` and its `variants` on a pool of
+/// `threads` (the one call of `montecarlo::run`, shared by `run` and
+/// `sensitivity`), writing `replicates.csv` rows to `replicates_csv` in
 /// replicate order as they finish.
-fn simulate(
-    loaded: &LoadedScenario,
+pub(crate) fn simulate(
+    scenario: &Scenario,
+    variants: &[Variant],
     opts: &RunOptions,
-    args: &RunArgs,
+    threads: Option<u32>,
+    quiet: bool,
     replicates_csv: impl Write + Send,
 ) -> anyhow::Result<Simulated> {
-    let pool = worker_pool(args.threads)?;
-    let bar = progress::replicate_bar(opts.replicates, args.quiet);
+    let pool = worker_pool(threads)?;
+    let bar = progress::replicate_bar(opts.replicates, quiet);
     let clock = Instant::now();
-    let scenario = &loaded.scenario;
-    let tiers = montecarlo::variant_tiers(scenario, &loaded.variants);
+    let tiers = montecarlo::variant_tiers(scenario, variants);
     let mut csv =
         outputs::ReplicatesCsv::new(replicates_csv, &tiers, &scenario.provider_names(), &scenario.workload_names())?;
     let mut csv_error = None;
@@ -114,7 +122,7 @@ fn simulate(
         }
     };
     let hooks = RunHooks { on_done: &|| bar.inc(1), on_replicate: &mut on_replicate };
-    let result = pool.install(|| montecarlo::run(scenario, &loaded.variants, opts, hooks));
+    let result = pool.install(|| montecarlo::run(scenario, variants, opts, hooks));
     let wall_s = clock.elapsed().as_secs_f64();
     bar.finish_and_clear();
     let result = result.context("the simulation stopped; no output was written")?;
@@ -154,23 +162,46 @@ pub(crate) fn render(
     write("timeseries.csv", &outputs::timeseries_csv(&result.timeseries, recorded)?)?;
     write("scenario.toml", &loaded.bytes)?;
     write("scenario.resolved.toml", resolved_toml(scenario, opts).as_bytes())?;
+    let ran = Ran { file: &args.file, loaded, variants: &loaded.variants, opts, sim, started, argv };
+    write_manifest(staging, &ran, &args.overrides.set, args.requests_csv)
+}
+
+/// What a run directory's manifest says about the run.
+pub(crate) struct Ran<'a> {
+    pub(crate) file: &'a Path,
+    pub(crate) loaded: &'a LoadedScenario,
+    pub(crate) variants: &'a [Variant],
+    pub(crate) opts: &'a RunOptions,
+    pub(crate) sim: &'a Simulated,
+    pub(crate) started: &'a UtcTime,
+    pub(crate) argv: &'a [OsString],
+}
+
+/// Writes `manifest.json`, the completion marker listing every file staged
+/// before it, last (shared by `run` and `sensitivity`).
+pub(crate) fn write_manifest(
+    staging: &mut Staging,
+    ran: &Ran<'_>,
+    set: &[Override],
+    requests_csv: bool,
+) -> anyhow::Result<()> {
     let names = staging.names().iter().copied().chain([MANIFEST]);
     let manifest = Manifest {
         agentsim_version: env!("CARGO_PKG_VERSION"),
         schema_version: SCHEMA_VERSION,
-        scenario: scenario.name.clone(),
-        scenario_file: args.file.display().to_string(),
-        scenario_sha256: loaded.sha256.clone(),
-        seed: opts.seed,
-        replicates: opts.replicates,
-        threads: sim.threads,
-        requests_csv: args.requests_csv,
-        overrides: args.overrides.set.iter().map(|o| format!("{}={}", o.path, o.value)).collect(),
-        variants: loaded.variants.iter().map(|v| v.name.clone()).collect(),
-        sweep: loaded.sweep.as_ref().map(|s| s.parameters.clone()).unwrap_or_default(),
-        command_line: argv.iter().map(|a| a.to_string_lossy().into_owned()).collect(),
-        started_utc: started.rfc3339(),
-        simulation_wall_s: sim.wall_s,
+        scenario: ran.loaded.scenario.name.clone(),
+        scenario_file: ran.file.display().to_string(),
+        scenario_sha256: ran.loaded.sha256.clone(),
+        seed: ran.opts.seed,
+        replicates: ran.opts.replicates,
+        threads: ran.sim.threads,
+        requests_csv,
+        overrides: set.iter().map(|o| format!("{}={}", o.path, o.value)).collect(),
+        variants: ran.variants.iter().map(|v| v.name.clone()).collect(),
+        sweep: ran.loaded.sweep.as_ref().map(|s| s.parameters.clone()).unwrap_or_default(),
+        command_line: ran.argv.iter().map(|a| a.to_string_lossy().into_owned()).collect(),
+        started_utc: ran.started.rfc3339(),
+        simulation_wall_s: ran.sim.wall_s,
         files: names.collect(),
     };
     staging.write_file(MANIFEST, &outputs::json_file(&manifest)?).context("cannot write manifest.json")?;

@@ -37,9 +37,7 @@ pub fn load(
     let name = path.display().to_string();
     let bytes = read_bounded(path, &name)?;
     let text = std::str::from_utf8(&bytes).map_err(|e| not_utf8(&name, &bytes, e.valid_up_to()))?;
-    // Files the scenario names (LiteLLM catalogs, traces) are relative to its directory.
-    let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
-    let files = move |p: &str| input_file::read_text(&dir.join(p));
+    let files = file_source(path);
     let src = SourceText { name: &name, text };
     let scenario = scenario::load_with(&src, overrides, &files)?;
     let variants_loaded = scenario::load_variants(&src, overrides, &files, &scenario, variants)?;
@@ -58,6 +56,12 @@ impl LoadedScenario {
         let files = move |p: &str| input_file::read_text(&dir.join(p));
         Ok(scenario::load_with(&SourceText { name: &name, text }, overrides, &files)?)
     }
+}
+
+/// Reads the files a scenario names (LiteLLM catalogs, traces), relative to its directory.
+pub fn file_source(path: &Path) -> impl Fn(&str) -> Result<String, String> + use<> {
+    let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
+    move |p: &str| input_file::read_text(&dir.join(p))
 }
 
 /// The file's bytes, reading at most one byte past [`MAX_SCENARIO_BYTES`]: a

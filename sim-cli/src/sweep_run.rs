@@ -36,7 +36,7 @@ pub fn run(
     let (dir, mut staging) = staging::stage(args.out.as_deref(), defaults, args.force)?;
     let opts = run_cmd::run_options(&loaded.scenario, args);
     let (first, others) = scenarios(sweep);
-    work_limits::check(first, &others, &opts, work_limits::threads(args.threads), &args.limits)?;
+    work_limits::check(first, &others, &opts, work_limits::threads(args.replicates.threads), &args.limits)?;
     let replicates_csv = staging.create_file(REPLICATES_CSV).context("cannot create replicates.csv")?;
     let (sim, rest) = simulate(sweep, &opts, args, BufWriter::new(replicates_csv))?;
 
@@ -77,7 +77,7 @@ fn simulate(
     args: &RunArgs,
     replicates_csv: impl Write + Send,
 ) -> anyhow::Result<(Simulated, Vec<Summary>)> {
-    let pool = run_cmd::worker_pool(args.threads)?;
+    let pool = run_cmd::worker_pool(args.replicates.threads)?;
     let units = sweep.points.len() as u64 * u64::from(opts.replicates);
     let bar = progress::units_bar(units, "replicates of all sweep points", args.quiet);
     let clock = Instant::now();

@@ -63,12 +63,12 @@ fn mean(m: Option<f64>) -> String {
 /// The relative difference in percent with its interval; the absolute one
 /// when the baseline mean is 0 (no ratio).
 fn diff(v: &VariantSummary, metric: &str) -> String {
-    diff_cell(v.diff_vs_baseline.as_ref().and_then(|d| d.metrics.get(metric)).copied().unwrap_or_default())
+    diff_cell(&v.diff_vs_baseline.as_ref().and_then(|d| d.metrics.get(metric)).copied().unwrap_or_default())
 }
 
 /// A paired difference as [`diff`] shows it.
-pub fn diff_cell(d: DiffStats) -> String {
-    let DiffStats { mean, ci95_low, ci95_high, rel, rel_ci95_low, rel_ci95_high, .. } = d;
+pub fn diff_cell(d: &DiffStats) -> String {
+    let DiffStats { mean, ci95_low, ci95_high, rel, rel_ci95_low, rel_ci95_high, .. } = *d;
     let pct = |x: f64| format!("{:+.1}%", 100.0 * x);
     let interval = |lo: Option<f64>, hi: Option<f64>, f: &dyn Fn(f64) -> String| match (lo, hi) {
         (Some(lo), Some(hi)) => format!(" [{}, {}]", f(lo), f(hi)),

@@ -27,5 +27,6 @@ pub mod plan;
 pub mod records;
 pub mod rng;
 pub mod scenario;
+pub mod sensitivity;
 pub mod time;
 pub mod trace;

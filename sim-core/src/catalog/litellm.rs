@@ -189,13 +189,14 @@ impl CacheRules {
     /// publish are marked "assumption" in the rendered comment and in
     /// docs/providers.md.
     fn params(self) -> RuleParams {
-        let r = |explicit, min_tokens, granularity, ttl, max_lifetime, note| RuleParams {
+        let r = |explicit, min_tokens, granularity, ttl, max_lifetime, note: &'static str| RuleParams {
             explicit,
             min_tokens,
             granularity,
             ttl,
             max_lifetime,
             note,
+            assumed: assumed_in(note, ttl, granularity),
         };
         match self {
             CacheRules::Anthropic => r(
@@ -270,6 +271,24 @@ struct RuleParams {
     ttl: &'static str,
     max_lifetime: Option<&'static str>,
     note: &'static str,
+    /// Cache keys whose value the note says is assumed (marked so in the rendered table).
+    assumed: &'static [&'static str],
+}
+
+/// The cache keys a rule's note says are assumed: its TTL ("(5m assumed)",
+/// or a generic assumption) and its granularity ("(128 assumed)", "64-token
+/// units (assumption)"). Read from the note so the two never disagree.
+fn assumed_in(note: &str, ttl: &str, granularity: u64) -> &'static [&'static str] {
+    let generic = note.starts_with("generic assumption");
+    let ttl_assumed = generic || note.contains(&format!("({ttl} assumed)"));
+    let granularity_assumed = note.contains(&format!("({granularity} assumed)"))
+        || note.contains(&format!("{granularity}-token units (assumption)"));
+    match (ttl_assumed, granularity_assumed) {
+        (true, true) => &["ttl", "granularity_tokens"],
+        (true, false) => &["ttl"],
+        (false, true) => &["granularity_tokens"],
+        (false, false) => &[],
+    }
 }
 
 /// One price sheet in USD per Mtok; `writes` is aligned with the cache tiers.
@@ -612,6 +631,12 @@ fn writes_value(tiers: &[&str], writes: &[f64]) -> String {
     }
 }
 
+/// The inline comment of a cache key the provider's docs do not publish:
+/// `catalog::assumptions` reads it, so sensitivity analysis varies the key.
+fn assumed_mark(params: &RuleParams, key: &str) -> &'static str {
+    if params.assumed.contains(&key) { "  # assumption" } else { "" }
+}
+
 fn render(c: &Converted) -> String {
     let params = c.rules.params();
     let mut s = String::new();
@@ -624,11 +649,11 @@ fn render(c: &Converted) -> String {
     }
     s.push_str(
         "\n[serving]\n\
-         # assumption: LiteLLM has no speeds; generic frontier-API medians (docs/providers.md)\n\
-         slots = 64\n\
-         base_latency = \"1s\"\n\
-         prefill_tokens_per_s = 10000.0\n\
-         decode_tokens_per_s = 100.0\n",
+         # LiteLLM has no speeds: generic frontier-API medians (docs/providers.md)\n\
+         slots = 64  # assumption\n\
+         base_latency = \"1s\"  # assumption\n\
+         prefill_tokens_per_s = 10000.0  # assumption\n\
+         decode_tokens_per_s = 100.0  # assumption\n",
     );
     s.push_str("\n[cache]\n");
     let _ = writeln!(s, "# rules: {}", params.note);
@@ -638,9 +663,9 @@ fn render(c: &Converted) -> String {
     }
     let _ = writeln!(s, "mode = {}", quote(if params.explicit { "explicit" } else { "automatic" }));
     let _ = writeln!(s, "min_tokens = {}", c.min_tokens);
-    let _ = writeln!(s, "granularity_tokens = {}", params.granularity);
+    let _ = writeln!(s, "granularity_tokens = {}{}", params.granularity, assumed_mark(&params, "granularity_tokens"));
     if c.tiers.len() == 1 {
-        let _ = writeln!(s, "ttl = {}", quote(c.tiers[0]));
+        let _ = writeln!(s, "ttl = {}{}", quote(c.tiers[0]), assumed_mark(&params, "ttl"));
     } else {
         let parts: Vec<String> =
             c.tiers.iter().map(|t| format!("{{ name = {}, ttl = {} }}", quote(t), quote(t))).collect();
@@ -851,6 +876,21 @@ mod tests {
     fn chat_models_with_cache_prices_are_sorted_and_filtered() {
         let keys = chat_models_with_cache_prices(CATALOG).unwrap();
         assert_eq!(keys, ["cheap-ds", "claude-x", "gpt-y", "grok-z"]);
+    }
+
+    #[test]
+    fn the_cache_numbers_a_note_calls_assumed_are_marked_assumed() {
+        let assumed = |r: CacheRules| r.params().assumed;
+        assert_eq!(assumed(CacheRules::Anthropic), [] as [&str; 0]);
+        assert_eq!(assumed(CacheRules::Groq), [] as [&str; 0], "Groq publishes its 2h expiry");
+        assert_eq!(assumed(CacheRules::OpenAi), ["ttl"]);
+        assert_eq!(assumed(CacheRules::Other), ["ttl"]);
+        assert_eq!(assumed(CacheRules::Cerebras), ["granularity_tokens"]);
+        assert_eq!(assumed(CacheRules::DeepSeek), ["ttl", "granularity_tokens"]);
+        // Every rule whose note says "assumed" or "assumption" marks something.
+        for r in [CacheRules::Gemini, CacheRules::Xai, CacheRules::Fireworks, CacheRules::SambaNova] {
+            assert!(r.params().note.contains("assum") && assumed(r) == ["ttl"], "{r:?}");
+        }
     }
 
     #[test]

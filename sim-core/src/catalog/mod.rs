@@ -7,6 +7,7 @@
 //! it (`preset = "anthropic/claude-sonnet-4-6"`). docs/providers.md lists every
 //! number, its source, and which are assumptions.
 
+pub mod assumptions;
 pub mod litellm;
 
 use std::fmt;
@@ -293,23 +294,13 @@ mod tests {
 
     /// What a user sees in `agentsim providers show`: each serving number
     /// says whether it was measured (and where) or assumed.
-    /// The keys of `section` (up to the next table) and what each says it is:
-    /// its own comment, else the comment lines above it.
-    fn notes<'a>(name: &str, text: &'a str, section: &str) -> Vec<(&'a str, String)> {
-        let body = text.split(&format!("[{section}]\n")).nth(1).unwrap_or_else(|| panic!("{name}: no [{section}]"));
-        let mut note = String::new();
-        let mut keys = Vec::new();
-        for line in body.split("\n[").next().unwrap().lines() {
-            if let Some(comment) = line.strip_prefix('#') {
-                note.push_str(comment);
-                continue;
-            }
-            if line.trim().is_empty() {
-                continue;
-            }
-            keys.push((line, line.split_once('#').map_or(note.as_str(), |(_, c)| c).trim_start().to_owned()));
-            note.clear();
-        }
+    /// The keys of `section` (not of its sub-tables) and what each says it is.
+    fn notes(name: &str, text: &str, section: &str) -> Vec<(String, String)> {
+        let keys: Vec<(String, String)> = assumptions::key_notes(text)
+            .into_iter()
+            .filter(|(k, _)| k.rsplit_once('.').is_some_and(|(s, _)| s == section))
+            .collect();
+        assert!(!keys.is_empty(), "{name}: no [{section}]");
         keys
     }
 

@@ -103,7 +103,7 @@ fn table_groups_keep_their_reading_order() {
     );
     assert_eq!(
         table_metrics(TableGroup::Comparison),
-        ["cost_usd_per_session", "cache_hit_rate", "blended_usd_per_mtok", "ttft_s_p50"]
+        ["cost_usd_per_session", "cost_usd", "cache_hit_rate", "blended_usd_per_mtok", "ttft_s_p50", "ttft_s_p95"]
     );
 }
 

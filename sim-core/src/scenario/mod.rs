@@ -58,6 +58,7 @@ pub use schema::json_schema;
 pub use serving_config::{Balancer, KvMemory, Overheads, ReplicasServing, Roofline, StepCoefficients, StepModel};
 pub use sweep::{Sweep, SweepPoint, grid, load_sweep, parse_sweep, value_label};
 pub use validate_sweep::{MAX_SWEEP_POINTS, parse_range};
+pub(crate) use variants::split_top_level;
 pub use variants::{Variant, load_variants, parse_variant};
 
 use std::fmt;

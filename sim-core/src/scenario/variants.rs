@@ -32,7 +32,7 @@ pub fn parse_variant(text: &str) -> Result<VariantSpec, String> {
 }
 
 /// Splits at commas outside `[]`, `{}` and string quotes.
-pub(super) fn split_top_level(text: &str) -> Vec<&str> {
+pub(crate) fn split_top_level(text: &str) -> Vec<&str> {
     let (mut depth, mut quote, mut start) = (0i32, None, 0);
     let mut parts = Vec::new();
     for (i, c) in text.char_indices() {
