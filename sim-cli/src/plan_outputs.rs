@@ -167,7 +167,7 @@ pub fn search_text(s: &Searched) -> String {
         // A bracket narrower than the digits shown is shown in full.
         let full = v(met) == v(missed);
         let b = |x: f64| if full { value_text(s.kind, x) } else { v(x) };
-        out.push_str(&format!("bracket: met at {}, missed at {}\n", b(met), b(missed)));
+        out.push_str(&format!("bracket: met at {}, not met at {}\n", b(met), b(missed)));
     }
     if let Some(p) = answer_point(s) {
         let (a, c) = (&p.data.sessions_active, &p.data.concurrency);
