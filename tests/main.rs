@@ -62,3 +62,5 @@ mod admission;
 mod portable_workloads;
 // Variants: paired comparison end to end.
 mod variants;
+// Shards in separate processes, merged in any order, equal the single-machine run.
+mod shards;

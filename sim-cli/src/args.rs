@@ -30,6 +30,25 @@ pub enum Command {
     Providers(ProvidersCommand),
     /// Replay a request trace through the prompt cache alone: hit rates per capacity.
     Replay(crate::replay_cmd::ReplayArgs),
+    /// Combine the partial directories of `run --shard I/N` into one run
+    /// directory, identical to a single-machine run.
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Partial directories written by `agentsim run --shard I/N` (every I of one run, any order).
+    #[arg(required = true, value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// Output directory of the merged run.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Write into an existing non-empty output directory, replacing agentsim's files there.
+    #[arg(long)]
+    pub force: bool,
+    /// No table: print only the output directory.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -90,6 +109,10 @@ pub struct RunArgs {
     /// `METRIC:max`; prints and saves each one's probability of being best.
     #[arg(long, value_name = "METRIC[:max]", default_value = DEFAULT_RANK_METRIC, value_parser = RankBy::parse)]
     pub rank_by: RankBy,
+    /// Compute only shard I of N (1-based) of the replicates and write a
+    /// partial directory for `agentsim merge` (see docs/cluster.md).
+    #[arg(long, value_name = "I/N", value_parser = crate::shard::ShardSpec::parse)]
+    pub shard: Option<crate::shard::ShardSpec>,
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,7 @@
 
 use crate::input_file::InputFileError;
 use crate::replay_cmd::TraceFileError;
+use crate::shard::BadPartials;
 use crate::work_limits::RefusedRun;
 use clap::error::{ContextKind, ContextValue};
 use sim_core::catalog::{UnknownPreset, litellm::LiteLlmError};
@@ -52,6 +53,7 @@ pub fn exit_code(err: &anyhow::Error) -> i32 {
             || e.is::<RefusedRun>()
             || e.is::<InputFileError>()
             || e.is::<RankError>()
+            || e.is::<BadPartials>()
     }) {
         EXIT_INVALID_INPUT
     } else {

@@ -12,6 +12,9 @@
 //!   provider catalog of `sim_core::catalog` printed as scenario TOML.
 //! - `replay_cmd`: `agentsim replay`, a request trace through the prompt
 //!   cache alone (`sim_core::trace`), one result row per capacity.
+//! - `shard`: `run --shard I/N` (a share of the replicates) and its
+//!   partial directory's `partial.json`; `merge_cmd`: `agentsim merge`, the
+//!   partials folded into the single-machine run's files.
 //! - `exit`: the one place where an error becomes a message and an exit code.
 //!
 //! Invariant: a run either publishes a complete output directory or leaves
@@ -28,6 +31,7 @@ mod manifest;
 mod output_dir;
 mod outputs;
 pub use outputs::OUTPUT_FILE_NAMES;
+mod merge_cmd;
 mod progress;
 mod providers_cmd;
 mod replay_cmd;
@@ -35,6 +39,7 @@ mod report_table;
 mod run_cmd;
 pub mod run_dir;
 mod scenario_file;
+mod shard;
 mod sibling;
 mod staging;
 mod timestamp;
@@ -66,6 +71,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>, stdout: &mut dyn
         Command::Schema => validate_cmd::schema(stdout),
         Command::Providers(p) => providers_cmd::run(&p, stdout),
         Command::Replay(r) => replay_cmd::run(&r, &args, stdout),
+        Command::Merge(m) => merge_cmd::merge(&m, &args, stdout),
     };
     exit::report(result, stderr)
 }

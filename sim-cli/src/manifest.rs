@@ -28,4 +28,9 @@ pub struct Manifest {
     pub simulation_wall_s: f64,
     /// Files of this run, in the order they were written.
     pub files: Vec<&'static str>,
+    /// `agentsim merge` only: the partial directories merged, in shard
+    /// order (then `threads` is the most any shard used and
+    /// `simulation_wall_s` the shards' sum).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merged_from: Option<Vec<String>>,
 }

@@ -6,13 +6,13 @@ use crate::csv_row::{float_cell, opt_cell};
 use anyhow::Context as _;
 use serde::Serialize;
 use sim_core::engine::{TIMESERIES_COLUMNS, TimeseriesRow};
-use sim_core::metrics::{DiffTable, MetricStats, MetricTable, ReplicateMetrics, Summary, metric_names};
+use sim_core::metrics::{DiffTable, MetricStats, MetricTable, Summary, TaskRecord, VariantRecord, metric_names};
 use sim_core::records::{RequestRecord, request_columns};
 use sim_core::scenario::Scenario;
 
 /// Every file name `run` or `replay` may write. `--force` removes the ones a run does not
 /// write (e.g. an old requests.csv), so a directory never mixes two runs.
-pub const OUTPUT_FILE_NAMES: [&str; 9] = [
+pub const OUTPUT_FILE_NAMES: [&str; 12] = [
     "summary.json",
     "summary.csv",
     "replicates.csv",
@@ -22,6 +22,9 @@ pub const OUTPUT_FILE_NAMES: [&str; 9] = [
     "scenario.resolved.toml",
     "manifest.json",
     "replay.csv",
+    "records.jsonl",
+    "partial.json",
+    "resume.json",
 ];
 
 /// `summary.json`, written as [`json_file`].
@@ -118,8 +121,8 @@ pub struct ReplicatesCsv<W: std::io::Write> {
     w: csv::Writer<W>,
     providers: Vec<String>,
     workloads: Vec<String>,
-    /// Per variant: its tier count and, per metric column, its metric index.
-    variants: Vec<(String, usize, Vec<Option<usize>>)>,
+    /// Per variant: per metric column, its metric index.
+    variants: Vec<(String, Vec<Option<usize>>)>,
 }
 
 impl<W: std::io::Write> ReplicatesCsv<W> {
@@ -148,19 +151,28 @@ impl<W: std::io::Write> ReplicatesCsv<W> {
         let variants = tiers
             .iter()
             .zip(&per_variant)
-            .map(|((name, t), names)| {
-                (name.to_string(), t.len(), columns.iter().map(|c| names.iter().position(|n| n == c)).collect())
+            .map(|((name, _), names)| {
+                (name.to_string(), columns.iter().map(|c| names.iter().position(|n| n == c)).collect())
             })
             .collect();
         Ok(ReplicatesCsv { w, providers: providers.to_vec(), workloads: workloads.to_vec(), variants })
     }
 
+    /// Writes one task's rows: every variant's, in the order of [`Self::new`].
+    pub fn task(&mut self, t: &TaskRecord) -> anyhow::Result<()> {
+        for i in 0..t.variants.len() {
+            let name = self.variants.get(i).map(|(n, _)| n.clone()).context("replicates.csv: too many variants")?;
+            self.row(&name, t.replicate, &t.variants[i])?;
+        }
+        Ok(())
+    }
+
     /// Writes one replicate's rows of `variant` (one named in [`Self::new`]).
-    pub fn row(&mut self, variant: &str, r: &ReplicateMetrics) -> anyhow::Result<()> {
-        let (_, n_tiers, columns) = self
+    pub fn row(&mut self, variant: &str, replicate: u32, r: &VariantRecord) -> anyhow::Result<()> {
+        let (_, columns) = self
             .variants
             .iter()
-            .find(|(n, _, _)| n == variant)
+            .find(|(n, _)| n == variant)
             .with_context(|| format!("replicates.csv: unknown variant `{variant}`"))?;
         let providers = self.providers.iter().map(String::as_str).zip(&r.by_provider);
         let workloads = self.workloads.iter().map(String::as_str).zip(&r.by_workload);
@@ -170,8 +182,8 @@ impl<W: std::io::Write> ReplicatesCsv<W> {
             } else {
                 [String::new(), String::new()]
             };
-            let values = metrics.values(*n_tiers);
-            let cells = [r.replicate.to_string(), variant.to_string(), scope]
+            let values = &metrics.0;
+            let cells = [replicate.to_string(), variant.to_string(), scope]
                 .into_iter()
                 .chain(columns.iter().map(|c| opt_cell(c.and_then(|i| values[i]))))
                 .chain(whole);
@@ -214,7 +226,7 @@ pub fn finish(w: csv::Writer<Vec<u8>>) -> anyhow::Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sim_core::metrics::{ScopeMetrics, VariantSummary};
+    use sim_core::metrics::{ReplicateMetrics, ScopeMetrics, VariantSummary};
 
     fn replicate(i: u32, requests: u64) -> ReplicateMetrics {
         let mut overall = ScopeMetrics::default();
@@ -262,7 +274,7 @@ mod tests {
     fn replicates_csv(reps: &[ReplicateMetrics]) -> Vec<u8> {
         let mut w = ReplicatesCsv::new(Vec::new(), &[("baseline", vec![])], &["p".into()], &["w".into()]).unwrap();
         for r in reps {
-            w.row("baseline", r).unwrap();
+            w.row("baseline", r.replicate, &VariantRecord::of(r, 0)).unwrap();
         }
         w.finish().unwrap()
     }

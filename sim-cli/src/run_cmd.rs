@@ -5,15 +5,16 @@
 
 use crate::args::RunArgs;
 use crate::manifest::Manifest;
-use crate::run_dir::MANIFEST;
+use crate::outputs::ReplicatesCsv;
+use crate::run_dir::{MANIFEST, PARTIAL, RECORDS};
 use crate::scenario_file::LoadedScenario;
+use crate::shard::{Partial, RunIdentity, ShardSpec};
 use crate::staging::{self, Staging};
 use crate::timestamp::UtcTime;
 use crate::{output_dir, outputs, progress, report_table, scenario_file, work_limits};
 use anyhow::Context as _;
-use sim_core::metrics::ReplicateMetrics;
-use sim_core::metrics::SCHEMA_VERSION;
-use sim_core::montecarlo::{self, BASELINE, RunHooks, RunOptions, RunResult};
+use sim_core::metrics::{FoldNames, RunFold, SCHEMA_VERSION, Summary, TaskRecord};
+use sim_core::montecarlo::{self, BASELINE, Replicate0, RunOptions, TaskHooks, Tasks};
 use sim_core::scenario::Scenario;
 use std::ffi::OsString;
 use std::io::{BufWriter, Write};
@@ -42,15 +43,46 @@ pub fn run(args: &RunArgs, argv: &[OsString], stdout: &mut dyn Write) -> anyhow:
     // Every variant runs on every replicate: the run's work is their sum.
     let variants: Vec<&Scenario> = loaded.variants.iter().map(|v| &v.scenario).collect();
     work_limits::check(&loaded.scenario, &variants, &opts, threads, &args.limits)?;
+    let ctx = RunCtx { args, argv, loaded: &loaded, opts: &opts, started: &started };
+    if let Some(shard) = args.shard {
+        return run_shard(&ctx, shard, staging, &dir, stdout);
+    }
+    let names = montecarlo::fold_names(&loaded.scenario, &loaded.variants, &opts.rank_by);
+    let mut fold = RunFold::new(&names).context("--rank-by")?;
     // Streamed while replicates finish, so memory never holds them all.
     let replicates_csv = staging.create_file(REPLICATES_CSV).context("cannot create replicates.csv")?;
-    let sim = simulate(&loaded, &opts, args, BufWriter::new(replicates_csv))?;
+    let mut csv =
+        ReplicatesCsv::new(BufWriter::new(replicates_csv), &tiers_of(&names), &names.providers, &names.workloads)?;
+    let mut records = RecordsFile::new(staging.create_file(RECORDS).context("cannot create records.jsonl")?);
+    let tasks = Tasks::range(0, opts.replicates);
+    let mut failed = None;
+    let sim = simulate(&loaded, &opts, args, tasks, &mut |t: TaskRecord| {
+        if failed.is_none()
+            && let Err(e) = csv.task(&t).and_then(|()| records.push(&t))
+        {
+            failed = Some(e);
+        }
+        fold.push(&t);
+        true
+    })?;
+    if let Some(e) = failed {
+        return Err(e.context("cannot write replicates.csv"));
+    }
+    csv.finish()?.flush().context("cannot write replicates.csv")?;
+    drop(records);
+    // A complete run has no use for the records: they are a working file.
+    staging.discard(RECORDS).context("cannot remove records.jsonl")?;
+    let summary = fold.summary(opts.seed);
 
-    render(&mut staging, args, argv, &loaded, &opts, &sim, &started)?;
+    render(&mut staging, &ctx, &sim, &summary)?;
     staging.commit()?;
+    print_run(stdout, args.quiet, &summary, &dir)
+}
 
-    if !args.quiet {
-        stdout.write_all(report_table::render(&sim.result.summary).as_bytes())?;
+/// After a committed run: the table (unless quiet), then the directory.
+pub fn print_run(stdout: &mut dyn Write, quiet: bool, summary: &Summary, dir: &Path) -> anyhow::Result<()> {
+    if !quiet {
+        stdout.write_all(report_table::render(summary).as_bytes())?;
         write!(stdout, "output: ")?;
     }
     writeln!(stdout, "{}", dir.display())?;
@@ -59,69 +91,159 @@ pub fn run(args: &RunArgs, argv: &[OsString], stdout: &mut dyn Write) -> anyhow:
 
 const REPLICATES_CSV: &str = "replicates.csv";
 
+/// The variants' (name, tiers) pairs as `ReplicatesCsv` takes them.
+pub fn tiers_of(names: &FoldNames) -> Vec<(&str, Vec<String>)> {
+    names.variants.iter().map(|(n, t)| (n.as_str(), t.clone())).collect()
+}
+
+/// `records.jsonl` being written: one line per task, flushed as each
+/// arrives, so an interruption keeps every finished task.
+pub struct RecordsFile(std::fs::File);
+
+impl RecordsFile {
+    pub fn new(file: std::fs::File) -> Self {
+        RecordsFile(file)
+    }
+
+    /// Appends one record line whole, in one write.
+    pub fn push(&mut self, t: &TaskRecord) -> anyhow::Result<()> {
+        let mut line = t.to_line();
+        line.push('\n');
+        self.0.write_all(line.as_bytes()).context("cannot write records.jsonl")
+    }
+}
+
+/// What a run was asked to do, as every step of it reads it.
+#[derive(Clone, Copy)]
+struct RunCtx<'a> {
+    args: &'a RunArgs,
+    argv: &'a [OsString],
+    loaded: &'a LoadedScenario,
+    opts: &'a RunOptions,
+    started: &'a UtcTime,
+}
+
 /// A finished simulation and the facts about how it ran.
 struct Simulated {
-    result: RunResult,
+    first: Replicate0,
     threads: usize,
     wall_s: f64,
 }
 
-/// Runs the replicates, writing `replicates.csv` rows to `replicates_csv` in
-/// replicate order as they finish.
+/// Runs `tasks` on a pool of `--threads`, handing each task's record to
+/// `on_task` in task order as they finish.
 fn simulate(
     loaded: &LoadedScenario,
     opts: &RunOptions,
     args: &RunArgs,
-    replicates_csv: impl Write + Send,
+    tasks: Tasks,
+    on_task: &mut (dyn FnMut(TaskRecord) -> bool + Send),
 ) -> anyhow::Result<Simulated> {
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(t) = args.threads {
         pool = pool.num_threads(t as usize);
     }
     let pool = pool.build().context("cannot start the worker threads")?;
-    let bar = progress::replicate_bar(opts.replicates, args.quiet);
+    let bar = progress::replicate_bar(tasks.len(), args.quiet);
     let clock = Instant::now();
-    let scenario = &loaded.scenario;
-    let tiers = montecarlo::variant_tiers(scenario, &loaded.variants);
-    let mut csv =
-        outputs::ReplicatesCsv::new(replicates_csv, &tiers, &scenario.provider_names(), &scenario.workload_names())?;
-    let mut csv_error = None;
-    let mut on_replicate = |variant: &str, r: &ReplicateMetrics| {
-        if csv_error.is_none()
-            && let Err(e) = csv.row(variant, r)
-        {
-            csv_error = Some(e);
-        }
-    };
-    let hooks = RunHooks { on_done: &|| bar.inc(1), on_replicate: &mut on_replicate };
-    let result = pool.install(|| montecarlo::run(scenario, &loaded.variants, opts, hooks));
+    let hooks = TaskHooks { on_done: &|| bar.inc(1), on_task };
+    let result = pool.install(|| montecarlo::run_tasks(&loaded.scenario, &loaded.variants, opts, tasks, hooks));
     let wall_s = clock.elapsed().as_secs_f64();
     bar.finish_and_clear();
-    let result = result.context("the simulation stopped; no output was written")?;
-    if let Some(e) = csv_error {
-        return Err(e.context("cannot write replicates.csv"));
+    let first = result.context("the simulation stopped; no output was written")?;
+    Ok(Simulated { first, threads: pool.current_num_threads(), wall_s })
+}
+
+/// `run --shard I/N`: computes the shard's tasks and commits a partial
+/// directory (records, what replicate 0 alone yields, the scenario, and
+/// `partial.json` last).
+fn run_shard(
+    ctx: &RunCtx<'_>,
+    shard: ShardSpec,
+    mut staging: Staging,
+    dir: &Path,
+    stdout: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let RunCtx { args, loaded, opts, started, .. } = *ctx;
+    let tasks = shard.tasks(opts.replicates);
+    let mut records = RecordsFile::new(staging.create_file(RECORDS).context("cannot create records.jsonl")?);
+    let mut failed = None;
+    let sim = simulate(loaded, opts, args, tasks, &mut |t: TaskRecord| {
+        if failed.is_none()
+            && let Err(e) = records.push(&t)
+        {
+            failed = Some(e);
+        }
+        true
+    })?;
+    if let Some(e) = failed {
+        return Err(e);
     }
-    csv.finish()?.flush().context("cannot write replicates.csv")?;
-    Ok(Simulated { result, threads: pool.current_num_threads(), wall_s })
+    drop(records);
+    let scenario = &loaded.scenario;
+    let mut write = |name: &'static str, bytes: &[u8]| {
+        staging.write_file(name, bytes).with_context(|| format!("cannot write {name} of the partial directory"))
+    };
+    // Only replicate 0 yields these; they are rendered here so a merge needs no scenario.
+    if tasks.contains(0) {
+        if args.requests_csv {
+            write("requests.csv", &outputs::requests_csv(&sim.first.requests, scenario, BASELINE)?)?;
+        }
+        write("timeseries.csv", &outputs::timeseries_csv(&sim.first.timeseries, scenario)?)?;
+    }
+    write("scenario.toml", &loaded.bytes)?;
+    write("scenario.resolved.toml", resolved_toml(scenario, opts).as_bytes())?;
+    let partial = Partial {
+        run: RunIdentity {
+            agentsim_version: env!("CARGO_PKG_VERSION").to_string(),
+            scenario_sha256: loaded.sha256.clone(),
+            overrides: override_texts(args),
+            variants: loaded.variants.iter().map(|v| v.name.clone()).collect(),
+            seed: opts.seed,
+            replicates: opts.replicates,
+            requests_csv: args.requests_csv,
+            shard_count: shard.count,
+            fold: montecarlo::fold_names(scenario, &loaded.variants, &opts.rank_by),
+        },
+        shard_index: shard.index,
+        scenario_file: args.file.display().to_string(),
+        threads: sim.threads,
+        started_utc: started.rfc3339(),
+        simulation_wall_s: sim.wall_s,
+        files: staging.names().iter().chain([&PARTIAL]).map(|n| n.to_string()).collect(),
+    };
+    staging.write_file(PARTIAL, &outputs::json_file(&partial)?).context("cannot write partial.json")?;
+    staging.commit_marked(PARTIAL)?;
+    if !args.quiet {
+        writeln!(
+            stdout,
+            "shard {}/{}: {} of {} replicates; merge every shard with `agentsim merge DIR... --out DIR`",
+            shard.index,
+            shard.count,
+            tasks.len(),
+            opts.replicates
+        )?;
+        write!(stdout, "partial: ")?;
+    }
+    writeln!(stdout, "{}", dir.display())?;
+    Ok(())
+}
+
+/// `--set` overrides in the order given, as `path=value`.
+fn override_texts(args: &RunArgs) -> Vec<String> {
+    args.overrides.set.iter().map(|o| format!("{}={}", o.path, o.value)).collect()
 }
 
 /// Writes every output file into `staging`, the manifest (the completion
 /// marker, listing the others) last.
-fn render(
-    staging: &mut Staging,
-    args: &RunArgs,
-    argv: &[OsString],
-    loaded: &LoadedScenario,
-    opts: &RunOptions,
-    sim: &Simulated,
-    started: &UtcTime,
-) -> anyhow::Result<()> {
-    let (scenario, result) = (&loaded.scenario, &sim.result);
+fn render(staging: &mut Staging, ctx: &RunCtx<'_>, sim: &Simulated, summary: &Summary) -> anyhow::Result<()> {
+    let RunCtx { args, argv, loaded, opts, started } = *ctx;
+    let (scenario, result) = (&loaded.scenario, &sim.first);
     let mut write = |name: &'static str, bytes: &[u8]| {
         staging.write_file(name, bytes).with_context(|| format!("cannot write {name} of the output directory"))
     };
-    write("summary.json", &outputs::summary_json(&result.summary)?)?;
-    write("summary.csv", &outputs::summary_csv(&result.summary)?)?;
+    write("summary.json", &outputs::summary_json(summary)?)?;
+    write("summary.csv", &outputs::summary_csv(summary)?)?;
     if args.requests_csv {
         write("requests.csv", &outputs::requests_csv(&result.requests, scenario, BASELINE)?)?;
     }
@@ -139,12 +261,13 @@ fn render(
         replicates: opts.replicates,
         threads: sim.threads,
         requests_csv: args.requests_csv,
-        overrides: args.overrides.set.iter().map(|o| format!("{}={}", o.path, o.value)).collect(),
+        overrides: override_texts(args),
         variants: loaded.variants.iter().map(|v| v.name.clone()).collect(),
         command_line: argv.iter().map(|a| a.to_string_lossy().into_owned()).collect(),
         started_utc: started.rfc3339(),
         simulation_wall_s: sim.wall_s,
         files: names.collect(),
+        merged_from: None,
     };
     staging.write_file(MANIFEST, &outputs::json_file(&manifest)?).context("cannot write manifest.json")?;
     Ok(())

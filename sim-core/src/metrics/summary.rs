@@ -3,6 +3,7 @@
 
 use super::paired::DiffSummary;
 use super::ranking::Ranking;
+use super::record::{ScopeValues, VariantRecord};
 use super::registry::metric_names;
 use super::scope::ScopeMetrics;
 use super::stats::{MetricStats, StatsAccumulator};
@@ -96,9 +97,9 @@ impl ScopeAccumulator {
         ScopeAccumulator(vec![StatsAccumulator::default(); n_metrics])
     }
 
-    fn push(&mut self, scope: &ScopeMetrics, n_tiers: usize) {
-        for (acc, v) in self.0.iter_mut().zip(scope.values(n_tiers)) {
-            acc.push(v);
+    fn push(&mut self, scope: &ScopeValues) {
+        for (acc, v) in self.0.iter_mut().zip(&scope.0) {
+            acc.push(*v);
         }
     }
 
@@ -136,14 +137,19 @@ impl VariantAccumulator {
     }
 
     /// Adds the next replicate (callers push in replicate order).
-    pub fn push(&mut self, r: &ReplicateMetrics) {
-        self.overall.push(&r.overall, self.n_tiers);
+    pub fn push(&mut self, r: &VariantRecord) {
+        self.overall.push(&r.overall);
         for ((_, acc), s) in self.by_provider.iter_mut().zip(&r.by_provider) {
-            acc.push(s, self.n_tiers);
+            acc.push(s);
         }
         for ((_, acc), s) in self.by_workload.iter_mut().zip(&r.by_workload) {
-            acc.push(s, self.n_tiers);
+            acc.push(s);
         }
+    }
+
+    /// The cache tier count of this variant (which its records' values follow).
+    pub fn n_tiers(&self) -> usize {
+        self.n_tiers
     }
 
     pub fn name(&self) -> &str {
@@ -175,7 +181,7 @@ impl VariantSummary {
     ) -> Self {
         let mut acc = VariantAccumulator::new(name, provider_names, workload_names, tier_names);
         for r in reps {
-            acc.push(r);
+            acc.push(&VariantRecord::of(r, tier_names.len()));
         }
         acc.finish()
     }
