@@ -64,3 +64,5 @@ mod portable_workloads;
 mod variants;
 // Shards in separate processes, merged in any order, equal the single-machine run.
 mod shards;
+// Interrupt part-way, then `run --resume`: the uninterrupted run's bytes.
+mod resume;

@@ -78,7 +78,14 @@ pub struct ImportLitellmArgs {
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Scenario file (TOML).
-    pub file: PathBuf,
+    #[arg(required_unless_present = "resume")]
+    pub file: Option<PathBuf>,
+    /// Finish an interrupted run: DIR is the resumable directory it left
+    /// (with `resume.json`); only the missing replicates are simulated.
+    #[arg(long, value_name = "DIR", conflicts_with_all = [
+        "file", "out", "replicates", "seed", "set", "variants", "requests_csv", "force", "shard",
+    ])]
+    pub resume: Option<PathBuf>,
     /// Output directory [default: outputs/<scenario-name>-<UTC timestamp>/].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,

@@ -4,6 +4,7 @@
 
 use crate::input_file::InputFileError;
 use crate::replay_cmd::TraceFileError;
+use crate::resumable::BadResume;
 use crate::shard::BadPartials;
 use crate::work_limits::RefusedRun;
 use clap::error::{ContextKind, ContextValue};
@@ -24,7 +25,8 @@ pub const EXIT_FAILURE: i32 = 1;
 /// exactly (`SimLimit`); same code as clap's usage errors.
 pub const EXIT_INVALID_INPUT: i32 = 2;
 /// Stopped by Ctrl-C (128 + SIGINT, as shells report it). The output
-/// directory is complete if the run had already committed it, else absent.
+/// directory is complete if the run had already committed it, resumable if
+/// replicates had finished (`run --resume`), else absent.
 pub const EXIT_INTERRUPTED: i32 = 130;
 
 /// The command's outcome -> exit code, printing the error (with its causes).
@@ -54,6 +56,7 @@ pub fn exit_code(err: &anyhow::Error) -> i32 {
             || e.is::<InputFileError>()
             || e.is::<RankError>()
             || e.is::<BadPartials>()
+            || e.is::<BadResume>()
     }) {
         EXIT_INVALID_INPUT
     } else {

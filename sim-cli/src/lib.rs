@@ -15,6 +15,8 @@
 //! - `shard`: `run --shard I/N` (a share of the replicates) and its
 //!   partial directory's `partial.json`; `merge_cmd`: `agentsim merge`, the
 //!   partials folded into the single-machine run's files.
+//! - `resumable`, `resume_cmd`: what Ctrl-C leaves once replicates have
+//!   finished (records + `resume.json`), and `run --resume DIR` finishing it.
 //! - `exit`: the one place where an error becomes a message and an exit code.
 //!
 //! Invariant: a run either publishes a complete output directory or leaves
@@ -36,6 +38,8 @@ mod progress;
 mod providers_cmd;
 mod replay_cmd;
 mod report_table;
+mod resumable;
+mod resume_cmd;
 mod run_cmd;
 pub mod run_dir;
 mod scenario_file;

@@ -33,4 +33,8 @@ pub struct Manifest {
     /// `simulation_wall_s` the shards' sum).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub merged_from: Option<Vec<String>>,
+    /// `run --resume` only: how many replicates the interrupted run had
+    /// finished (reused from its records, not simulated again).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resumed_with: Option<u32>,
 }

@@ -70,6 +70,7 @@ pub fn merge(args: &MergeArgs, argv: &[OsString], stdout: &mut dyn Write) -> any
         simulation_wall_s: parts.iter().map(|p| p.partial.simulation_wall_s).sum(),
         files: names.collect(),
         merged_from: Some(parts.iter().map(|p| p.dir.display().to_string()).collect()),
+        resumed_with: None,
     };
     staging.write_file(MANIFEST, &outputs::json_file(&manifest)?).context("cannot write manifest.json")?;
     staging.commit()?;

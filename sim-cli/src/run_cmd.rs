@@ -6,12 +6,13 @@
 use crate::args::RunArgs;
 use crate::manifest::Manifest;
 use crate::outputs::ReplicatesCsv;
+use crate::resumable::{BadResume, ResumeMarker};
 use crate::run_dir::{MANIFEST, PARTIAL, RECORDS};
 use crate::scenario_file::LoadedScenario;
 use crate::shard::{Partial, RunIdentity, ShardSpec};
 use crate::staging::{self, Staging};
 use crate::timestamp::UtcTime;
-use crate::{output_dir, outputs, progress, report_table, scenario_file, work_limits};
+use crate::{output_dir, outputs, progress, report_table, resume_cmd, scenario_file, work_limits};
 use anyhow::Context as _;
 use sim_core::metrics::{FoldNames, RunFold, SCHEMA_VERSION, Summary, TaskRecord};
 use sim_core::montecarlo::{self, BASELINE, Replicate0, RunOptions, TaskHooks, Tasks};
@@ -22,8 +23,38 @@ use std::path::Path;
 use std::time::Instant;
 
 pub fn run(args: &RunArgs, argv: &[OsString], stdout: &mut dyn Write) -> anyhow::Result<()> {
+    match &args.resume {
+        Some(dir) => resume_cmd::resume(dir, args, stdout),
+        None => {
+            let marker = resume_cmd::marker_of(argv)?;
+            execute(args, argv, &marker, None, stdout)
+        }
+    }
+}
+
+/// Runs `args` (with a scenario file); `marker` is what an interruption
+/// leaves in `resume.json`; `resume` is the directory whose records a resumed
+/// run reuses.
+pub fn execute(
+    args: &RunArgs,
+    argv: &[OsString],
+    marker: &ResumeMarker,
+    resume: Option<&Path>,
+    stdout: &mut dyn Write,
+) -> anyhow::Result<()> {
     let started = UtcTime::now();
-    let loaded = scenario_file::load(&args.file, &args.overrides.set, &args.overrides.variants)?;
+    let file = args.file.as_deref().context("no scenario file")?;
+    let loaded = scenario_file::load(file, &args.overrides.set, &args.overrides.variants)?;
+    if resume.is_some() && loaded.sha256 != marker.scenario_sha256 {
+        return Err(BadResume(format!(
+            "the scenario file {} changed since the run started (sha256 {} then, {} now); \
+             resuming would mix two scenarios: start a new run instead",
+            file.display(),
+            marker.scenario_sha256,
+            loaded.sha256
+        ))
+        .into());
+    }
     if !loaded.variants.is_empty() {
         let tiers = montecarlo::variant_tiers(&loaded.scenario, &loaded.variants);
         args.rank_by.check(tiers.iter().map(|(n, t)| (*n, t.as_slice()))).context("--rank-by")?;
@@ -48,15 +79,18 @@ pub fn run(args: &RunArgs, argv: &[OsString], stdout: &mut dyn Write) -> anyhow:
         return run_shard(&ctx, shard, staging, &dir, stdout);
     }
     let names = montecarlo::fold_names(&loaded.scenario, &loaded.variants, &opts.rank_by);
+    let done = match resume {
+        Some(d) => resume_cmd::read_done(d, opts.replicates, names.variants.len())?,
+        None => Vec::new(),
+    };
     let mut fold = RunFold::new(&names).context("--rank-by")?;
     // Streamed while replicates finish, so memory never holds them all.
     let replicates_csv = staging.create_file(REPLICATES_CSV).context("cannot create replicates.csv")?;
     let mut csv =
         ReplicatesCsv::new(BufWriter::new(replicates_csv), &tiers_of(&names), &names.providers, &names.workloads)?;
     let mut records = RecordsFile::new(staging.create_file(RECORDS).context("cannot create records.jsonl")?);
-    let tasks = Tasks::range(0, opts.replicates);
     let mut failed = None;
-    let sim = simulate(&loaded, &opts, args, tasks, &mut |t: TaskRecord| {
+    let mut take = |t: TaskRecord| {
         if failed.is_none()
             && let Err(e) = csv.task(&t).and_then(|()| records.push(&t))
         {
@@ -64,7 +98,28 @@ pub fn run(args: &RunArgs, argv: &[OsString], stdout: &mut dyn Write) -> anyhow:
         }
         fold.push(&t);
         true
-    })?;
+    };
+    // What an earlier, interrupted run finished is folded first, unchanged.
+    let reused = u32::try_from(done.len()).unwrap_or(u32::MAX);
+    let mut first_again = None;
+    if let Some(first) = done.first() {
+        first_again = Some(resume_cmd::replicate_0_again(&loaded, &opts, args, first)?);
+    }
+    for t in done {
+        take(t);
+    }
+    let marker = ResumeMarker {
+        scenario_sha256: loaded.sha256.clone(),
+        seed: opts.seed,
+        replicates: opts.replicates,
+        ..marker.clone()
+    };
+    staging.keep_on_interrupt(outputs::json_file(&marker)?, opts.replicates);
+    let mut sim = simulate(&loaded, &opts, args, Tasks::range(reused, opts.replicates), &mut take)?;
+    if let Some(first) = first_again {
+        sim.wall_s += first.wall_s;
+        sim.first = first.first;
+    }
     if let Some(e) = failed {
         return Err(e.context("cannot write replicates.csv"));
     }
@@ -74,7 +129,7 @@ pub fn run(args: &RunArgs, argv: &[OsString], stdout: &mut dyn Write) -> anyhow:
     staging.discard(RECORDS).context("cannot remove records.jsonl")?;
     let summary = fold.summary(opts.seed);
 
-    render(&mut staging, &ctx, &sim, &summary)?;
+    render(&mut staging, &ctx, &sim, &summary, resume.map(|_| reused))?;
     staging.commit()?;
     print_run(stdout, args.quiet, &summary, &dir)
 }
@@ -124,15 +179,15 @@ struct RunCtx<'a> {
 }
 
 /// A finished simulation and the facts about how it ran.
-struct Simulated {
-    first: Replicate0,
-    threads: usize,
-    wall_s: f64,
+pub struct Simulated {
+    pub first: Replicate0,
+    pub threads: usize,
+    pub wall_s: f64,
 }
 
 /// Runs `tasks` on a pool of `--threads`, handing each task's record to
 /// `on_task` in task order as they finish.
-fn simulate(
+pub fn simulate(
     loaded: &LoadedScenario,
     opts: &RunOptions,
     args: &RunArgs,
@@ -206,7 +261,7 @@ fn run_shard(
             fold: montecarlo::fold_names(scenario, &loaded.variants, &opts.rank_by),
         },
         shard_index: shard.index,
-        scenario_file: args.file.display().to_string(),
+        scenario_file: args.file.as_deref().unwrap_or(Path::new("")).display().to_string(),
         threads: sim.threads,
         started_utc: started.rfc3339(),
         simulation_wall_s: sim.wall_s,
@@ -236,7 +291,13 @@ fn override_texts(args: &RunArgs) -> Vec<String> {
 
 /// Writes every output file into `staging`, the manifest (the completion
 /// marker, listing the others) last.
-fn render(staging: &mut Staging, ctx: &RunCtx<'_>, sim: &Simulated, summary: &Summary) -> anyhow::Result<()> {
+fn render(
+    staging: &mut Staging,
+    ctx: &RunCtx<'_>,
+    sim: &Simulated,
+    summary: &Summary,
+    resumed_with: Option<u32>,
+) -> anyhow::Result<()> {
     let RunCtx { args, argv, loaded, opts, started } = *ctx;
     let (scenario, result) = (&loaded.scenario, &sim.first);
     let mut write = |name: &'static str, bytes: &[u8]| {
@@ -255,7 +316,7 @@ fn render(staging: &mut Staging, ctx: &RunCtx<'_>, sim: &Simulated, summary: &Su
         agentsim_version: env!("CARGO_PKG_VERSION"),
         schema_version: SCHEMA_VERSION,
         scenario: scenario.name.clone(),
-        scenario_file: args.file.display().to_string(),
+        scenario_file: args.file.as_deref().unwrap_or(Path::new("")).display().to_string(),
         scenario_sha256: loaded.sha256.clone(),
         seed: opts.seed,
         replicates: opts.replicates,
@@ -268,6 +329,7 @@ fn render(staging: &mut Staging, ctx: &RunCtx<'_>, sim: &Simulated, summary: &Su
         simulation_wall_s: sim.wall_s,
         files: names.collect(),
         merged_from: None,
+        resumed_with,
     };
     staging.write_file(MANIFEST, &outputs::json_file(&manifest)?).context("cannot write manifest.json")?;
     Ok(())

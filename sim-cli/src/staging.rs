@@ -20,6 +20,7 @@
 use crate::dir_lock::{DirLock, LockError};
 use crate::output_dir::{OutputBusy, OutputExists};
 use crate::outputs::OUTPUT_FILE_NAMES;
+use crate::resumable::Resumable;
 use crate::run_dir::{MANIFEST, MARKERS};
 use crate::{interrupt, sibling};
 use anyhow::Context as _;
@@ -135,6 +136,20 @@ impl Staging {
         let file = File::create_new(self.files_dir.join(name))?;
         self.names.push(name);
         Ok(file)
+    }
+
+    /// On Ctrl-C, once a replicate's record is complete in the staged
+    /// `records.jsonl`, leave a resumable directory at the target (with
+    /// `marker` as its `resume.json`) instead of removing everything.
+    pub fn keep_on_interrupt(&self, marker: Vec<u8>, replicates: u32) {
+        let r = Resumable {
+            files_dir: self.files_dir.clone(),
+            target: self.target.clone(),
+            in_place: self.mode == Mode::InPlace,
+            marker,
+            replicates,
+        };
+        interrupt::live().set_resumable(self.id, r);
     }
 
     /// The staged names, in creation order (the manifest lists them).

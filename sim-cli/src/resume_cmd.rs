@@ -1,0 +1,103 @@
+//! `agentsim run --resume DIR`: finishes the run an interruption left in
+//! DIR. The original arguments come from `resume.json`; the replicates whose
+//! records are in DIR are folded as they are, the rest are simulated, and
+//! every file comes out as the uninterrupted run would have written it.
+
+use crate::args::{Cli, Command, RunArgs};
+use crate::resumable::{BadResume, ResumeMarker};
+use crate::run_cmd::{self, Simulated};
+use crate::run_dir::{RECORDS, RESUME};
+use crate::scenario_file::LoadedScenario;
+use anyhow::Context as _;
+use clap::Parser as _;
+use sim_core::metrics::TaskRecord;
+use sim_core::montecarlo::{RunOptions, Tasks};
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::Path;
+
+/// The marker a run started with `argv` leaves if interrupted (`execute`
+/// fills in the scenario's hash, seed and replicates once it knows them).
+pub fn marker_of(argv: &[OsString]) -> anyhow::Result<ResumeMarker> {
+    Ok(ResumeMarker {
+        agentsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario_sha256: String::new(),
+        command_line: argv.iter().map(|a| a.to_string_lossy().into_owned()).collect(),
+        cwd: std::env::current_dir().context("cannot read the current directory")?,
+        seed: 0,
+        replicates: 0,
+    })
+}
+
+pub fn resume(dir: &Path, new: &RunArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
+    let path = dir.join(RESUME);
+    let not_resumable = |why: String| {
+        let complete = if crate::run_dir::is_complete(dir) { " (it holds a complete run)" } else { "" };
+        BadResume(format!("{} is not a resumable directory{complete}: {why}", dir.display()))
+    };
+    let bytes = std::fs::read(&path).map_err(|e| not_resumable(format!("cannot read {RESUME}: {e}")))?;
+    let marker: ResumeMarker =
+        serde_json::from_slice(&bytes).map_err(|e| not_resumable(format!("{RESUME} is not readable: {e}")))?;
+    if marker.agentsim_version != env!("CARGO_PKG_VERSION") {
+        return Err(not_resumable(format!(
+            "it was started by agentsim {}, this is {}",
+            marker.agentsim_version,
+            env!("CARGO_PKG_VERSION")
+        ))
+        .into());
+    }
+    let parsed = Cli::try_parse_from(&marker.command_line).map_err(|e| not_resumable(format!("{RESUME}: {e}")))?;
+    let Command::Run(mut args) = parsed.command else {
+        return Err(not_resumable(format!("{RESUME} does not hold an `agentsim run`")).into());
+    };
+    let file = args.file.take().ok_or_else(|| not_resumable(format!("{RESUME} names no scenario file")))?;
+    args.file = Some(marker.cwd.join(file));
+    args.out = Some(dir.to_path_buf());
+    // The directory is this run's own: its records are reused, then replaced.
+    args.force = true;
+    args.threads = new.threads.or(args.threads);
+    args.quiet = new.quiet;
+    let argv: Vec<OsString> = marker.command_line.iter().map(OsString::from).collect();
+    run_cmd::execute(&args, &argv, &marker, Some(dir), stdout)
+}
+
+/// The records an interrupted run finished: replicates 0, 1, ... in order,
+/// each with every variant (a last line cut by the interruption is ignored).
+pub fn read_done(dir: &Path, replicates: u32, variants: usize) -> anyhow::Result<Vec<TaskRecord>> {
+    let path = dir.join(RECORDS);
+    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let bad = |line: usize, why: String| BadResume(format!("{}:{line}: {why}; start a new run", path.display()));
+    let done = TaskRecord::parse_lines(&text).map_err(|(line, e)| bad(line, e.to_string()))?;
+    for (i, t) in done.iter().enumerate() {
+        if t.point != 0 || t.replicate as usize != i || t.variants.len() != variants {
+            return Err(bad(i + 1, format!("expected replicate {i} of every variant")).into());
+        }
+    }
+    if done.len() > replicates as usize {
+        return Err(bad(done.len(), format!("more records than the run's {replicates} replicates")).into());
+    }
+    Ok(done)
+}
+
+/// Replicate 0 simulated again, for what only it yields (requests and time
+/// series are not persisted); its record must equal the one persisted, or
+/// the records are not this build's.
+pub fn replicate_0_again(
+    loaded: &LoadedScenario,
+    opts: &RunOptions,
+    args: &RunArgs,
+    persisted: &TaskRecord,
+) -> anyhow::Result<Simulated> {
+    let mut same = true;
+    let sim = run_cmd::simulate(loaded, opts, args, Tasks::range(0, 1), &mut |t: TaskRecord| {
+        same = t == *persisted;
+        true
+    })?;
+    if !same {
+        return Err(BadResume(
+            "the persisted replicate 0 differs from the same replicate simulated now; start a new run".into(),
+        )
+        .into());
+    }
+    Ok(sim)
+}
