@@ -66,3 +66,5 @@ mod variants;
 mod shards;
 // Interrupt part-way, then `run --resume`: the uninterrupted run's bytes.
 mod resume;
+// --target-ci: replicates added in order until the intervals are narrow enough.
+mod target_ci;

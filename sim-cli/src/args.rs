@@ -120,6 +120,16 @@ pub struct RunArgs {
     /// partial directory for `agentsim merge` (see docs/cluster.md).
     #[arg(long, value_name = "I/N", value_parser = crate::shard::ShardSpec::parse)]
     pub shard: Option<crate::shard::ShardSpec>,
+    /// Add replicates in order, from the scenario's count, until the 95% CI of
+    /// every target metric is within REL of its mean (0.02 = ±2%) in every variant.
+    #[arg(long, value_name = "REL", value_parser = crate::target_ci::parse_rel, conflicts_with = "shard")]
+    pub target_ci: Option<f64>,
+    /// An overall metric --target-ci must make precise (repeatable) [default: cost_usd_per_session].
+    #[arg(long = "target-metric", value_name = "METRIC", requires = "target_ci")]
+    pub target_metrics: Vec<String>,
+    /// The most replicates --target-ci may use [default: 1000, or the starting count if larger].
+    #[arg(long, value_name = "N", requires = "target_ci", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_replicates: Option<u32>,
 }
 
 #[derive(Debug, Args)]

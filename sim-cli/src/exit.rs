@@ -4,7 +4,6 @@
 
 use crate::input_file::InputFileError;
 use crate::replay_cmd::TraceFileError;
-use crate::resumable::BadResume;
 use crate::shard::BadPartials;
 use crate::work_limits::RefusedRun;
 use clap::error::{ContextKind, ContextValue};
@@ -28,6 +27,19 @@ pub const EXIT_INVALID_INPUT: i32 = 2;
 /// directory is complete if the run had already committed it, resumable if
 /// replicates had finished (`run --resume`), else absent.
 pub const EXIT_INTERRUPTED: i32 = 130;
+
+/// An input refused with a message of its own (a directory that cannot be
+/// resumed, a flag that contradicts the scenario): exit 2.
+#[derive(Debug)]
+pub struct InputRefused(pub String);
+
+impl std::fmt::Display for InputRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for InputRefused {}
 
 /// The command's outcome -> exit code, printing the error (with its causes).
 pub fn report(result: anyhow::Result<()>, stderr: &mut dyn Write) -> i32 {
@@ -56,7 +68,7 @@ pub fn exit_code(err: &anyhow::Error) -> i32 {
             || e.is::<InputFileError>()
             || e.is::<RankError>()
             || e.is::<BadPartials>()
-            || e.is::<BadResume>()
+            || e.is::<InputRefused>()
     }) {
         EXIT_INVALID_INPUT
     } else {

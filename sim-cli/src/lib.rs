@@ -46,6 +46,7 @@ mod scenario_file;
 mod shard;
 mod sibling;
 mod staging;
+mod target_ci;
 mod timestamp;
 mod validate_cmd;
 mod variants_table;

@@ -250,6 +250,7 @@ mod tests {
             replicates: reps.len() as u32,
             variants: vec![VariantSummary::from_replicates("baseline", &["p".into()], &["w".into()], &[], reps)],
             ranking: None,
+            target_ci: None,
         }
     }
 

@@ -24,18 +24,6 @@ pub struct ResumeMarker {
     pub replicates: u32,
 }
 
-/// Why a directory cannot be resumed (exit 2).
-#[derive(Debug)]
-pub struct BadResume(pub String);
-
-impl std::fmt::Display for BadResume {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for BadResume {}
-
 /// What an interrupted run keeps, registered with `interrupt` by its staging.
 #[derive(Debug)]
 pub struct Resumable {

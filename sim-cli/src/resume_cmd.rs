@@ -4,7 +4,8 @@
 //! every file comes out as the uninterrupted run would have written it.
 
 use crate::args::{Cli, Command, RunArgs};
-use crate::resumable::{BadResume, ResumeMarker};
+use crate::exit::InputRefused;
+use crate::resumable::ResumeMarker;
 use crate::run_cmd::{self, Simulated};
 use crate::run_dir::{RECORDS, RESUME};
 use crate::scenario_file::LoadedScenario;
@@ -33,7 +34,7 @@ pub fn resume(dir: &Path, new: &RunArgs, stdout: &mut dyn Write) -> anyhow::Resu
     let path = dir.join(RESUME);
     let not_resumable = |why: String| {
         let complete = if crate::run_dir::is_complete(dir) { " (it holds a complete run)" } else { "" };
-        BadResume(format!("{} is not a resumable directory{complete}: {why}", dir.display()))
+        InputRefused(format!("{} is not a resumable directory{complete}: {why}", dir.display()))
     };
     let bytes = std::fs::read(&path).map_err(|e| not_resumable(format!("cannot read {RESUME}: {e}")))?;
     let marker: ResumeMarker =
@@ -66,7 +67,7 @@ pub fn resume(dir: &Path, new: &RunArgs, stdout: &mut dyn Write) -> anyhow::Resu
 pub fn read_done(dir: &Path, replicates: u32, variants: usize) -> anyhow::Result<Vec<TaskRecord>> {
     let path = dir.join(RECORDS);
     let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-    let bad = |line: usize, why: String| BadResume(format!("{}:{line}: {why}; start a new run", path.display()));
+    let bad = |line: usize, why: String| InputRefused(format!("{}:{line}: {why}; start a new run", path.display()));
     let done = TaskRecord::parse_lines(&text).map_err(|(line, e)| bad(line, e.to_string()))?;
     for (i, t) in done.iter().enumerate() {
         if t.point != 0 || t.replicate as usize != i || t.variants.len() != variants {
@@ -94,7 +95,7 @@ pub fn replicate_0_again(
         true
     })?;
     if !same {
-        return Err(BadResume(
+        return Err(InputRefused(
             "the persisted replicate 0 differs from the same replicate simulated now; start a new run".into(),
         )
         .into());

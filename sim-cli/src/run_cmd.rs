@@ -4,15 +4,16 @@
 //! print the table.
 
 use crate::args::RunArgs;
+use crate::exit::InputRefused;
 use crate::manifest::Manifest;
 use crate::outputs::ReplicatesCsv;
-use crate::resumable::{BadResume, ResumeMarker};
+use crate::resumable::ResumeMarker;
 use crate::run_dir::{MANIFEST, PARTIAL, RECORDS};
 use crate::scenario_file::LoadedScenario;
 use crate::shard::{Partial, RunIdentity, ShardSpec};
 use crate::staging::{self, Staging};
 use crate::timestamp::UtcTime;
-use crate::{output_dir, outputs, progress, report_table, resume_cmd, scenario_file, work_limits};
+use crate::{output_dir, outputs, progress, report_table, resume_cmd, scenario_file, target_ci, work_limits};
 use anyhow::Context as _;
 use sim_core::metrics::{FoldNames, RunFold, SCHEMA_VERSION, Summary, TaskRecord};
 use sim_core::montecarlo::{self, BASELINE, Replicate0, RunOptions, TaskHooks, Tasks};
@@ -46,7 +47,7 @@ pub fn execute(
     let file = args.file.as_deref().context("no scenario file")?;
     let loaded = scenario_file::load(file, &args.overrides.set, &args.overrides.variants)?;
     if resume.is_some() && loaded.sha256 != marker.scenario_sha256 {
-        return Err(BadResume(format!(
+        return Err(InputRefused(format!(
             "the scenario file {} changed since the run started (sha256 {} then, {} now); \
              resuming would mix two scenarios: start a new run instead",
             file.display(),
@@ -70,17 +71,21 @@ pub fn execute(
     opts.record_requests = args.requests_csv;
     opts.record_timeseries = true;
     opts.rank_by = args.rank_by.clone();
+    let names = montecarlo::fold_names(&loaded.scenario, &loaded.variants, &opts.rank_by);
+    let mut target = target_ci::of_args(args, &names, opts.replicates)?;
+    // The most replicates this run may use.
+    let end = target.as_ref().map_or(opts.replicates, |t| t.max_replicates);
     let threads = work_limits::threads(args.threads);
     // Every variant runs on every replicate: the run's work is their sum.
     let variants: Vec<&Scenario> = loaded.variants.iter().map(|v| &v.scenario).collect();
-    work_limits::check(&loaded.scenario, &variants, &opts, threads, &args.limits)?;
-    let ctx = RunCtx { args, argv, loaded: &loaded, opts: &opts, started: &started };
+    let most = RunOptions { replicates: end, ..opts.clone() };
+    work_limits::check(&loaded.scenario, &variants, &most, threads, &args.limits)?;
     if let Some(shard) = args.shard {
+        let ctx = RunCtx { args, argv, loaded: &loaded, opts: &opts, started: &started };
         return run_shard(&ctx, shard, staging, &dir, stdout);
     }
-    let names = montecarlo::fold_names(&loaded.scenario, &loaded.variants, &opts.rank_by);
     let done = match resume {
-        Some(d) => resume_cmd::read_done(d, opts.replicates, names.variants.len())?,
+        Some(d) => resume_cmd::read_done(d, end, names.variants.len())?,
         None => Vec::new(),
     };
     let mut fold = RunFold::new(&names).context("--rank-by")?;
@@ -97,7 +102,9 @@ pub fn execute(
             failed = Some(e);
         }
         fold.push(&t);
-        true
+        // Decided on the in-order fold: the same stop for any thread count.
+        let stop = target.as_ref().is_some_and(|t| target_ci::reached(t, &fold));
+        !stop
     };
     // What an earlier, interrupted run finished is folded first, unchanged.
     let reused = u32::try_from(done.len()).unwrap_or(u32::MAX);
@@ -105,17 +112,15 @@ pub fn execute(
     if let Some(first) = done.first() {
         first_again = Some(resume_cmd::replicate_0_again(&loaded, &opts, args, first)?);
     }
+    let mut go = true;
     for t in done {
-        take(t);
+        go = go && take(t);
     }
-    let marker = ResumeMarker {
-        scenario_sha256: loaded.sha256.clone(),
-        seed: opts.seed,
-        replicates: opts.replicates,
-        ..marker.clone()
-    };
-    staging.keep_on_interrupt(outputs::json_file(&marker)?, opts.replicates);
-    let mut sim = simulate(&loaded, &opts, args, Tasks::range(reused, opts.replicates), &mut take)?;
+    let marker =
+        ResumeMarker { scenario_sha256: loaded.sha256.clone(), seed: opts.seed, replicates: end, ..marker.clone() };
+    staging.keep_on_interrupt(outputs::json_file(&marker)?, end);
+    let rest = Tasks::range(if go { reused } else { end }, end);
+    let mut sim = simulate(&loaded, &opts, args, rest, &mut take)?;
     if let Some(first) = first_again {
         sim.wall_s += first.wall_s;
         sim.first = first.first;
@@ -127,8 +132,15 @@ pub fn execute(
     drop(records);
     // A complete run has no use for the records: they are a working file.
     staging.discard(RECORDS).context("cannot remove records.jsonl")?;
-    let summary = fold.summary(opts.seed);
+    let mut summary = fold.summary(opts.seed);
+    // The replicates used, as the resolved scenario and the manifest say.
+    opts.replicates = fold.folded();
+    if let Some(t) = &mut target {
+        t.reached = target_ci::reached(t, &fold);
+        summary.target_ci = Some(t.clone());
+    }
 
+    let ctx = RunCtx { args, argv, loaded: &loaded, opts: &opts, started: &started };
     render(&mut staging, &ctx, &sim, &summary, resume.map(|_| reused))?;
     staging.commit()?;
     print_run(stdout, args.quiet, &summary, &dir)
@@ -138,6 +150,9 @@ pub fn execute(
 pub fn print_run(stdout: &mut dyn Write, quiet: bool, summary: &Summary, dir: &Path) -> anyhow::Result<()> {
     if !quiet {
         stdout.write_all(report_table::render(summary).as_bytes())?;
+        if let Some(t) = &summary.target_ci {
+            stdout.write_all(target_ci::line(t, summary.replicates).as_bytes())?;
+        }
         write!(stdout, "output: ")?;
     }
     writeln!(stdout, "{}", dir.display())?;

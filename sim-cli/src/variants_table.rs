@@ -113,6 +113,7 @@ mod tests {
             replicates: 2,
             variants: vec![VariantSummary::from_replicates("baseline", &[], &[], &[], &base), variant],
             ranking: None,
+            target_ci: None,
         };
         let lines = lines(&summary);
         assert_eq!(lines[0], "variants (paired difference from the baseline, same replicates):");

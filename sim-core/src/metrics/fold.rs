@@ -7,6 +7,7 @@ use super::paired::DiffAccumulator;
 use super::ranking::{RankBy, RankingAccumulator};
 use super::record::TaskRecord;
 use super::summary::{SCHEMA_VERSION, Summary, VariantAccumulator};
+use super::target::meets;
 use serde::{Deserialize, Serialize};
 
 /// The names a fold needs: scopes, each variant's cache tiers (which name its
@@ -65,6 +66,12 @@ impl RunFold {
         self.folded += 1;
     }
 
+    /// Whether every variant's overall `metrics` meet a relative 95%
+    /// half-width of `rel` so far (see `metrics::target`).
+    pub fn meets(&self, metrics: &[String], rel: f64) -> bool {
+        self.accs.iter().all(|a| metrics.iter().all(|m| a.overall_stats(m).is_some_and(|s| meets(&s, rel))))
+    }
+
     /// Tasks folded so far.
     pub fn folded(&self) -> u32 {
         self.folded
@@ -88,6 +95,7 @@ impl RunFold {
                 })
                 .collect(),
             ranking: self.ranking.as_ref().map(RankingAccumulator::finish),
+            target_ci: None,
         }
     }
 }

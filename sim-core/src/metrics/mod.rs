@@ -11,6 +11,7 @@ pub mod registry;
 pub mod scope;
 pub mod stats;
 pub mod summary;
+pub mod target;
 
 pub use fold::{FoldNames, RunFold};
 pub use gauge::{Area, TimeWeighted};
@@ -22,3 +23,4 @@ pub use registry::{METRICS, MetricDef, ScopeSet, TIER_PLACEHOLDER, TableGroup, V
 pub use scope::{CostBreakdown, MAX_CACHE_TIERS, RequestOutcome, ScopeMetrics, ServingGauges, TokenCounts};
 pub use stats::{MetricStats, StatsAccumulator};
 pub use summary::{MetricTable, ReplicateMetrics, SCHEMA_VERSION, Summary, VariantAccumulator, VariantSummary};
+pub use target::{DEFAULT_TARGET_METRIC, TargetCi};

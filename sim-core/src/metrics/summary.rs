@@ -7,6 +7,7 @@ use super::record::{ScopeValues, VariantRecord};
 use super::registry::metric_names;
 use super::scope::ScopeMetrics;
 use super::stats::{MetricStats, StatsAccumulator};
+use super::target::TargetCi;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 /// Bumped whenever a metric or field is renamed or changes meaning.
@@ -86,6 +87,10 @@ pub struct Summary {
     /// variants. An added optional field: schema 2 readers may ignore it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ranking: Option<Ranking>,
+    /// With `--target-ci` only: the precision asked for and whether it was
+    /// reached. An added optional field: schema 2 readers may ignore it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_ci: Option<TargetCi>,
 }
 
 /// One scope's statistics being accumulated over replicates.
@@ -154,6 +159,12 @@ impl VariantAccumulator {
 
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The overall statistics of one metric so far, if the variant has it.
+    pub fn overall_stats(&self, metric: &str) -> Option<MetricStats> {
+        let i = self.metric_names.iter().position(|m| m == metric)?;
+        Some(self.overall.0[i].finish())
     }
 
     pub fn finish(&self) -> VariantSummary {
