@@ -83,7 +83,8 @@ pub struct RunArgs {
     /// Finish an interrupted run: DIR is the resumable directory it left
     /// (with `resume.json`); only the missing replicates are simulated.
     #[arg(long, value_name = "DIR", conflicts_with_all = [
-        "file", "out", "replicates", "seed", "set", "variants", "requests_csv", "force", "shard",
+        "file", "out", "replicates", "seed", "set", "variants", "requests_csv", "force", "shard", "rank_by",
+        "target_ci", "target_metrics", "max_replicates", "max_events", "max_memory",
     ])]
     pub resume: Option<PathBuf>,
     /// Output directory [default: outputs/<scenario-name>-<UTC timestamp>/].

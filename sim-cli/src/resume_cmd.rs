@@ -14,7 +14,8 @@ use clap::Parser as _;
 use sim_core::metrics::TaskRecord;
 use sim_core::montecarlo::{RunOptions, Tasks};
 use std::ffi::OsString;
-use std::io::Write;
+use std::fs::File;
+use std::io::{BufRead as _, BufReader, Write};
 use std::path::Path;
 
 /// The marker a run started with `argv` leaves if interrupted (`execute`
@@ -62,22 +63,45 @@ pub fn resume(dir: &Path, new: &RunArgs, stdout: &mut dyn Write) -> anyhow::Resu
     run_cmd::execute(&args, &argv, &marker, Some(dir), stdout)
 }
 
-/// The records an interrupted run finished: replicates 0, 1, ... in order,
-/// each with every variant (a last line cut by the interruption is ignored).
-pub fn read_done(dir: &Path, replicates: u32, variants: usize) -> anyhow::Result<Vec<TaskRecord>> {
-    let path = dir.join(RECORDS);
-    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-    let bad = |line: usize, why: String| InputRefused(format!("{}:{line}: {why}; start a new run", path.display()));
-    let done = TaskRecord::parse_lines(&text).map_err(|(line, e)| bad(line, e.to_string()))?;
-    for (i, t) in done.iter().enumerate() {
-        if t.point != 0 || t.replicate as usize != i || t.variants.len() != variants {
-            return Err(bad(i + 1, format!("expected replicate {i} of every variant")).into());
+/// The records an interrupted run finished, read one at a time: replicates
+/// 0, 1, ... in order, each with every variant (a last line cut by the
+/// interruption is ignored), so memory does not grow with their number.
+pub struct DoneRecords {
+    path: std::path::PathBuf,
+    lines: BufReader<File>,
+    /// Records read so far.
+    read: u32,
+    end: u32,
+    variants: usize,
+}
+
+impl DoneRecords {
+    /// Opens `dir`'s records of a run of at most `end` replicates of `variants` variants.
+    pub fn open(dir: &Path, end: u32, variants: usize) -> anyhow::Result<Self> {
+        let path = dir.join(RECORDS);
+        let file = File::open(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        Ok(DoneRecords { path, lines: BufReader::new(file), read: 0, end, variants })
+    }
+
+    /// The next complete record, checked to be the next replicate.
+    pub fn next_record(&mut self) -> anyhow::Result<Option<TaskRecord>> {
+        let mut text = String::new();
+        self.lines.read_line(&mut text).with_context(|| format!("cannot read {}", self.path.display()))?;
+        if !text.ends_with('\n') {
+            return Ok(None);
         }
+        let (i, line) = (self.read, self.read + 1);
+        let bad = |why: String| InputRefused(format!("{}:{line}: {why}; start a new run", self.path.display()));
+        let t = TaskRecord::from_line(text.trim_end()).map_err(|e| bad(e.to_string()))?;
+        if t.point != 0 || t.replicate != i || t.variants.len() != self.variants {
+            return Err(bad(format!("expected replicate {i} of every variant")).into());
+        }
+        if i >= self.end {
+            return Err(bad(format!("more records than the run's {} replicates", self.end)).into());
+        }
+        self.read += 1;
+        Ok(Some(t))
     }
-    if done.len() > replicates as usize {
-        return Err(bad(done.len(), format!("more records than the run's {replicates} replicates")).into());
-    }
-    Ok(done)
 }
 
 /// Replicate 0 simulated again, for what only it yields (requests and time

@@ -84,9 +84,9 @@ pub fn execute(
         let ctx = RunCtx { args, argv, loaded: &loaded, opts: &opts, started: &started };
         return run_shard(&ctx, shard, staging, &dir, stdout);
     }
-    let done = match resume {
-        Some(d) => resume_cmd::read_done(d, end, names.variants.len())?,
-        None => Vec::new(),
+    let mut done = match resume {
+        Some(d) => Some(resume_cmd::DoneRecords::open(d, end, names.variants.len())?),
+        None => None,
     };
     let mut fold = RunFold::new(&names).context("--rank-by")?;
     // Streamed while replicates finish, so memory never holds them all.
@@ -107,14 +107,14 @@ pub fn execute(
         !stop
     };
     // What an earlier, interrupted run finished is folded first, unchanged.
-    let reused = u32::try_from(done.len()).unwrap_or(u32::MAX);
     let mut first_again = None;
-    if let Some(first) = done.first() {
-        first_again = Some(resume_cmd::replicate_0_again(&loaded, &opts, args, first)?);
-    }
-    let mut go = true;
-    for t in done {
-        go = go && take(t);
+    let (mut reused, mut go) = (0, true);
+    while go && let Some(t) = done.as_mut().map(resume_cmd::DoneRecords::next_record).transpose()?.flatten() {
+        if t.replicate == 0 {
+            first_again = Some(resume_cmd::replicate_0_again(&loaded, &opts, args, &t)?);
+        }
+        reused += 1;
+        go = take(t);
     }
     let marker =
         ResumeMarker { scenario_sha256: loaded.sha256.clone(), seed: opts.seed, replicates: end, ..marker.clone() };

@@ -76,17 +76,6 @@ impl TaskRecord {
     pub fn from_line(line: &str) -> Result<Self, RecordError> {
         Ok(serde_json::from_str(line)?)
     }
-
-    /// The records of a records file's text, in file order. A last line
-    /// without its newline was cut by an interruption and is left out; any
-    /// other unreadable line is an error (with its 1-based line number).
-    pub fn parse_lines(text: &str) -> Result<Vec<TaskRecord>, (usize, RecordError)> {
-        let complete = match text.rfind('\n') {
-            Some(end) => &text[..=end],
-            None => "",
-        };
-        complete.lines().enumerate().map(|(i, l)| TaskRecord::from_line(l).map_err(|e| (i + 1, e))).collect()
-    }
 }
 
 fn ser_bits<S: Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
@@ -144,12 +133,9 @@ mod tests {
     }
 
     #[test]
-    fn a_cut_last_line_is_left_out_and_a_bad_line_is_an_error() {
+    fn a_cut_or_foreign_line_is_an_error() {
         let line = awkward().to_line();
-        let text = format!("{line}\n{line}\n{}", &line[..line.len() / 2]);
-        assert_eq!(TaskRecord::parse_lines(&text).unwrap().len(), 2);
-        assert_eq!(TaskRecord::parse_lines(&line).unwrap().len(), 0, "no newline yet: cut");
-        let bad = format!("{line}\n{{\"point\":1}}\n{line}\n");
-        assert_eq!(TaskRecord::parse_lines(&bad).unwrap_err().0, 2);
+        assert!(TaskRecord::from_line(&line[..line.len() / 2]).is_err());
+        assert!(TaskRecord::from_line("{\"point\":1}").is_err());
     }
 }
