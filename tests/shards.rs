@@ -92,6 +92,55 @@ fn merges_of_anything_but_one_runs_shards_are_refused() {
     }
     let o = agentsim(["merge", &dirs[0], &arg(&s.path("other-2")), "--out", &arg(&s.path("out"))]).expect_code(2);
     assert!(o.stderr.contains("(seed differ)"), "{}", o.stderr);
+    // A shard that lost a task: its last record is gone.
+    let records = Path::new(&dirs[1]).join("records.jsonl");
+    let text = std::fs::read_to_string(&records).unwrap();
+    let kept: Vec<&str> = text.lines().collect();
+    std::fs::write(&records, format!("{}\n", kept[..kept.len() - 1].join("\n"))).unwrap();
+    let o = agentsim(["merge", &dirs[0], &dirs[1], "--out", &arg(&s.path("out"))]).expect_code(2);
+    assert!(o.stderr.contains("shard 2/2") && o.stderr.contains("replicate 5 is missing"), "{}", o.stderr);
+    assert!(!s.path("out").exists(), "nothing written");
+}
+
+/// docs/cluster/slurm-array.sh as Slurm runs it: once per array index with
+/// its environment, `sbatch` (queueing the merge) replaced by a recorder; then
+/// the recorded merge command. The result is the single-machine run.
+#[test]
+fn the_slurm_array_script_runs_the_shards_and_queues_the_merge() {
+    use std::os::unix::fs::symlink;
+    use std::process::Command;
+    let s = Scratch::new("slurm");
+    let scenario = small_scenario(&s);
+    let bin = s.path("bin");
+    std::fs::create_dir(&bin).unwrap();
+    symlink(crate::process::agentsim_bin(), bin.join("agentsim")).unwrap();
+    let recorder =
+        "#!/bin/sh\nfor a in \"$@\"; do case \"$a\" in --wrap=*) echo \"${a#--wrap=}\" > \"$0.wrap\";; esac; done\n";
+    s.write("bin/sbatch", recorder);
+    Command::new("chmod").args(["+x", &arg(&bin.join("sbatch"))]).status().unwrap();
+    let path = format!("{}:{}", arg(&bin), std::env::var("PATH").unwrap_or_default());
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/cluster/slurm-array.sh");
+    let shared = s.path("shared");
+    for i in 1..=3 {
+        let out = Command::new("bash")
+            .arg(script)
+            .env("PATH", &path)
+            .env("SCENARIO", &scenario)
+            .env("SHARED", &shared)
+            .envs([("SLURM_ARRAY_TASK_ID", i.to_string()), ("SLURM_ARRAY_TASK_COUNT", "3".into())])
+            .envs([("SLURM_ARRAY_JOB_ID", "77"), ("SLURM_CPUS_PER_TASK", "1")])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "task {i}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let merge = std::fs::read_to_string(bin.join("sbatch.wrap")).expect("the first task queued the merge");
+    let out = Command::new("sh").args(["-c", &merge]).env("PATH", &path).output().unwrap();
+    assert!(out.status.success(), "{merge}: {}", String::from_utf8_lossy(&out.stderr));
+    let single = s.path("single");
+    run_quiet(&scenario, &single, &[]);
+    for name in ["summary.json", "replicates.csv", "timeseries.csv"] {
+        assert!(read(&single.join(name)) == read(&shared.join("merged").join(name)), "{name} differs");
+    }
 }
 
 #[test]
