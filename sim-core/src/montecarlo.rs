@@ -409,5 +409,49 @@ arrivals = { rate_per_s = 1, sessions = 5 }
 }
 
 #[cfg(test)]
+mod task_tests {
+    use super::tests::SMALL;
+    use super::*;
+    use crate::scenario::{SourceText, load};
+
+    fn records(tasks: Tasks, threads: usize, stop_after: usize) -> Vec<TaskRecord> {
+        let sc = load(&SourceText { name: "mc.toml", text: SMALL }, &[]).unwrap();
+        let opts = RunOptions { replicates: 9, ..RunOptions::from_scenario(&sc) };
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let mut got = Vec::new();
+        let mut on_task = |t: TaskRecord| {
+            got.push(t);
+            got.len() < stop_after
+        };
+        pool.install(|| run_tasks(&sc, &[], &opts, tasks, TaskHooks { on_done: &|| {}, on_task: &mut on_task }))
+            .unwrap();
+        got
+    }
+
+    #[test]
+    fn a_shards_records_are_the_full_runs_records_of_its_replicates() {
+        let all = records(Tasks::range(0, 9), 3, usize::MAX);
+        assert_eq!(all.iter().map(|t| t.replicate).collect::<Vec<_>>(), (0..9).collect::<Vec<_>>());
+        for (index, expected) in [(1, vec![0, 3, 6]), (2, vec![1, 4, 7]), (3, vec![2, 5, 8])] {
+            let share = records(Tasks::shard(0, 9, index, 3), 2, usize::MAX);
+            assert_eq!(share.iter().map(|t| t.replicate).collect::<Vec<_>>(), expected);
+            for t in &share {
+                assert_eq!(*t, all[t.replicate as usize]);
+            }
+        }
+        // Point 1 of a 9-replicate sweep: tasks 9..18, shard 1 of 4 takes 12 and 16.
+        assert_eq!(Tasks::shard(1, 9, 1, 4), Tasks { first: 3, stride: 4, end: 9 });
+    }
+
+    #[test]
+    fn no_task_is_delivered_after_the_caller_stops() {
+        for threads in [1, 4] {
+            let got = records(Tasks::range(0, 9), threads, 4);
+            assert_eq!(got.iter().map(|t| t.replicate).collect::<Vec<_>>(), [0, 1, 2, 3]);
+        }
+    }
+}
+
+#[cfg(test)]
 #[path = "montecarlo_variants_tests.rs"]
 mod variants_tests;
