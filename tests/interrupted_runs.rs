@@ -1,7 +1,8 @@
 //! Real `agentsim run` processes killed (SIGKILL) or interrupted (SIGINT) at
 //! spread-out points of their run, into a new directory, an existing empty
 //! one, and over a previous run with `--force`: what remains is a complete run
-//! or no run, and the next run cleans up and succeeds. Then two processes
+//! or no run, or after SIGINT a resumable directory whose `run --resume`
+//! gives the uninterrupted run's bytes; and the next run cleans up and succeeds. Then two processes
 //! writing one directory at once: one is refused, the other completes.
 //!
 //! The kill points are pseudo-random from a fixed seed (reproducible);
@@ -178,11 +179,11 @@ fn signal_runs(signal: Signal, count: usize, tag: &str) {
     let scenario = small_scenario(&s);
     // Scale the kill points to this machine: one uninterrupted run first.
     let clock = Instant::now();
-    let out = s.path("baseline");
-    let mut child = spawn(&run_args(&scenario, &out, NEW_SEED, NEW_REPLICATES, true));
+    let baseline = s.path("baseline");
+    let mut child = spawn(&run_args(&scenario, &baseline, NEW_SEED, NEW_REPLICATES, true));
     assert!(child.wait().unwrap().success());
     let run_ms = clock.elapsed().as_millis() as u64;
-    assert_one_complete_run(&out);
+    assert_one_complete_run(&baseline);
 
     for (i, delay) in kill_points(count, run_ms, kill_seed() ^ signal as u64).into_iter().enumerate() {
         let target = TARGETS[i % TARGETS.len()];
@@ -216,9 +217,30 @@ fn signal_runs(signal: Signal, count: usize, tag: &str) {
         // Shown with --nocapture: which phases the kill points reached.
         let seed =
             if is_complete(&out) { read_json(&out.join("manifest.json"))["seed"].to_string() } else { "-".into() };
-        eprintln!("{signal:?} case {i}: {target:?} at {delay}/{run_ms} ms: {status}, complete run of seed {seed}");
+        let resumable = out.join("resume.json").exists();
+        eprintln!(
+            "{signal:?} case {i}: {target:?} at {delay}/{run_ms} ms: {status}, complete run of seed {seed}, \
+             resumable {resumable}"
+        );
+        if resumable {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            resume_gives_the_uninterrupted_bytes(signal, &out, &baseline, &stderr);
+        }
         check_remains(target, signal, &case_dir, &out, status);
         next_run_cleans_up(target, &scenario, &case_dir, &out);
+    }
+}
+
+/// A resumable directory (only Ctrl-C leaves one) holds no run; resuming it
+/// completes it with the uninterrupted run's bytes.
+fn resume_gives_the_uninterrupted_bytes(signal: Signal, out: &Path, baseline: &Path, stderr: &str) {
+    assert_eq!(signal, Signal::Int, "only the Ctrl-C handler leaves a resumable directory");
+    assert!(!out.join("manifest.json").exists(), "a resumable directory is not a run");
+    assert!(stderr.contains(&format!("resume with: agentsim run --resume {}", out.display())), "{stderr}");
+    agentsim(["run", "--resume", &arg(out), "--quiet"]).expect_code(0);
+    assert!(is_complete(out));
+    for name in crate::resume::compared() {
+        assert!(read(&out.join(name)) == read(&baseline.join(name)), "resumed {name} differs");
     }
 }
 

@@ -68,3 +68,9 @@ mod sweeps;
 mod plan;
 // `agentsim sensitivity`: tornado order, exact zeros on common random numbers, preset assumptions, bad flags.
 mod sensitivity;
+// Shards in separate processes, merged in any order, equal the single-machine run.
+mod shards;
+// Interrupt part-way, then `run --resume`: the uninterrupted run's bytes.
+mod resume;
+// --target-ci: replicates added in order until the intervals are narrow enough.
+mod target_ci;

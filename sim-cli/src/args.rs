@@ -37,6 +37,25 @@ pub enum Command {
     /// Which assumption drives the answer: vary each assumed preset number (and
     /// each --param) to its low and high end, print a tornado table of the effects.
     Sensitivity(SensitivityArgs),
+    /// Combine the partial directories of `run --shard I/N` into one run
+    /// directory, identical to a single-machine run.
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Partial directories written by `agentsim run --shard I/N` (every I of one run, any order).
+    #[arg(required = true, value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// Output directory of the merged run.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Write into an existing non-empty output directory, replacing agentsim's files there.
+    #[arg(long)]
+    pub force: bool,
+    /// No table: print only the output directory.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -66,7 +85,15 @@ pub struct ImportLitellmArgs {
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Scenario file (TOML).
-    pub file: PathBuf,
+    #[arg(required_unless_present = "resume")]
+    pub file: Option<PathBuf>,
+    /// Finish an interrupted run: DIR is the resumable directory it left
+    /// (with `resume.json`); only the missing replicates are simulated.
+    #[arg(long, value_name = "DIR", conflicts_with_all = [
+        "file", "out", "replicates", "seed", "set", "variants", "sweep", "requests_csv", "force", "shard", "rank_by",
+        "target_ci", "target_metrics", "max_replicates", "max_events", "max_memory",
+    ])]
+    pub resume: Option<PathBuf>,
     /// Output directory [default: outputs/<scenario-name>-<UTC timestamp>/].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -89,6 +116,20 @@ pub struct RunArgs {
     /// `METRIC:max`; prints and saves each one's probability of being best.
     #[arg(long, value_name = "METRIC[:max]", default_value = DEFAULT_RANK_METRIC, value_parser = RankBy::parse)]
     pub rank_by: RankBy,
+    /// Compute only shard I of N (1-based) of the replicates and write a
+    /// partial directory for `agentsim merge` (see docs/cluster.md).
+    #[arg(long, value_name = "I/N", value_parser = crate::shard::ShardSpec::parse)]
+    pub shard: Option<crate::shard::ShardSpec>,
+    /// Add replicates in order, from the scenario's count, until the 95% CI of
+    /// every target metric is within REL of its mean (0.02 = ±2%) in every variant.
+    #[arg(long, value_name = "REL", value_parser = crate::target_ci::parse_rel, conflicts_with = "shard")]
+    pub target_ci: Option<f64>,
+    /// An overall metric --target-ci must make precise (repeatable) [default: cost_usd_per_session].
+    #[arg(long = "target-metric", value_name = "METRIC", requires = "target_ci")]
+    pub target_metrics: Vec<String>,
+    /// The most replicates --target-ci may use [default: 1000, or the starting count if larger].
+    #[arg(long, value_name = "N", requires = "target_ci", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_replicates: Option<u32>,
 }
 
 /// How many replicates, from which seed, on how many threads.

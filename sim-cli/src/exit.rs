@@ -4,6 +4,7 @@
 
 use crate::input_file::InputFileError;
 use crate::replay_cmd::TraceFileError;
+use crate::shard::BadPartials;
 use crate::work_limits::RefusedRun;
 use clap::error::{ContextKind, ContextValue};
 use sim_core::catalog::{UnknownPreset, litellm::LiteLlmError};
@@ -25,8 +26,22 @@ pub const EXIT_FAILURE: i32 = 1;
 /// exactly (`SimLimit`); same code as clap's usage errors.
 pub const EXIT_INVALID_INPUT: i32 = 2;
 /// Stopped by Ctrl-C (128 + SIGINT, as shells report it). The output
-/// directory is complete if the run had already committed it, else absent.
+/// directory is complete if the run had already committed it, resumable if
+/// replicates had finished (`run --resume`), else absent.
 pub const EXIT_INTERRUPTED: i32 = 130;
+
+/// An input refused with a message of its own (a directory that cannot be
+/// resumed, a flag that contradicts the scenario): exit 2.
+#[derive(Debug)]
+pub struct InputRefused(pub String);
+
+impl std::fmt::Display for InputRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for InputRefused {}
 
 /// The command's outcome -> exit code, printing the error (with its causes).
 pub fn report(result: anyhow::Result<()>, stderr: &mut dyn Write) -> i32 {
@@ -56,6 +71,8 @@ pub fn exit_code(err: &anyhow::Error) -> i32 {
             || e.is::<RankError>()
             || e.is::<PlanError>()
             || e.is::<SensitivityError>()
+            || e.is::<BadPartials>()
+            || e.is::<InputRefused>()
     }) {
         EXIT_INVALID_INPUT
     } else {

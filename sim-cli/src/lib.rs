@@ -18,6 +18,11 @@
 //! - `sensitivity_cmd`: `agentsim sensitivity`, each assumed number (and
 //!   `--param`) at its low and high end as variants of one paired run, the
 //!   tornado table and `sensitivity.csv` (`sim_core::sensitivity`).
+//! - `shard`: `run --shard I/N` (a share of the replicates) and its
+//!   partial directory's `partial.json`; `merge_cmd`: `agentsim merge`, the
+//!   partials folded into the single-machine run's files.
+//! - `resumable`, `resume_cmd`: what Ctrl-C leaves once replicates have
+//!   finished (records + `resume.json`), and `run --resume DIR` finishing it.
 //! - `exit`: the one place where an error becomes a message and an exit code.
 //!
 //! Invariant: a run either publishes a complete output directory or leaves
@@ -37,22 +42,28 @@ mod plan_cheapest;
 mod plan_cmd;
 mod plan_outputs;
 pub use outputs::OUTPUT_FILE_NAMES;
+mod merge_cmd;
 mod progress;
 mod providers_cmd;
 mod replay_cmd;
 mod report_table;
+mod resumable;
+mod resume_cmd;
 mod run_cmd;
 pub mod run_dir;
 mod scenario_file;
 mod sensitivity_cmd;
+mod shard;
 mod sibling;
 mod staging;
 mod sweep_outputs;
 mod sweep_run;
 mod sweep_table;
+mod target_ci;
 mod timestamp;
 mod validate_cmd;
 mod variants_table;
+mod whole_run;
 mod work_limits;
 
 use args::{Cli, Command};
@@ -81,6 +92,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>, stdout: &mut dyn
         Command::Replay(r) => replay_cmd::run(&r, &args, stdout),
         Command::Plan(p) => plan_cmd::run(&p, &args, stdout),
         Command::Sensitivity(s) => sensitivity_cmd::run(&s, &args, stdout),
+        Command::Merge(m) => merge_cmd::merge(&m, &args, stdout),
     };
     exit::report(result, stderr)
 }

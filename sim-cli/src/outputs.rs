@@ -6,13 +6,15 @@ use crate::csv_row::{float_cell, opt_cell};
 use anyhow::Context as _;
 use serde::Serialize;
 use sim_core::engine::{TIMESERIES_COLUMNS, TimeseriesRow};
-use sim_core::metrics::{DiffTable, MetricStats, MetricTable, ReplicateMetrics, Summary, metric_names};
+use sim_core::metrics::{
+    DiffTable, MetricStats, MetricTable, ReplicateMetrics, Summary, TaskRecord, VariantRecord, metric_names,
+};
 use sim_core::records::{RequestRecord, request_columns};
 use sim_core::scenario::Scenario;
 
-/// Every file name `run`, `replay` or `plan` may write. `--force` removes the ones a run does not
+/// Every file name `run`, `replay`, `plan`, `sensitivity` or `merge` may write. `--force` removes the ones a run does not
 /// write (e.g. an old requests.csv), so a directory never mixes two runs.
-pub const OUTPUT_FILE_NAMES: [&str; 14] = [
+pub const OUTPUT_FILE_NAMES: [&str; 17] = [
     "summary.json",
     "summary.csv",
     "sweep.csv",
@@ -27,6 +29,9 @@ pub const OUTPUT_FILE_NAMES: [&str; 14] = [
     "plan.json",
     "cheapest.csv",
     "sensitivity.csv",
+    "records.jsonl",
+    "partial.json",
+    "resume.json",
 ];
 
 /// `summary.json`, written as [`json_file`].
@@ -143,6 +148,7 @@ pub struct ReplicatesCsv<W: std::io::Write> {
     providers: Vec<String>,
     workloads: Vec<String>,
     variants: Vec<RowLayout>,
+    with_points: bool,
 }
 
 /// How one (point, variant)'s replicates fill the columns.
@@ -213,25 +219,53 @@ impl<W: std::io::Write> ReplicatesCsv<W> {
                 }
             })
             .collect();
-        Ok(ReplicatesCsv { w, providers: providers.to_vec(), workloads: workloads.to_vec(), variants })
+        Ok(ReplicatesCsv { w, providers: providers.to_vec(), workloads: workloads.to_vec(), variants, with_points })
+    }
+
+    /// Writes one task's rows: every variant's, in the order of [`Self::new`]
+    /// (at the task's point with [`Self::with_points`]).
+    pub fn task(&mut self, t: &TaskRecord) -> anyhow::Result<()> {
+        let point = self.with_points.then_some(t.point as usize);
+        let names: Vec<String> = self.variants.iter().filter(|l| l.point == point).map(|l| l.name.clone()).collect();
+        if names.len() < t.variants.len() {
+            anyhow::bail!("replicates.csv: too many variants");
+        }
+        for (name, v) in names.iter().zip(&t.variants) {
+            self.write(point, name, t.replicate, v)?;
+        }
+        Ok(())
     }
 
     /// Writes one replicate's rows of `variant` (one named in [`Self::new`]).
     pub fn row(&mut self, variant: &str, r: &ReplicateMetrics) -> anyhow::Result<()> {
-        self.write(None, variant, r)
+        self.metrics_row(None, variant, r)
     }
 
     /// Writes one replicate's rows of `variant` at sweep point `point` (of [`Self::with_points`]).
     pub fn row_at(&mut self, point: usize, variant: &str, r: &ReplicateMetrics) -> anyhow::Result<()> {
-        self.write(Some(point), variant, r)
+        self.metrics_row(Some(point), variant, r)
     }
 
-    fn write(&mut self, point: Option<usize>, variant: &str, r: &ReplicateMetrics) -> anyhow::Result<()> {
-        let RowLayout { n_tiers, columns, .. } =
-            self.variants
-                .iter()
-                .find(|l| l.point == point && l.name == variant)
-                .with_context(|| format!("replicates.csv: unknown variant `{variant}`"))?;
+    fn metrics_row(&mut self, point: Option<usize>, variant: &str, r: &ReplicateMetrics) -> anyhow::Result<()> {
+        let n_tiers = self.layout(point, variant)?.n_tiers;
+        self.write(point, variant, r.replicate, &VariantRecord::of(r, n_tiers))
+    }
+
+    fn layout(&self, point: Option<usize>, variant: &str) -> anyhow::Result<&RowLayout> {
+        let at = self.layout_index(point, variant)?;
+        Ok(&self.variants[at])
+    }
+
+    fn layout_index(&self, point: Option<usize>, variant: &str) -> anyhow::Result<usize> {
+        self.variants
+            .iter()
+            .position(|l| l.point == point && l.name == variant)
+            .with_context(|| format!("replicates.csv: unknown variant `{variant}`"))
+    }
+
+    fn write(&mut self, point: Option<usize>, variant: &str, replicate: u32, r: &VariantRecord) -> anyhow::Result<()> {
+        let at = self.layout_index(point, variant)?;
+        let (columns, w) = (&self.variants[at].columns, &mut self.w);
         let providers = self.providers.iter().map(String::as_str).zip(&r.by_provider);
         let workloads = self.workloads.iter().map(String::as_str).zip(&r.by_workload);
         for (scope, metrics) in scopes(&r.overall, providers, workloads) {
@@ -240,14 +274,14 @@ impl<W: std::io::Write> ReplicatesCsv<W> {
             } else {
                 [String::new(), String::new()]
             };
-            let values = metrics.values(*n_tiers);
+            let values = &metrics.0;
             let cells = point
                 .map(|p| p.to_string())
                 .into_iter()
-                .chain([r.replicate.to_string(), variant.to_string(), scope])
+                .chain([replicate.to_string(), variant.to_string(), scope])
                 .chain(columns.iter().map(|c| opt_cell(c.and_then(|i| values[i]))))
                 .chain(whole);
-            self.w.write_record(cells)?;
+            w.write_record(cells)?;
         }
         Ok(())
     }
@@ -286,7 +320,7 @@ pub fn finish(w: csv::Writer<Vec<u8>>) -> anyhow::Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sim_core::metrics::{ScopeMetrics, VariantSummary};
+    use sim_core::metrics::{ReplicateMetrics, ScopeMetrics, VariantSummary};
 
     fn replicate(i: u32, requests: u64) -> ReplicateMetrics {
         let mut overall = ScopeMetrics::default();
@@ -310,6 +344,7 @@ mod tests {
             replicates: reps.len() as u32,
             variants: vec![VariantSummary::from_replicates("baseline", &["p".into()], &["w".into()], &[], reps)],
             ranking: None,
+            target_ci: None,
         }
     }
 

@@ -6,16 +6,15 @@
 //! [`simulate`], the one call of the Monte Carlo driver.
 
 use crate::args::OverrideArgs;
-use crate::manifest::Manifest;
-use crate::run_dir::MANIFEST;
+use crate::manifest::{self, Ran};
 use crate::scenario_file::{self, LoadedScenario};
 use crate::staging::{self, Staging};
 use crate::timestamp::UtcTime;
 use crate::work_limits::{self, LimitArgs};
-use crate::{output_dir, outputs, plan_outputs, progress};
+use crate::{output_dir, plan_outputs, progress};
 use anyhow::Context as _;
 use clap::Args;
-use sim_core::metrics::{DEFAULT_RANK_METRIC, MetricStats, ReplicateMetrics, SCHEMA_VERSION};
+use sim_core::metrics::{DEFAULT_RANK_METRIC, MetricStats, ReplicateMetrics};
 use sim_core::montecarlo::{self, RunHooks, RunOptions, RunResult};
 use sim_core::plan::{self, Direction, Judged, KeyKind, Objective, PlanError, Range, SearchSpec};
 use sim_core::scenario::{Override, Scenario, Variant};
@@ -252,25 +251,8 @@ pub fn finish(
     (opts, started, wall_s): (&RunOptions, &UtcTime, f64),
 ) -> anyhow::Result<()> {
     staging.write_file("scenario.toml", &loaded.bytes).context("cannot write scenario.toml")?;
-    let names = staging.names().iter().copied().chain([MANIFEST]);
-    let manifest = Manifest {
-        agentsim_version: env!("CARGO_PKG_VERSION"),
-        schema_version: SCHEMA_VERSION,
-        scenario: loaded.scenario.name.clone(),
-        scenario_file: args.file.display().to_string(),
-        scenario_sha256: loaded.sha256.clone(),
-        seed: opts.seed,
-        replicates: opts.replicates,
-        threads: work_limits::threads(args.threads),
-        requests_csv: false,
-        overrides: args.overrides.set.iter().map(|o| format!("{}={}", o.path, o.value)).collect(),
-        variants: variants.iter().map(|v| v.name.clone()).collect(),
-        sweep: Vec::new(),
-        command_line: argv.iter().map(|a| a.to_string_lossy().into_owned()).collect(),
-        started_utc: started.rfc3339(),
-        simulation_wall_s: wall_s,
-        files: names.collect(),
-    };
-    staging.write_file(MANIFEST, &outputs::json_file(&manifest)?).context("cannot write manifest.json")?;
+    let threads = work_limits::threads(args.threads);
+    let ran = Ran { file: &args.file, loaded, variants, opts, threads, wall_s, started, argv };
+    manifest::write(&mut staging, &ran, &args.overrides.set, false, None)?;
     staging.commit()
 }

@@ -152,6 +152,7 @@ mod tests {
             replicates: reps.len() as u32,
             variants: vec![VariantSummary::from_replicates("baseline", providers, &[], &[], reps)],
             ranking: None,
+            target_ci: None,
         })
     }
 

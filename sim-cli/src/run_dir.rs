@@ -6,11 +6,26 @@ use std::path::Path;
 
 /// The completion marker of a run directory.
 pub const MANIFEST: &str = "manifest.json";
+/// The completion marker of a shard's partial directory (`run --shard`).
+pub const PARTIAL: &str = "partial.json";
+/// The marker of an interrupted run's resumable directory.
+pub const RESUME: &str = "resume.json";
+/// Every marker: a directory holding one of them is an agentsim result.
+pub const MARKERS: [&str; 3] = [MANIFEST, PARTIAL, RESUME];
+/// The exact per-replicate records of a partial or resumable directory,
+/// one JSON line per task (`sim_core::metrics::record`).
+pub const RECORDS: &str = "records.jsonl";
 
 /// Whether `dir` holds a complete run: a readable manifest whose `files` are
 /// all present as regular files.
 pub fn is_complete(dir: &Path) -> bool {
-    let Ok(bytes) = std::fs::read(dir.join(MANIFEST)) else {
+    is_complete_with(dir, MANIFEST)
+}
+
+/// Whether `dir` holds a complete directory of the kind `marker` marks: a
+/// readable JSON `marker` whose `files` are all present as regular files.
+pub fn is_complete_with(dir: &Path, marker: &str) -> bool {
+    let Ok(bytes) = std::fs::read(dir.join(marker)) else {
         return false;
     };
     let Ok(manifest) = serde_json::from_slice::<serde_json::Value>(&bytes) else {

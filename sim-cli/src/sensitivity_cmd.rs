@@ -6,13 +6,14 @@
 
 use crate::args::SensitivityArgs;
 use crate::csv_row::opt_cell;
-use crate::run_cmd::{Ran, simulate, write_manifest};
+use crate::manifest::{self, Ran};
 use crate::staging::{self, Staging};
 use crate::timestamp::UtcTime;
 use crate::variants_table::diff_cell;
+use crate::whole_run::simulate;
 use crate::{columns, output_dir, outputs, report_table::human, scenario_file, work_limits};
 use anyhow::Context as _;
-use sim_core::metrics::metric_names;
+use sim_core::metrics::{Summary, metric_names};
 use sim_core::scenario::{self, Scenario, SourceText, Variant};
 use sim_core::sensitivity::{self, Parameter, SensitivityError, TornadoRow};
 use std::ffi::OsString;
@@ -49,9 +50,17 @@ pub fn run(args: &SensitivityArgs, argv: &[OsString], stdout: &mut dyn Write) ->
     let sim = simulate(&baseline, &variants, &opts, args.replicates.threads, args.quiet, std::io::sink())?;
     let tornados: Vec<(&str, Vec<TornadoRow>)> =
         args.metrics.iter().map(|m| (m.as_str(), sensitivity::tornado(&params, &sim.result.summary, m))).collect();
-    let ran =
-        Ran { file: &args.file, loaded: &loaded, variants: &variants, opts: &opts, sim: &sim, started: &started, argv };
-    render(&mut staging, args, &ran, &params, &tornados)?;
+    let ran = Ran {
+        file: &args.file,
+        loaded: &loaded,
+        variants: &variants,
+        opts: &opts,
+        threads: sim.threads,
+        wall_s: sim.wall_s,
+        started: &started,
+        argv,
+    };
+    render(&mut staging, args, &ran, &sim.result.summary, (&params, &tornados))?;
     staging.commit()?;
 
     if !args.quiet {
@@ -83,16 +92,16 @@ fn render(
     staging: &mut Staging,
     args: &SensitivityArgs,
     ran: &Ran<'_>,
-    params: &[Parameter],
-    tornados: &[(&str, Vec<TornadoRow>)],
+    summary: &Summary,
+    (params, tornados): (&[Parameter], &[(&str, Vec<TornadoRow>)]),
 ) -> anyhow::Result<()> {
     let mut write = |name: &'static str, bytes: &[u8]| {
         staging.write_file(name, bytes).with_context(|| format!("cannot write {name} of the output directory"))
     };
     write("sensitivity.csv", &sensitivity_csv(params, tornados)?)?;
-    write("summary.json", &outputs::summary_json(&ran.sim.result.summary)?)?;
+    write("summary.json", &outputs::summary_json(summary)?)?;
     write("scenario.toml", &ran.loaded.bytes)?;
-    write_manifest(staging, ran, &args.set, false)
+    manifest::write(staging, ran, &args.set, false, None)
 }
 
 /// The columns of sensitivity.csv (docs/outputs.md).

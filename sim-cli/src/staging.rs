@@ -20,7 +20,8 @@
 use crate::dir_lock::{DirLock, LockError};
 use crate::output_dir::{OutputBusy, OutputExists};
 use crate::outputs::OUTPUT_FILE_NAMES;
-use crate::run_dir::MANIFEST;
+use crate::resumable::Resumable;
+use crate::run_dir::{MANIFEST, MARKERS};
 use crate::{interrupt, sibling};
 use anyhow::Context as _;
 use std::fs::{self, File};
@@ -137,15 +138,43 @@ impl Staging {
         Ok(file)
     }
 
+    /// On Ctrl-C, once a replicate's record is complete in the staged
+    /// `records.jsonl`, leave a resumable directory at the target (with
+    /// `marker` as its `resume.json`) instead of removing everything.
+    pub fn keep_on_interrupt(&self, marker: Vec<u8>, replicates: u32) {
+        let r = Resumable {
+            files_dir: self.files_dir.clone(),
+            target: self.target.clone(),
+            in_place: self.mode == Mode::InPlace,
+            marker,
+            replicates,
+        };
+        interrupt::live().set_resumable(self.id, r);
+    }
+
     /// The staged names, in creation order (the manifest lists them).
     pub fn names(&self) -> &[&'static str] {
         &self.names
     }
 
+    /// Removes a staged file that must not be published (a run's working file).
+    pub fn discard(&mut self, name: &'static str) -> io::Result<()> {
+        let _live = interrupt::live();
+        fs::remove_file(self.files_dir.join(name))?;
+        self.names.retain(|n| *n != name);
+        Ok(())
+    }
+
     /// Publishes the staged files at the target, `manifest.json` last (it
     /// must have been staged: it is the completion marker).
-    pub fn commit(mut self) -> anyhow::Result<()> {
-        anyhow::ensure!(self.names.contains(&MANIFEST), "internal error: a run directory must have a {MANIFEST}");
+    pub fn commit(self) -> anyhow::Result<()> {
+        self.commit_marked(MANIFEST)
+    }
+
+    /// Publishes the staged files at the target, `marker` (the completion
+    /// marker of this kind of directory, which must have been staged) last.
+    pub fn commit_marked(mut self, marker: &'static str) -> anyhow::Result<()> {
+        anyhow::ensure!(self.names.contains(&marker), "internal error: this directory must have a {marker}");
         // On disk before visible: a crash after the commit cannot expose a
         // file whose content is still in flight.
         for name in &self.names {
@@ -160,7 +189,7 @@ impl Staging {
                 }
                 _ => anyhow::Error::new(e).context(format!("cannot create output directory {}", self.target.display())),
             })?,
-            Mode::InPlace => fill_in_place(&self.target, &self.files_dir, &self.names)?,
+            Mode::InPlace => fill_in_place(&self.target, &self.files_dir, &self.names, marker)?,
         }
         // Best effort: the run is complete and visible whatever this says.
         let changed = if self.mode == Mode::NewDir { parent_of(&self.target) } else { self.target.clone() };
@@ -232,8 +261,8 @@ fn begin_in_place(target: &Path, force: bool) -> anyhow::Result<Staging> {
     remove_dir_if_present(&root)?;
     let others = visible_entries(target)?;
     if !others.is_empty() && !force {
-        let incomplete =
-            !others.iter().any(|n| n == MANIFEST) && others.iter().all(|n| OUTPUT_FILE_NAMES.contains(&n.as_str()));
+        let incomplete = !others.iter().any(|n| MARKERS.contains(&n.as_str()))
+            && others.iter().all(|n| OUTPUT_FILE_NAMES.contains(&n.as_str()));
         return Err(OutputExists { dir: target.to_path_buf(), incomplete }.into());
     }
     fs::create_dir(&root).with_context(|| format!("cannot write in output directory {}", target.display()))?;
@@ -260,10 +289,10 @@ fn take_lock(path: &Path, target: &Path, dir: &Path) -> anyhow::Result<DirLock> 
     })
 }
 
-/// The old run stops being a run (its manifest goes) before any of its other
-/// files does; the new one becomes one when its manifest arrives, last.
-fn fill_in_place(target: &Path, files_dir: &Path, names: &[&'static str]) -> anyhow::Result<()> {
-    let old = std::iter::once(MANIFEST).chain(OUTPUT_FILE_NAMES.into_iter().filter(|n| *n != MANIFEST));
+/// The old run stops being a run (its completion marker goes) before any of
+/// its other files does; the new one becomes one when its marker arrives, last.
+fn fill_in_place(target: &Path, files_dir: &Path, names: &[&'static str], marker: &'static str) -> anyhow::Result<()> {
+    let old = MARKERS.into_iter().chain(OUTPUT_FILE_NAMES.into_iter().filter(|n| !MARKERS.contains(n)));
     for name in old {
         let path = target.join(name);
         match fs::remove_file(&path) {
@@ -273,7 +302,7 @@ fn fill_in_place(target: &Path, files_dir: &Path, names: &[&'static str]) -> any
             _ => {}
         }
     }
-    let new = names.iter().filter(|n| **n != MANIFEST).chain([&MANIFEST]);
+    let new = names.iter().filter(|n| **n != marker).chain([&marker]);
     for name in new {
         fs::rename(files_dir.join(name), target.join(name))
             .with_context(|| format!("cannot move {name} into {}", target.display()))?;

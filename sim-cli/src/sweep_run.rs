@@ -6,13 +6,14 @@
 
 use crate::args::RunArgs;
 use crate::outputs::{self, ReplicatesCsv, VariantTiers};
-use crate::run_cmd::{self, REPLICATES_CSV, Simulated};
+use crate::run_cmd::{self, REPLICATES_CSV, RunCtx};
 use crate::scenario_file::LoadedScenario;
 use crate::timestamp::UtcTime;
+use crate::whole_run::{WholeRun, worker_pool};
 use crate::{output_dir, progress, staging, sweep_outputs, sweep_table, work_limits};
 use anyhow::Context as _;
 use sim_core::metrics::{ReplicateMetrics, Summary};
-use sim_core::montecarlo::{self, RunHooks, RunOptions};
+use sim_core::montecarlo::{self, Replicate0, RunHooks, RunOptions};
 use sim_core::scenario::{Scenario, Sweep};
 use std::ffi::OsString;
 use std::io::{BufWriter, Write};
@@ -46,7 +47,10 @@ pub fn run(
         ("summary.csv", outputs::summary_csv_of(&summaries, true)?),
         ("sweep.csv", sweep_outputs::sweep_csv(sweep, &summaries)?),
     ];
-    run_cmd::render(&mut staging, args, argv, loaded, &sweep.points[0].scenario, &opts, &sim, &files, started)?;
+    let ctx = RunCtx { args, argv, loaded, opts: &opts, started };
+    let first = Replicate0 { requests: sim.result.requests, timeseries: sim.result.timeseries };
+    let facts = (sim.threads, sim.wall_s);
+    run_cmd::render(&mut staging, &ctx, &first, &sweep.points[0].scenario, &files, facts, None)?;
     staging.commit()?;
 
     if !args.quiet {
@@ -76,8 +80,8 @@ fn simulate(
     opts: &RunOptions,
     args: &RunArgs,
     replicates_csv: impl Write + Send,
-) -> anyhow::Result<(Simulated, Vec<Summary>)> {
-    let pool = run_cmd::worker_pool(args.replicates.threads)?;
+) -> anyhow::Result<(WholeRun, Vec<Summary>)> {
+    let pool = worker_pool(args.replicates.threads)?;
     let units = sweep.points.len() as u64 * u64::from(opts.replicates);
     let bar = progress::units_bar(units, "replicates of all sweep points", args.quiet);
     let clock = Instant::now();
@@ -121,5 +125,5 @@ fn simulate(
     }
     csv.finish()?.flush().context("cannot write replicates.csv")?;
     let result = first.context("a sweep has at least one point")?;
-    Ok((Simulated { result, threads: pool.current_num_threads(), wall_s }, rest))
+    Ok((WholeRun { result, threads: pool.current_num_threads(), wall_s }, rest))
 }

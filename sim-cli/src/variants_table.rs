@@ -90,7 +90,7 @@ fn signed(x: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sim_core::metrics::{DiffAccumulator, RankEntry, ReplicateMetrics, ScopeMetrics};
+    use sim_core::metrics::{DiffAccumulator, RankEntry, ReplicateMetrics, ScopeMetrics, VariantRecord};
 
     fn rep(i: u32, output_cost: f64) -> ReplicateMetrics {
         let mut overall = ScopeMetrics::default();
@@ -106,7 +106,7 @@ mod tests {
         let cheap = [rep(0, 8.0), rep(1, 15.0)];
         let mut acc = DiffAccumulator::new(&[], &[], &[], &[]);
         for (b, v) in base.iter().zip(&cheap) {
-            acc.push(b, v);
+            acc.push(&VariantRecord::of(b, 0), &VariantRecord::of(v, 0));
         }
         let mut variant = VariantSummary::from_replicates("cheap", &[], &[], &[], &cheap);
         variant.diff_vs_baseline = Some(acc.finish());
@@ -117,6 +117,7 @@ mod tests {
             replicates: 2,
             variants: vec![VariantSummary::from_replicates("baseline", &[], &[], &[], &base), variant],
             ranking: None,
+            target_ci: None,
         };
         let lines = lines(&summary);
         assert_eq!(lines[0], "variants (paired difference from the baseline, same replicates):");

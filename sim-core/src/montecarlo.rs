@@ -7,6 +7,11 @@
 //! may not claim an index more than `2 x threads` ahead of the next one to
 //! fold, so the buffer holds at most that many replicates.
 //!
+//! [`run_tasks`] computes a subset of the replicate indices ([`Tasks`]: a
+//! shard's share, or what a resumed run still lacks) and hands each task's
+//! exact record (`metrics::record`) to the caller, who persists it and/or
+//! folds it (`metrics::fold`); [`run`] computes and folds them all.
+//!
 //! Variants run on the same replicate indices and seed as the baseline: a
 //! task is one replicate of every variant, folded baseline first then in
 //! variant order, and each variant's paired difference from the baseline is
@@ -15,9 +20,7 @@
 //! was best (see `metrics::ranking`).
 
 use crate::engine::{Recording, ReplicateOutput, SimLimit, TimeseriesRow, simulate_replicate_with};
-use crate::metrics::{
-    DiffAccumulator, RankBy, RankingAccumulator, ReplicateMetrics, SCHEMA_VERSION, Summary, VariantAccumulator,
-};
+use crate::metrics::{FoldNames, RankBy, ReplicateMetrics, RunFold, Summary, TaskRecord, VariantRecord};
 use crate::records::RequestRecord;
 use crate::scenario::{Scenario, Variant};
 use std::collections::BTreeMap;
@@ -64,6 +67,61 @@ pub struct RunResult {
     pub timeseries: Vec<TimeseriesRow>,
 }
 
+/// What only replicate 0 yields: its requests and time series when they
+/// were asked for and replicate 0 was among the tasks, else empty.
+#[derive(Debug, Default)]
+pub struct Replicate0 {
+    pub requests: Vec<RequestRecord>,
+    pub timeseries: Vec<TimeseriesRow>,
+}
+
+/// The replicate indices of one sweep point a run computes: `first`,
+/// `first + stride`, ... below `end`, in that order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Tasks {
+    pub first: u32,
+    pub stride: u32,
+    pub end: u32,
+}
+
+impl Tasks {
+    /// Every replicate from `first` to `end` (excluded).
+    pub fn range(first: u32, end: u32) -> Self {
+        Tasks { first, stride: 1, end }
+    }
+
+    /// Shard `index` (1-based) of `count`: the tasks of a run are numbered
+    /// `point * replicates + replicate` and dealt round-robin, so every shard
+    /// gets a share within one task of the others at every point.
+    pub fn shard(point: u32, replicates: u32, index: u32, count: u32) -> Self {
+        let global = u64::from(point) * u64::from(replicates);
+        let first = (u64::from(index - 1) + u64::from(count) - global % u64::from(count)) % u64::from(count);
+        Tasks { first: u32::try_from(first).unwrap_or(u32::MAX), stride: count, end: replicates }
+    }
+
+    /// The `k`-th replicate index, if below `end`.
+    pub fn nth(&self, k: u32) -> Option<u32> {
+        u64::from(self.first)
+            .checked_add(u64::from(k) * u64::from(self.stride))
+            .filter(|r| *r < u64::from(self.end))
+            .map(|r| r as u32)
+    }
+
+    /// Whether `replicate` is one of these tasks.
+    pub fn contains(&self, replicate: u32) -> bool {
+        replicate >= self.first && replicate < self.end && (replicate - self.first).is_multiple_of(self.stride)
+    }
+
+    /// How many tasks there are.
+    pub fn len(&self) -> u32 {
+        if self.first >= self.end { 0 } else { (self.end - self.first - 1) / self.stride + 1 }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// The callbacks of a run. `on_done` is called once per finished replicate,
 /// from any thread (progress bars); `on_replicate` once per replicate in
 /// replicate order (e.g. to stream `replicates.csv`), never concurrently,
@@ -79,58 +137,56 @@ impl std::fmt::Debug for RunHooks<'_> {
     }
 }
 
+/// The callbacks of [`run_tasks`]: `on_done` as in [`RunHooks`]; `on_task`
+/// receives each task's record in task order, never concurrently, and
+/// returns false to claim no further task (the tasks already under way are
+/// then discarded, never delivered).
+pub struct TaskHooks<'a> {
+    pub on_done: &'a (dyn Fn() + Sync),
+    pub on_task: &'a mut (dyn FnMut(TaskRecord) -> bool + Send),
+}
+
+impl std::fmt::Debug for TaskHooks<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TaskHooks")
+    }
+}
+
+/// What a task yields: the baseline's output, then each variant's.
+type TaskOutput = Result<Vec<ReplicateOutput>, SimLimit>;
+
 /// State shared by the workers, behind one mutex.
-struct Fold<'a> {
-    /// Next index a worker may claim.
+struct Queue<'a> {
+    /// Next task number (into `Tasks`) a worker may claim.
     next_claim: u32,
-    /// Next index to fold; every earlier one has been folded.
+    /// Next task number to deliver; every earlier one has been delivered.
     next_fold: u32,
-    /// Per replicate: the baseline's output, then each variant's.
-    pending: BTreeMap<u32, Result<Vec<ReplicateOutput>, SimLimit>>,
-    /// The baseline's, then each variant's.
-    accs: Vec<VariantAccumulator>,
-    /// Each variant's differences from the baseline.
-    diffs: Vec<DiffAccumulator>,
-    /// Present only with variants.
-    ranking: Option<RankingAccumulator>,
-    requests: Vec<RequestRecord>,
-    timeseries: Vec<TimeseriesRow>,
-    on_replicate: &'a mut (dyn FnMut(&str, &ReplicateMetrics) + Send),
-    /// The error of the lowest-numbered failed replicate, once folded.
+    pending: BTreeMap<u32, TaskOutput>,
+    deliver: &'a mut (dyn FnMut(Vec<ReplicateOutput>) -> bool + Send),
+    /// The error of the lowest-numbered failed task, once reached.
     error: Option<SimLimit>,
-    /// Set when any replicate failed: no new claims.
+    /// Set when a task failed or the caller wants no more: no new claims.
     stop: bool,
 }
 
-impl Fold<'_> {
-    /// Folds every buffered replicate that is next in order.
+impl Queue<'_> {
+    /// Delivers every buffered task that is next in order.
     fn drain(&mut self) {
-        while self.error.is_none()
+        while !self.stop
             && let Some(out) = self.pending.remove(&self.next_fold)
         {
             match out {
-                Ok(mut outs) => {
-                    for (i, out) in outs.iter().enumerate() {
-                        self.accs[i].push(&out.metrics);
-                        (self.on_replicate)(self.accs[i].name(), &out.metrics);
-                        if i > 0 {
-                            self.diffs[i - 1].push(&outs[0].metrics, &out.metrics);
-                        }
-                    }
-                    if let Some(r) = &mut self.ranking {
-                        r.push(&outs.iter().map(|o| &o.metrics).collect::<Vec<_>>());
-                    }
-                    let base = outs.swap_remove(0);
-                    if base.metrics.replicate == 0 {
-                        self.requests = base.requests;
-                        self.timeseries = base.timeseries;
-                    }
+                Ok(outs) => {
                     self.next_fold += 1;
+                    self.stop = !(self.deliver)(outs);
                 }
-                // Every lower index was claimed earlier and has been folded,
-                // so this is the lowest failing replicate whatever the
+                // Every lower task was claimed earlier and has been
+                // delivered, so this is the lowest failing one whatever the
                 // scheduling: the error is deterministic too.
-                Err(e) => self.error = Some(e),
+                Err(e) => {
+                    self.error = Some(e);
+                    self.stop = true;
+                }
             }
         }
     }
@@ -144,6 +200,48 @@ pub fn variant_tiers<'a>(scenario: &Scenario, variants: &'a [Variant]) -> Vec<(&
         .collect()
 }
 
+/// The names that fold this run's records (see [`RunFold`]).
+pub fn fold_names(scenario: &Scenario, variants: &[Variant], rank_by: &RankBy) -> FoldNames {
+    FoldNames {
+        scenario: scenario.name.clone(),
+        providers: scenario.provider_names(),
+        workloads: scenario.workload_names(),
+        variants: variant_tiers(scenario, variants).into_iter().map(|(n, t)| (n.to_string(), t)).collect(),
+        rank_by: rank_by.arg(),
+    }
+}
+
+/// Runs the `tasks` of `scenario` and of each variant on the current rayon
+/// pool, delivering each task's record to `hooks.on_task` in task order.
+/// Fails with the lowest-numbered task's error if one reaches a limit of the
+/// engine (tasks after it are not delivered).
+pub fn run_tasks(
+    scenario: &Scenario,
+    variants: &[Variant],
+    opts: &RunOptions,
+    tasks: Tasks,
+    hooks: TaskHooks<'_>,
+) -> Result<Replicate0, SimLimit> {
+    let tiers: Vec<usize> = variant_tiers(scenario, variants).iter().map(|(_, t)| t.len()).collect();
+    let mut first = Replicate0::default();
+    let on_task = hooks.on_task;
+    let mut deliver = |mut outs: Vec<ReplicateOutput>| {
+        let replicate = outs[0].metrics.replicate;
+        let record = TaskRecord {
+            point: 0,
+            replicate,
+            variants: outs.iter().zip(&tiers).map(|(o, n)| VariantRecord::of(&o.metrics, *n)).collect(),
+        };
+        if replicate == 0 {
+            let base = outs.swap_remove(0);
+            first = Replicate0 { requests: base.requests, timeseries: base.timeseries };
+        }
+        on_task(record)
+    };
+    drive(scenario, variants, opts, tasks, hooks.on_done, &mut deliver)?;
+    Ok(first)
+}
+
 /// Runs `opts.replicates` replicates of `scenario` and of each variant on the
 /// current rayon pool. Fails with the lowest-numbered replicate's error if any
 /// replicate reaches a limit of the engine; nothing of a failed run should be
@@ -154,44 +252,60 @@ pub fn run(
     opts: &RunOptions,
     hooks: RunHooks<'_>,
 ) -> Result<RunResult, SimLimit> {
+    let names = fold_names(scenario, variants, &opts.rank_by);
+    let mut fold = RunFold::new(&names).expect("a RankBy's own text parses");
+    let mut first = Replicate0::default();
+    let on_replicate = hooks.on_replicate;
+    let mut deliver = |mut outs: Vec<ReplicateOutput>| {
+        let replicate = outs[0].metrics.replicate;
+        for (o, (name, _)) in outs.iter().zip(&names.variants) {
+            on_replicate(name, &o.metrics);
+        }
+        let variants = outs.iter().zip(&names.variants).map(|(o, (_, t))| VariantRecord::of(&o.metrics, t.len()));
+        fold.push(&TaskRecord { point: 0, replicate, variants: variants.collect() });
+        if replicate == 0 {
+            let base = outs.swap_remove(0);
+            first = Replicate0 { requests: base.requests, timeseries: base.timeseries };
+        }
+        true
+    };
+    drive(scenario, variants, opts, Tasks::range(0, opts.replicates), hooks.on_done, &mut deliver)?;
+    debug_assert_eq!(fold.folded(), opts.replicates, "every replicate folded");
+    Ok(RunResult { summary: fold.summary(opts.seed), requests: first.requests, timeseries: first.timeseries })
+}
+
+/// The parallel engine of a run: workers claim tasks in order, at most
+/// `2 x threads` ahead of the next one to deliver; finished tasks wait in a
+/// reorder buffer and are delivered in order.
+fn drive(
+    scenario: &Scenario,
+    variants: &[Variant],
+    opts: &RunOptions,
+    tasks: Tasks,
+    on_done: &(dyn Fn() + Sync),
+    deliver: &mut (dyn FnMut(Vec<ReplicateOutput>) -> bool + Send),
+) -> Result<(), SimLimit> {
     let threads = rayon::current_num_threads().max(1);
     let window = u32::try_from(2 * threads).unwrap_or(u32::MAX);
-    let (providers, workloads, tiers) =
-        (scenario.provider_names(), scenario.workload_names(), scenario.cache_tier_names());
-    let tier_names = variant_tiers(scenario, variants);
-    let fold = Mutex::new(Fold {
-        next_claim: 0,
-        next_fold: 0,
-        pending: BTreeMap::new(),
-        accs: tier_names.iter().map(|(name, t)| VariantAccumulator::new(name, &providers, &workloads, t)).collect(),
-        diffs: variants
-            .iter()
-            .map(|v| DiffAccumulator::new(&providers, &workloads, &tiers, &v.scenario.cache_tier_names()))
-            .collect(),
-        ranking: (!variants.is_empty())
-            .then(|| RankingAccumulator::new(opts.rank_by.clone(), tier_names.iter().map(|(n, t)| (*n, t.as_slice())))),
-        requests: Vec::new(),
-        timeseries: Vec::new(),
-        on_replicate: hooks.on_replicate,
-        error: None,
-        stop: false,
-    });
+    let count = tasks.len();
+    let queue =
+        Mutex::new(Queue { next_claim: 0, next_fold: 0, pending: BTreeMap::new(), deliver, error: None, stop: false });
     let turn = Condvar::new();
-    let on_done = hooks.on_done;
     let panicked = Mutex::new(None);
     let work = || {
         loop {
-            let rep = {
-                let mut f = fold.lock().unwrap_or_else(PoisonError::into_inner);
-                while !f.stop && f.next_claim < opts.replicates && f.next_claim >= f.next_fold.saturating_add(window) {
-                    f = turn.wait(f).unwrap_or_else(PoisonError::into_inner);
+            let k = {
+                let mut q = queue.lock().unwrap_or_else(PoisonError::into_inner);
+                while !q.stop && q.next_claim < count && q.next_claim >= q.next_fold.saturating_add(window) {
+                    q = turn.wait(q).unwrap_or_else(PoisonError::into_inner);
                 }
-                if f.stop || f.next_claim >= opts.replicates {
+                if q.stop || q.next_claim >= count {
                     return;
                 }
-                f.next_claim += 1;
-                f.next_claim - 1
+                q.next_claim += 1;
+                q.next_claim - 1
             };
+            let rep = tasks.nth(k).expect("a claimed task exists");
             let record = Recording {
                 requests: opts.record_requests && rep == 0,
                 timeseries: opts.record_timeseries && rep == 0,
@@ -205,11 +319,10 @@ pub fn run(
                 })
                 .collect::<Result<Vec<_>, _>>();
             on_done();
-            let mut f = fold.lock().unwrap_or_else(PoisonError::into_inner);
-            f.stop |= out.is_err();
-            f.pending.insert(rep, out);
-            f.drain();
-            drop(f);
+            let mut q = queue.lock().unwrap_or_else(PoisonError::into_inner);
+            q.pending.insert(k, out);
+            q.drain();
+            drop(q);
             turn.notify_all();
         }
     };
@@ -217,7 +330,7 @@ pub fn run(
     // replicate that will never be folded: stop everyone, then re-raise it.
     let worker = || {
         if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(work)) {
-            fold.lock().unwrap_or_else(PoisonError::into_inner).stop = true;
+            queue.lock().unwrap_or_else(PoisonError::into_inner).stop = true;
             turn.notify_all();
             panicked.lock().unwrap_or_else(PoisonError::into_inner).get_or_insert(payload);
         }
@@ -230,29 +343,11 @@ pub fn run(
     if let Some(payload) = panicked.into_inner().unwrap_or_else(PoisonError::into_inner) {
         panic::resume_unwind(payload);
     }
-    let f = fold.into_inner().unwrap_or_else(PoisonError::into_inner);
-    if let Some(e) = f.error {
-        return Err(e);
+    let q = queue.into_inner().unwrap_or_else(PoisonError::into_inner);
+    match q.error {
+        Some(e) => Err(e),
+        None => Ok(()),
     }
-    debug_assert_eq!(f.next_fold, opts.replicates, "every replicate folded");
-    let summary = Summary {
-        schema_version: SCHEMA_VERSION,
-        scenario: scenario.name.clone(),
-        seed: opts.seed,
-        replicates: opts.replicates,
-        variants: f
-            .accs
-            .iter()
-            .enumerate()
-            .map(|(i, acc)| {
-                let mut v = acc.finish();
-                v.diff_vs_baseline = i.checked_sub(1).map(|d| f.diffs[d].finish());
-                v
-            })
-            .collect(),
-        ranking: f.ranking.as_ref().map(RankingAccumulator::finish),
-    };
-    Ok(RunResult { summary, requests: f.requests, timeseries: f.timeseries })
 }
 
 #[cfg(test)]
@@ -310,6 +405,50 @@ arrivals = { rate_per_s = 1, sessions = 5 }
         let run = pool.install(|| run(&sc, &[], &opts, RunHooks { on_done: &|| {}, on_replicate: &mut sink })).unwrap();
         assert_eq!(seen, (0..20).collect::<Vec<_>>());
         assert_eq!(run.summary.variants[0].metrics.get("sessions_started").unwrap().n, 20);
+    }
+}
+
+#[cfg(test)]
+mod task_tests {
+    use super::tests::SMALL;
+    use super::*;
+    use crate::scenario::{SourceText, load};
+
+    fn records(tasks: Tasks, threads: usize, stop_after: usize) -> Vec<TaskRecord> {
+        let sc = load(&SourceText { name: "mc.toml", text: SMALL }, &[]).unwrap();
+        let opts = RunOptions { replicates: 9, ..RunOptions::from_scenario(&sc) };
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let mut got = Vec::new();
+        let mut on_task = |t: TaskRecord| {
+            got.push(t);
+            got.len() < stop_after
+        };
+        pool.install(|| run_tasks(&sc, &[], &opts, tasks, TaskHooks { on_done: &|| {}, on_task: &mut on_task }))
+            .unwrap();
+        got
+    }
+
+    #[test]
+    fn a_shards_records_are_the_full_runs_records_of_its_replicates() {
+        let all = records(Tasks::range(0, 9), 3, usize::MAX);
+        assert_eq!(all.iter().map(|t| t.replicate).collect::<Vec<_>>(), (0..9).collect::<Vec<_>>());
+        for (index, expected) in [(1, vec![0, 3, 6]), (2, vec![1, 4, 7]), (3, vec![2, 5, 8])] {
+            let share = records(Tasks::shard(0, 9, index, 3), 2, usize::MAX);
+            assert_eq!(share.iter().map(|t| t.replicate).collect::<Vec<_>>(), expected);
+            for t in &share {
+                assert_eq!(*t, all[t.replicate as usize]);
+            }
+        }
+        // Point 1 of a 9-replicate sweep: tasks 9..18, shard 1 of 4 takes 12 and 16.
+        assert_eq!(Tasks::shard(1, 9, 1, 4), Tasks { first: 3, stride: 4, end: 9 });
+    }
+
+    #[test]
+    fn no_task_is_delivered_after_the_caller_stops() {
+        for threads in [1, 4] {
+            let got = records(Tasks::range(0, 9), threads, 4);
+            assert_eq!(got.iter().map(|t| t.replicate).collect::<Vec<_>>(), [0, 1, 2, 3]);
+        }
     }
 }
 

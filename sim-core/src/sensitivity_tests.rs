@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::catalog::{preset_names, preset_toml};
-use crate::metrics::{DiffAccumulator, ReplicateMetrics, ScopeMetrics, VariantSummary};
+use crate::metrics::{DiffAccumulator, ReplicateMetrics, ScopeMetrics, VariantRecord, VariantSummary};
 use crate::scenario::{NoFiles, SourceText, load_variants, load_with};
 
 /// A small scenario on `preset` (one provider `p`, one workload).
@@ -184,7 +184,7 @@ fn variant(name: &str, base: &[f64], deltas: &[f64]) -> VariantSummary {
         base.iter().zip(deltas).enumerate().map(|(i, (c, d))| rep(i as u32, c + d)).collect();
     let mut acc = DiffAccumulator::new(&[], &[], &[], &[]);
     for (b, v) in b.iter().zip(&v) {
-        acc.push(b, v);
+        acc.push(&VariantRecord::of(b, 0), &VariantRecord::of(v, 0));
     }
     let mut s = VariantSummary::from_replicates(name, &[], &[], &[], &v);
     s.diff_vs_baseline = Some(acc.finish());
@@ -209,6 +209,7 @@ fn tornado_puts_the_largest_effect_first_and_marks_undetectable_ones() {
         scenario: "t".into(),
         seed: 1,
         replicates: 3,
+        target_ci: None,
         variants: vec![
             VariantSummary::from_replicates("baseline", &[], &[], &[], &[rep(0, 10.0), rep(1, 20.0), rep(2, 30.0)]),
             variant("a.low", &base, &[-1.0, -1.0, -1.0]),

@@ -6,9 +6,10 @@
 //! than the difference of two independent means (Law, "Simulation Modeling
 //! and Analysis", 5th ed., section 10.2, paired-t confidence interval).
 
+use super::record::{ScopeValues, VariantRecord};
 use super::registry::metric_names;
 use super::stats::student_t_975;
-use super::summary::{ReplicateMetrics, ordered_map};
+use super::summary::ordered_map;
 use serde::{Serialize, Serializer};
 
 /// A metric's paired difference, variant minus baseline, over the replicates
@@ -133,8 +134,6 @@ pub struct DiffSummary {
 #[derive(Clone, Debug)]
 pub struct DiffAccumulator {
     metric_names: Vec<String>,
-    n_tiers: usize,
-    variant_tiers: usize,
     /// For each baseline metric, its index among the variant's metrics.
     pairing: Vec<Option<usize>>,
     overall: Vec<PairedAccumulator>,
@@ -155,8 +154,6 @@ impl DiffAccumulator {
         let empty = vec![PairedAccumulator::default(); metric_names.len()];
         let scopes = |names: &[String]| names.iter().map(|n| (n.clone(), empty.clone())).collect();
         DiffAccumulator {
-            n_tiers: tier_names.len(),
-            variant_tiers: variant_tier_names.len(),
             pairing,
             by_provider: scopes(provider_names),
             by_workload: scopes(workload_names),
@@ -166,13 +163,11 @@ impl DiffAccumulator {
     }
 
     /// Adds one replicate of the baseline and the same replicate of the variant.
-    pub fn push(&mut self, base: &ReplicateMetrics, variant: &ReplicateMetrics) {
-        debug_assert_eq!(base.replicate, variant.replicate, "paired replicates");
-        let (n, nv, pairing) = (self.n_tiers, self.variant_tiers, &self.pairing);
-        let pair = |accs: &mut [PairedAccumulator], b: &super::ScopeMetrics, v: &super::ScopeMetrics| {
-            let vs = v.values(nv);
-            for ((acc, b), at) in accs.iter_mut().zip(b.values(n)).zip(pairing) {
-                acc.push(b, at.and_then(|i| vs[i]));
+    pub fn push(&mut self, base: &VariantRecord, variant: &VariantRecord) {
+        let pairing = &self.pairing;
+        let pair = |accs: &mut [PairedAccumulator], b: &ScopeValues, v: &ScopeValues| {
+            for ((acc, b), at) in accs.iter_mut().zip(&b.0).zip(pairing) {
+                acc.push(*b, at.and_then(|i| v.0[i]));
             }
         };
         pair(&mut self.overall, &base.overall, &variant.overall);

@@ -7,8 +7,8 @@
 //! section 10.4; Kim and Nelson, "Selecting the best system", Handbooks in
 //! OR & MS vol. 13, 2006).
 
+use super::record::VariantRecord;
 use super::registry::metric_names;
-use super::summary::ReplicateMetrics;
 use serde::Serialize;
 
 /// The metric ranked by default: what a session costs.
@@ -48,6 +48,14 @@ pub enum RankError {
 }
 
 impl RankBy {
+    /// The flag's text for this choice, which [`RankBy::parse`] reads back.
+    pub fn arg(&self) -> String {
+        match self.better {
+            Better::Lower => self.metric.clone(),
+            Better::Higher => format!("{}:max", self.metric),
+        }
+    }
+
     /// Parses `METRIC` (lower is better), `METRIC:min` or `METRIC:max`.
     pub fn parse(s: &str) -> Result<Self, RankError> {
         let (metric, better) = match s.rsplit_once(':') {
@@ -97,9 +105,9 @@ pub struct Ranking {
 #[derive(Clone, Debug)]
 pub struct RankingAccumulator {
     rank_by: RankBy,
-    /// Per variant: its name, its tier count, the metric's index among its
-    /// metrics (`None` if it lacks the metric: never usable).
-    variants: Vec<(String, usize, Option<usize>)>,
+    /// Per variant: its name and the metric's index among its metrics
+    /// (`None` if it lacks the metric: never usable).
+    variants: Vec<(String, Option<usize>)>,
     /// Per variant: replicates won, a tie of k counting 1/k to each.
     wins: Vec<f64>,
     used: u32,
@@ -112,20 +120,20 @@ impl RankingAccumulator {
             .into_iter()
             .map(|(name, tiers)| {
                 let at = metric_names(tiers).iter().position(|m| *m == rank_by.metric);
-                (name.to_string(), tiers.len(), at)
+                (name.to_string(), at)
             })
             .collect();
         RankingAccumulator { wins: vec![0.0; variants.len()], variants, rank_by, used: 0 }
     }
 
     /// Adds one replicate index: every variant's metrics, in variant order.
-    pub fn push(&mut self, reps: &[&ReplicateMetrics]) {
+    pub fn push(&mut self, reps: &[&VariantRecord]) {
         debug_assert_eq!(reps.len(), self.variants.len(), "one replicate per variant");
         let values: Option<Vec<f64>> = self
             .variants
             .iter()
             .zip(reps)
-            .map(|((_, tiers, at), r)| at.and_then(|i| r.overall.values(*tiers)[i]).filter(|v| v.is_finite()))
+            .map(|((_, at), r)| at.and_then(|i| r.overall.0[i]).filter(|v| v.is_finite()))
             .collect();
         if let Some(values) = values {
             self.push_values(&values);
@@ -157,7 +165,7 @@ impl RankingAccumulator {
                 .variants
                 .iter()
                 .zip(&self.wins)
-                .map(|((name, _, _), w)| RankEntry { name: name.clone(), p_best: (n > 0).then(|| w / f64::from(n)) })
+                .map(|((name, _), w)| RankEntry { name: name.clone(), p_best: (n > 0).then(|| w / f64::from(n)) })
                 .collect(),
         }
     }

@@ -1,14 +1,16 @@
 //! Tests of the ranking: hand-made replicate values, ties, undefined values.
 
 use super::*;
-use crate::metrics::ScopeMetrics;
+use crate::metrics::{ReplicateMetrics, ScopeMetrics};
 
 /// A replicate whose `cost_usd_per_session` is `usd / sessions` (undefined
 /// with no sessions).
-fn rep(i: u32, usd: f64, sessions: u64) -> ReplicateMetrics {
+fn rep(i: u32, usd: f64, sessions: u64) -> VariantRecord {
     let mut overall = ScopeMetrics { sessions_started: sessions, ..ScopeMetrics::default() };
     overall.cost.output = usd;
-    ReplicateMetrics { replicate: i, overall, by_provider: vec![], by_workload: vec![], events: 0, sim_end_s: 0.0 }
+    let m =
+        ReplicateMetrics { replicate: i, overall, by_provider: vec![], by_workload: vec![], events: 0, sim_end_s: 0.0 };
+    VariantRecord::of(&m, 0)
 }
 
 const NAMES: [&str; 3] = ["baseline", "a", "b"];

@@ -3,9 +3,11 @@
 
 use super::paired::DiffSummary;
 use super::ranking::Ranking;
+use super::record::{ScopeValues, VariantRecord};
 use super::registry::metric_names;
 use super::scope::ScopeMetrics;
 use super::stats::{MetricStats, StatsAccumulator};
+use super::target::TargetCi;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 /// Bumped whenever a metric or field is renamed or changes meaning.
@@ -85,6 +87,10 @@ pub struct Summary {
     /// variants. An added optional field: schema 2 readers may ignore it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ranking: Option<Ranking>,
+    /// With `--target-ci` only: the precision asked for and whether it was
+    /// reached. An added optional field: schema 2 readers may ignore it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_ci: Option<TargetCi>,
 }
 
 /// One scope's statistics being accumulated over replicates.
@@ -96,9 +102,9 @@ impl ScopeAccumulator {
         ScopeAccumulator(vec![StatsAccumulator::default(); n_metrics])
     }
 
-    fn push(&mut self, scope: &ScopeMetrics, n_tiers: usize) {
-        for (acc, v) in self.0.iter_mut().zip(scope.values(n_tiers)) {
-            acc.push(v);
+    fn push(&mut self, scope: &ScopeValues) {
+        for (acc, v) in self.0.iter_mut().zip(&scope.0) {
+            acc.push(*v);
         }
     }
 
@@ -136,18 +142,29 @@ impl VariantAccumulator {
     }
 
     /// Adds the next replicate (callers push in replicate order).
-    pub fn push(&mut self, r: &ReplicateMetrics) {
-        self.overall.push(&r.overall, self.n_tiers);
+    pub fn push(&mut self, r: &VariantRecord) {
+        self.overall.push(&r.overall);
         for ((_, acc), s) in self.by_provider.iter_mut().zip(&r.by_provider) {
-            acc.push(s, self.n_tiers);
+            acc.push(s);
         }
         for ((_, acc), s) in self.by_workload.iter_mut().zip(&r.by_workload) {
-            acc.push(s, self.n_tiers);
+            acc.push(s);
         }
+    }
+
+    /// The cache tier count of this variant (which its records' values follow).
+    pub fn n_tiers(&self) -> usize {
+        self.n_tiers
     }
 
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The overall statistics of one metric so far, if the variant has it.
+    pub fn overall_stats(&self, metric: &str) -> Option<MetricStats> {
+        let i = self.metric_names.iter().position(|m| m == metric)?;
+        Some(self.overall.0[i].finish())
     }
 
     pub fn finish(&self) -> VariantSummary {
@@ -175,7 +192,7 @@ impl VariantSummary {
     ) -> Self {
         let mut acc = VariantAccumulator::new(name, provider_names, workload_names, tier_names);
         for r in reps {
-            acc.push(r);
+            acc.push(&VariantRecord::of(r, tier_names.len()));
         }
         acc.finish()
     }

@@ -1,0 +1,155 @@
+//! `agentsim merge DIR... --out DIR`: folds the records of every shard of a
+//! run, in replicate order, into the run directory a single machine would
+//! have written (every file byte-identical, the manifest aside), without the
+//! scenario file: the partials carry what the fold needs.
+
+use crate::args::MergeArgs;
+use crate::manifest::Manifest;
+use crate::outputs::{self, ReplicatesCsv};
+use crate::run_cmd::{print_run, tiers_of};
+use crate::run_dir::{MANIFEST, RECORDS};
+use crate::shard::{BadPartials, PartialDir, read_all};
+use crate::staging::{self, Staging};
+use crate::timestamp::UtcTime;
+use anyhow::Context as _;
+use sim_core::metrics::{RunFold, SCHEMA_VERSION, TaskRecord};
+use sim_core::montecarlo::Tasks;
+use std::ffi::OsString;
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Write};
+
+pub fn merge(args: &MergeArgs, argv: &[OsString], stdout: &mut dyn Write) -> anyhow::Result<()> {
+    let started = UtcTime::now();
+    let parts = read_all(&args.dirs)?;
+    let run = parts[0].partial.run.clone();
+    let mut fold = RunFold::new(&run.fold).map_err(|e| BadPartials(vec![format!("--rank-by of the run: {e}")]))?;
+    let (dir, mut staging) = staging::stage(Some(&args.out), std::iter::empty(), args.force)?;
+
+    let file = staging.create_file("replicates.csv").context("cannot create replicates.csv")?;
+    let mut csv =
+        ReplicatesCsv::new(BufWriter::new(file), &tiers_of(&run.fold), &run.fold.providers, &run.fold.workloads)?;
+    let mut readers = Vec::with_capacity(parts.len());
+    for p in &parts {
+        let f = File::open(p.records()).with_context(|| format!("cannot read {}", p.records().display()))?;
+        readers.push(Records { part: p, lines: BufReader::new(f), line: 0 });
+    }
+    let count = run.shard_count;
+    // Round-robin shares: replicate r of point 0 is the next record of shard r mod N.
+    for r in 0..run.replicates {
+        let t = readers[(r % count) as usize].next(r)?;
+        csv.task(&t)?;
+        fold.push(&t);
+    }
+    for rd in &mut readers {
+        rd.end()?;
+    }
+    csv.finish()?.flush().context("cannot write replicates.csv")?;
+    let summary = fold.summary(run.seed);
+
+    let holder = parts
+        .iter()
+        .find(|p| Tasks::shard(0, run.replicates, p.partial.shard_index, count).contains(0))
+        .unwrap_or(&parts[0]);
+    write_files(&mut staging, &holder.dir, &summary, run.requests_csv)?;
+    let names = staging.names().iter().copied().chain([MANIFEST]);
+    let first = &parts[0].partial;
+    let manifest = Manifest {
+        agentsim_version: env!("CARGO_PKG_VERSION"),
+        schema_version: SCHEMA_VERSION,
+        scenario: run.fold.scenario.clone(),
+        scenario_file: first.scenario_file.clone(),
+        scenario_sha256: run.scenario_sha256.clone(),
+        seed: run.seed,
+        replicates: run.replicates,
+        threads: parts.iter().map(|p| p.partial.threads).max().unwrap_or(1),
+        requests_csv: run.requests_csv,
+        overrides: run.overrides.clone(),
+        variants: run.variants.clone(),
+        command_line: argv.iter().map(|a| a.to_string_lossy().into_owned()).collect(),
+        started_utc: started.rfc3339(),
+        simulation_wall_s: parts.iter().map(|p| p.partial.simulation_wall_s).sum(),
+        files: names.collect(),
+        sweep: Vec::new(),
+        merged_from: Some(parts.iter().map(|p| p.dir.display().to_string()).collect()),
+        resumed_with: None,
+    };
+    staging.write_file(MANIFEST, &outputs::json_file(&manifest)?).context("cannot write manifest.json")?;
+    staging.commit()?;
+    print_run(stdout, args.quiet, &summary, &dir)
+}
+
+/// Renders the summaries and copies the files only replicate 0's shard
+/// holds, in the order a run writes them.
+fn write_files(
+    staging: &mut Staging,
+    holder: &std::path::Path,
+    summary: &sim_core::metrics::Summary,
+    requests_csv: bool,
+) -> anyhow::Result<()> {
+    let mut write = |name: &'static str, bytes: &[u8]| {
+        staging.write_file(name, bytes).with_context(|| format!("cannot write {name} of the output directory"))
+    };
+    write("summary.json", &outputs::summary_json(summary)?)?;
+    write("summary.csv", &outputs::summary_csv(summary)?)?;
+    let copied: &[&'static str] = if requests_csv {
+        &["requests.csv", "timeseries.csv", "scenario.toml", "scenario.resolved.toml"]
+    } else {
+        &["timeseries.csv", "scenario.toml", "scenario.resolved.toml"]
+    };
+    for name in copied {
+        let path = holder.join(name);
+        let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        write(name, &bytes)?;
+    }
+    Ok(())
+}
+
+/// One shard's records, read in order.
+struct Records<'a> {
+    part: &'a PartialDir,
+    lines: BufReader<File>,
+    line: usize,
+}
+
+impl Records<'_> {
+    fn problem(&self, what: String) -> anyhow::Error {
+        let p = &self.part.partial;
+        BadPartials(vec![format!(
+            "shard {}/{} ({}): {RECORDS} line {}: {what}; rerun that shard",
+            p.shard_index,
+            p.run.shard_count,
+            self.part.dir.display(),
+            self.line
+        )])
+        .into()
+    }
+
+    /// The next line, empty at the end of the file.
+    fn read_line(&mut self) -> anyhow::Result<String> {
+        let mut text = String::new();
+        self.lines.read_line(&mut text).with_context(|| format!("cannot read {}", self.part.records().display()))?;
+        self.line += 1;
+        Ok(text)
+    }
+
+    /// The next record, which must be replicate `r`'s.
+    fn next(&mut self, r: u32) -> anyhow::Result<TaskRecord> {
+        let text = self.read_line()?;
+        if !text.ends_with('\n') {
+            return Err(self.problem(format!("replicate {r} is missing")));
+        }
+        let t = TaskRecord::from_line(text.trim_end()).map_err(|e| self.problem(e.to_string()))?;
+        if t.replicate != r || t.point != 0 {
+            return Err(self.problem(format!("expected replicate {r}, found replicate {}", t.replicate)));
+        }
+        Ok(t)
+    }
+
+    /// Checks that nothing follows the shard's last task.
+    fn end(&mut self) -> anyhow::Result<()> {
+        if !self.read_line()?.is_empty() {
+            return Err(self.problem("a record after the shard's last replicate".to_string()));
+        }
+        Ok(())
+    }
+}
