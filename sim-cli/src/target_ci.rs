@@ -53,7 +53,9 @@ pub fn reached(t: &TargetCi, fold: &RunFold) -> bool {
 
 /// What the run prints about it.
 pub fn line(t: &TargetCi, used: u32) -> String {
-    let what = format!("95% CI within ±{} of the mean for {}", t.rel, t.metrics.join(", "));
+    // Rounded so 0.07 prints as 7, not 7.000000000000001.
+    let pct = format!("{:.4}", 100.0 * t.rel).trim_end_matches('0').trim_end_matches('.').to_string();
+    let what = format!("95% CI half-width within {pct}% of the mean for {}", t.metrics.join(", "));
     if t.reached {
         format!("target CI: {what}: reached after {used} replicates\n")
     } else {
