@@ -179,7 +179,7 @@ mod tests {
         let mut overall = ScopeMetrics::default();
         overall.sessions_started = 1;
         overall.requests = 4;
-        overall.cost.compute = 2.5;
+        overall.cost.compute.add(2.5);
         // 3 of 4 replicas busy for the 10 s observed: utilization 0.75.
         overall.serving = Some(ServingGauges {
             busy: Area { level_s: 30.0, peak: 4 },
@@ -221,10 +221,10 @@ mod tests {
         let rep = |i: u32| {
             let mut a = ScopeMetrics::default();
             a.sessions_started = 2;
-            a.cost.output = 1.0 + f64::from(i);
+            a.cost.output.add(1.0 + f64::from(i));
             let mut b = ScopeMetrics::default();
             b.sessions_started = 2;
-            b.cost.output = 3.0;
+            b.cost.output.add(3.0);
             replicate(i, a.clone(), vec![a, b], 0.0)
         };
         let text = table_of("cmp", 1, &["a".into(), "bb".into()], &[rep(0), rep(1)]);

@@ -95,7 +95,7 @@ mod tests {
     fn rep(i: u32, output_cost: f64) -> ReplicateMetrics {
         let mut overall = ScopeMetrics::default();
         overall.sessions_started = 2;
-        overall.cost.output = output_cost;
+        overall.cost.output.add(output_cost);
         ReplicateMetrics { replicate: i, overall, by_provider: vec![], by_workload: vec![], events: 0, sim_end_s: 0.0 }
     }
 

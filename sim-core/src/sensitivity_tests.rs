@@ -173,7 +173,7 @@ fn variant_names_are_valid_and_distinct() {
 fn rep(i: u32, cost: f64) -> ReplicateMetrics {
     let mut overall = ScopeMetrics::default();
     overall.sessions_started = 1;
-    overall.cost.output = cost;
+    overall.cost.output.add(cost);
     ReplicateMetrics { replicate: i, overall, by_provider: vec![], by_workload: vec![], events: 0, sim_end_s: 0.0 }
 }
 

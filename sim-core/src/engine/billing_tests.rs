@@ -46,7 +46,7 @@ fn storage_is_billed_for_the_time_entries_are_held() {
     let sc = scenario(p, workload(1, 1.0));
     let m = simulate_replicate(&sc, 1, 0, false).unwrap().metrics.overall;
     // 1,000 tokens held for the full hour after the run ends (billed to expiry).
-    close(m.cost.storage, 1_000.0 * 4.5 / 1e6);
+    close(m.cost.storage.usd(), 1_000.0 * 4.5 / 1e6);
 }
 
 #[test]

@@ -68,12 +68,12 @@ fn replicas_are_billed_by_the_hour_for_the_simulated_span() {
     let m = &out.metrics;
     let expected = 2.0 * 3.6 * m.sim_end_s / 3600.0;
     assert!(
-        (m.by_provider[0].cost.compute - expected).abs() < 1e-12,
+        (m.by_provider[0].cost.compute.usd() - expected).abs() < 1e-12,
         "{} vs {expected}",
-        m.by_provider[0].cost.compute
+        m.by_provider[0].cost.compute.usd()
     );
     assert_eq!(m.overall.cost.compute, m.by_provider[0].cost.compute);
-    assert_eq!(m.by_workload[0].cost.compute, 0.0, "compute is the provider's, not a workload's");
+    assert_eq!(m.by_workload[0].cost.compute.usd(), 0.0, "compute is the provider's, not a workload's");
     assert_eq!(m.overall.sessions_completed, 20);
     let g = m.by_provider[0].serving.expect("providers own servers");
     assert!(g.kv_util_peak.is_some_and(|u| u > 0.0 && u <= 1.0));

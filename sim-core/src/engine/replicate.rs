@@ -9,7 +9,7 @@ use super::limits::{SimLimit, clock_limit_years};
 use super::slab::Slab;
 use super::timeseries::{ProviderSample, TimeseriesRecorder, TimeseriesRow};
 use crate::event_queue::EventQueue;
-use crate::metrics::{CostBreakdown, ReplicateMetrics, ScopeMetrics, TimeWeighted, TokenCounts};
+use crate::metrics::{CostBreakdown, CostTotals, ReplicateMetrics, ScopeMetrics, TimeWeighted, TokenCounts};
 use crate::model::cache::Lookup;
 use crate::model::cache::PromptBreakpoint;
 use crate::model::pricing::classify_tokens;
@@ -277,8 +277,8 @@ pub fn simulate_replicate_with(
             let mut price_rng = r.seed.stream(StreamId::indexed("serving.compute_price", name, 0));
             let hourly = cfg.usd_per_replica_hour.sample(&mut price_rng);
             let span = now.max(warmup_end) - warmup_end;
-            m.cost.compute = compute_cost_usd(cfg.replicas, hourly, span);
-            overall.cost.compute += m.cost.compute;
+            m.cost.compute.add(compute_cost_usd(cfg.replicas, hourly, span));
+            overall.cost.compute.merge(m.cost.compute);
         }
     }
     let mut all_serving = crate::metrics::ServingGauges::default();
@@ -389,13 +389,12 @@ impl Replicate<'_> {
         }
     }
 
-    /// Provider `p` now, for the time series. The cost is summed over its
-    /// workloads in the order the provider's `cost_usd` metric merges them,
-    /// so the last row equals that metric exactly.
+    /// Provider `p` now, for the time series. The cost is summed exactly
+    /// over its workloads, so the last row equals its `cost_usd` metric.
     fn provider_sample(&self, p: usize) -> ProviderSample {
-        let mut cost = CostBreakdown::default();
+        let mut cost = CostTotals::default();
         for (cell, _) in self.cells.iter().zip(&self.sc.workloads).filter(|(_, w)| w.provider == p) {
-            cost.add(&cell.cost);
+            cost.merge(&cell.cost);
         }
         ProviderSample {
             levels: self.servers[p].levels(),

@@ -383,9 +383,9 @@ proptest! {
         let pings = out.requests.iter().filter(|r| r.status == RequestStatus::KeepAlive).count() as u64;
         prop_assert_eq!(m.keep_alive_requests, pings);
         prop_assert_eq!((m.tokens.input, m.tokens.cache_read, m.tokens.cache_write, m.tokens.uncached), (input, read, write, uncached));
-        prop_assert!((m.cost.total() - m.cost.storage - cost).abs() <= 1e-9 * cost.max(1.0));
+        prop_assert!((m.cost.total() - m.cost.storage.usd() - cost).abs() <= 1e-9 * cost.max(1.0));
         prop_assert_eq!(m.tokens.uncached + m.tokens.cache_read + m.tokens.cache_write, m.tokens.input);
-        prop_assert!(m.cost.storage >= 0.0);
+        prop_assert!(m.cost.storage.usd() >= 0.0);
         // Every session arrived and then completed or failed: none is lost.
         let errors = out.requests.len() as u64 - ok;
         prop_assert_eq!(errors, out.requests.iter().filter(|r| r.status == RequestStatus::Error).count() as u64);

@@ -20,7 +20,9 @@ pub use paired::{DiffAccumulator, DiffStats, DiffSummary, DiffTable, PairedAccum
 pub use ranking::{Better, DEFAULT_RANK_METRIC, RankBy, RankEntry, RankError, Ranking, RankingAccumulator};
 pub use record::{RecordError, ScopeValues, TaskRecord, VariantRecord};
 pub use registry::{METRICS, MetricDef, ScopeSet, TIER_PLACEHOLDER, TableGroup, Value, metric_names, table_metrics};
-pub use scope::{CostBreakdown, MAX_CACHE_TIERS, RequestOutcome, ScopeMetrics, ServingGauges, TokenCounts};
+pub use scope::{
+    CostBreakdown, CostTotals, MAX_CACHE_TIERS, RequestOutcome, ScopeMetrics, ServingGauges, TokenCounts, UsdSum,
+};
 pub use stats::{MetricStats, StatsAccumulator};
 pub use summary::{MetricTable, ReplicateMetrics, SCHEMA_VERSION, Summary, VariantAccumulator, VariantSummary};
 pub use target::{DEFAULT_TARGET_METRIC, TargetCi};

@@ -142,11 +142,12 @@ pub static METRICS: &[MetricDef] = &[
         .shown(&[(Admission, 1)]),
     metric("rate_limited", "attempts", "attempts refused with a 429", |m| count(m.rate_limited))
         .shown(&[(Admission, 0)]),
-    metric("cost_usd_uncached", "USD", "cost of uncached input", |m| Some(m.cost.uncached)),
-    metric("cost_usd_cache_read", "USD", "cost of cache reads", |m| Some(m.cost.cache_read)).shown(&[(Main, 3)]),
-    metric("cost_usd_cache_write", "USD", "cost of cache writes", |m| Some(m.cost.cache_write)).shown(&[(Main, 2)]),
-    metric("cost_usd_output", "USD", "cost of output", |m| Some(m.cost.output)),
-    metric("cost_usd_storage", "USD", "cost of cache storage", |m| Some(m.cost.storage)),
+    metric("cost_usd_uncached", "USD", "cost of uncached input", |m| Some(m.cost.uncached.usd())),
+    metric("cost_usd_cache_read", "USD", "cost of cache reads", |m| Some(m.cost.cache_read.usd())).shown(&[(Main, 3)]),
+    metric("cost_usd_cache_write", "USD", "cost of cache writes", |m| Some(m.cost.cache_write.usd()))
+        .shown(&[(Main, 2)]),
+    metric("cost_usd_output", "USD", "cost of output", |m| Some(m.cost.output.usd())),
+    metric("cost_usd_storage", "USD", "cost of cache storage", |m| Some(m.cost.storage.usd())),
     metric("tokens_reasoning", "tokens", "reasoning tokens, part of the output", |m| count(m.tokens.reasoning)),
     metric("keep_alive_requests", "requests", "keep-alive pings sent", |m| count(m.keep_alive_requests)),
     metric("e2e_s_mean", "s", "mean end-to-end latency of answered requests", |m| {
@@ -203,7 +204,7 @@ pub static METRICS: &[MetricDef] = &[
     })
     .shown(&[(Admission, 4)]),
     metric("cost_usd_compute", "USD", "hourly price of self-hosted replicas over the observed span", |m| {
-        Some(m.cost.compute)
+        Some(m.cost.compute.usd())
     })
     .shown(&[(Replicas, 0)]),
     MetricDef {

@@ -79,6 +79,96 @@ impl CostBreakdown {
     }
 }
 
+/// Dollars summed exactly: each amount is rounded to 1e-15 USD and added as
+/// an integer, so a total never depends on the order it was added in. A
+/// variant that only shifts timing bills every request the same f64 amount in
+/// another order; float sums would then differ in the last bits, and a paired
+/// difference or a ranking would read that noise as an effect.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct UsdSum(i128);
+
+impl UsdSum {
+    const PER_USD: f64 = 1e15;
+
+    pub fn add(&mut self, usd: f64) {
+        self.0 += (usd * Self::PER_USD).round() as i128;
+    }
+
+    pub fn merge(&mut self, o: UsdSum) {
+        self.0 += o.0;
+    }
+
+    pub fn usd(self) -> f64 {
+        self.0 as f64 / Self::PER_USD
+    }
+}
+
+/// A scope's dollar cost by billing class, summed exactly ([`UsdSum`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CostTotals {
+    pub uncached: UsdSum,
+    pub cache_read: UsdSum,
+    pub cache_write: UsdSum,
+    pub output: UsdSum,
+    pub storage: UsdSum,
+    pub compute: UsdSum,
+}
+
+impl CostTotals {
+    /// One amount billed (a request's classes).
+    pub fn add(&mut self, c: &CostBreakdown) {
+        self.uncached.add(c.uncached);
+        self.cache_read.add(c.cache_read);
+        self.cache_write.add(c.cache_write);
+        self.output.add(c.output);
+        self.storage.add(c.storage);
+        self.compute.add(c.compute);
+    }
+
+    pub fn merge(&mut self, o: &CostTotals) {
+        for (a, b) in self.classes_mut().into_iter().zip(o.classes()) {
+            a.merge(b);
+        }
+    }
+
+    fn classes(&self) -> [UsdSum; 6] {
+        [self.uncached, self.cache_read, self.cache_write, self.output, self.storage, self.compute]
+    }
+
+    fn classes_mut(&mut self) -> [&mut UsdSum; 6] {
+        [
+            &mut self.uncached,
+            &mut self.cache_read,
+            &mut self.cache_write,
+            &mut self.output,
+            &mut self.storage,
+            &mut self.compute,
+        ]
+    }
+
+    /// The sum of the classes, itself exact before the one conversion:
+    /// `cost_usd` is defined as this, so the ledger reconciles by construction.
+    pub fn total(&self) -> f64 {
+        let mut all = UsdSum::default();
+        for c in self.classes() {
+            all.merge(c);
+        }
+        all.usd()
+    }
+
+    /// The classes in dollars.
+    pub fn breakdown(&self) -> CostBreakdown {
+        CostBreakdown {
+            uncached: self.uncached.usd(),
+            cache_read: self.cache_read.usd(),
+            cache_write: self.cache_write.usd(),
+            output: self.output.usd(),
+            storage: self.storage.usd(),
+            compute: self.compute.usd(),
+        }
+    }
+}
+
 /// What a finished request contributes to the metrics. Token tiers are in
 /// scenario tier order.
 #[derive(Clone, Copy, Debug)]
@@ -104,7 +194,7 @@ pub struct ScopeMetrics {
     pub sessions_completed: u64,
     pub requests: u64,
     pub tokens: TokenCounts,
-    pub cost: CostBreakdown,
+    pub cost: CostTotals,
     /// Requests that read at least one cached token.
     pub requests_with_cache_read: u64,
     /// Keep-alive requests (also counted in `requests`, tokens and costs, but
@@ -223,7 +313,7 @@ impl ScopeMetrics {
     }
 
     pub fn record_storage(&mut self, usd: f64) {
-        self.cost.storage += usd;
+        self.cost.storage.add(usd);
     }
 
     /// Adds `other`'s counts and samples: the merged scope is what one scope
@@ -235,7 +325,7 @@ impl ScopeMetrics {
         self.sessions_completed += other.sessions_completed;
         self.requests += other.requests;
         self.counter_overflow |= other.counter_overflow || !self.tokens.checked_add(&other.tokens);
-        self.cost.add(&other.cost);
+        self.cost.merge(&other.cost);
         self.requests_with_cache_read += other.requests_with_cache_read;
         self.keep_alive_requests += other.keep_alive_requests;
         self.errors += other.errors;

@@ -146,3 +146,17 @@ fn merged_serving_gauges_add_areas_and_keep_the_largest_peaks() {
     assert_eq!(value(&m, "utilization"), Some(0.7));
     assert_eq!(value(&m, "queue_len_mean"), Some(1.2));
 }
+
+#[test]
+fn dollar_sums_do_not_depend_on_the_order_of_the_amounts() {
+    // In floating point, (a + b) + c != a + (c + b) for these: the exact sum does not care.
+    let amounts = [0.1, 1e-9, 0.2, 3.0e-7, 0.7, 1.0e-12];
+    let (mut forward, mut backward) = (UsdSum::default(), UsdSum::default());
+    amounts.iter().for_each(|a| forward.add(*a));
+    amounts.iter().rev().for_each(|a| backward.add(*a));
+    assert_eq!(forward, backward);
+    assert!((forward.usd() - amounts.iter().sum::<f64>()).abs() < 1e-14);
+    let float_forward = amounts.iter().fold(0.0, |s, a| s + a);
+    let float_backward = amounts.iter().rev().fold(0.0, |s, a| s + a);
+    assert_ne!(float_forward, float_backward, "the float sums differ, which is why");
+}
