@@ -112,9 +112,10 @@ pub struct RunArgs {
     pub force: bool,
     #[command(flatten)]
     pub limits: crate::work_limits::LimitArgs,
-    /// With variants: rank them by this overall metric, lower is best unless
-    /// `METRIC:max`; prints and saves each one's probability of being best.
-    #[arg(long, value_name = "METRIC[:max]", default_value = DEFAULT_RANK_METRIC, value_parser = RankBy::parse)]
+    /// With variants: rank them by this overall metric (lower is best, except
+    /// hit rates, speeds and SLO attainment; `:min`/`:max` overrides); prints
+    /// and saves each one's probability of being best.
+    #[arg(long, value_name = "METRIC[:min|:max]", default_value = DEFAULT_RANK_METRIC, value_parser = RankBy::parse)]
     pub rank_by: RankBy,
     /// Compute only shard I of N (1-based) of the replicates and write a
     /// partial directory for `agentsim merge` (see docs/cluster.md).

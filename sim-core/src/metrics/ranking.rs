@@ -50,16 +50,24 @@ pub enum RankError {
 impl RankBy {
     /// The flag's text for this choice, which [`RankBy::parse`] reads back.
     pub fn arg(&self) -> String {
-        match self.better {
-            Better::Lower => self.metric.clone(),
-            Better::Higher => format!("{}:max", self.metric),
+        match (self.better, Self::natural(&self.metric)) {
+            (b, n) if b == n => self.metric.clone(),
+            (Better::Lower, _) => format!("{}:min", self.metric),
+            (Better::Higher, _) => format!("{}:max", self.metric),
         }
     }
 
-    /// Parses `METRIC` (lower is better), `METRIC:min` or `METRIC:max`.
+    /// Which end of `metric` is best when `--rank-by` does not say: higher for
+    /// hit rates, speeds and attainment (the registry's `higher_is_better`),
+    /// lower for the rest.
+    fn natural(metric: &str) -> Better {
+        if super::registry::higher_is_better(metric) { Better::Higher } else { Better::Lower }
+    }
+
+    /// Parses `METRIC` (its natural direction), `METRIC:min` or `METRIC:max`.
     pub fn parse(s: &str) -> Result<Self, RankError> {
         let (metric, better) = match s.rsplit_once(':') {
-            None => (s, Better::Lower),
+            None => (s, Self::natural(s)),
             Some((m, "min")) => (m, Better::Lower),
             Some((m, "max")) => (m, Better::Higher),
             Some((_, d)) => return Err(RankError::Direction(d.to_string())),

@@ -96,3 +96,14 @@ fn parse_reads_the_direction_suffix() {
     assert_eq!(p(":max"), Err(RankError::Empty));
     assert_eq!(p(""), Err(RankError::Empty));
 }
+
+#[test]
+fn a_rate_ranks_higher_first_unless_told_otherwise() {
+    let hit = RankBy::parse("cache_hit_rate").unwrap();
+    assert_eq!(hit.better, Better::Higher);
+    assert_eq!(RankBy::parse(&hit.arg()).unwrap(), hit, "arg() reads back");
+    let low = RankBy::parse("cache_hit_rate:min").unwrap();
+    assert_eq!((low.better, low.arg().as_str()), (Better::Lower, "cache_hit_rate:min"));
+    assert_eq!(RankBy::parse("ttft_s_p95").unwrap().better, Better::Lower);
+    assert_eq!(RankBy::parse("ttft_s_p95:max").unwrap().arg(), "ttft_s_p95:max");
+}

@@ -50,6 +50,9 @@ pub struct MetricDef {
     /// reading, not in output order).
     pub table: &'static [(TableGroup, u8)],
     pub value: Value,
+    /// Larger values are better (hit rates, speeds, attainment): the
+    /// default direction of a ranking by it. Costs, latencies and counts rank lower-first.
+    pub higher_is_better: bool,
 }
 
 impl MetricDef {
@@ -60,6 +63,10 @@ impl MetricDef {
     const fn providers_and_overall(self) -> Self {
         MetricDef { scopes: ScopeSet::ProvidersAndOverall, ..self }
     }
+
+    const fn higher_better(self) -> Self {
+        MetricDef { higher_is_better: true, ..self }
+    }
 }
 
 const fn metric(
@@ -68,7 +75,15 @@ const fn metric(
     description: &'static str,
     value: fn(&ScopeMetrics) -> Option<f64>,
 ) -> MetricDef {
-    MetricDef { name, unit, description, scopes: ScopeSet::All, table: &[], value: Value::Scalar(value) }
+    MetricDef {
+        name,
+        unit,
+        description,
+        scopes: ScopeSet::All,
+        table: &[],
+        value: Value::Scalar(value),
+        higher_is_better: false,
+    }
 }
 
 fn ratio(num: f64, den: f64) -> Option<f64> {
@@ -104,7 +119,8 @@ pub static METRICS: &[MetricDef] = &[
     metric("cache_hit_rate", "fraction", "share of input tokens read from the cache", |m| {
         ratio(m.tokens.cache_read as f64, m.tokens.input as f64)
     })
-    .shown(&[(Main, 6), (Comparison, 2)]),
+    .shown(&[(Main, 6), (Comparison, 2)])
+    .higher_better(),
     metric("cost_usd", "USD", "total billed cost, the sum of the cost classes", |m| Some(m.cost.total()))
         .shown(&[(Main, 1), (Comparison, 1)]),
     metric("cost_usd_per_session", "USD/session", "total cost per counted session", |m| {
@@ -159,11 +175,13 @@ pub static METRICS: &[MetricDef] = &[
     metric("tpot_s_p99", "s", "99th percentile of time per output token", |m| m.tpot.quantile_s(0.99)),
     metric("output_tokens_per_s_mean", "tokens/s", "mean per-request output speed once streaming", |m| {
         ratio(m.decode_speed_sum, m.tpot.count() as f64)
-    }),
+    })
+    .higher_better(),
     metric("throughput_output_tokens_per_s", "tokens/s", "output tokens per second of observed span", |m| {
         per_span(m, m.tokens.output as f64)
     })
-    .shown(&[(Replicas, 2)]),
+    .shown(&[(Replicas, 2)])
+    .higher_better(),
     metric("utilization", "fraction", "share of serving capacity busy over the observed span", |m| {
         m.serving.and_then(|g| ratio(g.busy.level_s, g.capacity_s))
     })
@@ -202,7 +220,8 @@ pub static METRICS: &[MetricDef] = &[
     metric("slo_attainment", "fraction", "share of judged steps that met their objectives", |m| {
         ratio(m.slo_met as f64, m.slo_judged as f64)
     })
-    .shown(&[(Admission, 4)]),
+    .shown(&[(Admission, 4)])
+    .higher_better(),
     metric("cost_usd_compute", "USD", "hourly price of self-hosted replicas over the observed span", |m| {
         Some(m.cost.compute.usd())
     })
@@ -214,10 +233,12 @@ pub static METRICS: &[MetricDef] = &[
         scopes: ScopeSet::All,
         table: &[],
         value: Value::PerTier(|m, tier| count(m.tokens.cache_write_by_tier[tier])),
+        higher_is_better: false,
     },
     metric("cache_hit_rate_requests", "fraction", "share of requests that read a cached token", |m| {
         ratio(m.requests_with_cache_read as f64, m.requests as f64)
-    }),
+    })
+    .higher_better(),
     metric("cache_entries_peak", "entries", "most cache entries held at once", |m| {
         m.cache_entries_peak.map(|x| x as f64)
     })
@@ -267,3 +288,9 @@ impl ScopeMetrics {
 #[cfg(test)]
 #[path = "registry_tests.rs"]
 mod tests;
+
+/// Whether larger values of the metric `name` are better (see
+/// [`MetricDef::higher_is_better`]); false for unknown names.
+pub fn higher_is_better(name: &str) -> bool {
+    METRICS.iter().any(|m| m.name == name && m.higher_is_better)
+}
