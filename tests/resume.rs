@@ -92,13 +92,7 @@ fn an_interrupted_run_resumes_to_the_uninterrupted_bytes() {
     text.push_str(&first[..first.len() / 2]);
     std::fs::write(out.join("records.jsonl"), text).unwrap();
 
-    agentsim(["run", "--resume", &arg(&out), "--quiet", "--threads", "2"]).expect_code(0);
-    assert!(sim_cli::run_dir::is_complete(&out));
-    for name in compared() {
-        assert!(read(&whole.join(name)) == read(&out.join(name)), "{name} differs from the uninterrupted run");
-    }
-    let manifest = crate::support::read_json(&out.join("manifest.json"));
-    assert_eq!(manifest["resumed_with"].as_u64(), Some(kept as u64));
+    resume_to(&out, &whole, kept, &[]);
     assert!(!out.join("records.jsonl").exists() && !out.join("resume.json").exists(), "{:?}", list(&out));
 }
 
@@ -116,9 +110,16 @@ fn an_interrupted_sweep_resumes_to_the_uninterrupted_bytes() {
     let kept = text.lines().count();
     let points: Vec<u32> = text.lines().map(|l| sim_core::metrics::TaskRecord::from_line(l).unwrap().point).collect();
     assert_eq!(points[..13], [0; 10].into_iter().chain([1; 3]).collect::<Vec<_>>()[..], "(point, replicate) order");
-    agentsim(["run", "--resume", &arg(&out), "--quiet", "--threads", "2"]).expect_code(0);
-    for name in ["sweep.csv"].iter().chain(compared()) {
-        assert!(read(&whole.join(name)) == read(&out.join(name)), "{name} differs from the uninterrupted sweep");
+    resume_to(&out, &whole, kept, &["sweep.csv"]);
+}
+
+/// Resumes `out` on another thread count and checks it against the
+/// uninterrupted run `whole` (every compared file and `more`), `kept` records reused.
+fn resume_to(out: &Path, whole: &Path, kept: usize, more: &[&str]) {
+    agentsim(["run", "--resume", &arg(out), "--quiet", "--threads", "2"]).expect_code(0);
+    assert!(sim_cli::run_dir::is_complete(out));
+    for name in more.iter().chain(compared()) {
+        assert!(read(&whole.join(name)) == read(&out.join(name)), "{name} differs from the uninterrupted run");
     }
     let manifest = crate::support::read_json(&out.join("manifest.json"));
     assert_eq!(manifest["resumed_with"].as_u64(), Some(kept as u64));
