@@ -119,7 +119,9 @@ pub fn execute(
     let workers = Workers::new(args, u64::from(tasks), what)?;
     let (mut first, mut first_again, mut reused, mut kept) = (Replicate0::default(), None, 0, false);
     let mut failed = None;
-    let mut folds = Vec::with_capacity(points.len());
+    // A sweep keeps each finished point's summary; a plain run its one fold (for --target-ci).
+    let (mut summaries, mut last) = (Vec::with_capacity(points.len()), None);
+    let mut stopped = false;
     // Point by point in grid order: a point's fold is finished before the next starts.
     for (i, p) in points.iter().enumerate() {
         let mut fold = RunFold::new(&p.names).context("--rank-by")?;
@@ -153,12 +155,20 @@ pub fn execute(
             staging.keep_on_interrupt(marker.clone(), tasks);
             kept = true;
         }
+        stopped |= !go;
         let rest = Tasks::range(if go { here } else { end }, end);
         let got = workers.run(p.scenario, p.variants, &point_opts, i as u32, rest, &mut take)?;
         if i == 0 {
             first = got;
         }
-        folds.push(fold);
+        match sweep {
+            Some(_) => summaries.push(fold.summary(opts.seed)),
+            None => last = Some(fold),
+        }
+    }
+    if let Some(d) = done.as_mut().filter(|_| !stopped) {
+        // Every task is folded: a further record is one too many (refused there).
+        d.next_record()?;
     }
     let mut sim = workers.finish(first);
     if let Some(again) = first_again {
@@ -176,7 +186,6 @@ pub fn execute(
     let resumed_with = resume.map(|_| reused);
     if let Some(sweep) = sweep {
         let labels = SweepLabels::of(sweep);
-        let summaries: Vec<Summary> = folds.iter().map(|f| f.summary(opts.seed)).collect();
         let summaries: Vec<&Summary> = summaries.iter().collect();
         let ctx = RunCtx { args, argv, loaded: &loaded, opts: &opts, started: &started };
         let files = sweep_run::files(&labels, &summaries)?;
@@ -184,12 +193,12 @@ pub fn execute(
         staging.commit()?;
         return sweep_run::print(stdout, args.quiet, &labels, &summaries, &dir);
     }
-    let fold = &folds[0];
+    let fold = last.context("a plain run has one point")?;
     let mut summary = fold.summary(opts.seed);
     // The replicates used, as the resolved scenario and the manifest say.
     opts.replicates = fold.folded();
     if let Some(t) = &mut target {
-        t.reached = target_ci::reached(t, fold);
+        t.reached = target_ci::reached(t, &fold);
         summary.target_ci = Some(t.clone());
     }
 
