@@ -36,12 +36,28 @@ const EXTRA: [&str; 6] = [
     "--variant=cheap=providers[1].pricing.output_usd_per_mtok=1",
 ];
 
+/// A 4-point sweep of 10 replicates with a variant, on one thread.
+const SWEEP: [&str; 8] = [
+    "--requests-csv",
+    "--replicates",
+    "10",
+    "--threads",
+    "1",
+    "--variant=cheap=providers[1].pricing.output_usd_per_mtok=1",
+    "--sweep",
+    "workloads[0].arrivals.rate_per_s=0.25,0.5,1,2",
+];
+
 /// Starts the run into the existing empty directory `out`, waits until
 /// `records` complete records are in its staging, and interrupts it.
 fn interrupted_run(scenario: &Path, out: &Path, records: usize) -> String {
+    interrupted_with(scenario, out, records, &EXTRA)
+}
+
+fn interrupted_with(scenario: &Path, out: &Path, records: usize, extra: &[&str]) -> String {
     std::fs::create_dir(out).unwrap();
     let args: Vec<String> =
-        ["run", &arg(scenario), "--out", &arg(out), "--quiet"].iter().chain(&EXTRA).map(|s| s.to_string()).collect();
+        ["run", &arg(scenario), "--out", &arg(out), "--quiet"].iter().chain(extra).map(|s| s.to_string()).collect();
     let mut child = spawn(&args);
     let staged = out.join(".agentsim.staging").join("records.jsonl");
     let start = Instant::now();
@@ -76,14 +92,37 @@ fn an_interrupted_run_resumes_to_the_uninterrupted_bytes() {
     text.push_str(&first[..first.len() / 2]);
     std::fs::write(out.join("records.jsonl"), text).unwrap();
 
-    agentsim(["run", "--resume", &arg(&out), "--quiet", "--threads", "2"]).expect_code(0);
-    assert!(sim_cli::run_dir::is_complete(&out));
-    for name in compared() {
+    resume_to(&out, &whole, kept, &[]);
+    assert!(!out.join("records.jsonl").exists() && !out.join("resume.json").exists(), "{:?}", list(&out));
+}
+
+#[test]
+fn an_interrupted_sweep_resumes_to_the_uninterrupted_bytes() {
+    let s = Scratch::new("resume-sweep");
+    let scenario = small_scenario(&s);
+    let whole = s.path("whole");
+    run_quiet(&scenario, &whole, &SWEEP);
+    let out = s.path("run");
+    // Past point 0's 10 replicates: the resumed run reuses a finished point and part of the next.
+    let stderr = interrupted_with(&scenario, &out, 13, &SWEEP);
+    assert!(stderr.contains("of 40 replicates; resume with: agentsim run --resume"), "{stderr}");
+    let text = std::fs::read_to_string(out.join("records.jsonl")).unwrap();
+    let kept = text.lines().count();
+    let points: Vec<u32> = text.lines().map(|l| sim_core::metrics::TaskRecord::from_line(l).unwrap().point).collect();
+    assert_eq!(points[..13], [0; 10].into_iter().chain([1; 3]).collect::<Vec<_>>()[..], "(point, replicate) order");
+    resume_to(&out, &whole, kept, &["sweep.csv"]);
+}
+
+/// Resumes `out` on another thread count and checks it against the
+/// uninterrupted run `whole` (every compared file and `more`), `kept` records reused.
+fn resume_to(out: &Path, whole: &Path, kept: usize, more: &[&str]) {
+    agentsim(["run", "--resume", &arg(out), "--quiet", "--threads", "2"]).expect_code(0);
+    assert!(sim_cli::run_dir::is_complete(out));
+    for name in more.iter().chain(compared()) {
         assert!(read(&whole.join(name)) == read(&out.join(name)), "{name} differs from the uninterrupted run");
     }
     let manifest = crate::support::read_json(&out.join("manifest.json"));
     assert_eq!(manifest["resumed_with"].as_u64(), Some(kept as u64));
-    assert!(!out.join("records.jsonl").exists() && !out.join("resume.json").exists(), "{:?}", list(&out));
 }
 
 #[test]

@@ -11,18 +11,33 @@ use std::path::Path;
 const VARIANT: &str = "cheap=providers[0].pricing.output_usd_per_mtok=5,providers[0].cache.ttl=5s";
 const COMPARED: [&str; 5] = ["summary.json", "summary.csv", "replicates.csv", "timeseries.csv", "requests.csv"];
 
-fn shard_args(scenario: &Path, out: &Path, i: u32, n: u32) -> Vec<String> {
-    ["run", &arg(scenario), "--out", &arg(out), "--quiet", "--requests-csv", "--replicates", "7"]
+/// 7 replicates of a plain run.
+const PLAIN: [&str; 2] = ["--replicates", "7"];
+/// A 2 x 3 grid of 5 replicates: 30 tasks, so shards' shares cross points unevenly.
+const SWEEP: [&str; 6] = [
+    "--replicates",
+    "5",
+    "--sweep",
+    "providers[0].cache.ttl=10s,1m",
+    "--sweep",
+    "workloads[0].arrivals.rate_per_s=0.5..2:3",
+];
+const SWEEP_COMPARED: [&str; 6] =
+    ["summary.json", "summary.csv", "sweep.csv", "replicates.csv", "timeseries.csv", "requests.csv"];
+
+fn shard_args(scenario: &Path, out: &Path, i: u32, n: u32, extra: &[&str]) -> Vec<String> {
+    ["run", &arg(scenario), "--out", &arg(out), "--quiet", "--requests-csv"]
         .iter()
+        .chain(extra)
         .map(|s| s.to_string())
         .chain(["--variant".into(), VARIANT.into(), "--shard".into(), format!("{i}/{n}")])
         .collect()
 }
 
 /// Runs every shard of `n` at once, each its own process.
-fn run_shards(s: &Scratch, scenario: &Path, n: u32, tag: &str) -> Vec<String> {
+fn run_shards(s: &Scratch, scenario: &Path, n: u32, tag: &str, extra: &[&str]) -> Vec<String> {
     let dirs: Vec<_> = (1..=n).map(|i| s.path(&format!("{tag}-{i}"))).collect();
-    let children: Vec<_> = dirs.iter().zip(1..).map(|(d, i)| spawn(&shard_args(scenario, d, i, n))).collect();
+    let children: Vec<_> = dirs.iter().zip(1..).map(|(d, i)| spawn(&shard_args(scenario, d, i, n, extra))).collect();
     for child in children {
         let out = child.wait_with_output().unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -37,7 +52,7 @@ fn shards_in_separate_processes_merge_to_the_single_machine_bytes() {
     let single = s.path("single");
     run_quiet(&scenario, &single, &["--requests-csv", "--replicates", "7", "--variant", VARIANT]);
     for n in 1..=3u32 {
-        let mut dirs = run_shards(&s, &scenario, n, &format!("n{n}"));
+        let mut dirs = run_shards(&s, &scenario, n, &format!("n{n}"), &PLAIN);
         // Every order of the arguments merges the same: reversed, rotated.
         dirs.reverse();
         dirs.rotate_left(n as usize / 2);
@@ -55,10 +70,44 @@ fn shards_in_separate_processes_merge_to_the_single_machine_bytes() {
 }
 
 #[test]
+fn sweep_shards_in_separate_processes_merge_to_the_single_machine_sweep_bytes() {
+    let s = Scratch::new("sweep-shards");
+    let scenario = small_scenario(&s);
+    let single = s.path("single");
+    run_quiet(&scenario, &single, &[&SWEEP[..], &["--requests-csv", "--variant", VARIANT]].concat());
+    for n in 1..=3u32 {
+        let mut dirs = run_shards(&s, &scenario, n, &format!("n{n}"), &SWEEP);
+        let lines = |d: &String| std::fs::read_to_string(Path::new(d).join("records.jsonl")).unwrap().lines().count();
+        assert_eq!(dirs.iter().map(lines).sum::<usize>(), 30, "every (point, replicate) once");
+        dirs.rotate_left(n as usize / 2);
+        if n == 3 {
+            dirs.swap(0, 2);
+        }
+        let merged = s.path(&format!("merged-{n}"));
+        let args = ["merge".to_string()].into_iter().chain(dirs).chain(["--out".into(), arg(&merged), "-q".into()]);
+        agentsim(args).expect_code(0);
+        for name in SWEEP_COMPARED {
+            assert!(read(&single.join(name)) == read(&merged.join(name)), "{n} shards: {name} differs");
+        }
+        let manifest = crate::support::read_json(&merged.join("manifest.json"));
+        assert_eq!(manifest["sweep"].as_array().map(Vec::len), Some(2));
+    }
+    // A shard of another grid is another run.
+    let mut other = shard_args(&scenario, &s.path("other-2"), 2, 2, &SWEEP);
+    let at = other.iter().position(|a| a == "providers[0].cache.ttl=10s,1m").unwrap();
+    other[at] = "providers[0].cache.ttl=10s,2m".into();
+    agentsim(&other).expect_code(0);
+    let o = agentsim(["merge", &arg(&s.path("n2-1")), &arg(&s.path("other-2")), "--out", &arg(&s.path("o"))]);
+    let o = o.expect_code(2);
+    assert!(o.stderr.contains("(sweep (parameters, values or a point's variants) differ)"), "{}", o.stderr);
+    assert!(!s.path("o").exists());
+}
+
+#[test]
 fn a_shard_writes_only_its_share_and_replicate_0_files_only_in_its_holder() {
     let s = Scratch::new("shard-share");
     let scenario = small_scenario(&s);
-    let dirs = run_shards(&s, &scenario, 3, "p");
+    let dirs = run_shards(&s, &scenario, 3, "p", &PLAIN);
     let lines = |d: &str| std::fs::read_to_string(Path::new(d).join("records.jsonl")).unwrap().lines().count();
     assert_eq!(dirs.iter().map(|d| lines(d)).collect::<Vec<_>>(), [3, 2, 2], "7 replicates dealt round-robin");
     assert!(Path::new(&dirs[0]).join("timeseries.csv").is_file());
@@ -72,9 +121,9 @@ fn a_shard_writes_only_its_share_and_replicate_0_files_only_in_its_holder() {
 fn merges_of_anything_but_one_runs_shards_are_refused() {
     let s = Scratch::new("merge-refusals");
     let scenario = small_scenario(&s);
-    let dirs = run_shards(&s, &scenario, 2, "a");
+    let dirs = run_shards(&s, &scenario, 2, "a", &PLAIN);
     // Same shard 2 of a run with another seed.
-    let mut other = shard_args(&scenario, &s.path("other-2"), 2, 2);
+    let mut other = shard_args(&scenario, &s.path("other-2"), 2, 2, &PLAIN);
     other.extend(["--seed".into(), "99".into()]);
     agentsim(&other).expect_code(0);
     let cases: [(Vec<String>, &str); 4] = [

@@ -200,11 +200,9 @@ fn a_bad_sweep_flag_is_named_and_nothing_is_written() {
     assert!(e.contains("--sweep") && e.contains("lo must be below hi, got 2..1"), "{e}");
     let e = run(&["--sweep", "simulation.replicates=2,3"]);
     assert!(e.contains("a sweep point runs on the baseline's seed and replicates"), "{e}");
-    // Sweeps fold in memory: no shard or stopping rule over points yet, said plainly.
-    let e = run(&["--sweep", "providers[0].cache.ttl=10s,1m", "--shard", "1/2"]);
-    assert!(e.contains("--shard does not run sweeps yet"), "{e}");
+    // The stopping rule picks one replicate count per run: a grid would need one per point.
     let e = run(&["--sweep", "providers[0].cache.ttl=10s,1m", "--target-ci", "0.1"]);
-    assert!(e.contains("--target-ci does not run sweeps yet"), "{e}");
+    assert!(e.contains("--target-ci does not apply to a sweep") && e.contains("one count per point"), "{e}");
 }
 
 #[test]

@@ -56,6 +56,7 @@ mod sensitivity_cmd;
 mod shard;
 mod sibling;
 mod staging;
+mod sweep_labels;
 mod sweep_outputs;
 mod sweep_run;
 mod sweep_table;

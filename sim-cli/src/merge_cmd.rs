@@ -5,14 +5,15 @@
 
 use crate::args::MergeArgs;
 use crate::manifest::Manifest;
-use crate::outputs::{self, ReplicatesCsv};
+use crate::outputs::{self, ReplicatesCsv, VariantTiers};
 use crate::run_cmd::{print_run, tiers_of};
 use crate::run_dir::{MANIFEST, RECORDS};
 use crate::shard::{BadPartials, PartialDir, read_all};
 use crate::staging::{self, Staging};
+use crate::sweep_run;
 use crate::timestamp::UtcTime;
 use anyhow::Context as _;
-use sim_core::metrics::{RunFold, SCHEMA_VERSION, TaskRecord};
+use sim_core::metrics::{RunFold, SCHEMA_VERSION, Summary, TaskRecord};
 use sim_core::montecarlo::Tasks;
 use std::ffi::OsString;
 use std::fs::File;
@@ -22,35 +23,56 @@ pub fn merge(args: &MergeArgs, argv: &[OsString], stdout: &mut dyn Write) -> any
     let started = UtcTime::now();
     let parts = read_all(&args.dirs)?;
     let run = parts[0].partial.run.clone();
-    let mut fold = RunFold::new(&run.fold).map_err(|e| BadPartials(vec![format!("--rank-by of the run: {e}")]))?;
+    let folds = run.folds();
+    let bad_rank = |e: sim_core::metrics::RankError| BadPartials(vec![format!("--rank-by of the run: {e}")]);
     let (dir, mut staging) = staging::stage(Some(&args.out), std::iter::empty(), args.force)?;
 
-    let file = staging.create_file("replicates.csv").context("cannot create replicates.csv")?;
-    let mut csv =
-        ReplicatesCsv::new(BufWriter::new(file), &tiers_of(&run.fold), &run.fold.providers, &run.fold.workloads)?;
+    let file = BufWriter::new(staging.create_file("replicates.csv").context("cannot create replicates.csv")?);
+    let tiers: Vec<Vec<(&str, Vec<String>)>> = folds.iter().map(|f| tiers_of(f)).collect();
+    let tiers: Vec<&VariantTiers<'_>> = tiers.iter().map(Vec::as_slice).collect();
+    let (providers, workloads) = (&run.fold.providers, &run.fold.workloads);
+    let mut csv = match run.sweep {
+        Some(_) => ReplicatesCsv::with_points(file, &tiers, providers, workloads)?,
+        None => ReplicatesCsv::new(file, tiers[0], providers, workloads)?,
+    };
     let mut readers = Vec::with_capacity(parts.len());
     for p in &parts {
         let f = File::open(p.records()).with_context(|| format!("cannot read {}", p.records().display()))?;
         readers.push(Records { part: p, lines: BufReader::new(f), line: 0 });
     }
-    let count = run.shard_count;
-    // Round-robin shares: replicate r of point 0 is the next record of shard r mod N.
-    for r in 0..run.replicates {
-        let t = readers[(r % count) as usize].next(r)?;
-        csv.task(&t)?;
-        fold.push(&t);
+    let count = u64::from(run.shard_count);
+    let mut summaries = Vec::with_capacity(folds.len());
+    // Point by point, so only one point's fold is open at a time.
+    for (point, names) in folds.iter().enumerate() {
+        let mut fold = RunFold::new(names).map_err(bad_rank)?;
+        for r in 0..run.replicates {
+            // Round-robin shares: task point * replicates + r is the next record of shard (task mod N).
+            let task = point as u64 * u64::from(run.replicates) + u64::from(r);
+            let t = readers[(task % count) as usize].next(point as u32, r, names.variants.len())?;
+            csv.task(&t)?;
+            fold.push(&t);
+        }
+        summaries.push(fold.summary(run.seed));
     }
     for rd in &mut readers {
         rd.end()?;
     }
     csv.finish()?.flush().context("cannot write replicates.csv")?;
-    let summary = fold.summary(run.seed);
+    let summary = &summaries[0];
 
     let holder = parts
         .iter()
-        .find(|p| Tasks::shard(0, run.replicates, p.partial.shard_index, count).contains(0))
+        .find(|p| Tasks::shard(0, run.replicates, p.partial.shard_index, run.shard_count).contains(0))
         .unwrap_or(&parts[0]);
-    write_files(&mut staging, &holder.dir, &summary, run.requests_csv)?;
+    let labels = run.sweep.as_ref().map(|s| &s.labels);
+    let refs: Vec<&Summary> = summaries.iter().collect();
+    let rendered = match labels {
+        Some(l) => sweep_run::files(l, &refs)?.to_vec(),
+        None => {
+            vec![("summary.json", outputs::summary_json(summary)?), ("summary.csv", outputs::summary_csv(summary)?)]
+        }
+    };
+    write_files(&mut staging, &holder.dir, &rendered, run.requests_csv)?;
     let names = staging.names().iter().copied().chain([MANIFEST]);
     let first = &parts[0].partial;
     let manifest = Manifest {
@@ -69,28 +91,32 @@ pub fn merge(args: &MergeArgs, argv: &[OsString], stdout: &mut dyn Write) -> any
         started_utc: started.rfc3339(),
         simulation_wall_s: parts.iter().map(|p| p.partial.simulation_wall_s).sum(),
         files: names.collect(),
-        sweep: Vec::new(),
+        sweep: labels.map(|l| l.parameters.clone()).unwrap_or_default(),
         merged_from: Some(parts.iter().map(|p| p.dir.display().to_string()).collect()),
         resumed_with: None,
     };
     staging.write_file(MANIFEST, &outputs::json_file(&manifest)?).context("cannot write manifest.json")?;
     staging.commit()?;
-    print_run(stdout, args.quiet, &summary, &dir)
+    match labels {
+        Some(l) => sweep_run::print(stdout, args.quiet, l, &refs, &dir),
+        None => print_run(stdout, args.quiet, summary, &dir),
+    }
 }
 
-/// Renders the summaries and copies the files only replicate 0's shard
-/// holds, in the order a run writes them.
+/// Writes the `rendered` summaries and copies the files only replicate 0's
+/// shard holds, in the order a run writes them.
 fn write_files(
     staging: &mut Staging,
     holder: &std::path::Path,
-    summary: &sim_core::metrics::Summary,
+    rendered: &[(&'static str, Vec<u8>)],
     requests_csv: bool,
 ) -> anyhow::Result<()> {
     let mut write = |name: &'static str, bytes: &[u8]| {
         staging.write_file(name, bytes).with_context(|| format!("cannot write {name} of the output directory"))
     };
-    write("summary.json", &outputs::summary_json(summary)?)?;
-    write("summary.csv", &outputs::summary_csv(summary)?)?;
+    for (name, bytes) in rendered {
+        write(name, bytes)?;
+    }
     let copied: &[&'static str] = if requests_csv {
         &["requests.csv", "timeseries.csv", "scenario.toml", "scenario.resolved.toml"]
     } else {
@@ -132,15 +158,21 @@ impl Records<'_> {
         Ok(text)
     }
 
-    /// The next record, which must be replicate `r`'s.
-    fn next(&mut self, r: u32) -> anyhow::Result<TaskRecord> {
+    /// The next record, which must be replicate `r`'s of sweep point `point`
+    /// (0 without a sweep), with `variants` variants.
+    fn next(&mut self, point: u32, r: u32, variants: usize) -> anyhow::Result<TaskRecord> {
+        let at = |p: u32| if self.part.partial.run.sweep.is_some() { format!(" of point {p}") } else { String::new() };
         let text = self.read_line()?;
         if !text.ends_with('\n') {
-            return Err(self.problem(format!("replicate {r} is missing")));
+            return Err(self.problem(format!("replicate {r}{} is missing", at(point))));
         }
         let t = TaskRecord::from_line(text.trim_end()).map_err(|e| self.problem(e.to_string()))?;
-        if t.replicate != r || t.point != 0 {
-            return Err(self.problem(format!("expected replicate {r}, found replicate {}", t.replicate)));
+        if t.replicate != r || t.point != point {
+            let found = format!("found replicate {}{}", t.replicate, at(t.point));
+            return Err(self.problem(format!("expected replicate {r}{}, {found}", at(point))));
+        }
+        if t.variants.len() != variants {
+            return Err(self.problem(format!("{} variants where the run has {variants}", t.variants.len())));
         }
         Ok(t)
     }

@@ -241,11 +241,6 @@ impl<W: std::io::Write> ReplicatesCsv<W> {
         self.metrics_row(None, variant, r)
     }
 
-    /// Writes one replicate's rows of `variant` at sweep point `point` (of [`Self::with_points`]).
-    pub fn row_at(&mut self, point: usize, variant: &str, r: &ReplicateMetrics) -> anyhow::Result<()> {
-        self.metrics_row(Some(point), variant, r)
-    }
-
     fn metrics_row(&mut self, point: Option<usize>, variant: &str, r: &ReplicateMetrics) -> anyhow::Result<()> {
         let n_tiers = self.layout(point, variant)?.n_tiers;
         self.write(point, variant, r.replicate, &VariantRecord::of(r, n_tiers))

@@ -8,11 +8,11 @@ use crate::exit::InputRefused;
 use crate::resumable::ResumeMarker;
 use crate::run_cmd::{self, Simulated};
 use crate::run_dir::{RECORDS, RESUME};
-use crate::scenario_file::LoadedScenario;
 use anyhow::Context as _;
 use clap::Parser as _;
 use sim_core::metrics::TaskRecord;
 use sim_core::montecarlo::{RunOptions, Tasks};
+use sim_core::scenario::{Scenario, Variant};
 use std::ffi::OsString;
 use std::fs::File;
 use std::io::{BufRead as _, BufReader, Write};
@@ -64,40 +64,48 @@ pub fn resume(dir: &Path, new: &RunArgs, stdout: &mut dyn Write) -> anyhow::Resu
 }
 
 /// The records an interrupted run finished, read one at a time: replicates
-/// 0, 1, ... in order, each with every variant (a last line cut by the
-/// interruption is ignored), so memory does not grow with their number.
+/// 0, 1, ... of point 0, then of point 1 (a sweep), ..., each with every
+/// variant (a last line cut by the interruption is ignored), so memory does
+/// not grow with their number.
 pub struct DoneRecords {
     path: std::path::PathBuf,
     lines: BufReader<File>,
     /// Records read so far.
-    read: u32,
+    read: u64,
+    /// Replicates per point.
     end: u32,
-    variants: usize,
+    /// Per point, its variant count (baseline included).
+    variants: Vec<usize>,
 }
 
 impl DoneRecords {
-    /// Opens `dir`'s records of a run of at most `end` replicates of `variants` variants.
-    pub fn open(dir: &Path, end: u32, variants: usize) -> anyhow::Result<Self> {
+    /// Opens `dir`'s records of a run of at most `end` replicates per point,
+    /// point `p` having `variants[p]` variants.
+    pub fn open(dir: &Path, end: u32, variants: Vec<usize>) -> anyhow::Result<Self> {
         let path = dir.join(RECORDS);
         let file = File::open(&path).with_context(|| format!("cannot read {}", path.display()))?;
         Ok(DoneRecords { path, lines: BufReader::new(file), read: 0, end, variants })
     }
 
-    /// The next complete record, checked to be the next replicate.
+    /// The next complete record, checked to be the next (point, replicate).
     pub fn next_record(&mut self) -> anyhow::Result<Option<TaskRecord>> {
         let mut text = String::new();
         self.lines.read_line(&mut text).with_context(|| format!("cannot read {}", self.path.display()))?;
         if !text.ends_with('\n') {
             return Ok(None);
         }
-        let (i, line) = (self.read, self.read + 1);
+        let line = self.read + 1;
         let bad = |why: String| InputRefused(format!("{}:{line}: {why}; start a new run", self.path.display()));
+        let per_point = u64::from(self.end.max(1));
+        let (point, i) = (self.read / per_point, (self.read % per_point) as u32);
+        let Some(&variants) = self.variants.get(point as usize) else {
+            let points = self.variants.len() as u64 * u64::from(self.end);
+            return Err(bad(format!("more records than the run's {points} replicates")).into());
+        };
         let t = TaskRecord::from_line(text.trim_end()).map_err(|e| bad(e.to_string()))?;
-        if t.point != 0 || t.replicate != i || t.variants.len() != self.variants {
-            return Err(bad(format!("expected replicate {i} of every variant")).into());
-        }
-        if i >= self.end {
-            return Err(bad(format!("more records than the run's {} replicates", self.end)).into());
+        if u64::from(t.point) != point || t.replicate != i || t.variants.len() != variants {
+            let at = if self.variants.len() > 1 { format!(" of sweep point {point}") } else { String::new() };
+            return Err(bad(format!("expected replicate {i}{at} of every variant")).into());
         }
         self.read += 1;
         Ok(Some(t))
@@ -108,16 +116,18 @@ impl DoneRecords {
 /// series are not persisted); its record must equal the one persisted, or
 /// the records are not this build's.
 pub fn replicate_0_again(
-    loaded: &LoadedScenario,
+    (scenario, variants): (&Scenario, &[Variant]),
     opts: &RunOptions,
     args: &RunArgs,
     persisted: &TaskRecord,
 ) -> anyhow::Result<Simulated> {
     let mut same = true;
-    let sim = run_cmd::simulate(loaded, opts, args, Tasks::range(0, 1), &mut |t: TaskRecord| {
+    let workers = run_cmd::Workers::new(args, 1, "replicates")?;
+    let first = workers.run(scenario, variants, opts, 0, Tasks::range(0, 1), &mut |t: TaskRecord| {
         same = t == *persisted;
         true
     })?;
+    let sim = workers.finish(first);
     if !same {
         return Err(InputRefused(
             "the persisted replicate 0 differs from the same replicate simulated now; start a new run".into(),

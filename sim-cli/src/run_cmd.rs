@@ -6,18 +6,21 @@
 use crate::args::RunArgs;
 use crate::exit::InputRefused;
 use crate::manifest::{self, Ran};
-use crate::outputs::ReplicatesCsv;
+use crate::outputs::{ReplicatesCsv, VariantTiers};
 use crate::resumable::ResumeMarker;
 use crate::run_dir::{PARTIAL, RECORDS};
 use crate::scenario_file::LoadedScenario;
-use crate::shard::{Partial, RunIdentity, ShardSpec};
+use crate::shard::{Partial, RunIdentity, ShardSpec, SweptRun};
 use crate::staging::{self, Staging};
+use crate::sweep_labels::SweepLabels;
 use crate::timestamp::UtcTime;
-use crate::{output_dir, outputs, progress, report_table, resume_cmd, scenario_file, target_ci, work_limits};
+use crate::{
+    output_dir, outputs, progress, report_table, resume_cmd, scenario_file, sweep_run, target_ci, work_limits,
+};
 use anyhow::Context as _;
 use sim_core::metrics::{FoldNames, RunFold, Summary, TaskRecord};
 use sim_core::montecarlo::{self, BASELINE, Replicate0, RunOptions, TaskHooks, Tasks};
-use sim_core::scenario::Scenario;
+use sim_core::scenario::{Scenario, Variant};
 use std::ffi::OsString;
 use std::io::{BufWriter, Write};
 use std::path::Path;
@@ -57,19 +60,22 @@ pub fn execute(
         ))
         .into());
     }
-    if let Some(sweep) = &loaded.sweep {
-        // Sweep runs fold each point in memory (`whole_run`): no records to shard or resume yet.
-        let refused = [("--shard", args.shard.is_some()), ("--target-ci", args.target_ci.is_some())];
-        if let Some((flag, _)) = refused.iter().find(|(_, on)| *on) {
-            return Err(InputRefused(format!(
-                "{flag} does not run sweeps yet: run the sweep on one machine, or each point as its own run with --set"
-            ))
-            .into());
-        }
-        return crate::sweep_run::run(args, argv, &loaded, sweep, &started, stdout);
+    let sweep = loaded.sweep.as_ref();
+    if sweep.is_some() && args.target_ci.is_some() {
+        return Err(InputRefused(
+            "--target-ci does not apply to a sweep: its stopping rule picks one replicate count for a run, \
+             and a grid would need one count per point; run each point as its own run (--set) with --target-ci"
+                .into(),
+        )
+        .into());
     }
-    if !loaded.variants.is_empty() {
-        let tiers = montecarlo::variant_tiers(&loaded.scenario, &loaded.variants);
+    let mut opts = run_options(&loaded.scenario, args);
+    let points: Vec<Point<'_>> = match sweep {
+        Some(s) => s.points.iter().map(|p| Point::new(&p.scenario, &p.variants, &opts)).collect(),
+        None => vec![Point::new(&loaded.scenario, &loaded.variants, &opts)],
+    };
+    for p in points.iter().filter(|p| !p.variants.is_empty()) {
+        let tiers = montecarlo::variant_tiers(p.scenario, p.variants);
         args.rank_by.check(tiers.iter().map(|(n, t)| (*n, t.as_slice()))).context("--rank-by")?;
     }
     // Before simulating, so a refused or unusable directory costs no simulation time.
@@ -77,60 +83,97 @@ pub fn execute(
         output_dir::default_dirs(Path::new(output_dir::DEFAULT_ROOT), &loaded.scenario.name, &started.compact());
     let (dir, mut staging) = staging::stage(args.out.as_deref(), defaults, args.force)?;
 
-    let mut opts = run_options(&loaded.scenario, args);
-    let names = montecarlo::fold_names(&loaded.scenario, &loaded.variants, &opts.rank_by);
-    let mut target = target_ci::of_args(args, &names, opts.replicates)?;
+    let mut target = target_ci::of_args(args, &points[0].names, opts.replicates)?;
     // The most replicates this run may use.
     let end = target.as_ref().map_or(opts.replicates, |t| t.max_replicates);
     let threads = work_limits::threads(args.replicates.threads);
-    // Every variant runs on every replicate: the run's work is their sum.
-    let variants: Vec<&Scenario> = loaded.variants.iter().map(|v| &v.scenario).collect();
+    // Every variant of every point runs on every replicate: the run's work is their sum.
+    let (first_scenario, others) = loaded.all_scenarios();
     let most = RunOptions { replicates: end, ..opts.clone() };
-    work_limits::check(&loaded.scenario, &variants, &most, threads, &args.limits)?;
+    work_limits::check(first_scenario, &others, &most, threads, &args.limits)?;
     if let Some(shard) = args.shard {
         let ctx = RunCtx { args, argv, loaded: &loaded, opts: &opts, started: &started };
-        return run_shard(&ctx, shard, staging, &dir, stdout);
+        return run_shard(&ctx, &points, shard, staging, &dir, stdout);
     }
     let mut done = match resume {
-        Some(d) => Some(resume_cmd::DoneRecords::open(d, end, names.variants.len())?),
+        Some(d) => {
+            Some(resume_cmd::DoneRecords::open(d, end, points.iter().map(|p| p.names.variants.len()).collect())?)
+        }
         None => None,
     };
-    let mut fold = RunFold::new(&names).context("--rank-by")?;
     // Streamed while replicates finish, so memory never holds them all.
-    let replicates_csv = staging.create_file(REPLICATES_CSV).context("cannot create replicates.csv")?;
-    let mut csv =
-        ReplicatesCsv::new(BufWriter::new(replicates_csv), &tiers_of(&names), &names.providers, &names.workloads)?;
-    let mut records = RecordsFile::new(staging.create_file(RECORDS).context("cannot create records.jsonl")?);
-    let mut failed = None;
-    let mut take = |t: TaskRecord| {
-        if failed.is_none()
-            && let Err(e) = csv.task(&t).and_then(|()| records.push(&t))
-        {
-            failed = Some(e);
-        }
-        fold.push(&t);
-        // Decided on the in-order fold: the same stop for any thread count.
-        let stop = target.as_ref().is_some_and(|t| target_ci::reached(t, &fold));
-        !stop
+    let replicates_csv = BufWriter::new(staging.create_file(REPLICATES_CSV).context("cannot create replicates.csv")?);
+    let tiers: Vec<Vec<(&str, Vec<String>)>> = points.iter().map(|p| tiers_of(&p.names)).collect();
+    let tiers: Vec<&VariantTiers<'_>> = tiers.iter().map(Vec::as_slice).collect();
+    let (providers, workloads) = (&points[0].names.providers, &points[0].names.workloads);
+    let mut csv = match sweep {
+        Some(_) => ReplicatesCsv::with_points(replicates_csv, &tiers, providers, workloads)?,
+        None => ReplicatesCsv::new(replicates_csv, tiers[0], providers, workloads)?,
     };
-    // What an earlier, interrupted run finished is folded first, unchanged.
-    let mut first_again = None;
-    let (mut reused, mut go) = (0, true);
-    while go && let Some(t) = done.as_mut().map(resume_cmd::DoneRecords::next_record).transpose()?.flatten() {
-        if t.replicate == 0 {
-            first_again = Some(resume_cmd::replicate_0_again(&loaded, &opts, args, &t)?);
-        }
-        reused += 1;
-        go = take(t);
-    }
+    let mut records = RecordsFile::new(staging.create_file(RECORDS).context("cannot create records.jsonl")?);
     let marker =
         ResumeMarker { scenario_sha256: loaded.sha256.clone(), seed: opts.seed, replicates: end, ..marker.clone() };
-    staging.keep_on_interrupt(outputs::json_file(&marker)?, end);
-    let rest = Tasks::range(if go { reused } else { end }, end);
-    let mut sim = simulate(&loaded, &opts, args, rest, &mut take)?;
-    if let Some(first) = first_again {
-        sim.wall_s += first.wall_s;
-        sim.first = first.first;
+    let marker = outputs::json_file(&marker)?;
+    let tasks = u32::try_from(points.len()).unwrap_or(u32::MAX).saturating_mul(end);
+    let what = if sweep.is_some() { "replicates of all sweep points" } else { "replicates" };
+    let workers = Workers::new(args, u64::from(tasks), what)?;
+    let (mut first, mut first_again, mut reused, mut kept) = (Replicate0::default(), None, 0, false);
+    let mut failed = None;
+    // A sweep keeps each finished point's summary; a plain run its one fold (for --target-ci).
+    let (mut summaries, mut last) = (Vec::with_capacity(points.len()), None);
+    let mut stopped = false;
+    // Point by point in grid order: a point's fold is finished before the next starts.
+    for (i, p) in points.iter().enumerate() {
+        let mut fold = RunFold::new(&p.names).context("--rank-by")?;
+        let point_opts = point_options(&opts, i);
+        let mut take = |t: TaskRecord| {
+            if failed.is_none()
+                && let Err(e) = csv.task(&t).and_then(|()| records.push(&t))
+            {
+                failed = Some(e);
+            }
+            fold.push(&t);
+            // Decided on the in-order fold: the same stop for any thread count.
+            let stop = target.as_ref().is_some_and(|t| target_ci::reached(t, &fold));
+            !stop
+        };
+        // What an earlier, interrupted run finished is folded first, unchanged.
+        let (mut here, mut go) = (0, true);
+        while go
+            && here < end
+            && let Some(t) = done.as_mut().map(resume_cmd::DoneRecords::next_record).transpose()?.flatten()
+        {
+            if i == 0 && t.replicate == 0 {
+                first_again = Some(resume_cmd::replicate_0_again((p.scenario, p.variants), &point_opts, args, &t)?);
+            }
+            here += 1;
+            go = take(t);
+        }
+        reused += here;
+        if !kept {
+            // Every reused record is in the staging now: an interruption keeps them all.
+            staging.keep_on_interrupt(marker.clone(), tasks);
+            kept = true;
+        }
+        stopped |= !go;
+        let rest = Tasks::range(if go { here } else { end }, end);
+        let got = workers.run(p.scenario, p.variants, &point_opts, i as u32, rest, &mut take)?;
+        if i == 0 {
+            first = got;
+        }
+        match sweep {
+            Some(_) => summaries.push(fold.summary(opts.seed)),
+            None => last = Some(fold),
+        }
+    }
+    if let Some(d) = done.as_mut().filter(|_| !stopped) {
+        // Every task is folded: a further record is one too many (refused there).
+        d.next_record()?;
+    }
+    let mut sim = workers.finish(first);
+    if let Some(again) = first_again {
+        sim.wall_s += again.wall_s;
+        sim.first = again.first;
     }
     if let Some(e) = failed {
         return Err(e.context("cannot write replicates.csv"));
@@ -139,6 +182,18 @@ pub fn execute(
     drop(records);
     // A complete run has no use for the records: they are a working file.
     staging.discard(RECORDS).context("cannot remove records.jsonl")?;
+    let facts = (sim.threads, sim.wall_s);
+    let resumed_with = resume.map(|_| reused);
+    if let Some(sweep) = sweep {
+        let labels = SweepLabels::of(sweep);
+        let summaries: Vec<&Summary> = summaries.iter().collect();
+        let ctx = RunCtx { args, argv, loaded: &loaded, opts: &opts, started: &started };
+        let files = sweep_run::files(&labels, &summaries)?;
+        render(&mut staging, &ctx, &sim.first, points[0].scenario, &files, facts, resumed_with)?;
+        staging.commit()?;
+        return sweep_run::print(stdout, args.quiet, &labels, &summaries, &dir);
+    }
+    let fold = last.context("a plain run has one point")?;
     let mut summary = fold.summary(opts.seed);
     // The replicates used, as the resolved scenario and the manifest say.
     opts.replicates = fold.folded();
@@ -150,10 +205,32 @@ pub fn execute(
     let ctx = RunCtx { args, argv, loaded: &loaded, opts: &opts, started: &started };
     let summaries =
         [("summary.json", outputs::summary_json(&summary)?), ("summary.csv", outputs::summary_csv(&summary)?)];
-    let facts = (sim.threads, sim.wall_s);
-    render(&mut staging, &ctx, &sim.first, &loaded.scenario, &summaries, facts, resume.map(|_| reused))?;
+    render(&mut staging, &ctx, &sim.first, &loaded.scenario, &summaries, facts, resumed_with)?;
     staging.commit()?;
     print_run(stdout, args.quiet, &summary, &dir)
+}
+
+/// One grid point as a run computes it (a plain run is one point): its
+/// scenario, its variants and the names its fold needs.
+pub(crate) struct Point<'a> {
+    pub(crate) scenario: &'a Scenario,
+    pub(crate) variants: &'a [Variant],
+    pub(crate) names: FoldNames,
+}
+
+impl<'a> Point<'a> {
+    fn new(scenario: &'a Scenario, variants: &'a [Variant], opts: &RunOptions) -> Self {
+        Point { scenario, variants, names: montecarlo::fold_names(scenario, variants, &opts.rank_by) }
+    }
+}
+
+/// A point's options: only point 0's baseline records requests and the
+/// time series (the files hold one replicate's detail).
+fn point_options(opts: &RunOptions, point: usize) -> RunOptions {
+    let mut o = opts.clone();
+    o.record_requests &= point == 0;
+    o.record_timeseries &= point == 0;
+    o
 }
 
 /// After a committed run: the table (unless quiet), then the directory.
@@ -219,65 +296,103 @@ pub struct Simulated {
     pub wall_s: f64,
 }
 
-/// Runs `tasks` on a pool of `--threads`, handing each task's record to
-/// `on_task` in task order as they finish.
-pub fn simulate(
-    loaded: &LoadedScenario,
-    opts: &RunOptions,
-    args: &RunArgs,
-    tasks: Tasks,
-    on_task: &mut (dyn FnMut(TaskRecord) -> bool + Send),
-) -> anyhow::Result<Simulated> {
-    let pool = crate::whole_run::worker_pool(args.replicates.threads)?;
-    let bar = progress::replicate_bar(tasks.len(), args.quiet);
-    let clock = Instant::now();
-    let hooks = TaskHooks { on_done: &|| bar.inc(1), on_task };
-    let result = pool.install(|| montecarlo::run_tasks(&loaded.scenario, &loaded.variants, opts, tasks, hooks));
-    let wall_s = clock.elapsed().as_secs_f64();
-    bar.finish_and_clear();
-    let first = result.context("the simulation stopped; no output was written")?;
-    Ok(Simulated { first, threads: pool.current_num_threads(), wall_s })
+/// The worker pool, progress bar and wall clock the simulations of one run
+/// share (a sweep runs each point's tasks in turn on them).
+pub struct Workers {
+    pool: rayon::ThreadPool,
+    bar: indicatif::ProgressBar,
+    clock: Instant,
 }
 
-/// `run --shard I/N`: computes the shard's tasks and commits a partial
-/// directory (records, what replicate 0 alone yields, the scenario, and
-/// `partial.json` last).
+impl Workers {
+    /// `units` tasks to come in all, named `what` on the bar.
+    pub fn new(args: &RunArgs, units: u64, what: &str) -> anyhow::Result<Self> {
+        let pool = crate::whole_run::worker_pool(args.replicates.threads)?;
+        Ok(Workers { pool, bar: progress::units_bar(units, what, args.quiet), clock: Instant::now() })
+    }
+
+    /// Runs `tasks` of sweep point `point` (0 without a sweep) of `scenario`
+    /// and its `variants`, handing each record to `on_task` in task order.
+    pub fn run(
+        &self,
+        scenario: &Scenario,
+        variants: &[Variant],
+        opts: &RunOptions,
+        point: u32,
+        tasks: Tasks,
+        on_task: &mut (dyn FnMut(TaskRecord) -> bool + Send),
+    ) -> anyhow::Result<Replicate0> {
+        let bar = &self.bar;
+        let hooks = TaskHooks { on_done: &|| bar.inc(1), on_task };
+        let result = self.pool.install(|| montecarlo::run_tasks(scenario, variants, opts, point, tasks, hooks));
+        result.map_err(|e| {
+            self.bar.finish_and_clear();
+            let at = if point > 0 { format!(" at sweep point {point}") } else { String::new() };
+            anyhow::Error::new(e).context(format!("the simulation stopped{at}; no output was written"))
+        })
+    }
+
+    /// Clears the bar; the facts of the run with what replicate 0 yielded.
+    pub fn finish(self, first: Replicate0) -> Simulated {
+        self.bar.finish_and_clear();
+        Simulated { first, threads: self.pool.current_num_threads(), wall_s: self.clock.elapsed().as_secs_f64() }
+    }
+}
+
+/// `run --shard I/N`: computes the shard's tasks of every point and commits
+/// a partial directory (records, what replicate 0 alone yields, the
+/// scenario, and `partial.json` last).
 fn run_shard(
     ctx: &RunCtx<'_>,
+    points: &[Point<'_>],
     shard: ShardSpec,
     mut staging: Staging,
     dir: &Path,
     stdout: &mut dyn Write,
 ) -> anyhow::Result<()> {
     let RunCtx { args, loaded, opts, started, .. } = *ctx;
-    let tasks = shard.tasks(opts.replicates);
     let mut records = RecordsFile::new(staging.create_file(RECORDS).context("cannot create records.jsonl")?);
     let mut failed = None;
-    let sim = simulate(loaded, opts, args, tasks, &mut |t: TaskRecord| {
-        if failed.is_none()
-            && let Err(e) = records.push(&t)
-        {
-            failed = Some(e);
+    let shares: Vec<Tasks> = (0..points.len()).map(|i| shard.tasks_at(i as u32, opts.replicates)).collect();
+    let share: u64 = shares.iter().map(|t| u64::from(t.len())).sum();
+    let workers = Workers::new(args, share, "replicates of this shard")?;
+    let mut first = Replicate0::default();
+    for (i, (p, tasks)) in points.iter().zip(&shares).enumerate() {
+        let mut push = |t: TaskRecord| {
+            if failed.is_none()
+                && let Err(e) = records.push(&t)
+            {
+                failed = Some(e);
+            }
+            true
+        };
+        let got = workers.run(p.scenario, p.variants, &point_options(opts, i), i as u32, *tasks, &mut push)?;
+        if i == 0 {
+            first = got;
         }
-        true
-    })?;
+    }
+    let sim = workers.finish(first);
     if let Some(e) = failed {
         return Err(e);
     }
     drop(records);
-    let scenario = &loaded.scenario;
+    let recorded = points[0].scenario;
     let mut write = |name: &'static str, bytes: &[u8]| {
         staging.write_file(name, bytes).with_context(|| format!("cannot write {name} of the partial directory"))
     };
-    // Only replicate 0 yields these; they are rendered here so a merge needs no scenario.
-    if tasks.contains(0) {
+    // Only replicate 0 (of point 0) yields these; rendered here so a merge needs no scenario.
+    if shares[0].contains(0) {
         if args.requests_csv {
-            write("requests.csv", &outputs::requests_csv(&sim.first.requests, scenario, BASELINE)?)?;
+            write("requests.csv", &outputs::requests_csv(&sim.first.requests, recorded, BASELINE)?)?;
         }
-        write("timeseries.csv", &outputs::timeseries_csv(&sim.first.timeseries, scenario)?)?;
+        write("timeseries.csv", &outputs::timeseries_csv(&sim.first.timeseries, recorded)?)?;
     }
     write("scenario.toml", &loaded.bytes)?;
-    write("scenario.resolved.toml", resolved_toml(scenario, opts).as_bytes())?;
+    write("scenario.resolved.toml", resolved_toml(&loaded.scenario, opts).as_bytes())?;
+    let sweep = loaded
+        .sweep
+        .as_ref()
+        .map(|s| SweptRun { labels: SweepLabels::of(s), points: points.iter().map(|p| p.names.clone()).collect() });
     let partial = Partial {
         run: RunIdentity {
             agentsim_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -288,7 +403,8 @@ fn run_shard(
             replicates: opts.replicates,
             requests_csv: args.requests_csv,
             shard_count: shard.count,
-            fold: montecarlo::fold_names(scenario, &loaded.variants, &opts.rank_by),
+            fold: points[0].names.clone(),
+            sweep,
         },
         shard_index: shard.index,
         scenario_file: args.file.as_deref().unwrap_or(Path::new("")).display().to_string(),
@@ -300,13 +416,12 @@ fn run_shard(
     staging.write_file(PARTIAL, &outputs::json_file(&partial)?).context("cannot write partial.json")?;
     staging.commit_marked(PARTIAL)?;
     if !args.quiet {
+        let total = points.len() as u64 * u64::from(opts.replicates);
+        let of = if points.len() > 1 { " (all sweep points)" } else { "" };
         writeln!(
             stdout,
-            "shard {}/{}: {} of {} replicates; merge every shard with `agentsim merge DIR... --out DIR`",
-            shard.index,
-            shard.count,
-            tasks.len(),
-            opts.replicates
+            "shard {}/{}: {share} of {total} replicates{of}; merge every shard with `agentsim merge DIR... --out DIR`",
+            shard.index, shard.count,
         )?;
         write!(stdout, "partial: ")?;
     }

@@ -47,6 +47,21 @@ pub fn load(
 }
 
 impl LoadedScenario {
+    /// Every scenario a run simulates on each replicate: the baseline (a
+    /// sweep's point 0's), then its variants and every other point's
+    /// baseline and variants, so the work estimate counts them all.
+    pub fn all_scenarios(&self) -> (&Scenario, Vec<&Scenario>) {
+        fn with_variants<'a>(s: &'a Scenario, v: &'a [Variant]) -> impl Iterator<Item = &'a Scenario> {
+            std::iter::once(s).chain(v.iter().map(|v| &v.scenario))
+        }
+        let mut all: Vec<&Scenario> = match &self.sweep {
+            Some(sweep) => sweep.points.iter().flat_map(|p| with_variants(&p.scenario, &p.variants)).collect(),
+            None => with_variants(&self.scenario, &self.variants).collect(),
+        };
+        let first = all.remove(0);
+        (first, all)
+    }
+
     /// The same file again with other overrides (`plan` loads one scenario
     /// per searched value), without reading the disk again.
     pub fn reload(&self, path: &Path, overrides: &[Override]) -> anyhow::Result<Scenario> {

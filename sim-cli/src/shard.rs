@@ -4,6 +4,7 @@
 //! to check and fold it without the scenario file).
 
 use crate::run_dir::{PARTIAL, RECORDS};
+use crate::sweep_labels::SweepLabels;
 use serde::{Deserialize, Serialize};
 use sim_core::metrics::FoldNames;
 use sim_core::montecarlo::Tasks;
@@ -30,14 +31,14 @@ impl ShardSpec {
         Ok(ShardSpec { index, count })
     }
 
-    /// This shard's replicates of sweep point 0.
-    pub fn tasks(&self, replicates: u32) -> Tasks {
-        Tasks::shard(0, replicates, self.index, self.count)
+    /// This shard's replicates of sweep point `point`.
+    pub fn tasks_at(&self, point: u32, replicates: u32) -> Tasks {
+        Tasks::shard(point, replicates, self.index, self.count)
     }
 }
 
 /// What makes two partials parts of the same run: equal in every shard.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunIdentity {
     pub agentsim_version: String,
     pub scenario_sha256: String,
@@ -49,8 +50,29 @@ pub struct RunIdentity {
     pub replicates: u32,
     pub requests_csv: bool,
     pub shard_count: u32,
-    /// The names the fold needs (scopes, tiers, ranking metric).
+    /// The names the fold needs (scopes, tiers, ranking metric); a sweep's point 0's.
     pub fold: FoldNames,
+    /// A sweep's parameters, values and every point's fold names; absent without a sweep.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<SweptRun>,
+}
+
+/// What a sweep's shards share besides a plain run's identity.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SweptRun {
+    pub labels: SweepLabels,
+    /// Each point's fold names in grid order (variant tiers may differ per point).
+    pub points: Vec<FoldNames>,
+}
+
+impl RunIdentity {
+    /// Every point's fold names: point 0's alone without a sweep.
+    pub fn folds(&self) -> Vec<&FoldNames> {
+        match &self.sweep {
+            Some(s) => s.points.iter().collect(),
+            None => vec![&self.fold],
+        }
+    }
 }
 
 /// The content of `partial.json`.
@@ -179,6 +201,7 @@ fn difference(a: &RunIdentity, b: &RunIdentity) -> String {
         ("--requests-csv", a.requests_csv != b.requests_csv),
         ("shard count N", a.shard_count != b.shard_count),
         ("--rank-by", a.fold != b.fold),
+        ("sweep (parameters, values or a point's variants)", a.sweep != b.sweep),
     ];
     fields.iter().filter(|(_, d)| *d).map(|(n, _)| *n).collect::<Vec<_>>().join(", ") + " differ"
 }
@@ -202,14 +225,14 @@ mod tests {
         for n in 1..=4 {
             let mut all: Vec<u32> = (1..=n)
                 .flat_map(|i| {
-                    let t = ShardSpec { index: i, count: n }.tasks(10);
+                    let t = ShardSpec { index: i, count: n }.tasks_at(0, 10);
                     (0..t.len()).map(move |k| t.nth(k).unwrap())
                 })
                 .collect();
             all.sort_unstable();
             assert_eq!(all, (0..10).collect::<Vec<_>>(), "{n} shards");
         }
-        assert!(ShardSpec { index: 1, count: 3 }.tasks(10).contains(0));
-        assert_eq!(ShardSpec { index: 3, count: 3 }.tasks(2).len(), 0, "a shard may get nothing");
+        assert!(ShardSpec { index: 1, count: 3 }.tasks_at(0, 10).contains(0));
+        assert_eq!(ShardSpec { index: 3, count: 3 }.tasks_at(0, 2).len(), 0, "a shard may get nothing");
     }
 }

@@ -5,14 +5,15 @@
 
 use crate::csv_row::opt_cell;
 use crate::outputs::{finish, json_file};
+use crate::sweep_labels::SweepLabels;
 use anyhow::Context as _;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 use sim_core::metrics::{MetricStats, Ranking, Summary, VariantSummary};
-use sim_core::scenario::{Sweep, value_label};
+use sim_core::scenario::value_label;
 
 /// `summary.json` of a sweep: point 0's summary, plus `sweep`.
-pub fn summary_json(sweep: &Sweep, summaries: &[&Summary]) -> anyhow::Result<Vec<u8>> {
+pub fn summary_json(sweep: &SweepLabels, summaries: &[&Summary]) -> anyhow::Result<Vec<u8>> {
     let points = sweep
         .points
         .iter()
@@ -20,7 +21,7 @@ pub fn summary_json(sweep: &Sweep, summaries: &[&Summary]) -> anyhow::Result<Vec
         .enumerate()
         .map(|(point, (p, s))| PointJson {
             point,
-            values: Values(sweep.parameters.iter().zip(&p.values).collect()),
+            values: Values(sweep.parameters.iter().zip(p).collect()),
             variants: &s.variants,
             ranking: s.ranking.as_ref(),
         })
@@ -72,12 +73,12 @@ impl Serialize for Values<'_> {
 /// `sweep.csv`: per point, per variant (baseline first), per metric of the
 /// overall scope: the point, each swept value as written, the statistics
 /// and, for a variant, its paired difference from the point's baseline.
-pub fn sweep_csv(sweep: &Sweep, summaries: &[&Summary]) -> anyhow::Result<Vec<u8>> {
+pub fn sweep_csv(sweep: &SweepLabels, summaries: &[&Summary]) -> anyhow::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let head = ["variant", "metric", "mean", "ci95_low", "ci95_high", "diff_mean", "diff_ci95_low", "diff_ci95_high"];
     w.write_record(std::iter::once("point").chain(sweep.parameters.iter().map(String::as_str)).chain(head))?;
     for (point, (p, s)) in sweep.points.iter().zip(summaries).enumerate() {
-        let lead: Vec<String> = std::iter::once(point.to_string()).chain(p.values.iter().map(value_label)).collect();
+        let lead: Vec<String> = std::iter::once(point.to_string()).chain(p.iter().map(value_label)).collect();
         for v in &s.variants {
             for (metric, stats) in &v.metrics.0 {
                 let MetricStats { mean, ci95_low, ci95_high, .. } = *stats;

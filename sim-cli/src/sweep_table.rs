@@ -3,15 +3,16 @@
 //! and the paired differences are in sweep.csv and summary.json.
 
 use crate::report_table::stats_cell;
+use crate::sweep_labels::SweepLabels;
 use sim_core::metrics::Summary;
-use sim_core::scenario::{Sweep, value_label};
+use sim_core::scenario::value_label;
 use std::fmt::Write as _;
 
 /// The metrics the sweep table shows, in order.
 const SWEEP_TABLE_METRICS: [&str; 4] = ["cost_usd_per_session", "cache_hit_rate", "ttft_s_p95", "e2e_s_p95"];
 
 /// The table; `summaries` are the points' summaries in grid order.
-pub fn render(sweep: &Sweep, summaries: &[&Summary]) -> String {
+pub fn render(sweep: &SweepLabels, summaries: &[&Summary]) -> String {
     let mut out = String::new();
     let Some(first) = summaries.first() else { return out };
     let reps = first.replicates;
@@ -32,7 +33,7 @@ pub fn render(sweep: &Sweep, summaries: &[&Summary]) -> String {
     for (point, (p, s)) in sweep.points.iter().zip(summaries).enumerate() {
         for v in &s.variants {
             let row = std::iter::once(point.to_string())
-                .chain(p.values.iter().map(value_label))
+                .chain(p.iter().map(value_label))
                 .chain(with_variants.then(|| v.name.clone()))
                 .chain(SWEEP_TABLE_METRICS.iter().map(|m| v.metrics.get(m).map_or("-".to_string(), stats_cell)));
             rows.push(row.collect());

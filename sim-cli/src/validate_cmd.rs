@@ -12,11 +12,7 @@ pub fn validate(args: &ValidateArgs, stdout: &mut dyn Write) -> anyhow::Result<(
     let loaded = scenario_file::load(&args.file, &o.set, &o.variants, &o.sweep)?;
     let s = &loaded.scenario;
     let opts = RunOptions::from_scenario(s);
-    // A sweep runs every point's scenarios: the estimate counts them all.
-    let (first, others) = match &loaded.sweep {
-        Some(sweep) => crate::sweep_run::scenarios(sweep),
-        None => (s, loaded.variants.iter().map(|v| &v.scenario).collect()),
-    };
+    let (first, others) = loaded.all_scenarios();
     let estimate = work_limits::check(first, &others, &opts, work_limits::threads(args.threads), &args.limits)?;
     let plural = |n: usize| if n == 1 { "" } else { "s" };
     let (p, w) = (s.providers.len(), s.workloads.len());

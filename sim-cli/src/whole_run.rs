@@ -1,7 +1,7 @@
 //! Every replicate of a scenario and its variants in one `montecarlo::run`,
-//! folded in memory, without records or resume: what `sensitivity` and each
-//! point of a sweep run use (`run_cmd` runs plain runs task by task so it can
-//! shard and resume them).
+//! folded in memory, without records or resume: what `sensitivity` uses
+//! (`run_cmd` runs plain runs and sweeps task by task so it can shard and
+//! resume them); and the worker pool every run uses.
 
 use crate::outputs;
 use crate::progress;

@@ -211,14 +211,16 @@ pub fn fold_names(scenario: &Scenario, variants: &[Variant], rank_by: &RankBy) -
     }
 }
 
-/// Runs the `tasks` of `scenario` and of each variant on the current rayon
-/// pool, delivering each task's record to `hooks.on_task` in task order.
+/// Runs the `tasks` of `scenario` and of each variant (sweep point `point`,
+/// which the records carry; 0 without a sweep) on the current rayon pool,
+/// delivering each task's record to `hooks.on_task` in task order.
 /// Fails with the lowest-numbered task's error if one reaches a limit of the
 /// engine (tasks after it are not delivered).
 pub fn run_tasks(
     scenario: &Scenario,
     variants: &[Variant],
     opts: &RunOptions,
+    point: u32,
     tasks: Tasks,
     hooks: TaskHooks<'_>,
 ) -> Result<Replicate0, SimLimit> {
@@ -228,7 +230,7 @@ pub fn run_tasks(
     let mut deliver = |mut outs: Vec<ReplicateOutput>| {
         let replicate = outs[0].metrics.replicate;
         let record = TaskRecord {
-            point: 0,
+            point,
             replicate,
             variants: outs.iter().zip(&tiers).map(|(o, n)| VariantRecord::of(&o.metrics, *n)).collect(),
         };
@@ -415,6 +417,10 @@ mod task_tests {
     use crate::scenario::{SourceText, load};
 
     fn records(tasks: Tasks, threads: usize, stop_after: usize) -> Vec<TaskRecord> {
+        records_at(0, tasks, threads, stop_after)
+    }
+
+    fn records_at(point: u32, tasks: Tasks, threads: usize, stop_after: usize) -> Vec<TaskRecord> {
         let sc = load(&SourceText { name: "mc.toml", text: SMALL }, &[]).unwrap();
         let opts = RunOptions { replicates: 9, ..RunOptions::from_scenario(&sc) };
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
@@ -423,7 +429,7 @@ mod task_tests {
             got.push(t);
             got.len() < stop_after
         };
-        pool.install(|| run_tasks(&sc, &[], &opts, tasks, TaskHooks { on_done: &|| {}, on_task: &mut on_task }))
+        pool.install(|| run_tasks(&sc, &[], &opts, point, tasks, TaskHooks { on_done: &|| {}, on_task: &mut on_task }))
             .unwrap();
         got
     }
@@ -441,6 +447,15 @@ mod task_tests {
         }
         // Point 1 of a 9-replicate sweep: tasks 9..18, shard 1 of 4 takes 12 and 16.
         assert_eq!(Tasks::shard(1, 9, 1, 4), Tasks { first: 3, stride: 4, end: 9 });
+    }
+
+    #[test]
+    fn records_carry_the_point_they_were_run_for() {
+        let at_0 = records(Tasks::range(0, 3), 2, usize::MAX);
+        let at_2 = records_at(2, Tasks::range(0, 3), 2, usize::MAX);
+        assert_eq!(at_2.iter().map(|t| (t.point, t.replicate)).collect::<Vec<_>>(), [(2, 0), (2, 1), (2, 2)]);
+        // The point only labels the record: the same scenario gives the same values.
+        assert!(at_0.iter().zip(&at_2).all(|(a, b)| a.variants == b.variants));
     }
 
     #[test]
