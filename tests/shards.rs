@@ -141,6 +141,24 @@ fn merges_of_anything_but_one_runs_shards_are_refused() {
     }
     let o = agentsim(["merge", &dirs[0], &arg(&s.path("other-2")), "--out", &arg(&s.path("out"))]).expect_code(2);
     assert!(o.stderr.contains("(seed differ)"), "{}", o.stderr);
+    // Two shards with a variant of the same name that sets different things
+    // are two experiments, whatever the names say.
+    let named = |i: u32, dir: &str, set: &str| {
+        let mut a = shard_args(&scenario, &s.path(dir), i, 2, &PLAIN);
+        a.extend(["--variant".into(), format!("v={set}")]);
+        agentsim(&a).expect_code(0);
+        arg(&s.path(dir))
+    };
+    let (v1, v2) = (
+        named(1, "v-1", "providers[0].pricing.output_usd_per_mtok=5"),
+        named(2, "v-2", "providers[0].pricing.output_usd_per_mtok=7"),
+    );
+    let o = agentsim(["merge", &v1, &v2, "--out", &arg(&s.path("out"))]).expect_code(2);
+    assert!(
+        o.stderr.contains("(resolved scenarios (a variant's overrides, or a file the scenario names"),
+        "{}",
+        o.stderr
+    );
     // A shard that lost a task: its last record is gone.
     let records = Path::new(&dirs[1]).join("records.jsonl");
     let text = std::fs::read_to_string(&records).unwrap();

@@ -405,6 +405,7 @@ fn run_shard(
             shard_count: shard.count,
             fold: points[0].names.clone(),
             sweep,
+            resolved_sha256: resolved_hashes(loaded),
         },
         shard_index: shard.index,
         scenario_file: args.file.as_deref().unwrap_or(Path::new("")).display().to_string(),
@@ -473,4 +474,14 @@ fn resolved_toml(scenario: &Scenario, opts: &RunOptions) -> String {
     ran.simulation.seed = opts.seed;
     ran.simulation.replicates = opts.replicates;
     sim_core::scenario::to_toml(&ran)
+}
+
+/// SHA-256 of every scenario `loaded` simulates, as resolved (see
+/// `RunIdentity::resolved_sha256`).
+fn resolved_hashes(loaded: &LoadedScenario) -> Vec<String> {
+    let (first, rest) = loaded.all_scenarios();
+    std::iter::once(first)
+        .chain(rest)
+        .map(|s| scenario_file::hex_sha256(sim_core::scenario::to_toml(s).as_bytes()))
+        .collect()
 }

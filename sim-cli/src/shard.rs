@@ -55,6 +55,11 @@ pub struct RunIdentity {
     /// A sweep's parameters, values and every point's fold names; absent without a sweep.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sweep: Option<SweptRun>,
+    /// SHA-256 of every scenario the run simulates as resolved (each point's
+    /// baseline then its variants, as `scenario.resolved.toml` would write
+    /// it): two shards whose variants share a name but not their overrides,
+    /// or whose LiteLLM catalog differs, resolve differently.
+    pub resolved_sha256: Vec<String>,
 }
 
 /// What a sweep's shards share besides a plain run's identity.
@@ -200,7 +205,11 @@ fn difference(a: &RunIdentity, b: &RunIdentity) -> String {
         ("replicates", a.replicates != b.replicates),
         ("--requests-csv", a.requests_csv != b.requests_csv),
         ("shard count N", a.shard_count != b.shard_count),
-        ("--rank-by", a.fold != b.fold),
+        ("fold names (scopes, cache tiers or --rank-by)", a.fold != b.fold),
+        (
+            "resolved scenarios (a variant's overrides, or a file the scenario names, such as a LiteLLM catalog)",
+            a.resolved_sha256 != b.resolved_sha256,
+        ),
         ("sweep (parameters, values or a point's variants)", a.sweep != b.sweep),
     ];
     fields.iter().filter(|(_, d)| *d).map(|(n, _)| *n).collect::<Vec<_>>().join(", ") + " differ"
