@@ -188,18 +188,23 @@ fn the_slurm_array_script_runs_the_shards_and_queues_the_merge() {
     let path = format!("{}:{}", arg(&bin), std::env::var("PATH").unwrap_or_default());
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/cluster/slurm-array.sh");
     let shared = s.path("shared");
-    for i in 1..=3 {
-        let out = Command::new("bash")
-            .arg(script)
-            .env("PATH", &path)
-            .env("SCENARIO", &scenario)
-            .env("SHARED", &shared)
-            .envs([("SLURM_ARRAY_TASK_ID", i.to_string()), ("SLURM_ARRAY_TASK_COUNT", "3".into())])
-            .envs([("SLURM_ARRAY_JOB_ID", "77"), ("SLURM_CPUS_PER_TASK", "1")])
-            .output()
-            .unwrap();
+    // (task id, array size, SHARD_COUNT): the array, then shard 2 rerun alone as docs/cluster.md says.
+    let task = |i: u32, count: u32, shard_count: Option<u32>| {
+        let mut cmd = Command::new("bash");
+        cmd.arg(script).env("PATH", &path).env("SCENARIO", &scenario).env("SHARED", &shared);
+        cmd.envs([("SLURM_ARRAY_TASK_ID", i.to_string()), ("SLURM_ARRAY_TASK_COUNT", count.to_string())]);
+        cmd.envs([("SLURM_ARRAY_JOB_ID", "77"), ("SLURM_CPUS_PER_TASK", "1")]);
+        if let Some(n) = shard_count {
+            cmd.env("SHARD_COUNT", n.to_string());
+        }
+        let out = cmd.output().unwrap();
         assert!(out.status.success(), "task {i}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    for i in 1..=3 {
+        task(i, 3, None);
     }
+    std::fs::remove_dir_all(shared.join("shard-2")).unwrap();
+    task(2, 1, Some(3));
     let merge = std::fs::read_to_string(bin.join("sbatch.wrap")).expect("the first task queued the merge");
     let out = Command::new("sh").args(["-c", &merge]).env("PATH", &path).output().unwrap();
     assert!(out.status.success(), "{merge}: {}", String::from_utf8_lossy(&out.stderr));

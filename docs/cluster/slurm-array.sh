@@ -4,7 +4,8 @@
 # The merge is submitted by the last lines below with --dependency=afterok.
 #
 # Edit SCENARIO, SHARED (a directory every node sees) and the --array range;
-# the shard count N is taken from the array itself ($SLURM_ARRAY_TASK_COUNT).
+# the shard count N is taken from the array itself ($SLURM_ARRAY_TASK_COUNT),
+# or from SHARD_COUNT when one shard is rerun alone (docs/cluster.md).
 #SBATCH --job-name=agentsim-shards
 #SBATCH --array=1-8
 #SBATCH --cpus-per-task=4
@@ -16,7 +17,7 @@ set -euo pipefail
 SCENARIO=${SCENARIO:-scenarios/examples/ttl_comparison.toml}
 SHARED=${SHARED:-$HOME/agentsim-runs/$SLURM_ARRAY_JOB_ID}
 I=$SLURM_ARRAY_TASK_ID          # 1-based with --array=1-N
-N=$SLURM_ARRAY_TASK_COUNT
+N=${SHARD_COUNT:-$SLURM_ARRAY_TASK_COUNT}  # set SHARD_COUNT when rerunning one shard
 
 mkdir -p "$SHARED"
 # Every shard must get the same scenario file, --set/--variant flags, --seed
