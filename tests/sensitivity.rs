@@ -193,3 +193,17 @@ fn bad_params_and_metrics_are_exit_2_with_the_flag_named_and_nothing_written() {
     assert!(e.stderr.contains("nothing to vary") && e.stderr.contains("--param"), "{}", e.stderr);
     assert!(!out.exists(), "nothing is written for a refused analysis");
 }
+
+#[test]
+fn a_swept_scenario_is_refused_not_silently_unswept() {
+    let s = Scratch::new("sens-sweep");
+    let file =
+        s.write("s.toml", &format!("{ON_PRESET}\n[[sweep]]\npath = \"workloads[0].steps.high\"\nvalues = [4, 8]\n"));
+    let o = sensitivity(&file, &s.path("out"), &["--metric", "cost_usd_per_session"], 2);
+    assert!(
+        o.stderr.contains("sweeps workloads[0].steps.high: sensitivity varies one scenario, not a grid"),
+        "{}",
+        o.stderr
+    );
+    assert!(!s.path("out").exists());
+}

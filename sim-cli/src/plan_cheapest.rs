@@ -7,7 +7,9 @@
 use crate::columns::align;
 use crate::csv_row::opt_cell;
 use crate::plan_cmd::{PlanArgs, finish, objectives, simulate};
-use crate::plan_outputs::{objective_cells, objective_columns, objective_header, stat_cell, yes};
+use crate::plan_outputs::{
+    objective_cells, objective_display_cells, objective_display_columns, objective_header, stat_cell, yes,
+};
 use crate::scenario_file::{self, LoadedScenario};
 use crate::timestamp::UtcTime;
 use crate::variants_table::diff_cell;
@@ -102,7 +104,7 @@ pub fn run(
     finish(staging, args, argv, &loaded, &loaded.variants, (&opts, started, wall_s))?;
     if !args.quiet {
         stdout.write_all(
-            cheapest_text(&objective_columns(&objectives), &candidates, chosen, &args.cost_metric).as_bytes(),
+            cheapest_text(&objective_display_columns(&objectives), &candidates, chosen, &args.cost_metric).as_bytes(),
         )?;
         write!(stdout, "output: ")?;
     }
@@ -184,10 +186,11 @@ fn cheapest_text(columns: &[String], candidates: &[Candidate], chosen: Option<us
     };
     let vs = if chosen.is_some() { "vs cheapest" } else { "" };
     let head = ["variant"].into_iter().map(String::from).chain(columns.iter().cloned());
-    let mut rows = vec![head.chain(["met".to_string(), cost_metric.to_string(), vs.to_string()]).collect::<Vec<_>>()];
+    let mut rows =
+        vec![head.chain(["all met".to_string(), cost_metric.to_string(), vs.to_string()]).collect::<Vec<_>>()];
     for (i, c) in candidates.iter().enumerate() {
         let j = &c.judged;
-        let cells = j.stats.iter().zip(&j.verdicts).map(|(s, v)| stat_cell(s, v.name()));
+        let cells = objective_display_cells(j);
         let diff = match (chosen == Some(i), c.diff) {
             (true, _) => "(chosen)".to_string(),
             (false, Some(d)) => diff_cell(&d),
@@ -196,8 +199,7 @@ fn cheapest_text(columns: &[String], candidates: &[Candidate], chosen: Option<us
         let row = [c.name.clone()].into_iter().chain(cells);
         rows.push(row.chain([yes(j.all_met()), stat_cell(&c.cost, "").trim_end().to_string(), diff]).collect());
     }
-    let mut left = vec![false; rows[0].len()];
-    left[0] = true;
+    let left: Vec<bool> = rows[0].iter().enumerate().map(|(i, h)| i == 0 || h == "verdict" || h == "all met").collect();
     for line in align(&rows, &left) {
         out.push_str(&line);
         out.push('\n');

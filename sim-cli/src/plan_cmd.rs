@@ -118,6 +118,11 @@ pub fn run(args: &PlanArgs, argv: &[OsString], stdout: &mut dyn Write) -> anyhow
         return Err(PlanError { problems: vec![PlanError::flag("[[sweep]]", &sweep.parameters.join(","), m)] }.into());
     }
     let opts = run_options(args, &loaded.scenario)?;
+    // clap's `requires` sees a bool flag's default as present, so it is checked here.
+    if args.across_providers && !args.cheapest {
+        let m = "--across-providers chooses among providers with --cheapest; add --cheapest".to_string();
+        return Err(PlanError { problems: vec![PlanError::flag("--across-providers", "", m)] }.into());
+    }
     if args.cheapest {
         return crate::plan_cheapest::run(args, argv, stdout, loaded, opts, &started);
     }

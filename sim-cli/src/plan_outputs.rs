@@ -188,16 +188,17 @@ pub fn search_text(s: &Searched) -> String {
         ));
     }
     out.push('\n');
-    let cols = objective_columns(&s.objectives);
-    let head = ["#", "value"].into_iter().map(String::from).chain(cols).chain(["met", "saturated"].map(String::from));
+    let cols = objective_display_columns(&s.objectives);
+    let head =
+        ["#", "value"].into_iter().map(String::from).chain(cols).chain(["all met", "saturated"].map(String::from));
     let mut rows = vec![head.collect::<Vec<_>>()];
     for (i, p) in r.points.iter().enumerate() {
         let j = &p.data.judged;
-        let objectives = j.stats.iter().zip(&j.verdicts).map(|(st, vd)| stat_cell(st, vd.name()));
-        let row = [(i + 1).to_string(), v(p.value)].into_iter().chain(objectives);
+        let row = [(i + 1).to_string(), v(p.value)].into_iter().chain(objective_display_cells(j));
         rows.push(row.chain([yes(p.met), yes(j.saturated)]).collect());
     }
-    let left: Vec<bool> = rows[0].iter().map(|_| false).collect();
+    // Numbers right-aligned, words (verdicts, yes/no) left-aligned.
+    let left: Vec<bool> = rows[0].iter().map(|h| h == "verdict" || h == "all met" || h == "saturated").collect();
     for line in align(&rows, &left) {
         out.push_str(&line);
         out.push('\n');
@@ -205,11 +206,21 @@ pub fn search_text(s: &Searched) -> String {
     out
 }
 
+/// The printed tables' objective columns: each metric, then its verdict.
+pub fn objective_display_columns(objectives: &[Objective]) -> Vec<String> {
+    objective_columns(objectives).into_iter().flat_map(|c| [c, "verdict".to_string()]).collect()
+}
+
+/// One row's cells under [`objective_display_columns`].
+pub fn objective_display_cells(j: &sim_core::plan::Judged) -> Vec<String> {
+    j.stats.iter().zip(&j.verdicts).flat_map(|(st, vd)| [stat_cell(st, ""), vd.name().to_string()]).collect()
+}
+
 /// `mean [low, high] verdict`.
 pub fn stat_cell(s: &MetricStats, verdict: &str) -> String {
     let interval = interval_cell(s);
     let interval = if interval.is_empty() { String::new() } else { format!(" {interval}") };
-    format!("{}{interval} {verdict}", mean_cell(s))
+    format!("{}{interval} {verdict}", mean_cell(s)).trim_end().to_string()
 }
 
 pub fn yes(b: bool) -> String {

@@ -23,11 +23,20 @@ use std::path::Path;
 pub fn run(args: &SensitivityArgs, argv: &[OsString], stdout: &mut dyn Write) -> anyhow::Result<()> {
     let started = UtcTime::now();
     let loaded = scenario_file::load(&args.file, &args.set, &[], &[])?;
+    if let Some(sweep) = &loaded.sweep {
+        // Which point would the tornado be of? One answer per point is a sweep of sensitivities.
+        return Err(crate::exit::InputRefused(format!(
+            "{} sweeps {}: sensitivity varies one scenario, not a grid: run it on a copy without the [[sweep]], the point of interest set with --set",
+            args.file.display(),
+            sweep.parameters.join(", ")
+        ))
+        .into());
+    }
     let name = args.file.display().to_string();
     let text = std::str::from_utf8(&loaded.bytes).context("the scenario file is not UTF-8")?;
     let files = scenario_file::file_source(&args.file);
     let assumed = sensitivity::assumed_parameters(text, &args.set, &files)?;
-    // The file's own [[variants]] and [[sweep]] are not part of the analysis: it varies the baseline.
+    // The file's own [[variants]] are not part of the analysis: it varies the baseline.
     let mut baseline = loaded.scenario.clone();
     baseline.variants.clear();
     let params = sensitivity::parameters(assumed, &args.params, args.only_params, &scenario::to_toml(&baseline))?;

@@ -71,6 +71,10 @@ impl SearchSpec {
             Some(r) => (r, true),
             None => (range.trim(), false),
         };
+        if let Some((_, suffix)) = range.rsplit_once(':') {
+            let suffix = crate::echo::clip(suffix.trim());
+            return Err(format!("unknown suffix `:{suffix}`: only `:log` (geometric midpoints) is accepted; {usage}"));
+        }
         let (lo, hi) = range.split_once("..").ok_or_else(|| usage.to_string())?;
         let bound = |s: &str| {
             s.trim()

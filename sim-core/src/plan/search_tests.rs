@@ -31,6 +31,7 @@ fn search_flags_parse_and_refuse_bad_ranges() {
     assert!(SearchSpec::parse("a.b=3..1").unwrap_err().contains("empty: 3 is not below 1"));
     assert!(SearchSpec::parse("a.b=x..1").unwrap_err().contains("bound `x`"));
     assert!(SearchSpec::parse("a.b=0..1:log").unwrap_err().contains("positive lower bound"));
+    assert!(SearchSpec::parse("a.b=1..3:lin").unwrap_err().contains("unknown suffix `:lin`: only `:log`"));
     assert!(SearchSpec::parse("a..b=0..1").is_err(), "the path's syntax is checked");
     assert!(parse_search("nope").unwrap_err().to_string().starts_with("--search `nope`: expected"));
 }
