@@ -61,6 +61,18 @@ pub fn parse_sweep(text: &str) -> Result<SweepSpec, String> {
     if parts.len() == 1 && rest.contains("..") && rest.contains(':') {
         return Ok(SweepSpec { path, values: SweepValues::Range(parse_range(rest)?), source });
     }
+    // `lo..hi` alone is neither a list nor a range: say what is missing.
+    if let [one] = parts.as_slice()
+        && let Some((lo, hi)) = one.split_once("..")
+        && lo.trim().parse::<f64>().is_ok()
+        && hi.trim().parse::<f64>().is_ok()
+    {
+        return Err(format!(
+            "`{}` is a range without its number of steps: write lo..hi:steps (e.g. {}:5), :log for geometric steps",
+            crate::echo::clip(one.trim()),
+            crate::echo::clip(one.trim())
+        ));
+    }
     let values = parts
         .into_iter()
         .map(|p| {

@@ -86,6 +86,7 @@ fn sweep_flags_parse_lists_like_set_and_ranges() {
     assert_eq!(err("a.b=0..1:3:log"), "a log range needs lo > 0 (its values are geometric), got 0");
     assert_eq!(err("a.b=1..2:3:cubic"), "unknown spacing `cubic`: write `log` or nothing");
     assert_eq!(err("a.b=1,,2"), "empty value in the list; write PATH=v1,v2,...");
+    assert!(err("a.b=0.1..1").starts_with("`0.1..1` is a range without its number of steps: write lo..hi:steps"));
     assert!(err("a[x]=1").contains("not a non-negative integer"));
 }
 

@@ -27,6 +27,12 @@ pub fn parse_variant(text: &str) -> Result<VariantSpec, String> {
     if let Some(message) = name_problem(&name, &[]) {
         return Err(format!("variant name: {message}"));
     }
+    if rest.trim().is_empty() {
+        return Err(format!(
+            "variant `{}` sets nothing: give at least one path=value after `=`",
+            crate::echo::clip(&name)
+        ));
+    }
     let overrides = split_top_level(rest).into_iter().map(parse_override).collect::<Result<Vec<_>, _>>()?;
     Ok(VariantSpec { name, overrides })
 }

@@ -27,6 +27,7 @@ fn cli_variants_split_at_top_level_commas() {
     let texts: Vec<String> = v.overrides.iter().map(|o| format!("{}={}", o.path, o.value)).collect();
     assert_eq!(texts, ["providers[0].serving.slots=8", "workloads[0].steps={ kind = \"fixed\", value = 3 }"]);
     assert!(parse_variant("fast").unwrap_err().contains("NAME=path=value"));
+    assert_eq!(parse_variant("v=").unwrap_err(), "variant `v` sets nothing: give at least one path=value after `=`");
     assert!(parse_variant("baseline=a=1").unwrap_err().contains("`baseline` names the scenario"));
     assert!(parse_variant("x=seed").unwrap_err().contains("not of the form dotted.path=value"));
 }
