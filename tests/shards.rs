@@ -99,7 +99,7 @@ fn sweep_shards_in_separate_processes_merge_to_the_single_machine_sweep_bytes() 
     agentsim(&other).expect_code(0);
     let o = agentsim(["merge", &arg(&s.path("n2-1")), &arg(&s.path("other-2")), "--out", &arg(&s.path("o"))]);
     let o = o.expect_code(2);
-    assert!(o.stderr.contains("(sweep (parameters, values or a point's variants) differ)"), "{}", o.stderr);
+    assert!(o.stderr.contains("sweep (parameters, values or a point's variants)"), "{}", o.stderr);
     assert!(!s.path("o").exists());
 }
 
