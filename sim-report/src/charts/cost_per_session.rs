@@ -1,0 +1,179 @@
+//! Cost per session per variant (or provider): a box over the replicates'
+//! values from replicates.csv, and the mean with its 95% interval from
+//! summary.json beside it.
+
+use super::{Categories, category_label, upper};
+use crate::chart::{Chart, draw_error};
+use crate::data::RunData;
+use crate::error::Result;
+use crate::style::{GUIDE, colour, desc_style, label_style, tick, tick_count};
+use crate::subjects::{Kind, lowest_finding, subjects};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+pub const STEM: &str = "cost_per_session";
+const METRIC: &str = "cost_usd_per_session";
+
+/// Quartiles (linear interpolation between order statistics) and range of
+/// one subject's replicate values.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BoxStats {
+    pub min: f64,
+    pub q1: f64,
+    pub median: f64,
+    pub q3: f64,
+    pub max: f64,
+}
+
+impl BoxStats {
+    pub fn of(values: &[f64]) -> Option<Self> {
+        let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+        v.sort_by(f64::total_cmp);
+        let q = |p: f64| {
+            let at = p * (v.len() - 1) as f64;
+            let (i, frac) = (at.floor() as usize, at.fract());
+            v[i] + (v[(i + 1).min(v.len() - 1)] - v[i]) * frac
+        };
+        (!v.is_empty()).then(|| Self { min: v[0], q1: q(0.25), median: q(0.5), q3: q(0.75), max: v[v.len() - 1] })
+    }
+}
+
+/// One box: the subject's name and colour, its replicates' box, and its
+/// mean and interval as summary.json states them.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    pub name: String,
+    pub colour_index: usize,
+    pub boxed: Option<BoxStats>,
+    pub mean: Option<f64>,
+    pub ci95: Option<(f64, f64)>,
+}
+
+#[derive(Debug)]
+pub struct CostPerSession {
+    pub kind: Kind,
+    pub entries: Vec<Entry>,
+    title: String,
+}
+
+impl CostPerSession {
+    /// `None` when no subject defines the metric (no session was counted).
+    pub fn from_run(run: &RunData) -> Result<Option<Self>> {
+        let (kind, subjects) = subjects(run);
+        let mut entries = Vec::new();
+        for s in &subjects {
+            let stats = s.stats(METRIC);
+            entries.push(Entry {
+                name: s.name.to_string(),
+                colour_index: s.index,
+                boxed: BoxStats::of(&s.replicate_values(run, METRIC)?),
+                mean: stats.and_then(|m| m.mean),
+                ci95: stats.and_then(|m| m.ci95_low.zip(m.ci95_high)),
+            });
+        }
+        if entries.iter().all(|e| e.mean.is_none()) {
+            return Ok(None);
+        }
+        let title = lowest_finding(kind, &subjects, METRIC, "cost per session", "USD");
+        Ok(Some(Self { kind, entries, title }))
+    }
+}
+
+impl Chart for CostPerSession {
+    fn stem(&self) -> &'static str {
+        STEM
+    }
+
+    fn title(&self) -> String {
+        self.title.clone()
+    }
+
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()> {
+        let e = |err| draw_error(STEM, err);
+        let n = self.entries.len();
+        let top = upper(
+            self.entries
+                .iter()
+                .flat_map(|x| [x.boxed.map(|b| b.max), x.mean, x.ci95.map(|c| c.1)].into_iter().flatten()),
+        );
+        let mut chart = ChartBuilder::on(area)
+            .x_label_area_size(56)
+            .y_label_area_size(90)
+            .build_cartesian_2d(Categories(n), 0.0..top)
+            .map_err(e)?;
+        let (w, h) = chart.plotting_area().dim_in_pixel();
+        let names: Vec<&str> = self.entries.iter().map(|x| x.name.as_str()).collect();
+        let label = |x: &f64| category_label(&names, *x, w);
+        let y_tick = |v: &f64| tick(*v);
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .max_light_lines(0)
+            .bold_line_style(GUIDE.mix(0.2))
+            .x_labels(n)
+            .y_labels(tick_count(h, false))
+            .x_label_formatter(&label)
+            .y_label_formatter(&y_tick)
+            .x_desc(format!("{} (box: replicates' quartiles and range; black: mean and 95% CI)", self.kind.noun()))
+            .y_desc("cost per session (USD)")
+            .label_style(label_style())
+            .axis_desc_style(desc_style())
+            .draw()
+            .map_err(e)?;
+        for (i, entry) in self.entries.iter().enumerate() {
+            let x = i as f64;
+            let c = colour(entry.colour_index);
+            if let Some(b) = entry.boxed {
+                chart
+                    .draw_series([Rectangle::new([(x - 0.25, b.q1), (x + 0.15, b.q3)], c.mix(0.35).filled())])
+                    .map_err(e)?;
+                chart
+                    .draw_series([Rectangle::new([(x - 0.25, b.q1), (x + 0.15, b.q3)], c.stroke_width(2))])
+                    .map_err(e)?;
+                let line = |pts: Vec<(f64, f64)>, width| PathElement::new(pts, c.stroke_width(width));
+                chart
+                    .draw_series([
+                        line(vec![(x - 0.25, b.median), (x + 0.15, b.median)], 4),
+                        line(vec![(x - 0.05, b.min), (x - 0.05, b.q1)], 2),
+                        line(vec![(x - 0.05, b.q3), (x - 0.05, b.max)], 2),
+                        line(vec![(x - 0.12, b.min), (x + 0.02, b.min)], 2),
+                        line(vec![(x - 0.12, b.max), (x + 0.02, b.max)], 2),
+                    ])
+                    .map_err(e)?;
+            }
+            let xm = x + 0.28;
+            if let Some((lo, hi)) = entry.ci95 {
+                let bar = |pts: Vec<(f64, f64)>| PathElement::new(pts, BLACK.stroke_width(2));
+                chart
+                    .draw_series([
+                        bar(vec![(xm, lo), (xm, hi)]),
+                        bar(vec![(xm - 0.04, lo), (xm + 0.04, lo)]),
+                        bar(vec![(xm - 0.04, hi), (xm + 0.04, hi)]),
+                    ])
+                    .map_err(e)?;
+            }
+            if let Some(m) = entry.mean {
+                chart.draw_series([Circle::new((xm, m), 5, BLACK.filled())]).map_err(e)?;
+            }
+        }
+        chart
+            .plotting_area()
+            .draw(&PathElement::new(vec![(-0.5, 0.0), (n as f64 - 0.5, 0.0)], GUIDE.stroke_width(1)))
+            .map_err(e)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quartiles_interpolate_between_order_statistics() {
+        let b = BoxStats::of(&[4.0, 1.0, 3.0, 2.0, 5.0]).unwrap();
+        assert_eq!(b, BoxStats { min: 1.0, q1: 2.0, median: 3.0, q3: 4.0, max: 5.0 });
+        let b = BoxStats::of(&[1.0, 2.0]).unwrap();
+        assert_eq!((b.q1, b.median, b.q3), (1.25, 1.5, 1.75));
+        assert_eq!(BoxStats::of(&[]), None);
+    }
+}
