@@ -4,7 +4,7 @@
 
 use crate::error::{ReportError, Result};
 use crate::font;
-use crate::style::{SIZE, title_style};
+use crate::style::{SIZE, TITLE_MIN_PX, TITLE_PX, title_style};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -50,9 +50,40 @@ pub fn render<C: Chart>(chart: &C) -> Result<Rendered> {
 /// White page, the title, then the chart's body.
 fn draw_page<C: Chart, DB: DrawingBackend>(chart: &C, root: &DrawingArea<DB, Shift>) -> Result<()> {
     let stem = chart.stem();
-    root.fill(&WHITE).map_err(|e| draw_error(stem, e))?;
-    let body = root.margin(12, 0, 0, 0).titled(&chart.title(), title_style()).map_err(|e| draw_error(stem, e))?;
+    let e = |err| draw_error(stem, err);
+    root.fill(&WHITE).map_err(e)?;
+    let mut body = root.margin(12, 0, 0, 0);
+    let title = chart.title();
+    let (lines, px) = fit_title(&title, |text, px| Ok(body.estimate_text_size(text, &title_style(px)).map_err(e)?.0))?;
+    for line in lines {
+        body = body.titled(line, title_style(px)).map_err(e)?;
+    }
     chart.draw(&body.margin(4, 12, 12, 20))
+}
+
+/// The title's lines and text size: one line at the largest size from
+/// [`TITLE_PX`] down to [`TITLE_MIN_PX`] that fits the width, else two lines
+/// split at the clause break ("; ") or space nearest the middle, at the
+/// largest size both fit (the minimum if none does).
+fn fit_title(title: &str, width_at: impl Fn(&str, u32) -> Result<u32>) -> Result<(Vec<&str>, u32)> {
+    let room = SIZE.0 - 40;
+    for px in (TITLE_MIN_PX..=TITLE_PX).rev().step_by(2) {
+        if width_at(title, px)? <= room {
+            return Ok((vec![title], px));
+        }
+    }
+    let middle = title.len() / 2;
+    let nearest = |sep: &str| title.match_indices(sep).map(|(i, _)| i).min_by_key(|i| i.abs_diff(middle));
+    let Some(at) = nearest("; ").or_else(|| nearest(" ")) else { return Ok((vec![title], TITLE_MIN_PX)) };
+    // The clause's semicolon stays at the end of the first line.
+    let (first, second) =
+        if title[at..].starts_with("; ") { (&title[..=at], &title[at + 2..]) } else { (&title[..at], &title[at + 1..]) };
+    for px in (TITLE_MIN_PX..=TITLE_PX).rev().step_by(2) {
+        if width_at(first, px)?.max(width_at(second, px)?) <= room {
+            return Ok((vec![first, second], px));
+        }
+    }
+    Ok((vec![first, second], TITLE_MIN_PX))
 }
 
 /// Any plotters failure of chart `stem` as a typed error.
@@ -72,4 +103,24 @@ fn encode_png(stem: &'static str, rgb: &[u8]) -> Result<Vec<u8>> {
     writer.write_image_data(rgb).map_err(|e| draw_error(stem, e))?;
     writer.finish().map_err(|e| draw_error(stem, e))?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 10 px a character at 20 px, scaled with the size.
+    fn width(text: &str, px: u32) -> Result<u32> {
+        Ok(text.len() as u32 * px / 2)
+    }
+
+    #[test]
+    fn a_long_title_shrinks_then_splits_at_a_clause() {
+        let short = "a".repeat(100);
+        assert_eq!(fit_title(&short, width).unwrap(), (vec![short.as_str()], 22));
+        let long = format!("{}; {}", "a".repeat(100), "b".repeat(80));
+        let (lines, px) = fit_title(&long, width).unwrap();
+        assert_eq!(lines, vec![format!("{};", "a".repeat(100)), "b".repeat(80)]);
+        assert_eq!(px, 22);
+    }
 }

@@ -34,11 +34,13 @@ pub const GUIDE: RGBColor = RGBColor(0x60, 0x60, 0x60);
 pub const SIZE: (u32, u32) = (1200, 700);
 
 pub const TITLE_PX: u32 = 26;
+/// The smallest a title shrinks to before it is split into two lines.
+pub const TITLE_MIN_PX: u32 = 20;
 pub const AXIS_DESC_PX: u32 = 18;
 pub const LABEL_PX: u32 = 16;
 
-pub fn title_style() -> TextStyle<'static> {
-    (FAMILY, TITLE_PX).into()
+pub fn title_style(px: u32) -> TextStyle<'static> {
+    (FAMILY, px).into()
 }
 pub fn desc_style() -> TextStyle<'static> {
     (FAMILY, AXIS_DESC_PX).into()

@@ -2,11 +2,11 @@
 //! values from replicates.csv, and the mean with its 95% interval from
 //! summary.json beside it.
 
-use super::{Categories, category_label, upper};
+use super::axes::{category_chart, upper, whisker};
 use crate::chart::{Chart, draw_error};
 use crate::data::RunData;
 use crate::error::Result;
-use crate::style::{GUIDE, colour, desc_style, label_style, tick, tick_count};
+use crate::style::colour;
 use crate::subjects::{Kind, lowest_finding, subjects};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -90,36 +90,14 @@ impl Chart for CostPerSession {
 
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()> {
         let e = |err| draw_error(STEM, err);
-        let n = self.entries.len();
         let top = upper(
             self.entries
                 .iter()
                 .flat_map(|x| [x.boxed.map(|b| b.max), x.mean, x.ci95.map(|c| c.1)].into_iter().flatten()),
         );
-        let mut chart = ChartBuilder::on(area)
-            .x_label_area_size(56)
-            .y_label_area_size(90)
-            .build_cartesian_2d(Categories(n), 0.0..top)
-            .map_err(e)?;
-        let (w, h) = chart.plotting_area().dim_in_pixel();
         let names: Vec<&str> = self.entries.iter().map(|x| x.name.as_str()).collect();
-        let label = |x: &f64| category_label(&names, *x, w);
-        let y_tick = |v: &f64| tick(*v);
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .max_light_lines(0)
-            .bold_line_style(GUIDE.mix(0.2))
-            .x_labels(n)
-            .y_labels(tick_count(h, false))
-            .x_label_formatter(&label)
-            .y_label_formatter(&y_tick)
-            .x_desc(format!("{} (box: replicates' quartiles and range; black: mean and 95% CI)", self.kind.noun()))
-            .y_desc("cost per session (USD)")
-            .label_style(label_style())
-            .axis_desc_style(desc_style())
-            .draw()
-            .map_err(e)?;
+        let x_desc = format!("{} (box: replicates' quartiles and range; black: mean and 95% CI)", self.kind.noun());
+        let mut chart = category_chart(area, STEM, &names, top, &x_desc, "cost per session (USD)")?;
         for (i, entry) in self.entries.iter().enumerate() {
             let x = i as f64;
             let c = colour(entry.colour_index);
@@ -142,24 +120,13 @@ impl Chart for CostPerSession {
                     .map_err(e)?;
             }
             let xm = x + 0.28;
-            if let Some((lo, hi)) = entry.ci95 {
-                let bar = |pts: Vec<(f64, f64)>| PathElement::new(pts, BLACK.stroke_width(2));
-                chart
-                    .draw_series([
-                        bar(vec![(xm, lo), (xm, hi)]),
-                        bar(vec![(xm - 0.04, lo), (xm + 0.04, lo)]),
-                        bar(vec![(xm - 0.04, hi), (xm + 0.04, hi)]),
-                    ])
-                    .map_err(e)?;
+            if let Some(ci) = entry.ci95 {
+                chart.draw_series(whisker(xm, ci, 0.04, BLACK.stroke_width(2))).map_err(e)?;
             }
             if let Some(m) = entry.mean {
                 chart.draw_series([Circle::new((xm, m), 5, BLACK.filled())]).map_err(e)?;
             }
         }
-        chart
-            .plotting_area()
-            .draw(&PathElement::new(vec![(-0.5, 0.0), (n as f64 - 0.5, 0.0)], GUIDE.stroke_width(1)))
-            .map_err(e)?;
         Ok(())
     }
 }
