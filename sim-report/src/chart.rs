@@ -76,8 +76,11 @@ fn fit_title(title: &str, width_at: impl Fn(&str, u32) -> Result<u32>) -> Result
     let nearest = |sep: &str| title.match_indices(sep).map(|(i, _)| i).min_by_key(|i| i.abs_diff(middle));
     let Some(at) = nearest("; ").or_else(|| nearest(" ")) else { return Ok((vec![title], TITLE_MIN_PX)) };
     // The clause's semicolon stays at the end of the first line.
-    let (first, second) =
-        if title[at..].starts_with("; ") { (&title[..=at], &title[at + 2..]) } else { (&title[..at], &title[at + 1..]) };
+    let (first, second) = if title[at..].starts_with("; ") {
+        (&title[..=at], &title[at + 2..])
+    } else {
+        (&title[..at], &title[at + 1..])
+    };
     for px in (TITLE_MIN_PX..=TITLE_PX).rev().step_by(2) {
         if width_at(first, px)?.max(width_at(second, px)?) <= room {
             return Ok((vec![first, second], px));

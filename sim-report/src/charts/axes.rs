@@ -67,8 +67,11 @@ pub fn category_chart<'a, DB: DrawingBackend>(
     y_desc: &str,
 ) -> Result<ChartContext<'a, DB, Cartesian2d<Categories, RangedCoordf64>>> {
     let e = |err| draw_error(stem, err);
-    let mut chart =
-        ChartBuilder::on(area).x_label_area_size(56).y_label_area_size(90).build_cartesian_2d(Categories(names.len()), 0.0..top).map_err(e)?;
+    let mut chart = ChartBuilder::on(area)
+        .x_label_area_size(56)
+        .y_label_area_size(90)
+        .build_cartesian_2d(Categories(names.len()), 0.0..top)
+        .map_err(e)?;
     let (w, h) = chart.plotting_area().dim_in_pixel();
     let label = |x: &f64| category_label(names, *x, w);
     chart
@@ -101,7 +104,8 @@ pub fn xy_chart<'a, DB: DrawingBackend>(
 ) -> Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>> {
     let e = |err| draw_error(stem, err);
     let x_area = if x_desc.is_some() { 56 } else { 8 };
-    let mut chart = ChartBuilder::on(area).x_label_area_size(x_area).y_label_area_size(90).build_cartesian_2d(x, y).map_err(e)?;
+    let mut chart =
+        ChartBuilder::on(area).x_label_area_size(x_area).y_label_area_size(90).build_cartesian_2d(x, y).map_err(e)?;
     let (w, h) = chart.plotting_area().dim_in_pixel();
     let mut mesh = chart.configure_mesh();
     mesh.max_light_lines(0)

@@ -51,8 +51,11 @@ impl CostBreakdown {
     pub fn from_run(run: &RunData) -> Result<Option<Self>> {
         let (kind, subjects) = subjects(run);
         let mean = |s: &crate::subjects::Subject, m: &str| s.stats(m).and_then(|x| x.mean);
-        let classes: Vec<_> =
-            CLASSES.iter().copied().filter(|(m, _)| subjects.iter().any(|s| mean(s, m).is_some_and(|v| v > 0.0))).collect();
+        let classes: Vec<_> = CLASSES
+            .iter()
+            .copied()
+            .filter(|(m, _)| subjects.iter().any(|s| mean(s, m).is_some_and(|v| v > 0.0)))
+            .collect();
         if classes.is_empty() {
             return Ok(None);
         }
@@ -77,7 +80,8 @@ impl CostBreakdown {
 /// "output is 52%": the class with the largest share of `bar`'s total.
 fn largest_share(classes: &[(&str, &str)], bar: &Bar) -> Option<String> {
     let total = bar.total.filter(|t| *t > 0.0)?;
-    let (k, v) = bar.segments.iter().enumerate().filter_map(|(k, v)| Some((k, (*v)?))).max_by(|a, b| a.1.total_cmp(&b.1))?;
+    let (k, v) =
+        bar.segments.iter().enumerate().filter_map(|(k, v)| Some((k, (*v)?))).max_by(|a, b| a.1.total_cmp(&b.1))?;
     Some(format!("{} is {}%", classes[k].1, significant(100.0 * v / total, 2)))
 }
 
@@ -113,7 +117,12 @@ impl Chart for CostBreakdown {
                 let Some(v) = v.filter(|v| *v > 0.0) else { continue };
                 let fill = shade(bar.colour_index, k, self.classes.len());
                 let corners = [(x - 0.3, base), (x + 0.3, base + v)];
-                chart.draw_series([Rectangle::new(corners, fill.filled()), Rectangle::new(corners, WHITE.stroke_width(1))]).map_err(e)?;
+                chart
+                    .draw_series([
+                        Rectangle::new(corners, fill.filled()),
+                        Rectangle::new(corners, WHITE.stroke_width(1)),
+                    ])
+                    .map_err(e)?;
                 // A class is named inside its segment when the segment is tall enough to hold the text.
                 let (x0, y0) = chart.backend_coord(&(x - 0.3, base));
                 let (x1, y1) = chart.backend_coord(&(x + 0.3, base + v));
@@ -147,7 +156,13 @@ mod tests {
 
     #[test]
     fn the_largest_class_is_named_with_its_share() {
-        let bar = Bar { name: "b".into(), colour_index: 0, segments: vec![Some(1.0), Some(3.0)], total: Some(4.0), total_ci95: None };
+        let bar = Bar {
+            name: "b".into(),
+            colour_index: 0,
+            segments: vec![Some(1.0), Some(3.0)],
+            total: Some(4.0),
+            total_ci95: None,
+        };
         assert_eq!(largest_share(&CLASSES[..2], &bar).as_deref(), Some("cache read is 75%"));
     }
 }

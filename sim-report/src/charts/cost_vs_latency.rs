@@ -88,7 +88,9 @@ impl CostVsLatency {
 /// every faster one. Ties keep the first in subject order.
 pub fn pareto_frontier(points: &[Point]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..points.len()).collect();
-    order.sort_by(|&a, &b| points[a].latency.total_cmp(&points[b].latency).then(points[a].cost.total_cmp(&points[b].cost)).then(a.cmp(&b)));
+    order.sort_by(|&a, &b| {
+        points[a].latency.total_cmp(&points[b].latency).then(points[a].cost.total_cmp(&points[b].cost)).then(a.cmp(&b))
+    });
     let mut frontier = Vec::new();
     let mut best = f64::INFINITY;
     for i in order {
@@ -114,9 +116,13 @@ impl Chart for CostVsLatency {
         let hi = |v: f64, ci: Option<(f64, f64)>| ci.map_or(v, |c| c.1.max(v));
         let right = upper(self.points.iter().map(|p| hi(p.latency, p.latency_ci95)));
         let top = upper(self.points.iter().map(|p| hi(p.cost, p.cost_ci95)));
-        let x_desc = format!("p95 time to first token (s); one point per {}, bars: 95% CI; line: Pareto frontier", self.kind.noun());
+        let x_desc = format!(
+            "p95 time to first token (s); one point per {}, bars: 95% CI; line: Pareto frontier",
+            self.kind.noun()
+        );
         let mut chart = xy_chart(area, STEM, 0.0..right, 0.0..top, Some(&x_desc), "cost per session (USD)")?;
-        let line: Vec<(f64, f64)> = self.frontier.iter().map(|&i| (self.points[i].latency, self.points[i].cost)).collect();
+        let line: Vec<(f64, f64)> =
+            self.frontier.iter().map(|&i| (self.points[i].latency, self.points[i].cost)).collect();
         chart.draw_series([PathElement::new(line, GUIDE.stroke_width(2))]).map_err(e)?;
         let (cap_x, cap_y) = (right * 0.006, top * 0.01);
         for p in &self.points {

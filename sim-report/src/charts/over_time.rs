@@ -57,7 +57,14 @@ impl OverTime {
             return Ok(None);
         }
         let providers = run.providers();
-        let end = t.rows.iter().map(|r| t.number(r, 0)).collect::<Result<Vec<_>>>()?.into_iter().flatten().fold(0.0, f64::max);
+        let end = t
+            .rows
+            .iter()
+            .map(|r| t.number(r, 0))
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .flatten()
+            .fold(0.0, f64::max);
         let (unit, per) = time_unit(end);
         let mut series: Vec<Series> = Vec::new();
         let mut last_cost: Vec<Option<f64>> = Vec::new();
@@ -112,12 +119,17 @@ fn finding(series: &[Series], unit: &str) -> String {
         .flat_map(|s| s.panels[1].iter().map(move |&(x, q)| (q, x, s.provider.as_str())))
         .fold(None, |best: Option<(f64, f64, &str)>, p| if best.is_none_or(|b| p.0 > b.0) { Some(p) } else { best });
     let queue = match peak {
-        Some((q, x, p)) if q > 0.0 => format!("queue peaks at {} requests ({p}, {} {unit})", significant(q, 3), significant(x, 3)),
+        Some((q, x, p)) if q > 0.0 => {
+            format!("queue peaks at {} requests ({p}, {} {unit})", significant(q, 3), significant(x, 3))
+        }
         _ => "no request waited for a slot".to_string(),
     };
     // Every provider's mean rate over its intervals, summed: the whole run's rate.
-    let rates: Vec<f64> =
-        series.iter().filter(|s| !s.panels[0].is_empty()).map(|s| s.panels[0].iter().map(|p| p.1).sum::<f64>() / s.panels[0].len() as f64).collect();
+    let rates: Vec<f64> = series
+        .iter()
+        .filter(|s| !s.panels[0].is_empty())
+        .map(|s| s.panels[0].iter().map(|p| p.1).sum::<f64>() / s.panels[0].len() as f64)
+        .collect();
     let rate = if rates.is_empty() {
         String::new()
     } else {
@@ -149,9 +161,12 @@ impl Chart for OverTime {
             let mut chart = xy_chart(&panel, STEM, x_range.clone(), 0.0..top, last.then_some(x_desc.as_str()), y_desc)?;
             for s in &self.series {
                 let c = colour(s.colour_index);
-                let drawn = chart.draw_series(LineSeries::new(s.panels[k].iter().copied(), c.stroke_width(2))).map_err(e)?;
+                let drawn =
+                    chart.draw_series(LineSeries::new(s.panels[k].iter().copied(), c.stroke_width(2))).map_err(e)?;
                 if k == 0 {
-                    drawn.label(s.provider.as_str()).legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(3)));
+                    drawn
+                        .label(s.provider.as_str())
+                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(3)));
                 }
             }
             if k == 0 {
