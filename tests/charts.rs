@@ -3,7 +3,7 @@
 //! embedded font, a chart's numbers are summary.json's, and `agentsim
 //! report` regenerates them, refusing what is not a finished run.
 
-use crate::support::{Scratch, agentsim, arg, bundled, read, read_json, run_quiet};
+use crate::support::{Scratch, agentsim, arg, bundled, bundled_run, read, read_json, run_quiet};
 use sim_report::charts::cost_breakdown::{CLASSES, CostBreakdown};
 use sim_report::charts::cost_per_session::CostPerSession;
 use sim_report::{RunData, STEMS, render_all};
@@ -132,9 +132,7 @@ fn every_chart_renders_for_every_bundled_scenario_deterministically() {
 
 #[test]
 fn cost_breakdown_bars_are_summary_means() {
-    let s = Scratch::new("charts-breakdown");
-    let out = s.path("run");
-    run_quiet(&bundled("examples/ttl_comparison.toml"), &out, &["--replicates", "3"]);
+    let (_s, out) = bundled_run("charts-breakdown", "examples/ttl_comparison.toml", &["--replicates", "3"]);
     let summary = read_json(&out.join("summary.json"));
     let chart = CostBreakdown::from_run(&RunData::load(&out).unwrap()).unwrap().unwrap();
     assert_eq!(chart.bars.len(), 2);
@@ -160,9 +158,7 @@ fn cost_breakdown_bars_are_summary_means() {
 
 #[test]
 fn cost_per_session_boxes_span_the_replicates_and_mark_the_summary_interval() {
-    let s = Scratch::new("charts-box");
-    let out = s.path("run");
-    run_quiet(&bundled("examples/provider_comparison.toml"), &out, &["--replicates", "5"]);
+    let (_s, out) = bundled_run("charts-box", "examples/provider_comparison.toml", &["--replicates", "5"]);
     let summary = read_json(&out.join("summary.json"));
     let chart = CostPerSession::from_run(&RunData::load(&out).unwrap()).unwrap().unwrap();
     // One variant over several providers: one box per provider, from its scope's rows.
@@ -205,9 +201,7 @@ fn cost_per_session_boxes_span_the_replicates_and_mark_the_summary_interval() {
 fn png_text_is_drawn_with_the_embedded_font_and_no_system_font_library() {
     // The title band of a chart has ink: text was rasterised, and the only
     // font plotters can reach is the registered one (no font-kit, fontconfig).
-    let s = Scratch::new("charts-font");
-    let out = s.path("run");
-    run_quiet(&bundled("quickstart.toml"), &out, &["--replicates", "2"]);
+    let (_s, out) = bundled_run("charts-font", "quickstart.toml", &["--replicates", "2"]);
     let chart = &render_all(&RunData::load(&out).unwrap()).unwrap()[0];
     let (w, _, rgb) = decode_png(&chart.png);
     let title_band = &rgb[..(w as usize * 3 * 40)];
@@ -226,9 +220,7 @@ fn png_text_is_drawn_with_the_embedded_font_and_no_system_font_library() {
 
 #[test]
 fn report_regenerates_charts_and_leaves_other_files_alone() {
-    let s = Scratch::new("charts-report");
-    let out = s.path("run");
-    run_quiet(&bundled("examples/ttl_comparison.toml"), &out, &["--replicates", "2"]);
+    let (_s, out) = bundled_run("charts-report", "examples/ttl_comparison.toml", &["--replicates", "2"]);
     let first = agentsim(["report", &arg(&out)]).expect_code(0);
     assert!(first.stdout.starts_with("8 chart files written to"), "{}", first.stdout);
     assert!(first.stdout.contains("(0 earlier chart files replaced)"), "{}", first.stdout);

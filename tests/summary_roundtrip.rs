@@ -2,7 +2,7 @@
 //! charts) and serialises to the same bytes: every field, in order, every
 //! float exact; a sweep's summary reads as its point 0 plus `sweep`.
 
-use crate::support::{Scratch, bundled, read, read_json, run_quiet};
+use crate::support::{bundled_run, read, read_json};
 use sim_core::metrics::Summary;
 
 /// summary.json as agentsim writes every JSON file: pretty, newline-terminated.
@@ -14,9 +14,8 @@ fn to_file(value: &Summary) -> Vec<u8> {
 
 #[test]
 fn a_run_with_variants_round_trips_byte_for_byte() {
-    let s = Scratch::new("roundtrip-variants");
-    let out = s.path("run");
-    run_quiet(&bundled("examples/ttl_comparison.toml"), &out, &["--replicates", "3", "--target-ci", "0.5"]);
+    let (_s, out) =
+        bundled_run("roundtrip-variants", "examples/ttl_comparison.toml", &["--replicates", "3", "--target-ci", "0.5"]);
     let bytes = read(&out.join("summary.json"));
     let summary: Summary = serde_json::from_slice(&bytes).unwrap();
     assert_eq!(summary.variants.len(), 2);
@@ -29,9 +28,7 @@ fn a_run_with_variants_round_trips_byte_for_byte() {
 
 #[test]
 fn a_sweep_reads_as_point_0_and_its_points_round_trip() {
-    let s = Scratch::new("roundtrip-sweep");
-    let out = s.path("run");
-    run_quiet(&bundled("examples/ttl_sweep.toml"), &out, &["--replicates", "2"]);
+    let (_s, out) = bundled_run("roundtrip-sweep", "examples/ttl_sweep.toml", &["--replicates", "2"]);
     let mut file = read_json(&out.join("summary.json"));
     let run = sim_report::RunData::load(&out).unwrap();
     let sweep = run.sweep.as_ref().expect("the sweep field");

@@ -10,12 +10,18 @@ use plotters::prelude::*;
 
 /// A chart of one run: built from the run's data only when the run has it.
 pub trait Chart {
-    /// The file name without extension, fixed per chart kind.
-    fn stem(&self) -> &'static str;
-    /// The sentence drawn above the chart: what it shows, with its interval.
-    fn title(&self) -> String;
+    fn heading(&self) -> &Heading;
     /// Draws the chart's body (below the title) on `area`.
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()>;
+}
+
+/// What names a chart: its file and its title.
+#[derive(Clone, Debug)]
+pub struct Heading {
+    /// The file name without extension, fixed per chart kind.
+    pub stem: &'static str,
+    /// The sentence drawn above the chart: its finding, with the interval.
+    pub title: String,
 }
 
 /// A chart rendered in memory: PNG and SVG bytes, not yet written.
@@ -30,7 +36,7 @@ pub struct Rendered {
 /// elements; the PNG's text is rasterised from the embedded font.
 pub fn render<C: Chart>(chart: &C) -> Result<Rendered> {
     font::ensure_registered()?;
-    let stem = chart.stem();
+    let stem = chart.heading().stem;
     let (w, h) = SIZE;
     let mut rgb = vec![0u8; w as usize * h as usize * 3];
     {
@@ -49,12 +55,11 @@ pub fn render<C: Chart>(chart: &C) -> Result<Rendered> {
 
 /// White page, the title, then the chart's body.
 fn draw_page<C: Chart, DB: DrawingBackend>(chart: &C, root: &DrawingArea<DB, Shift>) -> Result<()> {
-    let stem = chart.stem();
+    let Heading { stem, title } = chart.heading();
     let e = |err| draw_error(stem, err);
     root.fill(&WHITE).map_err(e)?;
     let mut body = root.margin(12, 0, 0, 0);
-    let title = chart.title();
-    let (lines, px) = fit_title(&title, |text, px| Ok(body.estimate_text_size(text, &title_style(px)).map_err(e)?.0))?;
+    let (lines, px) = fit_title(title, |text, px| Ok(body.estimate_text_size(text, &title_style(px)).map_err(e)?.0))?;
     for line in lines {
         body = body.titled(line, title_style(px)).map_err(e)?;
     }

@@ -12,7 +12,7 @@ pub mod style;
 pub mod subjects;
 mod write;
 
-pub use chart::{Chart, Rendered, render};
+pub use chart::{Chart, Heading, Rendered, render};
 pub use charts::{STEMS, render_all};
 pub use data::{RunData, Table};
 pub use error::{ReportError, Result};

@@ -3,7 +3,7 @@
 //! summary.json, with the 95% interval of the total as a whisker.
 
 use super::axes::{category_chart, upper, whisker};
-use crate::chart::{Chart, draw_error};
+use crate::chart::{Chart, Heading, draw_error};
 use crate::data::RunData;
 use crate::error::Result;
 use crate::font::FAMILY;
@@ -43,7 +43,7 @@ pub struct CostBreakdown {
     /// The classes drawn: those with a cost in some bar, in [`CLASSES`] order.
     pub classes: Vec<(&'static str, &'static str)>,
     pub bars: Vec<Bar>,
-    title: String,
+    heading: Heading,
 }
 
 impl CostBreakdown {
@@ -73,7 +73,7 @@ impl CostBreakdown {
         if let Some(share) = largest_share(&classes, &bars[0]) {
             title.push_str(&format!("; {share} of {}'s", bars[0].name));
         }
-        Ok(Some(Self { kind, classes, bars, title }))
+        Ok(Some(Self { kind, classes, bars, heading: Heading { stem: STEM, title } }))
     }
 }
 
@@ -95,12 +95,8 @@ fn shade(colour_index: usize, k: usize, classes: usize) -> RGBColor {
 }
 
 impl Chart for CostBreakdown {
-    fn stem(&self) -> &'static str {
-        STEM
-    }
-
-    fn title(&self) -> String {
-        self.title.clone()
+    fn heading(&self) -> &Heading {
+        &self.heading
     }
 
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()> {

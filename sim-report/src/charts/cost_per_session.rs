@@ -3,7 +3,7 @@
 //! summary.json beside it.
 
 use super::axes::{category_chart, upper, whisker};
-use crate::chart::{Chart, draw_error};
+use crate::chart::{Chart, Heading, draw_error};
 use crate::data::RunData;
 use crate::error::Result;
 use crate::style::colour;
@@ -53,7 +53,7 @@ pub struct Entry {
 pub struct CostPerSession {
     pub kind: Kind,
     pub entries: Vec<Entry>,
-    title: String,
+    heading: Heading,
 }
 
 impl CostPerSession {
@@ -75,17 +75,13 @@ impl CostPerSession {
             return Ok(None);
         }
         let title = lowest_finding(kind, &subjects, METRIC, "cost per session", "USD");
-        Ok(Some(Self { kind, entries, title }))
+        Ok(Some(Self { kind, entries, heading: Heading { stem: STEM, title } }))
     }
 }
 
 impl Chart for CostPerSession {
-    fn stem(&self) -> &'static str {
-        STEM
-    }
-
-    fn title(&self) -> String {
-        self.title.clone()
+    fn heading(&self) -> &Heading {
+        &self.heading
     }
 
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()> {

@@ -4,7 +4,7 @@
 //! the points no other beats on both.
 
 use super::axes::{upper, whisker, xy_chart};
-use crate::chart::{Chart, draw_error};
+use crate::chart::{Chart, Heading, draw_error};
 use crate::data::RunData;
 use crate::error::Result;
 use crate::font::FAMILY;
@@ -34,7 +34,7 @@ pub struct CostVsLatency {
     pub points: Vec<Point>,
     /// Indices into `points` on the frontier, by increasing latency.
     pub frontier: Vec<usize>,
-    title: String,
+    heading: Heading,
 }
 
 impl CostVsLatency {
@@ -79,7 +79,7 @@ impl CostVsLatency {
                 stated(fastest, LATENCY, "s")
             )
         };
-        Some(Self { kind, points, frontier, title })
+        Some(Self { kind, points, frontier, heading: Heading { stem: STEM, title } })
     }
 }
 
@@ -103,12 +103,8 @@ pub fn pareto_frontier(points: &[Point]) -> Vec<usize> {
 }
 
 impl Chart for CostVsLatency {
-    fn stem(&self) -> &'static str {
-        STEM
-    }
-
-    fn title(&self) -> String {
-        self.title.clone()
+    fn heading(&self) -> &Heading {
+        &self.heading
     }
 
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()> {

@@ -5,7 +5,7 @@
 //! timeseries.csv does not have yet.)
 
 use super::axes::{upper, xy_chart};
-use crate::chart::{Chart, draw_error};
+use crate::chart::{Chart, Heading, draw_error};
 use crate::data::{Row, RunData, Table};
 use crate::error::Result;
 use crate::style::{colour, significant};
@@ -33,7 +33,7 @@ pub struct OverTime {
     /// "h", "min" or "s": the time axis unit.
     pub unit: &'static str,
     pub series: Vec<Series>,
-    title: String,
+    heading: Heading,
 }
 
 /// Hours past two hours of simulated time, minutes past two minutes, else
@@ -82,7 +82,7 @@ impl OverTime {
             push_sample(t, row, per, &mut series[index], &mut last_cost[index])?;
         }
         let title = finding(&series, unit);
-        Ok(Some(Self { unit, series, title }))
+        Ok(Some(Self { unit, series, heading: Heading { stem: STEM, title } }))
     }
 }
 
@@ -139,12 +139,8 @@ fn finding(series: &[Series], unit: &str) -> String {
 }
 
 impl Chart for OverTime {
-    fn stem(&self) -> &'static str {
-        STEM
-    }
-
-    fn title(&self) -> String {
-        self.title.clone()
+    fn heading(&self) -> &Heading {
+        &self.heading
     }
 
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()> {
