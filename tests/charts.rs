@@ -252,6 +252,13 @@ fn report_refuses_what_is_not_a_finished_run() {
         assert!(!dir.join("charts").exists());
     }
     agentsim(["report", &arg(&s.path("absent"))]).expect_code(2);
+    // A complete `agentsim plan` directory has no summary.json to chart (yet).
+    let plan = s.path("plan");
+    std::fs::create_dir_all(&plan).unwrap();
+    std::fs::write(plan.join("plan.json"), "{}").unwrap();
+    std::fs::write(plan.join("manifest.json"), r#"{"files": ["plan.json", "manifest.json"]}"#).unwrap();
+    let refused = agentsim(["report", &arg(&plan)]).expect_code(2);
+    assert!(refused.stderr.contains("an `agentsim plan` directory"), "{}", refused.stderr);
     // A malformed summary.json of a complete run: located, exit 2, nothing written.
     let out = s.path("run");
     run_quiet(&bundled("quickstart.toml"), &out, &["--replicates", "2"]);

@@ -37,16 +37,54 @@ impl Ranged for Categories {
 
 /// The name of category `x` cut to the room a category has on an axis of
 /// `axis_px` pixels (about 0.6 em a character), so neighbours never touch.
+/// The cut is in the middle, keeping more of the end: names of one run tend
+/// to share their start and differ at the end ("ttl-5m", "ttl-1h";
+/// sensitivity's "....low", "....high").
 pub fn category_label(names: &[&str], x: f64, axis_px: u32) -> String {
     let Some(name) = names.get(x.round().max(0.0) as usize) else { return String::new() };
     let room = f64::from(axis_px) / names.len().max(1) as f64;
     let chars = ((room / (0.6 * f64::from(LABEL_PX))) as usize).saturating_sub(1).max(3);
-    if name.chars().count() <= chars {
-        name.to_string()
-    } else {
-        let cut: String = name.chars().take(chars - 1).collect();
-        format!("{cut}…")
+    cut_middle(name, chars)
+}
+
+/// `name` in at most `chars` characters (at least 3), cut in the middle
+/// with "…", keeping two thirds of the room for the end.
+pub fn cut_middle(name: &str, chars: usize) -> String {
+    let (len, chars) = (name.chars().count(), chars.max(3));
+    if len <= chars {
+        return name.to_string();
     }
+    let keep = chars - 1;
+    let head: String = name.chars().take(keep / 3).collect();
+    let tail: String = name.chars().skip(len - (keep - keep / 3)).collect();
+    format!("{head}…{tail}")
+}
+
+/// A pixel rectangle: left, top, right, bottom.
+pub type Rect = (i32, i32, i32, i32);
+
+/// Where each point's label goes, as a pixel offset from its point, so no
+/// two labels overlap and none leaves `bounds`: labels are placed in order,
+/// each at the first free spot of a fixed list (right of the point, above,
+/// then below, then further up and down, then the same on the left);
+/// `None` when every spot is taken (the point stays unlabelled).
+pub fn place_labels(points: &[(i32, i32)], sizes: &[(u32, u32)], bounds: Rect) -> Vec<Option<(i32, i32)>> {
+    let mut placed: Vec<Rect> = Vec::new();
+    let mut out = Vec::new();
+    for (&(px, py), &(w, h)) in points.iter().zip(sizes) {
+        let (w, h) = (w as i32, h as i32);
+        let rows = [-h - 8, 8, -2 * h - 12, h + 12, -3 * h - 16, 2 * h + 16];
+        let spot = [10, -w - 10].into_iter().flat_map(|dx| rows.map(|dy| (dx, dy))).find(|&(dx, dy)| {
+            let r = (px + dx, py + dy, px + dx + w, py + dy + h);
+            let inside = r.0 >= bounds.0 && r.1 >= bounds.1 && r.2 <= bounds.2 && r.3 <= bounds.3;
+            inside && !placed.iter().any(|p| r.0 < p.2 && p.0 < r.2 && r.1 < p.3 && p.1 < r.3)
+        });
+        if let Some((dx, dy)) = spot {
+            placed.push((px + dx, py + dy, px + dx + w, py + dy + h));
+        }
+        out.push(spot);
+    }
+    out
 }
 
 /// An upper bound for a value axis starting at 0: the largest value plus a
@@ -143,7 +181,20 @@ mod tests {
         let names = ["baseline", "a-very-long-variant-name-indeed"];
         assert_eq!(category_label(&names, 0.0, 400), "baseline");
         // 200 px per category / 9.6 px a character = 20, less one of gap: 19 with the ellipsis.
-        assert_eq!(category_label(&names, 1.0, 400), "a-very-long-varian…");
+        assert_eq!(category_label(&names, 1.0, 400), "a-very…-name-indeed");
         assert_eq!(category_label(&names, 2.0, 400), "");
+    }
+
+    #[test]
+    fn labels_of_coinciding_points_stack_without_overlap() {
+        let bounds = (0, 0, 1000, 500);
+        let spots = place_labels(&[(100, 200); 3], &[(80, 16); 3], bounds);
+        // Right of the point: above it, below it, then further above.
+        assert_eq!(spots, vec![Some((10, -24)), Some((10, 8)), Some((10, -44))]);
+        // Near the right edge the label goes left; with no free spot, none.
+        assert_eq!(place_labels(&[(990, 200)], &[(80, 16)], bounds), vec![Some((-90, -24))]);
+        // Five of the six rows fit on each side (the highest leaves the top): 10 of 13 labels.
+        let crowded = place_labels(&[(50, 50); 13], &[(40, 16); 13], (0, 0, 200, 200));
+        assert_eq!(crowded.iter().filter(|s| s.is_none()).count(), 3);
     }
 }

@@ -92,7 +92,12 @@ impl Chart for CostPerSession {
                 .flat_map(|x| [x.boxed.map(|b| b.max), x.mean, x.ci95.map(|c| c.1)].into_iter().flatten()),
         );
         let names: Vec<&str> = self.entries.iter().map(|x| x.name.as_str()).collect();
-        let x_desc = format!("{} (box: replicates' quartiles and range; black: mean and 95% CI)", self.kind.noun());
+        let legend = if self.entries.iter().any(|x| x.boxed.is_some()) {
+            "box: replicates' quartiles and range; black: mean and 95% CI"
+        } else {
+            "mean and 95% CI; the run kept no per-replicate values"
+        };
+        let x_desc = format!("{} ({legend})", self.kind.noun());
         let mut chart = category_chart(area, STEM, &names, top, &x_desc, "cost per session (USD)")?;
         for (i, entry) in self.entries.iter().enumerate() {
             let x = i as f64;
@@ -115,12 +120,14 @@ impl Chart for CostPerSession {
                     ])
                     .map_err(e)?;
             }
-            let xm = x + 0.28;
+            // Beside the box, or in its place (in the subject's colour) when
+            // there are no replicate values (a sensitivity run keeps none).
+            let (xm, ink) = if entry.boxed.is_some() { (x + 0.28, BLACK) } else { (x, c) };
             if let Some(ci) = entry.ci95 {
-                chart.draw_series(whisker(xm, ci, 0.04, BLACK.stroke_width(2))).map_err(e)?;
+                chart.draw_series(whisker(xm, ci, 0.04, ink.stroke_width(2))).map_err(e)?;
             }
             if let Some(m) = entry.mean {
-                chart.draw_series([Circle::new((xm, m), 5, BLACK.filled())]).map_err(e)?;
+                chart.draw_series([Circle::new((xm, m), 6, ink.filled())]).map_err(e)?;
             }
         }
         Ok(())

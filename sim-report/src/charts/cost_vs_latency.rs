@@ -3,7 +3,7 @@
 //! and the Pareto frontier (nothing both cheaper and faster) drawn through
 //! the points no other beats on both.
 
-use super::axes::{upper, whisker, xy_chart};
+use super::axes::{cut_middle, place_labels, upper, whisker, xy_chart};
 use crate::chart::{Chart, Heading, draw_error};
 use crate::data::RunData;
 use crate::error::Result;
@@ -137,8 +137,22 @@ impl Chart for CostVsLatency {
                     .map_err(e)?;
             }
             chart.draw_series([Circle::new((p.latency, p.cost), 7, c.filled())]).map_err(e)?;
-            let label = Text::new(p.name.clone(), (10, -24), (FAMILY, LABEL_PX).into_font());
-            chart.draw_series([EmptyElement::at((p.latency, p.cost)) + label]).map_err(e)?;
+        }
+        // Names last, placed apart from each other (points may coincide).
+        let style = TextStyle::from((FAMILY, LABEL_PX));
+        let names: Vec<String> = self.points.iter().map(|p| cut_middle(&p.name, 32)).collect();
+        let anchors: Vec<(i32, i32)> = self.points.iter().map(|p| chart.backend_coord(&(p.latency, p.cost))).collect();
+        let area = chart.plotting_area();
+        let sizes =
+            names.iter().map(|n| area.estimate_text_size(n, &style)).collect::<Result<Vec<_>, _>>().map_err(e)?;
+        let (xs, ys) = area.get_pixel_range();
+        for ((p, name), spot) in
+            self.points.iter().zip(names).zip(place_labels(&anchors, &sizes, (xs.start, ys.start, xs.end, ys.end)))
+        {
+            if let Some(offset) = spot {
+                let label = EmptyElement::at((p.latency, p.cost)) + Text::new(name, offset, style.clone());
+                chart.draw_series([label]).map_err(e)?;
+            }
         }
         Ok(())
     }
