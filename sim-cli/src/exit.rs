@@ -131,6 +131,14 @@ mod tests {
     }
 
     #[test]
+    fn a_bad_run_directory_exits_2_and_a_failed_chart_write_1() {
+        let bad = ReportError::Csv { file: "replicates.csv".into(), line: 3, message: "x".into() };
+        assert_eq!(exit_code(&anyhow::Error::new(bad)), EXIT_INVALID_INPUT);
+        let io = ReportError::Write { file: "charts".into(), source: io::Error::other("disk full") };
+        assert_eq!(exit_code(&anyhow::Error::new(io)), EXIT_FAILURE);
+    }
+
+    #[test]
     fn io_errors_exit_1() {
         let err = anyhow::Error::new(io::Error::new(io::ErrorKind::NotFound, "gone"));
         assert_eq!(exit_code(&err), EXIT_FAILURE);

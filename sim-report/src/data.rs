@@ -181,3 +181,50 @@ impl Table {
         row.cells.get(col).map_or("", String::as_str)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fresh directory under the system temp dir, removed on drop.
+    struct Dir(PathBuf);
+    impl Dir {
+        fn new(tag: &str) -> Self {
+            let p = std::env::temp_dir().join(format!("sim-report-{tag}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&p);
+            std::fs::create_dir_all(&p).unwrap();
+            Self(p)
+        }
+    }
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    const SUMMARY: &str = r#"{"schema_version": 2, "scenario": "s", "seed": 1, "replicates": 1, "variants": []}"#;
+
+    #[test]
+    fn only_summary_json_is_required() {
+        let d = Dir::new("required");
+        assert!(matches!(RunData::load(&d.0), Err(ReportError::Missing { file }) if file.ends_with("summary.json")));
+        std::fs::write(d.0.join("summary.json"), SUMMARY).unwrap();
+        let run = RunData::load(&d.0).unwrap();
+        assert_eq!(run.summary.scenario, "s");
+        assert!(run.replicates.is_none() && run.timeseries.is_none() && run.sweep.is_none() && run.manifest.is_none());
+    }
+
+    #[test]
+    fn a_malformed_file_is_named_with_its_line() {
+        let d = Dir::new("malformed");
+        std::fs::write(d.0.join("summary.json"), SUMMARY).unwrap();
+        std::fs::write(d.0.join("timeseries.csv"), "time_s,provider\n1,a\n2,a,extra\n").unwrap();
+        let err = RunData::load(&d.0).unwrap_err().to_string();
+        assert!(err.contains("timeseries.csv:3: "), "{err}");
+        std::fs::write(d.0.join("timeseries.csv"), "time_s,provider\n1,a\nlate,a\n").unwrap();
+        let t = RunData::load(&d.0).unwrap().timeseries.unwrap();
+        assert_eq!(t.number(&t.rows[0], 0).unwrap(), Some(1.0));
+        let err = t.number(&t.rows[1], 0).unwrap_err().to_string();
+        assert!(err.ends_with("timeseries.csv:3: `time_s` is not a number: `late`"), "{err}");
+    }
+}
