@@ -71,7 +71,7 @@ impl CostBreakdown {
             .collect();
         let mut title = lowest_finding(kind, &subjects, TOTAL, "total cost", "USD");
         if let Some(share) = largest_share(&classes, &bars[0]) {
-            title.push_str(&format!("; {share} of {}'s", bars[0].name));
+            title.push_str(&format!("; {share} of the {} bill", bars[0].name));
         }
         Ok(Some(Self { kind, classes, bars, heading: Heading { stem: STEM, title } }))
     }
@@ -85,13 +85,22 @@ fn largest_share(classes: &[(&str, &str)], bar: &Bar) -> Option<String> {
     Some(format!("{} is {}%", classes[k].1, significant(100.0 * v / total, 2)))
 }
 
-/// Class `k`'s fill: the bar's colour, lighter up the stack, so a bar
-/// keeps its variant's colour and its classes stay apart.
-fn shade(colour_index: usize, k: usize, classes: usize) -> RGBColor {
+/// The fill of a bar's `j`-th non-empty segment of `segments`: the bar's
+/// colour at the bottom, lighter up the stack, so a bar keeps its variant's
+/// colour and its classes stay apart (segments are also named inside).
+fn shade(colour_index: usize, j: usize, segments: usize) -> RGBColor {
     let RGBColor(r, g, b) = colour(colour_index);
-    let t = 0.75 * k as f64 / classes.max(2).saturating_sub(1) as f64;
+    let t = 0.75 * j as f64 / segments.max(2).saturating_sub(1) as f64;
     let lift = |c: u8| (f64::from(c) + (255.0 - f64::from(c)) * t).round() as u8;
     RGBColor(lift(r), lift(g), lift(b))
+}
+
+/// Text colour readable on `fill`: black on light fills, white on dark
+/// (ITU-R BT.601 luma).
+fn ink_on(fill: RGBColor) -> RGBColor {
+    let RGBColor(r, g, b) = fill;
+    let luma = 0.299 * f64::from(r) + 0.587 * f64::from(g) + 0.114 * f64::from(b);
+    if luma > 150.0 { BLACK } else { WHITE }
 }
 
 impl Chart for CostBreakdown {
@@ -109,9 +118,10 @@ impl Chart for CostBreakdown {
         for (i, bar) in self.bars.iter().enumerate() {
             let x = i as f64;
             let mut base = 0.0;
-            for (k, v) in bar.segments.iter().enumerate() {
-                let Some(v) = v.filter(|v| *v > 0.0) else { continue };
-                let fill = shade(bar.colour_index, k, self.classes.len());
+            let drawn: Vec<(usize, f64)> =
+                bar.segments.iter().enumerate().filter_map(|(k, v)| Some((k, v.filter(|v| *v > 0.0)?))).collect();
+            for (j, &(k, v)) in drawn.iter().enumerate() {
+                let fill = shade(bar.colour_index, j, drawn.len());
                 let corners = [(x - 0.3, base), (x + 0.3, base + v)];
                 chart
                     .draw_series([
@@ -124,7 +134,7 @@ impl Chart for CostBreakdown {
                 let (x1, y1) = chart.backend_coord(&(x + 0.3, base + v));
                 let text_px = (self.classes[k].1.len() as f64 * 0.6 * f64::from(LABEL_PX)) as i32;
                 if y0 - y1 >= 2 * LABEL_PX as i32 && x1 - x0 >= text_px + 8 {
-                    let ink = if k * 2 < self.classes.len() { WHITE } else { BLACK };
+                    let ink = ink_on(fill);
                     let label = Text::new(self.classes[k].1, (x, base + v / 2.0), text.clone().color(&ink));
                     chart.draw_series([label]).map_err(e)?;
                 }
@@ -148,6 +158,13 @@ mod tests {
         let RGBColor(r, g, b) = shade(0, 3, 4);
         // Blue (0, 114, 178) lifted three quarters of the way to white.
         assert_eq!((r, g, b), (191, 220, 236));
+    }
+
+    #[test]
+    fn segment_text_is_dark_on_light_fills() {
+        assert_eq!(ink_on(colour(0)), WHITE);
+        assert_eq!(ink_on(shade(0, 3, 4)), BLACK);
+        assert_eq!(ink_on(colour(6)), BLACK, "yellow");
     }
 
     #[test]
