@@ -6,6 +6,7 @@
 use crate::support::{Scratch, agentsim, arg, bundled, bundled_run, read, read_json, run_quiet};
 use sim_report::charts::cost_breakdown::{CLASSES, CostBreakdown};
 use sim_report::charts::cost_per_session::CostPerSession;
+use sim_report::charts::over_time::OverTime;
 use sim_report::{RunData, STEMS, render_all};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -279,4 +280,34 @@ fn report_refuses_what_is_not_a_finished_run() {
     std::fs::write(&csv, broken).unwrap();
     let bad = agentsim(["report", &arg(&s.path("run2"))]).expect_code(2);
     assert!(bad.stderr.contains("replicates.csv:2: `cost_usd_per_session` is not a number: `x1`"), "{}", bad.stderr);
+}
+
+#[test]
+fn over_time_hit_rate_is_the_timeseries_token_ratio_and_old_files_still_render() {
+    let (_s, out) = bundled_run("charts-over-time", "examples/ttl_comparison.toml", &["--replicates", "2"]);
+    let chart = OverTime::from_run(&RunData::load(&out).unwrap()).unwrap().unwrap();
+    let csv = String::from_utf8(read(&out.join("timeseries.csv"))).unwrap();
+    let rows: Vec<Vec<&str>> = csv.lines().skip(1).map(|l| l.split(',').collect()).collect();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (time, input, read_) = (col("time_s"), col("tokens_input"), col("tokens_cache_read"));
+    let (unit, per) = sim_report::charts::over_time::time_unit(rows.last().unwrap()[time].parse().unwrap());
+    assert_eq!(chart.unit, unit);
+    let expected: Vec<(f64, f64)> = rows
+        .iter()
+        .filter(|r| r[input] != "0")
+        .map(|r| {
+            let v = |c: usize| r[c].parse::<f64>().unwrap();
+            (v(time) / per, 100.0 * v(read_) / v(input))
+        })
+        .collect();
+    assert!(expected.len() > 10);
+    assert_eq!(chart.series[0].panels[3], expected);
+    // A timeseries.csv from before the token columns: no hit rate, the rest drawn.
+    let old: String = csv.lines().map(|l| l.rsplitn(3, ',').nth(2).unwrap().to_string() + "\n").collect();
+    std::fs::write(out.join("timeseries.csv"), old).unwrap();
+    let run = RunData::load(&out).unwrap();
+    let chart = OverTime::from_run(&run).unwrap().unwrap();
+    assert!(chart.series[0].panels[3].is_empty() && !chart.series[0].panels[2].is_empty());
+    sim_report::render(&chart).unwrap();
 }

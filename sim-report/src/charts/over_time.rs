@@ -1,8 +1,7 @@
 //! The run over simulated time (replicate 0 of the baseline, from
-//! timeseries.csv): cost rate, queue length, cache occupancy and
-//! utilisation per provider, as stacked panels sharing the time axis.
-//! (A cache hit rate panel needs per-interval cache-read tokens, which
-//! timeseries.csv does not have yet.)
+//! timeseries.csv): cost rate, queue length, cache occupancy, cache hit
+//! rate and utilisation per provider, as stacked panels sharing the time
+//! axis.
 
 use super::axes::{upper, xy_chart};
 use crate::chart::{Chart, Heading, draw_error};
@@ -14,8 +13,15 @@ use plotters::prelude::*;
 
 pub const STEM: &str = "over_time";
 
-/// The panels, top to bottom: axis description and how a sample is read.
-const PANELS: [&str; 4] = ["cost rate (USD/h)", "queue (requests)", "cache (tokens)", "utilisation (%)"];
+/// The panels, top to bottom: the name written inside the panel, and the
+/// unit on its axis (a panel is too short for both along the axis).
+const PANELS: [(&str, &str); 5] = [
+    ("cost rate", "USD/h"),
+    ("queue", "requests"),
+    ("cache occupancy", "tokens"),
+    ("cache hit rate", "%"),
+    ("utilisation (busy / capacity)", "%"),
+];
 
 /// One provider's samples; each panel's series holds (time in the chart's
 /// unit, value).
@@ -25,7 +31,7 @@ pub struct Series {
     /// Its index in the scenario's providers: its colour.
     pub colour_index: usize,
     /// One per [`PANELS`] entry.
-    pub panels: [Vec<(f64, f64)>; 4],
+    pub panels: [Vec<(f64, f64)>; 5],
 }
 
 #[derive(Debug)]
@@ -102,11 +108,22 @@ fn push_sample(t: &Table, row: &Row, per: f64, s: &mut Series, last_cost: &mut O
     }
     s.panels[1].push((x, num("queue_len")?.unwrap_or(0.0)));
     s.panels[2].push((x, num("cache_tokens")?.unwrap_or(0.0)));
+    // An interval with no answered input has no hit rate: its point is left
+    // out. (Run directories written before these columns have none.)
+    let optional = |name: &str| match t.header.iter().position(|h| h == name) {
+        Some(col) => t.number(row, col),
+        None => Ok(None),
+    };
+    if let (Some(read), Some(input)) = (optional("tokens_cache_read")?, optional("tokens_input")?)
+        && input > 0.0
+    {
+        s.panels[3].push((x, 100.0 * read / input));
+    }
     let util = match (num("busy")?, num("capacity")?) {
         (Some(b), Some(c)) if c > 0.0 => 100.0 * b / c,
         _ => 0.0,
     };
-    s.panels[3].push((x, util));
+    s.panels[4].push((x, util));
     *last_cost = cost;
     Ok(())
 }
@@ -149,23 +166,31 @@ impl Chart for OverTime {
         let (start, end) = all().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| (lo.min(p.0), hi.max(p.0)));
         let x_range = if end > start { start..end } else { start - 1.0..start + 1.0 };
         let x_desc = format!("simulated time ({})", self.unit);
-        let panels = area.split_evenly((PANELS.len(), 1));
-        for (k, (panel, y_desc)) in panels.iter().zip(PANELS).enumerate() {
-            let last = k + 1 == PANELS.len();
-            let top = upper(self.series.iter().flat_map(|s| s.panels[k].iter().map(|p| p.1)));
-            let panel = panel.margin(if k == 0 { 0 } else { 8 }, 0, 0, 0);
-            let mut chart = xy_chart(&panel, STEM, x_range.clone(), 0.0..top, last.then_some(x_desc.as_str()), y_desc)?;
+        // A panel without a point (hit rate in an older timeseries.csv) is left out.
+        let shown: Vec<usize> =
+            (0..PANELS.len()).filter(|&k| self.series.iter().any(|s| !s.panels[k].is_empty())).collect();
+        let areas = area.split_evenly((shown.len(), 1));
+        for (i, (panel, &k)) in areas.iter().zip(&shown).enumerate() {
+            let (first, last) = (i == 0, i + 1 == shown.len());
+            // Headroom above the highest line for the panel's name.
+            let top = 1.2 * upper(self.series.iter().flat_map(|s| s.panels[k].iter().map(|p| p.1)));
+            let panel = panel.margin(if first { 0 } else { 8 }, 0, 0, 0);
+            let x_desc = last.then_some(x_desc.as_str());
+            let (name, unit) = PANELS[k];
+            let mut chart = xy_chart(&panel, STEM, x_range.clone(), 0.0..top, x_desc, unit)?;
+            let tag = EmptyElement::at((x_range.start, top)) + Text::new(name, (8, 4), crate::style::desc_style());
+            chart.draw_series([tag]).map_err(e)?;
             for s in &self.series {
                 let c = colour(s.colour_index);
                 let drawn =
                     chart.draw_series(LineSeries::new(s.panels[k].iter().copied(), c.stroke_width(2))).map_err(e)?;
-                if k == 0 {
+                if first {
                     drawn
                         .label(s.provider.as_str())
                         .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(3)));
                 }
             }
-            if k == 0 {
+            if first {
                 chart
                     .configure_series_labels()
                     .position(SeriesLabelPosition::UpperRight)
