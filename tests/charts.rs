@@ -311,3 +311,15 @@ fn over_time_hit_rate_is_the_timeseries_token_ratio_and_old_files_still_render()
     assert!(chart.series[0].panels[3].is_empty() && !chart.series[0].panels[2].is_empty());
     sim_report::render(&chart).unwrap();
 }
+
+#[test]
+fn a_forced_run_over_a_charted_run_removes_its_charts_but_not_a_users_file() {
+    let (_s, out) = bundled_run("charts-force", "quickstart.toml", &["--replicates", "2"]);
+    agentsim(["report", &arg(&out)]).expect_code(0);
+    run_quiet(&bundled("quickstart.toml"), &out, &["--replicates", "2", "--force", "--seed", "9"]);
+    assert!(!out.join("charts").exists(), "the previous run's charts survived a --force run");
+    agentsim(["report", &arg(&out)]).expect_code(0);
+    std::fs::write(out.join("charts/mine.txt"), "keep").unwrap();
+    run_quiet(&bundled("quickstart.toml"), &out, &["--replicates", "2", "--force"]);
+    assert_eq!(crate::support::list(&out.join("charts")), ["mine.txt"]);
+}
