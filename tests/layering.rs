@@ -498,12 +498,28 @@ fn sim_core_does_no_io() {
         }
     }
     let manifest = fs::read_to_string(sim_core().join("Cargo.toml")).unwrap();
-    for dep in ["sim-cli", "anyhow"] {
+    for dep in ["sim-cli", "sim-report", "anyhow", "plotters", "png"] {
         if manifest.lines().any(|l| l.trim_start().starts_with(dep)) {
             bad.push(format!("sim-core/Cargo.toml depends on {dep}"));
         }
     }
     assert!(bad.is_empty(), "sim-core invariants (docs/ARCHITECTURE.md) broken:\n{}", bad.join("\n"));
+}
+
+/// The crates' order: sim-core (no drawing: plotters lives in sim-report),
+/// then sim-report (reads sim-core's types, never the CLI), then sim-cli.
+#[test]
+fn sim_report_sits_between_sim_core_and_sim_cli() {
+    let manifest = |krate: &str| fs::read_to_string(sim_core().join("..").join(krate).join("Cargo.toml")).unwrap();
+    let depends = |text: &str, dep: &str| text.lines().any(|l| l.trim_start().starts_with(&format!("{dep}.")));
+    let report = manifest("sim-report");
+    assert!(depends(&report, "sim-core") && depends(&report, "plotters"), "sim-report draws sim-core's results");
+    assert!(
+        !depends(&report, "sim-cli") && !depends(&report, "anyhow"),
+        "sim-report must not depend on the CLI (typed errors only)"
+    );
+    assert!(!depends(&manifest("sim-core"), "plotters") && !depends(&manifest("sim-core"), "sim-report"));
+    assert!(depends(&manifest("sim-cli"), "sim-report"), "the CLI renders through sim-report");
 }
 
 /// The checks themselves, on made-up sources: each must catch what it is for.

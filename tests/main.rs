@@ -74,3 +74,7 @@ mod shards;
 mod resume;
 // --target-ci: replicates added in order until the intervals are narrow enough.
 mod target_ci;
+// Charts: every chart of every bundled scenario renders to a PNG and a well-formed SVG, equals summary.json, `agentsim report`.
+mod charts;
+// summary.json reads back into sim-core's Summary and writes the same bytes.
+mod summary_roundtrip;

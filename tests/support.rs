@@ -114,6 +114,15 @@ pub fn bundled(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("scenarios").join(name)
 }
 
+/// A scratch directory (tagged `tag`) holding a complete run of the bundled
+/// `scenario` with the `extra` flags, and the run's directory.
+pub fn bundled_run(tag: &str, scenario: &str, extra: &[&str]) -> (Scratch, PathBuf) {
+    let s = Scratch::new(tag);
+    let out = s.path("run");
+    run_quiet(&bundled(scenario), &out, extra);
+    (s, out)
+}
+
 /// The overall mean of `metric` in a summary.json value.
 #[track_caller]
 pub fn overall_mean(summary: &serde_json::Value, metric: &str) -> f64 {

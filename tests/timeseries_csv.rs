@@ -5,7 +5,7 @@ use crate::support::{Scratch, agentsim, arg, read, small_scenario};
 use std::path::Path;
 
 const COLUMNS: &str = "time_s,provider,arrivals,completions,queue_len,running,busy,capacity,cache_tokens,\
-                       cost_usd_cumulative,rate_limited,errors";
+                       cost_usd_cumulative,rate_limited,errors,tokens_input,tokens_cache_read";
 
 fn lines(path: &Path) -> Vec<Vec<String>> {
     let text = String::from_utf8(read(path)).unwrap();
@@ -80,6 +80,10 @@ fn rows_sit_on_the_grid_and_reconcile_with_requests_and_cost() {
     let expected = replicate0(&out, "cost_usd");
     assert!((cost - expected).abs() <= 1e-12 * expected, "last rows' cost {cost} vs replicate 0's {expected}");
     assert!(rows.iter().step_by(2).any(|r| num(r, 8) > 0.0), "alpha holds cached prompts");
+    // Every answered attempt's tokens are in its interval's row.
+    for (col, metric) in [(12, "tokens_input"), (13, "tokens_cache_read")] {
+        assert_eq!(rows.iter().map(|r| num(r, col)).sum::<f64>(), replicate0(&out, metric), "{metric}");
+    }
 }
 
 #[test]

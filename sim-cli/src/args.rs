@@ -40,6 +40,9 @@ pub enum Command {
     /// Combine the partial directories of `run --shard I/N` into one run
     /// directory, identical to a single-machine run.
     Merge(MergeArgs),
+    /// Render the charts of a finished run directory again from its saved
+    /// results (no simulation) into its charts/ subdirectory.
+    Report(crate::report_cmd::ReportArgs),
 }
 
 #[derive(Debug, Args)]

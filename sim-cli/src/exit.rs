@@ -13,6 +13,7 @@ use sim_core::metrics::RankError;
 use sim_core::plan::PlanError;
 use sim_core::scenario::ScenarioError;
 use sim_core::sensitivity::SensitivityError;
+use sim_report::ReportError;
 use std::io::{self, Write};
 
 pub const EXIT_OK: i32 = 0;
@@ -20,7 +21,8 @@ pub const EXIT_OK: i32 = 0;
 /// refused or busy output directory).
 pub const EXIT_FAILURE: i32 = 1;
 /// The scenario, the command line (a planning flag: `PlanError`), a named preset or LiteLLM entry, or a
-/// trace file is invalid, an input file cannot be read (missing, not a
+/// trace file is invalid, a run directory's result file is missing or
+/// malformed (`agentsim report`), an input file cannot be read (missing, not a
 /// regular file), the run's estimate passes a limit (`RefusedRun`), or the
 /// scenario drove a replicate past a limit of what the engine represents
 /// exactly (`SimLimit`); same code as clap's usage errors.
@@ -73,6 +75,7 @@ pub fn exit_code(err: &anyhow::Error) -> i32 {
             || e.is::<SensitivityError>()
             || e.is::<BadPartials>()
             || e.is::<InputRefused>()
+            || e.downcast_ref::<ReportError>().is_some_and(ReportError::is_bad_input)
     }) {
         EXIT_INVALID_INPUT
     } else {
@@ -125,6 +128,14 @@ mod tests {
     fn unreadable_input_files_exit_2() {
         let err = InputFileError { what: "trace", path: "t.jsonl".into(), reason: "gone".into() };
         assert_eq!(exit_code(&anyhow::Error::new(err)), EXIT_INVALID_INPUT);
+    }
+
+    #[test]
+    fn a_bad_run_directory_exits_2_and_a_failed_chart_write_1() {
+        let bad = ReportError::Csv { file: "replicates.csv".into(), line: 3, message: "x".into() };
+        assert_eq!(exit_code(&anyhow::Error::new(bad)), EXIT_INVALID_INPUT);
+        let io = ReportError::Write { file: "charts".into(), source: io::Error::other("disk full") };
+        assert_eq!(exit_code(&anyhow::Error::new(io)), EXIT_FAILURE);
     }
 
     #[test]

@@ -46,6 +46,7 @@ mod merge_cmd;
 mod progress;
 mod providers_cmd;
 mod replay_cmd;
+mod report_cmd;
 mod report_table;
 mod resumable;
 mod resume_cmd;
@@ -94,6 +95,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>, stdout: &mut dyn
         Command::Plan(p) => plan_cmd::run(&p, &args, stdout),
         Command::Sensitivity(s) => sensitivity_cmd::run(&s, &args, stdout),
         Command::Merge(m) => merge_cmd::merge(&m, &args, stdout),
+        Command::Report(r) => report_cmd::run(&r, stdout),
     };
     exit::report(result, stderr)
 }

@@ -76,6 +76,7 @@ fn keep_in_place(r: &Resumable) -> io::Result<()> {
             _ => {}
         }
     }
+    crate::staging::remove_previous_charts(&r.target)?;
     fs::rename(r.files_dir.join(RECORDS), r.target.join(RECORDS))?;
     fs::write(r.files_dir.join(RESUME), &r.marker)?;
     fs::rename(r.files_dir.join(RESUME), r.target.join(RESUME))

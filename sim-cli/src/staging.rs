@@ -302,11 +302,25 @@ fn fill_in_place(target: &Path, files_dir: &Path, names: &[&'static str], marker
             _ => {}
         }
     }
+    remove_previous_charts(target)
+        .with_context(|| format!("cannot remove the previous run's charts in {}", target.display()))?;
     let new = names.iter().filter(|n| **n != marker).chain([&marker]);
     for name in new {
         fs::rename(files_dir.join(name), target.join(name))
             .with_context(|| format!("cannot move {name} into {}", target.display()))?;
     }
+    Ok(())
+}
+
+/// Removes the chart files `agentsim report` drew from the run being
+/// replaced (they would describe it, not the new one), and `charts/` itself
+/// when nothing else is in it; a user's own files there stay.
+pub(crate) fn remove_previous_charts(target: &Path) -> io::Result<()> {
+    for chart in sim_report::existing_charts(target) {
+        fs::remove_file(chart)?;
+    }
+    // Not empty (a user's file) or absent: both leave it as it is.
+    let _ = fs::remove_dir(target.join(sim_report::CHARTS_DIR));
     Ok(())
 }
 

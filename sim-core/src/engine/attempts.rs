@@ -267,7 +267,7 @@ impl Replicate<'_> {
     fn on_success(&mut self, id: u32, w: usize, p: usize, a: Attempt, now: SimTime) {
         self.record(id, a, RequestStatus::Ok);
         if let Some(ts) = self.timeseries.as_mut() {
-            ts.completion(p, now);
+            ts.completion(p, now, a.tokens.input, a.tokens.cache_read);
         }
         let outcome = {
             let s = &self.live.get(id).session;

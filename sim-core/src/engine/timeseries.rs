@@ -34,10 +34,15 @@ pub struct TimeseriesRow {
     pub cache_tokens: u64,
     /// The provider's `cost_usd` metric so far (counted sessions only).
     pub cost_usd_cumulative: f64,
+    /// Input tokens of the attempts that finished successfully in the
+    /// interval, and those of them read from the cache: the interval's
+    /// cache hit rate is their ratio.
+    pub tokens_input: u64,
+    pub tokens_cache_read: u64,
 }
 
 /// The column names of `timeseries.csv`, in [`TimeseriesRow::cells`] order.
-pub const TIMESERIES_COLUMNS: [&str; 12] = [
+pub const TIMESERIES_COLUMNS: [&str; 14] = [
     "time_s",
     "provider",
     "arrivals",
@@ -50,12 +55,14 @@ pub const TIMESERIES_COLUMNS: [&str; 12] = [
     "cost_usd_cumulative",
     "rate_limited",
     "errors",
+    "tokens_input",
+    "tokens_cache_read",
 ];
 
 impl TimeseriesRow {
     /// The row's cells, `provider_name` for the provider. Floats use Rust's
     /// shortest round-trip formatting, so the text is deterministic.
-    pub fn cells(&self, provider_name: &str) -> [String; 12] {
+    pub fn cells(&self, provider_name: &str) -> [String; 14] {
         let l = &self.levels;
         [
             self.time.as_secs_f64().to_string(),
@@ -70,6 +77,8 @@ impl TimeseriesRow {
             self.cost_usd_cumulative.to_string(),
             self.rate_limited.to_string(),
             self.errors.to_string(),
+            self.tokens_input.to_string(),
+            self.tokens_cache_read.to_string(),
         ]
     }
 }
@@ -89,6 +98,8 @@ struct Counts {
     completions: u64,
     rate_limited: u64,
     errors: u64,
+    tokens_input: u64,
+    tokens_cache_read: u64,
 }
 
 /// Collects the rows of one replicate.
@@ -153,8 +164,14 @@ impl TimeseriesRecorder {
         self.count(provider, now, |c| &mut c.arrivals);
     }
 
-    pub fn completion(&mut self, provider: usize, now: SimTime) {
-        self.count(provider, now, |c| &mut c.completions);
+    /// An attempt answered, with its input tokens and those read from the cache.
+    pub fn completion(&mut self, provider: usize, now: SimTime, tokens_input: u64, tokens_cache_read: u64) {
+        if now >= self.from {
+            let c = &mut self.counts[provider];
+            c.completions += 1;
+            c.tokens_input += tokens_input;
+            c.tokens_cache_read += tokens_cache_read;
+        }
     }
 
     pub fn error(&mut self, provider: usize, now: SimTime) {
@@ -186,6 +203,8 @@ impl TimeseriesRecorder {
                 levels: s.levels,
                 cache_tokens: s.cache_tokens,
                 cost_usd_cumulative: s.cost_usd_cumulative,
+                tokens_input: c.tokens_input,
+                tokens_cache_read: c.tokens_cache_read,
             });
             *c = Counts::default();
         }
@@ -236,7 +255,7 @@ mod tests {
         let mut ts = TimeseriesRecorder::new(SimDuration::from_secs(60), SimTime::ZERO, 2);
         ts.sample_before(s(5), level(0));
         ts.arrival(1, s(5));
-        ts.completion(1, s(7));
+        ts.completion(1, s(7), 100, 60);
         // The next event comes at 5 min 1 s: boundaries 1..5 min are sampled
         // with the level set at 5 s.
         ts.sample_before(s(301), level(1));
@@ -245,6 +264,7 @@ mod tests {
         assert_eq!(times(&rows), [60, 60, 120, 120, 180, 180, 240, 240, 300, 300, 301, 301]);
         assert_eq!(rows.iter().map(|r| r.provider).collect::<Vec<_>>(), [0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1]);
         assert_eq!((rows[1].arrivals, rows[1].completions), (1, 1));
+        assert_eq!((rows[1].tokens_input, rows[1].tokens_cache_read, rows[3].tokens_input), (100, 60, 0));
         assert!(rows[2..10].iter().all(|r| r.arrivals + r.completions + r.errors == 0 && r.levels.waiting == 1));
         assert_eq!((rows[10].errors, rows[11].errors), (1, 0));
     }
@@ -255,7 +275,7 @@ mod tests {
         assert_eq!(times(&ts.finish(s(150), level(0))), [60, 120, 150]);
         let mut ts = TimeseriesRecorder::new(SimDuration::from_secs(60), SimTime::ZERO, 1);
         ts.sample_before(s(120), level(0));
-        ts.completion(0, s(120));
+        ts.completion(0, s(120), 10, 0);
         let rows = ts.finish(s(120), level(0));
         assert_eq!(times(&rows), [60, 120]);
         assert_eq!(rows[1].completions, 1, "the event at the end is in the row at the end");
@@ -345,13 +365,15 @@ mod tests {
             levels: ServerLevels { waiting: 5, running: 6, busy: 7, capacity: 8 },
             cache_tokens: 9,
             cost_usd_cumulative: 0.25,
+            tokens_input: 10,
+            tokens_cache_read: 11,
         };
         let line: Vec<String> =
             TIMESERIES_COLUMNS.iter().zip(row.cells("p")).map(|(c, v)| format!("{c}={v}")).collect();
         assert_eq!(
             line.join(","),
             "time_s=90.5,provider=p,arrivals=4,completions=3,queue_len=5,running=6,busy=7,capacity=8,\
-             cache_tokens=9,cost_usd_cumulative=0.25,rate_limited=1,errors=2"
+             cache_tokens=9,cost_usd_cumulative=0.25,rate_limited=1,errors=2,tokens_input=10,tokens_cache_read=11"
         );
     }
 }

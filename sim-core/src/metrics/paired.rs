@@ -9,14 +9,14 @@
 use super::record::{ScopeValues, VariantRecord};
 use super::registry::metric_names;
 use super::stats::student_t_975;
-use super::summary::ordered_map;
-use serde::{Serialize, Serializer};
+use super::summary::{ordered_map, ordered_pairs};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A metric's paired difference, variant minus baseline, over the replicates
 /// in which both defined it. `rel_*` is the relative difference
 /// `mean(diff) / mean(baseline)` (a ratio estimator) with a delta-method
 /// interval; absent when the baseline mean is 0.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct DiffStats {
     pub mean: Option<f64>,
     /// Sample standard deviation of the per-replicate differences.
@@ -107,6 +107,12 @@ impl Serialize for DiffTable {
     }
 }
 
+impl<'de> Deserialize<'de> for DiffTable {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        ordered_pairs(d).map(Self)
+    }
+}
+
 /// Named difference tables (per provider or per workload), in scenario order.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NamedDiffs(pub Vec<(String, DiffTable)>);
@@ -117,8 +123,14 @@ impl Serialize for NamedDiffs {
     }
 }
 
+impl<'de> Deserialize<'de> for NamedDiffs {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        ordered_pairs(d).map(Self)
+    }
+}
+
 /// `diff_vs_baseline` of a variant in summary.json: every scope.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DiffSummary {
     pub metrics: DiffTable,
     pub by_provider: NamedDiffs,

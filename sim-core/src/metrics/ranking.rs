@@ -9,13 +9,13 @@
 
 use super::record::VariantRecord;
 use super::registry::metric_names;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The metric ranked by default: what a session costs.
 pub const DEFAULT_RANK_METRIC: &str = "cost_usd_per_session";
 
 /// Which end of a metric is best.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Better {
     #[default]
@@ -90,7 +90,7 @@ impl RankBy {
 }
 
 /// One variant's probability of being best.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RankEntry {
     pub name: String,
     /// `null` when no replicate could be used.
@@ -98,7 +98,7 @@ pub struct RankEntry {
 }
 
 /// `ranking` in summary.json.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Ranking {
     pub metric: String,
     pub better: Better,

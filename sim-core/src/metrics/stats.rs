@@ -1,10 +1,10 @@
 //! Across-replicate statistics: mean, sample standard deviation and the 95%
 //! Student-t confidence interval of the mean.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The summary of one metric over the replicates in which it was defined.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MetricStats {
     /// `None` when no replicate defined the metric (e.g. latency with no request).
     pub mean: Option<f64>,

@@ -8,7 +8,9 @@ use super::registry::metric_names;
 use super::scope::ScopeMetrics;
 use super::stats::{MetricStats, StatsAccumulator};
 use super::target::TargetCi;
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, Serializer};
+use std::marker::PhantomData;
 
 /// Bumped whenever a metric or field is renamed or changes meaning.
 /// 2: variants other than the baseline carry `diff_vs_baseline`.
@@ -48,9 +50,37 @@ pub(crate) fn ordered_map<S: Serializer, V: Serialize>(s: S, pairs: &[(String, V
     m.end()
 }
 
+/// Reads a JSON object into name-value pairs in the order written, so a
+/// table read back from `summary.json` serialises to the same bytes.
+pub(crate) fn ordered_pairs<'de, D: Deserializer<'de>, V: Deserialize<'de>>(
+    d: D,
+) -> Result<Vec<(String, V)>, D::Error> {
+    struct Pairs<V>(PhantomData<V>);
+    impl<'de, V: Deserialize<'de>> Visitor<'de> for Pairs<V> {
+        type Value = Vec<(String, V)>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(0));
+            while let Some(pair) = map.next_entry()? {
+                pairs.push(pair);
+            }
+            Ok(pairs)
+        }
+    }
+    d.deserialize_map(Pairs(PhantomData))
+}
+
 impl Serialize for MetricTable {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         ordered_map(s, &self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for MetricTable {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        ordered_pairs(d).map(Self)
     }
 }
 
@@ -64,19 +94,26 @@ impl Serialize for NamedTables {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+impl<'de> Deserialize<'de> for NamedTables {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        ordered_pairs(d).map(Self)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VariantSummary {
     pub name: String,
     pub metrics: MetricTable,
     pub by_provider: NamedTables,
     pub by_workload: NamedTables,
     /// Paired differences from the baseline; absent for the baseline itself.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub diff_vs_baseline: Option<DiffSummary>,
 }
 
-/// The content of `summary.json`.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+/// The content of `summary.json`. Reading it back ignores fields it does not
+/// hold (a sweep's `sweep`), so any run's summary.json reads as its point 0.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Summary {
     pub schema_version: u32,
     pub scenario: String,
@@ -85,11 +122,11 @@ pub struct Summary {
     pub variants: Vec<VariantSummary>,
     /// Each variant's probability of being best by one metric; only with
     /// variants. An added optional field: schema 2 readers may ignore it.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ranking: Option<Ranking>,
     /// With `--target-ci` only: the precision asked for and whether it was
     /// reached. An added optional field: schema 2 readers may ignore it.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_ci: Option<TargetCi>,
 }
 

@@ -5,14 +5,14 @@
 //! the scenario and the seed, never on threads or timing.
 
 use super::stats::MetricStats;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The default target metric: what a session costs.
 pub const DEFAULT_TARGET_METRIC: &str = "cost_usd_per_session";
 
 /// What `--target-ci` asked for, and whether it was reached (`summary.json`'s
 /// `target_ci`; the summary's `replicates` is how many were used).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TargetCi {
     /// The largest relative half-width accepted: (ci95_high - ci95_low) / 2 / |mean|.
     pub rel: f64,

@@ -1,0 +1,33 @@
+//! Every chart of a run, in the fixed order they are rendered.
+
+pub mod axes;
+pub mod cost_breakdown;
+pub mod cost_per_session;
+pub mod cost_vs_latency;
+pub mod over_time;
+
+use crate::chart::{Rendered, render};
+use crate::data::RunData;
+use crate::error::Result;
+
+/// Every chart stem agentsim writes, in render order: `render_run` replaces
+/// these files only, never another file of `charts/`.
+pub const STEMS: &[&str] = &[cost_per_session::STEM, cost_breakdown::STEM, cost_vs_latency::STEM, over_time::STEM];
+
+/// Renders every chart whose data the run has, in [`STEMS`] order.
+pub fn render_all(run: &RunData) -> Result<Vec<Rendered>> {
+    let mut out = Vec::new();
+    if let Some(c) = cost_per_session::CostPerSession::from_run(run)? {
+        out.push(render(&c)?);
+    }
+    if let Some(c) = cost_breakdown::CostBreakdown::from_run(run)? {
+        out.push(render(&c)?);
+    }
+    if let Some(c) = cost_vs_latency::CostVsLatency::from_run(run) {
+        out.push(render(&c)?);
+    }
+    if let Some(c) = over_time::OverTime::from_run(run)? {
+        out.push(render(&c)?);
+    }
+    Ok(out)
+}
