@@ -14,7 +14,7 @@ use sim_core::scenario::Scenario;
 
 /// Every file name `run`, `replay`, `plan`, `sensitivity` or `merge` may write. `--force` removes the ones a run does not
 /// write (e.g. an old requests.csv), so a directory never mixes two runs.
-pub const OUTPUT_FILE_NAMES: [&str; 17] = [
+pub const OUTPUT_FILE_NAMES: [&str; 19] = [
     "summary.json",
     "summary.csv",
     "sweep.csv",
@@ -32,6 +32,8 @@ pub const OUTPUT_FILE_NAMES: [&str; 17] = [
     "records.jsonl",
     "partial.json",
     "resume.json",
+    "report.html",
+    "report.md",
 ];
 
 /// `summary.json`, written as [`json_file`].

@@ -1,4 +1,5 @@
-//! `agentsim report RUN_DIR`: renders a finished run's charts again from
+//! `agentsim report RUN_DIR`: renders a finished run's charts and its
+//! report.html and report.md again from
 //! the results it saved, without simulating (sim-report does the drawing).
 
 use crate::exit::InputRefused;
@@ -19,11 +20,14 @@ pub fn run(args: &ReportArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
     check_complete(dir)?;
     let before = sim_report::existing_charts(dir).len();
     let written = sim_report::render_run(dir)?;
+    let charts = dir.join(sim_report::CHARTS_DIR);
     writeln!(
         stdout,
-        "{} chart files written to {} ({before} earlier chart files replaced)",
-        written.len(),
-        dir.join(sim_report::CHARTS_DIR).display()
+        "{} chart files written to {} ({before} earlier chart files replaced), and {} and {}",
+        written.iter().filter(|p| p.starts_with(&charts)).count(),
+        charts.display(),
+        sim_report::report::HTML_FILE,
+        sim_report::report::MARKDOWN_FILE,
     )?;
     for path in &written {
         writeln!(stdout, "{}", path.display())?;

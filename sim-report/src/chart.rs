@@ -28,6 +28,8 @@ pub struct Heading {
 #[derive(Clone, Debug)]
 pub struct Rendered {
     pub stem: &'static str,
+    /// The chart's finding, as drawn (the reports caption the chart with it).
+    pub title: String,
     pub png: Vec<u8>,
     pub svg: Vec<u8>,
 }
@@ -50,7 +52,7 @@ pub fn render<C: Chart>(chart: &C) -> Result<Rendered> {
         draw_page(chart, &root)?;
         root.present().map_err(|e| draw_error(stem, e))?;
     }
-    Ok(Rendered { stem, png: encode_png(stem, &rgb)?, svg: svg.into_bytes() })
+    Ok(Rendered { stem, title: chart.heading().title.clone(), png: encode_png(stem, &rgb)?, svg: svg.into_bytes() })
 }
 
 /// White page, the title, then the chart's body.

@@ -1,6 +1,6 @@
 //! A run directory read back: summary.json (required), replicates.csv, and
 //! the files only some runs have (sweep, plan, sensitivity, time series,
-//! manifest, resolved scenario). Charts read this, never the files.
+//! manifest, scenario as written and resolved). Charts read this, never the files.
 
 use crate::error::{ReportError, Result};
 use serde::Deserialize;
@@ -23,6 +23,8 @@ pub struct RunData {
     pub timeseries: Option<Table>,
     pub manifest: Option<serde_json::Value>,
     pub resolved_scenario: Option<String>,
+    /// scenario.toml: the scenario file as the user wrote it.
+    pub scenario_toml: Option<String>,
 }
 
 /// summary.json's `sweep` (docs/outputs.md, "Sweeps").
@@ -70,6 +72,7 @@ impl RunData {
             timeseries: Table::load(dir, "timeseries.csv")?,
             manifest: load_json(dir, "manifest.json")?,
             resolved_scenario: load_text(dir, "scenario.resolved.toml")?,
+            scenario_toml: load_text(dir, "scenario.toml")?,
         })
     }
 

@@ -1,24 +1,40 @@
 //! Writing rendered charts into a run directory's `charts/`: every file
 //! through a temporary name and a rename, so a reader never sees half a
-//! chart, and only the files agentsim's charts are named by are replaced.
+//! chart, and only the files agentsim's charts are named by are replaced;
+//! report.html and report.md beside them.
 
 use crate::chart::Rendered;
 use crate::charts::{STEMS, render_all};
 use crate::data::RunData;
 use crate::error::{ReportError, Result};
+use crate::report;
 use std::path::{Path, PathBuf};
 
 /// The subdirectory of a run directory that holds its charts.
 pub const CHARTS_DIR: &str = "charts";
 const EXTENSIONS: [&str; 2] = ["png", "svg"];
 
-/// Reads the run in `dir`, renders every chart its data allows (all in
-/// memory first, so a failure writes nothing) and writes them to
-/// `dir/charts/`; returns the written paths in render order.
+/// Reads the run in `dir`, renders every chart its data allows and the
+/// reports (all in memory first, so a failure writes nothing), writes the
+/// charts to `dir/charts/`, then report.html and report.md to `dir`; returns
+/// the written paths: the charts in render order, then the two reports.
 pub fn render_run(dir: &Path) -> Result<Vec<PathBuf>> {
     let run = RunData::load(dir)?;
     let rendered = render_all(&run)?;
-    write_charts(dir, &rendered)
+    let doc = report::build(&run, &rendered);
+    let (html, markdown) = (report::html::render(&doc), report::markdown::render(&doc));
+    let mut written = write_charts(dir, &rendered)?;
+    written.extend(write_reports(dir, &html, &markdown)?);
+    Ok(written)
+}
+
+/// Writes report.html and report.md into `dir`, each through a temporary
+/// name; returns their paths.
+pub fn write_reports(dir: &Path, html: &str, markdown: &str) -> Result<[PathBuf; 2]> {
+    let paths = [dir.join(report::HTML_FILE), dir.join(report::MARKDOWN_FILE)];
+    write_atomic(&paths[0], html.as_bytes())?;
+    write_atomic(&paths[1], markdown.as_bytes())?;
+    Ok(paths)
 }
 
 /// The chart files agentsim writes that `dir/charts/` holds now (from an
