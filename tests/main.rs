@@ -78,3 +78,7 @@ mod target_ci;
 mod charts;
 // summary.json reads back into sim-core's Summary and writes the same bytes.
 mod summary_roundtrip;
+// report.html and report.md: well-formed, every section and chart, nothing external, deterministic.
+mod reports;
+// report.html opened in headless Chromium: no console error, not a blank page (skipped without a browser).
+mod report_browser;

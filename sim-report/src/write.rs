@@ -22,7 +22,7 @@ pub fn render_run(dir: &Path) -> Result<Vec<PathBuf>> {
     let run = RunData::load(dir)?;
     let rendered = render_all(&run)?;
     let doc = report::build(&run, &rendered);
-    let (html, markdown) = (report::html::render(&doc), report::markdown::render(&doc));
+    let (html, markdown) = (report::html::render(&doc), report::markdown::render(&doc, CHARTS_DIR));
     let mut written = write_charts(dir, &rendered)?;
     written.extend(write_reports(dir, &html, &markdown)?);
     Ok(written)

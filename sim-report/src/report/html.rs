@@ -82,9 +82,7 @@ fn block_html(h: &mut String, block: &Block) {
 }
 
 fn looks_numeric(cell: &str) -> bool {
-    cell.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '[')
-        && cell != "-"
-        && !cell.contains(char::is_alphabetic)
+    cell.parse::<f64>().is_ok() || cell.starts_with('[')
 }
 
 /// Text escaped for element content and quoted attribute values alike.

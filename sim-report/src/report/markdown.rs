@@ -1,25 +1,25 @@
 //! report.md: the same document as report.html in Markdown, for pasting into
-//! docs and pull requests; charts are linked as `charts/<stem>.png` (beside
-//! the report in the run directory) instead of inlined.
+//! docs and pull requests; charts are linked as `<charts_dir>/<stem>.png`
+//! (beside the report in the run directory) instead of inlined.
 
 use super::{Block, Document};
-use crate::write::CHARTS_DIR;
 use std::fmt::Write;
 
-pub fn render(doc: &Document) -> String {
+/// The page; `charts_dir` is the charts' directory relative to the report.
+pub fn render(doc: &Document, charts_dir: &str) -> String {
     let mut m = String::new();
     let _ = writeln!(m, "# {}", inline(&doc.title));
     for section in &doc.sections {
         let _ = writeln!(m, "\n## {}", inline(section.heading));
         for block in &section.blocks {
             m.push('\n');
-            block_md(&mut m, block);
+            block_md(&mut m, block, charts_dir);
         }
     }
     m
 }
 
-fn block_md(m: &mut String, block: &Block) {
+fn block_md(m: &mut String, block: &Block, charts_dir: &str) {
     match block {
         Block::Paragraph(text) => {
             let _ = writeln!(m, "{}", inline(text));
@@ -40,7 +40,7 @@ fn block_md(m: &mut String, block: &Block) {
             }
         }
         Block::Chart { stem, title, .. } => {
-            let _ = writeln!(m, "**{}**\n\n![{}]({CHARTS_DIR}/{stem}.png)", inline(title), inline(title));
+            let _ = writeln!(m, "**{}**\n\n![{}]({charts_dir}/{stem}.png)", inline(title), inline(title));
         }
         Block::Code(text) => {
             let _ = writeln!(m, "```sh\n{text}\n```");
