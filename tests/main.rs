@@ -76,6 +76,10 @@ mod resume;
 mod target_ci;
 // Charts: every chart of every bundled scenario renders to a PNG and a well-formed SVG, equals summary.json, `agentsim report`.
 mod charts;
+// Every image docs/*.md and README.md show exists (or is listed as pending another branch's chart).
+mod doc_images;
+// docs/findings.md quotes what scenarios/examples/cache_claim.toml writes now.
+mod findings;
 // summary.json reads back into sim-core's Summary and writes the same bytes.
 mod summary_roundtrip;
 // report.html and report.md: well-formed, every section and chart, nothing external, deterministic.
