@@ -376,7 +376,14 @@ impl Replicate<'_> {
             Arrivals::Poisson { .. } => Session::start(&self.seed, wl, w, index, now),
         };
         let counted = now >= self.counted_from;
-        let id = self.live.insert(Live { session, attempt: Attempt::default(), next_issue: now, counted, pings: 0, cost: UsdSum::default() });
+        let id = self.live.insert(Live {
+            session,
+            attempt: Attempt::default(),
+            next_issue: now,
+            counted,
+            pings: 0,
+            cost: UsdSum::default(),
+        });
         self.cell(id).sessions_started += 1;
         self.gauges[w].sessions.add(now, 1);
         self.schedule_next_arrival(w, now);
