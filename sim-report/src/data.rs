@@ -1,5 +1,5 @@
 //! A run directory read back: summary.json (required), replicates.csv, and
-//! the files only some runs have (sweep, plan, sensitivity, time series,
+//! the files only some runs have (distributions, sweep, plan, sensitivity, time series,
 //! manifest, resolved scenario). Charts read this, never the files.
 
 use crate::error::{ReportError, Result};
@@ -17,6 +17,7 @@ pub struct RunData {
     pub sweep: Option<SweepSummary>,
     pub replicates: Option<Table>,
     pub sweep_csv: Option<Table>,
+    pub distributions: Option<Table>,
     pub plan_csv: Option<Table>,
     pub plan_json: Option<serde_json::Value>,
     pub sensitivity: Option<Table>,
@@ -64,6 +65,7 @@ impl RunData {
             sweep,
             replicates: Table::load(dir, "replicates.csv")?,
             sweep_csv: Table::load(dir, "sweep.csv")?,
+            distributions: Table::load(dir, "distributions.csv")?,
             plan_csv: Table::load(dir, "plan.csv")?,
             plan_json: load_json(dir, "plan.json")?,
             sensitivity: Table::load(dir, "sensitivity.csv")?,
