@@ -191,6 +191,25 @@ fn latency_cdf_curves_are_distributions_csv_and_marks_are_summary_percentiles() 
 }
 
 #[test]
+fn cost_per_session_strips_are_the_session_cost_distribution() {
+    let (_s, out) = bundled_run("charts-strip", "examples/ttl_comparison.toml", &["--replicates", "3"]);
+    let summary = read_json(&out.join("summary.json"));
+    let run = RunData::load(&out).unwrap();
+    let chart = CostPerSession::from_run(&run).unwrap().unwrap();
+    assert_eq!(chart.entries.len(), 2);
+    for (i, entry) in chart.entries.iter().enumerate() {
+        let strip = entry.sessions.unwrap();
+        let at =
+            |q: f64| run.distribution(&entry.name, "session_cost_usd").unwrap().iter().find(|p| p.1 == q).unwrap().0;
+        assert_eq!((strip.p05, strip.p25, strip.p75), (at(0.05), at(0.25), at(0.75)));
+        let metrics = &summary["variants"][i]["metrics"];
+        assert_eq!(Some(strip.p50), metrics["cost_usd_per_session_p50"]["mean"].as_f64());
+        assert_eq!(Some(strip.p95), metrics["cost_usd_per_session_p95"]["mean"].as_f64());
+        assert!(strip.p05 < strip.p50 && strip.p50 < strip.p95, "{strip:?}");
+    }
+}
+
+#[test]
 fn cost_per_session_boxes_span_the_replicates_and_mark_the_summary_interval() {
     let (_s, out) = bundled_run("charts-box", "examples/provider_comparison.toml", &["--replicates", "5"]);
     let summary = read_json(&out.join("summary.json"));

@@ -84,6 +84,30 @@ impl RunData {
     }
 }
 
+impl RunData {
+    /// `variant`'s defined (value, quantile) points of `distribution` in
+    /// distributions.csv (at point 0 of a sweep, as summary.json's top
+    /// level), in quantile order; none without the file.
+    pub fn distribution(&self, variant: &str, distribution: &str) -> Result<Vec<(f64, f64)>> {
+        let Some(t) = &self.distributions else { return Ok(Vec::new()) };
+        let (v, d) = (t.column("variant")?, t.column("distribution")?);
+        let (q, value) = (t.column("quantile")?, t.column("value")?);
+        let point = t.header.iter().position(|h| h == "point");
+        let mut points = Vec::new();
+        for row in &t.rows {
+            let at_point_0 = point.is_none_or(|p| t.text(row, p) == "0");
+            if at_point_0
+                && t.text(row, v) == variant
+                && t.text(row, d) == distribution
+                && let (Some(q), Some(x)) = (t.number(row, q)?, t.number(row, value)?)
+            {
+                points.push((x, q));
+            }
+        }
+        Ok(points)
+    }
+}
+
 /// The file's bytes, or `None` when it does not exist.
 fn read(file: &Path) -> Result<Option<Vec<u8>>> {
     match std::fs::read(file) {

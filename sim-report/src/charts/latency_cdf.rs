@@ -5,7 +5,7 @@
 
 use super::axes::{draw_legend, upper};
 use crate::chart::{Chart, Heading, draw_error};
-use crate::data::{RunData, Table};
+use crate::data::RunData;
 use crate::error::{ReportError, Result};
 use crate::style::{GUIDE, desc_style, label_style, tick, tick_count};
 use crate::style::{colour, significant};
@@ -64,7 +64,9 @@ impl LatencyCdf {
     /// `None` without distributions.csv (runs before it existed, plans and
     /// sensitivity runs) or when no request was answered.
     pub fn from_run(run: &RunData) -> Result<Option<Self>> {
-        let Some(t) = &run.distributions else { return Ok(None) };
+        if run.distributions.is_none() {
+            return Ok(None);
+        }
         let mut panels = Vec::new();
         for (distribution, what, key) in PANELS {
             let series = run
@@ -73,7 +75,11 @@ impl LatencyCdf {
                 .iter()
                 .enumerate()
                 .map(|(i, v)| {
-                    Ok(Series { name: v.name.clone(), colour_index: i, points: curve(t, &v.name, distribution)? })
+                    Ok(Series {
+                        name: v.name.clone(),
+                        colour_index: i,
+                        points: run.distribution(&v.name, distribution)?,
+                    })
                 })
                 .collect::<Result<Vec<_>>>()?;
             let objectives = objectives(run, key)?;
@@ -86,25 +92,6 @@ impl LatencyCdf {
         let title = lowest_finding(Kind::Variants, &subjects, "ttft_s_p95", "p95 time to first token", "s");
         Ok(Some(Self { panels, heading: Heading { stem: STEM, title } }))
     }
-}
-
-/// `variant`'s defined (value, quantile) points of `distribution`, at point 0
-/// of a sweep (as summary.json's top level).
-fn curve(t: &Table, variant: &str, distribution: &str) -> Result<Vec<(f64, f64)>> {
-    let (v, d, q, value) = (t.column("variant")?, t.column("distribution")?, t.column("quantile")?, t.column("value")?);
-    let point = t.header.iter().position(|h| h == "point");
-    let mut points = Vec::new();
-    for row in &t.rows {
-        let at_point_0 = point.is_none_or(|p| t.text(row, p) == "0");
-        if at_point_0
-            && t.text(row, v) == variant
-            && t.text(row, d) == distribution
-            && let (Some(q), Some(x)) = (t.number(row, q)?, t.number(row, value)?)
-        {
-            points.push((x, q));
-        }
-    }
-    Ok(points)
 }
 
 /// The distinct objectives `key` (`ttft`, `e2e`) of the workloads in
