@@ -6,6 +6,7 @@
 use crate::support::{Scratch, agentsim, arg, bundled, bundled_run, read, read_json, run_quiet};
 use sim_report::charts::cost_breakdown::{CLASSES, CostBreakdown};
 use sim_report::charts::cost_per_session::CostPerSession;
+use sim_report::charts::latency_cdf::{LatencyCdf, MARKS};
 use sim_report::charts::over_time::OverTime;
 use sim_report::{RunData, STEMS, render_all};
 use std::collections::BTreeSet;
@@ -158,6 +159,57 @@ fn cost_breakdown_bars_are_summary_means() {
 }
 
 #[test]
+fn latency_cdf_curves_are_distributions_csv_and_marks_are_summary_percentiles() {
+    // Its workloads set an end-to-end objective of 30 s.
+    let (_s, out) = bundled_run("charts-cdf", "examples/rate_limits.toml", &["--replicates", "3"]);
+    let summary = read_json(&out.join("summary.json"));
+    let chart = LatencyCdf::from_run(&RunData::load(&out).unwrap()).unwrap().unwrap();
+    let csv = String::from_utf8(read(&out.join("distributions.csv"))).unwrap();
+    assert_eq!(chart.panels.iter().map(|p| p.distribution).collect::<Vec<_>>(), ["ttft_s", "e2e_s"]);
+    assert_eq!(chart.panels[0].objectives, Vec::<f64>::new());
+    assert_eq!(chart.panels[1].objectives, [30.0]);
+    for panel in &chart.panels {
+        for (i, series) in panel.series.iter().enumerate() {
+            let variant = &summary["variants"][i];
+            assert_eq!(series.name, variant["name"].as_str().unwrap());
+            let rows: Vec<(f64, f64)> = csv
+                .lines()
+                .skip(1)
+                .map(|l| l.split(',').collect::<Vec<_>>())
+                .filter(|c| c[0] == series.name && c[1] == panel.distribution)
+                .map(|c| (c[3].parse().unwrap(), c[2].parse().unwrap()))
+                .collect();
+            assert_eq!(rows.len(), 101);
+            assert_eq!(series.points, rows);
+            let metric = panel.distribution.trim_end_matches("_s");
+            for (q, p) in MARKS {
+                let mean = variant["metrics"][format!("{metric}_s_{p}")]["mean"].as_f64();
+                assert_eq!(series.at(q), mean, "{metric} {p}");
+            }
+        }
+    }
+}
+
+#[test]
+fn cost_per_session_strips_are_the_session_cost_distribution() {
+    let (_s, out) = bundled_run("charts-strip", "examples/ttl_comparison.toml", &["--replicates", "3"]);
+    let summary = read_json(&out.join("summary.json"));
+    let run = RunData::load(&out).unwrap();
+    let chart = CostPerSession::from_run(&run).unwrap().unwrap();
+    assert_eq!(chart.entries.len(), 2);
+    for (i, entry) in chart.entries.iter().enumerate() {
+        let strip = entry.sessions.unwrap();
+        let at =
+            |q: f64| run.distribution(&entry.name, "session_cost_usd").unwrap().iter().find(|p| p.1 == q).unwrap().0;
+        assert_eq!((strip.p05, strip.p25, strip.p75), (at(0.05), at(0.25), at(0.75)));
+        let metrics = &summary["variants"][i]["metrics"];
+        assert_eq!(Some(strip.p50), metrics["cost_usd_per_session_p50"]["mean"].as_f64());
+        assert_eq!(Some(strip.p95), metrics["cost_usd_per_session_p95"]["mean"].as_f64());
+        assert!(strip.p05 < strip.p50 && strip.p50 < strip.p95, "{strip:?}");
+    }
+}
+
+#[test]
 fn cost_per_session_boxes_span_the_replicates_and_mark_the_summary_interval() {
     let (_s, out) = bundled_run("charts-box", "examples/provider_comparison.toml", &["--replicates", "5"]);
     let summary = read_json(&out.join("summary.json"));
@@ -223,7 +275,9 @@ fn png_text_is_drawn_with_the_embedded_font_and_no_system_font_library() {
 fn report_regenerates_charts_and_leaves_other_files_alone() {
     let (_s, out) = bundled_run("charts-report", "examples/ttl_comparison.toml", &["--replicates", "2"]);
     let first = agentsim(["report", &arg(&out)]).expect_code(0);
-    assert!(first.stdout.starts_with("8 chart files written to"), "{}", first.stdout);
+    // Every chart has its data in this run: two files each.
+    let all = 2 * STEMS.len();
+    assert!(first.stdout.starts_with(&format!("{all} chart files written to")), "{}", first.stdout);
     assert!(first.stdout.contains("(0 earlier chart files replaced)"), "{}", first.stdout);
     let png = out.join("charts/cost_per_session.png");
     assert!(first.stdout.lines().any(|l| l == png.to_str().unwrap()));
@@ -231,7 +285,7 @@ fn report_regenerates_charts_and_leaves_other_files_alone() {
     std::fs::write(out.join("charts/notes.txt"), "mine").unwrap();
     std::fs::write(out.join("charts/over_time.png"), "stale").unwrap();
     let second = agentsim(["report", &arg(&out)]).expect_code(0);
-    assert!(second.stdout.contains("(8 earlier chart files replaced)"), "{}", second.stdout);
+    assert!(second.stdout.contains(&format!("({all} earlier chart files replaced)")), "{}", second.stdout);
     assert_eq!(read(&png), before, "a second render changed the bytes");
     assert_ne!(read(&out.join("charts/over_time.png")), b"stale");
     assert_eq!(read(&out.join("charts/notes.txt")), b"mine");

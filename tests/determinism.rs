@@ -5,7 +5,8 @@ use crate::support::{Scratch, bundled, read, read_json, run_quiet as run, small_
 use std::path::Path;
 
 /// The files that must not depend on anything but the scenario and the seed.
-const RESULT_FILES: [&str; 5] = ["summary.json", "summary.csv", "replicates.csv", "requests.csv", "timeseries.csv"];
+const RESULT_FILES: [&str; 6] =
+    ["summary.json", "summary.csv", "distributions.csv", "replicates.csv", "requests.csv", "timeseries.csv"];
 
 #[track_caller]
 fn assert_same_results(a: &Path, b: &Path) {

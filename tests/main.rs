@@ -68,6 +68,8 @@ mod sweeps;
 mod plan;
 // `agentsim sensitivity`: tornado order, exact zeros on common random numbers, preset assumptions, bad flags.
 mod sensitivity;
+// distributions.csv: the quantile grids per variant, their percentiles equal summary.json's.
+mod distributions;
 // Shards in separate processes, merged in any order, equal the single-machine run.
 mod shards;
 // Interrupt part-way, then `run --resume`: the uninterrupted run's bytes.

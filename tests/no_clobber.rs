@@ -18,7 +18,7 @@ fn second_run_into_the_same_dir_is_refused_and_changes_nothing() {
     let out = s.path("run");
     agentsim(["run", &scenario, "--out", &arg(&out), "--quiet", "--requests-csv"]).expect_code(0);
     let before = snapshot(&out);
-    assert_eq!(before.len(), 8);
+    assert_eq!(before.len(), 9);
 
     let o = agentsim(["run", &scenario, "--out", &arg(&out), "--quiet", "--seed", "3"]).expect_code(1);
     assert!(o.stderr.contains("already exists and is not empty"), "{}", o.stderr);
@@ -42,6 +42,7 @@ fn force_replaces_our_files_and_keeps_the_users() {
     assert_eq!(
         list(&out),
         [
+            "distributions.csv",
             "manifest.json",
             "notes.txt",
             "replicates.csv",

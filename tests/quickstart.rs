@@ -45,6 +45,7 @@ fn quickstart_runs_and_reports_every_metric_in_every_scope() {
     assert_eq!(
         list(&out),
         [
+            "distributions.csv",
             "manifest.json",
             "replicates.csv",
             "scenario.resolved.toml",
@@ -167,6 +168,7 @@ fn manifest_records_how_the_run_was_made() {
         "replicates.csv",
         "summary.json",
         "summary.csv",
+        "distributions.csv",
         "timeseries.csv",
         "scenario.toml",
         "scenario.resolved.toml",

@@ -12,9 +12,10 @@ use std::time::{Duration, Instant};
 /// Every file of a plain run that must be identical to the uninterrupted
 /// run's (every output but the manifest, which records how the run was made).
 pub fn compared() -> &'static [&'static str] {
-    const FILES: [&str; 7] = [
+    const FILES: [&str; 8] = [
         "summary.json",
         "summary.csv",
+        "distributions.csv",
         "replicates.csv",
         "requests.csv",
         "timeseries.csv",

@@ -9,7 +9,8 @@ use std::path::Path;
 /// A variant that changes prices and cache tiers' use, so paired differences
 /// and the ranking are part of what must merge exactly.
 const VARIANT: &str = "cheap=providers[0].pricing.output_usd_per_mtok=5,providers[0].cache.ttl=5s";
-const COMPARED: [&str; 5] = ["summary.json", "summary.csv", "replicates.csv", "timeseries.csv", "requests.csv"];
+const COMPARED: [&str; 6] =
+    ["summary.json", "summary.csv", "distributions.csv", "replicates.csv", "timeseries.csv", "requests.csv"];
 
 /// 7 replicates of a plain run.
 const PLAIN: [&str; 2] = ["--replicates", "7"];
@@ -22,8 +23,15 @@ const SWEEP: [&str; 6] = [
     "--sweep",
     "workloads[0].arrivals.rate_per_s=0.5..2:3",
 ];
-const SWEEP_COMPARED: [&str; 6] =
-    ["summary.json", "summary.csv", "sweep.csv", "replicates.csv", "timeseries.csv", "requests.csv"];
+const SWEEP_COMPARED: [&str; 7] = [
+    "summary.json",
+    "summary.csv",
+    "sweep.csv",
+    "distributions.csv",
+    "replicates.csv",
+    "timeseries.csv",
+    "requests.csv",
+];
 
 fn shard_args(scenario: &Path, out: &Path, i: u32, n: u32, extra: &[&str]) -> Vec<String> {
     ["run", &arg(scenario), "--out", &arg(out), "--quiet", "--requests-csv"]

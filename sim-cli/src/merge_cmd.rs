@@ -68,9 +68,7 @@ pub fn merge(args: &MergeArgs, argv: &[OsString], stdout: &mut dyn Write) -> any
     let refs: Vec<&Summary> = summaries.iter().collect();
     let rendered = match labels {
         Some(l) => sweep_run::files(l, &refs)?.to_vec(),
-        None => {
-            vec![("summary.json", outputs::summary_json(summary)?), ("summary.csv", outputs::summary_csv(summary)?)]
-        }
+        None => outputs::plain_files(summary)?.to_vec(),
     };
     write_files(&mut staging, &holder.dir, &rendered, run.requests_csv)?;
     let names = staging.names().iter().copied().chain([MANIFEST]);

@@ -14,10 +14,11 @@ use sim_core::scenario::Scenario;
 
 /// Every file name `run`, `replay`, `plan`, `sensitivity` or `merge` may write. `--force` removes the ones a run does not
 /// write (e.g. an old requests.csv), so a directory never mixes two runs.
-pub const OUTPUT_FILE_NAMES: [&str; 19] = [
+pub const OUTPUT_FILE_NAMES: [&str; 20] = [
     "summary.json",
     "summary.csv",
     "sweep.csv",
+    "distributions.csv",
     "replicates.csv",
     "requests.csv",
     "timeseries.csv",
@@ -35,6 +36,34 @@ pub const OUTPUT_FILE_NAMES: [&str; 19] = [
     "report.html",
     "report.md",
 ];
+
+/// The summary files of a plain run (one point): summary.json, summary.csv
+/// and distributions.csv.
+pub fn plain_files(summary: &Summary) -> anyhow::Result<[(&'static str, Vec<u8>); 3]> {
+    Ok([
+        ("summary.json", summary_json(summary)?),
+        ("summary.csv", summary_csv(summary)?),
+        ("distributions.csv", distributions_csv(&[summary], false)?),
+    ])
+}
+
+/// `distributions.csv`: per variant (baseline first), the overall scope's
+/// distributions (`sim_core::metrics::DISTRIBUTIONS`) at every quantile of
+/// the grid, each the mean over replicates of that quantile; with `points`,
+/// every summary's rows start with its index in a `point` column.
+pub fn distributions_csv(summaries: &[&Summary], points: bool) -> anyhow::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(points.then_some("point").into_iter().chain(["variant", "distribution", "quantile", "value"]))?;
+    for (point, summary) in summaries.iter().enumerate() {
+        for v in &summary.variants {
+            for (distribution, q, value) in v.distributions.rows() {
+                let cells = [v.name.clone(), distribution.to_string(), float_cell(q), opt_cell(value)];
+                w.write_record(points.then(|| point.to_string()).into_iter().chain(cells))?;
+            }
+        }
+    }
+    finish(w)
+}
 
 /// `summary.json`, written as [`json_file`].
 pub fn summary_json(summary: &Summary) -> anyhow::Result<Vec<u8>> {

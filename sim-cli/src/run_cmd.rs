@@ -203,8 +203,7 @@ pub fn execute(
     }
 
     let ctx = RunCtx { args, argv, loaded: &loaded, opts: &opts, started: &started };
-    let summaries =
-        [("summary.json", outputs::summary_json(&summary)?), ("summary.csv", outputs::summary_csv(&summary)?)];
+    let summaries = outputs::plain_files(&summary)?;
     render(&mut staging, &ctx, &sim.first, &loaded.scenario, &summaries, facts, resumed_with)?;
     staging.commit()?;
     print_run(stdout, args.quiet, &summary, &dir)

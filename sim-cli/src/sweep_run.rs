@@ -11,12 +11,14 @@ use sim_core::metrics::Summary;
 use std::io::Write;
 use std::path::Path;
 
-/// summary.json (with `sweep`), summary.csv (with `point`) and sweep.csv of
-/// the points' `summaries` in grid order, as a run writes them.
-pub fn files(labels: &SweepLabels, summaries: &[&Summary]) -> anyhow::Result<[(&'static str, Vec<u8>); 3]> {
+/// summary.json (with `sweep`), summary.csv and distributions.csv (with
+/// `point`) and sweep.csv of the points' `summaries` in grid order, as a run
+/// writes them.
+pub fn files(labels: &SweepLabels, summaries: &[&Summary]) -> anyhow::Result<[(&'static str, Vec<u8>); 4]> {
     Ok([
         ("summary.json", sweep_outputs::summary_json(labels, summaries)?),
         ("summary.csv", outputs::summary_csv_of(summaries, true)?),
+        ("distributions.csv", outputs::distributions_csv(summaries, true)?),
         ("sweep.csv", sweep_outputs::sweep_csv(labels, summaries)?),
     ])
 }

@@ -1,5 +1,5 @@
 //! A run directory read back: summary.json (required), replicates.csv, and
-//! the files only some runs have (sweep, plan, sensitivity, time series,
+//! the files only some runs have (distributions, sweep, plan, sensitivity, time series,
 //! manifest, scenario as written and resolved). Charts read this, never the files.
 
 use crate::error::{ReportError, Result};
@@ -17,6 +17,7 @@ pub struct RunData {
     pub sweep: Option<SweepSummary>,
     pub replicates: Option<Table>,
     pub sweep_csv: Option<Table>,
+    pub distributions: Option<Table>,
     pub plan_csv: Option<Table>,
     pub plan_json: Option<serde_json::Value>,
     pub sensitivity: Option<Table>,
@@ -66,6 +67,7 @@ impl RunData {
             sweep,
             replicates: Table::load(dir, "replicates.csv")?,
             sweep_csv: Table::load(dir, "sweep.csv")?,
+            distributions: Table::load(dir, "distributions.csv")?,
             plan_csv: Table::load(dir, "plan.csv")?,
             plan_json: load_json(dir, "plan.json")?,
             sensitivity: Table::load(dir, "sensitivity.csv")?,
@@ -82,6 +84,30 @@ impl RunData {
             .variants
             .first()
             .map_or_else(Vec::new, |b| b.by_provider.0.iter().map(|(n, _)| n.as_str()).collect())
+    }
+}
+
+impl RunData {
+    /// `variant`'s defined (value, quantile) points of `distribution` in
+    /// distributions.csv (at point 0 of a sweep, as summary.json's top
+    /// level), in quantile order; none without the file.
+    pub fn distribution(&self, variant: &str, distribution: &str) -> Result<Vec<(f64, f64)>> {
+        let Some(t) = &self.distributions else { return Ok(Vec::new()) };
+        let (v, d) = (t.column("variant")?, t.column("distribution")?);
+        let (q, value) = (t.column("quantile")?, t.column("value")?);
+        let point = t.header.iter().position(|h| h == "point");
+        let mut points = Vec::new();
+        for row in &t.rows {
+            let at_point_0 = point.is_none_or(|p| t.text(row, p) == "0");
+            if at_point_0
+                && t.text(row, v) == variant
+                && t.text(row, d) == distribution
+                && let (Some(q), Some(x)) = (t.number(row, q)?, t.number(row, value)?)
+            {
+                points.push((x, q));
+            }
+        }
+        Ok(points)
     }
 }
 

@@ -61,22 +61,26 @@ pub fn subjects(run: &RunData) -> (Kind, Vec<Subject<'_>>) {
                 .collect();
             (Kind::Providers, subjects)
         }
-        _ => {
-            let subjects = variants
-                .iter()
-                .enumerate()
-                .map(|(index, v)| Subject {
-                    name: &v.name,
-                    index,
-                    metrics: &v.metrics,
-                    diff: v.diff_vs_baseline.as_ref().map(|d| &d.metrics),
-                    variant: &v.name,
-                    scope: "all".to_string(),
-                })
-                .collect();
-            (Kind::Variants, subjects)
-        }
+        _ => (Kind::Variants, variant_subjects(run)),
     }
+}
+
+/// The run's variants as subjects (baseline first), whatever its providers:
+/// for what only the whole run has per variant (distributions.csv).
+pub fn variant_subjects(run: &RunData) -> Vec<Subject<'_>> {
+    run.summary
+        .variants
+        .iter()
+        .enumerate()
+        .map(|(index, v)| Subject {
+            name: &v.name,
+            index,
+            metrics: &v.metrics,
+            diff: v.diff_vs_baseline.as_ref().map(|d| &d.metrics),
+            variant: &v.name,
+            scope: "all".to_string(),
+        })
+        .collect()
 }
 
 impl Subject<'_> {

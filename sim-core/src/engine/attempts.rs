@@ -203,6 +203,7 @@ impl Replicate<'_> {
         // tokens are still tokens).
         if billed {
             let tokens = self.caches.to_scenario_tiers(p, &tokens);
+            self.live.get_mut(id).cost.add(cost.total());
             self.cell(id).record_abandoned(&tokens, &cost);
         }
         self.attempt_failed(id, now, RequestStatus::Timeout, None, false);
@@ -291,6 +292,7 @@ impl Replicate<'_> {
             }
         };
         self.gauges[w].in_system.add(now, -1);
+        self.live.get_mut(id).cost.add(outcome.cost.total());
         self.cell(id).record_request(&outcome);
         self.next_step(id, w, now);
     }
@@ -323,8 +325,8 @@ impl Replicate<'_> {
                 }
             }
             None => {
-                let d = now - l.session.arrival;
-                self.cell(id).record_session_end(d);
+                let (d, cost) = (now - l.session.arrival, l.cost.usd());
+                self.cell(id).record_session_end(d, cost);
                 self.leave(id, w, now);
             }
         }

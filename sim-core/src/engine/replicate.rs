@@ -9,7 +9,7 @@ use super::limits::{SimLimit, clock_limit_years};
 use super::slab::Slab;
 use super::timeseries::{ProviderSample, TimeseriesRecorder, TimeseriesRow};
 use crate::event_queue::EventQueue;
-use crate::metrics::{CostBreakdown, CostTotals, ReplicateMetrics, ScopeMetrics, TimeWeighted, TokenCounts};
+use crate::metrics::{CostBreakdown, CostTotals, ReplicateMetrics, ScopeMetrics, TimeWeighted, TokenCounts, UsdSum};
 use crate::model::cache::Lookup;
 use crate::model::cache::PromptBreakpoint;
 use crate::model::pricing::classify_tokens;
@@ -107,6 +107,8 @@ pub(super) struct Live {
     pub(super) counted: bool,
     /// Keep-alive pings sent so far (what their draws are keyed by).
     pub(super) pings: u32,
+    /// Everything billed to this session's requests so far, summed exactly.
+    pub(super) cost: UsdSum,
 }
 
 /// Levels of one (workload, provider) cell over time.
@@ -374,7 +376,14 @@ impl Replicate<'_> {
             Arrivals::Poisson { .. } => Session::start(&self.seed, wl, w, index, now),
         };
         let counted = now >= self.counted_from;
-        let id = self.live.insert(Live { session, attempt: Attempt::default(), next_issue: now, counted, pings: 0 });
+        let id = self.live.insert(Live {
+            session,
+            attempt: Attempt::default(),
+            next_issue: now,
+            counted,
+            pings: 0,
+            cost: UsdSum::default(),
+        });
         self.cell(id).sessions_started += 1;
         self.gauges[w].sessions.add(now, 1);
         self.schedule_next_arrival(w, now);
@@ -437,6 +446,7 @@ impl Replicate<'_> {
         let ping = Attempt { issued: now, start: now, first_token, end, tokens, cost, ..Attempt::default() };
         self.record(id, ping, RequestStatus::KeepAlive);
         let tokens = self.caches.to_scenario_tiers(wl.provider, &tokens);
+        self.live.get_mut(id).cost.add(cost.total());
         self.cell(id).record_keep_alive(&tokens, &cost);
         let next = now + ka.interval;
         if next < self.live.get(id).next_issue {

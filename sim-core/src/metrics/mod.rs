@@ -1,6 +1,7 @@
 //! Streaming, mergeable metrics: per-scope accumulators inside a replicate,
 //! statistics across replicates, and the summary written to `summary.json`.
 
+pub mod distribution;
 pub mod fold;
 pub mod gauge;
 pub mod histogram;
@@ -13,9 +14,10 @@ pub mod stats;
 pub mod summary;
 pub mod target;
 
+pub use distribution::{DISTRIBUTIONS, DistributionAccumulator, Distributions, GRID_LEN, grid_values, quantile_grid};
 pub use fold::{FoldNames, RunFold};
 pub use gauge::{Area, TimeWeighted};
-pub use histogram::LatencyHistogram;
+pub use histogram::{CostHistogram, LatencyHistogram};
 pub use paired::{DiffAccumulator, DiffStats, DiffSummary, DiffTable, PairedAccumulator};
 pub use ranking::{Better, DEFAULT_RANK_METRIC, RankBy, RankEntry, RankError, Ranking, RankingAccumulator};
 pub use record::{RecordError, ScopeValues, TaskRecord, VariantRecord};

@@ -23,10 +23,14 @@ pub struct VariantRecord {
     pub events: u64,
     #[serde(serialize_with = "ser_bits", deserialize_with = "de_bits")]
     pub sim_end_s: f64,
+    /// The overall scope's quantile grids (`distribution::grid_values`);
+    /// empty in a record written before they existed.
+    #[serde(default)]
+    pub grids: ScopeValues,
 }
 
 /// The metric values of one scope; `None` where a metric is undefined.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct ScopeValues(
     #[serde(serialize_with = "ser_opt_bits", deserialize_with = "de_opt_bits")] pub Vec<Option<f64>>,
@@ -49,6 +53,7 @@ impl VariantRecord {
             by_workload: m.by_workload.iter().map(values).collect(),
             events: m.events,
             sim_end_s: m.sim_end_s,
+            grids: super::distribution::grid_values(&m.overall),
         }
     }
 }
@@ -117,6 +122,7 @@ mod tests {
             by_workload: vec![],
             events: u64::MAX,
             sim_end_s: -0.0,
+            grids: ScopeValues(values[..3].to_vec()),
         };
         TaskRecord { point: 3, replicate: 7, variants: vec![v.clone(), v] }
     }

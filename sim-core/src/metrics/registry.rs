@@ -152,6 +152,15 @@ pub static METRICS: &[MetricDef] = &[
         m.session_duration.quantile_s(0.95)
     })
     .shown(&[(Main, 10)]),
+    metric("cost_usd_per_session_p50", "USD/session", "median cost of completed sessions", |m| {
+        m.session_cost.quantile_usd(0.50)
+    }),
+    metric("cost_usd_per_session_p95", "USD/session", "95th percentile of completed sessions' cost", |m| {
+        m.session_cost.quantile_usd(0.95)
+    }),
+    metric("cost_usd_per_session_p99", "USD/session", "99th percentile of completed sessions' cost", |m| {
+        m.session_cost.quantile_usd(0.99)
+    }),
     metric("errors", "attempts", "attempts failed with a server error or unavailable", |m| count(m.errors))
         .shown(&[(Main, 11)]),
     metric("retries", "attempts", "failed attempts followed by another attempt", |m| count(m.retries))

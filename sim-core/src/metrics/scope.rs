@@ -3,7 +3,7 @@
 //! each metric reads from them is declared in `registry.rs`.
 
 use super::gauge::Area;
-use super::histogram::LatencyHistogram;
+use super::histogram::{CostHistogram, LatencyHistogram};
 use crate::time::SimDuration;
 
 /// Cache tiers a scenario may name in all (per-tier write counters are fixed arrays).
@@ -217,6 +217,10 @@ pub struct ScopeMetrics {
     pub ttft: LatencyHistogram,
     pub e2e: LatencyHistogram,
     pub session_duration: LatencyHistogram,
+    /// What each completed session was billed for its own requests (answers,
+    /// pings, abandoned attempts); storage and compute are billed to the
+    /// scope, not to a session, so they are not in it.
+    pub session_cost: CostHistogram,
     pub(super) e2e_sum_us: u128,
     /// Time per output token after the first, of requests with two or more.
     pub tpot: LatencyHistogram,
@@ -336,6 +340,7 @@ impl ScopeMetrics {
         self.ttft.merge(&other.ttft);
         self.e2e.merge(&other.e2e);
         self.session_duration.merge(&other.session_duration);
+        self.session_cost.merge(&other.session_cost);
         self.e2e_sum_us += other.e2e_sum_us;
         self.tpot.merge(&other.tpot);
         self.decode_speed_sum += other.decode_speed_sum;
@@ -347,9 +352,10 @@ impl ScopeMetrics {
         self.span_s = self.span_s.max(other.span_s);
     }
 
-    pub fn record_session_end(&mut self, duration: SimDuration) {
+    pub fn record_session_end(&mut self, duration: SimDuration, cost_usd: f64) {
         self.sessions_completed += 1;
         self.session_duration.record(duration);
+        self.session_cost.record_usd(cost_usd);
     }
 }
 

@@ -1,6 +1,7 @@
 //! The run summary: every metric of every scope summarised across replicates,
 //! in the exact shape of `summary.json` (see docs/outputs.md).
 
+use super::distribution::{DistributionAccumulator, Distributions};
 use super::paired::DiffSummary;
 use super::ranking::Ranking;
 use super::record::{ScopeValues, VariantRecord};
@@ -109,6 +110,10 @@ pub struct VariantSummary {
     /// Paired differences from the baseline; absent for the baseline itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub diff_vs_baseline: Option<DiffSummary>,
+    /// The overall scope's folded quantile grids, for `distributions.csv`;
+    /// not part of summary.json (empty when read back from it).
+    #[serde(skip)]
+    pub distributions: Distributions,
 }
 
 /// The content of `summary.json`. Reading it back ignores fields it does not
@@ -161,6 +166,7 @@ pub struct VariantAccumulator {
     overall: ScopeAccumulator,
     by_provider: Vec<(String, ScopeAccumulator)>,
     by_workload: Vec<(String, ScopeAccumulator)>,
+    grids: DistributionAccumulator,
 }
 
 impl VariantAccumulator {
@@ -175,6 +181,7 @@ impl VariantAccumulator {
             by_provider: scopes(provider_names),
             by_workload: scopes(workload_names),
             metric_names,
+            grids: DistributionAccumulator::default(),
         }
     }
 
@@ -187,6 +194,7 @@ impl VariantAccumulator {
         for ((_, acc), s) in self.by_workload.iter_mut().zip(&r.by_workload) {
             acc.push(s);
         }
+        self.grids.push(&r.grids);
     }
 
     /// The cache tier count of this variant (which its records' values follow).
@@ -214,6 +222,7 @@ impl VariantAccumulator {
             by_provider: tables(&self.by_provider),
             by_workload: tables(&self.by_workload),
             diff_vs_baseline: None,
+            distributions: self.grids.finish(),
         }
     }
 }

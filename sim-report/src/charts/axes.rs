@@ -4,9 +4,9 @@
 use crate::chart::draw_error;
 use crate::error::Result;
 use crate::style::{GUIDE, LABEL_PX, desc_style, label_style, tick, tick_count};
-use plotters::coord::Shift;
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::coord::types::RangedCoordf64;
+use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 use std::ops::Range;
 
@@ -161,6 +161,23 @@ pub fn xy_chart<'a, DB: DrawingBackend>(
     };
     mesh.draw().map_err(e)?;
     Ok(chart)
+}
+
+/// The chart's legend of labelled series at `at`, on a light background so
+/// curves behind it stay visible.
+pub fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    stem: &'static str,
+    at: SeriesLabelPosition,
+) -> Result<()> {
+    chart
+        .configure_series_labels()
+        .position(at)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font(label_style())
+        .draw()
+        .map_err(|err| draw_error(stem, err))
 }
 
 /// A vertical interval at `x` from `lo` to `hi` with caps `cap` wide.

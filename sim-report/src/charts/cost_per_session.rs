@@ -1,6 +1,7 @@
 //! Cost per session per variant (or provider): a box over the replicates'
 //! values from replicates.csv, and the mean with its 95% interval from
-//! summary.json beside it.
+//! summary.json beside it; per variant, a thin strip of the per-session
+//! cost distribution from distributions.csv.
 
 use super::axes::{category_chart, upper, whisker};
 use crate::chart::{Chart, Heading, draw_error};
@@ -47,6 +48,28 @@ pub struct Entry {
     pub boxed: Option<BoxStats>,
     pub mean: Option<f64>,
     pub ci95: Option<(f64, f64)>,
+    /// Completed sessions' own cost (distributions.csv, variants only).
+    pub sessions: Option<SessionStrip>,
+}
+
+/// The per-session cost distribution at the quantiles the strip draws:
+/// p5 to p95 as a thin line, p25 to p75 thicker, a tick at p50.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SessionStrip {
+    pub p05: f64,
+    pub p25: f64,
+    pub p50: f64,
+    pub p75: f64,
+    pub p95: f64,
+}
+
+impl SessionStrip {
+    /// From a distribution's (value, quantile) points; `None` unless it has
+    /// all five quantiles.
+    pub fn of(points: &[(f64, f64)]) -> Option<Self> {
+        let at = |q: f64| points.iter().find(|p| p.1 == q).map(|p| p.0);
+        Some(Self { p05: at(0.05)?, p25: at(0.25)?, p50: at(0.5)?, p75: at(0.75)?, p95: at(0.95)? })
+    }
 }
 
 #[derive(Debug)]
@@ -63,12 +86,17 @@ impl CostPerSession {
         let mut entries = Vec::new();
         for s in &subjects {
             let stats = s.stats(METRIC);
+            let sessions = match kind {
+                Kind::Variants => SessionStrip::of(&run.distribution(s.variant, "session_cost_usd")?),
+                Kind::Providers => None,
+            };
             entries.push(Entry {
                 name: s.name.to_string(),
                 colour_index: s.index,
                 boxed: BoxStats::of(&s.replicate_values(run, METRIC)?),
                 mean: stats.and_then(|m| m.mean),
                 ci95: stats.and_then(|m| m.ci95_low.zip(m.ci95_high)),
+                sessions,
             });
         }
         if entries.iter().all(|e| e.mean.is_none()) {
@@ -86,18 +114,21 @@ impl Chart for CostPerSession {
 
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()> {
         let e = |err| draw_error(STEM, err);
-        let top = upper(
-            self.entries
-                .iter()
-                .flat_map(|x| [x.boxed.map(|b| b.max), x.mean, x.ci95.map(|c| c.1)].into_iter().flatten()),
-        );
+        let top = upper(self.entries.iter().flat_map(|x| {
+            [x.boxed.map(|b| b.max), x.mean, x.ci95.map(|c| c.1), x.sessions.map(|s| s.p95)].into_iter().flatten()
+        }));
         let names: Vec<&str> = self.entries.iter().map(|x| x.name.as_str()).collect();
         let legend = if self.entries.iter().any(|x| x.boxed.is_some()) {
             "box: replicates' quartiles and range; black: mean and 95% CI"
         } else {
             "mean and 95% CI; the run kept no per-replicate values"
         };
-        let x_desc = format!("{} ({legend})", self.kind.noun());
+        let strip = if self.entries.iter().any(|x| x.sessions.is_some()) {
+            "; thin: sessions' p5-p95, p25-p75, p50"
+        } else {
+            ""
+        };
+        let x_desc = format!("{} ({legend}{strip})", self.kind.noun());
         let mut chart = category_chart(area, STEM, &names, top, &x_desc, "cost per session (USD)")?;
         for (i, entry) in self.entries.iter().enumerate() {
             let x = i as f64;
@@ -119,6 +150,14 @@ impl Chart for CostPerSession {
                         line(vec![(x - 0.12, b.max), (x + 0.02, b.max)], 2),
                     ])
                     .map_err(e)?;
+            }
+            if let Some(s) = entry.sessions {
+                // Left of the box: the spread of single sessions, not of replicates.
+                let xs = x - 0.36;
+                let line = |lo, hi, width| PathElement::new(vec![(xs, lo), (xs, hi)], c.stroke_width(width));
+                chart.draw_series([line(s.p05, s.p95, 2), line(s.p25, s.p75, 8)]).map_err(e)?;
+                let tick = PathElement::new(vec![(xs - 0.04, s.p50), (xs + 0.04, s.p50)], BLACK.stroke_width(3));
+                chart.draw_series([tick]).map_err(e)?;
             }
             // Beside the box, or in its place (in the subject's colour) when
             // there are no replicate values (a sensitivity run keeps none).
@@ -145,5 +184,13 @@ mod tests {
         let b = BoxStats::of(&[1.0, 2.0]).unwrap();
         assert_eq!((b.q1, b.median, b.q3), (1.25, 1.5, 1.75));
         assert_eq!(BoxStats::of(&[]), None);
+    }
+
+    #[test]
+    fn the_session_strip_reads_its_five_quantiles() {
+        let points: Vec<(f64, f64)> = (1..=99).map(|i| (f64::from(i) * 2.0, f64::from(i) / 100.0)).collect();
+        let s = SessionStrip::of(&points).unwrap();
+        assert_eq!(s, SessionStrip { p05: 10.0, p25: 50.0, p50: 100.0, p75: 150.0, p95: 190.0 });
+        assert_eq!(SessionStrip::of(&points[..90]), None);
     }
 }

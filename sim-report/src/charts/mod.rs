@@ -4,6 +4,7 @@ pub mod axes;
 pub mod cost_breakdown;
 pub mod cost_per_session;
 pub mod cost_vs_latency;
+pub mod latency_cdf;
 pub mod over_time;
 
 use crate::chart::{Rendered, render};
@@ -12,7 +13,8 @@ use crate::error::Result;
 
 /// Every chart stem agentsim writes, in render order: `render_run` replaces
 /// these files only, never another file of `charts/`.
-pub const STEMS: &[&str] = &[cost_per_session::STEM, cost_breakdown::STEM, cost_vs_latency::STEM, over_time::STEM];
+pub const STEMS: &[&str] =
+    &[cost_per_session::STEM, cost_breakdown::STEM, cost_vs_latency::STEM, over_time::STEM, latency_cdf::STEM];
 
 /// Renders every chart whose data the run has, in [`STEMS`] order.
 pub fn render_all(run: &RunData) -> Result<Vec<Rendered>> {
@@ -27,6 +29,9 @@ pub fn render_all(run: &RunData) -> Result<Vec<Rendered>> {
         out.push(render(&c)?);
     }
     if let Some(c) = over_time::OverTime::from_run(run)? {
+        out.push(render(&c)?);
+    }
+    if let Some(c) = latency_cdf::LatencyCdf::from_run(run)? {
         out.push(render(&c)?);
     }
     Ok(out)

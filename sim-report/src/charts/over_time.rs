@@ -191,14 +191,7 @@ impl Chart for OverTime {
                 }
             }
             if first {
-                chart
-                    .configure_series_labels()
-                    .position(SeriesLabelPosition::UpperRight)
-                    .background_style(WHITE.mix(0.85))
-                    .border_style(BLACK)
-                    .label_font(crate::style::label_style())
-                    .draw()
-                    .map_err(e)?;
+                super::axes::draw_legend(&mut chart, STEM, SeriesLabelPosition::UpperRight)?;
             }
         }
         Ok(())
