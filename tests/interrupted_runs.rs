@@ -242,6 +242,7 @@ fn resume_gives_the_uninterrupted_bytes(signal: Signal, out: &Path, baseline: &P
     for name in crate::resume::compared() {
         assert!(read(&out.join(name)) == read(&baseline.join(name)), "resumed {name} differs");
     }
+    crate::support::assert_same_charts(out, baseline);
 }
 
 #[test]
