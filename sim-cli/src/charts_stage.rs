@@ -12,7 +12,9 @@ use anyhow::Context as _;
 /// Renders every chart the staged results allow into `staging`, unless
 /// `skip` (`--no-charts`); a spinner shows while it runs (not with `quiet`).
 pub fn render_into(staging: &mut Staging, skip: bool, quiet: bool) -> anyhow::Result<()> {
-    if skip {
+    // `plan --cheapest` writes cheapest.csv only: no chart reads it.
+    let has_results = ["summary.json", "plan.json"].iter().any(|f| staging.files_dir().join(f).is_file());
+    if skip || !has_results {
         return Ok(());
     }
     let spinner = progress::step_spinner("rendering charts", quiet);
