@@ -8,6 +8,7 @@ use sim_report::charts::cost_breakdown::{CLASSES, CostBreakdown};
 use sim_report::charts::cost_per_session::CostPerSession;
 use sim_report::charts::latency_cdf::{LatencyCdf, MARKS};
 use sim_report::charts::over_time::OverTime;
+use sim_report::charts::tornado::Tornado;
 use sim_report::{RunData, STEMS, render_all};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -123,13 +124,21 @@ fn every_chart_renders_for_every_bundled_scenario_deterministically() {
             assert_well_formed_xml(svg);
             stems_seen.insert(chart.stem);
         }
-        // The same run renders to the same bytes.
-        let again = render_all(&RunData::load(&out).unwrap()).unwrap();
-        for (a, b) in charts.iter().zip(&again) {
-            assert!(a.png == b.png && a.svg == b.svg, "{name}/{}: bytes differ between two renders", a.stem);
+        // The run drew the same bytes into charts/, every file listed in its manifest.
+        let files = read_json(&out.join("manifest.json"))["files"].clone();
+        let listed: Vec<&str> = files.as_array().unwrap().iter().filter_map(|f| f.as_str()).collect();
+        for chart in &charts {
+            for (ext, bytes) in [("png", &chart.png), ("svg", &chart.svg)] {
+                let rel = format!("charts/{}.{ext}", chart.stem);
+                assert!(read(&out.join(&rel)) == *bytes, "{name}/{rel}: the run drew other bytes than a render");
+                assert!(listed.contains(&rel.as_str()), "{name}: {rel} not in the manifest");
+            }
         }
+        assert_eq!(listed.iter().filter(|f| f.starts_with("charts/")).count(), 2 * charts.len(), "{name}");
     }
-    assert_eq!(stems_seen, STEMS.iter().copied().collect(), "some chart never rendered");
+    // Capacity and tornado come from plan and sensitivity directories, not runs.
+    let of_runs: BTreeSet<&str> = STEMS.iter().copied().filter(|s| !["capacity", "tornado"].contains(s)).collect();
+    assert_eq!(stems_seen, of_runs, "some chart never rendered");
 }
 
 #[test]
@@ -273,10 +282,12 @@ fn png_text_is_drawn_with_the_embedded_font_and_no_system_font_library() {
 
 #[test]
 fn report_regenerates_charts_and_leaves_other_files_alone() {
-    let (_s, out) = bundled_run("charts-report", "examples/ttl_comparison.toml", &["--replicates", "2"]);
+    let (_s, out) = bundled_run("charts-report", "examples/ttl_comparison.toml", &["--replicates", "2", "--no-charts"]);
     let first = agentsim(["report", &arg(&out)]).expect_code(0);
-    // Every chart has its data in this run: two files each.
-    let all = 2 * STEMS.len();
+    // Every chart of a plain run has its data here (sweep, capacity and
+    // tornado need a sweep, a plan and a sensitivity run): two files each.
+    let plain = STEMS.iter().filter(|s| !["sweep", "capacity", "tornado"].contains(s)).count();
+    let all = 2 * plain;
     assert!(first.stdout.starts_with(&format!("{all} chart files written to")), "{}", first.stdout);
     assert!(first.stdout.contains("(0 earlier chart files replaced)"), "{}", first.stdout);
     let png = out.join("charts/cost_per_session.png");
@@ -307,22 +318,15 @@ fn report_refuses_what_is_not_a_finished_run() {
         assert!(!dir.join("charts").exists());
     }
     agentsim(["report", &arg(&s.path("absent"))]).expect_code(2);
-    // A complete `agentsim plan` directory has no summary.json to chart (yet).
-    let plan = s.path("plan");
-    std::fs::create_dir_all(&plan).unwrap();
-    std::fs::write(plan.join("plan.json"), "{}").unwrap();
-    std::fs::write(plan.join("manifest.json"), r#"{"files": ["plan.json", "manifest.json"]}"#).unwrap();
-    let refused = agentsim(["report", &arg(&plan)]).expect_code(2);
-    assert!(refused.stderr.contains("an `agentsim plan` directory"), "{}", refused.stderr);
     // A malformed summary.json of a complete run: located, exit 2, nothing written.
     let out = s.path("run");
-    run_quiet(&bundled("quickstart.toml"), &out, &["--replicates", "2"]);
+    run_quiet(&bundled("quickstart.toml"), &out, &["--replicates", "2", "--no-charts"]);
     std::fs::write(out.join("summary.json"), "{\n  \"schema_version\": 2,\n  \"scenario\": oops\n}\n").unwrap();
     let bad = agentsim(["report", &arg(&out)]).expect_code(2);
     assert!(bad.stderr.contains("summary.json:3:"), "{}", bad.stderr);
     assert!(!out.join("charts").exists());
     // A bad number in replicates.csv is named with its line.
-    run_quiet(&bundled("quickstart.toml"), &s.path("run2"), &["--replicates", "2"]);
+    run_quiet(&bundled("quickstart.toml"), &s.path("run2"), &["--replicates", "2", "--no-charts"]);
     let csv = s.path("run2/replicates.csv");
     let text = String::from_utf8(read(&csv)).unwrap();
     let lines: Vec<&str> = text.lines().collect();
@@ -369,11 +373,93 @@ fn over_time_hit_rate_is_the_timeseries_token_ratio_and_old_files_still_render()
 #[test]
 fn a_forced_run_over_a_charted_run_removes_its_charts_but_not_a_users_file() {
     let (_s, out) = bundled_run("charts-force", "quickstart.toml", &["--replicates", "2"]);
-    agentsim(["report", &arg(&out)]).expect_code(0);
-    run_quiet(&bundled("quickstart.toml"), &out, &["--replicates", "2", "--force", "--seed", "9"]);
+    assert!(out.join("charts/cost_per_session.png").is_file());
+    run_quiet(&bundled("quickstart.toml"), &out, &["--replicates", "2", "--force", "--seed", "9", "--no-charts"]);
     assert!(!out.join("charts").exists(), "the previous run's charts survived a --force run");
     agentsim(["report", &arg(&out)]).expect_code(0);
     std::fs::write(out.join("charts/mine.txt"), "keep").unwrap();
-    run_quiet(&bundled("quickstart.toml"), &out, &["--replicates", "2", "--force"]);
+    run_quiet(&bundled("quickstart.toml"), &out, &["--replicates", "2", "--force", "--no-charts"]);
     assert_eq!(crate::support::list(&out.join("charts")), ["mine.txt"]);
+    // A charted run over it keeps the user's file beside its own charts.
+    run_quiet(&bundled("quickstart.toml"), &out, &["--replicates", "2", "--force"]);
+    let listed = crate::support::list(&out.join("charts"));
+    assert!(listed.contains(&"mine.txt".to_string()) && listed.contains(&"cost_per_session.svg".to_string()));
+    assert!(sim_cli::run_dir::is_complete(&out));
+}
+
+/// The chart files of `dir`'s manifest.
+fn listed_charts(dir: &Path) -> Vec<String> {
+    let files = read_json(&dir.join("manifest.json"))["files"].clone();
+    files
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f.as_str())
+        .filter(|f| f.starts_with("charts/"))
+        .map(String::from)
+        .collect()
+}
+
+/// Asserts that `dir` holds `stem`'s PNG and well-formed SVG, listed in its manifest.
+#[track_caller]
+fn assert_chart(dir: &Path, stem: &str) {
+    let (w, h, _) = decode_png(&read(&dir.join(format!("charts/{stem}.png"))));
+    assert_eq!((w, h), (1200, 700));
+    assert_well_formed_xml(std::str::from_utf8(&read(&dir.join(format!("charts/{stem}.svg")))).unwrap());
+    let listed = listed_charts(dir);
+    assert!(
+        listed.contains(&format!("charts/{stem}.png")) && listed.contains(&format!("charts/{stem}.svg")),
+        "{listed:?}"
+    );
+    assert!(sim_cli::run_dir::is_complete(dir));
+}
+
+#[test]
+fn no_charts_leaves_a_run_without_charts() {
+    let (_s, out) = bundled_run("charts-none", "quickstart.toml", &["--replicates", "2", "--no-charts"]);
+    assert!(!out.join("charts").exists());
+    assert!(listed_charts(&out).is_empty() && sim_cli::run_dir::is_complete(&out));
+}
+
+#[test]
+fn sensitivity_draws_a_tornado_whose_bars_are_its_csv() {
+    let s = Scratch::new("charts-tornado");
+    let (a, b) = (s.path("a"), s.path("b"));
+    for out in [&a, &b] {
+        let scenario = arg(&bundled("examples/sensitivity.toml"));
+        let ttl = "providers[0].cache.ttl=5m,1h";
+        let args = ["sensitivity", &scenario, "--metric", "cost_usd_per_session", "--param", ttl, "--replicates", "3"];
+        agentsim(args.into_iter().chain(["--out", &arg(out), "-q"])).expect_code(0);
+    }
+    assert_chart(&a, "tornado");
+    crate::support::assert_same_charts(&a, &b);
+    let chart = Tornado::from_run(&RunData::load(&a).unwrap()).unwrap().unwrap();
+    let file = a.join("sensitivity.csv");
+    let t = sim_report::Table::parse(file.clone(), &read(&file)).unwrap();
+    let col = |n: &str| t.column(n).unwrap();
+    let mut checked = 0;
+    for row in &t.rows {
+        let bar = chart.bars.iter().find(|b| b.parameter == t.text(row, col("parameter"))).unwrap();
+        let side = if t.text(row, col("side")) == "low" { &bar.low } else { &bar.high };
+        assert_eq!(side.as_ref().unwrap().diff_mean, t.text(row, col("diff_mean")).parse::<f64>().unwrap());
+        checked += 1;
+    }
+    assert_eq!(checked, 2 * chart.bars.len());
+    assert!(chart.bars.len() >= 2 && chart.bars[0].parameter == "providers[0].cache.ttl");
+}
+
+#[test]
+fn plan_draws_capacity_and_report_redraws_it() {
+    let s = Scratch::new("charts-capacity");
+    let out = s.path("plan");
+    let scenario = arg(&bundled("examples/capacity_plan.toml"));
+    let search = "workloads[0].arrivals.rate_per_s=0.05..2:log";
+    let args = ["plan", &scenario, "--slo", "ttft_s_p95<=3", "--search", search, "--replicates", "2"];
+    agentsim(args.into_iter().chain(["--out", &arg(&out), "-q"])).expect_code(0);
+    assert_chart(&out, "capacity");
+    assert_eq!(listed_charts(&out), ["charts/capacity.png", "charts/capacity.svg"]);
+    let before = read(&out.join("charts/capacity.svg"));
+    let again = agentsim(["report", &arg(&out)]).expect_code(0);
+    assert!(again.stdout.starts_with("2 chart files written"), "{}", again.stdout);
+    assert_eq!(read(&out.join("charts/capacity.svg")), before, "report drew other bytes than plan");
 }

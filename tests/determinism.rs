@@ -14,6 +14,7 @@ fn assert_same_results(a: &Path, b: &Path) {
         let (x, y) = (read(&a.join(name)), read(&b.join(name)));
         assert!(x == y, "{name} differs between {} and {}", a.display(), b.display());
     }
+    crate::support::assert_same_charts(a, b);
 }
 
 #[test]

@@ -145,7 +145,8 @@ fn check_remains(target: Target, signal: Signal, case_dir: &Path, out: &Path, st
     match target {
         Target::NewDir => assert_eq!(visible, Vec::<String>::new(), "{context}"),
         _ => assert!(
-            visible.iter().all(|n| OUTPUT_FILE_NAMES.contains(&n.as_str()))
+            // `charts` is agentsim's too (its files are moved in before the manifest).
+            visible.iter().all(|n| OUTPUT_FILE_NAMES.contains(&n.as_str()) || n == "charts")
                 && (signal == Signal::Kill || visible.is_empty()),
             "{context}: {visible:?}"
         ),
@@ -242,6 +243,7 @@ fn resume_gives_the_uninterrupted_bytes(signal: Signal, out: &Path, baseline: &P
     for name in crate::resume::compared() {
         assert!(read(&out.join(name)) == read(&baseline.join(name)), "resumed {name} differs");
     }
+    crate::support::assert_same_charts(out, baseline);
 }
 
 #[test]

@@ -7,8 +7,15 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
+/// Every file of `dir` and of its `charts/`, with its bytes.
 fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    list(dir).into_iter().map(|name| (name.clone(), read(&dir.join(name)))).collect()
+    let charts = dir.join("charts");
+    let drawn = if charts.is_dir() { list(&charts) } else { Vec::new() };
+    let files = list(dir).into_iter().filter(|n| n != "charts");
+    files
+        .chain(drawn.into_iter().map(|n| format!("charts/{n}")))
+        .map(|name| (name.clone(), read(&dir.join(name))))
+        .collect()
 }
 
 #[test]
@@ -18,7 +25,8 @@ fn second_run_into_the_same_dir_is_refused_and_changes_nothing() {
     let out = s.path("run");
     agentsim(["run", &scenario, "--out", &arg(&out), "--quiet", "--requests-csv"]).expect_code(0);
     let before = snapshot(&out);
-    assert_eq!(before.len(), 9);
+    assert_eq!(before.keys().filter(|k| !k.starts_with("charts/")).count(), 9);
+    assert!(before.contains_key("charts/cost_per_session.png"));
 
     let o = agentsim(["run", &scenario, "--out", &arg(&out), "--quiet", "--seed", "3"]).expect_code(1);
     assert!(o.stderr.contains("already exists and is not empty"), "{}", o.stderr);
@@ -42,6 +50,7 @@ fn force_replaces_our_files_and_keeps_the_users() {
     assert_eq!(
         list(&out),
         [
+            "charts",
             "distributions.csv",
             "manifest.json",
             "notes.txt",

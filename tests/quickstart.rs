@@ -45,6 +45,7 @@ fn quickstart_runs_and_reports_every_metric_in_every_scope() {
     assert_eq!(
         list(&out),
         [
+            "charts",
             "distributions.csv",
             "manifest.json",
             "replicates.csv",
@@ -172,6 +173,16 @@ fn manifest_records_how_the_run_was_made() {
         "timeseries.csv",
         "scenario.toml",
         "scenario.resolved.toml",
+        "charts/cost_per_session.png",
+        "charts/cost_per_session.svg",
+        "charts/cost_breakdown.png",
+        "charts/cost_breakdown.svg",
+        "charts/cost_vs_latency.png",
+        "charts/cost_vs_latency.svg",
+        "charts/over_time.png",
+        "charts/over_time.svg",
+        "charts/latency_cdf.png",
+        "charts/latency_cdf.svg",
         "manifest.json"
     ]);
     assert_eq!(m["files"], files);

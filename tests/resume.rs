@@ -122,6 +122,7 @@ fn resume_to(out: &Path, whole: &Path, kept: usize, more: &[&str]) {
     for name in more.iter().chain(compared()) {
         assert!(read(&whole.join(name)) == read(&out.join(name)), "{name} differs from the uninterrupted run");
     }
+    crate::support::assert_same_charts(whole, out);
     let manifest = crate::support::read_json(&out.join("manifest.json"));
     assert_eq!(manifest["resumed_with"].as_u64(), Some(kept as u64));
 }

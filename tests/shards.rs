@@ -71,6 +71,7 @@ fn shards_in_separate_processes_merge_to_the_single_machine_bytes() {
         for name in COMPARED {
             assert!(read(&single.join(name)) == read(&merged.join(name)), "{n} shards: {name} differs");
         }
+        crate::support::assert_same_charts(&single, &merged);
         let manifest = crate::support::read_json(&merged.join("manifest.json"));
         assert_eq!(manifest["merged_from"].as_array().unwrap().len(), n as usize);
         assert_eq!(manifest["replicates"], 7);
@@ -97,6 +98,7 @@ fn sweep_shards_in_separate_processes_merge_to_the_single_machine_sweep_bytes() 
         for name in SWEEP_COMPARED {
             assert!(read(&single.join(name)) == read(&merged.join(name)), "{n} shards: {name} differs");
         }
+        crate::support::assert_same_charts(&single, &merged);
         let manifest = crate::support::read_json(&merged.join("manifest.json"));
         assert_eq!(manifest["sweep"].as_array().map(Vec::len), Some(2));
     }

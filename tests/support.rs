@@ -96,6 +96,31 @@ pub fn list(dir: &Path) -> Vec<String> {
     names
 }
 
+/// Asserts that two run directories hold the same chart files (at least
+/// one) with the same bytes, and that each manifest lists its charts.
+#[track_caller]
+pub fn assert_same_charts(a: &Path, b: &Path) {
+    let (x, y) = (list(&a.join("charts")), list(&b.join("charts")));
+    assert!(!x.is_empty() && x == y, "charts differ: {x:?} vs {y:?}");
+    for name in &x {
+        let rel = format!("charts/{name}");
+        assert!(
+            read(&a.join(&rel)) == read(&b.join(&rel)),
+            "{rel} differs between {} and {}",
+            a.display(),
+            b.display()
+        );
+        for dir in [a, b] {
+            let files = read_json(&dir.join("manifest.json"))["files"].clone();
+            assert!(
+                files.as_array().unwrap().iter().any(|f| f == rel.as_str()),
+                "{rel} not in {}'s manifest",
+                dir.display()
+            );
+        }
+    }
+}
+
 pub fn read(path: &Path) -> Vec<u8> {
     fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
 }

@@ -59,6 +59,9 @@ pub struct MergeArgs {
     /// No table: print only the output directory.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Do not draw the charts (charts/); `agentsim report DIR` draws them later.
+    #[arg(long)]
+    pub no_charts: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -110,6 +113,9 @@ pub struct RunArgs {
     /// No progress bar, no table: print only the output directory.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Do not draw the charts (charts/); `agentsim report DIR` draws them later.
+    #[arg(long)]
+    pub no_charts: bool,
     /// Write into an existing non-empty output directory, replacing agentsim's files there.
     #[arg(long)]
     pub force: bool,
@@ -191,6 +197,9 @@ pub struct SensitivityArgs {
     /// No progress bar, no table: print only the output directory.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Do not draw the charts (charts/); `agentsim report DIR` draws them later.
+    #[arg(long)]
+    pub no_charts: bool,
     #[command(flatten)]
     pub limits: crate::work_limits::LimitArgs,
 }

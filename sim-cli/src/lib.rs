@@ -29,6 +29,7 @@
 //! no run at its path (docs/outputs.md); the simulation lives in `sim-core`.
 
 mod args;
+mod charts_stage;
 mod columns;
 mod csv_row;
 mod dir_lock;

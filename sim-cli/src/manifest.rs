@@ -41,7 +41,7 @@ pub struct Manifest {
     /// Wall-clock seconds spent simulating (not writing).
     pub simulation_wall_s: f64,
     /// Files of this run, in the order they were written.
-    pub files: Vec<&'static str>,
+    pub files: Vec<String>,
     /// `agentsim merge` only: the partial directories merged, in shard
     /// order (then `threads` is the most any shard used and
     /// `simulation_wall_s` the shards' sum).
@@ -74,7 +74,6 @@ pub fn write(
     requests_csv: bool,
     resumed_with: Option<u32>,
 ) -> anyhow::Result<()> {
-    let names = staging.names().iter().copied().chain([MANIFEST]);
     let manifest = Manifest {
         agentsim_version: env!("CARGO_PKG_VERSION"),
         schema_version: SCHEMA_VERSION,
@@ -91,7 +90,7 @@ pub fn write(
         command_line: ran.argv.iter().map(|a| a.to_string_lossy().into_owned()).collect(),
         started_utc: ran.started.rfc3339(),
         simulation_wall_s: ran.wall_s,
-        files: names.collect(),
+        files: staging.manifest_files(),
         merged_from: None,
         resumed_with,
     };

@@ -71,7 +71,7 @@ pub fn merge(args: &MergeArgs, argv: &[OsString], stdout: &mut dyn Write) -> any
         None => outputs::plain_files(summary)?.to_vec(),
     };
     write_files(&mut staging, &holder.dir, &rendered, run.requests_csv)?;
-    let names = staging.names().iter().copied().chain([MANIFEST]);
+    crate::charts_stage::render_into(&mut staging, args.no_charts, args.quiet)?;
     let first = &parts[0].partial;
     let manifest = Manifest {
         agentsim_version: env!("CARGO_PKG_VERSION"),
@@ -88,7 +88,7 @@ pub fn merge(args: &MergeArgs, argv: &[OsString], stdout: &mut dyn Write) -> any
         command_line: argv.iter().map(|a| a.to_string_lossy().into_owned()).collect(),
         started_utc: started.rfc3339(),
         simulation_wall_s: parts.iter().map(|p| p.partial.simulation_wall_s).sum(),
-        files: names.collect(),
+        files: staging.manifest_files(),
         sweep: labels.map(|l| l.parameters.clone()).unwrap_or_default(),
         merged_from: Some(parts.iter().map(|p| p.dir.display().to_string()).collect()),
         resumed_with: None,

@@ -75,6 +75,9 @@ pub struct PlanArgs {
     /// No progress bar, no table: print only the output directory.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Do not draw the charts (charts/); `agentsim report DIR` draws them later.
+    #[arg(long)]
+    pub no_charts: bool,
     /// Write into an existing non-empty output directory, replacing agentsim's files in it.
     #[arg(long)]
     pub force: bool,
@@ -258,6 +261,7 @@ pub fn finish(
     staging.write_file("scenario.toml", &loaded.bytes).context("cannot write scenario.toml")?;
     let threads = work_limits::threads(args.threads);
     let ran = Ran { file: &args.file, loaded, variants, opts, threads, wall_s, started, argv };
+    crate::charts_stage::render_into(&mut staging, args.no_charts, args.quiet)?;
     manifest::write(&mut staging, &ran, &args.overrides.set, false, None)?;
     staging.commit()
 }

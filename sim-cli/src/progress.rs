@@ -22,6 +22,19 @@ pub fn units_bar(total: u64, what: &str, quiet: bool) -> ProgressBar {
     bar
 }
 
+/// A spinner naming a step that has no count (rendering the charts), or a
+/// hidden one; the caller clears it when the step ends.
+pub fn step_spinner(what: &'static str, quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    bar.set_style(ProgressStyle::with_template("{elapsed:>4} {spinner} {msg}").expect("the template is valid"));
+    bar.set_message(what);
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -43,9 +43,6 @@ fn check_complete(dir: &std::path::Path) -> Result<(), InputRefused> {
         return refuse("not a directory");
     }
     if run_dir::is_complete(dir) {
-        if dir.join("plan.json").is_file() && !dir.join("summary.json").is_file() {
-            return refuse("an `agentsim plan` directory: no chart is drawn from plan results yet");
-        }
         return Ok(());
     }
     if dir.join(PARTIAL).is_file() {

@@ -58,9 +58,12 @@ pub fn keep(r: &Resumable) -> Option<usize> {
 fn keep_new(r: &Resumable) -> io::Result<()> {
     for e in fs::read_dir(&r.files_dir)? {
         let name = e?.file_name();
-        if name != RECORDS {
-            fs::remove_file(r.files_dir.join(name))?;
+        let path = r.files_dir.join(&name);
+        if name == RECORDS {
+            continue;
         }
+        // Charts (a subdirectory) are drawn after the records are complete.
+        if path.is_dir() { fs::remove_dir_all(path)? } else { fs::remove_file(path)? }
     }
     fs::write(r.files_dir.join(RESUME), &r.marker)?;
     fs::rename(&r.files_dir, &r.target)

@@ -59,6 +59,7 @@ pub fn resume(dir: &Path, new: &RunArgs, stdout: &mut dyn Write) -> anyhow::Resu
     args.force = true;
     args.replicates.threads = new.replicates.threads.or(args.replicates.threads);
     args.quiet = new.quiet;
+    args.no_charts |= new.no_charts;
     let argv: Vec<OsString> = marker.command_line.iter().map(OsString::from).collect();
     run_cmd::execute(&args, &argv, &marker, Some(dir), stdout)
 }

@@ -463,6 +463,7 @@ pub(crate) fn render(
     write("scenario.resolved.toml", resolved_toml(&loaded.scenario, opts).as_bytes())?;
     let file = args.file.as_deref().unwrap_or(Path::new(""));
     let ran = Ran { file, loaded, variants: &loaded.variants, opts, threads, wall_s, started, argv };
+    crate::charts_stage::render_into(staging, args.no_charts, args.quiet)?;
     manifest::write(staging, &ran, &args.overrides.set, args.requests_csv, resumed_with)
 }
 

@@ -37,8 +37,9 @@ pub fn is_complete_with(dir: &Path, marker: &str) -> bool {
     files.iter().all(|f| f.as_str().is_some_and(|name| plain_name(name) && dir.join(name).is_file()))
 }
 
-/// A manifest names files inside its directory, never a path elsewhere.
+/// A manifest names files inside its directory (or its `charts/`), never a path elsewhere.
 fn plain_name(name: &str) -> bool {
+    let name = name.strip_prefix("charts/").unwrap_or(name);
     !name.is_empty() && !name.contains(['/', '\\']) && name != "." && name != ".."
 }
 

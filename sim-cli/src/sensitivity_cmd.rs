@@ -110,6 +110,7 @@ fn render(
     write("sensitivity.csv", &sensitivity_csv(params, tornados)?)?;
     write("summary.json", &outputs::summary_json(summary)?)?;
     write("scenario.toml", &ran.loaded.bytes)?;
+    crate::charts_stage::render_into(staging, args.no_charts, args.quiet)?;
     manifest::write(staging, ran, &args.set, false, None)
 }
 

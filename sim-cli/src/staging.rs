@@ -52,6 +52,8 @@ pub struct Staging {
     root: PathBuf,
     /// Staged file names, in creation order.
     names: Vec<&'static str>,
+    /// Staged chart files, as paths under the run directory (`charts/NAME`).
+    charts: Vec<String>,
     lock: Option<DirLock>,
     /// Registration with `interrupt`.
     id: u64,
@@ -157,6 +159,31 @@ impl Staging {
         &self.names
     }
 
+    /// Where the staged files are: a reader of the run's results (the
+    /// charts) reads them there before the commit.
+    pub fn files_dir(&self) -> &Path {
+        &self.files_dir
+    }
+
+    /// Writes a chart file `name` into the staged `charts/` subdirectory.
+    pub fn write_chart(&mut self, name: &str, bytes: &[u8]) -> io::Result<()> {
+        let path = format!("{}/{name}", sim_report::CHARTS_DIR);
+        if self.charts.contains(&path) || name.contains(['/', '\\']) || name.starts_with('.') {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("cannot stage chart `{name}`")));
+        }
+        let _live = interrupt::live();
+        fs::create_dir_all(self.files_dir.join(sim_report::CHARTS_DIR))?;
+        File::create_new(self.files_dir.join(&path))?.write_all(bytes)?;
+        self.charts.push(path);
+        Ok(())
+    }
+
+    /// What a manifest lists: the staged files, the charts, then itself.
+    pub fn manifest_files(&self) -> Vec<String> {
+        let names = self.names.iter().map(|n| n.to_string());
+        names.chain(self.charts.iter().cloned()).chain([MANIFEST.to_string()]).collect()
+    }
+
     /// Removes a staged file that must not be published (a run's working file).
     pub fn discard(&mut self, name: &'static str) -> io::Result<()> {
         let _live = interrupt::live();
@@ -177,7 +204,7 @@ impl Staging {
         anyhow::ensure!(self.names.contains(&marker), "internal error: this directory must have a {marker}");
         // On disk before visible: a crash after the commit cannot expose a
         // file whose content is still in flight.
-        for name in &self.names {
+        for name in self.names.iter().copied().chain(self.charts.iter().map(String::as_str)) {
             let path = self.files_dir.join(name);
             File::open(&path).and_then(|f| f.sync_all()).with_context(|| format!("cannot write {}", path.display()))?;
         }
@@ -189,7 +216,7 @@ impl Staging {
                 }
                 _ => anyhow::Error::new(e).context(format!("cannot create output directory {}", self.target.display())),
             })?,
-            Mode::InPlace => fill_in_place(&self.target, &self.files_dir, &self.names, marker)?,
+            Mode::InPlace => fill_in_place(&self.target, &self.files_dir, (&self.names, &self.charts), marker)?,
         }
         // Best effort: the run is complete and visible whatever this says.
         let changed = if self.mode == Mode::NewDir { parent_of(&self.target) } else { self.target.clone() };
@@ -246,6 +273,7 @@ fn begin_new(target: &Path) -> anyhow::Result<Option<Staging>> {
         files_dir,
         root,
         names: vec![],
+        charts: vec![],
         lock: Some(lock),
         id,
         finished: false,
@@ -273,6 +301,7 @@ fn begin_in_place(target: &Path, force: bool) -> anyhow::Result<Staging> {
         files_dir: root.clone(),
         root,
         names: vec![],
+        charts: vec![],
         lock: Some(lock),
         id,
         finished: false,
@@ -291,7 +320,12 @@ fn take_lock(path: &Path, target: &Path, dir: &Path) -> anyhow::Result<DirLock> 
 
 /// The old run stops being a run (its completion marker goes) before any of
 /// its other files does; the new one becomes one when its marker arrives, last.
-fn fill_in_place(target: &Path, files_dir: &Path, names: &[&'static str], marker: &'static str) -> anyhow::Result<()> {
+fn fill_in_place(
+    target: &Path,
+    files_dir: &Path,
+    (names, charts): (&[&'static str], &[String]),
+    marker: &'static str,
+) -> anyhow::Result<()> {
     let old = MARKERS.into_iter().chain(OUTPUT_FILE_NAMES.into_iter().filter(|n| !MARKERS.contains(n)));
     for name in old {
         let path = target.join(name);
@@ -304,7 +338,11 @@ fn fill_in_place(target: &Path, files_dir: &Path, names: &[&'static str], marker
     }
     remove_previous_charts(target)
         .with_context(|| format!("cannot remove the previous run's charts in {}", target.display()))?;
-    let new = names.iter().filter(|n| **n != marker).chain([&marker]);
+    if !charts.is_empty() {
+        let dir = target.join(sim_report::CHARTS_DIR);
+        fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let new = names.iter().copied().filter(|n| *n != marker).chain(charts.iter().map(String::as_str)).chain([marker]);
     for name in new {
         fs::rename(files_dir.join(name), target.join(name))
             .with_context(|| format!("cannot move {name} into {}", target.display()))?;

@@ -237,3 +237,24 @@ fn an_unwritable_directory_fails_at_begin() {
     let err = Staging::begin(&ro, true).unwrap_err();
     assert!(format!("{err:#}").contains("cannot write in"), "{err:#}");
 }
+
+#[test]
+fn staged_charts_are_listed_and_committed_new_or_in_place() {
+    let s = Scratch::new("stage-charts");
+    let target = s.0.join("run");
+    for force in [false, true] {
+        let mut staged = Staging::begin(&target, force).unwrap();
+        staged.write_file("summary.json", b"{}").unwrap();
+        staged.write_chart("a.svg", b"<svg/>").unwrap();
+        assert!(staged.write_chart("a.svg", b"again").is_err(), "a chart is staged once");
+        assert!(staged.write_chart("../x.svg", b"out").is_err(), "a chart stays in charts/");
+        assert_eq!(staged.manifest_files(), ["summary.json", "charts/a.svg", "manifest.json"]);
+        let manifest = r#"{"files": ["summary.json", "charts/a.svg", "manifest.json"]}"#;
+        staged.write_file(MANIFEST, manifest.as_bytes()).unwrap();
+        staged.commit().unwrap();
+        // The second pass (in place, --force) replaces the first's chart.
+        assert_eq!(entries(&target), ["charts", "manifest.json", "summary.json"]);
+        assert_eq!(read(&target.join("charts/a.svg")), "<svg/>");
+        assert!(is_complete(&target));
+    }
+}

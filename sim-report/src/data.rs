@@ -59,8 +59,13 @@ impl RunData {
     /// error naming it (and its line), never a chart silently left out.
     pub fn load(dir: &Path) -> Result<Self> {
         let file = dir.join("summary.json");
-        let bytes = read(&file)?.ok_or(ReportError::Missing { file: file.clone() })?;
-        let SummaryFile { summary, sweep } = parse_json(&file, &bytes)?;
+        let plan_json = load_json(dir, "plan.json")?;
+        let SummaryFile { summary, sweep } = match (read(&file)?, &plan_json) {
+            (Some(bytes), _) => parse_json(&file, &bytes)?,
+            // A plan directory has no summary.json: its results are plan.csv and plan.json.
+            (None, Some(plan)) => SummaryFile { summary: plan_summary(plan), sweep: None },
+            (None, None) => return Err(ReportError::Missing { file }),
+        };
         Ok(Self {
             dir: dir.to_path_buf(),
             summary,
@@ -69,7 +74,7 @@ impl RunData {
             sweep_csv: Table::load(dir, "sweep.csv")?,
             distributions: Table::load(dir, "distributions.csv")?,
             plan_csv: Table::load(dir, "plan.csv")?,
-            plan_json: load_json(dir, "plan.json")?,
+            plan_json,
             sensitivity: Table::load(dir, "sensitivity.csv")?,
             timeseries: Table::load(dir, "timeseries.csv")?,
             manifest: load_json(dir, "manifest.json")?,
@@ -108,6 +113,20 @@ impl RunData {
             }
         }
         Ok(points)
+    }
+}
+
+/// The summary of a plan directory: its scenario, seed and replicates from
+/// plan.json, and no variant (the comparison charts then draw nothing).
+fn plan_summary(plan: &serde_json::Value) -> Summary {
+    Summary {
+        schema_version: sim_core::metrics::SCHEMA_VERSION,
+        scenario: plan["scenario"].as_str().unwrap_or_default().to_string(),
+        seed: plan["seed"].as_u64().unwrap_or_default(),
+        replicates: plan["replicates"].as_u64().unwrap_or_default() as u32,
+        variants: Vec::new(),
+        ranking: None,
+        target_ci: None,
     }
 }
 
@@ -241,6 +260,15 @@ mod tests {
         let run = RunData::load(&d.0).unwrap();
         assert_eq!(run.summary.scenario, "s");
         assert!(run.replicates.is_none() && run.timeseries.is_none() && run.sweep.is_none() && run.manifest.is_none());
+    }
+
+    #[test]
+    fn a_plan_directory_needs_no_summary_json() {
+        let d = Dir::new("plan");
+        std::fs::write(d.0.join("plan.json"), r#"{"scenario": "cap", "seed": 7, "replicates": 3}"#).unwrap();
+        let run = RunData::load(&d.0).unwrap();
+        assert_eq!((run.summary.scenario.as_str(), run.summary.seed, run.summary.replicates), ("cap", 7, 3));
+        assert!(run.summary.variants.is_empty() && run.plan_json.is_some());
     }
 
     #[test]

@@ -140,6 +140,22 @@ pub fn xy_chart<'a, DB: DrawingBackend>(
     x_desc: Option<&str>,
     y_desc: &str,
 ) -> Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>> {
+    xy_chart_with(area, stem, (x, &|v| tick(*v)), y, x_desc, y_desc)
+}
+
+/// Writes the tick label at an axis position.
+pub type TickLabel<'a> = &'a dyn Fn(&f64) -> String;
+
+/// [`xy_chart`] with the x ticks written by `x_tick` (a log axis drawn as
+/// log10 values writes `10^v`; a category axis writes names).
+pub fn xy_chart_with<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    stem: &'static str,
+    (x, x_tick): (Range<f64>, TickLabel<'_>),
+    y: Range<f64>,
+    x_desc: Option<&str>,
+    y_desc: &str,
+) -> Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>> {
     let e = |err| draw_error(stem, err);
     let x_area = if x_desc.is_some() { 56 } else { 8 };
     let mut chart =
@@ -150,7 +166,7 @@ pub fn xy_chart<'a, DB: DrawingBackend>(
         .bold_line_style(GUIDE.mix(0.2))
         .x_labels(tick_count(w, true))
         .y_labels(tick_count(h, false))
-        .x_label_formatter(&|v| tick(*v))
+        .x_label_formatter(x_tick)
         .y_label_formatter(&|v| tick(*v))
         .y_desc(y_desc)
         .label_style(label_style())
