@@ -53,15 +53,8 @@ pub struct MergeArgs {
     /// Output directory of the merged run.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// Write into an existing non-empty output directory, replacing agentsim's files there.
-    #[arg(long)]
-    pub force: bool,
-    /// No table: print only the output directory.
-    #[arg(long, short)]
-    pub quiet: bool,
-    /// Do not draw the charts (charts/); `agentsim report DIR` draws them later.
-    #[arg(long)]
-    pub no_charts: bool,
+    #[command(flatten)]
+    pub output: OutputFlags,
 }
 
 #[derive(Debug, Subcommand)]
@@ -110,15 +103,8 @@ pub struct RunArgs {
     /// Also write requests.csv: every request of replicate 0.
     #[arg(long)]
     pub requests_csv: bool,
-    /// No progress bar, no table: print only the output directory.
-    #[arg(long, short)]
-    pub quiet: bool,
-    /// Do not draw the charts (charts/); `agentsim report DIR` draws them later.
-    #[arg(long)]
-    pub no_charts: bool,
-    /// Write into an existing non-empty output directory, replacing agentsim's files there.
-    #[arg(long)]
-    pub force: bool,
+    #[command(flatten)]
+    pub output: OutputFlags,
     #[command(flatten)]
     pub limits: crate::work_limits::LimitArgs,
     /// With variants: rank them by this overall metric (lower is best, except
@@ -140,6 +126,21 @@ pub struct RunArgs {
     /// The most replicates --target-ci may use [default: 1000, or the starting count if larger].
     #[arg(long, value_name = "N", requires = "target_ci", value_parser = clap::value_parser!(u32).range(1..))]
     pub max_replicates: Option<u32>,
+}
+
+/// How a command that writes a run directory writes it and what it prints
+/// (`run`, `merge`, `plan`, `sensitivity`).
+#[derive(Debug, Args)]
+pub struct OutputFlags {
+    /// No progress bar, no table: print only the output directory.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Do not draw the charts (charts/); `agentsim report DIR` draws them later.
+    #[arg(long)]
+    pub no_charts: bool,
+    /// Write into an existing non-empty output directory, replacing agentsim's files there.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// How many replicates, from which seed, on how many threads.
@@ -191,15 +192,8 @@ pub struct SensitivityArgs {
     /// Output directory [default: outputs/<scenario-name>-sensitivity-<UTC timestamp>/].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Write into an existing non-empty output directory, replacing agentsim's files there.
-    #[arg(long)]
-    pub force: bool,
-    /// No progress bar, no table: print only the output directory.
-    #[arg(long, short)]
-    pub quiet: bool,
-    /// Do not draw the charts (charts/); `agentsim report DIR` draws them later.
-    #[arg(long)]
-    pub no_charts: bool,
+    #[command(flatten)]
+    pub output: OutputFlags,
     #[command(flatten)]
     pub limits: crate::work_limits::LimitArgs,
 }

@@ -25,7 +25,7 @@ pub fn merge(args: &MergeArgs, argv: &[OsString], stdout: &mut dyn Write) -> any
     let run = parts[0].partial.run.clone();
     let folds = run.folds();
     let bad_rank = |e: sim_core::metrics::RankError| BadPartials(vec![format!("--rank-by of the run: {e}")]);
-    let (dir, mut staging) = staging::stage(Some(&args.out), std::iter::empty(), args.force)?;
+    let (dir, mut staging) = staging::stage(Some(&args.out), std::iter::empty(), args.output.force)?;
 
     let file = BufWriter::new(staging.create_file("replicates.csv").context("cannot create replicates.csv")?);
     let tiers: Vec<Vec<(&str, Vec<String>)>> = folds.iter().map(|f| tiers_of(f)).collect();
@@ -71,7 +71,7 @@ pub fn merge(args: &MergeArgs, argv: &[OsString], stdout: &mut dyn Write) -> any
         None => outputs::plain_files(summary)?.to_vec(),
     };
     write_files(&mut staging, &holder.dir, &rendered, run.requests_csv)?;
-    crate::charts_stage::render_into(&mut staging, args.no_charts, args.quiet)?;
+    crate::charts_stage::render_into(&mut staging, args.output.no_charts, args.output.quiet)?;
     let first = &parts[0].partial;
     let manifest = Manifest {
         agentsim_version: env!("CARGO_PKG_VERSION"),
@@ -96,8 +96,8 @@ pub fn merge(args: &MergeArgs, argv: &[OsString], stdout: &mut dyn Write) -> any
     staging.write_file(MANIFEST, &outputs::json_file(&manifest)?).context("cannot write manifest.json")?;
     staging.commit()?;
     match labels {
-        Some(l) => sweep_run::print(stdout, args.quiet, l, &refs, &dir),
-        None => print_run(stdout, args.quiet, summary, &dir),
+        Some(l) => sweep_run::print(stdout, args.output.quiet, l, &refs, &dir),
+        None => print_run(stdout, args.output.quiet, summary, &dir),
     }
 }
 

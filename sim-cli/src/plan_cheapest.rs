@@ -64,7 +64,7 @@ pub fn run(
         &format!("{}-cheapest", sc.name),
         &started.compact(),
     );
-    let (dir, mut staging) = staging::stage(args.out.as_deref(), defaults, args.force)?;
+    let (dir, mut staging) = staging::stage(args.out.as_deref(), defaults, args.output.force)?;
 
     let names: Vec<&str> = tiers.iter().map(|(n, _)| *n).collect();
     let mut values: Vec<Vec<Option<f64>>> = vec![Vec::new(); names.len() - first];
@@ -102,7 +102,7 @@ pub fn run(
     let csv = cheapest_csv(&objective_header(&objectives), &candidates, chosen, &args.cost_metric)?;
     staging.write_file("cheapest.csv", &csv).context("cannot write cheapest.csv")?;
     finish(staging, args, argv, &loaded, &loaded.variants, (&opts, started, wall_s))?;
-    if !args.quiet {
+    if !args.output.quiet {
         stdout.write_all(
             cheapest_text(&objective_display_columns(&objectives), &candidates, chosen, &args.cost_metric).as_bytes(),
         )?;

@@ -72,15 +72,8 @@ pub struct PlanArgs {
     /// Output directory [default: outputs/<scenario-name>-plan-<UTC timestamp>/].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// No progress bar, no table: print only the output directory.
-    #[arg(long, short)]
-    pub quiet: bool,
-    /// Do not draw the charts (charts/); `agentsim report DIR` draws them later.
-    #[arg(long)]
-    pub no_charts: bool,
-    /// Write into an existing non-empty output directory, replacing agentsim's files in it.
-    #[arg(long)]
-    pub force: bool,
+    #[command(flatten)]
+    pub output: crate::args::OutputFlags,
     #[command(flatten)]
     pub limits: LimitArgs,
 }
@@ -153,7 +146,7 @@ pub fn run(args: &PlanArgs, argv: &[OsString], stdout: &mut dyn Write) -> anyhow
     at(spec.hi)?;
     let defaults =
         output_dir::default_dirs(Path::new(output_dir::DEFAULT_ROOT), &format!("{}-plan", sc.name), &started.compact());
-    let (dir, mut staging) = staging::stage(args.out.as_deref(), defaults, args.force)?;
+    let (dir, mut staging) = staging::stage(args.out.as_deref(), defaults, args.output.force)?;
     let direction = if args.minimize { Direction::Minimize } else { Direction::Maximize };
     let tolerance = args.tolerance.unwrap_or(plan::DEFAULT_TOLERANCE);
     let range = Range { lo: spec.lo, hi: spec.hi, kind, log: spec.log, tolerance };
@@ -168,7 +161,7 @@ pub fn run(args: &PlanArgs, argv: &[OsString], stdout: &mut dyn Write) -> anyhow
     staging.write_file("plan.csv", &plan_outputs::plan_csv(&searched)?).context("cannot write plan.csv")?;
     staging.write_file("plan.json", &plan_outputs::plan_json(&searched)?).context("cannot write plan.json")?;
     finish(staging, args, argv, &loaded, &[], (&searched.opts, &started, wall_s))?;
-    if !args.quiet {
+    if !args.output.quiet {
         stdout.write_all(plan_outputs::search_text(&searched).as_bytes())?;
         write!(stdout, "output: ")?;
     }
@@ -241,7 +234,7 @@ pub fn simulate(
     work_limits::check(scenario, &others, opts, threads, &args.limits)?;
     let pool =
         rayon::ThreadPoolBuilder::new().num_threads(threads).build().context("cannot start the worker threads")?;
-    let bar = progress::replicate_bar(opts.replicates, args.quiet);
+    let bar = progress::replicate_bar(opts.replicates, args.output.quiet);
     let hooks = RunHooks { on_done: &|| bar.inc(1), on_replicate };
     let result = pool.install(|| montecarlo::run(scenario, variants, opts, hooks));
     bar.finish_and_clear();
@@ -261,7 +254,7 @@ pub fn finish(
     staging.write_file("scenario.toml", &loaded.bytes).context("cannot write scenario.toml")?;
     let threads = work_limits::threads(args.threads);
     let ran = Ran { file: &args.file, loaded, variants, opts, threads, wall_s, started, argv };
-    crate::charts_stage::render_into(&mut staging, args.no_charts, args.quiet)?;
+    crate::charts_stage::render_into(&mut staging, args.output.no_charts, args.output.quiet)?;
     manifest::write(&mut staging, &ran, &args.overrides.set, false, None)?;
     staging.commit()
 }

@@ -56,10 +56,10 @@ pub fn resume(dir: &Path, new: &RunArgs, stdout: &mut dyn Write) -> anyhow::Resu
     args.file = Some(marker.cwd.join(file));
     args.out = Some(dir.to_path_buf());
     // The directory is this run's own: its records are reused, then replaced.
-    args.force = true;
+    args.output.force = true;
     args.replicates.threads = new.replicates.threads.or(args.replicates.threads);
-    args.quiet = new.quiet;
-    args.no_charts |= new.no_charts;
+    args.output.quiet = new.output.quiet;
+    args.output.no_charts |= new.output.no_charts;
     let argv: Vec<OsString> = marker.command_line.iter().map(OsString::from).collect();
     run_cmd::execute(&args, &argv, &marker, Some(dir), stdout)
 }

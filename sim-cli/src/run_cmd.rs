@@ -81,7 +81,7 @@ pub fn execute(
     // Before simulating, so a refused or unusable directory costs no simulation time.
     let defaults =
         output_dir::default_dirs(Path::new(output_dir::DEFAULT_ROOT), &loaded.scenario.name, &started.compact());
-    let (dir, mut staging) = staging::stage(args.out.as_deref(), defaults, args.force)?;
+    let (dir, mut staging) = staging::stage(args.out.as_deref(), defaults, args.output.force)?;
 
     let mut target = target_ci::of_args(args, &points[0].names, opts.replicates)?;
     // The most replicates this run may use.
@@ -191,7 +191,7 @@ pub fn execute(
         let files = sweep_run::files(&labels, &summaries)?;
         render(&mut staging, &ctx, &sim.first, points[0].scenario, &files, facts, resumed_with)?;
         staging.commit()?;
-        return sweep_run::print(stdout, args.quiet, &labels, &summaries, &dir);
+        return sweep_run::print(stdout, args.output.quiet, &labels, &summaries, &dir);
     }
     let fold = last.context("a plain run has one point")?;
     let mut summary = fold.summary(opts.seed);
@@ -206,7 +206,7 @@ pub fn execute(
     let summaries = outputs::plain_files(&summary)?;
     render(&mut staging, &ctx, &sim.first, &loaded.scenario, &summaries, facts, resumed_with)?;
     staging.commit()?;
-    print_run(stdout, args.quiet, &summary, &dir)
+    print_run(stdout, args.output.quiet, &summary, &dir)
 }
 
 /// One grid point as a run computes it (a plain run is one point): its
@@ -307,7 +307,7 @@ impl Workers {
     /// `units` tasks to come in all, named `what` on the bar.
     pub fn new(args: &RunArgs, units: u64, what: &str) -> anyhow::Result<Self> {
         let pool = crate::whole_run::worker_pool(args.replicates.threads)?;
-        Ok(Workers { pool, bar: progress::units_bar(units, what, args.quiet), clock: Instant::now() })
+        Ok(Workers { pool, bar: progress::units_bar(units, what, args.output.quiet), clock: Instant::now() })
     }
 
     /// Runs `tasks` of sweep point `point` (0 without a sweep) of `scenario`
@@ -415,7 +415,7 @@ fn run_shard(
     };
     staging.write_file(PARTIAL, &outputs::json_file(&partial)?).context("cannot write partial.json")?;
     staging.commit_marked(PARTIAL)?;
-    if !args.quiet {
+    if !args.output.quiet {
         let total = points.len() as u64 * u64::from(opts.replicates);
         let of = if points.len() > 1 { " (all sweep points)" } else { "" };
         writeln!(
@@ -463,7 +463,7 @@ pub(crate) fn render(
     write("scenario.resolved.toml", resolved_toml(&loaded.scenario, opts).as_bytes())?;
     let file = args.file.as_deref().unwrap_or(Path::new(""));
     let ran = Ran { file, loaded, variants: &loaded.variants, opts, threads, wall_s, started, argv };
-    crate::charts_stage::render_into(staging, args.no_charts, args.quiet)?;
+    crate::charts_stage::render_into(staging, args.output.no_charts, args.output.quiet)?;
     manifest::write(staging, &ran, &args.overrides.set, args.requests_csv, resumed_with)
 }
 

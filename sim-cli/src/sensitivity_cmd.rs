@@ -54,9 +54,9 @@ pub fn run(args: &SensitivityArgs, argv: &[OsString], stdout: &mut dyn Write) ->
         &format!("{}-sensitivity", baseline.name),
         &started.compact(),
     );
-    let (dir, mut staging) = staging::stage(args.out.as_deref(), defaults, args.force)?;
+    let (dir, mut staging) = staging::stage(args.out.as_deref(), defaults, args.output.force)?;
 
-    let sim = simulate(&baseline, &variants, &opts, args.replicates.threads, args.quiet, std::io::sink())?;
+    let sim = simulate(&baseline, &variants, &opts, args.replicates.threads, args.output.quiet, std::io::sink())?;
     let tornados: Vec<(&str, Vec<TornadoRow>)> =
         args.metrics.iter().map(|m| (m.as_str(), sensitivity::tornado(&params, &sim.result.summary, m))).collect();
     let ran = Ran {
@@ -72,7 +72,7 @@ pub fn run(args: &SensitivityArgs, argv: &[OsString], stdout: &mut dyn Write) ->
     render(&mut staging, args, &ran, &sim.result.summary, (&params, &tornados))?;
     staging.commit()?;
 
-    if !args.quiet {
+    if !args.output.quiet {
         for (metric, rows) in &tornados {
             let base = sim.result.summary.variants[0].metrics.get(metric).and_then(|s| s.mean);
             for line in table(metric, base, &params, rows) {
@@ -110,7 +110,7 @@ fn render(
     write("sensitivity.csv", &sensitivity_csv(params, tornados)?)?;
     write("summary.json", &outputs::summary_json(summary)?)?;
     write("scenario.toml", &ran.loaded.bytes)?;
-    crate::charts_stage::render_into(staging, args.no_charts, args.quiet)?;
+    crate::charts_stage::render_into(staging, args.output.no_charts, args.output.quiet)?;
     manifest::write(staging, ran, &args.set, false, None)
 }
 
