@@ -55,6 +55,8 @@ fn force_replaces_our_files_and_keeps_the_users() {
             "manifest.json",
             "notes.txt",
             "replicates.csv",
+            "report.html",
+            "report.md",
             "scenario.resolved.toml",
             "scenario.toml",
             "summary.csv",

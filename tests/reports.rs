@@ -1,8 +1,9 @@
 //! report.html and report.md of real runs (`agentsim report`): the HTML
 //! parses as XML, holds every section and every chart inline, references no
 //! other file or site and has no script; report.md has the same sections
-//! and links each chart's PNG; both are the same bytes when rendered again,
-//! and a run forced over the directory removes them.
+//! and links each chart's PNG; the run writes both itself (listed in its
+//! manifest) and `agentsim report` writes the same bytes again; a run forced
+//! over the directory removes them.
 
 use crate::support::{agentsim, arg, bundled, bundled_run, read, read_json, run_quiet};
 use sim_report::STEMS;
@@ -49,9 +50,18 @@ fn check_html(text: &str) -> (Vec<String>, Vec<String>) {
     (headings, figures)
 }
 
+/// A run of `scenario` with its reports, which the run wrote itself (listed
+/// in its manifest) and `agentsim report` then writes again byte for byte.
 fn report_of(tag: &str, scenario: &str) -> (crate::support::Scratch, std::path::PathBuf) {
     let (s, out) = bundled_run(tag, scenario, &["--replicates", "2"]);
+    let files = read_json(&out.join("manifest.json"))["files"].clone();
+    let listed: Vec<&str> = files.as_array().unwrap().iter().filter_map(|f| f.as_str()).collect();
+    assert!(listed.contains(&"report.html") && listed.contains(&"report.md"), "{listed:?}");
+    assert_eq!(listed.last(), Some(&"manifest.json"));
+    let (html, md) = (text(&out.join("report.html")), text(&out.join("report.md")));
     agentsim(["report", &arg(&out)]).expect_code(0);
+    assert!(text(&out.join("report.html")) == html, "{scenario}: report.html differs from the run's");
+    assert!(text(&out.join("report.md")) == md, "{scenario}: report.md differs from the run's");
     (s, out)
 }
 
@@ -103,8 +113,9 @@ fn report_html_is_well_formed_self_contained_and_complete() {
     agentsim(["report", &arg(&out)]).expect_code(0);
     assert_eq!(text(&out.join("report.html")), html);
     assert_eq!(text(&out.join("report.md")), md);
-    // A run forced over the directory removes the reports: they described the old run.
-    run_quiet(&bundled("examples/ttl_comparison.toml"), &out, &["--replicates", "2", "--force"]);
+    // A run forced over the directory removes the reports (they described the
+    // old run) and, with --no-charts, writes none.
+    run_quiet(&bundled("examples/ttl_comparison.toml"), &out, &["--replicates", "2", "--force", "--no-charts"]);
     assert!(!out.join("report.html").exists() && !out.join("report.md").exists());
 }
 

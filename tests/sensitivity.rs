@@ -125,7 +125,10 @@ fn the_presets_assumed_numbers_are_varied_unless_the_scenario_sets_them() {
     let out = s.path("out");
     let set = ["--set", "providers[0].serving.slots=16", "--metric", "ttft_s_p50", "--replicates", "2"];
     sensitivity(&file, &out, &set, 0);
-    assert_eq!(list(&out), ["charts", "manifest.json", "scenario.toml", "sensitivity.csv", "summary.json"]);
+    assert_eq!(
+        list(&out),
+        ["charts", "manifest.json", "report.html", "report.md", "scenario.toml", "sensitivity.csv", "summary.json"]
+    );
     let rows = csv_rows(&out);
     let params: Vec<(&str, &str, &str)> =
         rows[1..].iter().step_by(2).map(|r| (r[2].as_str(), r[3].as_str(), r[4].as_str())).collect();

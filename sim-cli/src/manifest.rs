@@ -2,12 +2,8 @@
 //! facts), so a result directory can be traced back and re-run. It is the one
 //! output allowed to differ between runs of the same seed.
 
-use crate::outputs;
-use crate::run_dir::MANIFEST;
 use crate::scenario_file::LoadedScenario;
-use crate::staging::Staging;
 use crate::timestamp::UtcTime;
-use anyhow::Context as _;
 use serde::Serialize;
 use sim_core::metrics::SCHEMA_VERSION;
 use sim_core::montecarlo::RunOptions;
@@ -65,16 +61,11 @@ pub struct Ran<'a> {
     pub argv: &'a [OsString],
 }
 
-/// Writes `manifest.json`, the completion marker listing every file staged
-/// before it, last. `resumed_with`: how many replicates a resumed run reused.
-pub fn write(
-    staging: &mut Staging,
-    ran: &Ran<'_>,
-    set: &[Override],
-    requests_csv: bool,
-    resumed_with: Option<u32>,
-) -> anyhow::Result<()> {
-    let manifest = Manifest {
+/// The manifest of a run, `files` still empty: [`crate::charts_stage::finish`]
+/// fills it in once it knows the charts and reports, and writes it last.
+/// `resumed_with`: how many replicates a resumed run reused.
+pub fn new(ran: &Ran<'_>, set: &[Override], requests_csv: bool, resumed_with: Option<u32>) -> Manifest {
+    Manifest {
         agentsim_version: env!("CARGO_PKG_VERSION"),
         schema_version: SCHEMA_VERSION,
         scenario: ran.loaded.scenario.name.clone(),
@@ -90,10 +81,8 @@ pub fn write(
         command_line: ran.argv.iter().map(|a| a.to_string_lossy().into_owned()).collect(),
         started_utc: ran.started.rfc3339(),
         simulation_wall_s: ran.wall_s,
-        files: staging.manifest_files(),
+        files: Vec::new(),
         merged_from: None,
         resumed_with,
-    };
-    staging.write_file(MANIFEST, &outputs::json_file(&manifest)?).context("cannot write manifest.json")?;
-    Ok(())
+    }
 }

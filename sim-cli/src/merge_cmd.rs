@@ -7,7 +7,7 @@ use crate::args::MergeArgs;
 use crate::manifest::Manifest;
 use crate::outputs::{self, ReplicatesCsv, VariantTiers};
 use crate::run_cmd::{print_run, tiers_of};
-use crate::run_dir::{MANIFEST, RECORDS};
+use crate::run_dir::RECORDS;
 use crate::shard::{BadPartials, PartialDir, read_all};
 use crate::staging::{self, Staging};
 use crate::sweep_run;
@@ -71,7 +71,6 @@ pub fn merge(args: &MergeArgs, argv: &[OsString], stdout: &mut dyn Write) -> any
         None => outputs::plain_files(summary)?.to_vec(),
     };
     write_files(&mut staging, &holder.dir, &rendered, run.requests_csv)?;
-    crate::charts_stage::render_into(&mut staging, args.output.no_charts, args.output.quiet)?;
     let first = &parts[0].partial;
     let manifest = Manifest {
         agentsim_version: env!("CARGO_PKG_VERSION"),
@@ -88,12 +87,12 @@ pub fn merge(args: &MergeArgs, argv: &[OsString], stdout: &mut dyn Write) -> any
         command_line: argv.iter().map(|a| a.to_string_lossy().into_owned()).collect(),
         started_utc: started.rfc3339(),
         simulation_wall_s: parts.iter().map(|p| p.partial.simulation_wall_s).sum(),
-        files: staging.manifest_files(),
+        files: Vec::new(),
         sweep: labels.map(|l| l.parameters.clone()).unwrap_or_default(),
         merged_from: Some(parts.iter().map(|p| p.dir.display().to_string()).collect()),
         resumed_with: None,
     };
-    staging.write_file(MANIFEST, &outputs::json_file(&manifest)?).context("cannot write manifest.json")?;
+    crate::charts_stage::finish(&mut staging, manifest, args.output.no_charts, args.output.quiet)?;
     staging.commit()?;
     match labels {
         Some(l) => sweep_run::print(stdout, args.output.quiet, l, &refs, &dir),

@@ -254,7 +254,7 @@ pub fn finish(
     staging.write_file("scenario.toml", &loaded.bytes).context("cannot write scenario.toml")?;
     let threads = work_limits::threads(args.threads);
     let ran = Ran { file: &args.file, loaded, variants, opts, threads, wall_s, started, argv };
-    crate::charts_stage::render_into(&mut staging, args.output.no_charts, args.output.quiet)?;
-    manifest::write(&mut staging, &ran, &args.overrides.set, false, None)?;
+    let manifest = manifest::new(&ran, &args.overrides.set, false, None);
+    crate::charts_stage::finish(&mut staging, manifest, args.output.no_charts, args.output.quiet)?;
     staging.commit()
 }

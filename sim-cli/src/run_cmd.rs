@@ -463,8 +463,8 @@ pub(crate) fn render(
     write("scenario.resolved.toml", resolved_toml(&loaded.scenario, opts).as_bytes())?;
     let file = args.file.as_deref().unwrap_or(Path::new(""));
     let ran = Ran { file, loaded, variants: &loaded.variants, opts, threads, wall_s, started, argv };
-    crate::charts_stage::render_into(staging, args.output.no_charts, args.output.quiet)?;
-    manifest::write(staging, &ran, &args.overrides.set, args.requests_csv, resumed_with)
+    let manifest = manifest::new(&ran, &args.overrides.set, args.requests_csv, resumed_with);
+    crate::charts_stage::finish(staging, manifest, args.output.no_charts, args.output.quiet)
 }
 
 /// `scenario.resolved.toml`: the scenario as it ran, `--seed` and

@@ -110,8 +110,8 @@ fn render(
     write("sensitivity.csv", &sensitivity_csv(params, tornados)?)?;
     write("summary.json", &outputs::summary_json(summary)?)?;
     write("scenario.toml", &ran.loaded.bytes)?;
-    crate::charts_stage::render_into(staging, args.output.no_charts, args.output.quiet)?;
-    manifest::write(staging, ran, &args.set, false, None)
+    let manifest = manifest::new(ran, &args.set, false, None);
+    crate::charts_stage::finish(staging, manifest, args.output.no_charts, args.output.quiet)
 }
 
 /// The columns of sensitivity.csv (docs/outputs.md).

@@ -178,9 +178,11 @@ impl Staging {
         Ok(())
     }
 
-    /// What a manifest lists: the staged files, the charts, then itself.
-    pub fn manifest_files(&self) -> Vec<String> {
-        let names = self.names.iter().map(|n| n.to_string());
+    /// What a manifest lists: the staged files, then `next` (files about to
+    /// be staged, so a manifest built before them lists them), the charts,
+    /// then itself.
+    pub fn manifest_files(&self, next: &[&str]) -> Vec<String> {
+        let names = self.names.iter().chain(next).map(|n| n.to_string());
         names.chain(self.charts.iter().cloned()).chain([MANIFEST.to_string()]).collect()
     }
 

@@ -248,7 +248,10 @@ fn staged_charts_are_listed_and_committed_new_or_in_place() {
         staged.write_chart("a.svg", b"<svg/>").unwrap();
         assert!(staged.write_chart("a.svg", b"again").is_err(), "a chart is staged once");
         assert!(staged.write_chart("../x.svg", b"out").is_err(), "a chart stays in charts/");
-        assert_eq!(staged.manifest_files(), ["summary.json", "charts/a.svg", "manifest.json"]);
+        assert_eq!(staged.manifest_files(&[]), ["summary.json", "charts/a.svg", "manifest.json"]);
+        // Files about to be staged (the reports) are listed before the charts.
+        let next = staged.manifest_files(&["report.html"]);
+        assert_eq!(next, ["summary.json", "report.html", "charts/a.svg", "manifest.json"]);
         let manifest = r#"{"files": ["summary.json", "charts/a.svg", "manifest.json"]}"#;
         staged.write_file(MANIFEST, manifest.as_bytes()).unwrap();
         staged.commit().unwrap();

@@ -18,4 +18,4 @@ pub use chart::{Chart, Heading, Rendered, render};
 pub use charts::{STEMS, render_all};
 pub use data::{RunData, Table};
 pub use error::{ReportError, Result};
-pub use write::{CHARTS_DIR, existing_charts, render_run, write_charts, write_reports};
+pub use write::{CHARTS_DIR, existing_charts, render_run, reports, write_charts, write_reports};

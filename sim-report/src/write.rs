@@ -21,11 +21,18 @@ const EXTENSIONS: [&str; 2] = ["png", "svg"];
 pub fn render_run(dir: &Path) -> Result<Vec<PathBuf>> {
     let run = RunData::load(dir)?;
     let rendered = render_all(&run)?;
-    let doc = report::build(&run, &rendered);
-    let (html, markdown) = (report::html::render(&doc), report::markdown::render(&doc, CHARTS_DIR));
+    let (html, markdown) = reports(&run, &rendered);
     let mut written = write_charts(dir, &rendered)?;
     written.extend(write_reports(dir, &html, &markdown)?);
     Ok(written)
+}
+
+/// report.html and report.md of `run` with its `rendered` charts, as text:
+/// what `render_run` writes, and what a command writes into its staging
+/// (with the manifest it is about to write as `run.manifest`).
+pub fn reports(run: &RunData, rendered: &[Rendered]) -> (String, String) {
+    let doc = report::build(run, rendered);
+    (report::html::render(&doc), report::markdown::render(&doc, CHARTS_DIR))
 }
 
 /// Writes report.html and report.md into `dir`, each through a temporary
