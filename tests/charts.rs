@@ -4,6 +4,7 @@
 //! report` regenerates them, refusing what is not a finished run.
 
 use crate::support::{Scratch, agentsim, arg, bundled, bundled_run, read, read_json, run_quiet};
+use sim_report::charts::PER_POINT;
 use sim_report::charts::cost_breakdown::{CLASSES, CostBreakdown};
 use sim_report::charts::cost_per_session::CostPerSession;
 use sim_report::charts::latency_cdf::{LatencyCdf, MARKS};
@@ -111,10 +112,14 @@ fn every_chart_renders_for_every_bundled_scenario_deterministically() {
         let run = RunData::load(&out).unwrap();
         let charts = render_all(&run).unwrap();
         // Every run has a cost per session (a validation scenario bills nothing, so no
-        // breakdown); the charts come in STEMS order.
-        let stems: Vec<&str> = charts.iter().map(|c| c.stem).collect();
-        let in_order: Vec<&str> = STEMS.iter().copied().filter(|s| stems.contains(s)).collect();
-        assert!(stems.first() == Some(&"cost_per_session") && stems == in_order, "{name}: {stems:?}");
+        // breakdown); the charts come in STEMS order, a sweep's per-point charts after
+        // those of the whole run, point by point.
+        let whole: Vec<&str> = charts.iter().filter(|c| c.point.is_none()).map(|c| c.stem).collect();
+        let in_order: Vec<&str> = STEMS.iter().copied().filter(|s| whole.contains(s)).collect();
+        assert_eq!(whole, in_order, "{name}");
+        let first_per_variant = charts.iter().find(|c| PER_POINT.contains(&c.stem)).unwrap();
+        assert_eq!(first_per_variant.stem, "cost_per_session", "{name}");
+        assert_eq!(first_per_variant.point.is_some(), run.sweep.is_some(), "{name}");
         for chart in &charts {
             let (w, h, rgb) = decode_png(&chart.png);
             assert_eq!((w, h), (1200, 700), "{name}/{}", chart.stem);
@@ -129,7 +134,7 @@ fn every_chart_renders_for_every_bundled_scenario_deterministically() {
         let listed: Vec<&str> = files.as_array().unwrap().iter().filter_map(|f| f.as_str()).collect();
         for chart in &charts {
             for (ext, bytes) in [("png", &chart.png), ("svg", &chart.svg)] {
-                let rel = format!("charts/{}.{ext}", chart.stem);
+                let rel = format!("charts/{}.{ext}", chart.file_stem());
                 assert!(read(&out.join(&rel)) == *bytes, "{name}/{rel}: the run drew other bytes than a render");
                 assert!(listed.contains(&rel.as_str()), "{name}: {rel} not in the manifest");
             }
@@ -139,6 +144,43 @@ fn every_chart_renders_for_every_bundled_scenario_deterministically() {
     // Capacity and tornado come from plan and sensitivity directories, not runs.
     let of_runs: BTreeSet<&str> = STEMS.iter().copied().filter(|s| !["capacity", "tornado"].contains(s)).collect();
     assert_eq!(stems_seen, of_runs, "some chart never rendered");
+}
+
+#[test]
+fn a_sweep_draws_its_per_variant_charts_at_every_point() {
+    let (_s, out) = bundled_run("charts-sweep-points", "examples/ttl_sweep.toml", &["--replicates", "2"]);
+    let summary = read_json(&out.join("summary.json"));
+    let points = summary["sweep"]["points"].as_array().unwrap();
+    assert_eq!(points.len(), 4);
+    let listed = listed_charts(&out);
+    let html = String::from_utf8(read(&out.join("report.html"))).unwrap();
+    assert_eq!(html.matches("<details>").count(), points.len(), "one folded group per point");
+    for (p, point) in points.iter().enumerate() {
+        let think = point["values"]["workloads[0].think_time.mean"].as_str().unwrap();
+        let summary_line = format!("<summary>Sweep point {p}: workloads[0].think_time.mean={think}</summary>");
+        assert!(html.contains(&summary_line), "{summary_line}");
+        for stem in PER_POINT {
+            assert_chart(&out, &format!("{stem}_p{p}"));
+        }
+        // The point's own numbers: its breakdown bars are its variants' means.
+        let view = RunData::load(&out).unwrap();
+        let at = view.sweep.as_ref().unwrap().points[p].clone();
+        let chart = CostBreakdown::from_run(&view.at_point(&at)).unwrap().unwrap();
+        for (bar, variant) in chart.bars.iter().zip(point["variants"].as_array().unwrap()) {
+            assert_eq!(bar.total, variant["metrics"]["cost_usd"]["mean"].as_f64(), "point {p}");
+        }
+    }
+    // No unsuffixed per-variant chart: each names its point.
+    assert_eq!(listed.len(), 2 * (2 + PER_POINT.len() * points.len()), "{listed:?}");
+    assert!(listed.contains(&"charts/sweep.svg".to_string()) && listed.contains(&"charts/over_time.svg".to_string()));
+    let svg = String::from_utf8(read(&out.join("charts/cost_per_session_p1.svg"))).unwrap();
+    let think = points[1]["values"]["workloads[0].think_time.mean"].as_str().unwrap();
+    assert!(svg.contains(&format!("At workloads[0].think_time.mean={think}: ")), "the title names the point");
+    // `agentsim report` finds and replaces the same files.
+    let again = agentsim(["report", &arg(&out)]).expect_code(0);
+    let n = listed.len();
+    assert!(again.stdout.starts_with(&format!("{n} chart files written")), "{}", again.stdout);
+    assert!(again.stdout.contains(&format!("({n} earlier chart files replaced)")), "{}", again.stdout);
 }
 
 #[test]

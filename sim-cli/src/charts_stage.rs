@@ -34,7 +34,7 @@ pub fn finish(staging: &mut Staging, mut manifest: Manifest, skip: bool, quiet: 
     let rendered = sim_report::render_all(&run).context(why)?;
     for r in &rendered {
         for (ext, bytes) in [("png", &r.png), ("svg", &r.svg)] {
-            let name = format!("{}.{ext}", r.stem);
+            let name = format!("{}.{ext}", r.file_stem());
             staging.write_chart(&name, bytes).with_context(|| format!("cannot write charts/{name}"))?;
         }
     }

@@ -27,7 +27,11 @@ pub struct Heading {
 /// A chart rendered in memory: PNG and SVG bytes, not yet written.
 #[derive(Clone, Debug)]
 pub struct Rendered {
+    /// The chart's kind (one of `STEMS`).
     pub stem: &'static str,
+    /// A sweep's per-variant chart: the point it shows and its swept values
+    /// as "path=value, ..."; `None` for a chart of the whole run.
+    pub point: Option<(usize, String)>,
     /// The chart's finding, as drawn (the reports caption the chart with it).
     pub title: String,
     pub png: Vec<u8>,
@@ -52,7 +56,24 @@ pub fn render<C: Chart>(chart: &C) -> Result<Rendered> {
         draw_page(chart, &root)?;
         root.present().map_err(|e| draw_error(stem, e))?;
     }
-    Ok(Rendered { stem, title: chart.heading().title.clone(), png: encode_png(stem, &rgb)?, svg: svg.into_bytes() })
+    Ok(Rendered {
+        stem,
+        point: None,
+        title: chart.heading().title.clone(),
+        png: encode_png(stem, &rgb)?,
+        svg: svg.into_bytes(),
+    })
+}
+
+impl Rendered {
+    /// Its file name without extension: the stem, suffixed `_p<point>` for
+    /// a sweep point's chart (`cost_per_session_p3`).
+    pub fn file_stem(&self) -> String {
+        match &self.point {
+            Some((p, _)) => format!("{}_p{p}", self.stem),
+            None => self.stem.to_string(),
+        }
+    }
 }
 
 /// White page, the title, then the chart's body.

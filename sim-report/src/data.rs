@@ -12,6 +12,10 @@ use std::path::{Path, PathBuf};
 #[derive(Debug)]
 pub struct RunData {
     pub dir: PathBuf,
+    /// The sweep point whose numbers `summary.variants`, and the rows
+    /// [`RunData::distribution`] and the subjects read, are: 0 (a sweep's
+    /// top level, or a run without sweep) unless made by [`RunData::at_point`].
+    pub point: usize,
     pub summary: Summary,
     /// summary.json's `sweep`, in sweep runs only.
     pub sweep: Option<SweepSummary>,
@@ -68,6 +72,7 @@ impl RunData {
         };
         Ok(Self {
             dir: dir.to_path_buf(),
+            point: 0,
             summary,
             sweep,
             replicates: Table::load(dir, "replicates.csv")?,
@@ -93,18 +98,55 @@ impl RunData {
 }
 
 impl RunData {
+    /// The run as seen at sweep point `p` (its variants' summaries, its rows
+    /// of replicates.csv and distributions.csv, the scenario for objectives):
+    /// what the per-variant charts of that point read. The files of the
+    /// whole run (time series, sweep, plan, sensitivity) are left out, so
+    /// only per-variant charts draw from it.
+    pub fn at_point(&self, p: &SweepPoint) -> Self {
+        let rows_of = |t: &Option<Table>| {
+            t.as_ref().map(|t| {
+                let col = t.header.iter().position(|h| h == "point");
+                let point = p.point.to_string();
+                let rows = t.rows.iter().filter(|r| col.is_none_or(|c| t.text(r, c) == point)).cloned().collect();
+                Table { file: t.file.clone(), header: t.header.clone(), rows }
+            })
+        };
+        let summary = Summary { variants: p.variants.clone(), ranking: p.ranking.clone(), ..self.summary.clone() };
+        Self {
+            dir: self.dir.clone(),
+            point: p.point,
+            summary,
+            sweep: None,
+            replicates: rows_of(&self.replicates),
+            sweep_csv: None,
+            distributions: rows_of(&self.distributions),
+            plan_csv: None,
+            plan_json: None,
+            sensitivity: None,
+            timeseries: None,
+            manifest: None,
+            resolved_scenario: self.resolved_scenario.clone(),
+            scenario_toml: None,
+        }
+    }
+
+    /// Whether `row` of `t` belongs to [`RunData::point`] (every row of a
+    /// file without a `point` column does).
+    pub fn at_this_point(&self, t: &Table, row: &Row) -> bool {
+        t.header.iter().position(|h| h == "point").is_none_or(|c| t.text(row, c) == self.point.to_string())
+    }
+
     /// `variant`'s defined (value, quantile) points of `distribution` in
-    /// distributions.csv (at point 0 of a sweep, as summary.json's top
-    /// level), in quantile order; none without the file.
+    /// distributions.csv (at [`RunData::point`]: point 0 of a sweep, as
+    /// summary.json's top level), in quantile order; none without the file.
     pub fn distribution(&self, variant: &str, distribution: &str) -> Result<Vec<(f64, f64)>> {
         let Some(t) = &self.distributions else { return Ok(Vec::new()) };
         let (v, d) = (t.column("variant")?, t.column("distribution")?);
         let (q, value) = (t.column("quantile")?, t.column("value")?);
-        let point = t.header.iter().position(|h| h == "point");
         let mut points = Vec::new();
         for row in &t.rows {
-            let at_point_0 = point.is_none_or(|p| t.text(row, p) == "0");
-            if at_point_0
+            if self.at_this_point(t, row)
                 && t.text(row, v) == variant
                 && t.text(row, d) == distribution
                 && let (Some(q), Some(x)) = (t.number(row, q)?, t.number(row, value)?)

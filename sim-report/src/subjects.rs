@@ -89,15 +89,14 @@ impl Subject<'_> {
     }
 
     /// The subject's values of `metric` in replicates.csv, in replicate
-    /// order (of a sweep, point 0's, as summary.json's top level).
+    /// order (of a sweep, the run's point's: 0, as summary.json's top level,
+    /// unless seen through [`RunData::at_point`]).
     pub fn replicate_values(&self, run: &RunData, metric: &str) -> Result<Vec<f64>> {
         let Some(t) = &run.replicates else { return Ok(Vec::new()) };
         let (variant, scope, value) = (t.column("variant")?, t.column("scope")?, t.column(metric)?);
-        let point = t.header.iter().position(|h| h == "point");
         let mut values = Vec::new();
         for row in &t.rows {
-            let at_point_0 = point.is_none_or(|p| t.text(row, p) == "0");
-            if at_point_0 && t.text(row, variant) == self.variant && t.text(row, scope) == self.scope {
+            if run.at_this_point(t, row) && t.text(row, variant) == self.variant && t.text(row, scope) == self.scope {
                 values.extend(t.number(row, value)?);
             }
         }

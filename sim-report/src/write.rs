@@ -1,10 +1,11 @@
 //! Writing rendered charts into a run directory's `charts/`: every file
 //! through a temporary name and a rename, so a reader never sees half a
-//! chart, and only the files agentsim's charts are named by are replaced;
+//! chart, and only the files agentsim's charts are named by (a kind of
+//! `STEMS`, or a sweep point's `<kind>_p<point>`) are replaced;
 //! report.html and report.md beside them.
 
 use crate::chart::Rendered;
-use crate::charts::{STEMS, render_all};
+use crate::charts::{PER_POINT, STEMS, render_all};
 use crate::data::RunData;
 use crate::error::{ReportError, Result};
 use crate::report;
@@ -45,14 +46,34 @@ pub fn write_reports(dir: &Path, html: &str, markdown: &str) -> Result<[PathBuf;
 }
 
 /// The chart files agentsim writes that `dir/charts/` holds now (from an
-/// earlier render), in [`STEMS`] order.
+/// earlier render), in [`STEMS`] order, a sweep's points in point order.
 pub fn existing_charts(dir: &Path) -> Vec<PathBuf> {
     let charts = dir.join(CHARTS_DIR);
-    STEMS
-        .iter()
-        .flat_map(|stem| EXTENSIONS.map(|ext| charts.join(format!("{stem}.{ext}"))))
-        .filter(|p| p.is_file())
-        .collect()
+    let Ok(entries) = std::fs::read_dir(&charts) else { return Vec::new() };
+    let mut found: Vec<_> = entries
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter_map(|name| Some((chart_order(&name)?, name)))
+        .filter(|(_, name)| charts.join(name).is_file())
+        .collect();
+    found.sort();
+    found.into_iter().map(|(_, name)| charts.join(name)).collect()
+}
+
+/// Where `name` comes among agentsim's chart files: (kind in [`STEMS`],
+/// sweep point, extension); `None` for a file agentsim does not name.
+fn chart_order(name: &str) -> Option<(usize, Option<u64>, usize)> {
+    let (stem, ext) = name.rsplit_once('.')?;
+    let ext = EXTENSIONS.iter().position(|e| *e == ext)?;
+    if let Some(kind) = STEMS.iter().position(|s| *s == stem) {
+        return Some((kind, None, ext));
+    }
+    let (kind, point) = stem.rsplit_once("_p")?;
+    let kind = PER_POINT.iter().find(|s| **s == kind).and_then(|k| STEMS.iter().position(|s| s == k))?;
+    // Digits only: `parse` alone would take "+1".
+    if !point.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some((kind, Some(point.parse().ok()?), ext))
 }
 
 /// Writes `rendered` to `dir/charts/`, removing the chart files of earlier
@@ -64,7 +85,7 @@ pub fn write_charts(dir: &Path, rendered: &[Rendered]) -> Result<Vec<PathBuf>> {
     let mut written = Vec::new();
     for r in rendered {
         for (ext, bytes) in [("png", &r.png), ("svg", &r.svg)] {
-            let path = charts.join(format!("{}.{ext}", r.stem));
+            let path = charts.join(format!("{}.{ext}", r.file_stem()));
             write_atomic(&path, bytes)?;
             written.push(path);
         }
@@ -82,4 +103,18 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let fail = |source| ReportError::Write { file: path.to_path_buf(), source };
     std::fs::write(&tmp, bytes).map_err(fail)?;
     std::fs::rename(&tmp, path).map_err(fail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_agentsims_chart_names_are_recognised() {
+        assert_eq!(chart_order("cost_per_session.svg"), Some((0, None, 1)));
+        assert_eq!(chart_order("latency_cdf_p12.png"), Some((4, Some(12), 0)));
+        for other in ["notes.txt", "sweep_p1.png", "cost_per_session_p.png", "cost_per_session_px.png", "x.png"] {
+            assert_eq!(chart_order(other), None, "{other}");
+        }
+    }
 }

@@ -7,16 +7,19 @@ pub mod cost_per_session;
 pub mod cost_vs_latency;
 pub mod latency_cdf;
 pub mod over_time;
+pub mod per_point;
 pub mod scale;
 pub mod sweep;
 pub mod tornado;
 
-use crate::chart::{Rendered, render};
+use crate::chart::Rendered;
 use crate::data::RunData;
 use crate::error::Result;
+use per_point::render_at;
 
 /// Every chart stem agentsim writes, in render order: `render_run` replaces
-/// these files only, never another file of `charts/`.
+/// these files only (and a sweep's `<stem>_p<point>` of [`PER_POINT`]),
+/// never another file of `charts/`.
 pub const STEMS: &[&str] = &[
     cost_per_session::STEM,
     cost_breakdown::STEM,
@@ -28,32 +31,41 @@ pub const STEMS: &[&str] = &[
     tornado::STEM,
 ];
 
-/// Renders every chart whose data the run has, in [`STEMS`] order.
+/// The charts that compare variants: a sweep draws them per point.
+pub const PER_POINT: &[&str] =
+    &[cost_per_session::STEM, cost_breakdown::STEM, cost_vs_latency::STEM, latency_cdf::STEM];
+
+/// Renders every chart whose data the run has, in [`STEMS`] order; of a
+/// sweep, the charts of the whole run first, then each drawn point's
+/// per-variant charts ([`per_point::drawn`]), point by point.
 pub fn render_all(run: &RunData) -> Result<Vec<Rendered>> {
+    let Some(sweep) = &run.sweep else { return render_stems(run, STEMS, None) };
+    let whole: Vec<&str> = STEMS.iter().copied().filter(|s| !PER_POINT.contains(s)).collect();
+    let mut out = render_stems(run, &whole, None)?;
+    for point in per_point::drawn(sweep) {
+        let at = (point.point, per_point::label(sweep, point));
+        out.extend(render_stems(&run.at_point(point), PER_POINT, Some(&at))?);
+    }
+    Ok(out)
+}
+
+/// The charts of `stems` (in that order) whose data `run` has; `at`: the
+/// sweep point they show.
+fn render_stems(run: &RunData, stems: &[&str], at: Option<&(usize, String)>) -> Result<Vec<Rendered>> {
     let mut out = Vec::new();
-    if let Some(c) = cost_per_session::CostPerSession::from_run(run)? {
-        out.push(render(&c)?);
-    }
-    if let Some(c) = cost_breakdown::CostBreakdown::from_run(run)? {
-        out.push(render(&c)?);
-    }
-    if let Some(c) = cost_vs_latency::CostVsLatency::from_run(run) {
-        out.push(render(&c)?);
-    }
-    if let Some(c) = over_time::OverTime::from_run(run)? {
-        out.push(render(&c)?);
-    }
-    if let Some(c) = latency_cdf::LatencyCdf::from_run(run)? {
-        out.push(render(&c)?);
-    }
-    if let Some(c) = sweep::Sweep::from_run(run)? {
-        out.push(render(&c)?);
-    }
-    if let Some(c) = capacity::Capacity::from_run(run)? {
-        out.push(render(&c)?);
-    }
-    if let Some(c) = tornado::Tornado::from_run(run)? {
-        out.push(render(&c)?);
+    for &stem in stems {
+        let rendered = match stem {
+            cost_per_session::STEM => cost_per_session::CostPerSession::from_run(run)?.map(|c| render_at(&c, at)),
+            cost_breakdown::STEM => cost_breakdown::CostBreakdown::from_run(run)?.map(|c| render_at(&c, at)),
+            cost_vs_latency::STEM => cost_vs_latency::CostVsLatency::from_run(run).map(|c| render_at(&c, at)),
+            over_time::STEM => over_time::OverTime::from_run(run)?.map(|c| render_at(&c, at)),
+            latency_cdf::STEM => latency_cdf::LatencyCdf::from_run(run)?.map(|c| render_at(&c, at)),
+            sweep::STEM => sweep::Sweep::from_run(run)?.map(|c| render_at(&c, at)),
+            capacity::STEM => capacity::Capacity::from_run(run)?.map(|c| render_at(&c, at)),
+            tornado::STEM => tornado::Tornado::from_run(run)?.map(|c| render_at(&c, at)),
+            _ => None,
+        };
+        out.extend(rendered.transpose()?);
     }
     Ok(out)
 }

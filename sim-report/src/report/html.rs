@@ -11,7 +11,7 @@ h1{font-size:1.6em}h2{border-bottom:1px solid #ccc;margin-top:2em}\
 table{border-collapse:collapse;margin:1em 0;font-size:0.9em}\
 th,td{border:1px solid #ccc;padding:0.2em 0.5em;text-align:left;vertical-align:top}\
 th{background:#f0f0f0}td.n{text-align:right;font-variant-numeric:tabular-nums}\
-figure{margin:1em 0}figure svg{max-width:100%;height:auto}figcaption{color:#666;font-size:0.8em}\
+details{margin:0.5em 0}summary{cursor:pointer;font-weight:bold}figure{margin:1em 0}figure svg{max-width:100%;height:auto}figcaption{color:#666;font-size:0.8em}\
 pre{background:#f6f6f6;padding:0.6em;overflow-x:auto;white-space:pre-wrap}";
 
 /// The whole page.
@@ -77,6 +77,14 @@ fn block_html(h: &mut String, block: &Block) {
         }
         Block::Code(text) => {
             let _ = writeln!(h, "<pre><code>{}</code></pre>", escape(text));
+        }
+        Block::Group { summary, blocks } => {
+            // Folded without script: the browser opens it on a click.
+            let _ = writeln!(h, "<details>\n<summary>{}</summary>", escape(summary));
+            for b in blocks {
+                block_html(h, b);
+            }
+            h.push_str("</details>\n");
         }
     }
 }

@@ -45,6 +45,13 @@ fn block_md(m: &mut String, block: &Block, charts_dir: &str) {
         Block::Code(text) => {
             let _ = writeln!(m, "```sh\n{text}\n```");
         }
+        Block::Group { summary, blocks } => {
+            let _ = writeln!(m, "### {}", inline(summary));
+            for b in blocks {
+                m.push('\n');
+                block_md(m, b, charts_dir);
+            }
+        }
     }
 }
 

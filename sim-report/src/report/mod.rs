@@ -39,9 +39,22 @@ pub enum Block {
     Paragraph(String),
     Subheading(String),
     List(Vec<String>),
-    Table { header: Vec<String>, rows: Vec<Vec<String>> },
-    Chart { stem: &'static str, title: String, svg: String },
+    Table {
+        header: Vec<String>,
+        rows: Vec<Vec<String>>,
+    },
+    /// `stem`: the file name without extension (`cost_per_session_p3`).
+    Chart {
+        stem: String,
+        title: String,
+        svg: String,
+    },
     Code(String),
+    /// Blocks shown under a summary line, folded (a sweep point's charts).
+    Group {
+        summary: String,
+        blocks: Vec<Block>,
+    },
 }
 
 /// Builds the document of `run`, with `charts` as rendered (in STEMS order).
@@ -65,14 +78,29 @@ fn chart_blocks(charts: &[Rendered]) -> Vec<Block> {
     if charts.is_empty() {
         return vec![Block::Paragraph("This run's data allows no chart.".into())];
     }
-    charts
-        .iter()
-        .map(|c| Block::Chart {
-            stem: c.stem,
-            title: c.title.clone(),
-            svg: String::from_utf8_lossy(&c.svg).into_owned(),
-        })
-        .collect()
+    let block = |c: &Rendered| Block::Chart {
+        stem: c.file_stem(),
+        title: c.title.clone(),
+        svg: String::from_utf8_lossy(&c.svg).into_owned(),
+    };
+    // A sweep point's charts come together (render_all's order): one group each.
+    let mut out: Vec<Block> = Vec::new();
+    for c in charts {
+        match (&c.point, out.last_mut()) {
+            (None, _) => out.push(block(c)),
+            (Some((p, label)), Some(Block::Group { summary, blocks })) if *summary == point_summary(*p, label) => {
+                blocks.push(block(c));
+            }
+            (Some((p, label)), _) => {
+                out.push(Block::Group { summary: point_summary(*p, label), blocks: vec![block(c)] });
+            }
+        }
+    }
+    out
+}
+
+fn point_summary(point: usize, label: &str) -> String {
+    format!("Sweep point {point}: {label}")
 }
 
 /// The command line, seed and scenario hash from manifest.json: running the
