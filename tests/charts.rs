@@ -4,7 +4,9 @@
 //! report` regenerates them, refusing what is not a finished run.
 
 use crate::support::{Scratch, agentsim, arg, bundled, bundled_run, read, read_json, run_quiet};
+use sim_report::Chart as _;
 use sim_report::charts::PER_POINT;
+use sim_report::charts::capacity::Capacity;
 use sim_report::charts::cost_breakdown::{CLASSES, CostBreakdown};
 use sim_report::charts::cost_per_session::CostPerSession;
 use sim_report::charts::latency_cdf::{LatencyCdf, MARKS};
@@ -500,6 +502,18 @@ fn plan_draws_capacity_and_report_redraws_it() {
     agentsim(args.into_iter().chain(["--out", &arg(&out), "-q"])).expect_code(0);
     assert_chart(&out, "capacity");
     assert_eq!(listed_charts(&out), ["charts/capacity.png", "charts/capacity.svg"]);
+    // The objective's panel, then the cost panel: plan.csv's cost columns, by value.
+    let chart = Capacity::from_run(&RunData::load(&out).unwrap()).unwrap().unwrap();
+    let metrics: Vec<&str> = chart.panels.iter().map(|p| p.metric.as_str()).collect();
+    assert_eq!(metrics, ["ttft_s_p95", "cost_usd_per_session"]);
+    let t = sim_report::Table::parse(out.join("plan.csv"), &read(&out.join("plan.csv"))).unwrap();
+    let cell = |row, c: &str| t.number(row, t.column(c).unwrap()).unwrap();
+    let mut expected: Vec<(f64, Option<f64>)> =
+        t.rows.iter().map(|r| (cell(r, "value").unwrap(), cell(r, "cost_usd_per_session_mean"))).collect();
+    expected.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let drawn: Vec<(f64, Option<f64>)> = chart.panels[1].points.iter().map(|p| (p.value, p.mean)).collect();
+    assert_eq!(drawn, expected);
+    assert!(chart.heading().title.contains("; there a session costs "), "{}", chart.heading().title);
     let before = read(&out.join("charts/capacity.svg"));
     let again = agentsim(["report", &arg(&out)]).expect_code(0);
     assert!(again.stdout.starts_with("2 chart files written"), "{}", again.stdout);

@@ -281,3 +281,33 @@ fn bad_flags_exit_2_naming_the_flag_and_write_nothing() {
     assert!(variant.stderr.contains("--variant `v`: variants are compared with --cheapest"), "{}", variant.stderr);
     assert!(!out.exists(), "nothing written");
 }
+
+#[test]
+fn plan_csv_cost_columns_are_the_points_run_summary() {
+    // A priced scenario (mmc bills nothing); an integer key, so a point's
+    // value is written exactly and `run --set` reproduces that point.
+    let s = Scratch::new("plan-cost");
+    let (out, scenario) = (s.path("p"), bundled("examples/capacity_plan.toml"));
+    let search = format!("{SLOTS}=8..40");
+    plan(&scenario, &out, &["--slo", "ttft_s_p95<=3", "--search", &search, "--minimize", "--replicates", "2", "-q"])
+        .expect_code(0);
+    let json = read_json(&out.join("plan.json"));
+    // The high end: met, not saturated.
+    let row = &rows(&out)[1];
+    assert_eq!(row["value"], "40");
+    let run = s.path("run");
+    let set = format!("{SLOTS}={}", row["value"]);
+    let seed = json["seed"].to_string();
+    let args = ["run", &arg(&scenario), "--set", &set, "--seed", &seed, "--replicates", "2"];
+    agentsim(args.into_iter().chain(["--out", &arg(&run), "-q", "--no-charts"])).expect_code(0);
+    let cost = &read_json(&run.join("summary.json"))["variants"][0]["metrics"]["cost_usd_per_session"];
+    for stat in ["mean", "ci95_low", "ci95_high"] {
+        let cell: f64 = row[&format!("cost_usd_per_session_{stat}")].parse().unwrap();
+        assert_eq!(Some(cell), cost[stat].as_f64(), "{stat}");
+    }
+    assert!(cost["mean"].as_f64().unwrap() > 0.0);
+    // plan.json: the answer's cost, with its statistics.
+    let answer = rows(&out).into_iter().find(|r| r["value"] == json["answer"].to_string()).unwrap();
+    let at_answer = &json["cost_usd_per_session"];
+    assert_eq!(Some(answer["cost_usd_per_session_mean"].parse::<f64>().unwrap()), at_answer["mean"].as_f64());
+}

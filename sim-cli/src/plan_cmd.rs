@@ -91,6 +91,8 @@ pub struct PointData {
     pub judged: Judged,
     pub sessions_active: MetricStats,
     pub concurrency: MetricStats,
+    /// What the load costs (the capacity chart's cost panel).
+    pub cost_per_session: MetricStats,
 }
 
 /// What a search run keeps for rendering.
@@ -169,6 +171,9 @@ pub fn run(args: &PlanArgs, argv: &[OsString], stdout: &mut dyn Write) -> anyhow
     Ok(())
 }
 
+/// The cost plan.csv and plan.json carry per point.
+pub const COST_METRIC: &str = "cost_usd_per_session";
+
 /// Runs one point of a search and judges it, saturation included.
 fn evaluate(
     scenario: &Scenario,
@@ -185,6 +190,7 @@ fn evaluate(
         judged: plan::judge(objectives, summary, saturated),
         sessions_active: stat("sessions_active_mean"),
         concurrency: stat("concurrency_mean"),
+        cost_per_session: stat(COST_METRIC),
     })
 }
 

@@ -6,7 +6,7 @@
 use crate::columns::align;
 use crate::csv_row::opt_cell;
 use crate::outputs;
-use crate::plan_cmd::{PointData, Searched};
+use crate::plan_cmd::{COST_METRIC, PointData, Searched};
 use crate::report_table::{human, interval_cell, mean_cell};
 use anyhow::Context as _;
 use serde::Serialize;
@@ -49,7 +49,9 @@ pub fn objective_cells(judged: &sim_core::plan::Judged) -> Vec<String> {
 pub fn plan_csv(s: &Searched) -> anyhow::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let head = ["index", "value"].map(String::from).into_iter().chain(objective_header(&s.objectives));
-    w.write_record(head.chain(["all_met", "saturated", "sessions_active_mean", "concurrency_mean"].map(String::from)))?;
+    let cost = ["mean", "ci95_low", "ci95_high"].map(|s| format!("{COST_METRIC}_{s}"));
+    let tail = ["all_met", "saturated", "sessions_active_mean", "concurrency_mean"].map(String::from);
+    w.write_record(head.chain(tail).chain(cost))?;
     for (i, p) in s.result.points.iter().enumerate() {
         let d = &p.data;
         let row = [i.to_string(), value_text(s.kind, p.value)].into_iter().chain(objective_cells(&d.judged));
@@ -58,6 +60,9 @@ pub fn plan_csv(s: &Searched) -> anyhow::Result<Vec<u8>> {
             d.judged.saturated.to_string(),
             opt_cell(d.sessions_active.mean),
             opt_cell(d.concurrency.mean),
+            opt_cell(d.cost_per_session.mean),
+            opt_cell(d.cost_per_session.ci95_low),
+            opt_cell(d.cost_per_session.ci95_high),
         ]))?;
     }
     outputs::finish(w)
@@ -77,6 +82,8 @@ struct PlanJson<'a> {
     bracket: Option<[serde_json::Value; 2]>,
     /// At the answer: Little's law's L, measured as time averages.
     implied: Option<Implied>,
+    /// At the answer: cost per session with its statistics.
+    cost_usd_per_session: Option<MetricStats>,
     evaluations: usize,
     saturated_points: usize,
 }
@@ -134,6 +141,7 @@ pub fn plan_json(s: &Searched) -> anyhow::Result<Vec<u8>> {
         bracket: r.bracket.map(|(met, missed)| [number(s.kind, met), number(s.kind, missed)]),
         implied: answer_point(s)
             .map(|p| Implied { sessions_active_mean: p.data.sessions_active, concurrency_mean: p.data.concurrency }),
+        cost_usd_per_session: answer_point(s).map(|p| p.data.cost_per_session),
         evaluations: r.points.len(),
         saturated_points: r.points.iter().filter(|p| p.data.judged.saturated).count(),
     };

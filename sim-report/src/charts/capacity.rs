@@ -2,18 +2,21 @@
 //! against the searched value, mean with its 95% interval at every value
 //! the search evaluated, the objective's threshold as a line, the plan's
 //! answer and final bracket marked, saturated values marked at the top.
-//! One panel per objective. plan.csv holds no cost, so none is drawn.
+//! One panel per objective, then one of cost per session (plan.csv's
+//! `cost_usd_per_session_*` columns; a plan.csv from before them has none).
 
 use super::axes::xy_chart_with;
 use super::scale::Scale;
 use crate::chart::{Chart, Heading, draw_error};
-use crate::data::RunData;
+use crate::data::{RunData, Table};
 use crate::error::{ReportError, Result};
 use crate::style::{GUIDE, colour, desc_style, significant};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
 pub const STEM: &str = "capacity";
+/// The cost plan.csv carries per point: the last panel.
+pub const COST: &str = "cost_usd_per_session";
 const SATURATED: RGBColor = RGBColor(0xD5, 0x5E, 0x00);
 
 /// One evaluated value of the search.
@@ -58,28 +61,21 @@ impl Capacity {
     /// `None` unless the directory holds plan.csv and plan.json.
     pub fn from_run(run: &RunData) -> Result<Option<Self>> {
         let (Some(t), Some(plan)) = (&run.plan_csv, &run.plan_json) else { return Ok(None) };
-        let bad = |message: String| ReportError::Csv { file: t.file.clone(), line: 1, message };
-        let value_c = t.column("value")?;
-        let saturated_c = t.column("saturated")?;
         let objectives: Vec<&str> =
             plan["objectives"].as_array().map_or_else(Vec::new, |a| a.iter().filter_map(|o| o.as_str()).collect());
         let mut panels = Vec::new();
         for objective in objectives {
             let (metric, threshold) = split_objective(objective);
-            let col = |suffix: &str| t.column(&format!("{metric}_{suffix}"));
-            let (mean_c, lo_c, hi_c) = (col("mean")?, col("ci95_low")?, col("ci95_high")?);
-            let mut points = Vec::new();
-            for row in &t.rows {
-                let value = t.number(row, value_c)?.ok_or_else(|| bad(format!("line {}: no value", row.line)))?;
-                let ci95 = t.number(row, lo_c)?.zip(t.number(row, hi_c)?);
-                let saturated = t.text(row, saturated_c) == "true";
-                points.push(Point { value, mean: t.number(row, mean_c)?, ci95, saturated });
-            }
-            points.sort_by(|a, b| a.value.total_cmp(&b.value));
+            let points = points(t, &metric)?;
             panels.push(Panel { metric, objective: objective.to_string(), threshold, points });
         }
         if panels.is_empty() {
             return Ok(None);
+        }
+        let has_cost = t.header.iter().any(|h| *h == format!("{COST}_mean"));
+        if has_cost && panels.iter().all(|p| p.metric != COST) {
+            let points = points(t, COST)?;
+            panels.push(Panel { metric: COST.to_string(), objective: String::new(), threshold: None, points });
         }
         let search = &plan["search"];
         let path = search["path"].as_str().unwrap_or("searched value").to_string();
@@ -87,13 +83,37 @@ impl Capacity {
         let answer = plan["answer"].as_f64();
         let bracket = plan["bracket"][0].as_f64().zip(plan["bracket"][1].as_f64());
         let status = plan["status"].as_str().unwrap_or("unknown");
-        let objectives = panels.iter().map(|p| p.objective.as_str()).collect::<Vec<_>>().join(", ");
-        let title = match answer {
+        let objectives: Vec<&str> = panels.iter().map(|p| p.objective.as_str()).filter(|o| !o.is_empty()).collect();
+        let objectives = objectives.join(", ");
+        let mut title = match answer {
             Some(a) => format!("{objectives} holds up to {path} = {} (status {status})", significant(a, 3)),
             None => format!("{objectives}: no searched {path} meets it (status {status})"),
         };
+        let cost = panels.iter().find(|p| p.metric == COST);
+        let at_answer = cost.and_then(|c| c.points.iter().find(|p| Some(p.value) == answer));
+        if let Some(Point { mean: Some(m), ci95: Some((lo, hi)), .. }) = at_answer {
+            let (m, lo, hi) = (significant(*m, 3), significant(*lo, 3), significant(*hi, 3));
+            title.push_str(&format!("; there a session costs {m} USD [{lo}, {hi}]"));
+        }
         Ok(Some(Self { path, scale, panels, answer, bracket, heading: Heading { stem: STEM, title } }))
     }
+}
+
+/// `metric`'s mean and interval at every evaluated value of plan.csv, by value.
+fn points(t: &Table, metric: &str) -> Result<Vec<Point>> {
+    let bad = |message: String| ReportError::Csv { file: t.file.clone(), line: 1, message };
+    let (value_c, saturated_c) = (t.column("value")?, t.column("saturated")?);
+    let col = |suffix: &str| t.column(&format!("{metric}_{suffix}"));
+    let (mean_c, lo_c, hi_c) = (col("mean")?, col("ci95_low")?, col("ci95_high")?);
+    let mut points = Vec::new();
+    for row in &t.rows {
+        let value = t.number(row, value_c)?.ok_or_else(|| bad(format!("line {}: no value", row.line)))?;
+        let ci95 = t.number(row, lo_c)?.zip(t.number(row, hi_c)?);
+        let saturated = t.text(row, saturated_c) == "true";
+        points.push(Point { value, mean: t.number(row, mean_c)?, ci95, saturated });
+    }
+    points.sort_by(|a, b| a.value.total_cmp(&b.value));
+    Ok(points)
 }
 
 impl Chart for Capacity {
@@ -124,7 +144,7 @@ impl Chart for Capacity {
                 (x_range.clone(), &tick),
                 0.0..top,
                 last.then_some(x_desc.as_str()),
-                &panel.metric,
+                if panel.metric == COST { "cost per session (USD)" } else { &panel.metric },
             )?;
             if let Some((a, b)) = self.bracket {
                 let band = Rectangle::new([(s.pos(a), 0.0), (s.pos(b), top)], GUIDE.mix(0.15).filled());
