@@ -307,7 +307,8 @@ fn plan_csv_cost_columns_are_the_points_run_summary() {
     }
     assert!(cost["mean"].as_f64().unwrap() > 0.0);
     // plan.json: the answer's cost, with its statistics.
-    let answer = rows(&out).into_iter().find(|r| r["value"] == json["answer"].to_string()).unwrap();
+    let answer_value = json["answer"].to_string();
+    let answer = rows(&out).into_iter().find(|r| r["value"] == answer_value).unwrap();
     let at_answer = &json["cost_usd_per_session"];
     assert_eq!(Some(answer["cost_usd_per_session_mean"].parse::<f64>().unwrap()), at_answer["mean"].as_f64());
 }
