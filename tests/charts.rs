@@ -493,6 +493,29 @@ fn sensitivity_draws_a_tornado_whose_bars_are_its_csv() {
 }
 
 #[test]
+fn sensitivity_draws_one_tornado_per_metric() {
+    let s = Scratch::new("charts-tornados");
+    let out = s.path("a");
+    let scenario = arg(&bundled("examples/sensitivity.toml"));
+    let (ttl, m1, m2) = ("providers[0].cache.ttl=5m,1h", "cost_usd_per_session", "ttft_s_p95");
+    let args = ["sensitivity", &scenario, "--metric", m1, "--metric", m2, "--param", ttl, "--replicates", "2"];
+    agentsim(args.into_iter().chain(["--out", &arg(&out), "-q"])).expect_code(0);
+    assert_chart(&out, "tornado");
+    assert_chart(&out, &format!("tornado_{m2}"));
+    let tornados = Tornado::each_from_run(&RunData::load(&out).unwrap()).unwrap();
+    assert_eq!(tornados.iter().map(|t| t.metric.as_str()).collect::<Vec<_>>(), [m1, m2]);
+    let svg = String::from_utf8(read(&out.join(format!("charts/tornado_{m2}.svg")))).unwrap();
+    assert!(svg.contains(&format!("moves {m2} most")) || svg.contains(&format!("effect on {m2}")), "its own metric");
+    let html = String::from_utf8(read(&out.join("report.html"))).unwrap();
+    assert!(html.contains("id=\"chart-tornado\"") && html.contains(&format!("id=\"chart-tornado_{m2}\"")));
+    // `agentsim report` finds both again as agentsim's.
+    let n = listed_charts(&out).len();
+    let again = agentsim(["report", &arg(&out)]).expect_code(0);
+    assert!(again.stdout.starts_with(&format!("{n} chart files written")), "{}", again.stdout);
+    assert!(again.stdout.contains(&format!("({n} earlier chart files replaced)")), "{}", again.stdout);
+}
+
+#[test]
 fn plan_draws_capacity_and_report_redraws_it() {
     let s = Scratch::new("charts-capacity");
     let out = s.path("plan");

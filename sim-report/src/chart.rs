@@ -32,6 +32,9 @@ pub struct Rendered {
     /// A sweep's per-variant chart: the point it shows and its swept values
     /// as "path=value, ..."; `None` for a chart of the whole run.
     pub point: Option<(usize, String)>,
+    /// A further chart of the same kind of the whole run, and what tells
+    /// it apart in its file name: a later `--metric`'s tornado (`tornado_<metric>`).
+    pub suffix: Option<String>,
     /// The chart's finding, as drawn (the reports caption the chart with it).
     pub title: String,
     pub png: Vec<u8>,
@@ -59,6 +62,7 @@ pub fn render<C: Chart>(chart: &C) -> Result<Rendered> {
     Ok(Rendered {
         stem,
         point: None,
+        suffix: None,
         title: chart.heading().title.clone(),
         png: encode_png(stem, &rgb)?,
         svg: svg.into_bytes(),
@@ -67,11 +71,13 @@ pub fn render<C: Chart>(chart: &C) -> Result<Rendered> {
 
 impl Rendered {
     /// Its file name without extension: the stem, suffixed `_p<point>` for
-    /// a sweep point's chart (`cost_per_session_p3`).
+    /// a sweep point's chart (`cost_per_session_p3`), `_<suffix>` for a
+    /// further chart of its kind (`tornado_ttft_s_p95`).
     pub fn file_stem(&self) -> String {
-        match &self.point {
-            Some((p, _)) => format!("{}_p{p}", self.stem),
-            None => self.stem.to_string(),
+        match (&self.point, &self.suffix) {
+            (Some((p, _)), _) => format!("{}_p{p}", self.stem),
+            (None, Some(s)) => format!("{}_{s}", self.stem),
+            (None, None) => self.stem.to_string(),
         }
     }
 }

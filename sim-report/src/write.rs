@@ -5,7 +5,7 @@
 //! report.html and report.md beside them.
 
 use crate::chart::Rendered;
-use crate::charts::{PER_POINT, STEMS, render_all};
+use crate::charts::{PER_POINT, STEMS, render_all, tornado};
 use crate::data::RunData;
 use crate::error::{ReportError, Result};
 use crate::report;
@@ -60,20 +60,28 @@ pub fn existing_charts(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// Where `name` comes among agentsim's chart files: (kind in [`STEMS`],
-/// sweep point, extension); `None` for a file agentsim does not name.
-fn chart_order(name: &str) -> Option<(usize, Option<u64>, usize)> {
+/// sweep point, a further tornado's metric, extension); `None` for a file
+/// agentsim does not name.
+fn chart_order(name: &str) -> Option<(usize, Option<u64>, String, usize)> {
     let (stem, ext) = name.rsplit_once('.')?;
     let ext = EXTENSIONS.iter().position(|e| *e == ext)?;
-    if let Some(kind) = STEMS.iter().position(|s| *s == stem) {
-        return Some((kind, None, ext));
+    let kind = |k: &str| STEMS.iter().position(|s| *s == k);
+    if let Some(kind) = kind(stem) {
+        return Some((kind, None, String::new(), ext));
     }
-    let (kind, point) = stem.rsplit_once("_p")?;
-    let kind = PER_POINT.iter().find(|s| **s == kind).and_then(|k| STEMS.iter().position(|s| s == k))?;
+    // A metric name: lower-case letters, digits and underscores.
+    if let Some(metric) = stem.strip_prefix(&format!("{}_", tornado::STEM))
+        && !metric.is_empty()
+        && metric.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    {
+        return Some((kind(tornado::STEM)?, None, metric.to_string(), ext));
+    }
+    let (per_point, point) = stem.rsplit_once("_p")?;
     // Digits only: `parse` alone would take "+1".
-    if !point.bytes().all(|b| b.is_ascii_digit()) {
+    if !PER_POINT.contains(&per_point) || !point.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    Some((kind, Some(point.parse().ok()?), ext))
+    Some((kind(per_point)?, Some(point.parse().ok()?), String::new(), ext))
 }
 
 /// Writes `rendered` to `dir/charts/`, removing the chart files of earlier
@@ -111,9 +119,11 @@ mod tests {
 
     #[test]
     fn only_agentsims_chart_names_are_recognised() {
-        assert_eq!(chart_order("cost_per_session.svg"), Some((0, None, 1)));
-        assert_eq!(chart_order("latency_cdf_p12.png"), Some((4, Some(12), 0)));
-        for other in ["notes.txt", "sweep_p1.png", "cost_per_session_p.png", "cost_per_session_px.png", "x.png"] {
+        assert_eq!(chart_order("cost_per_session.svg"), Some((0, None, String::new(), 1)));
+        assert_eq!(chart_order("latency_cdf_p12.png"), Some((4, Some(12), String::new(), 0)));
+        assert_eq!(chart_order("tornado_ttft_s_p95.svg"), Some((7, None, "ttft_s_p95".to_string(), 1)));
+        let others = ["notes.txt", "sweep_p1.png", "cost_per_session_p.png", "cost_per_session_px.png", "x.png"];
+        for other in others.into_iter().chain(["tornado_.png", "tornado_My notes.png", "tornado.txt"]) {
             assert_eq!(chart_order(other), None, "{other}");
         }
     }

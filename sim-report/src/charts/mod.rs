@@ -62,7 +62,15 @@ fn render_stems(run: &RunData, stems: &[&str], at: Option<&(usize, String)>) -> 
             latency_cdf::STEM => latency_cdf::LatencyCdf::from_run(run)?.map(|c| render_at(&c, at)),
             sweep::STEM => sweep::Sweep::from_run(run)?.map(|c| render_at(&c, at)),
             capacity::STEM => capacity::Capacity::from_run(run)?.map(|c| render_at(&c, at)),
-            tornado::STEM => tornado::Tornado::from_run(run)?.map(|c| render_at(&c, at)),
+            tornado::STEM => {
+                // One per metric; the first keeps the plain file name.
+                for (i, c) in tornado::Tornado::each_from_run(run)?.iter().enumerate() {
+                    let mut r = render_at(c, at)?;
+                    r.suffix = (i > 0).then(|| c.metric.clone());
+                    out.push(r);
+                }
+                None
+            }
             _ => None,
         };
         out.extend(rendered.transpose()?);

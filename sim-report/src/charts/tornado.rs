@@ -1,8 +1,9 @@
 //! The sensitivity tornado (sensitivity.csv): per parameter, the change of
 //! the metric when the parameter moves to its low and to its high value,
 //! as horizontal bars with 95% whiskers, largest swing on top; parameters
-//! with no detectable effect are drawn in grey. One chart, for the first
-//! metric of the file (the first `--metric`).
+//! with no detectable effect are drawn in grey. One chart per metric of the
+//! file (each `--metric`, in order): `tornado` for the first,
+//! `tornado_<metric>` for the others.
 
 use super::axes::{Categories, cut_middle};
 use crate::chart::{Chart, Heading, draw_error};
@@ -42,19 +43,33 @@ pub struct Tornado {
 }
 
 impl Tornado {
-    /// `None` without sensitivity.csv or when it has no row.
+    /// The tornado of the first metric; `None` without sensitivity.csv or
+    /// when it has no row.
     pub fn from_run(run: &RunData) -> Result<Option<Self>> {
-        let Some(t) = &run.sensitivity else { return Ok(None) };
-        Self::from_table(t)
+        Ok(Self::each_from_run(run)?.into_iter().next())
     }
 
-    pub fn from_table(t: &Table) -> Result<Option<Self>> {
-        let Some(first) = t.rows.first() else { return Ok(None) };
+    /// One tornado per metric of sensitivity.csv, in the file's order.
+    pub fn each_from_run(run: &RunData) -> Result<Vec<Self>> {
+        let Some(t) = &run.sensitivity else { return Ok(Vec::new()) };
+        let metric_c = t.column("metric")?;
+        let mut metrics: Vec<&str> = Vec::new();
+        for row in &t.rows {
+            let m = t.text(row, metric_c);
+            if !metrics.contains(&m) {
+                metrics.push(m);
+            }
+        }
+        metrics.into_iter().map(|m| Self::from_table(t, m)).collect()
+    }
+
+    /// The tornado of `metric`'s rows of `t`.
+    pub fn from_table(t: &Table, metric: &str) -> Result<Self> {
         let col = |name| t.column(name);
         let (metric_c, param_c, side_c, value_c) = (col("metric")?, col("parameter")?, col("side")?, col("value")?);
         let (mean_c, lo_c, hi_c, det_c) =
             (col("diff_mean")?, col("diff_ci95_low")?, col("diff_ci95_high")?, col("detectable")?);
-        let metric = t.text(first, metric_c).to_string();
+        let metric = metric.to_string();
         let mut bars: Vec<Bar> = Vec::new();
         for row in t.rows.iter().filter(|r| t.text(r, metric_c) == metric) {
             let parameter = t.text(row, param_c);
@@ -78,7 +93,7 @@ impl Tornado {
             }
         }
         let title = finding(&metric, &bars);
-        Ok(Some(Self { metric, bars, heading: Heading { stem: STEM, title } }))
+        Ok(Self { metric, bars, heading: Heading { stem: STEM, title } })
     }
 }
 
@@ -193,7 +208,7 @@ other,1,ttl,low,5m,9,9,9,true
     #[test]
     fn bar_ends_are_the_files_diff_means_in_rank_order() {
         let t = Table::parse(PathBuf::from("sensitivity.csv"), CSV.as_bytes()).unwrap();
-        let chart = Tornado::from_table(&t).unwrap().unwrap();
+        let chart = Tornado::from_table(&t, "m").unwrap();
         assert_eq!(chart.metric, "m");
         let names: Vec<&str> = chart.bars.iter().map(|b| b.parameter.as_str()).collect();
         assert_eq!(names, ["ttl", "slots"]);
