@@ -25,7 +25,8 @@ fn second_run_into_the_same_dir_is_refused_and_changes_nothing() {
     let out = s.path("run");
     agentsim(["run", &scenario, "--out", &arg(&out), "--quiet", "--requests-csv"]).expect_code(0);
     let before = snapshot(&out);
-    assert_eq!(before.keys().filter(|k| !k.starts_with("charts/")).count(), 9);
+    // 9 result files and the two reports.
+    assert_eq!(before.keys().filter(|k| !k.starts_with("charts/")).count(), 11);
     assert!(before.contains_key("charts/cost_per_session.png"));
 
     let o = agentsim(["run", &scenario, "--out", &arg(&out), "--quiet", "--seed", "3"]).expect_code(1);
