@@ -11,6 +11,7 @@ use serde::{Deserialize, Deserializer};
 
 use super::dists::{RateDistSpec, TimeDistSpec, TokenDistSpec};
 use super::leaf::*;
+use super::rate::RateText;
 use super::raw_replicas::RawReplicas;
 
 /// A scenario file: providers, the workloads that use them, and run settings.
@@ -497,6 +498,40 @@ pub(crate) struct RawArrivals {
     pub(crate) file: Option<Raw<String>>,
     /// Trace: file format; "mooncake" (the default and only one for now).
     pub(crate) format: Option<Raw<TraceFormat>>,
+    /// Poisson, daily, gamma: mean session arrivals, a number per second or "N/unit" ("300/h"); not with rate_per_s.
+    pub(crate) rate: Option<Raw<RateText>>,
+    /// Piecewise: the rate until each instant, in order; the pattern repeats after the last.
+    pub(crate) segments: Option<Vec<RawRateSegment>>,
+    /// Daily: 24 non-negative weights of the UTC hours 0..23, multiplying `rate` / their mean.
+    pub(crate) profile: Option<Vec<Raw<f64>>>,
+    /// Gamma: coefficient of variation of the inter-arrival times, > 0 (1 = Poisson).
+    pub(crate) cv: Option<Raw<f64>>,
+    /// MMPP: the arrival rate in each of the two states.
+    pub(crate) rates: Option<Vec<Raw<RateText>>>,
+    /// MMPP: the mean time spent in each of the two states (exponential sojourns).
+    pub(crate) sojourn: Option<Vec<Raw<DurationText>>>,
+    /// Closed: how many sessions are live at once (integer >= 1).
+    pub(crate) agents: Option<Raw<u64>>,
+    /// Closed: pause before an ended session is replaced, a time distribution. Default "0s".
+    pub(crate) gap: Option<Raw<TimeDistSpec>>,
+    /// Scheduled: offsets from the start at which jobs are submitted (not with `every`).
+    pub(crate) at: Option<Vec<Raw<DurationText>>>,
+    /// Scheduled: submit jobs every this long from `start` (not with `at`).
+    pub(crate) every: Option<Raw<DurationText>>,
+    /// Scheduled with `every`: the first submission. Default "0s".
+    pub(crate) start: Option<Raw<DurationText>>,
+    /// Scheduled: sessions submitted at each instant (integer >= 1). Default 1.
+    pub(crate) jobs: Option<Raw<u64>>,
+}
+
+/// One piece of a piecewise-constant arrival rate.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub(crate) struct RawRateSegment {
+    /// The end of the piece, from the start of the pattern (duration > 0, after the previous one).
+    pub(crate) until: Option<Raw<DurationText>>,
+    /// The rate during the piece, a number per second or "N/unit"; may be 0.
+    pub(crate) rate: Option<Raw<RateText>>,
 }
 
 /// The field names serde's derive gave a struct: the keys valid in that table.
@@ -537,7 +572,8 @@ mod tests {
 
     #[test]
     fn field_lists_come_from_serde() {
-        assert_eq!(fields_of::<RawArrivals>(), &["kind", "rate_per_s", "horizon", "sessions", "file", "format"]);
+        assert_eq!(fields_of::<RawArrivals>()[..6], ["kind", "rate_per_s", "horizon", "sessions", "file", "format"]);
+        assert_eq!(fields_of::<RawArrivals>().len(), 18);
         assert_eq!(fields_of::<RawScenario>().len(), 7);
         assert_eq!(fields_of::<RawBreakpoint>(), &["after", "tier"]);
     }
