@@ -31,8 +31,8 @@ pub enum ArrivalProcess {
     /// Closed loop: `agents` sessions live at once; each one that ends is
     /// replaced after a `gap` draw (seconds; none = at once).
     Closed { agents: u64, gap: Option<Dist> },
-    /// Batch jobs: `jobs` sessions at each offset of `at`, or at `start`,
-    /// `start + every`, ... when `every` is set.
+    /// Batch jobs: `jobs` sessions at each offset of `at` (sorted), or, when
+    /// `every` is set, at `at[0]` (the `start`), `at[0] + every`, ...
     Scheduled { at: Vec<SimDuration>, every: Option<SimDuration>, jobs: u64 },
 }
 
