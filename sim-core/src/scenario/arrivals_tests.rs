@@ -175,3 +175,14 @@ fn bad_arrivals_are_located_with_their_key() {
         ["s.toml:16:10: workloads[0].arrivals.agents: must be between 1 and 1000000, got 0"]
     );
 }
+
+#[test]
+fn a_horizon_is_bounded_by_the_process_mean_rate() {
+    // MMPP mean (0 x 1 + 2e4 x 1) / 2 = 1e4/s; a day of it is 8.64e8 sessions.
+    assert_eq!(
+        problems("kind = \"mmpp\"\nrates = [0, 20000]\nsojourn = [\"1s\", \"1s\"]\nhorizon = \"1d\""),
+        [
+            "s.toml:18:11: workloads[0].arrivals.horizon: the mean rate x horizon expects 864000000 sessions, more than the 100000000 one run can simulate in reasonable time and memory; shorten the horizon (at most \"2h46m40s\" at this rate) or lower the mean rate"
+        ]
+    );
+}
