@@ -481,17 +481,17 @@ pub(crate) struct RawKeepAlive {
     pub(crate) output_tokens: Option<Raw<u64>>,
 }
 
-/// `[workloads.arrivals]`: Poisson (`rate_per_s` and exactly one of `horizon`/`sessions`) or a trace (`file`).
+/// `[workloads.arrivals]`: Poisson (`rate` or `rate_per_s`, and exactly one of `horizon`/`sessions`), a trace (`file`), or another process (docs/workloads.md).
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub(crate) struct RawArrivals {
-    /// Arrival process: "poisson" or "trace". Default "poisson".
+    /// Arrival process: "poisson", "trace", "piecewise", "daily", "gamma", "mmpp", "closed" or "scheduled". Default "poisson".
     pub(crate) kind: Option<Raw<ArrivalKind>>,
-    /// Poisson: mean session arrivals per second, > 0.
+    /// Poisson, daily, gamma: mean session arrivals per second, > 0; not with `rate`.
     pub(crate) rate_per_s: Option<Raw<f64>>,
-    /// Poisson: arrivals stop at this time (duration > 0).
+    /// Arrivals stop at this time (duration > 0); every kind but trace and scheduled `at`.
     pub(crate) horizon: Option<Raw<DurationText>>,
-    /// Poisson: exactly this many sessions arrive (integer >= 1).
+    /// Exactly this many sessions arrive (integer >= 1); every kind but trace and scheduled `at`.
     #[schemars(range(min = 1))]
     pub(crate) sessions: Option<Raw<u64>>,
     /// Trace: path of the trace file, relative to the scenario file.
