@@ -42,12 +42,13 @@ const TOP_EXCEPTIONS: &[(&str, &str, &str)] = &[
 /// (`Problem`, `Origin`, `FileSource`...) that any of them may use, and
 /// re-exports the public API; it is not a layer.
 const SCENARIO_LAYERS: &[&[&str]] = &[
-    &["location", "leaf", "admission_config", "serving_config"],
-    &["model"],
+    &["location", "leaf", "admission_config", "serving_config", "arrivals_config"],
+    &["model", "rate"],
     &["context", "found", "overrides", "resolved"],
     &["dists", "bases", "limits", "admission_checks"],
     &["raw_replicas"],
     &["raw"],
+    &["validate_processes"],
     &[
         "schema",
         "validate_pricing",

@@ -10,7 +10,7 @@
 
 use crate::model::cache::CacheRules;
 use crate::montecarlo::RunOptions;
-use crate::scenario::limits::WorkloadMeans;
+use crate::scenario::limits::{WorkloadMeans, closed_gap_s};
 use crate::scenario::{Arrivals, BreakpointAt, CacheMode, ReplicasServing, Scenario};
 use std::fmt;
 
@@ -154,10 +154,10 @@ impl WorkEstimate {
             let prefill_tokens = if p.cache.enabled { m.last_prompt() / m.steps.max(1.0) } else { m.mean_prompt() };
             let cached_tokens = m.mean_prompt() - prefill_tokens;
             let service_s = p.serving.mean_prefill_s(prefill_tokens, cached_tokens) + p.serving.mean_decode_s(m.output);
-            let rate = arrival_rate(w, &m);
             // The overhead before the queue holds no slot but lengthens the session.
             let before_queue_s = p.serving.overhead_before_queue.mean_upper_bound();
             let session_s = m.steps * (service_s + before_queue_s) + (m.steps - 1.0) * m.think_s;
+            let rate = arrival_rate(w, &m, session_s + closed_gap_s(&w.arrivals));
             let gaps = m.sessions * (steps - 1.0).max(0.0);
             // E[floor(T / interval)] <= E[T] / interval: an upper bound that
             // also counts the pings of long tail pauses.
@@ -172,7 +172,7 @@ impl WorkEstimate {
                     let n = t.requests.len().max(1) as f64;
                     (t.requests.iter().map(|r| r.blocks.len() as f64).sum::<f64>() / n, true)
                 }
-                Arrivals::Poisson { .. } => {
+                Arrivals::Poisson { .. } | Arrivals::Process { .. } => {
                     let chain_prompts = !sc.cache_has_trace_prompts(w);
                     (
                         w.shared_segments.len() as f64 + 1.0 + (m.steps - 1.0) / 2.0,
@@ -407,9 +407,11 @@ impl FleetLoad {
 }
 
 /// Sessions per second while the workload's sessions arrive.
-fn arrival_rate(w: &crate::scenario::Workload, m: &WorkloadMeans) -> f64 {
+fn arrival_rate(w: &crate::scenario::Workload, m: &WorkloadMeans, closed_session_s: f64) -> f64 {
     match &w.arrivals {
-        Arrivals::Poisson { rate_per_s, .. } => *rate_per_s,
+        Arrivals::Poisson { .. } | Arrivals::Process { .. } => {
+            w.arrivals.mean_rate_per_s(closed_session_s).unwrap_or(0.0)
+        }
         Arrivals::Trace { trace: t, .. } => {
             let span_s = t.requests.last().map_or(0.0, |r| r.arrival_us as f64 / 1e6).max(1e-6);
             m.sessions / span_s

@@ -1,5 +1,6 @@
 //! The discrete-event engine: one replicate of a scenario, single-threaded.
 
+mod arrivals;
 mod attempts;
 mod caches;
 mod gate;
@@ -15,6 +16,8 @@ pub use timeseries::{ProviderSample, TIMESERIES_COLUMNS, TimeseriesRecorder, Tim
 
 #[cfg(test)]
 mod admission_tests;
+#[cfg(test)]
+mod arrivals_tests;
 #[cfg(test)]
 mod billing_tests;
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! think (sending keep-alives during long pauses), and issue the next step,
 //! until every session is done (or `end`).
 
+use super::arrivals::ProcessArrivals;
 use super::caches::{CacheSet, CachedRequest};
 use super::gate::Gate;
 use super::limits::{SimLimit, clock_limit_years};
@@ -94,8 +95,9 @@ impl Attempt {
 }
 
 pub(super) struct WorkloadState {
-    arrival_rng: StreamRng,
+    pub(super) arrival_rng: StreamRng,
     next_index: u64,
+    pub(super) process: ProcessArrivals,
 }
 
 pub(super) struct Live {
@@ -180,9 +182,11 @@ pub fn simulate_replicate_with(
     let workloads = sc
         .workloads
         .iter()
-        .map(|w| WorkloadState {
-            arrival_rng: rs.stream(StreamId::indexed("arrivals", fnv1a(w.name.as_bytes()), 0)),
-            next_index: 0,
+        .enumerate()
+        .map(|(i, w)| {
+            let mut arrival_rng = rs.stream(StreamId::indexed("arrivals", fnv1a(w.name.as_bytes()), 0));
+            let process = ProcessArrivals::new(sc, i, &mut arrival_rng);
+            WorkloadState { arrival_rng, next_index: 0, process }
         })
         .collect();
     let mut r = Replicate {
@@ -362,6 +366,7 @@ impl Replicate<'_> {
                     self.schedule(t, Event::Arrival(w as u32), w);
                 }
             }
+            Arrivals::Process { .. } => self.schedule_process_arrival(w, after),
         }
     }
 
@@ -373,7 +378,7 @@ impl Replicate<'_> {
             Arrivals::Trace { trace, .. } => {
                 Session::from_trace(wl, trace, &trace.requests[index as usize], w, index, now)
             }
-            Arrivals::Poisson { .. } => Session::start(&self.seed, wl, w, index, now),
+            Arrivals::Poisson { .. } | Arrivals::Process { .. } => Session::start(&self.seed, wl, w, index, now),
         };
         let counted = now >= self.counted_from;
         let id = self.live.insert(Live {
@@ -466,6 +471,7 @@ impl Replicate<'_> {
     pub(super) fn leave(&mut self, id: u32, w: usize, now: SimTime) {
         self.gauges[w].sessions.add(now, -1);
         self.live.remove(id);
+        self.replace_closed(w, now);
     }
 
     pub(super) fn record(&mut self, id: u32, a: Attempt, status: RequestStatus) {

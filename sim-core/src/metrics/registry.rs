@@ -101,6 +101,9 @@ fn count(x: u64) -> Option<f64> {
 
 use TableGroup::{Admission, Comparison, Main, Replicas};
 
+/// The month of `cost_usd_per_month_projected`: 30 days.
+const HOURS_PER_MONTH: f64 = 720.0;
+
 /// Every metric in output order. Renaming one requires a `schema_version`
 /// bump; a new one goes before the per-tier family only if it is also
 /// appended to docs/outputs.md in the same place.
@@ -127,6 +130,19 @@ pub static METRICS: &[MetricDef] = &[
         ratio(m.cost.total(), m.sessions_started as f64)
     })
     .shown(&[(Main, 4), (Comparison, 0)]),
+    metric(
+        "cost_usd_per_hour",
+        "USD/hour",
+        "total cost over the counted simulated time (warm-up end to the replicate's end), per hour",
+        |m| ratio(m.cost.total() * 3600.0, m.span_s),
+    )
+    .shown(&[(Main, 12)]),
+    metric(
+        "cost_usd_per_month_projected",
+        "USD/month",
+        "cost_usd_per_hour x 720 (a 30-day month at the simulated load)",
+        |m| ratio(m.cost.total() * 3600.0 * HOURS_PER_MONTH, m.span_s),
+    ),
     metric("blended_usd_per_mtok", "USD per million tokens", "total cost per million input and output tokens", |m| {
         ratio(m.cost.total() * 1e6, m.tokens.input as f64 + m.tokens.output as f64)
     })

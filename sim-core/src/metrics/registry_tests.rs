@@ -47,15 +47,16 @@ fn values_line_up_with_names() {
 
 #[test]
 fn output_order_is_the_published_one() {
-    // 52 fixed metrics, one per tier, then three cache metrics (docs/outputs.md).
+    // 54 fixed metrics, one per tier, then three cache metrics (docs/outputs.md).
     let names = metric_names(&["5m".to_string(), "1h".to_string()]);
-    assert_eq!(names.len(), 57);
+    assert_eq!(names.len(), 59);
     assert_eq!(names[0], "sessions_started");
     assert_eq!(names[9], "cost_usd");
-    assert_eq!(names[22..25], ["cost_usd_per_session_p50", "cost_usd_per_session_p95", "cost_usd_per_session_p99"]);
-    assert_eq!(names[51], "cost_usd_compute");
-    assert_eq!(names[52..55], ["tokens_cache_write_5m", "tokens_cache_write_1h", "cache_hit_rate_requests"]);
-    assert_eq!(names[55..], ["cache_entries_peak", "cache_tokens_peak"]);
+    assert_eq!(names[10..13], ["cost_usd_per_session", "cost_usd_per_hour", "cost_usd_per_month_projected"]);
+    assert_eq!(names[24..27], ["cost_usd_per_session_p50", "cost_usd_per_session_p95", "cost_usd_per_session_p99"]);
+    assert_eq!(names[53], "cost_usd_compute");
+    assert_eq!(names[54..57], ["tokens_cache_write_5m", "tokens_cache_write_1h", "cache_hit_rate_requests"]);
+    assert_eq!(names[57..], ["cache_entries_peak", "cache_tokens_peak"]);
 }
 
 #[test]
@@ -85,6 +86,7 @@ fn table_groups_keep_their_reading_order() {
         "e2e_s_p95",
         "session_duration_s_p95",
         "errors",
+        "cost_usd_per_hour",
     ];
     assert_eq!(table_metrics(TableGroup::Main), main);
     assert_eq!(
@@ -158,4 +160,20 @@ fn provider_metrics_are_undefined_in_a_workload_scope() {
     m.cache_tokens_peak = Some(4_096);
     let values: Vec<Option<f64>> = provider_only(&m).into_iter().map(|(_, v)| v).collect();
     assert_eq!(values, [Some(0.5), Some(0.5), Some(2.0), Some(1.0), Some(0.25), Some(4.0), Some(4_096.0)]);
+}
+
+#[test]
+fn cost_per_hour_is_cost_over_the_observed_span() {
+    let mut m = ScopeMetrics::default();
+    m.cost.output.add(3.0);
+    m.cost.uncached.add(1.5);
+    m.span_s = 7200.0;
+    let names = metric_names(&[]);
+    let values = m.values(0);
+    let get = |name: &str| values[names.iter().position(|n| n == name).unwrap()];
+    // 4.5 USD over two hours.
+    assert_eq!(get("cost_usd_per_hour"), Some(2.25));
+    assert_eq!(get("cost_usd_per_month_projected"), Some(2.25 * 720.0));
+    m.span_s = 0.0;
+    assert_eq!(m.values(0)[names.iter().position(|n| n == "cost_usd_per_hour").unwrap()], None);
 }

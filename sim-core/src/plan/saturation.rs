@@ -44,6 +44,10 @@ pub fn load_window(sc: &Scenario) -> (SimTime, Option<SimTime>) {
             Arrivals::Poisson { stop: ArrivalStop::Sessions(n), rate_per_s } => {
                 Some(SimTime::from_micros(SimDuration::from_secs_f64(n as f64 / rate_per_s).as_micros()))
             }
+            Arrivals::Process { stop: ArrivalStop::Horizon(t), .. } => Some(t),
+            Arrivals::Process { ref process, stop: ArrivalStop::Sessions(n) } => process
+                .mean_rate_per_s()
+                .map(|r| SimTime::from_micros(SimDuration::from_secs_f64(n as f64 / r).as_micros())),
             Arrivals::Trace { .. } => None,
         };
         last = last.zip(end).map(|(a, b)| a.max(b));

@@ -188,12 +188,12 @@ impl Ctx<'_> {
         ok
     }
 
-    pub(crate) fn positive(&mut self, x: Option<f64>, raw: &Option<Raw<f64>>, path: &KeyPath) -> Option<f64> {
+    pub(crate) fn positive<T>(&mut self, x: Option<f64>, raw: &Option<Raw<T>>, path: &KeyPath) -> Option<f64> {
         let x = x?;
         self.ensure(x > 0.0, path, || format!("must be > 0, got {}", shown(raw))).then_some(x)
     }
 
-    pub(crate) fn non_negative(&mut self, x: Option<f64>, raw: &Option<Raw<f64>>, path: &KeyPath) -> Option<f64> {
+    pub(crate) fn non_negative<T>(&mut self, x: Option<f64>, raw: &Option<Raw<T>>, path: &KeyPath) -> Option<f64> {
         let x = x?;
         self.ensure(x >= 0.0, path, || format!("must be >= 0, got {}", shown(raw))).then_some(x)
     }

@@ -121,7 +121,7 @@ impl Leaf for String {
 }
 
 /// A duration string: a number followed by a unit, e.g. `"250ms"`, `"30s"`, `"5m"`.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct DurationText;
 
 impl Leaf for DurationText {
@@ -258,8 +258,11 @@ macro_rules! name_leaf {
 }
 
 name_leaf!(
-    /// How sessions arrive: a Poisson process, or replayed from a trace file.
-    ArrivalKind, "arrival kind", { Poisson = "poisson", Trace = "trace" }
+    /// How sessions arrive: a Poisson process, replayed from a trace file, or another process (docs/workloads.md).
+    ArrivalKind, "arrival kind", {
+        Poisson = "poisson", Trace = "trace", Piecewise = "piecewise", Daily = "daily", Gamma = "gamma",
+        Mmpp = "mmpp", Closed = "closed", Scheduled = "scheduled"
+    }
 );
 name_leaf!(
     /// Trace file format; only Mooncake JSONL for now.
@@ -557,8 +560,18 @@ mod tests {
             Err("`1e999s`: exponent notation is not supported in durations; write the number out"),
         );
         check::<DurationText>("\"1.5e\"", Err("unknown unit `e` in `1.5e` (units: us, ms, s, m, h, d)"));
-        check::<ArrivalKind>("\"closed\"", Err("unknown arrival kind `closed`; expected one of: poisson, trace"));
-        check::<ArrivalKind>("1", Err("expected \"poisson\" or \"trace\", got integer 1"));
+        check::<ArrivalKind>(
+            "\"open\"",
+            Err(
+                "unknown arrival kind `open`; expected one of: poisson, trace, piecewise, daily, gamma, mmpp, closed, scheduled",
+            ),
+        );
+        check::<ArrivalKind>(
+            "1",
+            Err(
+                "expected \"poisson\", \"trace\", \"piecewise\", \"daily\", \"gamma\", \"mmpp\", \"closed\" or \"scheduled\", got integer 1",
+            ),
+        );
         check::<TraceFormat>("true", Err("expected the string \"mooncake\", got boolean true"));
         check::<EvictionText>("\"fifo\"", Err("unknown eviction policy `fifo`; expected one of: lru, lfu, none"));
         check::<CacheScopeText>(

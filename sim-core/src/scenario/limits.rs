@@ -5,6 +5,7 @@
 //! still checks every sum at run time for what only a random tail reaches
 //! (`engine::SimLimit`). Documented in docs/model.md, "Limits".
 
+use super::arrivals_config::ArrivalProcess;
 use super::context::Issues;
 use super::location::KeyPath;
 use super::model::{ArrivalStop, Arrivals, Scenario, Workload};
@@ -36,6 +37,14 @@ pub(crate) struct WorkloadMeans {
     pub(crate) think_s: f64,
 }
 
+/// The mean gap before a closed loop replaces a session (0 for other processes).
+pub(crate) fn closed_gap_s(a: &Arrivals) -> f64 {
+    match a {
+        Arrivals::Process { process: ArrivalProcess::Closed { gap: Some(g), .. }, .. } => g.mean_upper_bound(),
+        _ => 0.0,
+    }
+}
+
 impl WorkloadMeans {
     pub(crate) fn of(w: &Workload) -> Self {
         match &w.arrivals {
@@ -52,14 +61,20 @@ impl WorkloadMeans {
                     think_s: 0.0,
                 }
             }
-            Arrivals::Poisson { rate_per_s, stop } => {
+            Arrivals::Poisson { stop, .. } | Arrivals::Process { stop, .. } => {
                 let reasoning = w.reasoning_tokens.mean_upper_bound();
                 let in_history = if w.reasoning_in_history { reasoning } else { 0.0 };
                 let output = w.output_tokens.mean_upper_bound();
                 WorkloadMeans {
                     sessions: match stop {
                         ArrivalStop::Sessions(n) => *n as f64,
-                        ArrivalStop::Horizon(h) => rate_per_s * h.as_secs_f64(),
+                        // A closed loop's sessions are taken to last at least a second (with their gap).
+                        ArrivalStop::Horizon(h) => {
+                            let session_s = (w.steps.mean_upper_bound().max(1.0) - 1.0)
+                                * w.think_time.mean_upper_bound()
+                                + closed_gap_s(&w.arrivals);
+                            w.arrivals.mean_rate_per_s(session_s.max(1.0)).unwrap_or(0.0) * h.as_secs_f64()
+                        }
                     },
                     steps: w.steps.mean_upper_bound().max(1.0),
                     first_prompt: w.shared_segments.iter().map(|s| s.tokens as f64).sum::<f64>()

@@ -337,6 +337,7 @@ fn valid_keys(parent: &KeyPath) -> &'static [&'static str] {
         ["workloads", "objectives"] => fields_of::<RawObjectives>(),
         ["workloads"] => fields_of::<RawWorkload>(),
         ["workloads", "arrivals"] => fields_of::<RawArrivals>(),
+        ["workloads", "arrivals", "segments"] => fields_of::<RawRateSegment>(),
         ["workloads", "shared_segments"] => fields_of::<RawSegment>(),
         ["workloads", "cache_breakpoints"] => fields_of::<RawBreakpoint>(),
         ["workloads", "keep_alive"] => fields_of::<RawKeepAlive>(),

@@ -7,6 +7,9 @@ mod admission_checks;
 pub mod admission_config;
 #[cfg(test)]
 mod admission_tests;
+pub mod arrivals_config;
+#[cfg(test)]
+mod arrivals_tests;
 mod bases;
 mod context;
 mod dists;
@@ -19,6 +22,7 @@ mod load;
 pub(crate) mod location;
 pub mod model;
 mod overrides;
+mod rate;
 mod raw;
 mod raw_replicas;
 #[cfg(test)]
@@ -39,6 +43,7 @@ mod validate_arrivals;
 mod validate_breakpoints;
 mod validate_cache;
 mod validate_pricing;
+mod validate_processes;
 mod validate_providers;
 mod validate_replicas;
 mod validate_serving;
@@ -48,6 +53,7 @@ mod validate_workloads;
 mod variants;
 
 pub use admission_config::*;
+pub use arrivals_config::{ArrivalProcess, RateSegment};
 pub use found::MAX_PROBLEMS;
 pub use leaf::format_duration_compact;
 pub use load::{MAX_SCENARIO_BYTES, load, load_with};

@@ -443,6 +443,9 @@ pub enum Arrivals {
         file: String,
         trace: Arc<Trace>,
     },
+    /// Another arrival process (time-varying, bursty, closed loop,
+    /// scheduled), until `stop`.
+    Process { process: super::arrivals_config::ArrivalProcess, stop: ArrivalStop },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -451,6 +454,24 @@ pub enum ArrivalStop {
     Horizon(SimTime),
     /// Exactly this many sessions.
     Sessions(u64),
+}
+
+impl Arrivals {
+    /// Mean sessions per second of a rate-driven process (`None` for a
+    /// trace); a closed loop's is its agents over `closed_session_s`, the
+    /// caller's estimate of a session's length with its gap.
+    pub fn mean_rate_per_s(&self, closed_session_s: f64) -> Option<f64> {
+        match self {
+            Arrivals::Poisson { rate_per_s, .. } => Some(*rate_per_s),
+            Arrivals::Trace { .. } => None,
+            Arrivals::Process { process, .. } => process.mean_rate_per_s().or(match process {
+                super::arrivals_config::ArrivalProcess::Closed { agents, .. } => {
+                    Some(*agents as f64 / closed_session_s.max(1e-9))
+                }
+                _ => None,
+            }),
+        }
+    }
 }
 
 impl Scenario {

@@ -11,6 +11,7 @@ use serde::{Deserialize, Deserializer};
 
 use super::dists::{RateDistSpec, TimeDistSpec, TokenDistSpec};
 use super::leaf::*;
+use super::rate::RateText;
 use super::raw_replicas::RawReplicas;
 
 /// A scenario file: providers, the workloads that use them, and run settings.
@@ -480,23 +481,57 @@ pub(crate) struct RawKeepAlive {
     pub(crate) output_tokens: Option<Raw<u64>>,
 }
 
-/// `[workloads.arrivals]`: Poisson (`rate_per_s` and exactly one of `horizon`/`sessions`) or a trace (`file`).
+/// `[workloads.arrivals]`: Poisson (`rate` or `rate_per_s`, and exactly one of `horizon`/`sessions`), a trace (`file`), or another process (docs/workloads.md).
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub(crate) struct RawArrivals {
-    /// Arrival process: "poisson" or "trace". Default "poisson".
+    /// Arrival process: "poisson", "trace", "piecewise", "daily", "gamma", "mmpp", "closed" or "scheduled". Default "poisson".
     pub(crate) kind: Option<Raw<ArrivalKind>>,
-    /// Poisson: mean session arrivals per second, > 0.
+    /// Poisson, daily, gamma: mean session arrivals per second, > 0; not with `rate`.
     pub(crate) rate_per_s: Option<Raw<f64>>,
-    /// Poisson: arrivals stop at this time (duration > 0).
+    /// Arrivals stop at this time (duration > 0); every kind but trace and scheduled `at`.
     pub(crate) horizon: Option<Raw<DurationText>>,
-    /// Poisson: exactly this many sessions arrive (integer >= 1).
+    /// Exactly this many sessions arrive (integer >= 1); every kind but trace and scheduled `at`.
     #[schemars(range(min = 1))]
     pub(crate) sessions: Option<Raw<u64>>,
     /// Trace: path of the trace file, relative to the scenario file.
     pub(crate) file: Option<Raw<String>>,
     /// Trace: file format; "mooncake" (the default and only one for now).
     pub(crate) format: Option<Raw<TraceFormat>>,
+    /// Poisson, daily, gamma: mean session arrivals, a number per second or "N/unit" ("300/h"); not with rate_per_s.
+    pub(crate) rate: Option<Raw<RateText>>,
+    /// Piecewise: the rate until each instant, in order; the pattern repeats after the last.
+    pub(crate) segments: Option<Vec<RawRateSegment>>,
+    /// Daily: 24 non-negative weights of the UTC hours 0..23, multiplying `rate` / their mean.
+    pub(crate) profile: Option<Vec<Raw<f64>>>,
+    /// Gamma: coefficient of variation of the inter-arrival times, > 0 (1 = Poisson).
+    pub(crate) cv: Option<Raw<f64>>,
+    /// MMPP: the arrival rate in each of the two states.
+    pub(crate) rates: Option<Vec<Raw<RateText>>>,
+    /// MMPP: the mean time spent in each of the two states (exponential sojourns).
+    pub(crate) sojourn: Option<Vec<Raw<DurationText>>>,
+    /// Closed: how many sessions are live at once (integer >= 1).
+    pub(crate) agents: Option<Raw<u64>>,
+    /// Closed: pause before an ended session is replaced, a time distribution. Default "0s".
+    pub(crate) gap: Option<Raw<TimeDistSpec>>,
+    /// Scheduled: offsets from the start at which jobs are submitted (not with `every`).
+    pub(crate) at: Option<Vec<Raw<DurationText>>>,
+    /// Scheduled: submit jobs every this long from `start` (not with `at`).
+    pub(crate) every: Option<Raw<DurationText>>,
+    /// Scheduled with `every`: the first submission. Default "0s".
+    pub(crate) start: Option<Raw<DurationText>>,
+    /// Scheduled: sessions submitted at each instant (integer >= 1). Default 1.
+    pub(crate) jobs: Option<Raw<u64>>,
+}
+
+/// One piece of a piecewise-constant arrival rate.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub(crate) struct RawRateSegment {
+    /// The end of the piece, from the start of the pattern (duration > 0, after the previous one).
+    pub(crate) until: Option<Raw<DurationText>>,
+    /// The rate during the piece, a number per second or "N/unit"; may be 0.
+    pub(crate) rate: Option<Raw<RateText>>,
 }
 
 /// The field names serde's derive gave a struct: the keys valid in that table.
@@ -537,7 +572,8 @@ mod tests {
 
     #[test]
     fn field_lists_come_from_serde() {
-        assert_eq!(fields_of::<RawArrivals>(), &["kind", "rate_per_s", "horizon", "sessions", "file", "format"]);
+        assert_eq!(fields_of::<RawArrivals>()[..6], ["kind", "rate_per_s", "horizon", "sessions", "file", "format"]);
+        assert_eq!(fields_of::<RawArrivals>().len(), 18);
         assert_eq!(fields_of::<RawScenario>().len(), 7);
         assert_eq!(fields_of::<RawBreakpoint>(), &["after", "tier"]);
     }

@@ -15,6 +15,7 @@
 //! stay in the copied `scenario.toml` and the manifest.
 
 use super::admission_config::{ProviderAdmission, RetryConfig, StepFailure};
+use super::arrivals_config::ArrivalProcess;
 use super::model::*;
 use super::serving_config::{Balancer, KvMemory, ReplicasServing, StepModel};
 use crate::catalog::litellm::quote;
@@ -426,6 +427,59 @@ fn admission(w: &mut Writer, a: &ProviderAdmission) {
     w.kv("batch_in_rate_limits", a.tiers.batch_in_rate_limits.to_string());
 }
 
+fn arrival_stop(w: &mut Writer, stop: &ArrivalStop) {
+    match stop {
+        ArrivalStop::Horizon(t) => w.kv("horizon", time(*t)),
+        ArrivalStop::Sessions(n) => w.kv("sessions", n.to_string()),
+    }
+}
+
+/// Rates are written per second, as plain numbers.
+fn arrival_process(w: &mut Writer, p: &ArrivalProcess) {
+    let floats = |xs: &[f64]| list(xs.iter().map(|x| float(*x)));
+    let durs = |ds: &[SimDuration]| list(ds.iter().map(|d| dur(*d)));
+    match p {
+        ArrivalProcess::Piecewise { segments } => {
+            w.kv("kind", quote("piecewise"));
+            let segs = segments.iter().map(|s| inline([("until", dur(s.until)), ("rate", float(s.rate_per_s))]));
+            w.kv("segments", list(segs));
+        }
+        ArrivalProcess::Daily { rate_per_s, profile } => {
+            w.kv("kind", quote("daily"));
+            w.kv("rate", float(*rate_per_s));
+            w.kv("profile", floats(profile));
+        }
+        ArrivalProcess::Gamma { rate_per_s, cv } => {
+            w.kv("kind", quote("gamma"));
+            w.kv("rate", float(*rate_per_s));
+            w.kv("cv", float(*cv));
+        }
+        ArrivalProcess::Mmpp { rates_per_s, sojourn } => {
+            w.kv("kind", quote("mmpp"));
+            w.kv("rates", floats(rates_per_s));
+            w.kv("sojourn", durs(sojourn));
+        }
+        ArrivalProcess::Closed { agents, gap } => {
+            w.kv("kind", quote("closed"));
+            w.kv("agents", agents.to_string());
+            if let Some(gap) = gap {
+                w.kv("gap", time_dist(gap));
+            }
+        }
+        ArrivalProcess::Scheduled { at, every, jobs } => {
+            w.kv("kind", quote("scheduled"));
+            match every {
+                Some(every) => {
+                    w.kv("every", dur(*every));
+                    w.kv("start", dur(at[0]));
+                }
+                None => w.kv("at", durs(at)),
+            }
+            w.kv("jobs", jobs.to_string());
+        }
+    }
+}
+
 fn workload(w: &mut Writer, s: &Scenario, wl: &Workload) {
     let provider = &s.providers[wl.provider];
     let trace = matches!(wl.arrivals, Arrivals::Trace { .. });
@@ -473,9 +527,13 @@ fn workload(w: &mut Writer, s: &Scenario, wl: &Workload) {
         Arrivals::Poisson { rate_per_s, stop } => {
             w.kv("kind", quote("poisson"));
             w.kv("rate_per_s", float(*rate_per_s));
-            match stop {
-                ArrivalStop::Horizon(t) => w.kv("horizon", time(*t)),
-                ArrivalStop::Sessions(n) => w.kv("sessions", n.to_string()),
+            arrival_stop(w, stop);
+        }
+        Arrivals::Process { process, stop } => {
+            arrival_process(w, process);
+            // A list of instants gives the session count itself.
+            if !matches!(process, ArrivalProcess::Scheduled { every: None, .. }) {
+                arrival_stop(w, stop);
             }
         }
         Arrivals::Trace { file, .. } => {

@@ -520,7 +520,7 @@ fn unknown_keys_at_every_depth() {
             "s.toml:2:1: colour: unknown key `colour`; expected one of: name, description, simulation, providers, workloads, variants, sweep",
             "s.toml:4:1: simulation.sed: unknown key `sed`; expected one of: seed, replicates, end, start_time_utc, warmup, timeseries_interval (did you mean `seed`?)",
             "s.toml:11:1: providers[0].pricing.output_usd: unknown key `output_usd`; expected one of: input_usd_per_mtok, output_usd_per_mtok, cache_read_usd_per_mtok, cache_write_usd_per_mtok, storage_usd_per_mtok_hour, batch_multiplier, flex_multiplier, priority_multiplier, long_context, windows, changes",
-            "s.toml:19:1: workloads[0].arrivals.ratee_per_s: unknown key `ratee_per_s`; expected one of: kind, rate_per_s, horizon, sessions, file, format (did you mean `rate_per_s`?)",
+            "s.toml:19:1: workloads[0].arrivals.ratee_per_s: unknown key `ratee_per_s`; expected one of: kind, rate_per_s, horizon, sessions, file, format, rate, segments, profile, cv, rates, sojourn, agents, gap, at, every, start, jobs (did you mean `rate_per_s`?)",
         ],
     );
 }
@@ -557,7 +557,7 @@ steps = { kind = "uniform_int", low = 30, high = 5 }
 output_tokens = { kind = "lognormal", median = 10, p90 = 5 }
 think_time = { kind = "exponential", mean = "0s" }
 [workloads.arrivals]
-kind = "closed"
+kind = "open"
 rate_per_s = 1
 horizon = "1h"
 "#;
@@ -577,7 +577,7 @@ horizon = "1h"
             "s.toml:27:50: workloads[0].steps.high: must be >= low (30), got 5",
             "s.toml:28:58: workloads[0].output_tokens.p90: must be > median (10), got 5",
             "s.toml:29:45: workloads[0].think_time.mean: must be > 0, got \"0s\"",
-            "s.toml:31:8: workloads[0].arrivals.kind: unknown arrival kind `closed`; expected one of: poisson, trace",
+            "s.toml:31:8: workloads[0].arrivals.kind: unknown arrival kind `open`; expected one of: poisson, trace, piecewise, daily, gamma, mmpp, closed, scheduled",
         ],
     );
 }

@@ -1,12 +1,13 @@
 //! Validation of `[workloads.arrivals]`: Poisson arrivals (rate, horizon or
-//! session count) and trace-driven arrivals (the trace file, read once).
+//! session count), trace-driven arrivals (the trace file, read once), and the
+//! dispatch to the other processes (`validate_processes.rs`).
 
 use super::context::*;
 use super::leaf::*;
 use super::location::KeyPath;
 use super::model::*;
 use super::raw::*;
-use crate::time::{SimDuration, SimTime};
+use super::validate_processes::{mean_rate, only_keys, process, stop};
 use std::sync::Arc;
 
 pub(super) fn arrivals(cx: &mut Ctx<'_>, raw: &RawArrivals, path: &KeyPath) -> Option<Arrivals> {
@@ -14,59 +15,19 @@ pub(super) fn arrivals(cx: &mut Ctx<'_>, raw: &RawArrivals, path: &KeyPath) -> O
     match kind {
         ArrivalKind::Poisson => poisson(cx, raw, path),
         ArrivalKind::Trace => trace(cx, raw, path),
+        other => process(cx, raw, path, other),
     }
 }
 
 fn poisson(cx: &mut Ctx<'_>, raw: &RawArrivals, path: &KeyPath) -> Option<Arrivals> {
     const WHY: &str = "only used by trace arrivals (kind = \"trace\")";
     let unused = cx.unused(&raw.file, &path.key("file"), WHY) & cx.unused(&raw.format, &path.key("format"), WHY);
-    let rate_path = path.key("rate_per_s");
-    let rate = cx.req(&raw.rate_per_s, &rate_path, "mean session arrivals per second, > 0");
-    let rate = cx.positive(rate, &raw.rate_per_s, &rate_path);
-    let rate = cx.at_most(rate, MAX_SESSION_RATE, || shown(&raw.rate_per_s), &rate_path);
-    let stop = match (&raw.horizon, &raw.sessions) {
-        (Some(h), None) => {
-            let p = path.key("horizon");
-            cx.read(h, &p)
-                .filter(|d| cx.ensure(*d > SimDuration::ZERO, &p, || format!("must be > 0, got {}", h.value)))
-                .filter(|d| {
-                    let Some(rate) = rate else { return true };
-                    let expected = rate * d.as_secs_f64();
-                    cx.ensure(expected <= MAX_SESSIONS as f64, &p, || {
-                        let longest = format_duration_compact(SimDuration::from_secs_f64(MAX_SESSIONS as f64 / rate));
-                        format!(
-                            "rate_per_s x horizon expects {expected:.0} sessions, more than the {MAX_SESSIONS} one run can simulate in reasonable time and memory; shorten the horizon (at most \"{longest}\" at this rate) or lower rate_per_s"
-                        )
-                    })
-                })
-                .map(|d| ArrivalStop::Horizon(SimTime::from_micros(d.as_micros())))
-        }
-        (None, Some(s)) => {
-            let p = path.key("sessions");
-            cx.read(s, &p)
-                .filter(|n| cx.ensure(*n >= 1, &p, || format!("must be >= 1, got {n}")))
-                .filter(|n| {
-                    cx.ensure(*n <= MAX_SESSIONS, &p, || {
-                        format!("must be <= {MAX_SESSIONS}, got {n}: a run that large cannot finish in reasonable time and memory; simulate fewer sessions (a sample of 10000 to 1000000 usually gives tight confidence intervals)")
-                    })
-                })
-                .map(ArrivalStop::Sessions)
-        }
-        (Some(_), Some(_)) => {
-            cx.issues.value(path, "set exactly one of `horizon` or `sessions`, not both".to_string());
-            None
-        }
-        (None, None) => {
-            cx.issues.missing(
-                path,
-                "missing `horizon` or `sessions`; set exactly one (e.g. horizon = \"1h\" or sessions = 1000)"
-                    .to_string(),
-            );
-            None
-        }
-    };
+    let takes = ["rate", "rate_per_s", "horizon", "sessions", "file", "format"];
+    let unused = only_keys(cx, raw, path, "poisson", &takes) & unused;
+    let rate = mean_rate(cx, raw, path);
+    let stop = stop(cx, raw, path, rate);
     unused.then_some(())?;
-    Some(Arrivals::Poisson { rate_per_s: rate?, stop: stop? })
+    Some(Arrivals::Poisson { rate_per_s: rate?.0, stop: stop? })
 }
 
 fn trace(cx: &mut Ctx<'_>, raw: &RawArrivals, path: &KeyPath) -> Option<Arrivals> {
@@ -74,6 +35,7 @@ fn trace(cx: &mut Ctx<'_>, raw: &RawArrivals, path: &KeyPath) -> Option<Arrivals
     let unused = cx.unused(&raw.rate_per_s, &path.key("rate_per_s"), WHY)
         & cx.unused(&raw.horizon, &path.key("horizon"), WHY)
         & cx.unused(&raw.sessions, &path.key("sessions"), WHY);
+    let unused = only_keys(cx, raw, path, "trace", &["file", "format", "rate_per_s", "horizon", "sessions"]) & unused;
     let format = cx.opt(&raw.format, &path.key("format"), TraceFormat::Mooncake);
     let file_path = path.key("file");
     let file = cx.req(&raw.file, &file_path, "path of the trace file, relative to the scenario file");
