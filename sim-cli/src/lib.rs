@@ -64,6 +64,7 @@ mod sweep_run;
 mod sweep_table;
 mod target_ci;
 mod timestamp;
+mod trace_input;
 mod validate_cmd;
 mod variants_table;
 mod whole_run;
