@@ -205,3 +205,27 @@ fn shared_azure_and_tracelab_traces_parse_whole() {
         assert_eq!((s.requests, s.input_tokens, s.output_tokens), (requests, input, output), "{file}");
     }
 }
+
+#[test]
+fn fit_prints_a_workload_that_validates() {
+    let s = Scratch::new("trace-fit");
+    for (file, format) in
+        [("azure_code_head.csv", "azure"), ("tracelab_round_trace.jsonl", "agent"), ("generic_sessions.csv", "generic")]
+    {
+        let o =
+            agentsim(["fit", "--trace", &arg(&fixture(file)), "--format", format, "--name", "fitted"]).expect_code(0);
+        assert!(o.stdout.contains("[[workloads]]\nname = \"fitted\"\nprovider = \"my-provider\""), "{}", o.stdout);
+        let scenario = format!(
+            "name = \"fit\"\n[[providers]]\nname = \"my-provider\"\n[providers.pricing]\ninput_usd_per_mtok = 1\noutput_usd_per_mtok = 2\n\n{}",
+            o.stdout
+        );
+        let path = s.write(&format!("{format}.toml"), &scenario);
+        agentsim(["validate", &arg(&path)]).expect_code(0);
+    }
+    // 50 Azure requests over 36.6 s: 49 gaps, a rate of 49 / 36.649398 per second.
+    let o = agentsim(["fit", "--trace", &arg(&fixture("azure_code_head.csv")), "--format", "azure"]).expect_code(0);
+    assert!(o.stdout.contains("# arrivals: 50 sessions over 36.6 s, Poisson rate 1.336993/s"), "{}", o.stdout);
+    assert!(o.stdout.contains("name = \"azure_code_head\""), "{}", o.stdout);
+    let o = agentsim(["fit", "--trace", &arg(&fixture("azure_code_head.csv")), "--format", "agent"]).expect_code(2);
+    assert!(o.stderr.contains("azure_code_head.csv:1: not valid JSON"), "{}", o.stderr);
+}

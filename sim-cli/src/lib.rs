@@ -34,6 +34,7 @@ mod columns;
 mod csv_row;
 mod dir_lock;
 mod exit;
+mod fit_cmd;
 mod input_file;
 mod interrupt;
 mod manifest;
@@ -94,6 +95,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>, stdout: &mut dyn
         Command::Schema => validate_cmd::schema(stdout),
         Command::Providers(p) => providers_cmd::run(&p, stdout),
         Command::Replay(r) => replay_cmd::run(&r, &args, stdout),
+        Command::Fit(f) => fit_cmd::run(&f, stdout),
         Command::Plan(p) => plan_cmd::run(&p, &args, stdout),
         Command::Sensitivity(s) => sensitivity_cmd::run(&s, &args, stdout),
         Command::Merge(m) => merge_cmd::merge(&m, &args, stdout),
