@@ -139,7 +139,7 @@ fn arrivals(mut starts: Vec<f64>) -> Option<ArrivalFit> {
     gaps.sort_by(f64::total_cmp);
     let ks = ks_statistic(&gaps, |x| 1.0 - (-rate_per_s * x).exp());
     let hourly = (span_s >= 86_400.0 && starts.len() >= MIN_PROFILE_SESSIONS).then(|| {
-        let mut counts = vec![0.0; 24];
+        let mut counts = [0.0; 24];
         for s in &starts {
             counts[((s - starts[0]) / 3_600.0) as usize % 24] += 1.0;
         }
