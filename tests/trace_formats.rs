@@ -229,3 +229,19 @@ fn fit_prints_a_workload_that_validates() {
     let o = agentsim(["fit", "--trace", &arg(&fixture("azure_code_head.csv")), "--format", "agent"]).expect_code(2);
     assert!(o.stderr.contains("azure_code_head.csv:1: not valid JSON"), "{}", o.stderr);
 }
+
+#[test]
+fn the_bundled_agent_trace_example_runs_its_19_calls_in_two_sessions() {
+    let s = Scratch::new("trace-example");
+    let out = s.path("run");
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/examples/agent_trace_replay.toml");
+    agentsim(["run", &arg(&scenario), "--out", &arg(&out), "--quiet", "--replicates", "1"]).expect_code(0);
+    let summary = crate::support::read_json(&out.join("summary.json"));
+    assert_eq!(crate::support::overall_mean(&summary, "requests"), 19.0);
+    assert_eq!(crate::support::overall_mean(&summary, "sessions_completed"), 2.0);
+    // The committed copy is the fixture, byte for byte.
+    assert_eq!(
+        read(&fixture("tracelab_round_trace.jsonl")),
+        read(&scenario.parent().unwrap().join("../traces/tracelab_round_trace.jsonl"))
+    );
+}

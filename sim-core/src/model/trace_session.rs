@@ -4,10 +4,9 @@
 //! trace itself; no random draw. A child of `session.rs` (it builds a
 //! `Session`), kept apart so the generated sessions' code stays small.
 
-use super::{PromptBreakpoint, Session};
+use super::Session;
 use crate::model::prompt::Prompt;
-use crate::rng::fnv1a;
-use crate::scenario::{BreakpointAt, Workload};
+use crate::scenario::Workload;
 use crate::time::{SimDuration, SimTime};
 use crate::trace::Trace;
 use std::sync::Arc;
@@ -31,27 +30,12 @@ impl Session {
     /// Session `index` of trace workload `w`: traced session `index` (by
     /// first arrival), starting with its first request at `now`.
     pub fn from_trace_session(w: &Workload, trace: &Arc<Trace>, workload: usize, index: u64, now: SimTime) -> Self {
-        let plan = TracePlan { trace: Arc::clone(trace), session: index as usize };
-        let first = plan.request(0);
-        let end_tier = w.breakpoints.iter().find(|b| b.at == BreakpointAt::End).map(|b| b.tier);
-        Session {
-            workload,
-            workload_key: fnv1a(w.name.as_bytes()),
-            index,
-            arrival: now,
-            steps_total: trace.sessions[index as usize].len() as u32,
-            step: 0,
-            prompt: Prompt::from_blocks(trace.cache_blocks(first)),
-            rng: None,
-            output_tokens: first.output_tokens,
-            reasoning_tokens: 0,
-            step_issued: now,
-            attempt: 0,
-            fixed_breakpoints: Vec::<PromptBreakpoint>::new(),
-            end_tier,
-            last_sent_blocks: 0,
-            trace: Some(plan),
-        }
+        let steps = trace.sessions[index as usize].len() as u32;
+        let first = &trace.requests[trace.sessions[index as usize][0] as usize];
+        let mut s = Session::from_trace(w, trace, first, workload, index, now);
+        s.steps_total = steps;
+        s.trace = Some(TracePlan { trace: Arc::clone(trace), session: index as usize });
+        s
     }
 
     /// The think gap before the next step (recorded in the trace), moving
