@@ -18,7 +18,7 @@ const TOP_LAYERS: &[&[&str]] = &[
     &["time"],
     &["event_queue", "metrics"],
     &["trace"],
-    &["scenario"],
+    &["scenario", "fit"],
     &["model"],
     &["records"],
     &["engine"],

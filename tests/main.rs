@@ -44,6 +44,8 @@ mod catalog;
 mod replay;
 // A Mooncake trace as a scenario workload: every request replayed, hits bounded by the cache model.
 mod trace_workload;
+// Azure, generic and agent (TraceLab) traces through the one parser seam; open vs closed-loop replay.
+mod trace_formats;
 // Runs killed or interrupted at many points leave a complete run or none; concurrent runs are refused.
 #[cfg(unix)]
 mod interrupted_runs;

@@ -161,6 +161,37 @@ fn field() -> impl Strategy<Value = String> {
     ]
 }
 
+/// One generic CSV row (timestamp, input, output, session, step, prefix
+/// blocks, think time) whose cells may be wrong, missing, quoted or extra.
+fn generic_csv_row() -> impl Strategy<Value = String> {
+    let cell = prop_oneof![
+        4 => field(),
+        1 => prop::sample::select(vec!["", "2026-01-01T00:00:00Z", "2026-02-30 00:00:00", "\"a,b\"", "\"open", "1 2 x", "-0.5"])
+            .prop_map(str::to_string),
+    ];
+    prop::collection::vec(cell, 5..9).prop_map(|cells| cells.join(","))
+}
+
+/// One agent (TraceLab) row whose fields may be wrong or missing.
+fn agent_row() -> impl Strategy<Value = String> {
+    let time = prop_oneof![
+        3 => (0u32..60).prop_map(|s| format!("\"2026-06-01T05:40:{s:02}.000Z\"")),
+        1 => field(),
+    ];
+    (field(), field(), field(), field(), time, 0usize..6).prop_map(|(round, input, prefix, output, at, drop)| {
+        let fields = [
+            "\"session_id\": \"s\"".to_string(),
+            format!("\"round_index\": {round}"),
+            format!("\"input_tokens_total\": {input}"),
+            format!("\"prefix_tokens\": {prefix}"),
+            format!("\"output_tokens\": {output}"),
+            format!("\"timing_events\": [{{\"event_type\": \"user_message\", \"timestamp\": {at}}}]"),
+        ];
+        let kept: Vec<&str> = fields.iter().enumerate().filter(|(i, _)| *i != drop).map(|(_, f)| f.as_str()).collect();
+        format!("{{{}}}", kept.join(", "))
+    })
+}
+
 /// One trace line: a request whose fields may be wrong, missing or extra, or not JSON at all.
 fn trace_row() -> impl Strategy<Value = String> {
     let request = (field(), field(), field(), prop::option::of(0usize..12), any::<bool>(), 0usize..5).prop_map(
@@ -242,6 +273,24 @@ proptest! {
         let out = agentsim(["replay", "--trace", &arg(&trace), "--format", "mooncake", "--out", &out_dir, "--quiet"]);
         if out.code != 0 {
             trace_rejection(&out, &arg(&trace));
+        }
+    }
+
+    #[test]
+    fn malformed_generic_and_agent_rows_are_rejected_line_by_line(
+        csv_rows in prop::collection::vec(generic_csv_row(), 0..30),
+        agent_rows in prop::collection::vec(agent_row(), 0..30),
+    ) {
+        let scratch = Scratch::new("malformed-generic");
+        let header = "timestamp,input_tokens,output_tokens,session_id,step,prefix_blocks,think_time_s\n";
+        let csv = scratch.write("t.csv", &format!("{header}{}\n", csv_rows.join("\n")));
+        let jsonl = scratch.write("a.jsonl", &agent_rows.join("\n"));
+        for (file, format) in [(&csv, "generic-csv"), (&jsonl, "agent")] {
+            let out_dir = arg(&scratch.path(format));
+            let out = agentsim(["replay", "--trace", &arg(file), "--format", format, "--out", &out_dir, "--quiet"]);
+            if out.code != 0 {
+                trace_rejection(&out, &arg(file));
+            }
         }
     }
 

@@ -31,6 +31,8 @@ pub enum Command {
     Providers(ProvidersCommand),
     /// Replay a request trace through the prompt cache alone: hit rates per capacity.
     Replay(crate::replay_cmd::ReplayArgs),
+    /// Fit a workload to a request trace: print a `[[workloads]]` block (rates, token and session distributions).
+    Fit(crate::fit_cmd::FitArgs),
     /// Capacity planning: the largest load (or smallest capacity) meeting
     /// every objective, or with --cheapest the cheapest variant meeting them.
     Plan(crate::plan_cmd::PlanArgs),

@@ -3,8 +3,8 @@
 //! only this module decides what each kind means to a caller's shell.
 
 use crate::input_file::InputFileError;
-use crate::replay_cmd::TraceFileError;
 use crate::shard::BadPartials;
+use crate::trace_input::TraceFileError;
 use crate::work_limits::RefusedRun;
 use clap::error::{ContextKind, ContextValue};
 use sim_core::catalog::{UnknownPreset, litellm::LiteLlmError};

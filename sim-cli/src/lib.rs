@@ -34,6 +34,7 @@ mod columns;
 mod csv_row;
 mod dir_lock;
 mod exit;
+mod fit_cmd;
 mod input_file;
 mod interrupt;
 mod manifest;
@@ -64,6 +65,7 @@ mod sweep_run;
 mod sweep_table;
 mod target_ci;
 mod timestamp;
+mod trace_input;
 mod validate_cmd;
 mod variants_table;
 mod whole_run;
@@ -93,6 +95,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>, stdout: &mut dyn
         Command::Schema => validate_cmd::schema(stdout),
         Command::Providers(p) => providers_cmd::run(&p, stdout),
         Command::Replay(r) => replay_cmd::run(&r, &args, stdout),
+        Command::Fit(f) => fit_cmd::run(&f, stdout),
         Command::Plan(p) => plan_cmd::run(&p, &args, stdout),
         Command::Sensitivity(s) => sensitivity_cmd::run(&s, &args, stdout),
         Command::Merge(m) => merge_cmd::merge(&m, &args, stdout),

@@ -9,13 +9,14 @@ use crate::run_dir::MANIFEST;
 use crate::scenario_file::hex_sha256;
 use crate::staging;
 use crate::timestamp::UtcTime;
-use crate::{columns, input_file, output_dir, outputs};
+use crate::trace_input::TraceInput;
+use crate::{columns, output_dir, outputs};
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 use sim_core::scenario::Eviction;
 use sim_core::time::{SimDuration, parse_duration};
-use sim_core::trace::{self, ReplayResult, Trace, TraceError, TraceErrors};
+use sim_core::trace::{self, ReplayResult, Trace};
 use std::ffi::OsString;
 use std::fmt;
 use std::io::Write;
@@ -24,13 +25,8 @@ use std::time::Instant;
 
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
-    /// Trace file, e.g. a Mooncake JSONL (`timestamp` ms, `input_length`,
-    /// `output_length`, `hash_ids`).
-    #[arg(long, value_name = "FILE")]
-    pub trace: PathBuf,
-    /// Format of the trace file.
-    #[arg(long, value_enum)]
-    pub format: TraceFormat,
+    #[command(flatten)]
+    pub input: TraceInput,
     /// Cache capacities in tokens, one result row each, in the order given:
     /// integers >= 1 with an optional k/M/G suffix (10^3, 10^6, 10^9) or `unbounded`,
     /// e.g. `100k,1M,unbounded` [default: unbounded].
@@ -42,10 +38,6 @@ pub struct ReplayArgs {
     /// Idle TTL, restarted by every hit, e.g. `5m` [default: entries never expire].
     #[arg(long, value_name = "DUR", value_parser = parse_ttl)]
     pub ttl: Option<SimDuration>,
-    /// Tokens per trace hash block (the last block of a request holds the remainder).
-    #[arg(long, value_name = "N", default_value_t = trace::MOONCAKE_BLOCK_TOKENS,
-          value_parser = clap::value_parser!(u64).range(1..))]
-    pub block_tokens: u64,
     /// Output directory [default: outputs/replay-<trace file stem>-<UTC timestamp>/].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -55,12 +47,6 @@ pub struct ReplayArgs {
     /// No table: print only the output directory.
     #[arg(long, short)]
     pub quiet: bool,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum TraceFormat {
-    /// kvcache-ai/Mooncake FAST'25 traces (JSONL, one request per line).
-    Mooncake,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -145,41 +131,9 @@ fn parse_ttl(text: &str) -> Result<SimDuration, String> {
     Ok(d)
 }
 
-/// A trace that does not parse: `FILE:line: message` per bad line, one per
-/// line (then `FILE: ... and K more bad lines` past the parser's cap). Exits
-/// 2 like an invalid scenario: the input is at fault, not the machine.
-#[derive(Debug)]
-pub struct TraceFileError {
-    pub file: String,
-    pub errors: TraceErrors,
-}
-
-impl fmt::Display for TraceFileError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, e) in self.errors.errors.iter().enumerate() {
-            if i > 0 {
-                writeln!(f)?;
-            }
-            write!(f, "{}:{}: {}", self.file, e.line, e.kind)?;
-        }
-        if self.errors.more > 0 {
-            write!(f, "\n{}: {}", self.file, trace::more_bad_lines(self.errors.more))?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for TraceFileError {}
-
 pub fn run(args: &ReplayArgs, argv: &[OsString], stdout: &mut dyn Write) -> anyhow::Result<()> {
     let started = UtcTime::now();
-    let bytes = input_file::read(&args.trace, "trace")?;
-    let text = std::str::from_utf8(&bytes)
-        .map_err(|e| TraceFileError { file: args.trace.display().to_string(), errors: not_utf8(&bytes, e).into() })?;
-    let trace = match args.format {
-        TraceFormat::Mooncake => trace::parse_mooncake_with(text, args.block_tokens),
-    }
-    .map_err(|errors| TraceFileError { file: args.trace.display().to_string(), errors })?;
+    let (bytes, trace) = args.input.read()?;
     // Before replaying, so a refused or unusable directory costs no replay time.
     let (dir, mut staging) = staging::stage(args.out.as_deref(), default_dirs(args, &started), args.force)?;
 
@@ -192,11 +146,11 @@ pub fn run(args: &ReplayArgs, argv: &[OsString], stdout: &mut dyn Write) -> anyh
     let csv = replay_csv(&results)?;
     let manifest = ReplayManifest {
         agentsim_version: env!("CARGO_PKG_VERSION"),
-        trace_file: args.trace.display().to_string(),
-        trace_format: "mooncake",
+        trace_file: args.input.trace.display().to_string(),
+        trace_format: args.input.format.name(),
         trace_sha256: hex_sha256(&bytes),
         requests: trace.requests.len(),
-        block_tokens: args.block_tokens,
+        block_tokens: args.input.block_tokens,
         capacity_tokens: capacities.clone(),
         eviction: args.eviction.name(),
         ttl_s: args.ttl.map(SimDuration::as_secs_f64),
@@ -210,22 +164,16 @@ pub fn run(args: &ReplayArgs, argv: &[OsString], stdout: &mut dyn Write) -> anyh
     staging.commit()?;
 
     if !args.quiet {
-        stdout.write_all(render_table(&args.trace, &trace, args, &results).as_bytes())?;
+        stdout.write_all(render_table(&args.input.trace, &trace, args, &results).as_bytes())?;
         write!(stdout, "output: ")?;
     }
     writeln!(stdout, "{}", dir.display())?;
     Ok(())
 }
 
-/// Invalid UTF-8 is reported on its line like any other parse problem.
-fn not_utf8(bytes: &[u8], e: std::str::Utf8Error) -> TraceError {
-    let line = 1 + bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count();
-    TraceError { line, kind: trace::TraceErrorKind::BadJson("not UTF-8 text".into()) }
-}
-
 /// `outputs/replay-<trace stem>-<timestamp>` and its numbered alternatives.
 fn default_dirs(args: &ReplayArgs, started: &UtcTime) -> impl Iterator<Item = PathBuf> + use<> {
-    let stem = args.trace.file_stem().map_or_else(|| "trace".into(), |s| s.to_string_lossy());
+    let stem = args.input.trace.file_stem().map_or_else(|| "trace".into(), |s| s.to_string_lossy());
     output_dir::default_dirs(Path::new(output_dir::DEFAULT_ROOT), &format!("replay-{stem}"), &started.compact())
 }
 
@@ -380,35 +328,8 @@ mod tests {
             crate::args::Cli::try_parse_from(["agentsim", "replay", "--trace", "x/conv.jsonl", "--format", "mooncake"])
                 .unwrap();
         let crate::args::Command::Replay(args) = cli.command else { panic!("not replay") };
-        assert_eq!((args.block_tokens, args.eviction, args.ttl), (512, EvictionArg::Lru, None));
+        assert_eq!((args.input.block_tokens, args.eviction, args.ttl), (512, EvictionArg::Lru, None));
         let dir = default_dirs(&args, &UtcTime::from_unix(0)).next().unwrap();
         assert_eq!(dir, Path::new("outputs").join("replay-conv-19700101T000000Z"));
-    }
-
-    #[test]
-    fn parse_errors_read_file_colon_line() {
-        let e = TraceFileError {
-            file: "t.jsonl".into(),
-            errors: TraceError { line: 7, kind: trace::TraceErrorKind::MissingField("hash_ids") }.into(),
-        };
-        assert_eq!(e.to_string(), "t.jsonl:7: missing field `hash_ids`");
-        let e = TraceFileError {
-            file: "t.jsonl".into(),
-            errors: TraceErrors {
-                errors: vec![
-                    TraceError { line: 2, kind: trace::TraceErrorKind::MissingField("timestamp") },
-                    TraceError { line: 7, kind: trace::TraceErrorKind::MissingField("hash_ids") },
-                ],
-                more: 3,
-            },
-        };
-        assert_eq!(
-            e.to_string(),
-            "t.jsonl:2: missing field `timestamp`\nt.jsonl:7: missing field `hash_ids`\nt.jsonl: ... and 3 more bad lines"
-        );
-        // Built at run time: a literal invalid UTF-8 string trips a lint.
-        let bytes: Vec<u8> = [&b"{}\n{}\n"[..], &[0xff]].concat();
-        let err = std::str::from_utf8(&bytes).unwrap_err();
-        assert_eq!(not_utf8(&bytes, err).line, 3);
     }
 }

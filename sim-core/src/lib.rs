@@ -20,6 +20,7 @@ pub mod echo;
 pub mod engine;
 pub mod estimate;
 pub mod event_queue;
+pub mod fit;
 pub mod metrics;
 pub mod model;
 pub mod montecarlo;

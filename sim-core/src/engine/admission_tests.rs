@@ -34,12 +34,22 @@ fn trace_workload(name: &str, first_block: u64, reqs: &[(u64, u64, u64)]) -> Wor
             let n = input.div_ceil(512);
             let blocks = (next..next + n).collect();
             next += n;
-            TraceRequest { arrival_us: at_ms * 1_000, input_tokens: input, output_tokens: output, blocks }
+            TraceRequest {
+                arrival_us: at_ms * 1_000,
+                input_tokens: input,
+                output_tokens: output,
+                blocks,
+                ..Default::default()
+            }
         })
         .collect();
     let mut w = workload(1, 1.0);
     w.name = name.into();
-    w.arrivals = Arrivals::Trace { file: "trace.jsonl".into(), trace: Arc::new(Trace { block_tokens: 512, requests }) };
+    w.arrivals = Arrivals::Trace {
+        file: "trace.jsonl".into(),
+        read: Default::default(),
+        trace: Arc::new(Trace::new(512, requests)),
+    };
     w
 }
 

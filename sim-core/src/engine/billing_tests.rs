@@ -245,22 +245,24 @@ fn keep_alive_pings_write_at_the_sessions_own_breakpoint_tiers() {
 fn trace_sessions_honour_the_workloads_end_breakpoint() {
     use crate::trace::{Trace, TraceRequest};
     use std::sync::Arc;
-    let trace = Trace {
-        block_tokens: 512,
-        requests: (0..3)
+    let trace = Trace::new(
+        512,
+        (0..3)
             .map(|i| TraceRequest {
                 arrival_us: i * 10_000_000,
                 input_tokens: 1_100,
                 output_tokens: 1,
                 blocks: vec![1, 2, 3],
+                ..Default::default()
             })
             .collect(),
-    };
+    );
     for (rules, expect_read) in [(vec![BreakpointRule { at: BreakpointAt::End, tier: 0 }], 2 * 1_100), (vec![], 0)] {
         let mut p = provider(1);
         p.cache.mode = CacheMode::Explicit { max_breakpoints: 4, lookback_blocks: 20 };
         let mut w = workload(1, 1.0);
-        w.arrivals = Arrivals::Trace { file: "trace.jsonl".into(), trace: Arc::new(trace.clone()) };
+        w.arrivals =
+            Arrivals::Trace { file: "trace.jsonl".into(), read: Default::default(), trace: Arc::new(trace.clone()) };
         w.breakpoints = rules;
         let m = simulate_replicate(&scenario(p, w), 1, 0, false).unwrap().metrics.overall;
         assert_eq!((m.requests, m.tokens.cache_read), (3, expect_read));

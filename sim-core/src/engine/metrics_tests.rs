@@ -18,13 +18,19 @@ fn three_sessions(warmup_s: f64) -> Scenario {
     let mut p = provider(1);
     p.cache.enabled = false;
     let mut w = workload(3, 1.0);
-    let trace = Trace {
-        block_tokens: 512,
-        requests: [0, 1_000_000, 5_000_000]
-            .map(|arrival_us| TraceRequest { arrival_us, input_tokens: 1_000, output_tokens: 100, blocks: vec![1, 2] })
+    let trace = Trace::new(
+        512,
+        [0, 1_000_000, 5_000_000]
+            .map(|arrival_us| TraceRequest {
+                arrival_us,
+                input_tokens: 1_000,
+                output_tokens: 100,
+                blocks: vec![1, 2],
+                ..Default::default()
+            })
             .to_vec(),
-    };
-    w.arrivals = Arrivals::Trace { file: "trace.jsonl".into(), trace: Arc::new(trace) };
+    );
+    w.arrivals = Arrivals::Trace { file: "trace.jsonl".into(), read: Default::default(), trace: Arc::new(trace) };
     let mut sc = scenario(p, w);
     sc.simulation.warmup = SimDuration::from_secs_f64(warmup_s);
     sc

@@ -21,6 +21,7 @@ use crate::records::{RequestRecord, RequestStatus};
 use crate::rng::{KeyedStreams, ReplicateSeed, RequestKey, StreamId, StreamRng, fnv1a};
 use crate::scenario::{ArrivalStop, Arrivals, Scenario};
 use crate::time::{SimDuration, SimTime};
+use crate::trace::ReplayMode;
 use rand::Rng;
 
 /// What one replicate produces.
@@ -360,8 +361,13 @@ impl Replicate<'_> {
                 }
                 self.schedule(t, Event::Arrival(w as u32), w);
             }
-            Arrivals::Trace { trace, .. } => {
-                if let Some(req) = trace.requests.get(ws.next_index as usize) {
+            Arrivals::Trace { trace, read, .. } => {
+                // Closed loop: one arrival per traced session, at its first request.
+                let first = match read.replay {
+                    ReplayMode::Open => Some(ws.next_index as usize),
+                    ReplayMode::Closed => trace.sessions.get(ws.next_index as usize).map(|s| s[0] as usize),
+                };
+                if let Some(req) = first.and_then(|i| trace.requests.get(i)) {
                     let t = SimTime::from_micros(req.arrival_us).max(after);
                     self.schedule(t, Event::Arrival(w as u32), w);
                 }
@@ -375,9 +381,10 @@ impl Replicate<'_> {
         self.workloads[w].next_index += 1;
         let wl = &self.sc.workloads[w];
         let session = match &wl.arrivals {
-            Arrivals::Trace { trace, .. } => {
-                Session::from_trace(wl, trace, &trace.requests[index as usize], w, index, now)
-            }
+            Arrivals::Trace { trace, read, .. } => match read.replay {
+                ReplayMode::Open => Session::from_trace(wl, trace, &trace.requests[index as usize], w, index, now),
+                ReplayMode::Closed => Session::from_trace_session(wl, trace, w, index, now),
+            },
             Arrivals::Poisson { .. } | Arrivals::Process { .. } => Session::start(&self.seed, wl, w, index, now),
         };
         let counted = now >= self.counted_from;

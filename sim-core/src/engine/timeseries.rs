@@ -329,10 +329,11 @@ mod tests {
             input_tokens: 1_000,
             output_tokens: 0,
             blocks: vec![1, 2],
+            ..Default::default()
         };
-        let trace = Trace { block_tokens: 512, requests: [0, 10, 20, 60].map(request).to_vec() };
+        let trace = Trace::new(512, [0, 10, 20, 60].map(request).to_vec());
         let mut w = workload(4, 1.0);
-        w.arrivals = Arrivals::Trace { file: "trace.jsonl".into(), trace: Arc::new(trace) };
+        w.arrivals = Arrivals::Trace { file: "trace.jsonl".into(), read: Default::default(), trace: Arc::new(trace) };
         let mut sc = scenario(p, w);
         sc.simulation.timeseries_interval = SimDuration::from_secs(30);
         let out = simulate_replicate_with(&sc, 1, 0, Recording { requests: false, timeseries: true }).unwrap();

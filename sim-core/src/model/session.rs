@@ -13,6 +13,10 @@ use crate::scenario::{BreakpointAt, Workload};
 use crate::time::{SimDuration, SimTime};
 use crate::trace::{Trace, TraceRequest};
 
+#[path = "trace_session.rs"]
+mod trace_session;
+pub use trace_session::TracePlan;
+
 /// Content id of a session's private task segment (`workload`: its name, hashed).
 fn task_content(workload: u64, session: u64) -> u64 {
     splitmix64(splitmix64(workload) ^ session ^ 0x7a5c_0000_0000_0000)
@@ -55,6 +59,8 @@ pub struct Session {
     /// Blocks of the prompt sent by the last finished request (what a
     /// keep-alive re-sends).
     pub last_sent_blocks: usize,
+    /// A closed-loop trace session's plan (`trace_session.rs`).
+    trace: Option<TracePlan>,
 }
 
 impl Session {
@@ -104,6 +110,7 @@ impl Session {
             fixed_breakpoints,
             end_tier,
             last_sent_blocks: 0,
+            trace: None,
         };
         s.issue_step(w, now);
         s
@@ -138,6 +145,7 @@ impl Session {
             fixed_breakpoints: Vec::new(),
             end_tier,
             last_sent_blocks: 0,
+            trace: None,
         }
     }
 
@@ -181,6 +189,9 @@ impl Session {
         if self.step + 1 >= self.steps_total {
             return Ok(None);
         }
+        if self.trace.is_some() {
+            return Ok(self.next_trace_step());
+        }
         let rng = self.rng.as_mut().expect("multi-step sessions are generated");
         let tool = w.tool_result_tokens.sample(rng);
         let think = SimDuration::from_secs_f64(w.think_time.sample(rng));
@@ -198,6 +209,7 @@ impl Session {
 
     /// Draws the next step's request when it is issued at `now`.
     pub fn begin_next_step(&mut self, w: &Workload, now: SimTime) {
+        self.load_trace_step();
         self.issue_step(w, now);
     }
 }

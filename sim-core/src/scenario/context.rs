@@ -123,12 +123,16 @@ pub(crate) const MIN_KEEP_ALIVE: SimDuration = SimDuration::from_secs(1);
 /// Mean of a workload's `steps`.
 pub(crate) const MAX_MEAN_STEPS: f64 = 1e6;
 
+/// What a parsed trace depends on: its file, format and options.
+pub(crate) type TraceKey = (String, crate::trace::Format, crate::trace::ParseOptions);
+
 /// Reads leaves, recording each problem and carrying on instead of stopping.
 pub(crate) struct Ctx<'a> {
     pub(crate) issues: &'a mut Issues,
     pub(crate) env: &'a Env<'a>,
-    /// Traces already read, by path: a file used by several workloads is read once.
-    pub(crate) traces: Vec<(String, Option<Arc<Trace>>)>,
+    /// Traces already read, by path and how it is read: a file used by
+    /// several workloads is read once.
+    pub(crate) traces: Vec<(TraceKey, Option<Arc<Trace>>)>,
 }
 
 impl Ctx<'_> {

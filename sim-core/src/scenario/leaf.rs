@@ -264,9 +264,34 @@ name_leaf!(
         Mmpp = "mmpp", Closed = "closed", Scheduled = "scheduled"
     }
 );
+/// A trace file's format is read by the trace module's own names, so a new
+/// format needs no change here.
+impl Leaf for crate::trace::Format {
+    type Out = crate::trace::Format;
+    fn read(value: &toml::Value) -> Result<Self::Out, String> {
+        choice(value, "trace format", crate::trace::Format::NAMES)?.parse()
+    }
+}
+
+impl JsonSchema for crate::trace::Format {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> Cow<'static, str> {
+        "TraceFormat".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "string",
+            "enum": crate::trace::Format::NAMES,
+            "description": "Trace file format (docs/traces.md)."
+        })
+    }
+}
+
 name_leaf!(
-    /// Trace file format; only Mooncake JSONL for now.
-    TraceFormat, "trace format", { Mooncake = "mooncake" }
+    /// How a trace's sessions are sent: each request at its recorded time, or each after the previous completes plus the recorded gap.
+    TraceReplayText, "replay mode", { Open = "open", Closed = "closed" }
 );
 name_leaf!(
     /// `automatic`: every prefix at or above `min_tokens` is cached; `explicit`: only prefixes ending at a client breakpoint.
@@ -572,7 +597,12 @@ mod tests {
                 "expected \"poisson\", \"trace\", \"piecewise\", \"daily\", \"gamma\", \"mmpp\", \"closed\" or \"scheduled\", got integer 1",
             ),
         );
-        check::<TraceFormat>("true", Err("expected the string \"mooncake\", got boolean true"));
+        check::<crate::trace::Format>(
+            "true",
+            Err(
+                "expected \"mooncake\", \"azure\", \"generic\", \"generic-csv\", \"generic-jsonl\" or \"agent\", got boolean true",
+            ),
+        );
         check::<EvictionText>("\"fifo\"", Err("unknown eviction policy `fifo`; expected one of: lru, lfu, none"));
         check::<CacheScopeText>(
             "\"replica\"",

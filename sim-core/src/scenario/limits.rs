@@ -48,17 +48,26 @@ pub(crate) fn closed_gap_s(a: &Arrivals) -> f64 {
 impl WorkloadMeans {
     pub(crate) fn of(w: &Workload) -> Self {
         match &w.arrivals {
-            Arrivals::Trace { trace, .. } => {
+            Arrivals::Trace { trace, read, .. } => {
                 let n = trace.requests.len().max(1) as f64;
                 let input: f64 = trace.requests.iter().map(|r| r.input_tokens as f64).sum();
                 let output: f64 = trace.requests.iter().map(|r| r.output_tokens as f64).sum();
+                // Closed loop: a session runs its traced requests one after another.
+                let (sessions, think_s) = match read.replay {
+                    crate::trace::ReplayMode::Open => (n, 0.0),
+                    crate::trace::ReplayMode::Closed => {
+                        let think: f64 = trace.requests.iter().map(|r| r.think_us as f64 / 1e6).sum();
+                        let sessions = trace.sessions.len().max(1) as f64;
+                        (sessions, think / (n - sessions).max(1.0))
+                    }
+                };
                 WorkloadMeans {
-                    sessions: trace.requests.len() as f64,
-                    steps: 1.0,
+                    sessions,
+                    steps: n / sessions,
                     first_prompt: input / n,
                     per_step: 0.0,
                     output: output / n,
-                    think_s: 0.0,
+                    think_s,
                 }
             }
             Arrivals::Poisson { stop, .. } | Arrivals::Process { stop, .. } => {

@@ -441,6 +441,8 @@ pub enum Arrivals {
         /// The trace file as the scenario names it (relative to the scenario
         /// file), so the resolved scenario can name it again.
         file: String,
+        /// Its format, parse options and replay mode.
+        read: crate::trace::TraceRead,
         trace: Arc<Trace>,
     },
     /// Another arrival process (time-varying, bursty, closed loop,

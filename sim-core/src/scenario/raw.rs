@@ -496,8 +496,15 @@ pub(crate) struct RawArrivals {
     pub(crate) sessions: Option<Raw<u64>>,
     /// Trace: path of the trace file, relative to the scenario file.
     pub(crate) file: Option<Raw<String>>,
-    /// Trace: file format; "mooncake" (the default and only one for now).
-    pub(crate) format: Option<Raw<TraceFormat>>,
+    /// Trace: file format: "mooncake" (the default), "azure", "generic", "generic-csv", "generic-jsonl" or "agent".
+    pub(crate) format: Option<Raw<crate::trace::Format>>,
+    /// Trace: "open" (each request at its recorded time, the default) or "closed" (a session's next request after the previous completes plus the recorded think gap).
+    pub(crate) replay: Option<Raw<TraceReplayText>>,
+    /// Trace: tokens per block id (Mooncake `hash_ids`, generic `prefix_blocks`), 1 to 2^20. Default 512.
+    #[schemars(range(min = 1))]
+    pub(crate) block_tokens: Option<Raw<u64>>,
+    /// Trace: tokens of a prefix every session starts with (a common system prompt), for formats without block ids. Default 0.
+    pub(crate) shared_prefix_tokens: Option<Raw<u64>>,
     /// Poisson, daily, gamma: mean session arrivals, a number per second or "N/unit" ("300/h"); not with rate_per_s.
     pub(crate) rate: Option<Raw<RateText>>,
     /// Piecewise: the rate until each instant, in order; the pattern repeats after the last.
@@ -572,8 +579,21 @@ mod tests {
 
     #[test]
     fn field_lists_come_from_serde() {
-        assert_eq!(fields_of::<RawArrivals>()[..6], ["kind", "rate_per_s", "horizon", "sessions", "file", "format"]);
-        assert_eq!(fields_of::<RawArrivals>().len(), 18);
+        assert_eq!(
+            fields_of::<RawArrivals>()[..9],
+            [
+                "kind",
+                "rate_per_s",
+                "horizon",
+                "sessions",
+                "file",
+                "format",
+                "replay",
+                "block_tokens",
+                "shared_prefix_tokens"
+            ]
+        );
+        assert_eq!(fields_of::<RawArrivals>().len(), 21);
         assert_eq!(fields_of::<RawScenario>().len(), 7);
         assert_eq!(fields_of::<RawBreakpoint>(), &["after", "tier"]);
     }

@@ -536,10 +536,15 @@ fn workload(w: &mut Writer, s: &Scenario, wl: &Workload) {
                 arrival_stop(w, stop);
             }
         }
-        Arrivals::Trace { file, .. } => {
+        Arrivals::Trace { file, read, .. } => {
             w.kv("kind", quote("trace"));
             w.kv("file", quote(file));
-            w.kv("format", quote("mooncake"));
+            w.kv("format", quote(read.format.name()));
+            w.kv("replay", quote(read.replay.name()));
+            w.kv("block_tokens", read.options.block_tokens.to_string());
+            if !read.format.has_block_ids() {
+                w.kv("shared_prefix_tokens", read.options.shared_prefix_tokens.to_string());
+            }
         }
     }
     if let Some(k) = &wl.keep_alive {

@@ -520,7 +520,7 @@ fn unknown_keys_at_every_depth() {
             "s.toml:2:1: colour: unknown key `colour`; expected one of: name, description, simulation, providers, workloads, variants, sweep",
             "s.toml:4:1: simulation.sed: unknown key `sed`; expected one of: seed, replicates, end, start_time_utc, warmup, timeseries_interval (did you mean `seed`?)",
             "s.toml:11:1: providers[0].pricing.output_usd: unknown key `output_usd`; expected one of: input_usd_per_mtok, output_usd_per_mtok, cache_read_usd_per_mtok, cache_write_usd_per_mtok, storage_usd_per_mtok_hour, batch_multiplier, flex_multiplier, priority_multiplier, long_context, windows, changes",
-            "s.toml:19:1: workloads[0].arrivals.ratee_per_s: unknown key `ratee_per_s`; expected one of: kind, rate_per_s, horizon, sessions, file, format, rate, segments, profile, cv, rates, sojourn, agents, gap, at, every, start, jobs (did you mean `rate_per_s`?)",
+            "s.toml:19:1: workloads[0].arrivals.ratee_per_s: unknown key `ratee_per_s`; expected one of: kind, rate_per_s, horizon, sessions, file, format, replay, block_tokens, shared_prefix_tokens, rate, segments, profile, cv, rates, sojourn, agents, gap, at, every, start, jobs (did you mean `rate_per_s`?)",
         ],
     );
 }
@@ -1276,7 +1276,7 @@ fn trace_workloads_read_their_file() {
         &[
             "s.toml:12:1: workloads[0].steps: not used by trace workloads: the trace gives each request's prompt and output",
             "s.toml:13:1: workloads[0].think_time: not used by trace workloads: the trace gives each request's prompt and output",
-            "s.toml:17:10: workloads[0].arrivals.format: unknown trace format `csv`; expected mooncake",
+            "s.toml:17:10: workloads[0].arrivals.format: unknown trace format `csv`; expected one of: mooncake, azure, generic, generic-csv, generic-jsonl, agent",
             "s.toml:18:1: workloads[0].arrivals.rate_per_s: not used by trace arrivals: the trace gives every arrival time",
         ],
     );

@@ -18,7 +18,7 @@ const MAX_AGENTS: u64 = 1_000_000;
 const MAX_CV: f64 = 10.0;
 
 /// The keys of `[workloads.arrivals]` besides `kind`, and whether each is set.
-fn keys_set(raw: &RawArrivals) -> [(&'static str, bool); 17] {
+fn keys_set(raw: &RawArrivals) -> [(&'static str, bool); 20] {
     [
         ("rate_per_s", raw.rate_per_s.is_some()),
         ("rate", raw.rate.is_some()),
@@ -26,6 +26,9 @@ fn keys_set(raw: &RawArrivals) -> [(&'static str, bool); 17] {
         ("sessions", raw.sessions.is_some()),
         ("file", raw.file.is_some()),
         ("format", raw.format.is_some()),
+        ("replay", raw.replay.is_some()),
+        ("block_tokens", raw.block_tokens.is_some()),
+        ("shared_prefix_tokens", raw.shared_prefix_tokens.is_some()),
         ("segments", raw.segments.is_some()),
         ("profile", raw.profile.is_some()),
         ("cv", raw.cv.is_some()),

@@ -20,92 +20,10 @@
 //! Blank lines are skipped; line numbers are 1-based physical lines. Every
 //! bad line is reported, not just the first (see [`parse_mooncake_with`]).
 
+use super::error::{MAX_TRACE_ERRORS, TraceError, TraceErrorKind, TraceErrors};
 use super::{Trace, TraceRequest};
 use serde_json::Value;
 use std::collections::HashMap;
-
-/// A problem in a trace file, on one line.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("line {line}: {kind}")]
-pub struct TraceError {
-    /// 1-based line number in the text.
-    pub line: usize,
-    pub kind: TraceErrorKind,
-}
-
-/// What is wrong with the line.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum TraceErrorKind {
-    #[error("not valid JSON: {0}")]
-    BadJson(String),
-    #[error("expected a JSON object (one request per line), found {0}")]
-    NotAnObject(String),
-    #[error("missing field `{0}`")]
-    MissingField(&'static str),
-    #[error("`{field}` must be a non-negative integer, found {found}")]
-    NotCount { field: &'static str, found: String },
-    #[error("`hash_ids` must be an array of block ids, found {0}")]
-    HashIdsNotArray(String),
-    #[error("`hash_ids[{index}]` must be a non-negative integer, found {found}")]
-    BadHashId { index: usize, found: String },
-    #[error("`timestamp` {0} ms is more than 100 years after the trace's first request")]
-    TimestampTooLarge(u64),
-    #[error("`{field}` {found} is more than {max} tokens (2^32, far beyond any context window)", max = crate::dist::MAX_TOKENS)]
-    TooManyTokens { field: &'static str, found: u64 },
-    #[error(
-        "timestamp {timestamp} ms is earlier than the previous request's {previous} ms; \
-         a Mooncake trace must be in arrival order (sort it by timestamp first)"
-    )]
-    TimestampBackwards { timestamp: u64, previous: u64 },
-    #[error(
-        "`hash_ids` has {ids} ids, but input_length {input} needs ceil({input} / {block}) = {expected} \
-         blocks of {block} tokens (is the block size right?)"
-    )]
-    BlockCount { ids: usize, input: u64, block: u64, expected: u64 },
-    #[error(
-        "hash id {id} ends at token {end} here but at token {first_end} on line {first_line}; \
-         a prefix-chained id names one prefix, so one length"
-    )]
-    BlockEndChanged { id: u64, end: u64, first_end: u64, first_line: usize },
-    #[error("no requests: the text is empty or holds only blank lines")]
-    Empty,
-}
-
-/// The most problems a [`TraceErrors`] lists; further bad lines are only
-/// counted (a wholly broken file should not bury the first problems).
-pub const MAX_TRACE_ERRORS: usize = 50;
-
-/// Every problem in a trace file, in line order: at most
-/// [`MAX_TRACE_ERRORS`] of them, then how many more lines were bad.
-/// Never empty.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{}", render(&self.errors, self.more))]
-pub struct TraceErrors {
-    /// The first problems, one per bad line, in line order.
-    pub errors: Vec<TraceError>,
-    /// Bad lines beyond `errors` (only counted).
-    pub more: usize,
-}
-
-impl From<TraceError> for TraceErrors {
-    fn from(error: TraceError) -> Self {
-        TraceErrors { errors: vec![error], more: 0 }
-    }
-}
-
-/// What follows the listed problems when `more` lines were also bad.
-pub fn more_bad_lines(more: usize) -> String {
-    format!("... and {more} more bad line{}", if more == 1 { "" } else { "s" })
-}
-
-/// One `line N: message` per problem, one per line, then the count of the rest.
-fn render(errors: &[TraceError], more: usize) -> String {
-    let mut lines: Vec<String> = errors.iter().map(TraceError::to_string).collect();
-    if more > 0 {
-        lines.push(more_bad_lines(more));
-    }
-    lines.join("\n")
-}
 
 /// Parses a Mooncake trace with its standard 512-token blocks.
 pub fn parse_mooncake(text: &str) -> Result<Trace, TraceErrors> {
@@ -157,6 +75,7 @@ pub fn parse_mooncake_with(text: &str, block_tokens: u64) -> Result<Trace, Trace
                         input_tokens: rec.input,
                         output_tokens: rec.output,
                         blocks: rec.blocks,
+                        ..Default::default()
                     });
                 }
             }
@@ -168,7 +87,7 @@ pub fn parse_mooncake_with(text: &str, block_tokens: u64) -> Result<Trace, Trace
     if requests.is_empty() {
         return Err(TraceError { line: 1, kind: TraceErrorKind::Empty }.into());
     }
-    Ok(Trace { block_tokens, requests })
+    Ok(Trace::new(block_tokens, requests))
 }
 
 /// A valid line: its record, its arrival and the ids it gives an end first.
@@ -255,9 +174,8 @@ fn parse_line(raw: &str, block_tokens: u64) -> Result<Record, TraceErrorKind> {
     Ok(Record { timestamp_ms, input, output, blocks })
 }
 
-/// A JSON value as it would be written, cut short: enough to recognise it.
 /// A JSON value as written, cut like every echoed value.
-fn shown(v: &Value) -> String {
+pub(super) fn shown(v: &Value) -> String {
     crate::echo::clip(&v.to_string()).into_owned()
 }
 
@@ -305,8 +223,20 @@ mod tests {
         assert_eq!(
             t.requests,
             [
-                TraceRequest { arrival_us: 0, input_tokens: 1100, output_tokens: 5, blocks: vec![0, 1, 2] },
-                TraceRequest { arrival_us: 3_000, input_tokens: 512, output_tokens: 0, blocks: vec![0] },
+                TraceRequest {
+                    arrival_us: 0,
+                    input_tokens: 1100,
+                    output_tokens: 5,
+                    blocks: vec![0, 1, 2],
+                    ..Default::default()
+                },
+                TraceRequest {
+                    arrival_us: 3_000,
+                    input_tokens: 512,
+                    output_tokens: 0,
+                    blocks: vec![0],
+                    ..Default::default()
+                },
             ]
         );
     }

@@ -120,11 +120,12 @@ mod tests {
             input_tokens: input,
             output_tokens: 1,
             blocks: blocks.to_vec(),
+            ..Default::default()
         }
     }
 
     fn trace(requests: Vec<TraceRequest>) -> Trace {
-        Trace { block_tokens: 512, requests }
+        Trace::new(512, requests)
     }
 
     /// Four requests, hand-computed (512-token blocks):
