@@ -16,6 +16,8 @@ pub use timeseries::{ProviderSample, TIMESERIES_COLUMNS, TimeseriesRecorder, Tim
 #[cfg(test)]
 mod admission_tests;
 #[cfg(test)]
+mod anatomy_tests;
+#[cfg(test)]
 mod billing_tests;
 #[cfg(test)]
 mod crn_tests;

@@ -47,15 +47,15 @@ fn values_line_up_with_names() {
 
 #[test]
 fn output_order_is_the_published_one() {
-    // 52 fixed metrics, one per tier, then three cache metrics (docs/outputs.md).
+    // 53 fixed metrics, one per tier, then three cache metrics (docs/outputs.md).
     let names = metric_names(&["5m".to_string(), "1h".to_string()]);
-    assert_eq!(names.len(), 57);
+    assert_eq!(names.len(), 58);
     assert_eq!(names[0], "sessions_started");
     assert_eq!(names[9], "cost_usd");
     assert_eq!(names[22..25], ["cost_usd_per_session_p50", "cost_usd_per_session_p95", "cost_usd_per_session_p99"]);
-    assert_eq!(names[51], "cost_usd_compute");
-    assert_eq!(names[52..55], ["tokens_cache_write_5m", "tokens_cache_write_1h", "cache_hit_rate_requests"]);
-    assert_eq!(names[55..], ["cache_entries_peak", "cache_tokens_peak"]);
+    assert_eq!(names[52], "cost_usd_compute");
+    assert_eq!(names[53..56], ["tokens_cache_write_5m", "tokens_cache_write_1h", "cache_hit_rate_requests"]);
+    assert_eq!(names[56..], ["cache_entries_peak", "cache_tokens_peak"]);
 }
 
 #[test]

@@ -7,9 +7,11 @@ mod admission_checks;
 pub mod admission_config;
 #[cfg(test)]
 mod admission_tests;
+pub mod anatomy_config;
 mod bases;
 mod context;
 mod dists;
+mod dists_schema;
 mod found;
 mod leaf;
 pub(crate) mod limits;
@@ -35,6 +37,7 @@ mod sweep_tests;
 mod tests;
 mod validate;
 mod validate_admission;
+mod validate_anatomy;
 mod validate_arrivals;
 mod validate_breakpoints;
 mod validate_cache;
@@ -48,6 +51,7 @@ mod validate_workloads;
 mod variants;
 
 pub use admission_config::*;
+pub use anatomy_config::*;
 pub use found::MAX_PROBLEMS;
 pub use leaf::format_duration_compact;
 pub use load::{MAX_SCENARIO_BYTES, load, load_with};
