@@ -8,6 +8,8 @@ pub mod admission_config;
 #[cfg(test)]
 mod admission_tests;
 pub mod anatomy_config;
+#[cfg(test)]
+mod anatomy_tests;
 mod bases;
 mod context;
 mod dists;
