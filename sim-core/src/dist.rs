@@ -99,19 +99,7 @@ impl Dist {
     /// Builds an empirical distribution; weights default to equal.
     pub fn empirical(values: Vec<f64>, weights: Option<Vec<f64>>) -> Dist {
         let weights = weights.unwrap_or_else(|| vec![1.0; values.len()]);
-        let total: f64 = weights.iter().sum();
-        let mut acc = 0.0;
-        let mut cumulative: Vec<f64> = weights
-            .iter()
-            .map(|w| {
-                acc += w / total;
-                acc
-            })
-            .collect();
-        if let Some(last) = cumulative.last_mut() {
-            *last = 1.0;
-        }
-        Dist::Empirical { values, cumulative }
+        Dist::Empirical { values, cumulative: cumulative(&weights) }
     }
 
     /// The distribution's mean (used by documentation, tests and sanity checks).
@@ -265,6 +253,24 @@ impl Dist {
 fn weighted(weights: &[f64], components: &[Dist], f: impl Fn(&Dist) -> f64) -> f64 {
     let total: f64 = weights.iter().sum();
     weights.iter().zip(components).map(|(w, d)| w / total * f(d)).sum()
+}
+
+/// The running sums of `weights` divided by their total, the last exactly 1
+/// (so a uniform draw in [0, 1) always finds an index).
+pub fn cumulative(weights: &[f64]) -> Vec<f64> {
+    let total: f64 = weights.iter().sum();
+    let mut acc = 0.0;
+    let mut out: Vec<f64> = weights
+        .iter()
+        .map(|w| {
+            acc += w / total;
+            acc
+        })
+        .collect();
+    if let Some(last) = out.last_mut() {
+        *last = 1.0;
+    }
+    out
 }
 
 /// E[f(X)] of an empirical distribution; values of zero weight count nothing

@@ -109,8 +109,13 @@ fn stop_probability_gives_a_mean_of_one_over_p_steps() {
 #[test]
 fn sessions_sharing_their_first_document_share_exactly_that_prefix() {
     let mut w = workload(1, 1.0);
-    w.anatomy.knowledge_base =
-        Some(KnowledgeBase::new(50, TokenDist::new(Dist::Uniform { low: 100.0, high: 900.0 }), fixed(2.0), 1.0));
+    w.anatomy.knowledge_base = Some(KnowledgeBase::new(
+        50,
+        TokenDist::new(Dist::Uniform { low: 100.0, high: 900.0 }),
+        fixed(2.0),
+        fixed(0.0),
+        1.0,
+    ));
     let seed = ReplicateSeed::new(1, 0);
     let key = fnv1a(w.name.as_bytes());
     let plan = |i: u64| {
@@ -130,4 +135,29 @@ fn sessions_sharing_their_first_document_share_exactly_that_prefix() {
     assert_eq!((a.shared_blocks(), b.shared_blocks()), (3, 3));
     // The same document has the same size in every session.
     assert_eq!(docs(&a)[1], docs(&b)[1]);
+}
+
+#[test]
+fn documents_retrieved_per_step_join_the_history_at_their_own_size() {
+    // One document of a one-document pool after each step: its size, drawn
+    // once per document, is added to step 2's prompt beside the 500 tokens
+    // of output and tool result; 2 documents of the same pool per session
+    // cut to the 1 it holds.
+    let mut w = agent(2.0);
+    w.anatomy.knowledge_base = Some(KnowledgeBase::new(
+        1,
+        TokenDist::new(Dist::UniformInt { low: 100, high: 900 }),
+        fixed(2.0),
+        fixed(1.0),
+        1.0,
+    ));
+    let sc = scenario(provider(1), w);
+    let out = simulate_replicate(&sc, 1, 0, true).unwrap();
+    let r = &out.requests;
+    let kb = sc.workloads[0].anatomy.knowledge_base.as_ref().unwrap();
+    let doc = crate::model::anatomy::document_tokens(&ReplicateSeed::new(1, 0), kb, fnv1a(b"w"), 1);
+    assert!((100..=900).contains(&doc));
+    assert_eq!(r[0].tokens.input, 3_500 + doc);
+    assert_eq!(r[1].tokens.input, 3_500 + doc + 500 + doc);
+    assert_eq!(r[1].tokens.cache_read, 3_500 + doc);
 }

@@ -69,6 +69,9 @@ pub struct Boundary {
 #[derive(Clone, Debug)]
 pub struct SessionAnatomy {
     rng: StreamRng,
+    /// What document sizes are drawn from, and the workload's pool key.
+    seed: ReplicateSeed,
+    workload: u64,
     /// Steps done at which the user's next turn comes.
     next_human: u64,
     /// Per cache-busting rule, the block its target starts at (none: an empty task).
@@ -90,7 +93,7 @@ impl SessionAnatomy {
             }
         }
         let next_human = a.human.as_ref().map_or(u64::MAX, |h| h.every.sample(&mut rng).max(1));
-        SessionAnatomy { rng, next_human, bust_blocks: Vec::new(), busts: 0, version: 0 }
+        SessionAnatomy { rng, seed: *seed, workload, next_human, bust_blocks: Vec::new(), busts: 0, version: 0 }
     }
 
     /// Records where each cache-busting target starts: `segment_blocks` per
@@ -121,14 +124,21 @@ impl SessionAnatomy {
         for _ in 0..calls {
             out.tool_wait_s = out.tool_wait_s.max(a.tool_latency.sample(rng));
         }
+        if let Some(kb) = &a.knowledge_base {
+            // Retrieved mid-session, after private history: never shared.
+            for _ in 0..kb.per_step.sample(rng).min(MAX_TOOL_CALLS) {
+                let rank = zipf_rank(kb, rng);
+                out.extra_tokens += document_tokens(&self.seed, kb, self.workload, rank);
+            }
+        }
         if let Some(h) = a.human.as_ref().filter(|_| steps_done >= self.next_human) {
             out.human_pause_s = Some(h.pause.sample(rng));
             out.extra_tokens += h.message_tokens.sample(rng);
             self.next_human = steps_done.saturating_add(h.every.sample(rng).max(1));
         }
-        // At most 1024 x 2^32 + 2^32 tokens: no overflow, and the caller
-        // checks the prompt bound.
-        debug_assert!(out.extra_tokens <= (MAX_TOOL_CALLS + 1) * MAX_TOKENS);
+        // At most 2049 x 2^32 tokens: no overflow, and the caller checks
+        // the prompt bound.
+        debug_assert!(out.extra_tokens <= (2 * MAX_TOOL_CALLS + 1) * MAX_TOKENS);
         out
     }
 
@@ -156,6 +166,7 @@ mod tests {
             documents,
             TokenDist::new(Dist::Uniform { low: 100.0, high: 900.0 }),
             TokenDist::new(Dist::Fixed(per_session)),
+            TokenDist::new(Dist::Fixed(0.0)),
             1.0,
         )
     }

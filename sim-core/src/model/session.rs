@@ -198,7 +198,7 @@ impl Session {
         let anatomy = self.anatomy.as_mut().expect("multi-step sessions are generated");
         let b = anatomy.boundary(&w.anatomy, w, u64::from(self.step) + 1);
         // Each term is at most 2^32 (`TokenDist::sample`) and the extra at
-        // most 1025 x 2^32, so this sum cannot wrap.
+        // most 2049 x 2^32, so this sum cannot wrap.
         let added = self.output_tokens + reasoning + tool + b.extra_tokens;
         if self.prompt.tokens() + added > MAX_PROMPT_TOKENS {
             return Err(PromptTooLong);

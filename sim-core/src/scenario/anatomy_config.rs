@@ -2,7 +2,7 @@
 //! turns, a knowledge base with Zipf popularity and cache busting
 //! (docs/workloads.md, "Agent anatomy").
 
-use crate::dist::{Dist, TokenDist};
+use crate::dist::{Dist, TokenDist, cumulative};
 
 /// The most tool calls one step may make; larger draws are cut to it.
 pub const MAX_TOOL_CALLS: u64 = 1024;
@@ -51,7 +51,11 @@ impl Anatomy {
     pub fn mean_extra_per_step(&self, tool_result: f64) -> f64 {
         let calls = self.tool_calls.mean_upper_bound().clamp(1.0, MAX_TOOL_CALLS as f64);
         let human = self.human.as_ref().map_or(0.0, |h| h.message_tokens.mean_upper_bound() / h.mean_every());
-        (calls - 1.0) * tool_result + human
+        let retrieved = self
+            .knowledge_base
+            .as_ref()
+            .map_or(0.0, |k| k.per_step.mean_upper_bound().min(MAX_TOOL_CALLS as f64) * k.tokens.mean_upper_bound());
+        (calls - 1.0) * tool_result + human + retrieved
     }
 
     /// An upper bound of the mean extra pause per step boundary: the slowest
@@ -88,27 +92,18 @@ pub struct KnowledgeBase {
     /// Size of a document, drawn once per document (keyed by its rank).
     pub tokens: TokenDist,
     pub per_session: TokenDist,
+    /// Documents retrieved after each step, appended to the history (cut to 1024).
+    pub per_step: TokenDist,
     pub zipf_s: f64,
     /// P(rank <= i + 1), for drawing ranks (derived, not written back).
     pub cumulative: Vec<f64>,
 }
 
 impl KnowledgeBase {
-    pub fn new(documents: u64, tokens: TokenDist, per_session: TokenDist, zipf_s: f64) -> Self {
+    pub fn new(documents: u64, tokens: TokenDist, per_session: TokenDist, per_step: TokenDist, zipf_s: f64) -> Self {
         let weights: Vec<f64> = (1..=documents).map(|k| (k as f64).powf(-zipf_s)).collect();
-        let total: f64 = weights.iter().sum();
-        let mut acc = 0.0;
-        let mut cumulative: Vec<f64> = weights
-            .iter()
-            .map(|w| {
-                acc += w / total;
-                acc
-            })
-            .collect();
-        if let Some(last) = cumulative.last_mut() {
-            *last = 1.0;
-        }
-        KnowledgeBase { documents, tokens, per_session, zipf_s, cumulative }
+        let cumulative = cumulative(&weights);
+        KnowledgeBase { documents, tokens, per_session, per_step, zipf_s, cumulative }
     }
 }
 

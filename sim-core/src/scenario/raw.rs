@@ -486,6 +486,8 @@ pub(crate) struct RawKnowledgeBase {
     pub(crate) tokens: Option<Raw<TokenDistSpec>>,
     /// Distinct documents a session retrieves, a count distribution (cut to `documents`). Default 1.
     pub(crate) per_session: Option<Raw<TokenDistSpec>>,
+    /// Documents retrieved after each step (with repeats), appended to the history, a count distribution (draws cut to 1024). Default 0.
+    pub(crate) per_step: Option<Raw<TokenDistSpec>>,
     /// Zipf exponent s >= 0: rank k is drawn with weight k^-s. Default 1.
     pub(crate) zipf_s: Option<Raw<f64>>,
 }

@@ -463,6 +463,7 @@ fn anatomy_tables(w: &mut Writer, a: &Anatomy) {
         w.kv("documents", k.documents.to_string());
         w.kv("tokens", token_dist(&k.tokens));
         w.kv("per_session", token_dist(&k.per_session));
+        w.kv("per_step", token_dist(&k.per_step));
         w.kv("zipf_s", float(k.zipf_s));
     }
     for b in &a.cache_busting {

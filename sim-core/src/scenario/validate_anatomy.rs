@@ -121,11 +121,17 @@ fn knowledge_base(cx: &mut Ctx<'_>, raw: &RawKnowledgeBase, path: &KeyPath) -> O
     });
     let tokens = cx.token_dist(&raw.tokens, &path.key("tokens"), None);
     let per_session = cx.token_dist(&raw.per_session, &path.key("per_session"), Some(1.0));
+    let per_step = cx.token_dist(&raw.per_step, &path.key("per_step"), Some(0.0)).filter(|d| {
+        let mean = d.mean_upper_bound();
+        cx.ensure(mean <= MAX_TOOL_CALLS as f64, &path.key("per_step"), || {
+            format!("mean of {mean:.0} documents per step is more than {MAX_TOOL_CALLS}")
+        })
+    });
     let s_path = path.key("zipf_s");
     let zipf_s = cx.opt(&raw.zipf_s, &s_path, 1.0).filter(|s| {
         cx.ensure((0.0..=10.0).contains(s), &s_path, || format!("must be in [0, 10], got {}", shown(&raw.zipf_s)))
     });
-    Some(KnowledgeBase::new(documents?, tokens?, per_session?, zipf_s?))
+    Some(KnowledgeBase::new(documents?, tokens?, per_session?, per_step?, zipf_s?))
 }
 
 fn busts(
