@@ -42,11 +42,11 @@ const TOP_EXCEPTIONS: &[(&str, &str, &str)] = &[
 /// (`Problem`, `Origin`, `FileSource`...) that any of them may use, and
 /// re-exports the public API; it is not a layer.
 const SCENARIO_LAYERS: &[&[&str]] = &[
-    &["location", "leaf", "admission_config", "serving_config", "arrivals_config"],
+    &["location", "leaf", "admission_config", "anatomy_config", "serving_config", "arrivals_config"],
     &["model", "rate"],
     &["context", "found", "overrides", "resolved"],
     &["dists", "bases", "limits", "admission_checks"],
-    &["raw_replicas"],
+    &["raw_replicas", "dists_schema"],
     &["raw"],
     &["validate_processes"],
     &[
@@ -60,6 +60,7 @@ const SCENARIO_LAYERS: &[&[&str]] = &[
         "validate_replicas",
         "validate_variants",
         "validate_sweep",
+        "validate_anatomy",
     ],
     &["validate_providers", "validate_workloads"],
     &["validate"],

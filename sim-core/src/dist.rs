@@ -49,6 +49,21 @@ pub enum Dist {
         values: Vec<f64>,
         cumulative: Vec<f64>,
     },
+    /// Draws component `i` with probability `weights[i] / sum(weights)`,
+    /// then a value from it, both from the same stream. Weights are kept as
+    /// written (so a resolved scenario reloads to the same bits); components
+    /// are never mixtures themselves.
+    Mixture {
+        weights: Vec<f64>,
+        components: Vec<Dist>,
+    },
+    /// Counts: the number of trials up to and including the first success
+    /// of probability `p`, capped at `max` (a session that stops after each
+    /// step with probability `p`).
+    Geometric {
+        p: f64,
+        max: u64,
+    },
 }
 
 /// How a real sample becomes an integer token count.
@@ -84,19 +99,7 @@ impl Dist {
     /// Builds an empirical distribution; weights default to equal.
     pub fn empirical(values: Vec<f64>, weights: Option<Vec<f64>>) -> Dist {
         let weights = weights.unwrap_or_else(|| vec![1.0; values.len()]);
-        let total: f64 = weights.iter().sum();
-        let mut acc = 0.0;
-        let mut cumulative: Vec<f64> = weights
-            .iter()
-            .map(|w| {
-                acc += w / total;
-                acc
-            })
-            .collect();
-        if let Some(last) = cumulative.last_mut() {
-            *last = 1.0;
-        }
-        Dist::Empirical { values, cumulative }
+        Dist::Empirical { values, cumulative: cumulative(&weights) }
     }
 
     /// The distribution's mean (used by documentation, tests and sanity checks).
@@ -120,6 +123,15 @@ impl Dist {
             Dist::Gamma { shape, scale } => shape * scale,
             Dist::Weibull { shape, scale } => scale * gamma_fn(1.0 + 1.0 / shape),
             Dist::Empirical { values, cumulative } => expectation(values, cumulative, |v| v),
+            Dist::Mixture { weights, components } => weighted(weights, components, Dist::mean),
+            // sum_{k=0}^{max-1} (1-p)^k: the k-th step runs when the first k did not stop.
+            Dist::Geometric { p, max } => {
+                if *p >= 1.0 {
+                    1.0
+                } else {
+                    (1.0 - (1.0 - p).powf(*max as f64)) / p
+                }
+            }
         }
     }
 
@@ -130,6 +142,7 @@ impl Dist {
     pub fn mean_upper_bound(&self) -> f64 {
         match *self {
             Dist::Normal { mean, std } if !self.mean().is_finite() => mean.max(0.0) + 0.8 * std,
+            Dist::Mixture { ref weights, ref components } => weighted(weights, components, Dist::mean_upper_bound),
             ref d => d.mean(),
         }
     }
@@ -154,6 +167,9 @@ impl Dist {
             Dist::Weibull { shape, scale } if *shape > 1.0 => gamma_fn(1.0 - 1.0 / shape) / scale,
             Dist::Gamma { .. } | Dist::Weibull { .. } => f64::INFINITY,
             Dist::Empirical { values, cumulative } => expectation(values, cumulative, |v| 1.0 / v),
+            Dist::Mixture { weights, components } => weighted(weights, components, Dist::mean_reciprocal_upper_bound),
+            // Every draw is >= 1.
+            Dist::Geometric { .. } => 1.0,
         }
     }
 
@@ -207,8 +223,54 @@ impl Dist {
                 let i = cumulative.partition_point(|c| *c <= u).min(values.len() - 1);
                 values[i]
             }
+            Dist::Mixture { weights, components } => {
+                let total: f64 = weights.iter().sum();
+                let mut u: f64 = rng.random::<f64>() * total;
+                let last = components.len() - 1;
+                let i = weights
+                    .iter()
+                    .position(|w| {
+                        u -= w;
+                        u < 0.0
+                    })
+                    .unwrap_or(last);
+                components[i].sample(rng)
+            }
+            Dist::Geometric { p, max } => {
+                if *p >= 1.0 {
+                    return 1.0;
+                }
+                // Inverse transform: P(K > k) = (1-p)^k.
+                let u: f64 = rng.random();
+                let k = ((1.0 - u).ln() / (1.0 - p).ln()).floor() + 1.0;
+                k.clamp(1.0, *max as f64)
+            }
         }
     }
+}
+
+/// The weighted mean of `f` over a mixture's components (weights as written).
+fn weighted(weights: &[f64], components: &[Dist], f: impl Fn(&Dist) -> f64) -> f64 {
+    let total: f64 = weights.iter().sum();
+    weights.iter().zip(components).map(|(w, d)| w / total * f(d)).sum()
+}
+
+/// The running sums of `weights` divided by their total, the last exactly 1
+/// (so a uniform draw in [0, 1) always finds an index).
+pub fn cumulative(weights: &[f64]) -> Vec<f64> {
+    let total: f64 = weights.iter().sum();
+    let mut acc = 0.0;
+    let mut out: Vec<f64> = weights
+        .iter()
+        .map(|w| {
+            acc += w / total;
+            acc
+        })
+        .collect();
+    if let Some(last) = out.last_mut() {
+        *last = 1.0;
+    }
+    out
 }
 
 /// E[f(X)] of an empirical distribution; values of zero weight count nothing
@@ -320,6 +382,12 @@ mod tests {
             Dist::Gamma { shape: 2.0, scale: 3.0 },
             Dist::Weibull { shape: 1.5, scale: 10.0 },
             Dist::empirical(vec![1.0, 10.0], Some(vec![3.0, 1.0])),
+            Dist::Mixture {
+                weights: vec![4.0, 1.0],
+                components: vec![Dist::Fixed(20.0), Dist::lognormal_from_median_p90(360.0, 1200.0)],
+            },
+            Dist::Geometric { p: 0.1, max: 1000 },
+            Dist::Geometric { p: 0.2, max: 5 },
         ];
         for d in cases {
             let m = sample_mean(&d, 200_000);
@@ -383,6 +451,32 @@ mod tests {
         ] {
             assert!(d.mean_reciprocal_upper_bound().is_infinite(), "{d:?}");
         }
+    }
+
+    #[test]
+    fn mixture_draws_components_by_weight_and_means_by_weight() {
+        // Weights 4 : 1 as written, i.e. 0.8 and 0.2.
+        let d = Dist::Mixture { weights: vec![4.0, 1.0], components: vec![Dist::Fixed(20.0), Dist::Fixed(360.0)] };
+        assert_eq!(d.mean(), 0.8 * 20.0 + 0.2 * 360.0);
+        let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(5);
+        let n = 100_000;
+        let small = (0..n).filter(|_| d.sample(&mut rng) == 20.0).count() as f64 / n as f64;
+        // 4 standard deviations of a proportion 0.8 over 100,000 draws: 0.0051.
+        assert!((small - 0.8).abs() < 0.0051, "share {small}");
+        // E[1/X] is weighted too: 0.8 / 20 + 0.2 / 360.
+        assert!((d.mean_reciprocal_upper_bound() - (0.04 + 0.2 / 360.0)).abs() < 1e-15);
+    }
+
+    #[test]
+    fn geometric_is_capped_and_its_mean_is_the_truncated_sum() {
+        let d = Dist::Geometric { p: 0.01, max: 5 };
+        // sum_{k<5} 0.99^k = (1 - 0.99^5) / 0.01
+        assert!((d.mean() - 4.900_995_009_9).abs() < 1e-9, "{}", d.mean());
+        let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(6);
+        assert!((0..10_000).all(|_| (1.0..=5.0).contains(&d.sample(&mut rng))));
+        assert_eq!(Dist::Geometric { p: 1.0, max: 9 }.sample(&mut rng), 1.0);
+        assert_eq!(Dist::Geometric { p: 1.0, max: 9 }.mean(), 1.0);
+        assert!((Dist::Geometric { p: 0.25, max: 100_000 }.mean() - 4.0).abs() < 1e-12);
     }
 
     #[test]

@@ -175,7 +175,13 @@ impl WorkEstimate {
                 Arrivals::Poisson { .. } | Arrivals::Process { .. } => {
                     let chain_prompts = !sc.cache_has_trace_prompts(w);
                     (
-                        w.shared_segments.len() as f64 + 1.0 + (m.steps - 1.0) / 2.0,
+                        w.shared_segments.len() as f64
+                            + w.anatomy
+                                .knowledge_base
+                                .as_ref()
+                                .map_or(0.0, |k| k.per_session.mean_upper_bound().min(k.documents as f64))
+                            + 1.0
+                            + (m.steps - 1.0) / 2.0,
                         CacheRules::from_config(&p.cache).per_block_work(chain_prompts, p.pricing.bills_storage()),
                     )
                 }

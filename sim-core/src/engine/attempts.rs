@@ -313,6 +313,11 @@ impl Replicate<'_> {
             });
             return;
         };
+        let busts = l.session.anatomy.as_mut().map_or(0, |a| std::mem::take(&mut a.busts));
+        if busts > 0 {
+            self.cell(id).cache_busts += busts;
+        }
+        let l = self.live.get_mut(id);
         match next {
             Some(think) => {
                 let at = now + think;

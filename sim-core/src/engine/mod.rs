@@ -17,6 +17,8 @@ pub use timeseries::{ProviderSample, TIMESERIES_COLUMNS, TimeseriesRecorder, Tim
 #[cfg(test)]
 mod admission_tests;
 #[cfg(test)]
+mod anatomy_tests;
+#[cfg(test)]
 mod arrivals_tests;
 #[cfg(test)]
 mod billing_tests;

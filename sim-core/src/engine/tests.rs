@@ -63,6 +63,7 @@ pub(super) fn workload(sessions: u64, rate: f64) -> Workload {
         reasoning_in_history: false,
         tool_result_tokens: fixed(0.0),
         think_time: Dist::Fixed(0.0),
+        anatomy: crate::scenario::Anatomy::default(),
         service_tier: ServiceTier::Standard,
         api_key: "default".into(),
         breakpoints: vec![BreakpointRule { at: BreakpointAt::End, tier: 0 }],

@@ -191,6 +191,9 @@ pub static METRICS: &[MetricDef] = &[
     metric("cost_usd_storage", "USD", "cost of cache storage", |m| Some(m.cost.storage.usd())),
     metric("tokens_reasoning", "tokens", "reasoning tokens, part of the output", |m| count(m.tokens.reasoning)),
     metric("keep_alive_requests", "requests", "keep-alive pings sent", |m| count(m.keep_alive_requests)),
+    metric("cache_busts", "events", "cache-busting events: a session's prompt segment changed", |m| {
+        count(m.cache_busts)
+    }),
     metric("e2e_s_mean", "s", "mean end-to-end latency of answered requests", |m| {
         ratio(m.e2e_sum_us as f64 / 1e6, m.e2e.count() as f64)
     }),

@@ -200,6 +200,8 @@ pub struct ScopeMetrics {
     /// Keep-alive requests (also counted in `requests`, tokens and costs, but
     /// not in latencies).
     pub keep_alive_requests: u64,
+    /// Cache-busting events: a session's segment changed (agent anatomy).
+    pub cache_busts: u64,
     /// Peak live cache entries / tokens; only for scopes that own caches
     /// (providers and the whole run), `None` elsewhere.
     pub cache_entries_peak: Option<u64>,
@@ -332,6 +334,7 @@ impl ScopeMetrics {
         self.cost.merge(&other.cost);
         self.requests_with_cache_read += other.requests_with_cache_read;
         self.keep_alive_requests += other.keep_alive_requests;
+        self.cache_busts += other.cache_busts;
         self.errors += other.errors;
         self.retries += other.retries;
         self.rate_limited += other.rate_limited;

@@ -3,6 +3,7 @@
 //! tiers), and pricing.
 
 pub mod admission;
+pub mod anatomy;
 pub mod arrivals;
 pub mod cache;
 pub mod pricing;

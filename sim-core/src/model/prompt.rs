@@ -41,19 +41,22 @@ pub fn shared_segment_id(name: &str, tokens: u64) -> u64 {
 #[derive(Clone, Debug, Default)]
 pub struct Prompt {
     blocks: Vec<Block>,
+    /// Each block's content id, so a changed segment can re-chain the blocks
+    /// after it (`rewrite_from`); empty for prompts made from a trace.
+    contents: Vec<u64>,
     /// Leading blocks that other prompts may share (named shared segments).
     shared: usize,
 }
 
 impl Prompt {
     pub fn new() -> Self {
-        Prompt { blocks: Vec::new(), shared: 0 }
+        Prompt { blocks: Vec::new(), contents: Vec::new(), shared: 0 }
     }
 
     /// A prompt made of ready-chained blocks (from a trace, whose block ids
     /// are already prefix-chained). Nothing in it is marked shared.
     pub fn from_blocks(blocks: Vec<Block>) -> Self {
-        Prompt { blocks, shared: 0 }
+        Prompt { blocks, contents: Vec::new(), shared: 0 }
     }
 
     /// Appends a shared segment: one other sessions may also have at this
@@ -80,7 +83,23 @@ impl Prompt {
         let parent = self.blocks.last().map(|b| b.hash);
         let end_tokens = self.tokens().saturating_add(tokens);
         self.blocks.push(Block { hash: chain(parent, content), end_tokens });
+        self.contents.push(content);
         Some(self.blocks.len() - 1)
+    }
+
+    /// Block `block` gets new content (`salt` mixed into its content id):
+    /// it and every block after it become new blocks with the same sizes,
+    /// private to this prompt (a changed system prompt re-writes the rest).
+    pub fn rewrite_from(&mut self, block: usize, salt: u64) {
+        debug_assert_eq!(self.contents.len(), self.blocks.len(), "only built prompts are rewritten");
+        let Some(c) = self.contents.get_mut(block) else { return };
+        *c = splitmix64(*c ^ salt);
+        let mut parent = block.checked_sub(1).map(|i| self.blocks[i].hash);
+        for (b, content) in self.blocks[block..].iter_mut().zip(&self.contents[block..]) {
+            b.hash = chain(parent, *content);
+            parent = Some(b.hash);
+        }
+        self.shared = self.shared.min(block);
     }
 
     pub fn tokens(&self) -> u64 {
@@ -113,6 +132,27 @@ mod tests {
         assert_ne!(a.blocks()[2].hash, b.blocks()[2].hash);
         assert_eq!(a.tokens(), 1060);
         assert_eq!((a.shared_blocks(), b.shared_blocks()), (1, 1));
+    }
+
+    #[test]
+    fn a_rewrite_changes_the_block_and_every_later_one_only() {
+        let mut a = Prompt::new();
+        a.push_shared(shared_segment_id("system", 1000), 1000);
+        a.push_shared(shared_segment_id("tools", 500), 500);
+        a.push(7, 50);
+        a.push(8, 10);
+        let before = a.blocks().to_vec();
+        a.rewrite_from(1, 42);
+        assert_eq!(a.blocks()[0], before[0]);
+        for (x, y) in a.blocks()[1..].iter().zip(&before[1..]) {
+            assert_ne!(x.hash, y.hash);
+            assert_eq!(x.end_tokens, y.end_tokens);
+        }
+        assert_eq!(a.shared_blocks(), 1);
+        // Appending after a rewrite chains from the new blocks.
+        let mut b = a.clone();
+        b.push(9, 5);
+        assert_eq!(b.blocks()[4].hash, chain(Some(a.blocks()[3].hash), 9));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! provider treated it or on any other session: the basis for common random
 //! numbers when variants are compared.
 
+use super::anatomy::SessionAnatomy;
 use super::cache::PromptBreakpoint;
 use super::prompt::{MAX_PROMPT_TOKENS, Prompt, shared_segment_id};
 use crate::rng::{ReplicateSeed, RequestKey, StreamId, StreamRng, fnv1a, splitmix64};
@@ -61,6 +62,8 @@ pub struct Session {
     pub last_sent_blocks: usize,
     /// A closed-loop trace session's plan (`trace_session.rs`).
     trace: Option<TracePlan>,
+    /// Tool calls, human turns, cache busting (generated sessions only).
+    pub anatomy: Option<SessionAnatomy>,
 }
 
 impl Session {
@@ -76,7 +79,9 @@ impl Session {
         for seg in &w.shared_segments {
             segment_blocks.push(prompt.push_shared(shared_segment_id(&seg.name, seg.tokens), seg.tokens));
         }
+        let mut anatomy = SessionAnatomy::start(seed, w, workload_key, index, &mut prompt);
         let task_block = prompt.push(task_content(workload_key, index), task);
+        anatomy.locate_busts(w, &segment_blocks, task_block);
         let mut fixed_breakpoints = Vec::new();
         let mut end_tier = None;
         for rule in &w.breakpoints {
@@ -111,6 +116,7 @@ impl Session {
             end_tier,
             last_sent_blocks: 0,
             trace: None,
+            anatomy: Some(anatomy),
         };
         s.issue_step(w, now);
         s
@@ -146,6 +152,7 @@ impl Session {
             end_tier,
             last_sent_blocks: 0,
             trace: None,
+            anatomy: None,
         }
     }
 
@@ -180,9 +187,11 @@ impl Session {
         out.sort_by_key(|b| b.block);
     }
 
-    /// Records the finished step's output and tool result in the history and
-    /// returns the think time before the next step, or `None` when the session
-    /// has run all its steps. Fails, leaving the prompt as it was, when the
+    /// Records the finished step's output, tool results and any user message
+    /// in the history and returns the pause before the next step (the slowest
+    /// tool call, then the think time or the user's pause), or `None` when
+    /// the session has run all its steps. Cache-busting events change the
+    /// prompt from the next request on. Fails, leaving the prompt as it was, when the
     /// next prompt would exceed [`MAX_PROMPT_TOKENS`].
     pub fn finish_step(&mut self, w: &Workload) -> Result<Option<SimDuration>, PromptTooLong> {
         self.last_sent_blocks = self.prompt.blocks().len();
@@ -197,14 +206,20 @@ impl Session {
         let think = SimDuration::from_secs_f64(w.think_time.sample(rng));
         let reasoning = if w.reasoning_in_history { self.reasoning_tokens } else { 0 };
         let chunk = history_content(self.workload_key, self.index, self.step);
-        // Each term is at most 2^32 (`TokenDist::sample`), so this sum cannot wrap.
-        let added = self.output_tokens + reasoning + tool;
+        let anatomy = self.anatomy.as_mut().expect("multi-step sessions are generated");
+        let b = anatomy.boundary(&w.anatomy, w, u64::from(self.step) + 1);
+        // Each term is at most 2^32 (`TokenDist::sample`) and the extra at
+        // most 2049 x 2^32, so this sum cannot wrap.
+        let added = self.output_tokens + reasoning + tool + b.extra_tokens;
         if self.prompt.tokens() + added > MAX_PROMPT_TOKENS {
             return Err(PromptTooLong);
         }
         self.prompt.push(chunk, added);
+        anatomy.bust(&w.anatomy, &mut self.prompt, task_content(self.workload_key, self.index));
         self.step += 1;
-        Ok(Some(think))
+        let pause =
+            SimDuration::from_secs_f64(b.tool_wait_s) + b.human_pause_s.map_or(think, SimDuration::from_secs_f64);
+        Ok(Some(pause))
     }
 
     /// Draws the next step's request when it is issued at `now`.

@@ -6,13 +6,8 @@
 //! distributions every parameter that carries the quantity's unit is a duration
 //! string converted to seconds; unitless parameters (shape, sigma, mu, weights) are numbers.
 
-use std::borrow::Cow;
-
-use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
-use serde_json::{Map, Value as Json, json};
-
 use super::context::{Ctx, Issues, MAX_TOKEN_RATE, too_many_tokens, unknown_key_message};
-use super::leaf::{DURATION_PATTERN, DurationText, Leaf, Raw, describe, shown_value};
+use super::leaf::{DurationText, Leaf, Raw, describe, shown_value};
 use super::location::KeyPath;
 use crate::dist::{Dist, MAX_TOKENS, Rounding, TokenDist, Z90};
 
@@ -95,18 +90,32 @@ pub(crate) const KINDS: &[KindSpec] = &[
         doc: "One of `values` (each >= 0), with optional `weights` (same length, each >= 0, sum > 0; default equal) or `cumulative` (same length, the probability of drawing that value or an earlier one: non-decreasing, ending at exactly 1).",
         tokens_only: false,
     },
+    KindSpec {
+        kind: "mixture",
+        params: &["components"],
+        optional: &[],
+        doc: "A mixture: `components = [{ weight = 0.8, value = <distribution> }, ...]`, each weight > 0 (normalised: only their ratios matter); a draw picks a component by weight, then draws from it. Components may not be mixtures; for token counts `offset` and `round` go on the mixture, not its components.",
+        tokens_only: false,
+    },
+    KindSpec {
+        kind: "geometric",
+        params: &["p", "max"],
+        optional: &[],
+        doc: "Trials up to the first success of probability p (0 < p <= 1), capped at the integer max >= 1: mean (1 - (1-p)^max) / p.",
+        tokens_only: true,
+    },
 ];
 
 /// Extra keys every token distribution accepts.
 const TOKEN_SHAPING: &[&str] = &["offset", "round"];
-const ROUNDINGS: &[&str] = &["nearest", "floor", "ceil"];
+pub(crate) const ROUNDINGS: &[&str] = &["nearest", "floor", "ceil"];
 
 /// Parameters expressed in the quantity's unit (so, for times, duration strings).
-fn has_unit(param: &str) -> bool {
-    !matches!(param, "shape" | "sigma" | "mu" | "weights" | "cumulative")
+pub(crate) fn has_unit(param: &str) -> bool {
+    !matches!(param, "shape" | "sigma" | "mu" | "weights" | "cumulative" | "weight" | "p" | "components" | "max")
 }
 
-fn kinds_for(q: Quantity) -> impl Iterator<Item = &'static KindSpec> {
+pub(crate) fn kinds_for(q: Quantity) -> impl Iterator<Item = &'static KindSpec> {
     KINDS.iter().filter(move |k| q == Quantity::Tokens || !k.tokens_only)
 }
 
@@ -364,6 +373,15 @@ fn dist_table(q: Quantity, table: &toml::Table, path: &KeyPath, issues: &mut Iss
             Dist::Normal { mean, std }
         }
         "lognormal" => return lognormal(&p, issues),
+        "mixture" => return mixture(&p, issues),
+        "geometric" => {
+            let (prob, max) = (p.number("p", issues), p.integer("max", issues));
+            let (prob, max) = (prob?, max?);
+            check(prob > 0.0 && prob <= 1.0, "p", format!("must be in (0, 1], got {}", p.shown("p")), issues);
+            check(max >= 1, "max", format!("must be >= 1, got {max}"), issues);
+            check(max as i128 <= MAX_TOKENS as i128, "max", too_many_tokens(&max.to_string()), issues);
+            Dist::Geometric { p: prob, max: max.max(1) as u64 }
+        }
         "gamma" | "weibull" => {
             let (shape, scale) = (p.number("shape", issues), p.number("scale", issues));
             let (shape, scale) = (shape?, scale?);
@@ -374,6 +392,86 @@ fn dist_table(q: Quantity, table: &toml::Table, path: &KeyPath, issues: &mut Iss
         _ => return empirical(&p, issues),
     };
     ok.then_some(dist)
+}
+
+/// `components = [{ weight, value }, ...]`: each value a distribution of the
+/// mixture's quantity (a bare value is `fixed`), read like any other.
+fn mixture(p: &Params<'_>, issues: &mut Issues) -> Option<Dist> {
+    let path = p.path.key("components");
+    let Some(toml::Value::Array(items)) = p.table.get("components") else {
+        let got = p.table.get("components").map(describe)?;
+        issues.value(&path, format!("expected an array of {{ weight = ..., value = ... }} tables, got {got}"));
+        return None;
+    };
+    if items.is_empty() {
+        issues.value(&path, "must list at least one component".to_string());
+        return None;
+    }
+    let (mut weights, mut components, mut ok) = (Vec::new(), Vec::new(), true);
+    for (i, item) in items.iter().enumerate() {
+        let at = path.index(i);
+        let Some(t) = item.as_table() else {
+            issues.value(&at, format!("expected a {{ weight = ..., value = ... }} table, got {}", describe(item)));
+            ok = false;
+            continue;
+        };
+        for key in t.keys().filter(|k| !matches!(k.as_str(), "weight" | "value")) {
+            issues.key(&at.key(key), unknown_key_message(key, &["weight", "value"], "a mixture component"));
+            ok = false;
+        }
+        let weight = match t.get("weight") {
+            None => {
+                issues.missing(&at.key("weight"), "missing key `weight` (a number > 0)".to_string());
+                None
+            }
+            Some(v) => read_param(p.q, "weight", v, &at.key("weight"), issues).filter(|w| {
+                let good = *w > 0.0 && w.is_finite();
+                if !good {
+                    issues.value(&at.key("weight"), format!("must be > 0, got {}", shown_value(v)));
+                }
+                good
+            }),
+        };
+        let value = match t.get("value") {
+            None => {
+                issues.missing(&at.key("value"), "missing key `value` (a distribution)".to_string());
+                None
+            }
+            Some(toml::Value::Table(vt)) => component_table(p.q, vt, &at.key("value"), issues),
+            Some(v) => read_param(p.q, "value", v, &at.key("value"), issues)
+                .filter(|x| non_negative(*x, v, &at.key("value"), issues))
+                .map(Dist::Fixed),
+        };
+        match (weight, value) {
+            (Some(w), Some(d)) => {
+                weights.push(w);
+                components.push(d);
+            }
+            _ => ok = false,
+        }
+    }
+    let total: f64 = weights.iter().sum();
+    if ok && !total.is_finite() {
+        issues.value(&path, "the weights must have a finite sum; scale them down (only their ratios matter)".into());
+        ok = false;
+    }
+    ok.then_some(Dist::Mixture { weights, components })
+}
+
+/// One mixture component's table: any kind but a mixture, without token shaping.
+fn component_table(q: Quantity, table: &toml::Table, path: &KeyPath, issues: &mut Issues) -> Option<Dist> {
+    if table.get("kind").and_then(|k| k.as_str()) == Some("mixture") {
+        issues.value(
+            &path.key("kind"),
+            "a mixture's component may not be a mixture; list its components in the outer mixture instead".into(),
+        );
+        return None;
+    }
+    if let Some(key) = TOKEN_SHAPING.iter().find(|k| table.contains_key(**k)) {
+        issues.key(&path.key(key), format!("`{key}` applies to the whole mixture: put it beside `kind = \"mixture\"`"));
+        return None;
+    }
+    dist_table(q, table, path, issues)
 }
 
 /// Lognormal takes exactly one of two parameter pairs.
@@ -630,98 +728,6 @@ pub(crate) struct TimeDistSpec;
 /// Schema marker for a rate (tokens per second) distribution field.
 #[derive(Debug)]
 pub(crate) struct RateDistSpec;
-
-fn param_schema(q: Quantity, kind: &str, param: &str) -> Json {
-    let scalar = match (q, has_unit(param), kind) {
-        (Quantity::Time, true, _) => json!({ "type": "string", "pattern": DURATION_PATTERN }),
-        (_, _, "uniform_int") => json!({ "type": "integer", "minimum": 0 }),
-        _ => json!({ "type": "number" }),
-    };
-    if matches!(param, "values" | "weights" | "cumulative") {
-        json!({ "type": "array", "items": scalar, "minItems": 1 })
-    } else {
-        scalar
-    }
-}
-
-fn dist_schema(q: Quantity) -> Schema {
-    let mut variants: Vec<Json> = Vec::new();
-    variants.push(match q {
-        Quantity::Tokens => {
-            json!({ "type": "number", "minimum": 0, "description": "Shorthand for { kind = \"fixed\", value = ... }." })
-        }
-        Quantity::Time => json!({
-            "type": "string",
-            "pattern": DURATION_PATTERN,
-            "description": "Shorthand for { kind = \"fixed\", value = ... }."
-        }),
-        Quantity::Rate => json!({
-            "type": "number",
-            "exclusiveMinimum": 0,
-            "description": "Shorthand for { kind = \"fixed\", value = ... }."
-        }),
-    });
-    for spec in kinds_for(q) {
-        let mut props = Map::new();
-        props.insert("kind".into(), json!({ "const": spec.kind }));
-        for param in spec.params {
-            props.insert((*param).into(), param_schema(q, spec.kind, param));
-        }
-        if q == Quantity::Tokens {
-            props.insert(
-                "offset".into(),
-                json!({ "type": "number", "description": "Added to each draw before rounding. Default 0." }),
-            );
-            props.insert(
-                "round".into(),
-                json!({ "enum": ROUNDINGS, "description": "How a draw becomes an integer. Default \"nearest\"." }),
-            );
-        }
-        let mut required = vec!["kind"];
-        required.extend(spec.params.iter().filter(|p| !spec.optional.contains(p)));
-        variants.push(json!({
-            "type": "object",
-            "description": spec.doc,
-            "properties": props,
-            "required": required,
-            "additionalProperties": false
-        }));
-    }
-    json_schema!({ "anyOf": variants })
-}
-
-impl JsonSchema for TokenDistSpec {
-    fn schema_name() -> Cow<'static, str> {
-        "TokenDistribution".into()
-    }
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        let mut s = dist_schema(Quantity::Tokens);
-        s.insert("description".into(), "A token-count distribution: a number, or an inline table with `kind`.".into());
-        s
-    }
-}
-
-impl JsonSchema for TimeDistSpec {
-    fn schema_name() -> Cow<'static, str> {
-        "TimeDistribution".into()
-    }
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        let mut s = dist_schema(Quantity::Time);
-        s.insert("description".into(), "A time distribution: a duration string, or an inline table with `kind` whose unit-bearing parameters are duration strings.".into());
-        s
-    }
-}
-
-impl JsonSchema for RateDistSpec {
-    fn schema_name() -> Cow<'static, str> {
-        "RateDistribution".into()
-    }
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        let mut s = dist_schema(Quantity::Rate);
-        s.insert("description".into(), "A speed in tokens per second: a number, or an inline table with `kind` (plain numbers; E[1 / rate] must be finite).".into());
-        s
-    }
-}
 
 /// Distributions are read by `dists`, which itself records into `Ctx`'s issues.
 impl Ctx<'_> {

@@ -87,10 +87,14 @@ impl WorkloadMeans {
                     },
                     steps: w.steps.mean_upper_bound().max(1.0),
                     first_prompt: w.shared_segments.iter().map(|s| s.tokens as f64).sum::<f64>()
-                        + w.task_tokens.mean_upper_bound(),
-                    per_step: output + in_history + w.tool_result_tokens.mean_upper_bound(),
+                        + w.task_tokens.mean_upper_bound()
+                        + w.anatomy.mean_document_tokens(),
+                    per_step: output
+                        + in_history
+                        + w.tool_result_tokens.mean_upper_bound()
+                        + w.anatomy.mean_extra_per_step(w.tool_result_tokens.mean_upper_bound()),
                     output: output + reasoning,
-                    think_s: w.think_time.mean_upper_bound(),
+                    think_s: w.think_time.mean_upper_bound() + w.anatomy.mean_extra_pause_s(),
                 }
             }
         }

@@ -341,6 +341,9 @@ fn valid_keys(parent: &KeyPath) -> &'static [&'static str] {
         ["workloads", "shared_segments"] => fields_of::<RawSegment>(),
         ["workloads", "cache_breakpoints"] => fields_of::<RawBreakpoint>(),
         ["workloads", "keep_alive"] => fields_of::<RawKeepAlive>(),
+        ["workloads", "human"] => fields_of::<RawHuman>(),
+        ["workloads", "knowledge_base"] => fields_of::<RawKnowledgeBase>(),
+        ["workloads", "cache_busting"] => fields_of::<RawCacheBust>(),
         ["sweep"] => fields_of::<RawSweep>(),
         _ => &[],
     }

@@ -7,12 +7,16 @@ mod admission_checks;
 pub mod admission_config;
 #[cfg(test)]
 mod admission_tests;
+pub mod anatomy_config;
+#[cfg(test)]
+mod anatomy_tests;
 pub mod arrivals_config;
 #[cfg(test)]
 mod arrivals_tests;
 mod bases;
 mod context;
 mod dists;
+mod dists_schema;
 mod found;
 mod leaf;
 pub(crate) mod limits;
@@ -39,6 +43,7 @@ mod sweep_tests;
 mod tests;
 mod validate;
 mod validate_admission;
+mod validate_anatomy;
 mod validate_arrivals;
 mod validate_breakpoints;
 mod validate_cache;
@@ -53,6 +58,7 @@ mod validate_workloads;
 mod variants;
 
 pub use admission_config::*;
+pub use anatomy_config::*;
 pub use arrivals_config::{ArrivalProcess, RateSegment};
 pub use found::MAX_PROBLEMS;
 pub use leaf::format_duration_compact;

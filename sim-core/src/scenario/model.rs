@@ -4,6 +4,7 @@
 //! Built only by `scenario::load` (from the raw serde mirror in `raw.rs`).
 
 use super::admission_config::{Objectives, ProviderAdmission, RetryConfig, StepFailure};
+use super::anatomy_config::Anatomy;
 use super::serving_config::ReplicasServing;
 use crate::dist::{Dist, TokenDist};
 use crate::time::{SimDuration, SimTime};
@@ -387,6 +388,8 @@ pub struct Workload {
     /// Routing hint sent with every request (prefix-affinity balancers).
     pub prompt_cache_key: Option<String>,
     pub objectives: Objectives,
+    /// Tool calls, human turns, knowledge base, cache busting.
+    pub anatomy: Anatomy,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -443,6 +443,66 @@ pub(crate) struct RawWorkload {
     pub(crate) prompt_cache_key: Option<Raw<String>>,
     /// Latency objectives, for `slo_attainment`.
     pub(crate) objectives: Option<RawObjectives>,
+    /// Per step, after it, the session stops with this probability (0 < p <= 1; not with `steps`): a geometric number of steps, mean 1/p, capped at `max_steps`.
+    pub(crate) stop_probability: Option<Raw<f64>>,
+    /// The cap on steps under `stop_probability`, integer >= 1. Default 1000.
+    #[schemars(range(min = 1))]
+    pub(crate) max_steps: Option<Raw<u64>>,
+    /// Tool calls per step, run in parallel, each returning `tool_result_tokens`; a count distribution, draws cut to 1..=1024. Default 1.
+    pub(crate) tool_calls: Option<Raw<TokenDistSpec>>,
+    /// How long one tool call takes, a time distribution; the next request waits for the slowest call, then the think time. Default "0s".
+    pub(crate) tool_latency: Option<Raw<TimeDistSpec>>,
+    /// Human turns: every few steps the agent waits for its user.
+    pub(crate) human: Option<RawHuman>,
+    /// A pool of documents with Zipf popularity that sessions retrieve into their prompt.
+    pub(crate) knowledge_base: Option<RawKnowledgeBase>,
+    /// Events that change one prompt segment for the rest of the session.
+    pub(crate) cache_busting: Option<Vec<RawCacheBust>>,
+}
+
+/// `[workloads.human]`: the agent's user, who answers every few steps.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub(crate) struct RawHuman {
+    /// Agent steps between two user turns, a count distribution drawn per turn (draws below 1 count as 1).
+    #[schemars(required)]
+    pub(crate) every: Option<Raw<TokenDistSpec>>,
+    /// How long the user takes, a time distribution; it replaces the think time at that step boundary.
+    #[schemars(required)]
+    pub(crate) pause: Option<Raw<TimeDistSpec>>,
+    /// Tokens of the user's message, added to the history, a token distribution. Default 0.
+    pub(crate) message_tokens: Option<Raw<TokenDistSpec>>,
+}
+
+/// `[workloads.knowledge_base]`: documents ranked by Zipf popularity.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub(crate) struct RawKnowledgeBase {
+    /// Documents in the pool, integer 1..=1000000.
+    #[schemars(range(min = 1))]
+    #[schemars(required)]
+    pub(crate) documents: Option<Raw<u64>>,
+    /// Size of a document, a token distribution drawn once per document (the same document always has the same size).
+    #[schemars(required)]
+    pub(crate) tokens: Option<Raw<TokenDistSpec>>,
+    /// Distinct documents a session retrieves, a count distribution (cut to `documents`). Default 1.
+    pub(crate) per_session: Option<Raw<TokenDistSpec>>,
+    /// Documents retrieved after each step (with repeats), appended to the history, a count distribution (draws cut to 1024). Default 0.
+    pub(crate) per_step: Option<Raw<TokenDistSpec>>,
+    /// Zipf exponent s >= 0: rank k is drawn with weight k^-s. Default 1.
+    pub(crate) zipf_s: Option<Raw<f64>>,
+}
+
+/// `[[workloads.cache_busting]]`: a segment that may change during a session.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub(crate) struct RawCacheBust {
+    /// A shared segment's name, or "task".
+    #[schemars(required)]
+    pub(crate) segment: Option<Raw<String>>,
+    /// Per step, the probability that the segment changes from the next request on, in [0, 1].
+    #[schemars(required)]
+    pub(crate) probability: Option<Raw<f64>>,
 }
 
 /// A named shared segment of the prompt.

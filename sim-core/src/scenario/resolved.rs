@@ -15,6 +15,7 @@
 //! stay in the copied `scenario.toml` and the manifest.
 
 use super::admission_config::{ProviderAdmission, RetryConfig, StepFailure};
+use super::anatomy_config::{Anatomy, BustTarget};
 use super::arrivals_config::ArrivalProcess;
 use super::model::*;
 use super::serving_config::{Balancer, KvMemory, ReplicasServing, StepModel};
@@ -149,6 +150,17 @@ fn dist_pairs(d: &Dist, unit: Unit) -> Vec<(&'static str, String)> {
             ("values", list(values.iter().map(|v| param(*v, unit)))),
             ("cumulative", list(cumulative.iter().map(|c| float(*c)))),
         ],
+        Dist::Mixture { weights, components } => {
+            let parts = weights.iter().zip(components).map(|(w, d)| {
+                let value = match d {
+                    Dist::Fixed(v) => param(*v, unit),
+                    d => inline(dist_pairs(d, unit)),
+                };
+                inline([("weight", float(*w)), ("value", value)])
+            });
+            vec![("kind", kind("mixture")), ("components", list(parts))]
+        }
+        Dist::Geometric { p, max } => vec![("kind", kind("geometric")), ("p", float(*p)), ("max", max.to_string())],
     }
 }
 
@@ -480,6 +492,45 @@ fn arrival_process(w: &mut Writer, p: &ArrivalProcess) {
     }
 }
 
+/// The workload's own anatomy keys that differ from the defaults (so
+/// scenarios without them resolve as before); before any sub-table.
+fn anatomy_keys(w: &mut Writer, a: &Anatomy) {
+    let default = Anatomy::default();
+    if a.tool_calls != default.tool_calls {
+        w.kv("tool_calls", token_dist(&a.tool_calls));
+    }
+    if a.tool_latency != default.tool_latency {
+        w.kv("tool_latency", time_dist(&a.tool_latency));
+    }
+}
+
+/// The anatomy's sub-tables, when given.
+fn anatomy_tables(w: &mut Writer, a: &Anatomy) {
+    if let Some(h) = &a.human {
+        w.header("workloads.human");
+        w.kv("every", token_dist(&h.every));
+        w.kv("pause", time_dist(&h.pause));
+        w.kv("message_tokens", token_dist(&h.message_tokens));
+    }
+    if let Some(k) = &a.knowledge_base {
+        w.header("workloads.knowledge_base");
+        w.kv("documents", k.documents.to_string());
+        w.kv("tokens", token_dist(&k.tokens));
+        w.kv("per_session", token_dist(&k.per_session));
+        w.kv("per_step", token_dist(&k.per_step));
+        w.kv("zipf_s", float(k.zipf_s));
+    }
+    for b in &a.cache_busting {
+        w.array_header("workloads.cache_busting");
+        let segment = match &b.target {
+            BustTarget::Segment(name) => name.as_str(),
+            BustTarget::Task => "task",
+        };
+        w.kv("segment", quote(segment));
+        w.kv("probability", float(b.probability));
+    }
+}
+
 fn workload(w: &mut Writer, s: &Scenario, wl: &Workload) {
     let provider = &s.providers[wl.provider];
     let trace = matches!(wl.arrivals, Arrivals::Trace { .. });
@@ -522,6 +573,7 @@ fn workload(w: &mut Writer, s: &Scenario, wl: &Workload) {
         inline([("after", quote(after)), ("tier", quote(&provider.cache.tiers[b.tier].name))])
     });
     w.kv("cache_breakpoints", list(breakpoints));
+    anatomy_keys(w, &wl.anatomy);
     w.header("workloads.arrivals");
     match &wl.arrivals {
         Arrivals::Poisson { rate_per_s, stop } => {
@@ -547,6 +599,7 @@ fn workload(w: &mut Writer, s: &Scenario, wl: &Workload) {
             }
         }
     }
+    anatomy_tables(w, &wl.anatomy);
     if let Some(k) = &wl.keep_alive {
         w.header("workloads.keep_alive");
         w.kv("interval", dur(k.interval));

@@ -87,7 +87,7 @@ fn bad_decode_rates_are_located() {
     assert_eq!(
         problems("decode_tokens_per_s = { kind = \"uniform_int\", low = 50, high = 90 }"),
         [
-            "s.toml:6:32: providers[0].serving.decode_tokens_per_s.kind: unknown distribution kind `uniform_int` (uniform_int draws integers, for counts only; use uniform for rates); expected one of: fixed, uniform, exponential, normal, lognormal, gamma, weibull, empirical"
+            "s.toml:6:32: providers[0].serving.decode_tokens_per_s.kind: unknown distribution kind `uniform_int` (uniform_int draws integers, for counts only; use uniform for rates); expected one of: fixed, uniform, exponential, normal, lognormal, gamma, weibull, empirical, mixture"
         ]
     );
     assert_eq!(

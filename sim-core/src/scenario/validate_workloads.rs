@@ -7,6 +7,7 @@ use super::location::KeyPath;
 use super::model::*;
 use super::raw::*;
 use super::validate_admission::{objectives, retry};
+use super::validate_anatomy::{anatomy, stop_probability};
 use super::validate_arrivals::arrivals;
 use super::validate_breakpoints::breakpoints;
 use crate::dist::{Dist, Rounding, TokenDist};
@@ -149,7 +150,13 @@ pub(super) fn workload(
         think_time = ok.then_some(Dist::Fixed(0.0));
     } else {
         task_tokens = cx.token_dist(&raw.task_tokens, &path.key("task_tokens"), Some(0.0));
-        steps = cx.token_dist(&raw.steps, &path.key("steps"), None).filter(|d| steps_ok(cx, d, &path.key("steps")));
+        steps = match stop_probability(cx, raw, path) {
+            Some(Some(geometric)) => Some(geometric),
+            Some(None) => {
+                cx.token_dist(&raw.steps, &path.key("steps"), None).filter(|d| steps_ok(cx, d, &path.key("steps")))
+            }
+            None => None,
+        };
         output_tokens = cx.token_dist(&raw.output_tokens, &path.key("output_tokens"), None);
         reasoning_tokens = cx.token_dist(&raw.reasoning_tokens, &path.key("reasoning_tokens"), Some(0.0));
         reasoning_in_history = cx.opt(&raw.reasoning_in_history, &path.key("reasoning_in_history"), false);
@@ -210,6 +217,7 @@ pub(super) fn workload(
     let retry = retry(cx, raw.retry.as_ref(), &path.key("retry"));
     let prompt_cache_key = cx.maybe(&raw.prompt_cache_key, &path.key("prompt_cache_key"));
     let objectives = objectives(cx, raw.objectives.as_ref(), &path.key("objectives"));
+    let anatomy = anatomy(cx, raw, path, segments.as_deref(), is_trace);
     Some(Workload {
         name: name?,
         provider: provider?,
@@ -230,6 +238,7 @@ pub(super) fn workload(
         retry: retry?,
         prompt_cache_key: prompt_cache_key?,
         objectives: objectives?,
+        anatomy: anatomy?,
     })
 }
 
