@@ -63,6 +63,10 @@ struct Params {
     sessions: u32,
     seed: u64,
     admission: Admission,
+    /// Subagents (probability, children, instructions tokens) and
+    /// compaction (threshold, summary tokens).
+    subagents: Option<(f64, u32, u32)>,
+    compaction: Option<(u32, u32)>,
 }
 
 /// RPM, ITPM, OTPM, cache reads counted, output reserved.
@@ -140,7 +144,11 @@ fn params() -> impl Strategy<Value = Params> {
         2u32..25,
         any::<u64>(),
     );
-    (cache, workload, admission()).prop_map(|(c, w, admission)| Params {
+    let agents = (
+        proptest::option::of((0.0f64..=1.0, 1u32..4, 0u32..3_000)),
+        proptest::option::of((1_000u32..20_000, 0u32..500)),
+    );
+    (cache, workload, admission(), agents).prop_map(|(c, w, admission, agents)| Params {
         explicit: c.0,
         ttl_s: c.1,
         refresh: c.2,
@@ -162,6 +170,8 @@ fn params() -> impl Strategy<Value = Params> {
         sessions: w.9,
         seed: w.10 >> 1,
         admission,
+        subagents: agents.0,
+        compaction: agents.1,
     })
 }
 
@@ -217,6 +227,14 @@ think_time = {{ kind = "exponential", mean = "{think}s" }}
             sessions = p.sessions,
             admission = workload_admission(&p.admission),
         ));
+        if let Some((probability, count, instructions)) = p.subagents {
+            text.push_str(&format!(
+                "subagents = {{ probability = {probability}, count = {count}, steps = {{ kind = \"uniform_int\", low = 1, high = 3 }}, instructions_tokens = {instructions} }}\n"
+            ));
+        }
+        if let Some((threshold, summary)) = p.compaction {
+            text.push_str(&format!("compaction = {{ threshold_tokens = {threshold}, summary_tokens = {summary} }}\n"));
+        }
     }
     text
 }

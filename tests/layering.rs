@@ -61,6 +61,7 @@ const SCENARIO_LAYERS: &[&[&str]] = &[
         "validate_variants",
         "validate_sweep",
         "validate_anatomy",
+        "validate_subagents",
     ],
     &["validate_providers", "validate_workloads"],
     &["validate"],

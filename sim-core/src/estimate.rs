@@ -147,7 +147,8 @@ impl WorkEstimate {
             // timeouts depend on the run's own load and are not estimated.
             let retries = w.retry.unwrap_or_else(|| p.failures.retry_config()).max_attempts.saturating_sub(1);
             let (attempts, steps) = attempts_and_steps(p.failures.error_rate, retries, m.steps);
-            let requests = m.sessions * steps * attempts;
+            // Children's and summarisation requests ride on the steps (limits.rs).
+            let requests = m.sessions * steps * attempts * m.requests_per_step;
             // With a cache, each prompt token is prefilled about once per
             // session (hits skip the rest); without, every request prefills
             // its whole prompt.
@@ -173,7 +174,7 @@ impl WorkEstimate {
                     (t.requests.iter().map(|r| r.blocks.len() as f64).sum::<f64>() / n, true)
                 }
                 Arrivals::Poisson { .. } | Arrivals::Process { .. } => {
-                    let chain_prompts = !sc.cache_has_trace_prompts(w);
+                    let chain_prompts = !sc.cache_has_branching_prompts(w);
                     (
                         w.shared_segments.len() as f64
                             + w.anatomy

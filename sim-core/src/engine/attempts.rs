@@ -298,9 +298,13 @@ impl Replicate<'_> {
     }
 
     /// The step of session `id` is over (answered, or skipped): the session
-    /// thinks and sends its next step, or ends.
+    /// thinks and sends its next step (after any subagents it spawns, and
+    /// any summarisation its prompt needs), or ends.
     fn next_step(&mut self, id: u32, w: usize, now: SimTime) {
-        let workload = &self.sc.workloads[w];
+        if self.finish_compaction(id, w, now) {
+            return;
+        }
+        let workload = self.plan_of(id);
         let l = self.live.get_mut(id);
         let Ok(next) = l.session.finish_step(workload) else {
             let (session, step) = (l.session.index, l.session.step);
@@ -317,23 +321,29 @@ impl Replicate<'_> {
         if busts > 0 {
             self.cell(id).cache_busts += busts;
         }
-        let l = self.live.get_mut(id);
         match next {
             Some(think) => {
-                let at = now + think;
-                l.session.begin_next_step(workload, at);
-                l.next_issue = at;
-                let keep_alive = workload.keep_alive.map(|ka| now + ka.interval).filter(|t| *t < at);
-                self.schedule(at, Event::Issue(id), w);
-                if let Some(t) = keep_alive {
-                    self.schedule(t, Event::KeepAlive(id), w);
+                if !self.spawn_subagents(id, w, think, now) {
+                    self.schedule_step(id, w, think, now);
                 }
             }
-            None => {
-                let (d, cost) = (now - l.session.arrival, l.cost.usd());
-                self.cell(id).record_session_end(d, cost);
-                self.leave(id, w, now);
-            }
+            None => self.end_session(id, w, now),
+        }
+    }
+
+    /// Session `id` thinks for `think` from `now`, then sends its next step
+    /// (or first a summarisation of its history).
+    pub(super) fn schedule_step(&mut self, id: u32, w: usize, think: SimDuration, now: SimTime) {
+        let workload = self.plan_of(id);
+        let at = now + think;
+        if !self.begin_compaction(id, at) {
+            self.live.get_mut(id).session.begin_next_step(workload, at);
+        }
+        self.live.get_mut(id).next_issue = at;
+        let keep_alive = workload.keep_alive.map(|ka| now + ka.interval).filter(|t| *t < at);
+        self.schedule(at, Event::Issue(id), w);
+        if let Some(t) = keep_alive {
+            self.schedule(t, Event::KeepAlive(id), w);
         }
     }
 }

@@ -92,7 +92,7 @@ impl CacheSet {
                 // segments (the chain shortcut is exact for them); trace
                 // prompts may branch anywhere.
                 let first = workload_cache.iter().position(|c| *c == ci).expect("every cache has a workload");
-                let chain_prompts = !sc.cache_has_trace_prompts(&sc.workloads[first]);
+                let chain_prompts = !sc.cache_has_branching_prompts(&sc.workloads[first]);
                 p.cache
                     .enabled
                     .then(|| PromptCache::new(CacheRules::from_config(&p.cache), chain_prompts, track_storage))

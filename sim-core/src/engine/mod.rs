@@ -3,11 +3,13 @@
 mod arrivals;
 mod attempts;
 mod caches;
+mod compaction;
 mod gate;
 mod host;
 mod limits;
 mod replicate;
 mod slab;
+mod subagents;
 mod timeseries;
 
 pub use limits::{MAX_PROMPT_TOKENS, SimLimit};
@@ -28,5 +30,7 @@ mod crn_tests;
 mod metrics_tests;
 #[cfg(test)]
 mod replicas_tests;
+#[cfg(test)]
+mod subagents_tests;
 #[cfg(test)]
 mod tests;

@@ -8,6 +8,7 @@ use super::caches::{CacheSet, CachedRequest};
 use super::gate::Gate;
 use super::limits::{SimLimit, clock_limit_years};
 use super::slab::Slab;
+use super::subagents::Family;
 use super::timeseries::{ProviderSample, TimeseriesRecorder, TimeseriesRow};
 use crate::event_queue::EventQueue;
 use crate::metrics::{CostBreakdown, CostTotals, ReplicateMetrics, ScopeMetrics, TimeWeighted, TokenCounts, UsdSum};
@@ -110,8 +111,26 @@ pub(super) struct Live {
     pub(super) counted: bool,
     /// Keep-alive pings sent so far (what their draws are keyed by).
     pub(super) pings: u32,
-    /// Everything billed to this session's requests so far, summed exactly.
+    /// Everything billed to this session's requests so far, summed exactly
+    /// (a parent's includes its children's, once they end).
     pub(super) cost: UsdSum,
+    /// Subagents: a child's parent, a parent's children.
+    pub(super) family: Family,
+}
+
+impl Live {
+    /// A session starting at `now`, before its first attempt.
+    pub(super) fn new(session: Session, now: SimTime, counted: bool, family: Family) -> Self {
+        Live {
+            session,
+            attempt: Attempt::default(),
+            next_issue: now,
+            counted,
+            pings: 0,
+            cost: UsdSum::default(),
+            family,
+        }
+    }
 }
 
 /// Levels of one (workload, provider) cell over time.
@@ -388,14 +407,7 @@ impl Replicate<'_> {
             Arrivals::Poisson { .. } | Arrivals::Process { .. } => Session::start(&self.seed, wl, w, index, now),
         };
         let counted = now >= self.counted_from;
-        let id = self.live.insert(Live {
-            session,
-            attempt: Attempt::default(),
-            next_issue: now,
-            counted,
-            pings: 0,
-            cost: UsdSum::default(),
-        });
+        let id = self.live.insert(Live::new(session, now, counted, Family::default()));
         self.cell(id).sessions_started += 1;
         self.gauges[w].sessions.add(now, 1);
         self.schedule_next_arrival(w, now);
@@ -476,9 +488,14 @@ impl Replicate<'_> {
 
     /// Session `id` of workload `w` leaves the system (done or failed).
     pub(super) fn leave(&mut self, id: u32, w: usize, now: SimTime) {
-        self.gauges[w].sessions.add(now, -1);
-        self.live.remove(id);
-        self.replace_closed(w, now);
+        let l = self.live.remove(id);
+        // A child is not a session of its own: its parent hears instead.
+        if l.family.is_child() {
+            self.child_left(&l, now);
+        } else {
+            self.gauges[w].sessions.add(now, -1);
+            self.replace_closed(w, now);
+        }
     }
 
     pub(super) fn record(&mut self, id: u32, a: Attempt, status: RequestStatus) {

@@ -72,6 +72,8 @@ pub(super) fn workload(sessions: u64, rate: f64) -> Workload {
         retry: None,
         prompt_cache_key: None,
         objectives: Objectives::default(),
+        subagents: None,
+        compaction: None,
     }
 }
 
@@ -312,10 +314,18 @@ fn arb_scenario() -> impl Strategy<Value = Scenario> {
         any::<bool>(),
         0.0f64..0.5,
     );
-    (base, cache).prop_map(
+    // Subagents (probability, children, instructions), compaction (threshold,
+    // summary) and a cache-bust probability on the task or the system segment.
+    let agents = (
+        proptest::option::of((0.0f64..=1.0, 1u64..4, 0u64..3_000)),
+        proptest::option::of((500u64..8_000, 0u64..400)),
+        proptest::option::of((0.0f64..0.5, any::<bool>())),
+    );
+    (base, cache, agents).prop_map(
         |(
             (slots, rate, sessions, shared_tokens, steps, think, cache, err, ttl),
             (explicit, capacity, min_tokens, granularity, lfu, keep_alive, miss),
+            (subagents, compaction, bust),
         )| {
             let mut p = provider(slots);
             p.cache.enabled = cache;
@@ -347,6 +357,25 @@ fn arb_scenario() -> impl Strategy<Value = Scenario> {
             ];
             if keep_alive {
                 w.keep_alive = Some(KeepAlive { interval: SimDuration::from_secs(20), output_tokens: 1 });
+            }
+            if let Some((threshold_tokens, summary)) = compaction {
+                w.compaction = Some(Compaction { threshold_tokens, summary_tokens: fixed(summary as f64) });
+            }
+            if let Some((probability, on_task)) = bust {
+                let target = if on_task { BustTarget::Task } else { BustTarget::Segment("system".into()) };
+                w.anatomy.cache_busting = vec![CacheBust { target, probability }];
+            }
+            if let Some((probability, count, instructions)) = subagents {
+                let child_steps = TokenDist::new(Dist::UniformInt { low: 1, high: 3 });
+                let keys = SubagentKeys {
+                    probability,
+                    count: fixed(count as f64),
+                    steps: Some(child_steps),
+                    task_tokens: None,
+                    output_tokens: None,
+                    instructions_tokens: instructions,
+                };
+                w.subagents = Some(Subagents::new(&w, keys));
             }
             scenario(p, w)
         },
@@ -391,7 +420,13 @@ proptest! {
         let errors = out.requests.len() as u64 - ok;
         prop_assert_eq!(errors, out.requests.iter().filter(|r| r.status == RequestStatus::Error).count() as u64);
         prop_assert_eq!(m.errors, errors);
-        prop_assert_eq!(m.sessions_started, m.sessions_completed + (m.errors - m.retries));
+        if sc.workloads[0].subagents.is_none() {
+            prop_assert_eq!(m.sessions_started, m.sessions_completed + (m.errors - m.retries));
+        } else {
+            // A child's final failure ends the child, not its session.
+            prop_assert!(m.sessions_completed <= m.sessions_started);
+            prop_assert!(m.sessions_started - m.sessions_completed <= m.errors - m.retries);
+        }
         if let Arrivals::Poisson { stop: ArrivalStop::Sessions(n), .. } = sc.workloads[0].arrivals {
             prop_assert_eq!(m.sessions_started, n);
         }

@@ -254,6 +254,8 @@ pub static METRICS: &[MetricDef] = &[
         Some(m.cost.compute.usd())
     })
     .shown(&[(Replicas, 0)]),
+    metric("subagents_spawned", "sessions", "child sessions started by subagent steps", |m| count(m.subagents_spawned)),
+    metric("compactions", "compactions", "histories replaced by a summary", |m| count(m.compactions)),
     MetricDef {
         name: "tokens_cache_write_<tier>",
         unit: "tokens",

@@ -202,6 +202,12 @@ pub struct ScopeMetrics {
     pub keep_alive_requests: u64,
     /// Cache-busting events: a session's segment changed (agent anatomy).
     pub cache_busts: u64,
+    /// Child sessions started by subagent steps (not counted in
+    /// `sessions_started`; their requests are in `requests`).
+    pub subagents_spawned: u64,
+    /// Histories replaced by a summary (each after one summarisation
+    /// request, counted in `requests`).
+    pub compactions: u64,
     /// Peak live cache entries / tokens; only for scopes that own caches
     /// (providers and the whole run), `None` elsewhere.
     pub cache_entries_peak: Option<u64>,
@@ -335,6 +341,8 @@ impl ScopeMetrics {
         self.requests_with_cache_read += other.requests_with_cache_read;
         self.keep_alive_requests += other.keep_alive_requests;
         self.cache_busts += other.cache_busts;
+        self.subagents_spawned += other.subagents_spawned;
+        self.compactions += other.compactions;
         self.errors += other.errors;
         self.retries += other.retries;
         self.rate_limited += other.rate_limited;

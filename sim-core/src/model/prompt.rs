@@ -102,6 +102,13 @@ impl Prompt {
         self.shared = self.shared.min(block);
     }
 
+    /// Keeps the first `len` blocks (a compaction drops the history).
+    pub fn truncate(&mut self, len: usize) {
+        self.blocks.truncate(len);
+        self.contents.truncate(len);
+        self.shared = self.shared.min(len);
+    }
+
     pub fn tokens(&self) -> u64 {
         self.blocks.last().map_or(0, |b| b.end_tokens)
     }

@@ -64,14 +64,51 @@ pub struct Session {
     trace: Option<TracePlan>,
     /// Tool calls, human turns, cache busting (generated sessions only).
     pub anatomy: Option<SessionAnatomy>,
+    /// Leading blocks a compaction keeps: shared segments and the task.
+    base_blocks: usize,
+    /// The request in flight is a summarisation (compaction), not a step.
+    pub compacting: bool,
 }
+
+/// Added to a compaction request's attempt number in its key, so its draws
+/// never coincide with those of the step that follows it.
+const COMPACTION_ATTEMPT: u32 = 1 << 31;
 
 impl Session {
     /// Starts session `index` of a generated workload `w` at `now`, with its
     /// first prompt.
     pub fn start(seed: &ReplicateSeed, w: &Workload, workload: usize, index: u64, now: SimTime) -> Self {
         let workload_key = fnv1a(w.name.as_bytes());
-        let mut rng = seed.stream(StreamId::indexed("session", workload_key, index));
+        let rng = seed.stream(StreamId::indexed("session", workload_key, index));
+        Self::start_keyed(seed, rng, w, workload, workload_key, index, now)
+    }
+
+    /// Child `child` of the subagents `parent` starts after its step `step`,
+    /// planned from `w` (the child workload). Its draws and content ids are
+    /// keyed by (workload, parent session, step, child), so they do not
+    /// depend on timing; it reports under the parent's session index.
+    pub fn start_child(
+        seed: &ReplicateSeed,
+        w: &Workload,
+        parent: &Session,
+        step: u32,
+        child: u64,
+        now: SimTime,
+    ) -> Self {
+        let key = splitmix64(parent.workload_key ^ splitmix64((u64::from(step) << 32 | child) ^ 0x5ab_a9e7));
+        let rng = seed.stream(StreamId::indexed("subagent", key, parent.index));
+        Self::start_keyed(seed, rng, w, parent.workload, key, parent.index, now)
+    }
+
+    fn start_keyed(
+        seed: &ReplicateSeed,
+        mut rng: StreamRng,
+        w: &Workload,
+        workload: usize,
+        workload_key: u64,
+        index: u64,
+        now: SimTime,
+    ) -> Self {
         let task = w.task_tokens.sample(&mut rng);
         let steps_total = w.steps.sample(&mut rng).clamp(1, u64::from(u32::MAX)) as u32;
         let mut prompt = Prompt::new();
@@ -80,7 +117,15 @@ impl Session {
             segment_blocks.push(prompt.push_shared(shared_segment_id(&seg.name, seg.tokens), seg.tokens));
         }
         let mut anatomy = SessionAnatomy::start(seed, w, workload_key, index, &mut prompt);
-        let task_block = prompt.push(task_content(workload_key, index), task);
+        // The cache keeps a session's private blocks as one chain that only
+        // grows; a compaction branches the prompt after the task, so with
+        // compaction the task counts among the leading (per-block) blocks
+        // and each summary starts a new private chain.
+        let task_block = if w.compaction.is_some() {
+            prompt.push_shared(task_content(workload_key, index), task)
+        } else {
+            prompt.push(task_content(workload_key, index), task)
+        };
         anatomy.locate_busts(w, &segment_blocks, task_block);
         let mut fixed_breakpoints = Vec::new();
         let mut end_tier = None;
@@ -117,7 +162,10 @@ impl Session {
             last_sent_blocks: 0,
             trace: None,
             anatomy: Some(anatomy),
+            base_blocks: 0,
+            compacting: false,
         };
+        s.base_blocks = s.prompt.blocks().len();
         s.issue_step(w, now);
         s
     }
@@ -153,6 +201,8 @@ impl Session {
             last_sent_blocks: 0,
             trace: None,
             anatomy: None,
+            base_blocks: 0,
+            compacting: false,
         }
     }
 
@@ -167,7 +217,8 @@ impl Session {
 
     /// What the draws of the current attempt are keyed by.
     pub fn request_key(&self) -> RequestKey {
-        RequestKey { workload: self.workload_key, session: self.index, step: self.step, attempt: self.attempt }
+        let attempt = if self.compacting { self.attempt | COMPACTION_ATTEMPT } else { self.attempt };
+        RequestKey { workload: self.workload_key, session: self.index, step: self.step, attempt }
     }
 
     /// The client's breakpoints in the current prompt, sorted by block.
@@ -226,5 +277,43 @@ impl Session {
     pub fn begin_next_step(&mut self, w: &Workload, now: SimTime) {
         self.load_trace_step();
         self.issue_step(w, now);
+    }
+
+    /// Whether the prompt holds history past the shared segments and task
+    /// (what a compaction would replace).
+    pub fn has_history(&self) -> bool {
+        self.prompt.blocks().len() > self.base_blocks
+    }
+
+    /// The request issued at `now` summarises the current prompt into
+    /// `summary_tokens` of output (no reasoning), instead of the next step.
+    pub fn begin_compaction(&mut self, summary_tokens: u64, now: SimTime) {
+        self.compacting = true;
+        self.output_tokens = summary_tokens;
+        self.reasoning_tokens = 0;
+        self.step_issued = now;
+        self.attempt = 0;
+    }
+
+    /// The summary replaces the history: the prompt is the shared segments,
+    /// the task and the summary (new content, cached by no one yet).
+    pub fn compact(&mut self) {
+        self.prompt.truncate(self.base_blocks);
+        // What was last sent is gone; a keep-alive never comes before the next step anyway.
+        self.last_sent_blocks = self.base_blocks;
+        let summary = splitmix64(history_content(self.workload_key, self.index, self.step) ^ 0x5u64.rotate_left(60));
+        self.prompt.push(summary, self.output_tokens);
+        self.compacting = false;
+    }
+
+    /// Appends the children's final outputs after a spawning step (the step
+    /// just finished is `step - 1`).
+    pub fn push_subagent_results(&mut self, tokens: u64) -> Result<(), PromptTooLong> {
+        if self.prompt.tokens() + tokens > MAX_PROMPT_TOKENS {
+            return Err(PromptTooLong);
+        }
+        let chunk = splitmix64(history_content(self.workload_key, self.index, self.step) ^ 0x5ab);
+        self.prompt.push(chunk, tokens);
+        Ok(())
     }
 }

@@ -35,6 +35,14 @@ pub(crate) struct WorkloadMeans {
     pub(crate) output: f64,
     /// Seconds between a response and the next request.
     pub(crate) think_s: f64,
+    /// Requests per step: 1, plus the children's requests of a step that
+    /// spawns subagents and the summarisation requests of compaction, spread
+    /// over the steps (their prompts are counted as the parent's mean
+    /// prompt: an approximation, docs/model.md "Subagents").
+    pub(crate) requests_per_step: f64,
+    /// With compaction, the prompt size past which the history is summarised,
+    /// and the summary's mean tokens.
+    compaction: Option<(f64, f64)>,
 }
 
 /// The mean gap before a closed loop replaces a session (0 for other processes).
@@ -68,13 +76,26 @@ impl WorkloadMeans {
                     per_step: 0.0,
                     output: output / n,
                     think_s,
+                    requests_per_step: 1.0,
+                    compaction: None,
                 }
             }
             Arrivals::Poisson { stop, .. } | Arrivals::Process { stop, .. } => {
                 let reasoning = w.reasoning_tokens.mean_upper_bound();
                 let in_history = if w.reasoning_in_history { reasoning } else { 0.0 };
                 let output = w.output_tokens.mean_upper_bound();
-                WorkloadMeans {
+                let steps = w.steps.mean_upper_bound().max(1.0);
+                // A spawning step (any but the last) adds count x child steps
+                // requests, and the children's outputs to the history.
+                let (children, child_requests, child_output) = w.subagents.as_ref().map_or((0.0, 0.0, 0.0), |sa| {
+                    let spawns = sa.keys.probability * (steps - 1.0) / steps;
+                    let count = sa.keys.count.mean_upper_bound().clamp(1.0, super::model::MAX_CHILDREN as f64);
+                    let child_steps = sa.child.steps.mean_upper_bound().max(1.0);
+                    (spawns * count, spawns * count * child_steps, sa.child.output_tokens.mean_upper_bound())
+                });
+                let compaction =
+                    w.compaction.as_ref().map(|c| (c.threshold_tokens as f64, c.summary_tokens.mean_upper_bound()));
+                let mut m = WorkloadMeans {
                     sessions: match stop {
                         ArrivalStop::Sessions(n) => *n as f64,
                         // A closed loop's sessions are taken to last at least a second (with their gap).
@@ -85,24 +106,49 @@ impl WorkloadMeans {
                             w.arrivals.mean_rate_per_s(session_s.max(1.0)).unwrap_or(0.0) * h.as_secs_f64()
                         }
                     },
-                    steps: w.steps.mean_upper_bound().max(1.0),
+                    steps,
                     first_prompt: w.shared_segments.iter().map(|s| s.tokens as f64).sum::<f64>()
                         + w.task_tokens.mean_upper_bound()
                         + w.anatomy.mean_document_tokens(),
                     per_step: output
                         + in_history
                         + w.tool_result_tokens.mean_upper_bound()
-                        + w.anatomy.mean_extra_per_step(w.tool_result_tokens.mean_upper_bound()),
+                        + w.anatomy.mean_extra_per_step(w.tool_result_tokens.mean_upper_bound())
+                        + children * child_output,
                     output: output + reasoning,
                     think_s: w.think_time.mean_upper_bound() + w.anatomy.mean_extra_pause_s(),
-                }
+                    requests_per_step: 1.0 + child_requests,
+                    compaction,
+                };
+                m.requests_per_step += m.compactions() / m.steps;
+                m
             }
         }
     }
 
-    /// Tokens of the last prompt of a session of mean length.
+    /// Tokens of the last prompt of a session of mean length: with
+    /// compaction, at most one step past the threshold (or past the
+    /// compacted prompt, if that is larger).
     pub(crate) fn last_prompt(&self) -> f64 {
-        self.first_prompt + (self.steps - 1.0) * self.per_step
+        let grown = self.first_prompt + (self.steps - 1.0) * self.per_step;
+        match self.compaction {
+            Some((threshold, summary)) => grown.min(threshold.max(self.first_prompt + summary) + self.per_step),
+            None => grown,
+        }
+    }
+
+    /// Summarisation requests of a session of mean length: the history
+    /// passes the threshold once, then again each time it regrows from the
+    /// compacted prompt (at least a step's growth apart).
+    fn compactions(&self) -> f64 {
+        let Some((threshold, summary)) = self.compaction else { return 0.0 };
+        let growth = (self.steps - 1.0) * self.per_step;
+        let first_pass = threshold - self.first_prompt;
+        if growth <= first_pass || self.per_step <= 0.0 {
+            return 0.0;
+        }
+        let regrow = (threshold - self.first_prompt - summary).max(self.per_step);
+        (1.0 + (growth - first_pass.max(0.0)) / regrow).floor().min(self.steps - 1.0)
     }
 
     /// Mean prompt tokens over a session's requests.
@@ -112,7 +158,7 @@ impl WorkloadMeans {
 
     /// Expected input tokens of the workload in one replicate.
     pub(crate) fn run_input_tokens(&self) -> f64 {
-        self.sessions * self.steps * self.mean_prompt()
+        self.sessions * self.steps * self.requests_per_step * self.mean_prompt()
     }
 }
 

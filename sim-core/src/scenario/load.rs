@@ -344,6 +344,8 @@ fn valid_keys(parent: &KeyPath) -> &'static [&'static str] {
         ["workloads", "human"] => fields_of::<RawHuman>(),
         ["workloads", "knowledge_base"] => fields_of::<RawKnowledgeBase>(),
         ["workloads", "cache_busting"] => fields_of::<RawCacheBust>(),
+        ["workloads", "subagents"] => fields_of::<RawSubagents>(),
+        ["workloads", "compaction"] => fields_of::<RawCompaction>(),
         ["sweep"] => fields_of::<RawSweep>(),
         _ => &[],
     }

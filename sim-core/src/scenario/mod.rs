@@ -52,6 +52,9 @@ mod validate_processes;
 mod validate_providers;
 mod validate_replicas;
 mod validate_serving;
+mod validate_subagents;
+#[cfg(test)]
+mod validate_subagents_tests;
 mod validate_sweep;
 mod validate_variants;
 mod validate_workloads;

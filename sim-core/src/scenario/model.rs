@@ -390,6 +390,74 @@ pub struct Workload {
     pub objectives: Objectives,
     /// Tool calls, human turns, knowledge base, cache busting.
     pub anatomy: Anatomy,
+    /// `[workloads.subagents]`: steps that delegate to child sessions.
+    pub subagents: Option<Box<Subagents>>,
+    /// `[workloads.compaction]`: the history summarised past a prompt size.
+    pub compaction: Option<Compaction>,
+}
+
+/// Subagents (docs/model.md, "Subagents"): after a step, with `probability`,
+/// the agent starts `count` child sessions at once and waits for all of them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Subagents {
+    pub keys: SubagentKeys,
+    /// What a child is: the parent workload with the overrides applied, the
+    /// instructions segment appended, and no subagents of its own.
+    pub child: Workload,
+}
+
+/// `[workloads.subagents]` as written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SubagentKeys {
+    /// Chance that a step (not a session's last) spawns children, in [0, 1].
+    pub probability: f64,
+    /// Children per spawning step; draws are clamped to [1, `MAX_CHILDREN`].
+    pub count: TokenDist,
+    /// Overrides of the parent's keys (`None`: inherited).
+    pub steps: Option<TokenDist>,
+    pub task_tokens: Option<TokenDist>,
+    pub output_tokens: Option<TokenDist>,
+    /// A shared segment every child of this workload starts with after the
+    /// parent's segments (the subagent's own instructions); 0: none.
+    pub instructions_tokens: u64,
+}
+
+/// The most children one step may start.
+pub const MAX_CHILDREN: u64 = 64;
+
+impl Subagents {
+    /// `parent`'s subagents with these keys, and the child workload they make.
+    pub fn new(parent: &Workload, keys: SubagentKeys) -> Box<Self> {
+        let mut child = parent.clone();
+        child.subagents = None;
+        // A subagent works without its user: human turns are the parent's.
+        child.anatomy.human = None;
+        for (to, from) in [
+            (&mut child.steps, &keys.steps),
+            (&mut child.task_tokens, &keys.task_tokens),
+            (&mut child.output_tokens, &keys.output_tokens),
+        ] {
+            if let Some(d) = from {
+                *to = d.clone();
+            }
+        }
+        // One segment per workload, shared by all its children (so children
+        // starting together race to write it).
+        if keys.instructions_tokens > 0 {
+            let name = format!("{}/subagent", parent.name);
+            child.shared_segments.push(SharedSegment { name, tokens: keys.instructions_tokens });
+        }
+        Box::new(Subagents { keys, child })
+    }
+}
+
+/// Context compaction (docs/model.md, "Compaction"): when the next prompt
+/// would pass `threshold_tokens`, a summarisation request first replaces the
+/// history with a summary.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Compaction {
+    pub threshold_tokens: u64,
+    pub summary_tokens: TokenDist,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -493,11 +561,18 @@ impl Scenario {
         }
     }
 
-    /// Whether a trace workload shares `w`'s prompt cache: trace prompts may
-    /// branch anywhere, so that cache cannot keep private chains as records.
-    pub fn cache_has_trace_prompts(&self, w: &Workload) -> bool {
+    /// Whether a workload whose prompts may branch inside their private
+    /// blocks shares `w`'s prompt cache, so that cache cannot keep private
+    /// chains as records: trace prompts branch anywhere, and a compaction
+    /// after a cache bust cuts a chain that the bust started inside the
+    /// leading blocks.
+    pub fn cache_has_branching_prompts(&self, w: &Workload) -> bool {
         let key = self.cache_key(w);
-        self.workloads.iter().any(|o| matches!(o.arrivals, Arrivals::Trace { .. }) && self.cache_key(o) == key)
+        let branches = |o: &Workload| {
+            matches!(o.arrivals, Arrivals::Trace { .. })
+                || (o.compaction.is_some() && !o.anatomy.cache_busting.is_empty())
+        };
+        self.workloads.iter().any(|o| branches(o) && self.cache_key(o) == key)
     }
 
     /// The providers' names in scenario order (the order of their scopes).

@@ -458,6 +458,10 @@ pub(crate) struct RawWorkload {
     pub(crate) knowledge_base: Option<RawKnowledgeBase>,
     /// Events that change one prompt segment for the rest of the session.
     pub(crate) cache_busting: Option<Vec<RawCacheBust>>,
+    /// Steps that delegate work to concurrent child sessions (subagents).
+    pub(crate) subagents: Option<RawSubagents>,
+    /// Summarise the history when the prompt grows past a threshold.
+    pub(crate) compaction: Option<RawCompaction>,
 }
 
 /// `[workloads.human]`: the agent's user, who answers every few steps.
@@ -503,6 +507,38 @@ pub(crate) struct RawCacheBust {
     /// Per step, the probability that the segment changes from the next request on, in [0, 1].
     #[schemars(required)]
     pub(crate) probability: Option<Raw<f64>>,
+}
+
+/// `subagents`: after a step, the agent may start child sessions and wait for all of them.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub(crate) struct RawSubagents {
+    /// Chance that a step (other than a session's last) spawns children, in [0, 1].
+    #[schemars(required)]
+    pub(crate) probability: Option<Raw<f64>>,
+    /// Children per spawning step, a token (count) distribution; draws are clamped to [1, 64]. Default 1.
+    pub(crate) count: Option<Raw<TokenDistSpec>>,
+    /// Steps per child, a token distribution. Default: the workload's `steps`.
+    pub(crate) steps: Option<Raw<TokenDistSpec>>,
+    /// A child's private task tokens, a token distribution. Default: the workload's `task_tokens`.
+    pub(crate) task_tokens: Option<Raw<TokenDistSpec>>,
+    /// Output tokens per child request, a token distribution. Default: the workload's `output_tokens`.
+    pub(crate) output_tokens: Option<Raw<TokenDistSpec>>,
+    /// A shared segment every child starts with after the parent's segments (its instructions), integer >= 0. Default 0.
+    pub(crate) instructions_tokens: Option<Raw<u64>>,
+}
+
+/// `compaction`: when the next prompt would pass `threshold_tokens`, summarise the history first.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub(crate) struct RawCompaction {
+    /// Prompt size (tokens) above which the history is summarised, integer >= 1.
+    #[schemars(range(min = 1))]
+    #[schemars(required)]
+    pub(crate) threshold_tokens: Option<Raw<u64>>,
+    /// Output tokens of the summary, a token distribution.
+    #[schemars(required)]
+    pub(crate) summary_tokens: Option<Raw<TokenDistSpec>>,
 }
 
 /// A named shared segment of the prompt.

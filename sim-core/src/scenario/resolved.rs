@@ -608,6 +608,22 @@ fn workload(w: &mut Writer, s: &Scenario, wl: &Workload) {
     if let Some(r) = &wl.retry {
         retry(w, r);
     }
+    if let Some(sa) = wl.subagents.as_ref().map(|s| &s.keys) {
+        w.header("workloads.subagents");
+        w.kv("probability", float(sa.probability));
+        w.kv("count", token_dist(&sa.count));
+        for (key, d) in [("steps", &sa.steps), ("task_tokens", &sa.task_tokens), ("output_tokens", &sa.output_tokens)] {
+            if let Some(d) = d {
+                w.kv(key, token_dist(d));
+            }
+        }
+        w.kv("instructions_tokens", sa.instructions_tokens.to_string());
+    }
+    if let Some(c) = &wl.compaction {
+        w.header("workloads.compaction");
+        w.kv("threshold_tokens", c.threshold_tokens.to_string());
+        w.kv("summary_tokens", token_dist(&c.summary_tokens));
+    }
     let o = &wl.objectives;
     if o.any() {
         w.header("workloads.objectives");

@@ -10,6 +10,7 @@ use super::validate_admission::{objectives, retry};
 use super::validate_anatomy::{anatomy, stop_probability};
 use super::validate_arrivals::arrivals;
 use super::validate_breakpoints::breakpoints;
+use super::validate_subagents::{attach, compaction, subagents};
 use crate::dist::{Dist, Rounding, TokenDist};
 
 /// What a workload's `provider` can refer to.
@@ -218,7 +219,9 @@ pub(super) fn workload(
     let prompt_cache_key = cx.maybe(&raw.prompt_cache_key, &path.key("prompt_cache_key"));
     let objectives = objectives(cx, raw.objectives.as_ref(), &path.key("objectives"));
     let anatomy = anatomy(cx, raw, path, segments.as_deref(), is_trace);
-    Some(Workload {
+    let subagent_keys = subagents(cx, raw.subagents.as_ref(), &path.key("subagents"), is_trace, steps_ok);
+    let compaction = compaction(cx, raw.compaction.as_ref(), &path.key("compaction"), is_trace);
+    let mut w = Workload {
         name: name?,
         provider: provider?,
         arrivals: arrivals?,
@@ -239,7 +242,11 @@ pub(super) fn workload(
         prompt_cache_key: prompt_cache_key?,
         objectives: objectives?,
         anatomy: anatomy?,
-    })
+        subagents: None,
+        compaction: compaction?,
+    };
+    attach(&mut w, subagent_keys?);
+    Some(w)
 }
 
 /// Words that `cache_breakpoints.after` gives a meaning of their own.
