@@ -8,7 +8,7 @@
 //! and `o` output tokens takes `i / 10,000 + o / 50` seconds.
 
 use super::simulate_replicate;
-use super::tests::{fixed, provider, scenario, workload};
+use super::tests::{fixed, provider, scenario, shared, workload};
 use crate::dist::Dist;
 use crate::metrics::{ScopeMetrics, metric_names};
 use crate::records::{RequestRecord, RequestStatus};
@@ -437,13 +437,36 @@ fn a_batch_request_completes_after_its_delay_or_expires_at_the_window() {
     };
     let done = run_with(600.0);
     let r = &done.requests[0];
-    assert_eq!((r.status, r.start, r.first_token, r.end), (Done, ms(0), ms(600_000), ms(600_000)));
+    // Processed (started) when the provider gets to it, the delay after submission.
+    assert_eq!((r.status, r.arrival, r.start, r.first_token, r.end), (Done, ms(0), ms(600_000), ms(600_000), ms(600_000)));
     // At half price.
     assert!((r.cost.total() - (1_000.0 * 3.0 + 100.0 * 15.0) / 2e6).abs() < 1e-15);
     let expired = run_with(90_000.0);
     let r = &expired.requests[0];
     assert_eq!((r.status, r.end, r.cost.total()), (Error, ms(86_400_000), 0.0));
     assert_eq!((expired.metrics.overall.errors, expired.metrics.overall.sessions_completed), (1, 0));
+}
+
+#[test]
+fn a_batch_request_reads_what_an_earlier_processed_request_of_its_batch_wrote() {
+    // Two requests with a common 2,048-token prefix submitted together, each
+    // processed after its own delay in [10 min, 20 min): the cache is looked
+    // up when a request is processed, so the second one processed reads the
+    // prefix the first one wrote (looked up at submission, both would miss).
+    let mut p = provider(1);
+    p.cache.tiers[0].ttl = SimDuration::from_secs(3_600);
+    p.admission.tiers.batch_delay = Dist::Uniform { low: 600.0, high: 1_200.0 };
+    let mut w = workload(2, 1e12);
+    w.shared_segments = shared(2_048);
+    w.steps = fixed(1.0);
+    w.service_tier = ServiceTier::Batch;
+    let out = run(&scenario(p, w));
+    let mut reqs: Vec<_> = out.requests.iter().collect();
+    reqs.sort_by_key(|r| r.start);
+    assert_eq!(reqs.len(), 2);
+    assert!(reqs[0].start < reqs[1].start && reqs[1].start >= ms(600_000), "{reqs:?}");
+    assert_eq!((reqs[0].tokens.cache_read, reqs[1].tokens.cache_read), (0, 2_048));
+    assert!(reqs[0].tokens.cache_write >= 2_048);
 }
 
 #[test]

@@ -51,11 +51,7 @@ impl Replicate<'_> {
             Verdict::Batch(delay) => {
                 self.arm_timeout(id, w, generation, now);
                 self.live.get_mut(id).attempt.admitted = true;
-                // Batch work is done off the real-time servers: it reads and
-                // writes the cache as submitted, and answers all at once.
-                let at = now + delay;
-                self.begin(id, now);
-                self.planned(id, now, at, at);
+                self.schedule(now + delay, Event::BatchRun(id, generation), w);
             }
             Verdict::Expired(window) => {
                 self.arm_timeout(id, w, generation, now);
@@ -108,6 +104,16 @@ impl Replicate<'_> {
             ts.arrival(wl.provider, now);
         }
         self.with_server(wl.provider, now, |server, host| server.admit(id, class, now, host));
+    }
+
+    /// Batch work is done off the real-time servers, when the provider gets
+    /// to it: the request reads and writes the cache then (so a batch's
+    /// later requests read what its earlier ones wrote) and answers at once.
+    pub(super) fn on_batch_run(&mut self, id: u32, generation: u32, now: SimTime) {
+        if self.live.current(id, generation).is_some_and(|l| l.attempt.open()) {
+            self.begin(id, now);
+            self.planned(id, now, now, now);
+        }
     }
 
     /// Runs `f` on provider `p`'s server with the engine as its host.

@@ -53,6 +53,8 @@ pub(super) enum Event {
     Issue(u32),
     /// The request of session `.0` (attempt generation `.1`) reaches its provider's queue.
     Admit(u32, u32),
+    /// The provider processes batch request of session `.0` (attempt generation `.1`).
+    BatchRun(u32, u32),
     /// The client of session `.0` gives up on attempt generation `.1`.
     Timeout(u32, u32),
     /// A timer of provider `.0`'s server fires, with the server's token `.1`.
@@ -265,6 +267,7 @@ pub fn simulate_replicate_with(
             Event::Arrival(w) => r.on_arrival(w as usize, now),
             Event::Issue(id) => r.on_issue(id, now),
             Event::Admit(id, generation) => r.on_admit(id, generation, now),
+            Event::BatchRun(id, generation) => r.on_batch_run(id, generation, now),
             Event::Timeout(id, generation) => r.on_timeout(id, generation, now),
             Event::ServerWake(p, token) => {
                 r.with_server(p as usize, now, |server, host| server.wake(token, now, host));
