@@ -16,10 +16,10 @@ use sim_report::{RunData, STEMS, render_all};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-/// Every bundled scenario file (top level, examples, validation), sorted.
+/// Every bundled scenario file (top level, examples, validation, workloads), sorted.
 fn bundled_scenarios() -> Vec<PathBuf> {
     let mut files = Vec::new();
-    for dir in ["", "examples", "validation"] {
+    for dir in ["", "examples", "validation", "workloads"] {
         let found = std::fs::read_dir(bundled(dir)).unwrap().map(|e| e.unwrap().path());
         files.extend(found.filter(|p| p.extension().is_some_and(|x| x == "toml")));
     }

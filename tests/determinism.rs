@@ -154,7 +154,7 @@ fn every_bundled_scenario_is_byte_identical_on_one_and_two_threads() {
     // replicas, tiers, caches) must keep the guarantee, not just the small one.
     let s = Scratch::new("bundled-threads");
     let mut checked = 0;
-    for dir in ["", "examples", "validation"] {
+    for dir in ["", "examples", "validation", "workloads"] {
         let mut files: Vec<_> = std::fs::read_dir(bundled(dir))
             .unwrap()
             .map(|e| e.unwrap().path())

@@ -44,6 +44,8 @@ mod catalog;
 mod replay;
 // A Mooncake trace as a scenario workload: every request replayed, hits bounded by the cache model.
 mod trace_workload;
+// The bundled workload scenarios: the coding agent against TraceLab's published statistics, and each one's effect.
+mod bundled_workloads;
 // Azure, generic and agent (TraceLab) traces through the one parser seam; open vs closed-loop replay.
 mod trace_formats;
 // Runs killed or interrupted at many points leave a complete run or none; concurrent runs are refused.

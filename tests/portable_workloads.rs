@@ -51,8 +51,12 @@ fn on_preset(text: &str, preset: &str) -> String {
     sim.remove("warmup");
     for w in doc["workloads"].as_array_mut().unwrap() {
         let arrivals = w.as_table_mut().unwrap().get_mut("arrivals").and_then(toml::Value::as_table_mut).unwrap();
-        assert!(arrivals.get("file").is_none(), "bundled workloads have Poisson arrivals");
+        assert!(arrivals.get("file").is_none(), "trace workloads are left out");
         arrivals.remove("horizon");
+        // A list of scheduled instants gives the count itself: submit at 0 instead.
+        if arrivals.remove("at").is_some() {
+            arrivals.insert("every".into(), toml::Value::String("1h".into()));
+        }
         arrivals.insert("sessions".into(), toml::Value::Integer(SESSIONS));
     }
     doc.to_string()

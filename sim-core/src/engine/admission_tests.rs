@@ -438,7 +438,10 @@ fn a_batch_request_completes_after_its_delay_or_expires_at_the_window() {
     let done = run_with(600.0);
     let r = &done.requests[0];
     // Processed (started) when the provider gets to it, the delay after submission.
-    assert_eq!((r.status, r.arrival, r.start, r.first_token, r.end), (Done, ms(0), ms(600_000), ms(600_000), ms(600_000)));
+    assert_eq!(
+        (r.status, r.arrival, r.start, r.first_token, r.end),
+        (Done, ms(0), ms(600_000), ms(600_000), ms(600_000))
+    );
     // At half price.
     assert!((r.cost.total() - (1_000.0 * 3.0 + 100.0 * 15.0) / 2e6).abs() < 1e-15);
     let expired = run_with(90_000.0);
