@@ -216,7 +216,9 @@ pub struct ValidateArgs {
 #[derive(Debug, Args)]
 pub struct OverrideArgs {
     /// Override a scenario value, e.g. `--set providers[0].pricing.output_usd_per_mtok=20`
-    /// (repeatable; validated like the file).
+    /// (repeatable; validated like the file). VALUE is read as a TOML value: `20`, `true`,
+    /// `"a string"`, `[1, 2]`, `{ kind = "fixed", value = 3 }`, a time of day `02:00`; text
+    /// that is not valid TOML is taken as a string, so `ttl=1h` works unquoted.
     #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_override)]
     pub set: Vec<Override>,
     /// Add a variant, compared with the baseline on the same replicates, e.g.

@@ -44,17 +44,22 @@ pub(crate) fn unknown_key_message(key: &str, valid: &[&str], what: &str) -> Stri
         message.push_str(&format!(" for {what}"));
     }
     message.push_str(&format!("; expected one of: {}", valid.join(", ")));
-    // On a distance tie the candidate sharing the longest prefix wins (`rnd` is
-    // `round`, not `kind`), then the one listed first.
-    let closest = valid
-        .iter()
-        .enumerate()
-        .map(|(i, v)| (edit_distance(key, v), std::cmp::Reverse(common_prefix_len(key, v)), i, *v))
-        .min();
-    if let Some((_, _, _, suggestion)) = closest.filter(|(d, ..)| *d <= 2.max(key.len() / 4)) {
+    if let Some(suggestion) = closest_key(key, valid.iter().copied()) {
         message.push_str(&format!(" (did you mean `{suggestion}`?)"));
     }
     message
+}
+
+/// The candidate `key` is a near miss of, if any. On a distance tie the
+/// candidate sharing the longest prefix wins (`rnd` is `round`, not `kind`),
+/// then the one listed first.
+pub(crate) fn closest_key<'a>(key: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .enumerate()
+        .map(|(i, v)| (edit_distance(key, v), std::cmp::Reverse(common_prefix_len(key, v)), i, v))
+        .min()
+        .filter(|(d, ..)| *d <= 2.max(key.len() / 4))
+        .map(|(.., v)| v)
 }
 
 fn common_prefix_len(a: &str, b: &str) -> usize {

@@ -365,6 +365,16 @@ impl Leaf for TimeOfDay {
         let bad = || {
             format!("expected a UTC time of day \"HH:MM\" or \"HH:MM:SS\" (00:00 to 23:59:59), got {}", describe(value))
         };
+        // A bare `09:30` is a TOML local time (in a file or a `--set`): a time
+        // of day too, so take it when it has no date, offset or fraction.
+        if let toml::Value::Datetime(d) = value {
+            return match (d.date, d.time, d.offset) {
+                (None, Some(t), None) if t.nanosecond.unwrap_or(0) == 0 => {
+                    Ok(u32::from(t.hour) * 3600 + u32::from(t.minute) * 60 + u32::from(t.second.unwrap_or(0)))
+                }
+                _ => Err(bad()),
+            };
+        }
         let text = value.as_str().ok_or_else(bad)?;
         let parts: Vec<&str> = text.split(':').collect();
         if !(2..=3).contains(&parts.len()) {

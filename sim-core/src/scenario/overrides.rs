@@ -132,7 +132,11 @@ fn set<'i>(
             }
             if !t.contains_key(k.as_str()) {
                 if let Some(Seg::Index(n)) = rest.first() {
-                    return Err(format!("`{}` does not exist, so it has no element [{n}]", done.key(k)));
+                    let hint = match super::context::closest_key(k, t.keys().map(|key| key.get_ref().as_ref())) {
+                        Some(near) => format!(" (did you mean `{}`?)", done.key(near)),
+                        None => String::new(),
+                    };
+                    return Err(format!("`{}` does not exist, so it has no element [{n}]{hint}", done.key(k)));
                 }
                 let empty = Spanned::new(whole.clone(), DeValue::Table(DeTable::new()));
                 t.insert(Spanned::new(whole.clone(), Cow::Owned(k.clone())), empty);
@@ -225,8 +229,11 @@ mod tests {
         assert!(r.is_empty() && v.contains("x = 9") && v.contains("x = 1"), "{v}");
         let (_, r) = apply_one(file, "p[2].x=9");
         assert_eq!(r, ["index 2 is out of range: `p` has 2 elements; overrides cannot add array elements"]);
-        let (_, r) = apply_one(file, "q[0].x=9");
-        assert_eq!(r, ["`q` does not exist, so it has no element [0]"]);
+        let (_, r) = apply_one(file, "queue[0].x=9");
+        assert_eq!(r, ["`queue` does not exist, so it has no element [0]"]);
+        // A near miss of an existing key is suggested, as unknown keys in files are.
+        let (_, r) = apply_one(file, "pp[0].x=9");
+        assert_eq!(r, ["`pp` does not exist, so it has no element [0] (did you mean `p`?)"]);
         let (_, r) = apply_one(file, "p.x=9");
         assert_eq!(r, ["cannot set key `x`: `p` is an array, not a table"]);
         let (_, r) = apply_one("a = 1", "a[0]=9");

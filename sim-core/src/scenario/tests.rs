@@ -993,6 +993,18 @@ fn new_values_are_checked() {
             "s.toml:3:18: simulation.start_time_utc: expected a UTC time of day \"HH:MM\" or \"HH:MM:SS\" (00:00 to 23:59:59), got string \"9h\"",
         ],
     );
+    // A TOML local time is a time of day; a date-time or a fraction is not.
+    let sc = load_ok(&BASE.replace("name = \"base\"", "name = \"b\"\n[simulation]\nstart_time_utc = 09:30"), &[]);
+    assert_eq!(sc.simulation.start_time_of_day_s, 9 * 3600 + 30 * 60);
+    let sc = load_ok(BASE, &["simulation.start_time_utc=02:00"]);
+    assert_eq!(sc.simulation.start_time_of_day_s, 2 * 3600);
+    check(
+        &BASE.replace("name = \"base\"", "name = \"b\"\n[simulation]\nstart_time_utc = 09:30:00.5"),
+        &[],
+        &[
+            "s.toml:3:18: simulation.start_time_utc: expected a UTC time of day \"HH:MM\" or \"HH:MM:SS\" (00:00 to 23:59:59), got datetime 09:30:00.5",
+        ],
+    );
 }
 
 #[test]
