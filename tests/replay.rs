@@ -88,6 +88,13 @@ fn fixture_replay_writes_a_table_and_a_csv_with_sane_rates() {
     assert!(o.stdout.contains("400 requests over 141.0 s"), "{}", o.stdout);
     assert!(o.stdout.contains("capacity tokens  requests  input tokens  cached tokens"), "{}", o.stdout);
     assert!(o.stdout.lines().any(|l| l.starts_with("unbounded ")), "{}", o.stdout);
+    // Each rate is explained under the table.
+    assert!(o.stdout.contains("\ntoken hit rate: cached / input tokens"), "{}", o.stdout);
+    assert!(
+        o.stdout.contains("\nrequest hit rate: share of requests that read at least one cached token"),
+        "{}",
+        o.stdout
+    );
     assert!(o.stdout.trim_end().ends_with(&format!("output: {}", out.display())), "{}", o.stdout);
     assert_eq!(list(&out), ["manifest.json", "replay.csv"]);
 

@@ -257,6 +257,12 @@ fn render_table(path: &Path, trace: &Trace, args: &ReplayArgs, results: &[Replay
         out.push_str(&line);
         out.push('\n');
     }
+    // The two rates answer different questions and often differ by far: say which is which.
+    out.push_str(
+        "token hit rate: cached / input tokens, the share of input billed at the cache-read price
+         request hit rate: share of requests that read at least one cached token
+",
+    );
     out
 }
 
