@@ -51,6 +51,7 @@ mod validate_pricing;
 mod validate_processes;
 mod validate_providers;
 mod validate_replicas;
+mod validate_routing;
 mod validate_serving;
 mod validate_subagents;
 #[cfg(test)]

@@ -58,7 +58,14 @@ pub(crate) fn validate(raw: &RawScenario, issues: &mut Issues, env: &Env<'_>) ->
         .collect();
     let names_complete =
         !env.partial && !env.providers_rejected && provider_names.len() == raw.providers.as_ref().map_or(0, Vec::len);
-    let refs = ProviderRefs { names: &provider_names, complete: names_complete, caches: &caches };
+    let families: Vec<(usize, String)> = raw
+        .providers
+        .iter()
+        .flatten()
+        .enumerate()
+        .filter_map(|(i, p)| Some((i, p.family.as_ref()?.read().ok()?)))
+        .collect();
+    let refs = ProviderRefs { names: &provider_names, families: &families, complete: names_complete, caches: &caches };
     let mut segments: Vec<(KeyPath, SharedSegment)> = Vec::new();
     let workloads = table_list(&mut cx, &raw.workloads, &root.key("workloads"), "workload", |cx, _, w, at| {
         workload(cx, w, at, &refs, &mut segments)
@@ -79,11 +86,14 @@ pub(crate) fn validate(raw: &RawScenario, issues: &mut Issues, env: &Env<'_>) ->
     // Keep-alive pings refresh TTL cache entries; self-hosted replicas cache
     // prefixes in KV memory with no TTL, so a workload sends them none there
     // and stays valid on every provider (docs/caching.md "Portable workloads").
+    // A routed workload keeps them if any candidate has a TTL cache (the
+    // engine sends none to a replicas candidate).
     for w in &mut scenario.workloads {
-        if scenario.providers[w.provider].replicas.is_some() {
+        if w.candidates().iter().all(|&p| scenario.providers[p].replicas.is_some()) {
             w.keep_alive = None;
         }
     }
+    routed_breakpoint_tiers(&mut cx, &scenario);
     if cx.issues.0.len() == before {
         // Products of values that are each in range: only meaningful once
         // every value is.
@@ -91,6 +101,30 @@ pub(crate) fn validate(raw: &RawScenario, issues: &mut Issues, env: &Env<'_>) ->
         super::admission_checks::check(&scenario, cx.issues);
     }
     (cx.issues.0.len() == before).then_some(scenario)
+}
+
+/// A routed workload's breakpoints name cache tiers by their position in its
+/// first candidate's tiers; every candidate must have the same tier there, or
+/// the same breakpoint would mean another TTL (or none) at another provider.
+fn routed_breakpoint_tiers(cx: &mut Ctx<'_>, sc: &Scenario) {
+    for (i, w) in sc.workloads.iter().enumerate().filter(|(_, w)| w.route.is_some()) {
+        let first = &sc.providers[w.provider];
+        for &c in &w.candidates()[1..] {
+            let other = &sc.providers[c];
+            let Some(b) = w.breakpoints.iter().find(|b| {
+                other.cache.tiers.get(b.tier).map(|t| &t.name) != first.cache.tiers.get(b.tier).map(|t| &t.name)
+            }) else {
+                continue;
+            };
+            cx.issues.value(
+                &KeyPath::root().key("workloads").index(i).key("cache_breakpoints"),
+                format!(
+                    "a breakpoint writes tier `{}` of provider `{}`, which candidate `{}` does not have at that position; give the routed providers the same cache tiers",
+                    first.cache.tiers[b.tier].name, first.name, other.name
+                ),
+            );
+        }
+    }
 }
 
 /// Something with a `name` key that must be unique in its list.
