@@ -3,11 +3,13 @@
 mod arrivals;
 mod attempts;
 mod caches;
+mod cells;
 mod compaction;
 mod gate;
 mod host;
 mod limits;
 mod replicate;
+mod routing;
 mod slab;
 mod subagents;
 mod timeseries;

@@ -15,6 +15,7 @@ pub(super) fn provider(slots: u32) -> Provider {
     Provider {
         name: "p".into(),
         model: "m".into(),
+        family: None,
         serving: Serving { slots, ..Serving::default() },
         cache: CacheConfig {
             enabled: true,
@@ -54,6 +55,7 @@ pub(super) fn workload(sessions: u64, rate: f64) -> Workload {
     Workload {
         name: "w".into(),
         provider: 0,
+        route: None,
         arrivals: Arrivals::Poisson { rate_per_s: rate, stop: ArrivalStop::Sessions(sessions) },
         shared_segments: vec![],
         task_tokens: fixed(1000.0),

@@ -654,9 +654,14 @@ impl Scenario {
     /// Which prompt cache workload `w` uses: its provider, and its API key when
     /// the provider's cache is scoped by key (`""` otherwise).
     pub fn cache_key<'w>(&self, w: &'w Workload) -> (usize, &'w str) {
-        match self.providers[w.provider].cache.scope {
-            CacheScope::Provider => (w.provider, ""),
-            CacheScope::ApiKey => (w.provider, w.api_key.as_str()),
+        self.cache_key_at(w, w.provider)
+    }
+
+    /// Which prompt cache `w`'s requests use at provider `p` (one of its candidates).
+    pub fn cache_key_at<'w>(&self, w: &'w Workload, p: usize) -> (usize, &'w str) {
+        match self.providers[p].cache.scope {
+            CacheScope::Provider => (p, ""),
+            CacheScope::ApiKey => (p, w.api_key.as_str()),
         }
     }
 
@@ -666,12 +671,17 @@ impl Scenario {
     /// after a cache bust cuts a chain that the bust started inside the
     /// leading blocks.
     pub fn cache_has_branching_prompts(&self, w: &Workload) -> bool {
-        let key = self.cache_key(w);
+        self.cache_has_branching_prompts_at(self.cache_key(w))
+    }
+
+    /// [`Self::cache_has_branching_prompts`] for the cache `key` (any
+    /// candidate of a routed workload may write to it).
+    pub fn cache_has_branching_prompts_at(&self, key: (usize, &str)) -> bool {
         let branches = |o: &Workload| {
             matches!(o.arrivals, Arrivals::Trace { .. })
                 || (o.compaction.is_some() && !o.anatomy.cache_busting.is_empty())
         };
-        self.workloads.iter().any(|o| branches(o) && self.cache_key(o) == key)
+        self.workloads.iter().any(|o| branches(o) && o.candidates().iter().any(|&c| self.cache_key_at(o, c) == key))
     }
 
     /// The candidate of `w` a whole-run estimate assumes serves every request:

@@ -24,13 +24,15 @@ pub(super) struct Names<'a> {
 }
 
 impl Names<'_> {
-    /// Provider `name`'s index; an unknown name is reported at `path`.
-    fn index(&self, cx: &mut Ctx<'_>, name: &str, path: &KeyPath) -> Option<usize> {
+    /// Provider `name`'s index; an unknown name is reported at `path` (with
+    /// a near defined name when `suggest`: the fixed `provider` key keeps
+    /// its established message).
+    fn index(&self, cx: &mut Ctx<'_>, name: &str, path: &KeyPath, suggest: bool) -> Option<usize> {
         let index = self.names.iter().find(|(_, n)| n == name).map(|(i, _)| *i);
         if index.is_none() && self.complete {
             let mut message =
                 format!("unknown provider `{name}`; defined providers: {}", list(self.names.iter().map(|(_, n)| n)));
-            if let Some(near) = self.nearest(name) {
+            if let Some(near) = self.nearest(name).filter(|_| suggest) {
                 message.push_str(&format!(" (did you mean `{near}`?)"));
             }
             cx.issues.value(path, message);
@@ -55,7 +57,7 @@ pub(super) fn routing(
     let provider_path = path.key("provider");
     let Some(r) = &raw.routing else {
         let name = cx.req(&raw.provider, &provider_path, "the name of the provider serving this workload")?;
-        return Some((names.index(cx, &name, &provider_path)?, None));
+        return Some((names.index(cx, &name, &provider_path, false)?, None));
     };
     let rpath = path.key("routing");
     if raw.provider.is_some() {
@@ -148,7 +150,7 @@ fn candidates(
                         return None;
                     }
                     seen.push((name.clone(), i));
-                    names.index(cx, &name, &at)
+                    names.index(cx, &name, &at, true)
                 });
                 match (index, out.as_mut()) {
                     (Some(p), Some(v)) => v.push(p),
