@@ -103,24 +103,28 @@ pub(crate) fn validate(raw: &RawScenario, issues: &mut Issues, env: &Env<'_>) ->
     (cx.issues.0.len() == before).then_some(scenario)
 }
 
-/// A routed workload's breakpoints name cache tiers by their position in its
-/// first candidate's tiers; every candidate must have the same tier there, or
-/// the same breakpoint would mean another TTL (or none) at another provider.
+/// A routed workload's breakpoints name cache tiers as its first
+/// candidate's, and the engine reads them by position at every candidate
+/// with an explicit cache (automatic caches ignore breakpoints): each such
+/// candidate must have a tier at that position.
 fn routed_breakpoint_tiers(cx: &mut Ctx<'_>, sc: &Scenario) {
     for (i, w) in sc.workloads.iter().enumerate().filter(|(_, w)| w.route.is_some()) {
         let first = &sc.providers[w.provider];
         for &c in &w.candidates()[1..] {
             let other = &sc.providers[c];
-            let Some(b) = w.breakpoints.iter().find(|b| {
-                other.cache.tiers.get(b.tier).map(|t| &t.name) != first.cache.tiers.get(b.tier).map(|t| &t.name)
-            }) else {
+            let explicit = other.cache.enabled && matches!(other.cache.mode, CacheMode::Explicit { .. });
+            let Some(b) = w.breakpoints.iter().find(|b| explicit && b.tier >= other.cache.tiers.len()) else {
                 continue;
             };
             cx.issues.value(
                 &KeyPath::root().key("workloads").index(i).key("cache_breakpoints"),
                 format!(
-                    "a breakpoint writes tier `{}` of provider `{}`, which candidate `{}` does not have at that position; give the routed providers the same cache tiers",
-                    first.cache.tiers[b.tier].name, first.name, other.name
+                    "a breakpoint writes tier `{}` (tier {} of provider `{}`), but candidate `{}`'s explicit cache has {} tier(s); give the routed providers the same cache tiers",
+                    first.cache.tiers[b.tier].name,
+                    b.tier + 1,
+                    first.name,
+                    other.name,
+                    other.cache.tiers.len()
                 ),
             );
         }
