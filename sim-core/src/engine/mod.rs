@@ -33,6 +33,8 @@ mod metrics_tests;
 #[cfg(test)]
 mod replicas_tests;
 #[cfg(test)]
+mod routing_tests;
+#[cfg(test)]
 mod subagents_tests;
 #[cfg(test)]
 mod tests;
