@@ -32,6 +32,8 @@ mod raw_replicas;
 #[cfg(test)]
 mod replicas_tests;
 mod resolved;
+#[cfg(test)]
+mod routing_tests;
 mod schema;
 pub mod serving_config;
 #[cfg(test)]
