@@ -31,7 +31,7 @@ impl Replicate<'_> {
         self.route_sent(id);
         let input = self.counted_input(id, now);
         let server = &self.servers[p];
-        match self.gate.check(self.sc, w, slot, key, now, input, || server.load()) {
+        match self.gate.check(self.sc, (w, slot), key, now, input, || server.load()) {
             Verdict::Admit => {
                 self.arm_timeout(id, w, generation, now);
                 let a = &mut self.live.get_mut(id).attempt;

@@ -147,15 +147,13 @@ impl Gate {
     }
 
     /// Whether attempt `key` of workload `w` sent at `now` to its candidate
-    /// `slot` may join the queue. `input_tokens` are counted as that provider
-    /// counts them; `load` gives its busy capacity and capacity (asked for
-    /// flex only).
-    #[allow(clippy::too_many_arguments)]
+    /// `slot` (`at` = (w, slot)) may join the queue. `input_tokens` are
+    /// counted as that provider counts them; `load` gives its busy capacity
+    /// and capacity (asked for flex only).
     pub(super) fn check(
         &mut self,
         sc: &Scenario,
-        w: usize,
-        slot: usize,
+        (w, slot): (usize, usize),
         key: RequestKey,
         now: SimTime,
         input_tokens: u64,

@@ -585,7 +585,7 @@ pub(crate) struct RawRouting {
     pub(crate) on: Option<Vec<Raw<FailoverText>>>,
     /// Fallback: how long a provider the chain failed over from is skipped, a duration >= 0. Default "60s".
     pub(crate) cooldown: Option<Raw<DurationText>>,
-    /// Lowest_latency: weight of the newest time to first token in the moving average, in (0, 1]. Default 0.3.
+    /// Lowest_latency: weight of the newest time to first token in the moving average, in (0, 1]. Default 0.2.
     pub(crate) latency_smoothing: Option<Raw<f64>>,
 }
 

@@ -12,8 +12,10 @@ use crate::time::SimDuration;
 /// written: long enough to ride out a short incident without hammering the
 /// failing provider, short enough to come back within minutes.
 pub(crate) const DEFAULT_COOLDOWN: SimDuration = SimDuration::from_secs(60);
-/// The moving average's weight of the newest time to first token, when not written.
-pub(crate) const DEFAULT_LATENCY_SMOOTHING: f64 = 0.3;
+/// The moving average's weight of the newest time to first token, when not
+/// written: its centre of mass is 4 observations back, close to the 4.5 of
+/// the 10-sample window LiteLLM's latency-based routing averages.
+pub(crate) const DEFAULT_LATENCY_SMOOTHING: f64 = 0.2;
 
 /// Provider names and families a workload may refer to, by index in the file.
 pub(super) struct Names<'a> {
