@@ -1,6 +1,7 @@
 //! The bundled routing example end to end (docs/routing.md): each policy's
 //! signature in summary.json (switches, failovers, per-provider requests),
-//! and `plan --across-providers` refusing a routed workload.
+//! the report naming the route, and `plan --across-providers` refusing a
+//! routed workload.
 
 use crate::support::{Scratch, agentsim, arg, bundled, bundled_run, read_json};
 
@@ -37,6 +38,12 @@ fn the_routing_example_shows_each_policy() {
     for v in variants.iter().filter(|v| v["name"] != "fallback") {
         assert_eq!(mean(v, "failovers"), 0.0, "{}", v["name"]);
     }
+    // The report says how the workload was routed, from scenario.resolved.toml.
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        report.contains("workload agents routed (weighted) across providers fireworks, groq, together"),
+        "{report}"
+    );
 }
 
 #[test]

@@ -266,3 +266,26 @@ fn fixed_routing_has_no_switches_and_one_cell() {
     assert_eq!((m.overall.route_switches, m.overall.failovers), (0, 0));
     assert_eq!(m.by_provider[0].sessions_started, 50);
 }
+
+#[test]
+fn all_weight_on_one_provider_runs_exactly_as_fixed_routing() {
+    // The example's fixed variant: a route whose draws all land on a gives
+    // every number of fixed routing on a, in the overall and workload scopes
+    // (a's scope lacks only the session-level counts of a routed workload).
+    let mut r = route(RoutePolicy::Weighted, 2);
+    r.weights = vec![1.0, 0.0];
+    let mut p = provider(3);
+    p.failures.error_rate = 0.1;
+    p.failures.max_retries = 2;
+    let routed_sc = routed(vec![p.clone(), provider(3)], r, 120, 4.0);
+    let mut fixed_sc = routed_sc.clone();
+    fixed_sc.workloads[0].route = None;
+    let a = simulate_replicate(&routed_sc, 8, 0, true).unwrap();
+    let b = simulate_replicate(&fixed_sc, 8, 0, true).unwrap();
+    assert_eq!(a.requests, b.requests);
+    let tiers = routed_sc.cache_tier_names().len();
+    assert_eq!(a.metrics.overall.values(tiers), b.metrics.overall.values(tiers));
+    assert_eq!(a.metrics.by_workload[0].values(tiers), b.metrics.by_workload[0].values(tiers));
+    assert_eq!(a.metrics.by_provider[0].requests, b.metrics.by_provider[0].requests);
+    assert_eq!(a.metrics.by_provider[1].requests, 0);
+}

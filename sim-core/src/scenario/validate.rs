@@ -49,22 +49,15 @@ pub(crate) fn validate(raw: &RawScenario, issues: &mut Issues, env: &Env<'_>) ->
     // Provider names are resolved from the raw list so a workload's reference is
     // checked even when some provider had unrelated problems. When some name
     // could not be read, an unmatched reference may well be to that provider.
-    let provider_names: Vec<(usize, String)> = raw
-        .providers
-        .iter()
-        .flatten()
-        .enumerate()
-        .filter_map(|(i, p)| Some((i, p.name.as_ref()?.read().ok()?)))
-        .collect();
+    let readable = |key: fn(&RawProvider) -> &Option<Raw<String>>| -> Vec<(usize, String)> {
+        let list = raw.providers.iter().flatten().enumerate();
+        list.filter_map(|(i, p)| Some((i, key(p).as_ref()?.read().ok()?))).collect()
+    };
+    let provider_names = readable(|p| &p.name);
     let names_complete =
         !env.partial && !env.providers_rejected && provider_names.len() == raw.providers.as_ref().map_or(0, Vec::len);
-    let families: Vec<(usize, String)> = raw
-        .providers
-        .iter()
-        .flatten()
-        .enumerate()
-        .filter_map(|(i, p)| Some((i, p.family.as_ref()?.read().ok()?)))
-        .collect();
+    // Families likewise, for `routing.family`.
+    let families = readable(|p| &p.family);
     let refs = ProviderRefs { names: &provider_names, families: &families, complete: names_complete, caches: &caches };
     let mut segments: Vec<(KeyPath, SharedSegment)> = Vec::new();
     let workloads = table_list(&mut cx, &raw.workloads, &root.key("workloads"), "workload", |cx, _, w, at| {
