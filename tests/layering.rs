@@ -62,6 +62,7 @@ const SCENARIO_LAYERS: &[&[&str]] = &[
         "validate_sweep",
         "validate_anatomy",
         "validate_subagents",
+        "validate_routing",
     ],
     &["validate_providers", "validate_workloads"],
     &["validate"],

@@ -60,6 +60,8 @@ mod validation_limits;
 mod malformed;
 // sim-core's module layering and no-I/O rule, read from its source.
 mod layering;
+// The routing example: each policy's signature; plan refusing routed workloads.
+mod routing;
 // Rate limits, retries and outages through the CLI: 429s in requests.csv and the metrics, the example.
 mod admission;
 // Every bundled workload validates and runs on every preset (breakpoint tier intents).

@@ -409,7 +409,7 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 1 + 2 * 3);
         assert!(lines[0].starts_with("replicate,variant,scope,sessions_started,sessions_completed,requests,"));
-        assert!(lines[0].ends_with(",cache_tokens_peak,events,sim_end_s"), "{}", lines[0]);
+        assert!(lines[0].ends_with(",cache_tokens_peak,failovers,route_switches,events,sim_end_s"), "{}", lines[0]);
         assert!(lines[1].starts_with("0,baseline,all,2,0,4,"), "{}", lines[1]);
         assert!(lines[4].starts_with("1,baseline,all,2,0,6,"), "{}", lines[4]);
         assert!(lines[4].ends_with(",11,1.5"), "{}", lines[4]);

@@ -116,6 +116,15 @@ pub fn run(
 /// routing every workload to it.
 fn with_provider_variants(args: &PlanArgs, loaded: &LoadedScenario) -> anyhow::Result<LoadedScenario> {
     let sc = &loaded.scenario;
+    // Each candidate sends every workload to one provider: a routed workload
+    // would need its route replaced, which is a comparison of routing policies.
+    if let Some(w) = sc.workloads.iter().find(|w| w.route.is_some()) {
+        let m = format!(
+            "workload `{}` routes across providers ([workloads.routing]); --across-providers needs every workload on one provider: compare routing policies with [[variants]] instead (docs/routing.md)",
+            w.name
+        );
+        return Err(PlanError { problems: vec![PlanError::flag("--across-providers", "", m)] }.into());
+    }
     let workloads = sc.workload_names().len();
     let mut specs = args.overrides.variants.clone();
     for p in sc.provider_names() {

@@ -142,7 +142,10 @@ impl WorkEstimate {
         let mut live_blocks = 0.0;
         for w in &sc.workloads {
             let m = WorkloadMeans::of(w);
-            let p = &sc.providers[w.provider];
+            // A routed workload: its most demanding candidate for the work,
+            // its expected split for each provider's load (docs/routing.md).
+            let p = &sc.providers[sc.conservative_candidate(w)];
+            let shares = sc.route_shares(w);
             // Expected retries of transient errors; 429s, outages and
             // timeouts depend on the run's own load and are not estimated.
             let retries = w.retry.unwrap_or_else(|| p.failures.retry_config()).max_attempts.saturating_sub(1);
@@ -166,7 +169,9 @@ impl WorkEstimate {
             let live = (rate * session_s).min(m.sessions);
             // Requests in service or waiting, if slots were unlimited: live
             // sessions times the share of their life spent in service.
-            offered[w.provider] += live * attempts * m.steps * service_s / session_s.max(1e-9);
+            for &(c, share) in &shares {
+                offered[c] += share * live * attempts * m.steps * service_s / session_s.max(1e-9);
+            }
             // Mean prompt blocks per request.
             let (blocks, per_block) = match &w.arrivals {
                 Arrivals::Trace { trace: t, .. } => {
@@ -193,8 +198,10 @@ impl WorkEstimate {
             } else {
                 0.0
             };
-            if let Some(cfg) = &p.replicas {
-                fleets[w.provider].add(cfg, &m, requests, rate * attempts * steps);
+            for &(c, share) in &shares {
+                if let Some(cfg) = &sc.providers[c].replicas {
+                    fleets[c].add(cfg, &m, requests * share, rate * attempts * steps * share);
+                }
             }
             e.sessions_per_replicate += m.sessions;
             e.requests_per_replicate += requests;
@@ -232,7 +239,9 @@ impl WorkEstimate {
                     CacheMode::Automatic => m.steps,
                     CacheMode::Explicit { .. } => per_session,
                 };
-                let mut entries = live * per_session + ended * whole + w.shared_segments.len() as f64;
+                // A routed session may leave entries at every candidate.
+                let copies = w.candidates().len() as f64;
+                let mut entries = copies * (live * per_session + ended * whole + w.shared_segments.len() as f64);
                 if let Some(cap) = p.cache.capacity_tokens {
                     let tokens_per_entry = (m.mean_prompt() / per_session.max(1.0)).max(1.0);
                     entries = entries.min(cap as f64 / tokens_per_entry);

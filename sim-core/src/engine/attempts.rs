@@ -18,16 +18,20 @@ impl Replicate<'_> {
     /// Session `id` sends its current step's request (a first attempt or a retry).
     pub(super) fn on_issue(&mut self, id: u32, now: SimTime) {
         let generation = self.live.next_generation(id);
-        let l = self.live.get_mut(id);
-        l.attempt = Attempt { issued: now, ..Attempt::default() };
-        let (w, first, key) = (l.session.workload, l.session.attempt == 0, l.session.request_key());
+        let l = self.live.get(id);
+        let (w, first) = (l.session.workload, l.session.attempt == 0);
         if first {
             self.gauges[w].in_system.add(now, 1);
+            self.route_step(id, now);
         }
-        let p = self.sc.workloads[w].provider;
+        let l = self.live.get_mut(id);
+        let (p, slot) = (l.route.provider, l.route.slot);
+        l.attempt = Attempt { provider: p, slot, issued: now, ..Attempt::default() };
+        let key = l.session.request_key();
+        self.route_sent(id);
         let input = self.counted_input(id, now);
         let server = &self.servers[p];
-        match self.gate.check(self.sc, w, key, now, input, || server.load()) {
+        match self.gate.check(self.sc, (w, slot), key, now, input, || server.load()) {
             Verdict::Admit => {
                 self.arm_timeout(id, w, generation, now);
                 let a = &mut self.live.get_mut(id).attempt;
@@ -70,19 +74,19 @@ impl Replicate<'_> {
     /// count them: cache reads (as the cache holds them now) left out unless
     /// they count.
     fn counted_input(&mut self, id: u32, now: SimTime) -> u64 {
-        let s = &self.live.get(id).session;
-        let p = self.sc.workloads[s.workload].provider;
+        let l = self.live.get(id);
+        let (s, p, slot) = (&l.session, l.attempt.provider, l.attempt.slot);
         let Some(rl) = &self.sc.providers[p].admission.rate_limits else { return 0 };
         let input = s.prompt.tokens();
         if rl.cache_reads_count {
             return input;
         }
-        if self.caches.needs_breakpoints(s.workload) {
+        if self.caches.needs_breakpoints(s.workload, slot) {
             s.breakpoints(&mut self.breakpoints);
         } else {
             self.breakpoints.clear();
         }
-        let req = super::replicate::cached_request(s, &self.breakpoints, now);
+        let req = super::replicate::cached_request(s, slot, &self.breakpoints, now);
         input - self.caches.peek(&req).min(input)
     }
 
@@ -98,12 +102,12 @@ impl Replicate<'_> {
 
     pub(super) fn on_admit(&mut self, id: u32, generation: u32, now: SimTime) {
         let Some(l) = self.live.current(id, generation).filter(|l| l.attempt.open()) else { return };
-        let wl = &self.sc.workloads[l.session.workload];
+        let (wl, p) = (&self.sc.workloads[l.session.workload], l.attempt.provider);
         let class = if wl.service_tier == ServiceTier::Priority { QueueClass::Priority } else { QueueClass::Standard };
         if let Some(ts) = self.timeseries.as_mut() {
-            ts.arrival(wl.provider, now);
+            ts.arrival(p, now);
         }
-        self.with_server(wl.provider, now, |server, host| server.admit(id, class, now, host));
+        self.with_server(p, now, |server, host| server.admit(id, class, now, host));
     }
 
     /// Batch work is done off the real-time servers, when the provider gets
@@ -127,11 +131,11 @@ impl Replicate<'_> {
         self.servers = servers;
     }
 
-    /// What the tokens of workload `w` cost at `now`: the one place a
-    /// request or a ping is billed.
-    pub(super) fn bill(&self, w: usize, now: SimTime, tokens: &TokenCounts) -> CostBreakdown {
+    /// What the tokens of workload `w` served by provider `p` cost at `now`:
+    /// the one place a request or a ping is billed.
+    pub(super) fn bill(&self, w: usize, p: usize, now: SimTime, tokens: &TokenCounts) -> CostBreakdown {
         let wl = &self.sc.workloads[w];
-        let pricing = &self.sc.providers[wl.provider].pricing;
+        let pricing = &self.sc.providers[p].pricing;
         request_cost(pricing, now, self.sc.simulation.start_time_of_day_s, wl.service_tier, tokens)
     }
 
@@ -147,12 +151,12 @@ impl Replicate<'_> {
     pub(super) fn on_done(&mut self, id: u32, generation: u32, now: SimTime) {
         let Some(l) = self.live.current(id, generation).filter(|l| l.attempt.open()) else { return };
         let (w, a) = (l.session.workload, l.attempt);
-        let p = self.sc.workloads[w].provider;
+        let p = a.provider;
         self.live.get_mut(id).attempt.closed = true;
         if a.in_server {
             self.with_server(p, now, |server, host| server.release(id, now, host));
         }
-        self.gate.completed(self.sc, w, now, a.tokens.output);
+        self.gate.completed(self.sc, w, a.slot, now, a.tokens.output);
         if a.failed {
             self.attempt_failed(id, now, RequestStatus::Error, None, false);
         } else {
@@ -170,7 +174,7 @@ impl Replicate<'_> {
             return;
         }
         let (w, a) = (l.session.workload, l.attempt);
-        let p = self.sc.workloads[w].provider;
+        let p = a.provider;
         self.live.get_mut(id).attempt.closed = true;
         if a.in_server {
             self.with_server(p, now, |server, host| server.abandon(id, a.begun, now, host));
@@ -195,7 +199,7 @@ impl Replicate<'_> {
         } else {
             TokenCounts::default()
         };
-        let cost = if billed { self.bill(w, a.start, &tokens) } else { CostBreakdown::default() };
+        let cost = if billed { self.bill(w, p, a.start, &tokens) } else { CostBreakdown::default() };
         let a = &mut self.live.get_mut(id).attempt;
         a.tokens = tokens;
         a.cost = cost;
@@ -203,14 +207,15 @@ impl Replicate<'_> {
         a.first_token = a.first_token.min(now);
         // A hung attempt never reached the rate limits: nothing to settle.
         if a.admitted {
-            self.gate.completed(self.sc, w, now, tokens.output);
+            self.gate.completed(self.sc, w, a.slot, now, tokens.output);
         }
         // Decided on what was produced, not on its price (a free model's
         // tokens are still tokens).
         if billed {
             let tokens = self.caches.to_scenario_tiers(p, &tokens);
             self.live.get_mut(id).cost.add(cost.total());
-            self.cell(id).record_abandoned(&tokens, &cost);
+            let slot = self.live.get(id).attempt.slot;
+            self.req_cell(id, slot).record_abandoned(&tokens, &cost);
         }
         self.attempt_failed(id, now, RequestStatus::Timeout, None, false);
     }
@@ -241,14 +246,17 @@ impl Replicate<'_> {
         }
         let a = self.live.get(id).attempt;
         self.record(id, a, status);
+        self.route_ended(id, &a, false);
         let l = self.live.get(id);
         if let Some(ts) = self.timeseries.as_mut() {
-            let p = self.sc.workloads[l.session.workload].provider;
+            let p = a.provider;
             if status == RequestStatus::RateLimited { ts.rate_limited(p, now) } else { ts.error(p, now) }
         }
         let (w, key) = (l.session.workload, l.session.request_key());
-        let delay = if final_ { None } else { self.gate.retry_delay(w, key, retry_after) };
-        let cell = self.cell(id);
+        // A provider that took over the step by a failover gets its own retries.
+        let tries = key.attempt - l.route.attempt_base;
+        let delay = if final_ { None } else { self.gate.retry_delay(w, a.slot, key, tries, retry_after) };
+        let cell = self.req_cell(id, a.slot);
         match status {
             RequestStatus::RateLimited => cell.rate_limited += 1,
             RequestStatus::Timeout => cell.timeouts += 1,
@@ -260,8 +268,13 @@ impl Replicate<'_> {
             self.schedule(now + d, Event::Issue(id), w);
             return;
         }
+        if self.fail_over(id, status, now) {
+            // At once: the next provider has not seen this request.
+            self.schedule(now, Event::Issue(id), w);
+            return;
+        }
         if self.sc.workloads[w].objectives.any() {
-            self.cell(id).record_failed_step_slo();
+            self.req_cell(id, a.slot).record_failed_step_slo();
         }
         self.gauges[w].in_system.add(now, -1);
         match self.sc.workloads[w].retry.map(|r| r.on_failure).unwrap_or_default() {
@@ -273,6 +286,7 @@ impl Replicate<'_> {
 
     fn on_success(&mut self, id: u32, w: usize, p: usize, a: Attempt, now: SimTime) {
         self.record(id, a, RequestStatus::Ok);
+        self.route_ended(id, &a, true);
         if let Some(ts) = self.timeseries.as_mut() {
             ts.completion(p, now, a.tokens.input, a.tokens.cache_read);
         }
@@ -299,7 +313,7 @@ impl Replicate<'_> {
         };
         self.gauges[w].in_system.add(now, -1);
         self.live.get_mut(id).cost.add(outcome.cost.total());
-        self.cell(id).record_request(&outcome);
+        self.req_cell(id, a.slot).record_request(&outcome);
         self.next_step(id, w, now);
     }
 

@@ -2,6 +2,7 @@
 //! a provider, with the bookkeeping around them (best-effort misses, storage
 //! billing, occupancy peaks, tier names).
 
+use super::cells::Cells;
 use crate::metrics::{MAX_CACHE_TIERS, ScopeMetrics, TokenCounts};
 use crate::model::cache::{CacheRules, Lookup, PromptBreakpoint, PromptCache, WriteTimes};
 use crate::model::pricing::storage_cost;
@@ -15,6 +16,8 @@ use rand::Rng;
 #[derive(Debug)]
 pub struct CachedRequest<'a> {
     pub workload: usize,
+    /// The position of the request's provider among the workload's candidates.
+    pub slot: usize,
     pub now: SimTime,
     pub blocks: &'a [Block],
     pub shared: usize,
@@ -47,9 +50,10 @@ pub struct CacheSet {
     /// `None` for providers whose cache is disabled.
     caches: Vec<Option<PromptCache>>,
     cache_provider: Vec<usize>,
-    workload_cache: Vec<usize>,
-    /// Per workload: its cache is explicit, so its requests need breakpoints.
-    explicit: Vec<bool>,
+    /// Per workload and candidate provider: the cache its requests use there.
+    workload_cache: Vec<Vec<usize>>,
+    /// Per workload and candidate: that cache is explicit, so requests need breakpoints.
+    explicit: Vec<Vec<bool>>,
     /// Best-effort misses, drawn per request (pings apart: their keys count pings).
     misses: KeyedStreams,
     ping_misses: KeyedStreams,
@@ -70,29 +74,31 @@ impl CacheSet {
         // First which workloads share a cache (one per provider, or per API
         // key at a provider), then the caches themselves.
         let mut keys: Vec<(usize, &str)> = Vec::new();
-        let workload_cache: Vec<usize> = sc
+        let workload_cache: Vec<Vec<usize>> = sc
             .workloads
             .iter()
             .map(|w| {
-                let key = sc.cache_key(w);
-                keys.iter().position(|k| *k == key).unwrap_or_else(|| {
-                    keys.push(key);
-                    keys.len() - 1
-                })
+                let at = |&p: &usize| {
+                    let key = sc.cache_key_at(w, p);
+                    keys.iter().position(|k| *k == key).unwrap_or_else(|| {
+                        keys.push(key);
+                        keys.len() - 1
+                    })
+                };
+                w.candidates().iter().map(at).collect()
             })
             .collect();
         let cache_provider: Vec<usize> = keys.iter().map(|k| k.0).collect();
         let caches = cache_provider
             .iter()
             .enumerate()
-            .map(|(ci, &p)| {
-                let p = &sc.providers[p];
+            .map(|(ci, &pi)| {
+                let p = &sc.providers[pi];
                 let track_storage = p.pricing.bills_storage();
                 // Generated agent prompts branch only after their shared
                 // segments (the chain shortcut is exact for them); trace
                 // prompts may branch anywhere.
-                let first = workload_cache.iter().position(|c| *c == ci).expect("every cache has a workload");
-                let chain_prompts = !sc.cache_has_branching_prompts(&sc.workloads[first]);
+                let chain_prompts = !sc.cache_has_branching_prompts_at(keys[ci]);
                 p.cache
                     .enabled
                     .then(|| PromptCache::new(CacheRules::from_config(&p.cache), chain_prompts, track_storage))
@@ -102,8 +108,11 @@ impl CacheSet {
             .workloads
             .iter()
             .map(|w| {
-                let c = &sc.providers[w.provider].cache;
-                c.enabled && matches!(c.mode, CacheMode::Explicit { .. })
+                let explicit = |&p: &usize| {
+                    let c = &sc.providers[p].cache;
+                    c.enabled && matches!(c.mode, CacheMode::Explicit { .. })
+                };
+                w.candidates().iter().map(explicit).collect()
             })
             .collect();
         CacheSet {
@@ -119,21 +128,22 @@ impl CacheSet {
         }
     }
 
-    /// Whether requests of `workload` need their breakpoints (explicit caches only).
-    pub fn needs_breakpoints(&self, workload: usize) -> bool {
-        self.explicit[workload]
+    /// Whether requests of `workload` to its candidate `slot` need their
+    /// breakpoints (explicit caches only).
+    pub fn needs_breakpoints(&self, workload: usize, slot: usize) -> bool {
+        self.explicit[workload][slot]
     }
 
     /// Tokens the cache holds for the request now, changing nothing (no
     /// refresh, no best-effort miss drawn): what a rate limiter counts.
     pub fn peek(&self, req: &CachedRequest<'_>) -> u64 {
-        let ci = self.workload_cache[req.workload];
+        let ci = self.workload_cache[req.workload][req.slot];
         self.caches[ci].as_ref().map_or(0, |c| c.lookup(req.now, req.blocks, req.shared, req.breakpoints).tokens)
     }
 
     /// Looks the request up (a best-effort cache may miss what it holds).
     pub fn lookup(&mut self, sc: &Scenario, req: &CachedRequest<'_>) -> Lookup {
-        let ci = self.workload_cache[req.workload];
+        let ci = self.workload_cache[req.workload][req.slot];
         let p = self.cache_provider[ci];
         let Some(cache) = self.caches[ci].as_mut() else { return Lookup::default() };
         let hit = cache.lookup(req.now, req.blocks, req.shared, req.breakpoints);
@@ -158,7 +168,7 @@ impl CacheSet {
         first_token: SimTime,
         end: SimTime,
     ) -> [u64; MAX_CACHE_TIERS] {
-        let ci = self.workload_cache[req.workload];
+        let ci = self.workload_cache[req.workload][req.slot];
         let p = self.cache_provider[ci];
         let Some(cache) = self.caches[ci].as_mut() else { return [0; MAX_CACHE_TIERS] };
         let ttl_from = match sc.providers[p].cache.ttl_starts {
@@ -187,7 +197,7 @@ impl CacheSet {
     /// Bills the storage of entries that left the caches since the last call.
     /// Storage is billed to the workload whose request wrote the entry;
     /// entries written before `counted_from` (the warm-up) are not counted.
-    pub fn bill_storage(&mut self, sc: &Scenario, by_workload: &mut [ScopeMetrics], counted_from: SimTime) {
+    pub fn bill_storage(&mut self, sc: &Scenario, cells: &mut Cells, counted_from: SimTime) {
         for (ci, cache) in self.caches.iter_mut().enumerate() {
             let Some(cache) = cache else { continue };
             let p = self.cache_provider[ci];
@@ -196,18 +206,18 @@ impl CacheSet {
                     return;
                 }
                 let usd = storage_cost(&sc.providers[p].pricing, span.created, span.tokens, span.stored.as_secs_f64());
-                by_workload[span.owner as usize].record_storage(usd);
+                cells.at_provider(span.owner as usize, p).record_storage(usd);
             });
         }
     }
 
     /// At the end of the replicate: bills every entry still stored until its expiry.
-    pub fn close(&mut self, sc: &Scenario, by_workload: &mut [ScopeMetrics], counted_from: SimTime) {
+    pub fn close(&mut self, sc: &Scenario, cells: &mut Cells, counted_from: SimTime) {
         for cache in self.caches.iter_mut().flatten() {
             cache.close();
         }
         // `close` moved the remaining entries to the stored spans.
-        self.bill_storage(sc, by_workload, counted_from);
+        self.bill_storage(sc, cells, counted_from);
     }
 
     /// Tokens held now by provider `p`'s caches (expired entries count until

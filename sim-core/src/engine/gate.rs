@@ -33,16 +33,18 @@ pub(super) enum Verdict {
 
 pub(super) struct Gate {
     limiters: Vec<RateLimiter>,
-    /// Per workload: its limiter in `limiters`, when its provider limits.
-    workload_limiter: Vec<Option<usize>>,
+    /// Per workload and candidate provider: its limiter in `limiters`, when
+    /// that provider limits.
+    workload_limiter: Vec<Vec<Option<usize>>>,
     /// Per provider, `None` without outages or degraded windows.
     faults: Vec<Option<FaultTimeline>>,
     flex: Vec<FlexAdmission>,
     batch: Vec<BatchCompletion>,
     /// Batch delays, drawn per request.
     batch_streams: KeyedStreams,
-    /// Per workload.
-    retry: Vec<RetryPolicy>,
+    /// Per workload and candidate provider (a provider's own retry settings
+    /// apply when the workload sets none).
+    retry: Vec<Vec<RetryPolicy>>,
     /// Retry jitter, drawn per failed attempt.
     jitter_streams: KeyedStreams,
 }
@@ -55,24 +57,27 @@ impl Gate {
             .workloads
             .iter()
             .map(|w| {
-                let admission = &sc.providers[w.provider].admission;
-                // Batch requests are outside the real-time limits unless the provider says otherwise.
-                if w.service_tier == ServiceTier::Batch && !admission.tiers.batch_in_rate_limits {
-                    return None;
-                }
-                let rl = admission.rate_limits.as_ref()?;
-                let key = (w.provider, if rl.per_api_key { w.api_key.as_str() } else { "" });
-                Some(keys.iter().position(|k| *k == key).unwrap_or_else(|| {
-                    keys.push(key);
-                    let limits = RateLimits {
-                        requests_per_min: rl.requests_per_min,
-                        input_tokens_per_min: rl.input_tokens_per_min,
-                        output_tokens_per_min: rl.output_tokens_per_min,
-                    };
-                    let rule = if rl.reserve_output { OutputRule::Reserve } else { OutputRule::ChargeOnCompletion };
-                    limiters.push(RateLimiter::new(limits, rule).expect("validated: every limit >= 1"));
-                    limiters.len() - 1
-                }))
+                let mut at = |p: usize| {
+                    let admission = &sc.providers[p].admission;
+                    // Batch requests are outside the real-time limits unless the provider says otherwise.
+                    if w.service_tier == ServiceTier::Batch && !admission.tiers.batch_in_rate_limits {
+                        return None;
+                    }
+                    let rl = admission.rate_limits.as_ref()?;
+                    let key = (p, if rl.per_api_key { w.api_key.as_str() } else { "" });
+                    Some(keys.iter().position(|k| *k == key).unwrap_or_else(|| {
+                        keys.push(key);
+                        let limits = RateLimits {
+                            requests_per_min: rl.requests_per_min,
+                            input_tokens_per_min: rl.input_tokens_per_min,
+                            output_tokens_per_min: rl.output_tokens_per_min,
+                        };
+                        let rule = if rl.reserve_output { OutputRule::Reserve } else { OutputRule::ChargeOnCompletion };
+                        limiters.push(RateLimiter::new(limits, rule).expect("validated: every limit >= 1"));
+                        limiters.len() - 1
+                    }))
+                };
+                w.candidates().iter().map(|&p| at(p)).collect()
             })
             .collect();
         let faults = sc
@@ -106,13 +111,16 @@ impl Gate {
             .workloads
             .iter()
             .map(|w| {
-                let c = w.retry.unwrap_or_else(|| sc.providers[w.provider].failures.retry_config());
-                RetryPolicy {
-                    base: c.backoff_base,
-                    cap: c.backoff_cap,
-                    max_attempts: c.max_attempts,
-                    jitter: if c.full_jitter { Jitter::Full } else { Jitter::None },
-                }
+                let at = |&p: &usize| {
+                    let c = w.retry.unwrap_or_else(|| sc.providers[p].failures.retry_config());
+                    RetryPolicy {
+                        base: c.backoff_base,
+                        cap: c.backoff_cap,
+                        max_attempts: c.max_attempts,
+                        jitter: if c.full_jitter { Jitter::Full } else { Jitter::None },
+                    }
+                };
+                w.candidates().iter().map(at).collect()
             })
             .collect();
         Gate {
@@ -138,20 +146,21 @@ impl Gate {
         }
     }
 
-    /// Whether attempt `key` of workload `w` sent at `now` may join the queue.
-    /// `input_tokens` are counted as its provider counts them; `load` gives
-    /// the provider's busy capacity and capacity (asked for flex only).
+    /// Whether attempt `key` of workload `w` sent at `now` to its candidate
+    /// `slot` (`at` = (w, slot)) may join the queue. `input_tokens` are
+    /// counted as that provider counts them; `load` gives its busy capacity
+    /// and capacity (asked for flex only).
     pub(super) fn check(
         &mut self,
         sc: &Scenario,
-        w: usize,
+        (w, slot): (usize, usize),
         key: RequestKey,
         now: SimTime,
         input_tokens: u64,
         load: impl FnOnce() -> (u64, u64),
     ) -> Verdict {
         let wl = &sc.workloads[w];
-        let p = wl.provider;
+        let p = wl.candidates()[slot];
         if let Some(f) = &self.faults[p] {
             match f.outage_at(now) {
                 Some(OutageMode::FailFast) => return Verdict::Unavailable,
@@ -166,7 +175,7 @@ impl Gate {
                 return Verdict::FlexRefused;
             }
         }
-        if let Some(li) = self.workload_limiter[w] {
+        if let Some(li) = self.workload_limiter[w][slot] {
             let reserve = sc.providers[p].admission.rate_limits.as_ref().is_some_and(|r| r.reserve_output);
             let demand =
                 Demand { requests: 1, input_tokens, output_tokens_reserved: if reserve { wl.max_tokens } else { 0 } };
@@ -187,12 +196,13 @@ impl Gate {
         }
     }
 
-    /// An admitted attempt of workload `w` ended at `now` with `output`
-    /// tokens produced: the output bucket is corrected or charged.
-    pub(super) fn completed(&mut self, sc: &Scenario, w: usize, now: SimTime, output: u64) {
-        let Some(li) = self.workload_limiter[w] else { return };
+    /// An admitted attempt of workload `w` at its candidate `slot` ended at
+    /// `now` with `output` tokens produced: the output bucket is corrected
+    /// or charged.
+    pub(super) fn completed(&mut self, sc: &Scenario, w: usize, slot: usize, now: SimTime, output: u64) {
+        let Some(li) = self.workload_limiter[w][slot] else { return };
         let wl = &sc.workloads[w];
-        let rl = sc.providers[wl.provider].admission.rate_limits.as_ref().expect("a limiter has limits");
+        let rl = sc.providers[wl.candidates()[slot]].admission.rate_limits.as_ref().expect("a limiter has limits");
         if rl.reserve_output {
             self.limiters[li].correct_output(now, wl.max_tokens, output);
         } else {
@@ -200,15 +210,19 @@ impl Gate {
         }
     }
 
-    /// The wait before retrying after attempt `key` of workload `w` failed,
-    /// at least `retry_after`; `None` when it was the last.
+    /// The wait before retrying after attempt `key` of workload `w` failed
+    /// at its candidate `slot`, at least `retry_after`; `None` when it was
+    /// the last. `tries` counts the attempts before it at that provider (the
+    /// jitter is drawn by `key`, so a failover's retries draw afresh).
     pub(super) fn retry_delay(
         &self,
         w: usize,
+        slot: usize,
         key: RequestKey,
+        tries: u32,
         retry_after: Option<SimDuration>,
     ) -> Option<SimDuration> {
-        self.retry[w].next_delay(key.attempt, retry_after, &mut self.jitter_streams.request(key))
+        self.retry[w][slot].next_delay(tries, retry_after, &mut self.jitter_streams.request(key))
     }
 
     /// Provider `p`'s speed multiplier at `now` (degraded windows).

@@ -14,8 +14,8 @@ use rand::Rng;
 
 impl Host for Replicate<'_> {
     fn begin(&mut self, id: u32, now: SimTime) -> Begin {
-        let w = self.live.get(id).session.workload;
-        let p = self.sc.workloads[w].provider;
+        let l = self.live.get(id);
+        let (w, p, slot) = (l.session.workload, l.attempt.provider, l.attempt.slot);
         let error_rate = self.sc.providers[p].failures.error_rate;
         let failed = error_rate > 0.0
             && self.failure_streams.request(self.live.get(id).session.request_key()).random_bool(error_rate);
@@ -28,14 +28,14 @@ impl Host for Replicate<'_> {
             return Begin { failed: true, ..Begin::default() };
         }
         let session = &self.live.get(id).session;
-        if self.caches.needs_breakpoints(w) {
+        if self.caches.needs_breakpoints(w, slot) {
             session.breakpoints(&mut self.breakpoints);
         } else {
             self.breakpoints.clear();
         }
         let input_tokens = session.prompt.tokens();
         let output_tokens = session.output_tokens + session.reasoning_tokens;
-        let req = cached_request(session, &self.breakpoints, now);
+        let req = cached_request(session, slot, &self.breakpoints, now);
         let hit = self.caches.lookup(self.sc, &req);
         self.pending_lookup = Some(hit);
         Begin { input_tokens, cached_tokens: hit.tokens, output_tokens, failed: false }
@@ -43,17 +43,18 @@ impl Host for Replicate<'_> {
 
     fn planned(&mut self, id: u32, now: SimTime, first_token: SimTime, end: SimTime) {
         let l = self.live.get(id);
-        let (w, generation) = (l.session.workload, self.live.generation(id));
+        let (w, generation, p, slot) =
+            (l.session.workload, self.live.generation(id), l.attempt.provider, l.attempt.slot);
         let (tokens, cost) = match self.pending_lookup.take() {
             // A failed attempt: no prefill, no output, nothing billed, nothing cached.
             None => (TokenCounts::default(), CostBreakdown::default()),
             Some(hit) => {
-                let req = cached_request(&l.session, &self.breakpoints, now);
+                let req = cached_request(&l.session, slot, &self.breakpoints, now);
                 let writes = self.caches.commit(self.sc, &req, hit, first_token, end);
                 let s = &self.live.get(id).session;
                 let input = s.prompt.tokens();
                 let tokens = classify_tokens(input, hit.tokens, &writes, s.output_tokens, s.reasoning_tokens);
-                (tokens, self.bill(w, now, &tokens))
+                (tokens, self.bill(w, p, now, &tokens))
             }
         };
         let a = &mut self.live.get_mut(id).attempt;
@@ -69,7 +70,7 @@ impl Host for Replicate<'_> {
 
     fn first_token(&mut self, id: u32, at: SimTime, cached_tokens: u64) {
         let l = self.live.get(id);
-        let (w, generation) = (l.session.workload, self.live.generation(id));
+        let (w, generation, p) = (l.session.workload, self.live.generation(id), l.attempt.provider);
         let tokens = if l.attempt.failed {
             TokenCounts::default()
         } else {
@@ -79,7 +80,7 @@ impl Host for Replicate<'_> {
             let no_writes = [0; MAX_CACHE_TIERS];
             classify_tokens(input, cached_tokens.min(input), &no_writes, s.output_tokens, s.reasoning_tokens)
         };
-        let cost = self.bill(w, at, &tokens);
+        let cost = self.bill(w, p, at, &tokens);
         let a = &mut self.live.get_mut(id).attempt;
         a.first_token = at;
         a.tokens = tokens;
@@ -126,8 +127,11 @@ impl Host for Replicate<'_> {
         let p = self.serving_provider;
         // One wake per iteration: the workload that names a clock fault is
         // looked up only when there is one.
-        let w =
-            if at > SimTime::LIMIT { self.sc.workloads.iter().position(|w| w.provider == p).unwrap_or(0) } else { 0 };
+        let w = if at > SimTime::LIMIT {
+            self.sc.workloads.iter().position(|w| w.candidates().contains(&p)).unwrap_or(0)
+        } else {
+            0
+        };
         self.schedule(at, Event::ServerWake(p as u32, token), w);
     }
 }

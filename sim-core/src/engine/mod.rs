@@ -3,11 +3,13 @@
 mod arrivals;
 mod attempts;
 mod caches;
+mod cells;
 mod compaction;
 mod gate;
 mod host;
 mod limits;
 mod replicate;
+mod routing;
 mod slab;
 mod subagents;
 mod timeseries;
@@ -30,6 +32,8 @@ mod crn_tests;
 mod metrics_tests;
 #[cfg(test)]
 mod replicas_tests;
+#[cfg(test)]
+mod routing_tests;
 #[cfg(test)]
 mod subagents_tests;
 #[cfg(test)]

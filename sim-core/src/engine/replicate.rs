@@ -5,13 +5,15 @@
 
 use super::arrivals::ProcessArrivals;
 use super::caches::{CacheSet, CachedRequest};
+use super::cells::Cells;
 use super::gate::Gate;
 use super::limits::{SimLimit, clock_limit_years};
+use super::routing::{Router, SessionRoute};
 use super::slab::Slab;
 use super::subagents::Family;
 use super::timeseries::{ProviderSample, TimeseriesRecorder, TimeseriesRow};
 use crate::event_queue::EventQueue;
-use crate::metrics::{CostBreakdown, CostTotals, ReplicateMetrics, ScopeMetrics, TimeWeighted, TokenCounts, UsdSum};
+use crate::metrics::{CostBreakdown, ReplicateMetrics, ScopeMetrics, TimeWeighted, TokenCounts, UsdSum};
 use crate::model::cache::Lookup;
 use crate::model::cache::PromptBreakpoint;
 use crate::model::pricing::classify_tokens;
@@ -70,6 +72,10 @@ pub(super) enum Event {
 /// The attempt a session has in flight.
 #[derive(Clone, Copy, Debug, Default)]
 pub(super) struct Attempt {
+    /// The provider it was sent to, and that provider's position among the
+    /// workload's candidates.
+    pub(super) provider: usize,
+    pub(super) slot: usize,
     pub(super) issued: SimTime,
     pub(super) start: SimTime,
     pub(super) first_token: SimTime,
@@ -118,6 +124,8 @@ pub(super) struct Live {
     pub(super) cost: UsdSum,
     /// Subagents: a child's parent, a parent's children.
     pub(super) family: Family,
+    /// Where its requests go (docs/routing.md).
+    pub(super) route: SessionRoute,
 }
 
 impl Live {
@@ -131,11 +139,12 @@ impl Live {
             pings: 0,
             cost: UsdSum::default(),
             family,
+            route: SessionRoute::default(),
         }
     }
 }
 
-/// Levels of one (workload, provider) cell over time.
+/// Levels of one workload over time.
 #[derive(Clone, Copy)]
 pub(super) struct CellGauges {
     /// Steps issued and not finished.
@@ -160,10 +169,13 @@ pub(super) struct Replicate<'a> {
     pub(super) serving_provider: usize,
     pub(super) workloads: Vec<WorkloadState>,
     pub(super) caches: CacheSet,
-    /// Metrics per (workload, provider) cell; today a workload has one
-    /// provider, so one cell per workload. Provider and overall scopes are
-    /// merged from the cells at the end: one record per event on the hot path.
-    pub(super) cells: Vec<ScopeMetrics>,
+    /// Metrics per workload, and per candidate provider of a routed workload.
+    pub(super) cells: Cells,
+    /// What the client-side router knows (routed workloads).
+    pub(super) router: Router,
+    /// Weighted routing's draws, per request; sticky routing's, per session.
+    pub(super) route_streams: KeyedStreams,
+    pub(super) sticky_streams: KeyedStreams,
     /// What sessions that arrived during the warm-up record: simulated, never counted.
     pub(super) uncounted: ScopeMetrics,
     pub(super) gauges: Vec<CellGauges>,
@@ -223,7 +235,10 @@ pub fn simulate_replicate_with(
         serving_provider: 0,
         workloads,
         caches: CacheSet::new(sc, &rs),
-        cells: vec![ScopeMetrics::default(); sc.workloads.len()],
+        cells: Cells::new(sc),
+        router: Router::new(sc),
+        route_streams: rs.keyed("routing.weighted"),
+        sticky_streams: rs.keyed("routing.sticky"),
         uncounted: ScopeMetrics::default(),
         gauges: vec![
             CellGauges {
@@ -287,18 +302,12 @@ pub fn simulate_replicate_with(
         None => Vec::new(),
     };
     let span_s = (now.max(warmup_end) - warmup_end).as_secs_f64();
-    for (cell, g) in r.cells.iter_mut().zip(&mut r.gauges) {
-        cell.concurrency = g.in_system.close(now);
-        cell.sessions_active = g.sessions.close(now);
-        cell.span_s = span_s;
-    }
-    let mut overall = ScopeMetrics::default();
-    overall.span_s = span_s;
-    let mut by_provider = vec![overall.clone(); sc.providers.len()];
-    for (w, cell) in r.cells.iter().enumerate() {
-        overall.merge(cell);
-        by_provider[sc.workloads[w].provider].merge(cell);
-    }
+    let gauges = &mut r.gauges;
+    let cells = std::mem::take(&mut r.cells);
+    let (mut overall, mut by_provider, by_workload) = cells.finish(sc.providers.len(), span_s, |w, cell| {
+        cell.concurrency = gauges[w].in_system.close(now);
+        cell.sessions_active = gauges[w].sessions.close(now);
+    });
     // Self-hosted replicas are paid by the hour, for the span observed.
     for (p, m) in by_provider.iter_mut().enumerate() {
         if let Some(cfg) = &sc.providers[p].replicas {
@@ -318,14 +327,8 @@ pub fn simulate_replicate_with(
     }
     overall.serving = Some(all_serving);
     r.caches.set_peaks(&mut overall, &mut by_provider);
-    let metrics = ReplicateMetrics {
-        replicate,
-        overall,
-        by_provider,
-        by_workload: r.cells,
-        events,
-        sim_end_s: now.as_secs_f64(),
-    };
+    let metrics =
+        ReplicateMetrics { replicate, overall, by_provider, by_workload, events, sim_end_s: now.as_secs_f64() };
     check_metrics(&metrics, sc)?;
     Ok(ReplicateOutput { metrics, requests: r.records.unwrap_or_default(), timeseries })
 }
@@ -428,10 +431,7 @@ impl Replicate<'_> {
     /// Provider `p` now, for the time series. The cost is summed exactly
     /// over its workloads, so the last row equals its `cost_usd` metric.
     fn provider_sample(&self, p: usize) -> ProviderSample {
-        let mut cost = CostTotals::default();
-        for (cell, _) in self.cells.iter().zip(&self.sc.workloads).filter(|(_, w)| w.provider == p) {
-            cost.merge(&cell.cost);
-        }
+        let cost = self.cells.provider_cost(p);
         ProviderSample {
             levels: self.servers[p].levels(),
             cache_tokens: self.caches.tokens_held(p),
@@ -445,19 +445,27 @@ impl Replicate<'_> {
         let w = self.live.get(id).session.workload;
         let wl = &self.sc.workloads[w];
         let Some(ka) = wl.keep_alive else { return };
+        // To the provider the session's last request went to: the cache it
+        // keeps warm. Replicas keep prefixes in KV memory with no TTL: none
+        // is sent there (a routed workload may mix them with TTL caches).
+        let (p, slot) = self.live.get(id).route.last.unwrap_or((wl.provider, 0));
+        if self.sc.providers[p].replicas.is_some() {
+            return;
+        }
         let l = self.live.get_mut(id);
         let key = RequestKey { attempt: l.pings, ..l.session.request_key() };
         l.pings += 1;
         let l = self.live.get(id);
         let blocks = &l.session.prompt.blocks()[..l.session.last_sent_blocks];
         let input = blocks.last().map_or(0, |b| b.end_tokens);
-        if self.caches.needs_breakpoints(w) {
+        if self.caches.needs_breakpoints(w, slot) {
             l.session.breakpoints_within(blocks.len(), &mut self.breakpoints);
         } else {
             self.breakpoints.clear();
         }
         let req = CachedRequest {
             workload: w,
+            slot,
             now,
             blocks,
             shared: l.session.prompt.shared_blocks().min(blocks.len()),
@@ -466,15 +474,25 @@ impl Replicate<'_> {
             ping: true,
         };
         let hit = self.caches.lookup(self.sc, &req);
-        let (first_token, end) = self.servers[wl.provider].ping_timing(now, input, hit.tokens, ka.output_tokens);
+        let (first_token, end) = self.servers[p].ping_timing(now, input, hit.tokens, ka.output_tokens);
         let writes = self.caches.commit(self.sc, &req, hit, first_token, end);
         let tokens = classify_tokens(input, hit.tokens, &writes, ka.output_tokens, 0);
-        let cost = self.bill(w, now, &tokens);
-        let ping = Attempt { issued: now, start: now, first_token, end, tokens, cost, ..Attempt::default() };
+        let cost = self.bill(w, p, now, &tokens);
+        let ping = Attempt {
+            provider: p,
+            slot,
+            issued: now,
+            start: now,
+            first_token,
+            end,
+            tokens,
+            cost,
+            ..Attempt::default()
+        };
         self.record(id, ping, RequestStatus::KeepAlive);
-        let tokens = self.caches.to_scenario_tiers(wl.provider, &tokens);
+        let tokens = self.caches.to_scenario_tiers(p, &tokens);
         self.live.get_mut(id).cost.add(cost.total());
-        self.cell(id).record_keep_alive(&tokens, &cost);
+        self.req_cell(id, slot).record_keep_alive(&tokens, &cost);
         let next = now + ka.interval;
         if next < self.live.get(id).next_issue {
             self.schedule(next, Event::KeepAlive(id), w);
@@ -482,11 +500,18 @@ impl Replicate<'_> {
         self.caches.bill_storage(self.sc, &mut self.cells, self.counted_from);
     }
 
-    /// The metrics session `id` records into: its cell, or nowhere when it
-    /// arrived during the warm-up.
+    /// Where session `id`'s session-level counts go: its workload's session
+    /// cell, or nowhere when it arrived during the warm-up.
     pub(super) fn cell(&mut self, id: u32) -> &mut ScopeMetrics {
         let l = self.live.get(id);
-        if l.counted { &mut self.cells[l.session.workload] } else { &mut self.uncounted }
+        if l.counted { self.cells.session(l.session.workload) } else { &mut self.uncounted }
+    }
+
+    /// Where session `id`'s requests to candidate `slot` are counted (nowhere
+    /// during the warm-up).
+    pub(super) fn req_cell(&mut self, id: u32, slot: usize) -> &mut ScopeMetrics {
+        let l = self.live.get(id);
+        if l.counted { self.cells.request(l.session.workload, slot) } else { &mut self.uncounted }
     }
 
     /// Session `id` of workload `w` leaves the system (done or failed).
@@ -508,7 +533,7 @@ impl Replicate<'_> {
             return;
         }
         let s = &l.session;
-        let p = self.sc.workloads[s.workload].provider;
+        let p = a.provider;
         let tokens = self.caches.to_scenario_tiers(p, &a.tokens);
         records.push(RequestRecord {
             replicate: self.replicate,
@@ -532,11 +557,13 @@ impl Replicate<'_> {
 /// are its breakpoints when its cache needs them).
 pub(super) fn cached_request<'a>(
     session: &'a Session,
+    slot: usize,
     breakpoints: &'a [PromptBreakpoint],
     now: SimTime,
 ) -> CachedRequest<'a> {
     CachedRequest {
         workload: session.workload,
+        slot,
         now,
         blocks: session.prompt.blocks(),
         shared: session.prompt.shared_blocks(),

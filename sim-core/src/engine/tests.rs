@@ -15,6 +15,7 @@ pub(super) fn provider(slots: u32) -> Provider {
     Provider {
         name: "p".into(),
         model: "m".into(),
+        family: None,
         serving: Serving { slots, ..Serving::default() },
         cache: CacheConfig {
             enabled: true,
@@ -54,6 +55,7 @@ pub(super) fn workload(sessions: u64, rate: f64) -> Workload {
     Workload {
         name: "w".into(),
         provider: 0,
+        route: None,
         arrivals: Arrivals::Poisson { rate_per_s: rate, stop: ArrivalStop::Sessions(sessions) },
         shared_segments: vec![],
         task_tokens: fixed(1000.0),
@@ -320,12 +322,15 @@ fn arb_scenario() -> impl Strategy<Value = Scenario> {
         proptest::option::of((0.0f64..=1.0, 1u64..4, 0u64..3_000)),
         proptest::option::of((500u64..8_000, 0u64..400)),
         proptest::option::of((0.0f64..0.5, any::<bool>())),
+        // Routed over a second provider (other prices, half the slots) by
+        // one of the six policies.
+        proptest::option::of(0usize..6),
     );
     (base, cache, agents).prop_map(
         |(
             (slots, rate, sessions, shared_tokens, steps, think, cache, err, ttl),
             (explicit, capacity, min_tokens, granularity, lfu, keep_alive, miss),
-            (subagents, compaction, bust),
+            (subagents, compaction, bust, routed),
         )| {
             let mut p = provider(slots);
             p.cache.enabled = cache;
@@ -365,6 +370,26 @@ fn arb_scenario() -> impl Strategy<Value = Scenario> {
                 let target = if on_task { BustTarget::Task } else { BustTarget::Segment("system".into()) };
                 w.anatomy.cache_busting = vec![CacheBust { target, probability }];
             }
+            let mut providers = vec![p.clone()];
+            if let Some(policy) = routed {
+                let mut q = p.clone();
+                q.name = "q".into();
+                q.serving.slots = slots.div_ceil(2);
+                q.pricing.base.input_usd_per_mtok = 1.0;
+                q.pricing.base.cache_read_usd_per_mtok = 0.05;
+                providers.push(q);
+                use crate::scenario::{FailoverOn, Route, RoutePolicy::*};
+                w.route = Some(Route {
+                    policy: [Weighted, Sticky, Fallback, CostAware, LeastOutstanding, LowestLatency][policy],
+                    providers: vec![0, 1],
+                    family: None,
+                    weights: vec![2.0, 1.0],
+                    weights_given: true,
+                    on: FailoverOn::ALL,
+                    cooldown: SimDuration::from_secs(30),
+                    latency_smoothing: 0.3,
+                });
+            }
             if let Some((probability, count, instructions)) = subagents {
                 let child_steps = TokenDist::new(Dist::UniformInt { low: 1, high: 3 });
                 let keys = SubagentKeys {
@@ -377,7 +402,9 @@ fn arb_scenario() -> impl Strategy<Value = Scenario> {
                 };
                 w.subagents = Some(Subagents::new(&w, keys));
             }
-            scenario(p, w)
+            let mut sc = scenario(p, w);
+            sc.providers = providers;
+            sc
         },
     )
 }
@@ -420,12 +447,31 @@ proptest! {
         let errors = out.requests.len() as u64 - ok;
         prop_assert_eq!(errors, out.requests.iter().filter(|r| r.status == RequestStatus::Error).count() as u64);
         prop_assert_eq!(m.errors, errors);
+        // A failed attempt is retried, failed over, or ends its step.
+        let final_failures = m.errors - m.retries - m.failovers;
         if sc.workloads[0].subagents.is_none() {
-            prop_assert_eq!(m.sessions_started, m.sessions_completed + (m.errors - m.retries));
+            prop_assert_eq!(m.sessions_started, m.sessions_completed + final_failures);
         } else {
             // A child's final failure ends the child, not its session.
             prop_assert!(m.sessions_completed <= m.sessions_started);
-            prop_assert!(m.sessions_started - m.sessions_completed <= m.errors - m.retries);
+            prop_assert!(m.sessions_started - m.sessions_completed <= final_failures);
+        }
+        // Each request counts under the provider that served it, in exactly one provider scope.
+        let by_p = &out.metrics.by_provider;
+        let sum = |f: fn(&crate::metrics::ScopeMetrics) -> u64| by_p.iter().map(f).sum::<u64>();
+        prop_assert_eq!(sum(|s| s.requests), m.requests);
+        prop_assert_eq!(sum(|s| s.tokens.input), m.tokens.input);
+        prop_assert_eq!(sum(|s| s.errors), m.errors);
+        prop_assert_eq!(sum(|s| s.failovers), m.failovers);
+        prop_assert_eq!(sum(|s| s.route_switches), m.route_switches);
+        for (p, s) in by_p.iter().enumerate() {
+            let served = out.requests.iter().filter(|r| r.provider == p && r.status != RequestStatus::Error).count();
+            prop_assert_eq!(s.requests, served as u64);
+        }
+        match &sc.workloads[0].route {
+            None => prop_assert_eq!((m.route_switches, m.failovers), (0, 0)),
+            Some(r) if r.policy != crate::scenario::RoutePolicy::Fallback => prop_assert_eq!(m.failovers, 0),
+            Some(_) => {}
         }
         if let Arrivals::Poisson { stop: ArrivalStop::Sessions(n), .. } = sc.workloads[0].arrivals {
             prop_assert_eq!(m.sessions_started, n);

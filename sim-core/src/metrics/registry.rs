@@ -275,6 +275,19 @@ pub static METRICS: &[MetricDef] = &[
     .providers_and_overall(),
     metric("cache_tokens_peak", "tokens", "most cache tokens held at once", |m| m.cache_tokens_peak.map(|x| x as f64))
         .providers_and_overall(),
+    // Appended after the tier and cache metrics so every earlier column keeps its place.
+    metric(
+        "failovers",
+        "requests",
+        "steps a fallback chain moved to its next provider (counted under the provider left)",
+        |m| count(m.failovers),
+    ),
+    metric(
+        "route_switches",
+        "requests",
+        "attempts sent to another provider than the session's previous attempt (counted under the new one)",
+        |m| count(m.route_switches),
+    ),
 ];
 
 /// Every metric of a scenario whose caches use `tier_names`, in order.

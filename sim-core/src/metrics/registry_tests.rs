@@ -47,16 +47,18 @@ fn values_line_up_with_names() {
 
 #[test]
 fn output_order_is_the_published_one() {
-    // 57 fixed metrics, one per tier, then three cache metrics (docs/outputs.md).
+    // 57 fixed metrics, one per tier, three cache metrics, then the two of
+    // routing (docs/outputs.md).
     let names = metric_names(&["5m".to_string(), "1h".to_string()]);
-    assert_eq!(names.len(), 62);
+    assert_eq!(names.len(), 64);
     assert_eq!(names[0], "sessions_started");
     assert_eq!(names[9], "cost_usd");
     assert_eq!(names[10..13], ["cost_usd_per_session", "cost_usd_per_hour", "cost_usd_per_month_projected"]);
     assert_eq!(names[24..27], ["cost_usd_per_session_p50", "cost_usd_per_session_p95", "cost_usd_per_session_p99"]);
     assert_eq!(names[54..57], ["cost_usd_compute", "subagents_spawned", "compactions"]);
     assert_eq!(names[57..60], ["tokens_cache_write_5m", "tokens_cache_write_1h", "cache_hit_rate_requests"]);
-    assert_eq!(names[60..], ["cache_entries_peak", "cache_tokens_peak"]);
+    assert_eq!(names[60..62], ["cache_entries_peak", "cache_tokens_peak"]);
+    assert_eq!(names[62..], ["failovers", "route_switches"]);
 }
 
 #[test]

@@ -208,6 +208,10 @@ pub struct ScopeMetrics {
     /// Histories replaced by a summary (each after one summarisation
     /// request, counted in `requests`).
     pub compactions: u64,
+    /// Steps a fallback chain moved to its next provider.
+    pub failovers: u64,
+    /// Attempts sent to another provider than their session's previous one.
+    pub route_switches: u64,
     /// Peak live cache entries / tokens; only for scopes that own caches
     /// (providers and the whole run), `None` elsewhere.
     pub cache_entries_peak: Option<u64>,
@@ -343,6 +347,8 @@ impl ScopeMetrics {
         self.cache_busts += other.cache_busts;
         self.subagents_spawned += other.subagents_spawned;
         self.compactions += other.compactions;
+        self.failovers += other.failovers;
+        self.route_switches += other.route_switches;
         self.errors += other.errors;
         self.retries += other.retries;
         self.rate_limited += other.rate_limited;

@@ -10,10 +10,11 @@ use super::serving_config::KvMemory;
 
 pub(crate) fn check(sc: &Scenario, issues: &mut Issues) {
     let workloads = KeyPath::root().key("workloads");
-    for (i, w) in sc.workloads.iter().enumerate() {
+    // A routed workload may send any request to any candidate: each must work.
+    for (i, w, c) in sc.workloads.iter().enumerate().flat_map(|(i, w)| w.candidates().iter().map(move |&c| (i, w, c))) {
         let path = workloads.index(i);
-        let p = &sc.providers[w.provider];
-        let provider_path = KeyPath::root().key("providers").index(w.provider);
+        let p = &sc.providers[c];
+        let provider_path = KeyPath::root().key("providers").index(c);
         replicas(w, p, &path, &provider_path, issues);
         let timeout = w.retry.and_then(|r| r.timeout);
         if let Some(j) = p.admission.outages.iter().position(|o| o.hang)

@@ -326,6 +326,17 @@ name_leaf!(
     OnFailureText, "failure policy", { Abort = "abort", SkipStep = "skip_step" }
 );
 name_leaf!(
+    /// How a routed workload picks each request's provider (docs/routing.md).
+    RoutePolicyText, "routing policy", {
+        Weighted = "weighted", Sticky = "sticky", Fallback = "fallback", CostAware = "cost_aware",
+        LeastOutstanding = "least_outstanding", LowestLatency = "lowest_latency"
+    }
+);
+name_leaf!(
+    /// A failure kind that moves a request down a fallback chain.
+    FailoverText, "failover trigger", { RateLimited = "rate_limited", Error = "error", Timeout = "timeout", Outage = "outage" }
+);
+name_leaf!(
     /// Price tier of a workload's requests.
     ServiceTierText, "service tier", { Standard = "standard", Batch = "batch", Flex = "flex", Priority = "priority" }
 );

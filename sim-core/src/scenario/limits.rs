@@ -207,8 +207,17 @@ pub(crate) fn check(sc: &Scenario, issues: &mut Issues) {
                 ),
             );
         }
-        let p = &sc.providers[w.provider];
-        let serving = path_of_provider(w.provider).key("serving");
+        // A routed request may be served by any candidate: the slowest bounds it.
+        let slowest = w.candidates().iter().copied().max_by(|a, b| {
+            let service = |p: usize| {
+                let sv = &sc.providers[p].serving;
+                m.mean_prompt() / sv.prefill_tokens_per_s + m.output * sv.mean_s_per_decoded_token()
+            };
+            service(*a).total_cmp(&service(*b))
+        });
+        let slowest = slowest.unwrap_or(w.provider);
+        let p = &sc.providers[slowest];
+        let serving = path_of_provider(slowest).key("serving");
         let sv = &p.serving;
         // Every prompt token at the slower of the two prefill rates: an upper
         // bound whatever the cache finds.

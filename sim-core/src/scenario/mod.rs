@@ -32,6 +32,8 @@ mod raw_replicas;
 #[cfg(test)]
 mod replicas_tests;
 mod resolved;
+#[cfg(test)]
+mod routing_tests;
 mod schema;
 pub mod serving_config;
 #[cfg(test)]
@@ -51,6 +53,7 @@ mod validate_pricing;
 mod validate_processes;
 mod validate_providers;
 mod validate_replicas;
+mod validate_routing;
 mod validate_serving;
 mod validate_subagents;
 #[cfg(test)]

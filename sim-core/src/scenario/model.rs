@@ -62,6 +62,9 @@ impl Default for SimulationSettings {
 pub struct Provider {
     pub name: String,
     pub model: String,
+    /// The model family this endpoint serves (`family = "sonnet-class"`), the
+    /// label a routed workload's `family` picks providers by; `None` unlabelled.
+    pub family: Option<String>,
     pub serving: Serving,
     /// `Some`: served by self-hosted replicas (`serving.model = "replicas"`);
     /// `serving` is then unused.
@@ -355,8 +358,13 @@ impl Failures {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Workload {
     pub name: String,
-    /// Index into `Scenario::providers`.
+    /// Index into `Scenario::providers`: the provider serving every request
+    /// when `route` is `None`, else the route's first candidate (what
+    /// single-provider operations such as `plan --across-providers` read).
     pub provider: usize,
+    /// `[workloads.routing]`: the request's provider is chosen per request
+    /// among candidates (docs/routing.md); `None` is fixed routing.
+    pub route: Option<Route>,
     pub arrivals: Arrivals,
     /// Named shared segments at the start of every prompt, in order (system
     /// prompt, tool definitions, a knowledge-base document...). Segments with
@@ -394,6 +402,97 @@ pub struct Workload {
     pub subagents: Option<Box<Subagents>>,
     /// `[workloads.compaction]`: the history summarised past a prompt size.
     pub compaction: Option<Compaction>,
+}
+
+/// Client-side routing of a workload's requests across providers
+/// (docs/routing.md).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Route {
+    pub policy: RoutePolicy,
+    /// Candidate providers (indices into `Scenario::providers`), in the order
+    /// written (the fallback order); at least two, no duplicates.
+    pub providers: Vec<usize>,
+    /// `Some`: the candidates were given as every provider of this family
+    /// (in file order), not listed.
+    pub family: Option<String>,
+    /// Per candidate, >= 0 and not all zero (weighted and sticky; equal when
+    /// not written). Kept as written so a resolved file writes them back.
+    pub weights: Vec<f64>,
+    /// Whether `weights` were written (a resolved file writes only those).
+    pub weights_given: bool,
+    /// The failures that move a request down a fallback chain.
+    pub on: FailoverOn,
+    /// How long a provider the chain failed over from is skipped (fallback).
+    pub cooldown: SimDuration,
+    /// Weight of the newest observation in the moving average of time to
+    /// first token (lowest_latency), in (0, 1].
+    pub latency_smoothing: f64,
+}
+
+/// How a routed workload picks each request's provider.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RoutePolicy {
+    /// Each request drawn by weight, independently (an A/B split).
+    Weighted,
+    /// Each session draws one provider by weight and keeps it.
+    Sticky,
+    /// The first candidate not cooling down; failed requests move down the chain.
+    Fallback,
+    /// The candidate with the lowest expected cost for this request.
+    CostAware,
+    /// The candidate with the fewest requests in flight from this client.
+    LeastOutstanding,
+    /// The candidate with the lowest moving average of time to first token.
+    LowestLatency,
+}
+
+impl RoutePolicy {
+    /// The name a scenario writes.
+    pub fn name(self) -> &'static str {
+        match self {
+            RoutePolicy::Weighted => "weighted",
+            RoutePolicy::Sticky => "sticky",
+            RoutePolicy::Fallback => "fallback",
+            RoutePolicy::CostAware => "cost_aware",
+            RoutePolicy::LeastOutstanding => "least_outstanding",
+            RoutePolicy::LowestLatency => "lowest_latency",
+        }
+    }
+}
+
+/// Failure kinds that trigger a failover (fallback routing).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FailoverOn {
+    /// 429s: rate limits and refused flex requests.
+    pub rate_limited: bool,
+    /// Errors: failed attempts and requests too large for a rate limit.
+    pub error: bool,
+    /// The client's timeout (also what a hanging outage ends in).
+    pub timeout: bool,
+    /// A fail-fast outage's refusal.
+    pub outage: bool,
+}
+
+impl FailoverOn {
+    pub const ALL: FailoverOn = FailoverOn { rate_limited: true, error: true, timeout: true, outage: true };
+    pub const NAMES: [&'static str; 4] = ["rate_limited", "error", "timeout", "outage"];
+
+    /// The kinds set, by name, in `NAMES` order.
+    pub fn names(self) -> Vec<&'static str> {
+        let set = [self.rate_limited, self.error, self.timeout, self.outage];
+        Self::NAMES.iter().zip(set).filter(|(_, on)| *on).map(|(n, _)| *n).collect()
+    }
+}
+
+impl Workload {
+    /// The providers this workload's requests may go to: its route's
+    /// candidates, or its one provider.
+    pub fn candidates(&self) -> &[usize] {
+        match &self.route {
+            Some(r) => &r.providers,
+            None => std::slice::from_ref(&self.provider),
+        }
+    }
 }
 
 /// Subagents (docs/model.md, "Subagents"): after a step, with `probability`,
@@ -555,9 +654,14 @@ impl Scenario {
     /// Which prompt cache workload `w` uses: its provider, and its API key when
     /// the provider's cache is scoped by key (`""` otherwise).
     pub fn cache_key<'w>(&self, w: &'w Workload) -> (usize, &'w str) {
-        match self.providers[w.provider].cache.scope {
-            CacheScope::Provider => (w.provider, ""),
-            CacheScope::ApiKey => (w.provider, w.api_key.as_str()),
+        self.cache_key_at(w, w.provider)
+    }
+
+    /// Which prompt cache `w`'s requests use at provider `p` (one of its candidates).
+    pub fn cache_key_at<'w>(&self, w: &'w Workload, p: usize) -> (usize, &'w str) {
+        match self.providers[p].cache.scope {
+            CacheScope::Provider => (p, ""),
+            CacheScope::ApiKey => (p, w.api_key.as_str()),
         }
     }
 
@@ -567,12 +671,51 @@ impl Scenario {
     /// after a cache bust cuts a chain that the bust started inside the
     /// leading blocks.
     pub fn cache_has_branching_prompts(&self, w: &Workload) -> bool {
-        let key = self.cache_key(w);
+        self.cache_has_branching_prompts_at(self.cache_key(w))
+    }
+
+    /// [`Self::cache_has_branching_prompts`] for the cache `key` (any
+    /// candidate of a routed workload may write to it).
+    pub fn cache_has_branching_prompts_at(&self, key: (usize, &str)) -> bool {
         let branches = |o: &Workload| {
             matches!(o.arrivals, Arrivals::Trace { .. })
                 || (o.compaction.is_some() && !o.anatomy.cache_busting.is_empty())
         };
-        self.workloads.iter().any(|o| branches(o) && self.cache_key(o) == key)
+        self.workloads.iter().any(|o| branches(o) && o.candidates().iter().any(|&c| self.cache_key_at(o, c) == key))
+    }
+
+    /// The candidate of `w` a whole-run estimate assumes serves every request:
+    /// the one with the most attempts per request (highest error rate), then
+    /// one with a prompt cache (block work and entries), then the first. A
+    /// fixed workload's provider.
+    pub fn conservative_candidate(&self, w: &Workload) -> usize {
+        let key = |&p: &usize| {
+            let pr = &self.providers[p];
+            (pr.failures.error_rate, pr.cache.enabled)
+        };
+        // max_by picks the last of equals: scan in reverse so the first wins.
+        w.candidates()
+            .iter()
+            .rev()
+            .copied()
+            .max_by(|a, b| key(a).partial_cmp(&key(b)).expect("rates are finite"))
+            .unwrap_or(w.provider)
+    }
+
+    /// The expected share of `w`'s requests each candidate serves, for load
+    /// estimates: by weight (weighted, sticky), all to the first (fallback:
+    /// others serve only while it fails), equal otherwise (cost- and
+    /// load-driven picks depend on the run).
+    pub fn route_shares(&self, w: &Workload) -> Vec<(usize, f64)> {
+        let Some(r) = &w.route else { return vec![(w.provider, 1.0)] };
+        match r.policy {
+            RoutePolicy::Weighted | RoutePolicy::Sticky => {
+                let total: f64 = r.weights.iter().sum();
+                r.providers.iter().zip(&r.weights).map(|(&p, x)| (p, x / total)).collect()
+            }
+            RoutePolicy::Fallback => vec![(r.providers[0], 1.0)],
+            _ => r.providers.iter().map(|&p| (p, 1.0 / r.providers.len() as f64)).collect(),
+        }
     }
 
     /// The providers' names in scenario order (the order of their scopes).

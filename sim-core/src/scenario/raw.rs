@@ -97,6 +97,8 @@ pub(crate) struct RawProvider {
     pub(crate) litellm: Option<RawLiteLlm>,
     /// Model label for reports. Default: the preset's model, else the provider's name.
     pub(crate) model: Option<Raw<String>>,
+    /// The model family this endpoint serves (e.g. "sonnet-class"): a routed workload's `family` picks every provider with it. Default: none.
+    pub(crate) family: Option<Raw<String>>,
     /// Date the numbers were last checked, "YYYY-MM-DD" (provenance; presets set it).
     pub(crate) as_of: Option<Raw<DateText>>,
     /// Where the numbers come from, e.g. a pricing page URL (provenance; presets set it).
@@ -402,9 +404,10 @@ pub(crate) struct RawWorkload {
     /// Unique among workloads.
     #[schemars(required)]
     pub(crate) name: Option<Raw<String>>,
-    /// Name of the provider that serves this workload.
-    #[schemars(required)]
+    /// Name of the provider that serves every request of this workload (fixed routing). Required unless `routing` is given; not with it.
     pub(crate) provider: Option<Raw<String>>,
+    /// Client-side routing across several providers (docs/routing.md); not with `provider`.
+    pub(crate) routing: Option<RawRouting>,
     /// When and how many sessions start.
     #[schemars(required)]
     pub(crate) arrivals: Option<RawArrivals>,
@@ -563,6 +566,27 @@ pub(crate) struct RawBreakpoint {
     pub(crate) after: Option<Raw<String>>,
     /// A tier intent: a tier name of the provider, "short"/"long" (its least/most TTL), or a duration mapped to the tier nearest in log-time (ties to the longer). Default: the provider's first tier.
     pub(crate) tier: Option<Raw<String>>,
+}
+
+/// `[workloads.routing]`: how each request picks its provider (docs/routing.md).
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub(crate) struct RawRouting {
+    /// "weighted", "sticky", "fallback", "cost_aware", "least_outstanding" or "lowest_latency".
+    #[schemars(required)]
+    pub(crate) policy: Option<Raw<RoutePolicyText>>,
+    /// Candidate provider names, at least two, no repeats; their order is the fallback order. Not with `family`.
+    pub(crate) providers: Option<Vec<Raw<String>>>,
+    /// Every provider whose `family` is this, in file order (at least two). Not with `providers`.
+    pub(crate) family: Option<Raw<String>>,
+    /// Weighted and sticky: one weight >= 0 per candidate, not all zero. Default: equal.
+    pub(crate) weights: Option<Vec<Raw<f64>>>,
+    /// Fallback: the failures that move a request to the next candidate, any of "rate_limited", "error", "timeout", "outage". Default: all four.
+    pub(crate) on: Option<Vec<Raw<FailoverText>>>,
+    /// Fallback: how long a provider the chain failed over from is skipped, a duration >= 0. Default "60s".
+    pub(crate) cooldown: Option<Raw<DurationText>>,
+    /// Lowest_latency: weight of the newest time to first token in the moving average, in (0, 1]. Default 0.2.
+    pub(crate) latency_smoothing: Option<Raw<f64>>,
 }
 
 /// `keep_alive`: during pauses longer than `interval`, send a minimal request every `interval`.

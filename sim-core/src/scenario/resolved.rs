@@ -219,6 +219,9 @@ fn provider(w: &mut Writer, p: &Provider) {
     w.out.push_str("[[providers]]\n");
     w.kv("name", quote(&p.name));
     w.kv("model", quote(&p.model));
+    if let Some(f) = &p.family {
+        w.kv("family", quote(f));
+    }
     if let Some(prov) = &p.provenance {
         if !prov.as_of.is_empty() {
             w.kv("as_of", quote(&prov.as_of));
@@ -536,7 +539,9 @@ fn workload(w: &mut Writer, s: &Scenario, wl: &Workload) {
     let trace = matches!(wl.arrivals, Arrivals::Trace { .. });
     w.array_header("workloads");
     w.kv("name", quote(&wl.name));
-    w.kv("provider", quote(&provider.name));
+    if wl.route.is_none() {
+        w.kv("provider", quote(&provider.name));
+    }
     // A trace gives each request's prompt and output: these keys are refused there.
     if !trace {
         if !wl.shared_segments.is_empty() {
@@ -608,6 +613,9 @@ fn workload(w: &mut Writer, s: &Scenario, wl: &Workload) {
     if let Some(r) = &wl.retry {
         retry(w, r);
     }
+    if let Some(r) = &wl.route {
+        routing(w, s, r);
+    }
     if let Some(sa) = wl.subagents.as_ref().map(|s| &s.keys) {
         w.header("workloads.subagents");
         w.kv("probability", float(sa.probability));
@@ -632,6 +640,28 @@ fn workload(w: &mut Writer, s: &Scenario, wl: &Workload) {
                 w.kv(key, dur(d));
             }
         }
+    }
+}
+
+/// `[workloads.routing]`: every key of the policy, defaults included, so the
+/// file states what ran.
+fn routing(w: &mut Writer, s: &Scenario, r: &Route) {
+    w.header("workloads.routing");
+    w.kv("policy", quote(r.policy.name()));
+    match &r.family {
+        Some(f) => w.kv("family", quote(f)),
+        None => w.kv("providers", list(r.providers.iter().map(|&p| quote(&s.providers[p].name)))),
+    }
+    match r.policy {
+        RoutePolicy::Weighted | RoutePolicy::Sticky if r.weights_given => {
+            w.kv("weights", list(r.weights.iter().map(|x| float(*x))));
+        }
+        RoutePolicy::Fallback => {
+            w.kv("on", list(r.on.names().into_iter().map(quote)));
+            w.kv("cooldown", dur(r.cooldown));
+        }
+        RoutePolicy::LowestLatency => w.kv("latency_smoothing", float(r.latency_smoothing)),
+        _ => {}
     }
 }
 

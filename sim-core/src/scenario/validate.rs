@@ -49,16 +49,16 @@ pub(crate) fn validate(raw: &RawScenario, issues: &mut Issues, env: &Env<'_>) ->
     // Provider names are resolved from the raw list so a workload's reference is
     // checked even when some provider had unrelated problems. When some name
     // could not be read, an unmatched reference may well be to that provider.
-    let provider_names: Vec<(usize, String)> = raw
-        .providers
-        .iter()
-        .flatten()
-        .enumerate()
-        .filter_map(|(i, p)| Some((i, p.name.as_ref()?.read().ok()?)))
-        .collect();
+    let readable = |key: fn(&RawProvider) -> &Option<Raw<String>>| -> Vec<(usize, String)> {
+        let list = raw.providers.iter().flatten().enumerate();
+        list.filter_map(|(i, p)| Some((i, key(p).as_ref()?.read().ok()?))).collect()
+    };
+    let provider_names = readable(|p| &p.name);
     let names_complete =
         !env.partial && !env.providers_rejected && provider_names.len() == raw.providers.as_ref().map_or(0, Vec::len);
-    let refs = ProviderRefs { names: &provider_names, complete: names_complete, caches: &caches };
+    // Families likewise, for `routing.family`.
+    let families = readable(|p| &p.family);
+    let refs = ProviderRefs { names: &provider_names, families: &families, complete: names_complete, caches: &caches };
     let mut segments: Vec<(KeyPath, SharedSegment)> = Vec::new();
     let workloads = table_list(&mut cx, &raw.workloads, &root.key("workloads"), "workload", |cx, _, w, at| {
         workload(cx, w, at, &refs, &mut segments)
@@ -79,11 +79,14 @@ pub(crate) fn validate(raw: &RawScenario, issues: &mut Issues, env: &Env<'_>) ->
     // Keep-alive pings refresh TTL cache entries; self-hosted replicas cache
     // prefixes in KV memory with no TTL, so a workload sends them none there
     // and stays valid on every provider (docs/caching.md "Portable workloads").
+    // A routed workload keeps them if any candidate has a TTL cache (the
+    // engine sends none to a replicas candidate).
     for w in &mut scenario.workloads {
-        if scenario.providers[w.provider].replicas.is_some() {
+        if w.candidates().iter().all(|&p| scenario.providers[p].replicas.is_some()) {
             w.keep_alive = None;
         }
     }
+    routed_breakpoint_tiers(&mut cx, &scenario);
     if cx.issues.0.len() == before {
         // Products of values that are each in range: only meaningful once
         // every value is.
@@ -91,6 +94,34 @@ pub(crate) fn validate(raw: &RawScenario, issues: &mut Issues, env: &Env<'_>) ->
         super::admission_checks::check(&scenario, cx.issues);
     }
     (cx.issues.0.len() == before).then_some(scenario)
+}
+
+/// A routed workload's breakpoints name cache tiers as its first
+/// candidate's, and the engine reads them by position at every candidate
+/// with an explicit cache (automatic caches ignore breakpoints): each such
+/// candidate must have a tier at that position.
+fn routed_breakpoint_tiers(cx: &mut Ctx<'_>, sc: &Scenario) {
+    for (i, w) in sc.workloads.iter().enumerate().filter(|(_, w)| w.route.is_some()) {
+        let first = &sc.providers[w.provider];
+        for &c in &w.candidates()[1..] {
+            let other = &sc.providers[c];
+            let explicit = other.cache.enabled && matches!(other.cache.mode, CacheMode::Explicit { .. });
+            let Some(b) = w.breakpoints.iter().find(|b| explicit && b.tier >= other.cache.tiers.len()) else {
+                continue;
+            };
+            cx.issues.value(
+                &KeyPath::root().key("workloads").index(i).key("cache_breakpoints"),
+                format!(
+                    "a breakpoint writes tier `{}` (tier {} of provider `{}`), but candidate `{}`'s explicit cache has {} tier(s); give the routed providers the same cache tiers",
+                    first.cache.tiers[b.tier].name,
+                    b.tier + 1,
+                    first.name,
+                    other.name,
+                    other.cache.tiers.len()
+                ),
+            );
+        }
+    }
 }
 
 /// Something with a `name` key that must be unique in its list.

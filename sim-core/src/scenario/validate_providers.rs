@@ -36,6 +36,8 @@ pub(super) fn provider(
         Some(m) => cx.read(m, &path.key("model")),
         None => name.clone(),
     };
+    let family_path = path.key("family");
+    let family = cx.maybe(&raw.family, &family_path).filter(|f| f.as_ref().is_none_or(|f| cx.label(f, &family_path)));
     let as_of = cx.maybe(&raw.as_of, &path.key("as_of"));
     let source = cx.maybe(&raw.source, &path.key("source"));
 
@@ -86,6 +88,7 @@ pub(super) fn provider(
         Some(Provider {
             name: name?,
             model: model?,
+            family: family?,
             serving: serving?,
             replicas: replicas?,
             cache: cache.clone()?,

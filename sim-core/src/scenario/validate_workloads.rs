@@ -1,4 +1,4 @@
-//! Validation of one `[[workloads]]` entry: its provider reference, arrivals,
+//! Validation of one `[[workloads]]` entry: its provider reference or routing, arrivals,
 //! shared segments, distributions, service tier, breakpoints and keep-alive.
 
 use super::context::*;
@@ -10,6 +10,7 @@ use super::validate_admission::{objectives, retry};
 use super::validate_anatomy::{anatomy, stop_probability};
 use super::validate_arrivals::arrivals;
 use super::validate_breakpoints::breakpoints;
+use super::validate_routing::{Names, routing};
 use super::validate_subagents::{attach, compaction, subagents};
 use crate::dist::{Dist, Rounding, TokenDist};
 
@@ -17,6 +18,8 @@ use crate::dist::{Dist, Rounding, TokenDist};
 pub(super) struct ProviderRefs<'a> {
     /// Readable provider names, by index in the file.
     pub(super) names: &'a [(usize, String)],
+    /// Readable provider families (`providers.family`), by index in the file.
+    pub(super) families: &'a [(usize, String)],
     /// Whether every provider's name is known; if not, an unmatched name is not reported.
     pub(super) complete: bool,
     /// Each provider's cache, when valid (for breakpoint tiers).
@@ -75,18 +78,9 @@ pub(super) fn workload(
     let (provider_names, caches) = (refs.names, refs.caches);
     let name = cx.req(&raw.name, &path.key("name"), "a unique workload name, e.g. name = \"coding-agent\"");
     let name = name.filter(|n| cx.label(n, &path.key("name")));
-    let provider_path = path.key("provider");
-    let provider = cx.req(&raw.provider, &provider_path, "the name of the provider serving this workload");
-    let provider = provider.and_then(|p| {
-        let index = provider_names.iter().find(|(_, n)| *n == p).map(|(i, _)| *i);
-        if index.is_none() && refs.complete {
-            cx.issues.value(
-                &provider_path,
-                format!("unknown provider `{p}`; defined providers: {}", list(provider_names.iter().map(|(_, n)| n))),
-            );
-        }
-        index
-    });
+    let names = Names { names: refs.names, families: refs.families, complete: refs.complete };
+    let routed = routing(cx, raw, path, &names);
+    let (provider, route) = (routed.as_ref().map(|r| r.0), routed.map(|r| r.1));
     let arrivals = match &raw.arrivals {
         Some(a) => arrivals(cx, a, &path.key("arrivals")),
         None => {
@@ -224,6 +218,7 @@ pub(super) fn workload(
     let mut w = Workload {
         name: name?,
         provider: provider?,
+        route: route?,
         arrivals: arrivals?,
         shared_segments: segments?,
         task_tokens: task_tokens?,

@@ -81,7 +81,19 @@ pub(super) fn what_was_simulated(run: &RunData) -> Vec<Block> {
             .filter_map(toml::Value::as_table)
             .map(|w| {
                 let field = |k: &str| w.get(k).map_or_else(String::new, value_text);
-                format!("workload {} on provider {}", field("name"), field("provider"))
+                // A routed workload (docs/routing.md) names its policy and candidates instead.
+                match w.get("routing").and_then(toml::Value::as_table) {
+                    None => format!("workload {} on provider {}", field("name"), field("provider")),
+                    Some(r) => {
+                        let key = |k: &str| r.get(k).map_or_else(String::new, value_text);
+                        let over = if r.contains_key("family") {
+                            format!("family {}", key("family"))
+                        } else {
+                            format!("providers {}", key("providers"))
+                        };
+                        format!("workload {} routed ({}) across {over}", field("name"), key("policy"))
+                    }
+                }
             })
             .collect();
         out.push(Block::List(items));
