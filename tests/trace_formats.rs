@@ -18,12 +18,34 @@ fn parsed(name: &str, format: Format) -> Trace {
     parse(format, &text, &ParseOptions::default()).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
+/// Requests, input tokens, output tokens.
+pub(crate) type Totals = (usize, u64, u64);
+
+/// The committed fixtures' requests, input and output tokens, computed
+/// independently of agentsim (Python: a csv.DictReader sum of ContextTokens
+/// and GeneratedTokens for Azure; for TraceLab, the sums of each JSON line's
+/// `input_tokens_total` and `output_tokens`), with the test that asserts each.
+pub(crate) const FIXTURE_TOTALS: [(&str, Format, &str, Totals); 2] = [
+    ("azure_code_head.csv", Format::Azure, "the_azure_fixture_parses_to_its_counts_and_totals", (50, 125_078, 1_085)),
+    (
+        "tracelab_round_trace.jsonl",
+        Format::Agent,
+        "the_tracelab_fixture_parses_to_two_sessions_of_rounds",
+        (19, 514_012, 11_335),
+    ),
+];
+
+/// A fixture's (requests, input tokens, output tokens) as parsed.
+pub(crate) fn fixture_totals(name: &str, format: Format) -> Totals {
+    let s = trace_stats(&parsed(name, format));
+    (s.requests, s.input_tokens, s.output_tokens)
+}
+
 #[test]
 fn the_azure_fixture_parses_to_its_counts_and_totals() {
     let t = parsed("azure_code_head.csv", Format::Azure);
     let s = trace_stats(&t);
-    // Totals computed independently from the CSV (a Python csv.DictReader sum).
-    assert_eq!((s.requests, s.input_tokens, s.output_tokens), (50, 125_078, 1_085));
+    assert_eq!(fixture_totals(FIXTURE_TOTALS[0].0, FIXTURE_TOTALS[0].1), FIXTURE_TOTALS[0].3);
     // 18:17:03.9799600 to 18:17:40.6293580.
     assert_eq!(s.duration.as_micros(), 36_649_398);
     assert!(!t.has_sessions);
@@ -34,8 +56,7 @@ fn the_azure_fixture_parses_to_its_counts_and_totals() {
 #[test]
 fn the_tracelab_fixture_parses_to_two_sessions_of_rounds() {
     let t = parsed("tracelab_round_trace.jsonl", Format::Agent);
-    let s = trace_stats(&t);
-    assert_eq!((s.requests, s.input_tokens, s.output_tokens), (19, 514_012, 11_335));
+    assert_eq!(fixture_totals(FIXTURE_TOTALS[1].0, FIXTURE_TOTALS[1].1), FIXTURE_TOTALS[1].3);
     assert_eq!(t.sessions.iter().map(|s| s.len()).collect::<Vec<_>>(), [9, 10], "the Codex session starts first");
     // Claude round 1 (35,740 tokens) grew from round 0 (32,272): it keeps
     // round 0's prompt as its prefix, whatever the recorded cache read was.
