@@ -1,10 +1,11 @@
 //! The serving model against queueing theory: the scenarios of
-//! `scenarios/validation/` (M/M/1, M/M/c, M/D/1) run through sim-core, and
-//! their mean waits, sojourn times and percentiles, queue lengths and
-//! utilisation must fall inside the 95% interval across replicates around
-//! the closed forms (Kleinrock, Queueing Systems Vol. 1: M/M/1 section 3.2,
-//! Erlang C section 3.5, Pollaczek-Khinchine section 5.6), and Little's law
-//! must hold replicate by replicate. The sojourn percentiles hold under FIFO
+//! `scenarios/validation/` (M/M/1, M/M/c, M/D/1, and GI/M/1 with bursty
+//! gamma arrivals) run through sim-core, and their mean waits, sojourn times
+//! and percentiles, queue lengths and utilisation must fall inside the 95%
+//! interval across replicates around the closed forms (Kleinrock, Queueing
+//! Systems Vol. 1: M/M/1 section 3.2, Erlang C section 3.5,
+//! Pollaczek-Khinchine section 5.6, G/M/1 chapter 6), and Little's law must
+//! hold replicate by replicate. The sojourn percentiles hold under FIFO
 //! only (the means would not see LIFO: they do not depend on the order).
 //!
 //! The same rows are in docs/validation.md's table, through
@@ -15,31 +16,36 @@ use sim_core::montecarlo::{self, RunHooks, RunOptions};
 use sim_core::scenario::{SourceText, load};
 use std::sync::OnceLock;
 
-/// The closed forms of one queue. Service times are exponential (`Markov`)
-/// or fixed at 1 / mu (`Deterministic`).
+/// The closed forms of one queue. Service times are exponential (`Markov`,
+/// `GammaArrivals`) or fixed at 1 / mu (`Deterministic`); arrivals are
+/// Poisson except in `GammaArrivals` (a gamma renewal process whose gaps
+/// have coefficient of variation `cv`: GI/M/1).
 #[derive(Clone, Copy, Debug)]
 enum Queue {
     Markov { c: u32, lambda: f64, mu: f64 },
     Deterministic { lambda: f64, mu: f64 },
+    GammaArrivals { cv: f64, lambda: f64, mu: f64 },
 }
 
 impl Queue {
     fn rho(self) -> f64 {
         match self {
             Queue::Markov { c, lambda, mu } => lambda / (f64::from(c) * mu),
-            Queue::Deterministic { lambda, mu } => lambda / mu,
+            Queue::Deterministic { lambda, mu } | Queue::GammaArrivals { lambda, mu, .. } => lambda / mu,
         }
     }
 
     fn lambda(self) -> f64 {
         match self {
-            Queue::Markov { lambda, .. } | Queue::Deterministic { lambda, .. } => lambda,
+            Queue::Markov { lambda, .. }
+            | Queue::Deterministic { lambda, .. }
+            | Queue::GammaArrivals { lambda, .. } => lambda,
         }
     }
 
     fn mu(self) -> f64 {
         match self {
-            Queue::Markov { mu, .. } | Queue::Deterministic { mu, .. } => mu,
+            Queue::Markov { mu, .. } | Queue::Deterministic { mu, .. } | Queue::GammaArrivals { mu, .. } => mu,
         }
     }
 
@@ -49,6 +55,12 @@ impl Queue {
         match self {
             Queue::Markov { c, lambda, mu } => erlang_c(c, lambda / mu) / (f64::from(c) * mu - lambda),
             Queue::Deterministic { mu, .. } => self.rho() / (2.0 * mu * (1.0 - self.rho())),
+            // GI/M/1: P(wait) = sigma, and a waiting request waits an
+            // exponential time of rate mu (1 - sigma).
+            Queue::GammaArrivals { cv, lambda, mu } => {
+                let sigma = gi_m1_sigma(cv, lambda, mu);
+                sigma / (mu * (1.0 - sigma))
+            }
         }
     }
 
@@ -89,6 +101,9 @@ impl Queue {
                 }
                 1.0 - (1.0 - rho) * sum
             }
+            // GI/M/1 under FIFO: the sojourn is exponential of rate mu (1 - sigma)
+            // (Kleinrock 1975, chapter 6).
+            Queue::GammaArrivals { cv, lambda, mu } => (-mu * (1.0 - gi_m1_sigma(cv, lambda, mu)) * t).exp(),
         }
     }
 
@@ -119,6 +134,24 @@ pub(crate) fn erlang_c(c: u32, a: f64) -> f64 {
     last / (sum + last)
 }
 
+/// GI/M/1 with gamma gaps of mean 1 / lambda and coefficient of variation
+/// `cv` (shape k = 1 / cv^2): sigma, the probability that an arrival waits,
+/// is the root in (0, 1) of sigma = A*(mu (1 - sigma)), with
+/// A*(s) = (k lambda / (k lambda + s))^k the gaps' Laplace transform
+/// (Kleinrock, Queueing Systems Vol. 1, chapter 6). By bisection: the
+/// difference A*(mu (1 - sigma)) - sigma is positive at 0 and negative just
+/// below 1 when rho < 1.
+fn gi_m1_sigma(cv: f64, lambda: f64, mu: f64) -> f64 {
+    let k = 1.0 / (cv * cv);
+    let gap = |sigma: f64| (k * lambda / (k * lambda + mu * (1.0 - sigma))).powf(k) - sigma;
+    let (mut lo, mut hi) = (0.0, 1.0 - 1e-12);
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if gap(mid) > 0.0 { lo = mid } else { hi = mid }
+    }
+    0.5 * (lo + hi)
+}
+
 pub(crate) struct Case {
     file: &'static str,
     pub(crate) name: &'static str,
@@ -129,7 +162,7 @@ pub(crate) struct Case {
     pub(crate) source: &'static str,
 }
 
-pub(crate) const CASES: [Case; 3] = [
+pub(crate) const CASES: [Case; 4] = [
     Case {
         file: "mm1.toml",
         name: "M/M/1, rho 0.7",
@@ -150,6 +183,13 @@ pub(crate) const CASES: [Case; 3] = [
         queue: Queue::Deterministic { lambda: 0.75, mu: 1.0 },
         test: "md1_matches_pollaczek_khinchine",
         source: "Pollaczek-Khinchine; Erlang's M/D/1 wait distribution (Kleinrock 1975, s. 5.6; Crommelin 1932)",
+    },
+    Case {
+        file: "gm1.toml",
+        name: "GI/M/1, gamma arrivals cv 2, rho 0.5",
+        queue: Queue::GammaArrivals { cv: 2.0, lambda: 0.5, mu: 1.0 },
+        test: "gm1_with_bursty_arrivals_matches_the_g_m_1_solution",
+        source: "exact GI/M/1 solution, sigma = 0.7707 (Kleinrock 1975, ch. 6)",
     },
 ];
 
@@ -176,7 +216,7 @@ pub(crate) struct Row {
 /// The rows of `CASES[i]`, measured once per test process: the tests and
 /// `validation_record` read the same run.
 pub(crate) fn case_rows(i: usize) -> &'static [Row] {
-    static ROWS: [OnceLock<Vec<Row>>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    static ROWS: [OnceLock<Vec<Row>>; 4] = [OnceLock::new(), OnceLock::new(), OnceLock::new(), OnceLock::new()];
     ROWS[i].get_or_init(|| run_case(&CASES[i]))
 }
 
@@ -275,8 +315,13 @@ fn md1_matches_pollaczek_khinchine() {
 }
 
 #[test]
+fn gm1_with_bursty_arrivals_matches_the_g_m_1_solution() {
+    check(3);
+}
+
+#[test]
 fn the_closed_forms_match_textbook_values() {
-    let [mm1, mmc, md1] = CASES.map(|c| c.queue);
+    let [mm1, mmc, md1, gm1] = CASES.map(|c| c.queue);
     // M/M/1 at rho 0.7: Wq = 0.7 / 0.3, and the sojourn is exponential of
     // rate mu - lambda = 0.3, so its median is ln 2 / 0.3.
     assert!((mm1.wq() - 0.7 / 0.3).abs() < 1e-12);
@@ -292,4 +337,13 @@ fn the_closed_forms_match_textbook_values() {
     assert!((md1.sojourn_tail(1.0) - 0.75).abs() < 1e-12);
     // On (0, 1] of wait: P(Wq <= x) = (1 - rho) e^{rho x}.
     assert!((md1.sojourn_tail(1.5) - (1.0 - 0.25 * (0.75f64 * 0.5).exp())).abs() < 1e-12);
+    // GI/M/1 with exponential gaps (cv 1) is M/M/1: sigma = rho.
+    assert!((gi_m1_sigma(1.0, 0.7, 1.0) - 0.7).abs() < 1e-9);
+    assert!((Queue::GammaArrivals { cv: 1.0, lambda: 0.7, mu: 1.0 }.wq() - mm1.wq()).abs() < 1e-8);
+    // Bursty gaps (cv 2, shape 1/4) at rho 0.5: sigma solves
+    // sigma = (0.125 / (1.125 - sigma))^(1/4); 0.7707 by fixed-point iteration.
+    let sigma = gi_m1_sigma(2.0, 0.5, 1.0);
+    assert!((sigma - (0.125 / (1.125 - sigma)).powf(0.25)).abs() < 1e-12);
+    assert!((sigma - 0.7707).abs() < 1e-4, "{sigma}");
+    assert!((gm1.sojourn_quantile(0.5) - 2f64.ln() / (1.0 - sigma)).abs() < 1e-9);
 }
