@@ -41,6 +41,39 @@ pub(crate) fn fixture_totals(name: &str, format: Format) -> Totals {
     (s.requests, s.input_tokens, s.output_tokens)
 }
 
+/// `agentsim fit`'s estimators on the Azure fixture, computed independently
+/// of agentsim (Python, from the CSV): the Poisson rate's maximum-likelihood
+/// estimate (n - 1) / span = 49 / 36.649398 s, and the lognormal MLE of the
+/// input and output tokens, mu = mean of ln x and sigma = sqrt(mean of
+/// (ln x - mu)^2).
+pub(crate) const AZURE_FIT: [(&str, f64); 5] = [
+    ("Poisson rate (per s)", 1.336_993_311_595_459_3),
+    ("input tokens mu", 7.136_098_768_655_263),
+    ("input tokens sigma", 1.406_249_616_144_164_9),
+    ("output tokens mu", 2.724_374_344_105_783),
+    ("output tokens sigma", 0.747_034_571_962_942_3),
+];
+
+/// The same five numbers as `sim_core::fit` (what `agentsim fit` prints) makes them.
+pub(crate) fn azure_fit() -> [f64; 5] {
+    let report = sim_core::fit::fit(&parsed("azure_code_head.csv", Format::Azure));
+    let (input, output) = (report.input_tokens.unwrap(), report.output_tokens.unwrap());
+    [report.arrivals.unwrap().rate_per_s, input.mu, input.sigma, output.mu, output.sigma]
+}
+
+/// Agreement of a fitted value with its independent computation: 1e-12
+/// relative (summation order aside, both compute the same sums).
+pub(crate) fn fit_agrees(got: f64, want: f64) -> bool {
+    (got - want).abs() <= 1e-12 * want.abs()
+}
+
+#[test]
+fn fit_estimators_match_an_independent_computation() {
+    for ((what, want), got) in AZURE_FIT.into_iter().zip(azure_fit()) {
+        assert!(fit_agrees(got, want), "{what}: {got} vs {want}");
+    }
+}
+
 #[test]
 fn the_azure_fixture_parses_to_its_counts_and_totals() {
     let t = parsed("azure_code_head.csv", Format::Azure);

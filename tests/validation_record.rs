@@ -305,6 +305,30 @@ fn trace_fixtures() -> Vec<Record> {
         .collect()
 }
 
+/// `agentsim fit`'s maximum-likelihood estimates against the same
+/// estimators computed outside agentsim.
+fn fit() -> Record {
+    use crate::trace_formats::{AZURE_FIT, azure_fit, fit_agrees};
+    let got = azure_fit();
+    let pass = AZURE_FIT.iter().zip(got).all(|((_, want), got)| fit_agrees(got, *want));
+    let list = |v: &mut dyn Iterator<Item = f64>| v.map(|x| format!("{x:.6}")).collect::<Vec<_>>().join(", ");
+    Record {
+        check:
+            "`agentsim fit` on `tests/fixtures/azure_code_head.csv`: Poisson rate; lognormal mu, sigma of input and \
+                output tokens"
+                .into(),
+        reference: format!(
+            "maximum-likelihood estimators computed independently (Python): (n - 1) / span; mean and population \
+             sd of ln x: {}",
+            list(&mut AZURE_FIT.iter().map(|(_, v)| *v))
+        ),
+        tolerance: "1e-12 relative".into(),
+        result: list(&mut got.into_iter()),
+        pass,
+        test: ("tests/trace_formats.rs", "fit_estimators_match_an_independent_computation"),
+    }
+}
+
 fn all_records() -> Vec<Record> {
     let mut rows = queueing();
     rows.push(plan());
@@ -313,6 +337,7 @@ fn all_records() -> Vec<Record> {
     rows.extend(batching());
     rows.push(replay());
     rows.extend(trace_fixtures());
+    rows.push(fit());
     rows.extend(tracelab());
     rows
 }
