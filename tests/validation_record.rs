@@ -1,8 +1,9 @@
 //! docs/validation.md's table: every check of agentsim against theory or real
 //! data, measured by the same code as the tests that assert it (the queueing
-//! cases, LiteLLM's cost rules, the replay's prefix walk, TraceLab's
-//! statistics and `plan` against Erlang C call those tests' modules), with its
-//! tolerance and its result.
+//! cases, `plan` against Erlang C, LiteLLM's cost rules, the replay's prefix
+//! walk, the trace fixtures, `fit` and TraceLab's statistics call those tests'
+//! shared functions; the hand-computed ledger and batching cases are computed
+//! here from `scenarios/validation/`), with its tolerance and its result.
 //!
 //! `validation_record` asserts every row and compares the table with the one
 //! between the markers of docs/validation.md, so a stale record fails. Every
@@ -43,8 +44,8 @@ fn repo(rel: &str) -> PathBuf {
 // The rows.
 // ---------------------------------------------------------------------------
 
-/// M/M/1, M/M/c and M/D/1 against their closed forms, and Little's law:
-/// `queueing_validation`'s rows, as its tests compute them.
+/// M/M/1, M/M/c, M/D/1 and GI/M/1 against their closed forms, and Little's
+/// law: `queueing_validation`'s rows, as its tests compute them.
 fn queueing() -> Vec<Record> {
     use crate::queueing_validation::{CASES, LITTLE_TOLERANCE, MAX_HALF_WIDTH, case_rows};
     let mut out = Vec::new();
