@@ -15,7 +15,7 @@ fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/litellm_sample.json")
 }
 
-fn fixture_text() -> String {
+pub(crate) fn fixture_text() -> String {
     std::fs::read_to_string(fixture()).expect("read the LiteLLM fixture")
 }
 
@@ -173,7 +173,9 @@ fn agentsim_cost(s: &Scenario, c: Case, tod_s: u32) -> Classes {
     Classes { uncached: cost.uncached, cache_read: cost.cache_read, cache_write: cost.cache_write, output: cost.output }
 }
 
-fn close(a: f64, b: f64) -> bool {
+/// Agreement to 1e-9 relative (float rounding of the per-token rates), or
+/// both below 1e-15 dollars.
+pub(crate) fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-9 * b.abs().max(a.abs()) || (a - b).abs() < 1e-15
 }
 
@@ -202,15 +204,27 @@ fn cases(e: &Map<String, Value>) -> Vec<Case> {
     v
 }
 
-/// Checks every chat model with cache prices in `json`; returns (checked,
-/// unsupported) counts. Unsupported entries must be refused with a message
+/// What the comparison of every chat model with cache prices found.
+#[derive(Debug)]
+pub(crate) struct Equivalence {
+    /// Models imported and compared.
+    pub(crate) checked: usize,
+    /// Models refused as unsupported (tiered pricing, several thresholds).
+    pub(crate) unsupported: usize,
+    /// Token-class comparisons made (4 classes per case per time of day).
+    pub(crate) comparisons: usize,
+    /// One line per case where agentsim and LiteLLM's rules disagree.
+    pub(crate) mismatches: Vec<String>,
+}
+
+/// Compares agentsim's bill with LiteLLM's rules for every chat model with
+/// cache prices in `json`. Unsupported entries must be refused with a message
 /// naming the key, and only for the documented reasons.
-fn check_equivalence(json: &str) -> (usize, usize) {
+pub(crate) fn litellm_equivalence(json: &str) -> Equivalence {
     let cat = litellm::Catalog::parse(json).unwrap();
     let keys = cat.chat_models_with_cache_prices();
     assert!(!keys.is_empty());
-    let (mut checked, mut unsupported) = (0, 0);
-    let mut failures = Vec::new();
+    let mut found = Equivalence { checked: 0, unsupported: 0, comparisons: 0, mismatches: Vec::new() };
     for key in &keys {
         let e = cat.entry(key).unwrap();
         let table = match cat.provider_toml(key) {
@@ -220,7 +234,7 @@ fn check_equivalence(json: &str) -> (usize, usize) {
                 assert!(msg.contains(&format!("`{key}`")), "{msg}");
                 let thresholds = e.keys().filter(|k| k.starts_with("input_cost_per_token_above_")).count();
                 assert!(e.contains_key("tiered_pricing") || thresholds > 1, "{msg}");
-                unsupported += 1;
+                found.unsupported += 1;
                 continue;
             }
             Err(err) => panic!("{key}: {err}"),
@@ -237,20 +251,29 @@ fn check_equivalence(json: &str) -> (usize, usize) {
                     && close(got.cache_read, want.cache_read)
                     && close(got.cache_write, want.cache_write)
                     && close(got.output, want.output);
+                found.comparisons += 4;
                 if !ok {
-                    failures.push(format!("{key} {case:?} at {tod_s}s: agentsim {got:?}, LiteLLM {want:?}"));
+                    found.mismatches.push(format!("{key} {case:?} at {tod_s}s: agentsim {got:?}, LiteLLM {want:?}"));
                 }
             }
         }
-        checked += 1;
+        found.checked += 1;
     }
+    found
+}
+
+/// `litellm_equivalence`, asserting no mismatch; returns (checked,
+/// unsupported) counts.
+fn check_equivalence(json: &str) -> (usize, usize) {
+    let found = litellm_equivalence(json);
+    let failures = &found.mismatches;
     assert!(
         failures.is_empty(),
         "{} mismatches, first ones:\n{}",
         failures.len(),
         failures[..failures.len().min(10)].join("\n")
     );
-    (checked, unsupported)
+    (found.checked, found.unsupported)
 }
 
 #[test]

@@ -44,7 +44,9 @@ const TOP_EXCEPTIONS: &[(&str, &str, &str)] = &[
 const SCENARIO_LAYERS: &[&[&str]] = &[
     &["location", "leaf", "admission_config", "anatomy_config", "serving_config", "arrivals_config"],
     &["model", "rate"],
-    &["context", "found", "overrides", "resolved"],
+    &["context", "found", "resolved"],
+    // `--set` suggests the closest key of a misspelt one with context's helper.
+    &["overrides"],
     &["dists", "bases", "limits", "admission_checks"],
     &["raw_replicas", "dists_schema"],
     &["raw"],

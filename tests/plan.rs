@@ -6,7 +6,9 @@
 
 use crate::queueing_validation::erlang_c;
 use crate::support::{Scratch, agentsim, arg, bundled, read, read_json};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 /// scenarios/validation/mmc.toml (c = 4, mu = 1/s, lambda = 3/s), shortened
 /// to 1000 s of arrivals and 10 replicates so a point takes a fraction of a
@@ -52,42 +54,91 @@ fn setup(tag: &str) -> (Scratch, PathBuf) {
 }
 
 /// plan.csv as rows of cells keyed by the header.
-fn rows(dir: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
+fn rows(dir: &Path) -> Vec<BTreeMap<String, String>> {
     let text = String::from_utf8(read(&dir.join("plan.csv"))).unwrap();
     let mut lines = text.lines();
     let head: Vec<&str> = lines.next().unwrap().split(',').collect();
     lines.map(|l| head.iter().map(|h| h.to_string()).zip(l.split(',').map(String::from)).collect()).collect()
 }
 
+/// `plan`'s answer to "the largest arrival rate with a mean queue wait of at
+/// most 0.5 s" on 4 slots, and what Erlang C says of it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ErlangPlan {
+    /// The bracket: the largest rate met and the smallest missed.
+    pub(crate) met: f64,
+    pub(crate) missed: f64,
+    /// Erlang C's rate lambda* at which Wq = 0.5 s exactly.
+    pub(crate) exact: f64,
+    /// Twice the missed point's 95% half-width of the mean wait: the
+    /// statistical slack allowed below lambda* at the missed end.
+    pub(crate) slack: f64,
+    /// Erlang C's rate at which Wq = 0.5 s - slack.
+    pub(crate) slack_rate: f64,
+}
+
+impl ErlangPlan {
+    /// Conservative (answer <= lambda*), the bracket within the bisection's
+    /// 1% tolerance, the missed end within the statistical slack of lambda*,
+    /// and a slack small enough for the check to mean something.
+    pub(crate) fn holds(&self) -> bool {
+        self.met <= self.exact
+            && self.missed - self.met <= 0.01 * self.missed
+            && self.missed >= self.slack_rate
+            && self.slack < 0.25
+    }
+}
+
+const ERLANG_SLO: &str = "queue_wait_s_mean<=0.5";
+
+/// The Erlang C search's outputs, read into memory.
+#[derive(Debug)]
+pub(crate) struct ErlangRun {
+    pub(crate) found: ErlangPlan,
+    stdout: String,
+    json: serde_json::Value,
+    rows: Vec<BTreeMap<String, String>>,
+}
+
+/// Runs the search of `the_largest_arrival_rate_matches_erlang_c_on_the_conservative_side`
+/// once per test process (the test and `validation_record` read the same
+/// run) and reads its answer against Erlang C.
+pub(crate) fn erlang_run() -> &'static ErlangRun {
+    static RUN: OnceLock<ErlangRun> = OnceLock::new();
+    RUN.get_or_init(|| {
+        let (s, scenario) = setup("plan-erlang");
+        let out = s.path("p");
+        let o = plan(&scenario, &out, &["--slo", ERLANG_SLO, "--search", &format!("{RATE}=1..3.9")]).expect_code(0);
+        let json = read_json(&out.join("plan.json"));
+        assert_eq!(json["status"], "found", "{json:#}");
+        let (met, missed) = (json["bracket"][0].as_f64().unwrap(), json["bracket"][1].as_f64().unwrap());
+        assert_eq!(json["answer"].as_f64(), Some(met));
+        let rows = rows(&out);
+        let missed_row = rows.iter().find(|r| r["value"].parse::<f64>().unwrap() == missed).unwrap();
+        let cell = |k: &str| missed_row[&format!("queue_wait_s_mean_{k}")].parse::<f64>().unwrap();
+        let slack = cell("ci95_high") - cell("ci95_low");
+        let found =
+            ErlangPlan { met, missed, exact: rate_for_wait(0.5), slack, slack_rate: rate_for_wait(0.5 - slack) };
+        ErlangRun { found, stdout: o.stdout, json, rows }
+    })
+}
+
 #[test]
 fn the_largest_arrival_rate_matches_erlang_c_on_the_conservative_side() {
-    let (s, scenario) = setup("plan-erlang");
-    let out = s.path("p");
-    let o = plan(&scenario, &out, &["--slo", "queue_wait_s_mean<=0.5", "--search", &format!("{RATE}=1..3.9")]);
-    let o = o.expect_code(0);
-    let json = read_json(&out.join("plan.json"));
-    assert_eq!(json["status"], "found", "{json:#}");
-    let (met, missed) = (json["bracket"][0].as_f64().unwrap(), json["bracket"][1].as_f64().unwrap());
-    assert_eq!(json["answer"].as_f64(), Some(met));
+    let ErlangRun { found, stdout, json, rows } = erlang_run();
+    let ErlangPlan { met, missed, exact, slack, slack_rate } = *found;
     // The bisection tolerance: 1% of the bracket's upper end.
     assert!(missed - met <= 0.01 * missed, "{met} {missed}");
     // Conservative: met only when the whole interval is below 0.5 s, so the
     // true wait at the answer is below the objective: answer <= lambda*.
-    let exact = rate_for_wait(0.5);
     assert!((exact - 2.9897).abs() < 1e-4, "Erlang C lambda* = {exact}");
     assert!(met <= exact, "answer {met} above the Erlang C rate {exact}");
     // Statistical slack: at the missed end the interval's upper bound passed
     // 0.5 s, so (within the interval) its true wait is above 0.5 - 2 h, with
     // h that point's half-width; the answer is within the tolerance of it.
-    let rows = rows(&out);
-    let missed_row = rows.iter().find(|r| r["value"].parse::<f64>().unwrap() == missed).unwrap();
-    let half = |r: &std::collections::BTreeMap<String, String>| {
-        let cell = |k: &str| r[&format!("queue_wait_s_mean_{k}")].parse::<f64>().unwrap();
-        (cell("ci95_high") - cell("ci95_low")) / 2.0
-    };
-    let slack = 2.0 * half(missed_row);
     assert!(slack < 0.25, "the intervals are too wide for the test to mean anything: {slack}");
-    assert!(missed >= rate_for_wait(0.5 - slack), "missed end {missed} below the rate of Wq = {}", 0.5 - slack);
+    assert!(missed >= slack_rate, "missed end {missed} below the rate of Wq = {}", 0.5 - slack);
+    assert!(found.holds());
     // Both ends first, then midpoints; one row per evaluation, in order.
     assert_eq!((rows[0]["value"].as_str(), rows[1]["value"].as_str()), ("1", "3.9"));
     assert_eq!(rows.len(), json["evaluations"].as_u64().unwrap() as usize);
@@ -99,10 +150,10 @@ fn the_largest_arrival_rate_matches_erlang_c_on_the_conservative_side() {
     let l = json["implied"]["sessions_active_mean"]["mean"].as_f64().unwrap();
     assert!((l - met * (wq(4, met) + 1.0)).abs() < 0.6, "L {l} at lambda {met}");
     // The sentence shows four significant digits of the answer.
-    let sentence = o.stdout.lines().next().unwrap();
+    let sentence = stdout.lines().next().unwrap();
     let shown = sentence.strip_prefix(&format!("The largest {RATE} meeting every objective is ")).unwrap();
     assert!((shown.trim_end_matches('.').parse::<f64>().unwrap() - met).abs() < 5e-4 * met, "{sentence}");
-    assert!(o.stdout.lines().nth(1).unwrap().starts_with("bracket: met at "), "{}", o.stdout);
+    assert!(stdout.lines().nth(1).unwrap().starts_with("bracket: met at "), "{stdout}");
 }
 
 #[test]

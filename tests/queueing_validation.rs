@@ -1,44 +1,51 @@
 //! The serving model against queueing theory: the scenarios of
-//! `scenarios/validation/` (M/M/1, M/M/c, M/D/1) run through sim-core, and
-//! their mean waits, sojourn times and percentiles, queue lengths and
-//! utilisation must fall inside the 95% interval across replicates around
-//! the closed forms (Kleinrock, Queueing Systems Vol. 1: M/M/1 section 3.2,
-//! Erlang C section 3.5, Pollaczek-Khinchine section 5.6), and Little's law
-//! must hold replicate by replicate. The sojourn percentiles hold under FIFO
+//! `scenarios/validation/` (M/M/1, M/M/c, M/D/1, and GI/M/1 with bursty
+//! gamma arrivals) run through sim-core, and their mean waits, sojourn times
+//! and percentiles, queue lengths and utilisation must fall inside the 95%
+//! interval across replicates around the closed forms (Kleinrock, Queueing
+//! Systems Vol. 1: M/M/1 section 3.2, Erlang C section 3.5,
+//! Pollaczek-Khinchine section 5.6, G/M/1 chapter 6), and Little's law must
+//! hold replicate by replicate. The sojourn percentiles hold under FIFO
 //! only (the means would not see LIFO: they do not depend on the order).
 //!
-//! `validation_table` (ignored) prints the table of docs/serving.md, "Validation":
-//! `cargo test -p agentsim-tests --test integration validation_table -- --ignored --nocapture`
+//! The same rows are in docs/validation.md's table, through
+//! `validation_record` (`all_rows` below is what both read).
 
 use sim_core::metrics::{ReplicateMetrics, Summary, metric_names};
 use sim_core::montecarlo::{self, RunHooks, RunOptions};
 use sim_core::scenario::{SourceText, load};
+use std::sync::OnceLock;
 
-/// The closed forms of one queue. Service times are exponential (`Markov`)
-/// or fixed at 1 / mu (`Deterministic`).
+/// The closed forms of one queue. Service times are exponential (`Markov`,
+/// `GammaArrivals`) or fixed at 1 / mu (`Deterministic`); arrivals are
+/// Poisson except in `GammaArrivals` (a gamma renewal process whose gaps
+/// have coefficient of variation `cv`: GI/M/1).
 #[derive(Clone, Copy, Debug)]
 enum Queue {
     Markov { c: u32, lambda: f64, mu: f64 },
     Deterministic { lambda: f64, mu: f64 },
+    GammaArrivals { cv: f64, lambda: f64, mu: f64 },
 }
 
 impl Queue {
     fn rho(self) -> f64 {
         match self {
             Queue::Markov { c, lambda, mu } => lambda / (f64::from(c) * mu),
-            Queue::Deterministic { lambda, mu } => lambda / mu,
+            Queue::Deterministic { lambda, mu } | Queue::GammaArrivals { lambda, mu, .. } => lambda / mu,
         }
     }
 
     fn lambda(self) -> f64 {
         match self {
-            Queue::Markov { lambda, .. } | Queue::Deterministic { lambda, .. } => lambda,
+            Queue::Markov { lambda, .. }
+            | Queue::Deterministic { lambda, .. }
+            | Queue::GammaArrivals { lambda, .. } => lambda,
         }
     }
 
     fn mu(self) -> f64 {
         match self {
-            Queue::Markov { mu, .. } | Queue::Deterministic { mu, .. } => mu,
+            Queue::Markov { mu, .. } | Queue::Deterministic { mu, .. } | Queue::GammaArrivals { mu, .. } => mu,
         }
     }
 
@@ -48,6 +55,12 @@ impl Queue {
         match self {
             Queue::Markov { c, lambda, mu } => erlang_c(c, lambda / mu) / (f64::from(c) * mu - lambda),
             Queue::Deterministic { mu, .. } => self.rho() / (2.0 * mu * (1.0 - self.rho())),
+            // GI/M/1: P(wait) = sigma, and a waiting request waits an
+            // exponential time of rate mu (1 - sigma).
+            Queue::GammaArrivals { cv, lambda, mu } => {
+                let sigma = gi_m1_sigma(cv, lambda, mu);
+                sigma / (mu * (1.0 - sigma))
+            }
         }
     }
 
@@ -88,6 +101,9 @@ impl Queue {
                 }
                 1.0 - (1.0 - rho) * sum
             }
+            // GI/M/1 under FIFO: the sojourn is exponential of rate mu (1 - sigma)
+            // (Kleinrock 1975, chapter 6).
+            Queue::GammaArrivals { cv, lambda, mu } => (-mu * (1.0 - gi_m1_sigma(cv, lambda, mu)) * t).exp(),
         }
     }
 
@@ -118,39 +134,93 @@ pub(crate) fn erlang_c(c: u32, a: f64) -> f64 {
     last / (sum + last)
 }
 
-struct Case {
-    file: &'static str,
-    name: &'static str,
-    queue: Queue,
+/// GI/M/1 with gamma gaps of mean 1 / lambda and coefficient of variation
+/// `cv` (shape k = 1 / cv^2): sigma, the probability that an arrival waits,
+/// is the root in (0, 1) of sigma = A*(mu (1 - sigma)), with
+/// A*(s) = (k lambda / (k lambda + s))^k the gaps' Laplace transform
+/// (Kleinrock, Queueing Systems Vol. 1, chapter 6). By bisection: the
+/// difference A*(mu (1 - sigma)) - sigma is positive at 0 and negative just
+/// below 1 when rho < 1.
+fn gi_m1_sigma(cv: f64, lambda: f64, mu: f64) -> f64 {
+    let k = 1.0 / (cv * cv);
+    let gap = |sigma: f64| (k * lambda / (k * lambda + mu * (1.0 - sigma))).powf(k) - sigma;
+    let (mut lo, mut hi) = (0.0, 1.0 - 1e-12);
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if gap(mid) > 0.0 { lo = mid } else { hi = mid }
+    }
+    0.5 * (lo + hi)
 }
 
-const CASES: [Case; 3] = [
-    Case { file: "mm1.toml", name: "M/M/1, rho 0.7", queue: Queue::Markov { c: 1, lambda: 0.7, mu: 1.0 } },
-    Case { file: "mmc.toml", name: "M/M/4, rho 0.75", queue: Queue::Markov { c: 4, lambda: 3.0, mu: 1.0 } },
-    Case { file: "md1.toml", name: "M/D/1, rho 0.75", queue: Queue::Deterministic { lambda: 0.75, mu: 1.0 } },
+pub(crate) struct Case {
+    file: &'static str,
+    pub(crate) name: &'static str,
+    queue: Queue,
+    /// The test that asserts this case, as docs/validation.md names it.
+    pub(crate) test: &'static str,
+    /// Where the closed forms come from.
+    pub(crate) source: &'static str,
+}
+
+pub(crate) const CASES: [Case; 4] = [
+    Case {
+        file: "mm1.toml",
+        name: "M/M/1, rho 0.7",
+        queue: Queue::Markov { c: 1, lambda: 0.7, mu: 1.0 },
+        test: "mm1_matches_the_closed_forms",
+        source: "M/M/1 closed form (Kleinrock 1975, s. 3.2)",
+    },
+    Case {
+        file: "mmc.toml",
+        name: "M/M/4, rho 0.75",
+        queue: Queue::Markov { c: 4, lambda: 3.0, mu: 1.0 },
+        test: "mmc_matches_erlang_c",
+        source: "Erlang C (Kleinrock 1975, s. 3.5)",
+    },
+    Case {
+        file: "md1.toml",
+        name: "M/D/1, rho 0.75",
+        queue: Queue::Deterministic { lambda: 0.75, mu: 1.0 },
+        test: "md1_matches_pollaczek_khinchine",
+        source: "Pollaczek-Khinchine; Erlang's M/D/1 wait distribution (Kleinrock 1975, s. 5.6; Crommelin 1932)",
+    },
+    Case {
+        file: "gm1.toml",
+        name: "GI/M/1, gamma arrivals cv 2, rho 0.5",
+        queue: Queue::GammaArrivals { cv: 2.0, lambda: 0.5, mu: 1.0 },
+        test: "gm1_with_bursty_arrivals_matches_the_g_m_1_solution",
+        source: "exact GI/M/1 solution, sigma = 0.7707 (Kleinrock 1975, ch. 6)",
+    },
 ];
 
 /// Little's law holds on every sample path up to the edges (requests in the
 /// system at the warm-up's end); over thousands of requests they are far
 /// below this.
-const LITTLE_TOLERANCE: f64 = 0.01;
+pub(crate) const LITTLE_TOLERANCE: f64 = 0.01;
 /// The 95% interval must be narrow enough for the comparison to mean something.
-const MAX_HALF_WIDTH: f64 = 0.05;
+pub(crate) const MAX_HALF_WIDTH: f64 = 0.05;
 
-/// One comparison of the table.
-struct Row {
-    case: &'static str,
-    quantity: &'static str,
-    formula: &'static str,
-    theory: f64,
+/// One comparison of a case.
+pub(crate) struct Row {
+    pub(crate) case: &'static Case,
+    pub(crate) quantity: &'static str,
+    pub(crate) formula: &'static str,
+    pub(crate) theory: f64,
     /// Mean across replicates and its 95% interval; for Little's law, the
     /// worst replicate's relative gap (and no interval).
-    simulated: f64,
-    ci: Option<(f64, f64)>,
-    pass: bool,
+    pub(crate) simulated: f64,
+    pub(crate) ci: Option<(f64, f64)>,
+    pub(crate) pass: bool,
 }
 
-fn run_case(case: &Case) -> Vec<Row> {
+/// The rows of `CASES[i]`, measured once per test process: the tests and
+/// `validation_record` read the same run.
+pub(crate) fn case_rows(i: usize) -> &'static [Row] {
+    static ROWS: [OnceLock<Vec<Row>>; 4] = [OnceLock::new(), OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    ROWS[i].get_or_init(|| run_case(&CASES[i]))
+}
+
+fn run_case(case: &'static Case) -> Vec<Row> {
     let path = format!("{}/../scenarios/validation/{}", env!("CARGO_MANIFEST_DIR"), case.file);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let sc = load(&SourceText { name: case.file, text: &text }, &[]).unwrap_or_else(|e| panic!("{path}: {e:?}"));
@@ -184,29 +254,25 @@ fn run_case(case: &Case) -> Vec<Row> {
         ("queue_len_mean vs lambda x queue_wait_s_mean", "Lq = lambda Wq", gap_lq),
     ] {
         let pass = gap <= LITTLE_TOLERANCE;
-        rows.push(Row { case: case.name, quantity, formula, theory: 0.0, simulated: gap, ci: None, pass });
+        rows.push(Row { case, quantity, formula, theory: 0.0, simulated: gap, ci: None, pass });
     }
     rows
 }
 
 /// The metric's 95% interval must hold `theory` and be at most
 /// `MAX_HALF_WIDTH` of it on each side.
-fn interval(case: &Case, summary: &Summary, metric: &'static str, formula: &'static str, theory: f64) -> Row {
+fn interval(case: &'static Case, summary: &Summary, metric: &'static str, formula: &'static str, theory: f64) -> Row {
     let s = summary.variants[0].metrics.get(metric).unwrap_or_else(|| panic!("no {metric}"));
     let (mean, lo, hi) = (s.mean.unwrap(), s.ci95_low.unwrap(), s.ci95_high.unwrap());
     let pass = lo <= theory && theory <= hi && (hi - lo) / 2.0 <= MAX_HALF_WIDTH * theory;
-    Row { case: case.name, quantity: metric, formula, theory, simulated: mean, ci: Some((lo, hi)), pass }
-}
-
-fn all_rows() -> Vec<Row> {
-    CASES.iter().flat_map(run_case).collect()
+    Row { case, quantity: metric, formula, theory, simulated: mean, ci: Some((lo, hi)), pass }
 }
 
 fn describe(r: &Row) -> String {
     match r.ci {
         Some((lo, hi)) => format!(
             "| {} | `{}` | {} = {:.4} | {:.4} [{:.4}, {:.4}] | theory in the 95% CI, half-width <= {}% | {} |",
-            r.case,
+            r.case.name,
             r.quantity,
             r.formula,
             r.theory,
@@ -218,7 +284,7 @@ fn describe(r: &Row) -> String {
         ),
         None => format!(
             "| {} | {} | {} | worst replicate off by {:.4}% | <= {}% in every replicate | {} |",
-            r.case,
+            r.case.name,
             r.quantity,
             r.formula,
             r.simulated * 100.0,
@@ -228,29 +294,34 @@ fn describe(r: &Row) -> String {
     }
 }
 
-fn check(case: &Case) {
-    let failed: Vec<String> = run_case(case).iter().filter(|r| !r.pass).map(describe).collect();
-    assert!(failed.is_empty(), "{} disagrees with theory:\n{}", case.name, failed.join("\n"));
+fn check(i: usize) {
+    let failed: Vec<String> = case_rows(i).iter().filter(|r| !r.pass).map(describe).collect();
+    assert!(failed.is_empty(), "{} disagrees with theory:\n{}", CASES[i].name, failed.join("\n"));
 }
 
 #[test]
 fn mm1_matches_the_closed_forms() {
-    check(&CASES[0]);
+    check(0);
 }
 
 #[test]
 fn mmc_matches_erlang_c() {
-    check(&CASES[1]);
+    check(1);
 }
 
 #[test]
 fn md1_matches_pollaczek_khinchine() {
-    check(&CASES[2]);
+    check(2);
+}
+
+#[test]
+fn gm1_with_bursty_arrivals_matches_the_g_m_1_solution() {
+    check(3);
 }
 
 #[test]
 fn the_closed_forms_match_textbook_values() {
-    let [mm1, mmc, md1] = CASES.map(|c| c.queue);
+    let [mm1, mmc, md1, gm1] = CASES.map(|c| c.queue);
     // M/M/1 at rho 0.7: Wq = 0.7 / 0.3, and the sojourn is exponential of
     // rate mu - lambda = 0.3, so its median is ln 2 / 0.3.
     assert!((mm1.wq() - 0.7 / 0.3).abs() < 1e-12);
@@ -266,15 +337,13 @@ fn the_closed_forms_match_textbook_values() {
     assert!((md1.sojourn_tail(1.0) - 0.75).abs() < 1e-12);
     // On (0, 1] of wait: P(Wq <= x) = (1 - rho) e^{rho x}.
     assert!((md1.sojourn_tail(1.5) - (1.0 - 0.25 * (0.75f64 * 0.5).exp())).abs() < 1e-12);
-}
-
-/// Prints the table of docs/serving.md, "Validation" (see the module's doc).
-#[test]
-#[ignore = "prints the validation table; run on demand"]
-fn validation_table() {
-    println!("| scenario | quantity | formula = theory | simulated: mean [95% CI] | tolerance | result |");
-    println!("|---|---|---|---|---|---|");
-    for r in all_rows() {
-        println!("{}", describe(&r));
-    }
+    // GI/M/1 with exponential gaps (cv 1) is M/M/1: sigma = rho.
+    assert!((gi_m1_sigma(1.0, 0.7, 1.0) - 0.7).abs() < 1e-9);
+    assert!((Queue::GammaArrivals { cv: 1.0, lambda: 0.7, mu: 1.0 }.wq() - mm1.wq()).abs() < 1e-8);
+    // Bursty gaps (cv 2, shape 1/4) at rho 0.5: sigma solves
+    // sigma = (0.125 / (1.125 - sigma))^(1/4); 0.7707 by fixed-point iteration.
+    let sigma = gi_m1_sigma(2.0, 0.5, 1.0);
+    assert!((sigma - (0.125 / (1.125 - sigma)).powf(0.25)).abs() < 1e-12);
+    assert!((sigma - 0.7707).abs() < 1e-4, "{sigma}");
+    assert!((gm1.sojourn_quantile(0.5) - 2f64.ln() / (1.0 - sigma)).abs() < 1e-9);
 }

@@ -73,6 +73,17 @@ pub(crate) fn prefix_walk(path: &Path) -> (u64, u64) {
     (cached, input)
 }
 
+/// `agentsim replay` of the fixture with an unbounded cache, and the
+/// independent prefix walk: each (cached, input) tokens.
+pub(crate) fn fixture_unbounded_replay() -> ((u64, u64), (u64, u64)) {
+    let s = Scratch::new("replay-unbounded");
+    let out = s.path("run");
+    replay(&fixture(), &out, &["--quiet"]).expect_code(0);
+    let rs = rows(&out.join("replay.csv"));
+    assert_eq!((rs.len(), rs[0].capacity), (1, None));
+    ((rs[0].cached_tokens, rs[0].input_tokens), prefix_walk(&fixture()))
+}
+
 fn replay(trace: &Path, out: &Path, extra: &[&str]) -> crate::support::Outcome {
     let mut args = vec!["replay".to_string(), "--trace".into(), arg(trace), "--format".into(), "mooncake".into()];
     args.extend(["--out".into(), arg(out)]);

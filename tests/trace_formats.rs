@@ -18,12 +18,67 @@ fn parsed(name: &str, format: Format) -> Trace {
     parse(format, &text, &ParseOptions::default()).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
+/// Requests, input tokens, output tokens.
+pub(crate) type Totals = (usize, u64, u64);
+
+/// The committed fixtures' requests, input and output tokens, computed
+/// independently of agentsim (Python: a csv.DictReader sum of ContextTokens
+/// and GeneratedTokens for Azure; for TraceLab, the sums of each JSON line's
+/// `input_tokens_total` and `output_tokens`), with the test that asserts each.
+pub(crate) const FIXTURE_TOTALS: [(&str, Format, &str, Totals); 2] = [
+    ("azure_code_head.csv", Format::Azure, "the_azure_fixture_parses_to_its_counts_and_totals", (50, 125_078, 1_085)),
+    (
+        "tracelab_round_trace.jsonl",
+        Format::Agent,
+        "the_tracelab_fixture_parses_to_two_sessions_of_rounds",
+        (19, 514_012, 11_335),
+    ),
+];
+
+/// A fixture's (requests, input tokens, output tokens) as parsed.
+pub(crate) fn fixture_totals(name: &str, format: Format) -> Totals {
+    let s = trace_stats(&parsed(name, format));
+    (s.requests, s.input_tokens, s.output_tokens)
+}
+
+/// `agentsim fit`'s estimators on the Azure fixture, computed independently
+/// of agentsim (Python, from the CSV): the Poisson rate's maximum-likelihood
+/// estimate (n - 1) / span = 49 / 36.649398 s, and the lognormal MLE of the
+/// input and output tokens, mu = mean of ln x and sigma = sqrt(mean of
+/// (ln x - mu)^2).
+pub(crate) const AZURE_FIT: [(&str, f64); 5] = [
+    ("Poisson rate (per s)", 1.336_993_311_595_459_3),
+    ("input tokens mu", 7.136_098_768_655_263),
+    ("input tokens sigma", 1.406_249_616_144_164_9),
+    ("output tokens mu", 2.724_374_344_105_783),
+    ("output tokens sigma", 0.747_034_571_962_942_3),
+];
+
+/// The same five numbers as `sim_core::fit` (what `agentsim fit` prints) makes them.
+pub(crate) fn azure_fit() -> [f64; 5] {
+    let report = sim_core::fit::fit(&parsed("azure_code_head.csv", Format::Azure));
+    let (input, output) = (report.input_tokens.unwrap(), report.output_tokens.unwrap());
+    [report.arrivals.unwrap().rate_per_s, input.mu, input.sigma, output.mu, output.sigma]
+}
+
+/// Agreement of a fitted value with its independent computation: 1e-12
+/// relative (summation order aside, both compute the same sums).
+pub(crate) fn fit_agrees(got: f64, want: f64) -> bool {
+    (got - want).abs() <= 1e-12 * want.abs()
+}
+
+#[test]
+fn fit_estimators_match_an_independent_computation() {
+    for ((what, want), got) in AZURE_FIT.into_iter().zip(azure_fit()) {
+        assert!(fit_agrees(got, want), "{what}: {got} vs {want}");
+    }
+}
+
 #[test]
 fn the_azure_fixture_parses_to_its_counts_and_totals() {
     let t = parsed("azure_code_head.csv", Format::Azure);
     let s = trace_stats(&t);
-    // Totals computed independently from the CSV (a Python csv.DictReader sum).
-    assert_eq!((s.requests, s.input_tokens, s.output_tokens), (50, 125_078, 1_085));
+    assert_eq!(fixture_totals(FIXTURE_TOTALS[0].0, FIXTURE_TOTALS[0].1), FIXTURE_TOTALS[0].3);
     // 18:17:03.9799600 to 18:17:40.6293580.
     assert_eq!(s.duration.as_micros(), 36_649_398);
     assert!(!t.has_sessions);
@@ -34,8 +89,7 @@ fn the_azure_fixture_parses_to_its_counts_and_totals() {
 #[test]
 fn the_tracelab_fixture_parses_to_two_sessions_of_rounds() {
     let t = parsed("tracelab_round_trace.jsonl", Format::Agent);
-    let s = trace_stats(&t);
-    assert_eq!((s.requests, s.input_tokens, s.output_tokens), (19, 514_012, 11_335));
+    assert_eq!(fixture_totals(FIXTURE_TOTALS[1].0, FIXTURE_TOTALS[1].1), FIXTURE_TOTALS[1].3);
     assert_eq!(t.sessions.iter().map(|s| s.len()).collect::<Vec<_>>(), [9, 10], "the Codex session starts first");
     // Claude round 1 (35,740 tokens) grew from round 0 (32,272): it keeps
     // round 0's prompt as its prefix, whatever the recorded cache read was.

@@ -259,9 +259,8 @@ fn render_table(path: &Path, trace: &Trace, args: &ReplayArgs, results: &[Replay
     }
     // The two rates answer different questions and often differ by far: say which is which.
     out.push_str(
-        "token hit rate: cached / input tokens, the share of input billed at the cache-read price
-         request hit rate: share of requests that read at least one cached token
-",
+        "token hit rate: cached / input tokens, the share of input billed at the cache-read price\n\
+         request hit rate: share of requests that read at least one cached token\n",
     );
     out
 }
