@@ -5,8 +5,8 @@
 //! seconds for durations. Token counts are sampled as reals, then shifted by
 //! `offset`, rounded by `Rounding` and clamped at zero.
 
+use crate::maths::{self, exp, ln, powf, samplers};
 use rand::Rng;
-use rand_distr::Distribution as _;
 
 /// A validated distribution over non-negative reals.
 #[derive(Clone, Debug, PartialEq)]
@@ -93,7 +93,7 @@ pub const Z90: f64 = 1.281_551_565_544_600_4;
 impl Dist {
     /// Lognormal from its median and 90th percentile (requires `p90 > median > 0`).
     pub fn lognormal_from_median_p90(median: f64, p90: f64) -> Dist {
-        Dist::LogNormal { mu: median.ln(), sigma: (p90 / median).ln() / Z90 }
+        Dist::LogNormal { mu: ln(median), sigma: ln(p90 / median) / Z90 }
     }
 
     /// Builds an empirical distribution; weights default to equal.
@@ -115,11 +115,11 @@ impl Dist {
                 }
                 // Mean of a normal truncated below at zero.
                 let a = -mean / std;
-                let pdf = (-0.5 * a * a).exp() / (2.0 * std::f64::consts::PI).sqrt();
+                let pdf = exp(-0.5 * a * a) / (2.0 * std::f64::consts::PI).sqrt();
                 let tail = 1.0 - normal_cdf(a);
                 mean + std * pdf / tail
             }
-            Dist::LogNormal { mu, sigma } => (mu + sigma * sigma / 2.0).exp(),
+            Dist::LogNormal { mu, sigma } => exp(mu + sigma * sigma / 2.0),
             Dist::Gamma { shape, scale } => shape * scale,
             Dist::Weibull { shape, scale } => scale * gamma_fn(1.0 + 1.0 / shape),
             Dist::Empirical { values, cumulative } => expectation(values, cumulative, |v| v),
@@ -129,7 +129,7 @@ impl Dist {
                 if *p >= 1.0 {
                     1.0
                 } else {
-                    (1.0 - (1.0 - p).powf(*max as f64)) / p
+                    (1.0 - powf(1.0 - p, *max as f64)) / p
                 }
             }
         }
@@ -156,13 +156,13 @@ impl Dist {
     pub fn mean_reciprocal_upper_bound(&self) -> f64 {
         match self {
             Dist::Fixed(v) => 1.0 / v,
-            Dist::Uniform { low, high } if high > low => (high / low).ln() / (high - low),
+            Dist::Uniform { low, high } if high > low => ln(high / low) / (high - low),
             Dist::Uniform { low, .. } => 1.0 / low,
             // 1/X <= 1/low for every draw: a bound, not the exact harmonic sum.
             Dist::UniformInt { low, .. } => 1.0 / *low as f64,
             Dist::Exponential { .. } | Dist::Normal { .. } => f64::INFINITY,
             // E[X^-1] = e^(-mu + sigma^2 / 2) for ln X ~ Normal(mu, sigma).
-            Dist::LogNormal { mu, sigma } => (-mu + sigma * sigma / 2.0).exp(),
+            Dist::LogNormal { mu, sigma } => exp(-mu + sigma * sigma / 2.0),
             Dist::Gamma { shape, scale } if *shape > 1.0 => 1.0 / ((shape - 1.0) * scale),
             Dist::Weibull { shape, scale } if *shape > 1.0 => gamma_fn(1.0 - 1.0 / shape) / scale,
             Dist::Gamma { .. } | Dist::Weibull { .. } => f64::INFINITY,
@@ -188,36 +188,31 @@ impl Dist {
             Dist::Exponential { mean } => {
                 // Inverse transform: one uniform per draw, portable across versions.
                 let u: f64 = rng.random();
-                -mean * (1.0 - u).ln()
+                -mean * ln(1.0 - u)
             }
             Dist::Normal { mean, std } => {
-                if *std == 0.0 {
+                if *std == 0.0 || !std.is_finite() {
                     return mean.max(0.0);
                 }
-                let Ok(n) = rand_distr::Normal::new(*mean, *std) else { return mean.max(0.0) };
                 // Rejection keeps the truncated shape; bounded so a tiny acceptance
                 // region (mean << 0) cannot loop forever.
                 for _ in 0..1_000 {
-                    let x = n.sample(rng);
+                    let x = mean + std * samplers::standard_normal(rng);
                     if x >= 0.0 {
                         return x;
                     }
                 }
                 0.0
             }
-            // Validation keeps parameters finite and in range; should an extreme
-            // one still be refused by rand_distr, the distribution's own scale
-            // stands in rather than a panic.
-            Dist::LogNormal { mu, sigma } => {
-                rand_distr::LogNormal::new(*mu, *sigma).map_or(mu.exp(), |d| d.sample(rng))
-            }
-            Dist::Gamma { shape, scale } => {
-                rand_distr::Gamma::new(*shape, *scale).map_or(shape * scale, |d| d.sample(rng))
-            }
-            // rand_distr's Weibull takes (scale, shape).
-            Dist::Weibull { shape, scale } => {
-                rand_distr::Weibull::new(*scale, *shape).map_or(*scale, |d| d.sample(rng))
-            }
+            // Validation keeps parameters finite and in range; should one still
+            // not be, the distribution's own scale stands in rather than a
+            // nonsense draw (as when rand_distr refused them).
+            Dist::LogNormal { mu, sigma } if sigma.is_finite() => exp(mu + sigma * samplers::standard_normal(rng)),
+            Dist::LogNormal { mu, .. } => exp(*mu),
+            Dist::Gamma { shape, scale } if *shape > 0.0 && *scale > 0.0 => samplers::gamma(*shape, *scale, rng),
+            Dist::Gamma { shape, scale } => shape * scale,
+            Dist::Weibull { shape, scale } if *shape > 0.0 && *scale > 0.0 => samplers::weibull(*shape, *scale, rng),
+            Dist::Weibull { scale, .. } => *scale,
             Dist::Empirical { values, cumulative } => {
                 let u: f64 = rng.random();
                 let i = cumulative.partition_point(|c| *c <= u).min(values.len() - 1);
@@ -242,7 +237,7 @@ impl Dist {
                 }
                 // Inverse transform: P(K > k) = (1-p)^k.
                 let u: f64 = rng.random();
-                let k = ((1.0 - u).ln() / (1.0 - p).ln()).floor() + 1.0;
+                let k = (ln(1.0 - u) / ln(1.0 - p)).floor() + 1.0;
                 k.clamp(1.0, *max as f64)
             }
         }
@@ -330,7 +325,7 @@ fn erf(x: f64) -> f64 {
     let y = 1.0
         - (((((1.061_405_429 * t - 1.453_152_027) * t) + 1.421_413_741) * t - 0.284_496_736) * t + 0.254_829_592)
             * t
-            * (-x * x).exp();
+            * exp(-x * x);
     sign * y
 }
 
@@ -348,7 +343,7 @@ pub fn gamma_fn(x: f64) -> f64 {
         1.505_632_735_149_311_6e-7,
     ];
     if x < 0.5 {
-        std::f64::consts::PI / ((std::f64::consts::PI * x).sin() * gamma_fn(1.0 - x))
+        std::f64::consts::PI / (maths::sin(std::f64::consts::PI * x) * gamma_fn(1.0 - x))
     } else {
         let x = x - 1.0;
         let mut a = G[0];
@@ -356,7 +351,7 @@ pub fn gamma_fn(x: f64) -> f64 {
         for (i, g) in G.iter().enumerate().skip(1) {
             a += g / (x + i as f64);
         }
-        (2.0 * std::f64::consts::PI).sqrt() * t.powf(x + 0.5) * (-t).exp() * a
+        (2.0 * std::f64::consts::PI).sqrt() * powf(t, x + 0.5) * exp(-t) * a
     }
 }
 
