@@ -474,6 +474,86 @@ mod tests {
         assert!((Dist::Geometric { p: 0.25, max: 100_000 }.mean() - 4.0).abs() < 1e-12);
     }
 
+    /// Three draws of every kind from one seed, as bit patterns: they hold on
+    /// every platform (sampling and maths are portable, `crate::maths`), so a
+    /// platform difference fails here. A change is a change of the model's
+    /// sampling: if intended, print the new values (`{:#018x}` of
+    /// `to_bits()`), replace them, and say so in the commit; the runs' own
+    /// pin is in tests/determinism.rs.
+    #[test]
+    fn pinned_draws_of_every_kind() {
+        let b = f64::from_bits;
+        let cases: [(Dist, [f64; 3]); 13] = [
+            (
+                Dist::Uniform { low: 1.0, high: 5.0 },
+                [b(0x4003_d15f_aa4b_b412), b(0x400e_90d2_ce64_ddde), b(0x4009_1a66_f5f0_a934)],
+            ),
+            (Dist::UniformInt { low: 0, high: 2000 }, [269.0, 1917.0, 1963.0]),
+            (
+                Dist::Exponential { mean: 30.0 },
+                [b(0x401c_024d_a23e_97f9), b(0x400f_1cf3_2b00_7518), b(0x4031_fab2_fd0c_5f57)],
+            ),
+            (
+                Dist::Normal { mean: 1.0, std: 2.0 },
+                [b(0x3ff3_6d54_7d34_90d6), b(0x3ff7_76d0_a1d2_ac0e), b(0x3ff3_d56c_cda2_cbbc)],
+            ),
+            (
+                Dist::lognormal_from_median_p90(360.0, 1200.0),
+                [b(0x4089_82f7_93fe_abbd), b(0x405f_c3c4_f0fa_0f9e), b(0x4082_bb7c_78a2_8266)],
+            ),
+            (
+                Dist::Gamma { shape: 0.6, scale: 3.0 },
+                [b(0x3fe1_244d_c4c8_f008), b(0x4018_2914_21b7_f815), b(0x3fe5_74e4_dc57_a7ea)],
+            ),
+            (
+                Dist::Gamma { shape: 1.0, scale: 3.0 },
+                [b(0x3fe1_85bb_a737_969e), b(0x3ff5_d4ec_4b57_a516), b(0x3ff9_088c_b2b5_8cfc)],
+            ),
+            (
+                Dist::Gamma { shape: 2.0, scale: 3.0 },
+                [b(0x401b_8051_5ccb_595e), b(0x3ffb_2879_0ac8_3af0), b(0x3ff9_a47d_8660_b8f6)],
+            ),
+            (
+                Dist::Weibull { shape: 1.5, scale: 10.0 },
+                [b(0x4025_6e41_664b_6a89), b(0x400a_4695_1e8e_26c8), b(0x3fe7_d7b2_9cbe_c345)],
+            ),
+            (Dist::empirical(vec![1.0, 10.0, 100.0], Some(vec![3.0, 1.0, 1.0])), [1.0, 1.0, 10.0]),
+            (
+                Dist::Mixture {
+                    weights: vec![4.0, 1.0],
+                    components: vec![Dist::Fixed(20.0), Dist::Exponential { mean: 9.0 }],
+                },
+                [20.0, 20.0, 20.0],
+            ),
+            (Dist::Geometric { p: 0.1, max: 1000 }, [4.0, 6.0, 2.0]),
+            (Dist::Fixed(7.5), [7.5, 7.5, 7.5]),
+        ];
+        let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(2026);
+        for (d, expect) in cases {
+            let got = [(); 3].map(|()| d.sample(&mut rng));
+            assert_eq!(got.map(f64::to_bits), expect.map(f64::to_bits), "{d:?}: {got:?}");
+        }
+        // Token counts: the draws rounded, from the same kind of stream.
+        let t = TokenDist::new(Dist::lognormal_from_median_p90(800.0, 3000.0));
+        let tokens: Vec<u64> = (0..6).map(|_| t.sample(&mut rng)).collect();
+        assert_eq!(tokens, [904, 1945, 201, 1313, 225, 1067]);
+    }
+
+    /// A lognormal's parameters from its median and p90, its p90 back from
+    /// them, and the sampled p90 of 100,000 draws, bit for bit (see
+    /// `pinned_draws_of_every_kind` for updating a pin).
+    #[test]
+    fn pinned_lognormal_quantile() {
+        let Dist::LogNormal { mu, sigma } = Dist::lognormal_from_median_p90(2.0, 6.0) else { unreachable!() };
+        assert_eq!([mu.to_bits(), sigma.to_bits()], [0x3fe6_2e42_fefa_39ef, 0x3feb_6e9b_2ac1_89b4]);
+        assert_eq!(exp(mu + Z90 * sigma), 6.0);
+        let d = Dist::LogNormal { mu, sigma };
+        let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(3);
+        let mut xs: Vec<f64> = (0..100_000).map(|_| d.sample(&mut rng)).collect();
+        xs.sort_by(f64::total_cmp);
+        assert_eq!(xs[90_000].to_bits(), 0x4018_1695_5d1e_8707, "{}", xs[90_000]);
+    }
+
     #[test]
     fn gamma_function_known_values() {
         assert!((gamma_fn(5.0) - 24.0).abs() < 1e-9);
