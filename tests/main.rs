@@ -24,7 +24,7 @@ mod quickstart;
 mod metrics_docs;
 // M/M/1, M/M/c and M/D/1 scenarios against their closed forms, and Little's law.
 mod queueing_validation;
-// Byte-identical outputs for the same seed, whatever the thread count.
+// Byte-identical outputs for the same seed: runs, threads 1/2/4, shards, resume; every bundled scenario; a pinned hash.
 mod determinism;
 // Invalid scenarios: every problem with file:line:column and key path, exit 2, nothing written.
 mod invalid_scenario;
@@ -58,7 +58,7 @@ mod integrity_regressions;
 mod validation_limits;
 // Generated malformed scenarios, `--set` values, trace rows and flags: no panic, exit 2, located and capped.
 mod malformed;
-// sim-core's module layering and no-I/O rule, read from its source.
+// sim-core's module layering, no-I/O and portable-maths rules, read from its source.
 mod layering;
 // Rate limits, retries and outages through the CLI: 429s in requests.csv and the metrics, the example.
 mod admission;

@@ -8,8 +8,8 @@
 //! flip a comparison, and from there change a whole replicate. The `libm`
 //! crate is a pure-Rust port of musl's maths library: the same code, hence
 //! the same bits, on every target. The basic operations (`+ - * /`, `sqrt`,
-//! `floor`, `ceil`, `round`, `abs`, `mul_add`) are correctly rounded by IEEE
-//! 754 everywhere and stay on std. `powi` comes here too: std documents
+//! `floor`, `ceil`, `round`, `abs`) are correctly rounded by IEEE 754
+//! everywhere and stay on std. `powi` comes here too: std documents
 //! its precision as unspecified (an LLVM intrinsic lowered per target).
 //!
 //! `samplers` holds the random variates that rand_distr used to provide
