@@ -112,11 +112,13 @@ const PLATFORM_MATHS: &[&str] = &[
 fn platform_maths(code: &str) -> Vec<String> {
     let mut found = Vec::new();
     for name in PLATFORM_MATHS {
+        // A method call is whole as written; a path must not be part of a
+        // longer name (`f64::ln` inside `f64::ln_1p`).
         for (pattern, call) in [(format!(".{name}("), true), (format!("f64::{name}"), false)] {
             let hit = code.match_indices(&pattern).any(|(at, _)| {
                 let before = code[..at].chars().next_back();
                 let after = code[at + pattern.len()..].chars().next();
-                (call || !ident_char(before.as_ref())) && (call || !ident_char(after.as_ref()))
+                call || !ident_char(before.as_ref()) && !ident_char(after.as_ref())
             });
             if hit {
                 found.push(pattern.trim_end_matches('(').to_string());
