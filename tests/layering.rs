@@ -1,6 +1,7 @@
 //! sim-core's module layering, as docs/ARCHITECTURE.md ("Module dependencies",
 //! "Scenario layering") states it: each module imports only modules declared
-//! below it, so there is no import cycle; and sim-core does no I/O.
+//! below it, so there is no import cycle; sim-core does no I/O; and it calls no
+//! platform maths (std's `ln`, `exp`, `powf`...) outside `maths`.
 //!
 //! The source is read as text: every `crate::`, `super::` and `self::` path
 //! (in `use` lines and inline) is resolved to the module it names. Test code
@@ -14,6 +15,7 @@ use std::path::{Path, PathBuf};
 /// sim-core's top-level modules, lowest first; a module may import those of
 /// earlier layers, never a later layer or one of its own.
 const TOP_LAYERS: &[&[&str]] = &[
+    &["maths"],
     &["echo", "dist", "rng", "catalog"],
     &["time"],
     &["event_queue", "metrics"],
@@ -95,6 +97,42 @@ const FORBIDDEN_IN_SIM_CORE: &[(&str, &str)] = &[
     ("anyhow", "errors are typed in sim-core (thiserror); only sim-cli uses anyhow"),
     ("sim_cli", "sim-core never depends on sim-cli"),
 ];
+
+/// std's transcendental functions: their results come from the platform's
+/// maths library and differ in the last bit between platforms, so sim-core's
+/// non-test code calls the portable ones of `maths` (sim-core/src/maths,
+/// the one module allowed these) instead.
+const PLATFORM_MATHS: &[&str] = &[
+    "ln", "log", "log2", "log10", "ln_1p", "exp", "exp2", "exp_m1", "powf", "powi", "sin", "cos", "tan", "sin_cos",
+    "sinh", "cosh", "tanh", "asin", "acos", "atan", "atan2", "asinh", "acosh", "atanh", "cbrt", "hypot", "gamma",
+    "ln_gamma",
+];
+
+/// The platform-maths calls in `code` (comments and strings blanked): method
+/// calls `.ln(` and paths `f64::ln`, and any use of rand_distr, whose
+/// samplers call std's `ln`/`exp`/`powf` (sim-core/src/maths/samplers.rs
+/// replaces them).
+fn platform_maths(code: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for name in PLATFORM_MATHS {
+        // A method call is whole as written; a path must not be part of a
+        // longer name (`f64::ln` inside `f64::ln_1p`).
+        for (pattern, call) in [(format!(".{name}("), true), (format!("f64::{name}"), false)] {
+            let hit = code.match_indices(&pattern).any(|(at, _)| {
+                let before = code[..at].chars().next_back();
+                let after = code[at + pattern.len()..].chars().next();
+                call || !ident_char(before.as_ref()) && !ident_char(after.as_ref())
+            });
+            if hit {
+                found.push(pattern.trim_end_matches('(').to_string());
+            }
+        }
+    }
+    if code.contains("rand_distr") {
+        found.push("rand_distr".to_string());
+    }
+    found
+}
 
 /// One non-test source file of sim-core.
 struct Source {
@@ -512,6 +550,20 @@ fn sim_core_does_no_io() {
     assert!(bad.is_empty(), "sim-core invariants (docs/ARCHITECTURE.md) broken:\n{}", bad.join("\n"));
 }
 
+/// Results are the same on every platform only if no result path calls the
+/// platform's maths library (docs/model.md, "Random numbers").
+#[test]
+fn sim_core_calls_only_portable_maths() {
+    let sources = sources();
+    assert!(sources.iter().any(|s| s.module == ["maths"] && s.code.contains("libm::log")), "maths uses libm");
+    let bad: Vec<String> = sources
+        .iter()
+        .filter(|s| s.module.first().is_none_or(|m| m != "maths"))
+        .flat_map(|s| platform_maths(&s.code).into_iter().map(move |f| format!("{}: `{f}`", s.file)))
+        .collect();
+    assert!(bad.is_empty(), "platform maths in sim-core; call crate::maths instead:\n{}", bad.join("\n"));
+}
+
 /// The crates' order: sim-core (no drawing: plotters lives in sim-report),
 /// then sim-report (reads sim-core's types, never the CLI), then sim-cli.
 #[test]
@@ -559,6 +611,15 @@ mod checks {
         // Comments, strings and test modules are not code.
         let text = "// crate::engine\nlet s = \"crate::engine\";\nlet c = '\"';\n#[cfg(test)]\nmod tests {\n    use crate::engine::X;\n}\nuse crate::dist::Dist;";
         assert_eq!(paths("scenario/raw.rs", text), ["dist::Dist"]);
+    }
+
+    #[test]
+    fn platform_maths_is_caught_and_portable_maths_is_not() {
+        let code = |text: &str| source("dist.rs", text).code;
+        let found = platform_maths(&code("let y = (1.0 - u).ln() + f64::exp(x) + z.powi(2);\nuse rand_distr::Gamma;"));
+        assert_eq!(found, [".ln", "f64::exp", ".powi", "rand_distr"]);
+        let clean = "// x.ln()\nlet s = \".exp(\";\nlet y = maths::ln(x) + self.log + libm::exp(x) + x.sqrt();\n#[cfg(test)]\nmod tests {\n    fn t() { 2f64.ln(); }\n}";
+        assert_eq!(platform_maths(&code(clean)), Vec::<String>::new());
     }
 
     #[test]

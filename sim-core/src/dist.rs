@@ -5,8 +5,8 @@
 //! seconds for durations. Token counts are sampled as reals, then shifted by
 //! `offset`, rounded by `Rounding` and clamped at zero.
 
+use crate::maths::{self, exp, ln, powf, samplers};
 use rand::Rng;
-use rand_distr::Distribution as _;
 
 /// A validated distribution over non-negative reals.
 #[derive(Clone, Debug, PartialEq)]
@@ -93,7 +93,7 @@ pub const Z90: f64 = 1.281_551_565_544_600_4;
 impl Dist {
     /// Lognormal from its median and 90th percentile (requires `p90 > median > 0`).
     pub fn lognormal_from_median_p90(median: f64, p90: f64) -> Dist {
-        Dist::LogNormal { mu: median.ln(), sigma: (p90 / median).ln() / Z90 }
+        Dist::LogNormal { mu: ln(median), sigma: ln(p90 / median) / Z90 }
     }
 
     /// Builds an empirical distribution; weights default to equal.
@@ -115,11 +115,11 @@ impl Dist {
                 }
                 // Mean of a normal truncated below at zero.
                 let a = -mean / std;
-                let pdf = (-0.5 * a * a).exp() / (2.0 * std::f64::consts::PI).sqrt();
+                let pdf = exp(-0.5 * a * a) / (2.0 * std::f64::consts::PI).sqrt();
                 let tail = 1.0 - normal_cdf(a);
                 mean + std * pdf / tail
             }
-            Dist::LogNormal { mu, sigma } => (mu + sigma * sigma / 2.0).exp(),
+            Dist::LogNormal { mu, sigma } => exp(mu + sigma * sigma / 2.0),
             Dist::Gamma { shape, scale } => shape * scale,
             Dist::Weibull { shape, scale } => scale * gamma_fn(1.0 + 1.0 / shape),
             Dist::Empirical { values, cumulative } => expectation(values, cumulative, |v| v),
@@ -129,7 +129,7 @@ impl Dist {
                 if *p >= 1.0 {
                     1.0
                 } else {
-                    (1.0 - (1.0 - p).powf(*max as f64)) / p
+                    (1.0 - powf(1.0 - p, *max as f64)) / p
                 }
             }
         }
@@ -156,13 +156,13 @@ impl Dist {
     pub fn mean_reciprocal_upper_bound(&self) -> f64 {
         match self {
             Dist::Fixed(v) => 1.0 / v,
-            Dist::Uniform { low, high } if high > low => (high / low).ln() / (high - low),
+            Dist::Uniform { low, high } if high > low => ln(high / low) / (high - low),
             Dist::Uniform { low, .. } => 1.0 / low,
             // 1/X <= 1/low for every draw: a bound, not the exact harmonic sum.
             Dist::UniformInt { low, .. } => 1.0 / *low as f64,
             Dist::Exponential { .. } | Dist::Normal { .. } => f64::INFINITY,
             // E[X^-1] = e^(-mu + sigma^2 / 2) for ln X ~ Normal(mu, sigma).
-            Dist::LogNormal { mu, sigma } => (-mu + sigma * sigma / 2.0).exp(),
+            Dist::LogNormal { mu, sigma } => exp(-mu + sigma * sigma / 2.0),
             Dist::Gamma { shape, scale } if *shape > 1.0 => 1.0 / ((shape - 1.0) * scale),
             Dist::Weibull { shape, scale } if *shape > 1.0 => gamma_fn(1.0 - 1.0 / shape) / scale,
             Dist::Gamma { .. } | Dist::Weibull { .. } => f64::INFINITY,
@@ -188,36 +188,31 @@ impl Dist {
             Dist::Exponential { mean } => {
                 // Inverse transform: one uniform per draw, portable across versions.
                 let u: f64 = rng.random();
-                -mean * (1.0 - u).ln()
+                -mean * ln(1.0 - u)
             }
             Dist::Normal { mean, std } => {
-                if *std == 0.0 {
+                if *std == 0.0 || !std.is_finite() {
                     return mean.max(0.0);
                 }
-                let Ok(n) = rand_distr::Normal::new(*mean, *std) else { return mean.max(0.0) };
                 // Rejection keeps the truncated shape; bounded so a tiny acceptance
                 // region (mean << 0) cannot loop forever.
                 for _ in 0..1_000 {
-                    let x = n.sample(rng);
+                    let x = mean + std * samplers::standard_normal(rng);
                     if x >= 0.0 {
                         return x;
                     }
                 }
                 0.0
             }
-            // Validation keeps parameters finite and in range; should an extreme
-            // one still be refused by rand_distr, the distribution's own scale
-            // stands in rather than a panic.
-            Dist::LogNormal { mu, sigma } => {
-                rand_distr::LogNormal::new(*mu, *sigma).map_or(mu.exp(), |d| d.sample(rng))
-            }
-            Dist::Gamma { shape, scale } => {
-                rand_distr::Gamma::new(*shape, *scale).map_or(shape * scale, |d| d.sample(rng))
-            }
-            // rand_distr's Weibull takes (scale, shape).
-            Dist::Weibull { shape, scale } => {
-                rand_distr::Weibull::new(*scale, *shape).map_or(*scale, |d| d.sample(rng))
-            }
+            // Validation keeps parameters finite and in range; should one still
+            // not be, the distribution's own scale stands in rather than a
+            // nonsense draw (as when rand_distr refused them).
+            Dist::LogNormal { mu, sigma } if sigma.is_finite() => exp(mu + sigma * samplers::standard_normal(rng)),
+            Dist::LogNormal { mu, .. } => exp(*mu),
+            Dist::Gamma { shape, scale } if *shape > 0.0 && *scale > 0.0 => samplers::gamma(*shape, *scale, rng),
+            Dist::Gamma { shape, scale } => shape * scale,
+            Dist::Weibull { shape, scale } if *shape > 0.0 && *scale > 0.0 => samplers::weibull(*shape, *scale, rng),
+            Dist::Weibull { scale, .. } => *scale,
             Dist::Empirical { values, cumulative } => {
                 let u: f64 = rng.random();
                 let i = cumulative.partition_point(|c| *c <= u).min(values.len() - 1);
@@ -242,7 +237,7 @@ impl Dist {
                 }
                 // Inverse transform: P(K > k) = (1-p)^k.
                 let u: f64 = rng.random();
-                let k = ((1.0 - u).ln() / (1.0 - p).ln()).floor() + 1.0;
+                let k = (ln(1.0 - u) / ln(1.0 - p)).floor() + 1.0;
                 k.clamp(1.0, *max as f64)
             }
         }
@@ -330,7 +325,7 @@ fn erf(x: f64) -> f64 {
     let y = 1.0
         - (((((1.061_405_429 * t - 1.453_152_027) * t) + 1.421_413_741) * t - 0.284_496_736) * t + 0.254_829_592)
             * t
-            * (-x * x).exp();
+            * exp(-x * x);
     sign * y
 }
 
@@ -348,7 +343,7 @@ pub fn gamma_fn(x: f64) -> f64 {
         1.505_632_735_149_311_6e-7,
     ];
     if x < 0.5 {
-        std::f64::consts::PI / ((std::f64::consts::PI * x).sin() * gamma_fn(1.0 - x))
+        std::f64::consts::PI / (maths::sin(std::f64::consts::PI * x) * gamma_fn(1.0 - x))
     } else {
         let x = x - 1.0;
         let mut a = G[0];
@@ -356,7 +351,7 @@ pub fn gamma_fn(x: f64) -> f64 {
         for (i, g) in G.iter().enumerate().skip(1) {
             a += g / (x + i as f64);
         }
-        (2.0 * std::f64::consts::PI).sqrt() * t.powf(x + 0.5) * (-t).exp() * a
+        (2.0 * std::f64::consts::PI).sqrt() * powf(t, x + 0.5) * exp(-t) * a
     }
 }
 
@@ -477,6 +472,86 @@ mod tests {
         assert_eq!(Dist::Geometric { p: 1.0, max: 9 }.sample(&mut rng), 1.0);
         assert_eq!(Dist::Geometric { p: 1.0, max: 9 }.mean(), 1.0);
         assert!((Dist::Geometric { p: 0.25, max: 100_000 }.mean() - 4.0).abs() < 1e-12);
+    }
+
+    /// Three draws of every kind from one seed, as bit patterns: they hold on
+    /// every platform (sampling and maths are portable, `crate::maths`), so a
+    /// platform difference fails here. A change is a change of the model's
+    /// sampling: if intended, print the new values (`{:#018x}` of
+    /// `to_bits()`), replace them, and say so in the commit; the runs' own
+    /// pin is in tests/determinism.rs.
+    #[test]
+    fn pinned_draws_of_every_kind() {
+        let b = f64::from_bits;
+        let cases: [(Dist, [f64; 3]); 13] = [
+            (
+                Dist::Uniform { low: 1.0, high: 5.0 },
+                [b(0x4003_d15f_aa4b_b412), b(0x400e_90d2_ce64_ddde), b(0x4009_1a66_f5f0_a934)],
+            ),
+            (Dist::UniformInt { low: 0, high: 2000 }, [269.0, 1917.0, 1963.0]),
+            (
+                Dist::Exponential { mean: 30.0 },
+                [b(0x401c_024d_a23e_97f9), b(0x400f_1cf3_2b00_7518), b(0x4031_fab2_fd0c_5f57)],
+            ),
+            (
+                Dist::Normal { mean: 1.0, std: 2.0 },
+                [b(0x3ff3_6d54_7d34_90d6), b(0x3ff7_76d0_a1d2_ac0e), b(0x3ff3_d56c_cda2_cbbc)],
+            ),
+            (
+                Dist::lognormal_from_median_p90(360.0, 1200.0),
+                [b(0x4089_82f7_93fe_abbd), b(0x405f_c3c4_f0fa_0f9e), b(0x4082_bb7c_78a2_8266)],
+            ),
+            (
+                Dist::Gamma { shape: 0.6, scale: 3.0 },
+                [b(0x3fe1_244d_c4c8_f008), b(0x4018_2914_21b7_f815), b(0x3fe5_74e4_dc57_a7ea)],
+            ),
+            (
+                Dist::Gamma { shape: 1.0, scale: 3.0 },
+                [b(0x3fe1_85bb_a737_969e), b(0x3ff5_d4ec_4b57_a516), b(0x3ff9_088c_b2b5_8cfc)],
+            ),
+            (
+                Dist::Gamma { shape: 2.0, scale: 3.0 },
+                [b(0x401b_8051_5ccb_595e), b(0x3ffb_2879_0ac8_3af0), b(0x3ff9_a47d_8660_b8f6)],
+            ),
+            (
+                Dist::Weibull { shape: 1.5, scale: 10.0 },
+                [b(0x4025_6e41_664b_6a89), b(0x400a_4695_1e8e_26c8), b(0x3fe7_d7b2_9cbe_c345)],
+            ),
+            (Dist::empirical(vec![1.0, 10.0, 100.0], Some(vec![3.0, 1.0, 1.0])), [1.0, 1.0, 10.0]),
+            (
+                Dist::Mixture {
+                    weights: vec![4.0, 1.0],
+                    components: vec![Dist::Fixed(20.0), Dist::Exponential { mean: 9.0 }],
+                },
+                [20.0, 20.0, 20.0],
+            ),
+            (Dist::Geometric { p: 0.1, max: 1000 }, [4.0, 6.0, 2.0]),
+            (Dist::Fixed(7.5), [7.5, 7.5, 7.5]),
+        ];
+        let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(2026);
+        for (d, expect) in cases {
+            let got = [(); 3].map(|()| d.sample(&mut rng));
+            assert_eq!(got.map(f64::to_bits), expect.map(f64::to_bits), "{d:?}: {got:?}");
+        }
+        // Token counts: the draws rounded, from the same kind of stream.
+        let t = TokenDist::new(Dist::lognormal_from_median_p90(800.0, 3000.0));
+        let tokens: Vec<u64> = (0..6).map(|_| t.sample(&mut rng)).collect();
+        assert_eq!(tokens, [904, 1945, 201, 1313, 225, 1067]);
+    }
+
+    /// A lognormal's parameters from its median and p90, its p90 back from
+    /// them, and the sampled p90 of 100,000 draws, bit for bit (see
+    /// `pinned_draws_of_every_kind` for updating a pin).
+    #[test]
+    fn pinned_lognormal_quantile() {
+        let Dist::LogNormal { mu, sigma } = Dist::lognormal_from_median_p90(2.0, 6.0) else { unreachable!() };
+        assert_eq!([mu.to_bits(), sigma.to_bits()], [0x3fe6_2e42_fefa_39ef, 0x3feb_6e9b_2ac1_89b4]);
+        assert_eq!(exp(mu + Z90 * sigma), 6.0);
+        let d = Dist::LogNormal { mu, sigma };
+        let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(3);
+        let mut xs: Vec<f64> = (0..100_000).map(|_| d.sample(&mut rng)).collect();
+        xs.sort_by(f64::total_cmp);
+        assert_eq!(xs[90_000].to_bits(), 0x4018_1695_5d1e_8707, "{}", xs[90_000]);
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! figures in README "Benchmarks"); tests check the estimate against real runs
 //! of the bundled scenarios.
 
+use crate::maths;
 use crate::model::cache::CacheRules;
 use crate::montecarlo::RunOptions;
 use crate::scenario::limits::{WorkloadMeans, closed_gap_s};
@@ -338,9 +339,9 @@ fn attempts_and_steps(e: f64, retries: u32, steps: f64) -> (f64, f64) {
     if e == 0.0 {
         return (1.0, steps);
     }
-    let fail_step = e.powi(retries.min(10_000) as i32 + 1);
+    let fail_step = maths::powi(e, retries.min(10_000) as i32 + 1);
     let attempts = (1.0 - fail_step) / (1.0 - e);
-    let run = if fail_step > 0.0 { (1.0 - (1.0 - fail_step).powf(steps)) / fail_step } else { steps };
+    let run = if fail_step > 0.0 { (1.0 - maths::powf(1.0 - fail_step, steps)) / fail_step } else { steps };
     (attempts, run.min(steps))
 }
 
@@ -408,7 +409,7 @@ impl FleetLoad {
         let output = if self.rate > 0.0 { self.alone / self.rate } else { 0.0 };
         let edges = if busy < alone && share < 1.0 {
             let step = 1.0 / busy;
-            let ramp = if step > b0_s * (1.0 + 1e-9) { step / (step - b0_s) * (step / b0_s).ln() } else { 1.0 };
+            let ramp = if step > b0_s * (1.0 + 1e-9) { step / (step - b0_s) * maths::ln(step / b0_s) } else { 1.0 };
             output * (2.0 * ramp - 1.0)
         } else {
             0.0

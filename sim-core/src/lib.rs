@@ -21,6 +21,7 @@ pub mod engine;
 pub mod estimate;
 pub mod event_queue;
 pub mod fit;
+pub mod maths;
 pub mod metrics;
 pub mod model;
 pub mod montecarlo;

@@ -378,7 +378,7 @@ impl Replicate<'_> {
                     return;
                 }
                 let u: f64 = ws.arrival_rng.random();
-                let t = after + SimDuration::from_secs_f64(-(1.0 - u).ln() / rate_per_s);
+                let t = after + SimDuration::from_secs_f64(-crate::maths::ln(1.0 - u) / rate_per_s);
                 if let ArrivalStop::Horizon(h) = stop
                     && t >= *h
                 {

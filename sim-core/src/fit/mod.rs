@@ -17,6 +17,7 @@
 mod render;
 
 use crate::dist::normal_cdf;
+use crate::maths;
 use crate::trace::Trace;
 
 /// A lognormal fitted by maximum likelihood on ln x.
@@ -42,18 +43,18 @@ impl LognormalFit {
         if n < 2 {
             return None;
         }
-        let mu = xs.iter().map(|x| x.ln()).sum::<f64>() / n as f64;
-        let sigma = (xs.iter().map(|x| (x.ln() - mu).powi(2)).sum::<f64>() / n as f64).sqrt();
+        let mu = xs.iter().map(|x| maths::ln(*x)).sum::<f64>() / n as f64;
+        let sigma = (xs.iter().map(|x| maths::powi(maths::ln(*x) - mu, 2)).sum::<f64>() / n as f64).sqrt();
         if sigma <= 1e-12 {
             return None;
         }
         xs.sort_by(f64::total_cmp);
-        let ks = ks_statistic(&xs, |x| normal_cdf((x.ln() - mu) / sigma));
+        let ks = ks_statistic(&xs, |x| normal_cdf((maths::ln(x) - mu) / sigma));
         Some(LognormalFit { mu, sigma, n, zeros: all.len() - n, ks })
     }
 
     pub fn median(&self) -> f64 {
-        self.mu.exp()
+        maths::exp(self.mu)
     }
 }
 
@@ -137,7 +138,7 @@ fn arrivals(mut starts: Vec<f64>) -> Option<ArrivalFit> {
     let rate_per_s = (starts.len() - 1) as f64 / span_s;
     let mut gaps: Vec<f64> = starts.windows(2).map(|w| w[1] - w[0]).collect();
     gaps.sort_by(f64::total_cmp);
-    let ks = ks_statistic(&gaps, |x| 1.0 - (-rate_per_s * x).exp());
+    let ks = ks_statistic(&gaps, |x| 1.0 - maths::exp(-rate_per_s * x));
     let hourly = (span_s >= 86_400.0 && starts.len() >= MIN_PROFILE_SESSIONS).then(|| {
         let mut counts = [0.0; 24];
         for s in &starts {

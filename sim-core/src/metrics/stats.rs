@@ -1,6 +1,7 @@
 //! Across-replicate statistics: mean, sample standard deviation and the 95%
 //! Student-t confidence interval of the mean.
 
+use crate::maths;
 use serde::{Deserialize, Serialize};
 
 /// The summary of one metric over the replicates in which it was defined.
@@ -118,14 +119,14 @@ pub fn student_t_975(df: usize) -> f64 {
     }
     let z: f64 = 1.959_963_984_540_054;
     let v = df as f64;
-    let z3 = z.powi(3);
-    let z5 = z.powi(5);
-    let z7 = z.powi(7);
-    let z9 = z.powi(9);
+    let z3 = maths::powi(z, 3);
+    let z5 = maths::powi(z, 5);
+    let z7 = maths::powi(z, 7);
+    let z9 = maths::powi(z, 9);
     z + (z3 + z) / (4.0 * v)
         + (5.0 * z5 + 16.0 * z3 + 3.0 * z) / (96.0 * v * v)
-        + (3.0 * z7 + 19.0 * z5 + 17.0 * z3 - 15.0 * z) / (384.0 * v.powi(3))
-        + (79.0 * z9 + 776.0 * z7 + 1482.0 * z5 - 1920.0 * z3 - 945.0 * z) / (92_160.0 * v.powi(4))
+        + (3.0 * z7 + 19.0 * z5 + 17.0 * z3 - 15.0 * z) / (384.0 * maths::powi(v, 3))
+        + (79.0 * z9 + 776.0 * z7 + 1482.0 * z5 - 1920.0 * z3 - 945.0 * z) / (92_160.0 * maths::powi(v, 4))
 }
 
 #[cfg(test)]

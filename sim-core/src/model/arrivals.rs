@@ -8,8 +8,8 @@
 //! so the result depends on one uniform per arrival and on nothing else.
 
 use rand::Rng;
-use rand_distr::Distribution as _;
 
+use crate::maths::{self, samplers};
 use crate::rng::StreamRng;
 use crate::scenario::{ArrivalProcess, RateSegment};
 use crate::time::{SimDuration, SimTime};
@@ -34,7 +34,7 @@ pub struct ArrivalState {
 /// One draw of Exp(1) from the stream.
 fn exp1(rng: &mut StreamRng) -> f64 {
     let u: f64 = rng.random();
-    -(1.0 - u).ln()
+    -maths::ln(1.0 - u)
 }
 
 fn secs(x: f64) -> SimDuration {
@@ -73,7 +73,10 @@ impl ArrivalState {
             ArrivalProcess::Gamma { rate_per_s, cv } => {
                 let shape = 1.0 / (cv * cv);
                 let scale = 1.0 / (rate_per_s * shape);
-                let gap = rand_distr::Gamma::new(shape, scale).map_or(1.0 / rate_per_s, |g| g.sample(rng));
+                // Validation keeps rate and cv positive and finite; should shape or
+                // scale still not be, the mean gap stands in rather than a panic.
+                let gap =
+                    if shape > 0.0 && scale > 0.0 { samplers::gamma(shape, scale, rng) } else { 1.0 / rate_per_s };
                 Some(after + secs(gap))
             }
             ArrivalProcess::Mmpp { rates_per_s, sojourn } => {

@@ -101,7 +101,7 @@ pub struct KnowledgeBase {
 
 impl KnowledgeBase {
     pub fn new(documents: u64, tokens: TokenDist, per_session: TokenDist, per_step: TokenDist, zipf_s: f64) -> Self {
-        let weights: Vec<f64> = (1..=documents).map(|k| (k as f64).powf(-zipf_s)).collect();
+        let weights: Vec<f64> = (1..=documents).map(|k| crate::maths::powf(k as f64, -zipf_s)).collect();
         let cumulative = cumulative(&weights);
         KnowledgeBase { documents, tokens, per_session, per_step, zipf_s, cumulative }
     }

@@ -533,7 +533,7 @@ fn lognormal(p: &Params<'_>, issues: &mut Issues) -> Option<Dist> {
             ok = false;
         }
         // The median e^mu is a token count like any other.
-        let max_mu = (MAX_TOKENS as f64).ln();
+        let max_mu = crate::maths::ln(MAX_TOKENS as f64);
         if p.q == Quantity::Tokens && a > max_mu {
             let message = format!(
                 "must be <= {max_mu:.4} (ln 2^32: the median e^mu may be at most {MAX_TOKENS} tokens), got {}",

@@ -284,7 +284,7 @@ pub(crate) fn check(sc: &Scenario, issues: &mut Issues) {
             continue;
         }
         // The last retry waits backoff x 2^(max_retries - 1).
-        let longest = f.retry_backoff.as_secs_f64() * 2f64.powi(f.max_retries.min(2_000) as i32 - 1);
+        let longest = f.retry_backoff.as_secs_f64() * crate::maths::powi(2.0, f.max_retries.min(2_000) as i32 - 1);
         if longest > MAX_DURATION.as_secs_f64() {
             issues.value(
                 &path_of_provider(i).key("failures").key("max_retries"),

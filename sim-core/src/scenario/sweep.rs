@@ -104,7 +104,7 @@ pub(crate) fn expand(values: &SweepValues, integer: bool) -> Vec<toml::Value> {
         let x = match (k, r.log) {
             (0, _) => r.lo,
             (k, _) if k == last => r.hi,
-            (_, true) => r.lo * (r.hi / r.lo).powf(f),
+            (_, true) => r.lo * crate::maths::powf(r.hi / r.lo, f),
             (_, false) => r.lo + (r.hi - r.lo) * f,
         };
         let v = if integer {
