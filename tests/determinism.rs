@@ -275,8 +275,17 @@ fn check_bundled(s: &Scratch, file: &Path) {
     };
     let (a, b) = (replicate_0(&reference), replicate_0(&other));
     assert!(!a.is_empty(), "{name}: no rows of replicate 0");
-    assert_ne!(a, b, "{name}: seed {seed} gives replicate 0 of the scenario's own seed");
+    if SEED_FREE.contains(&name.as_str()) {
+        // Nothing in them is random: any seed must give the same numbers.
+        assert_eq!(a, b, "{name}: has no random draw, yet seed {seed} changed it");
+    } else {
+        assert_ne!(a, b, "{name}: seed {seed} gives replicate 0 of the scenario's own seed");
+    }
 }
+
+/// Bundled scenarios with no random draw at all (fixed arrivals, sizes and
+/// service), checked by hand in docs/validation.md: the seed cannot move them.
+const SEED_FREE: &[&str] = &["batching"];
 
 /// Runs `check_bundled` on every scenario of the `dirs` of `scenarios/`.
 fn check_bundled_dirs(tag: &str, dirs: &[&str]) -> usize {
@@ -330,5 +339,5 @@ fn the_quickstart_summary_is_pinned() {
     let out = s.path("run");
     run(&bundled("quickstart.toml"), &out, &["--replicates", "2", "--no-charts"]);
     let hash: String = Sha256::digest(read(&out.join("summary.json"))).iter().map(|b| format!("{b:02x}")).collect();
-    assert_eq!(hash, "1aca8819f5ed33d36cd648e6b85118d3f317e0049f9fb9dcc180edc5ea8670ab");
+    assert_eq!(hash, "dba0f863640ee793090a1dca408a7c503c9a8177d6cd54aee36b3b4f124cd82f");
 }
