@@ -118,8 +118,14 @@ fn the_chat_and_shared_provider_scenarios_run_with_every_workload_served() {
     let (_s, out) = bundled_run("shared", "workloads/shared_providers.toml", &["--replicates", "2"]);
     let summary = read_json(&out.join("summary.json"));
     let by_workload = summary["variants"][0]["by_workload"].as_object().unwrap();
+    let of = |w: &str, metric: &str| by_workload[w][metric]["mean"].as_f64().unwrap();
     for w in ["coding-agent", "support-bot", "chat", "nightly-extraction"] {
-        let requests = by_workload[w]["requests"]["mean"].as_f64().unwrap();
-        assert!(requests > 1_000.0, "{w}: {requests} requests");
+        assert!(of(w, "requests") > 1_000.0, "{w}: {} requests", of(w, "requests"));
     }
+    // OpenAI's half-hour outage: the chat fails over to Haiku and loses no
+    // session; the support bot, fixed on OpenAI, loses the ones caught in it.
+    assert!(of("chat", "failovers") > 10.0, "chat failovers {}", of("chat", "failovers"));
+    assert_eq!(of("chat", "sessions_completed"), of("chat", "sessions_started"));
+    assert_eq!(of("support-bot", "failovers"), 0.0);
+    assert!(of("support-bot", "sessions_completed") < of("support-bot", "sessions_started") - 10.0);
 }
