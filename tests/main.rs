@@ -30,6 +30,8 @@ mod validation_record;
 mod determinism;
 // Invalid scenarios: every problem with file:line:column and key path, exit 2, nothing written.
 mod invalid_scenario;
+// Time-of-day prices: the run names its start time's effect, and the suggested sweep measures it.
+mod start_time;
 // `--set`, `--replicates`, `--seed` change what runs, and bad overrides are reported.
 mod overrides;
 // Output directories are never clobbered without --force, and writes are all-or-nothing.

@@ -59,6 +59,7 @@ mod sensitivity_cmd;
 mod shard;
 mod sibling;
 mod staging;
+mod start_time_note;
 mod sweep_labels;
 mod sweep_outputs;
 mod sweep_run;

@@ -206,7 +206,8 @@ pub fn execute(
     let summaries = outputs::plain_files(&summary)?;
     render(&mut staging, &ctx, &sim.first, &loaded.scenario, &summaries, facts, resumed_with)?;
     staging.commit()?;
-    print_run(stdout, args.output.quiet, &summary, &dir)
+    let note = crate::start_time_note::lines(&loaded.scenario, file);
+    print_run(stdout, args.output.quiet, &summary, &note, &dir)
 }
 
 /// One grid point as a run computes it (a plain run is one point): its
@@ -232,13 +233,14 @@ fn point_options(opts: &RunOptions, point: usize) -> RunOptions {
     o
 }
 
-/// After a committed run: the table (unless quiet), then the directory.
-pub fn print_run(stdout: &mut dyn Write, quiet: bool, summary: &Summary, dir: &Path) -> anyhow::Result<()> {
+/// After a committed run: the table and `note` (unless quiet), then the directory.
+pub fn print_run(stdout: &mut dyn Write, quiet: bool, summary: &Summary, note: &str, dir: &Path) -> anyhow::Result<()> {
     if !quiet {
         stdout.write_all(report_table::render(summary).as_bytes())?;
         if let Some(t) = &summary.target_ci {
             stdout.write_all(target_ci::line(t, summary.replicates).as_bytes())?;
         }
+        stdout.write_all(note.as_bytes())?;
         write!(stdout, "output: ")?;
     }
     writeln!(stdout, "{}", dir.display())?;

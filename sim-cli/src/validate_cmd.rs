@@ -22,6 +22,7 @@ pub fn validate(args: &ValidateArgs, stdout: &mut dyn Write) -> anyhow::Result<(
     let sweep = if points == 0 { String::new() } else { format!(", {points} sweep point{}", plural(points)) };
     writeln!(stdout, "ok: {} ({p} provider{}, {w} workload{}{variants}{sweep})", s.name, plural(p), plural(w))?;
     write!(stdout, "{estimate}")?;
+    write!(stdout, "{}", crate::start_time_note::lines(s, &args.file))?;
     Ok(())
 }
 

@@ -10,3 +10,4 @@ pub mod pricing;
 pub mod prompt;
 pub mod serving;
 pub mod session;
+pub mod time_of_day;

@@ -7,7 +7,7 @@
 //! multiplier, times the first time-of-day window containing the instant.
 
 use crate::metrics::{CostBreakdown, TokenCounts};
-use crate::scenario::{LongContext, PriceSheet, Pricing, ServiceTier};
+use crate::scenario::{LongContext, PriceSheet, PriceWindow, Pricing, ServiceTier};
 use crate::time::SimTime;
 
 const SECONDS_PER_DAY: u64 = 86_400;
@@ -44,18 +44,24 @@ pub fn multiplier(p: &Pricing, at: SimTime, start_tod_s: u32, tier: ServiceTier)
         ServiceTier::Priority => p.tier_multipliers.priority,
     };
     let tod = ((u64::from(start_tod_s) + at.as_micros() / 1_000_000) % SECONDS_PER_DAY) as u32;
-    let window_m =
-        p.windows
-            .iter()
-            .find(|w| {
+    tier_m * window_multiplier(&p.windows, tod).unwrap_or(1.0)
+}
+
+/// The multiplier of the first window containing UTC second of day `tod`,
+/// if any does.
+pub fn window_multiplier(windows: &[PriceWindow], tod: u32) -> Option<f64> {
+    windows
+        .iter()
+        .find(
+            |w| {
                 if w.start_s < w.end_s {
                     (w.start_s..w.end_s).contains(&tod)
                 } else {
                     tod >= w.start_s || tod < w.end_s
                 }
-            })
-            .map_or(1.0, |w| w.multiplier);
-    tier_m * window_m
+            },
+        )
+        .map(|w| w.multiplier)
 }
 
 /// Splits a request's input into billing classes given what the cache read
