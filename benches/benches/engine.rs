@@ -18,17 +18,7 @@ const RUNS: usize = 9;
 
 fn main() {
     let (out, best, median) = time_runs(&bundled_scenario("scenarios/bench/agents_10k.toml"), RUNS);
-    let requests = out.metrics.overall.requests as f64;
-    let events = out.metrics.events as f64;
-    println!("agents_10k: {requests} requests, {events} events per replicate ({RUNS} runs)");
-    for (label, secs) in [("best", best), ("median", median)] {
-        println!(
-            "  {label:<6} {:>8.2} ms  {:>6.2} M requests/s  {:>6.2} M events/s",
-            secs * 1e3,
-            requests / secs / 1e6,
-            events / secs / 1e6
-        );
-    }
+    print_requests_events("agents_10k", &out, best, median);
 
     let (out, best, median) = time_runs(&bundled_scenario("scenarios/bench/replicas.toml"), RUNS);
     let m = &out.metrics;
@@ -55,17 +45,7 @@ fn main() {
         &[("simulation.warmup", "\"0s\""), ("workloads[0].arrivals.horizon", "\"200000s\"")],
     );
     let (out, best, median) = time_runs(&mmc, RUNS);
-    let requests = out.metrics.overall.requests as f64;
-    let events = out.metrics.events as f64;
-    println!("mmc: {requests} requests, {events} events per replicate ({RUNS} runs)");
-    for (label, secs) in [("best", best), ("median", median)] {
-        println!(
-            "  {label:<6} {:>8.2} ms  {:>6.2} M requests/s  {:>6.2} M events/s",
-            secs * 1e3,
-            requests / secs / 1e6,
-            events / secs / 1e6
-        );
-    }
+    print_requests_events("mmc", &out, best, median);
 
     if std::env::var_os("AGENTSIM_BENCH_1M").is_some() {
         // The scale target: agents_10k's sessions, 1M of them at
@@ -86,6 +66,21 @@ fn main() {
             secs,
             out.metrics.overall.requests as f64 / secs / 1e6,
             peak_rss_kib().map_or("unknown".to_string(), |k| (k / 1024).to_string())
+        );
+    }
+}
+
+/// The figures of a request-counting benchmark: requests and events per second.
+fn print_requests_events(name: &str, out: &ReplicateOutput, best: f64, median: f64) {
+    let requests = out.metrics.overall.requests as f64;
+    let events = out.metrics.events as f64;
+    println!("{name}: {requests} requests, {events} events per replicate ({RUNS} runs)");
+    for (label, secs) in [("best", best), ("median", median)] {
+        println!(
+            "  {label:<6} {:>8.2} ms  {:>6.2} M requests/s  {:>6.2} M events/s",
+            secs * 1e3,
+            requests / secs / 1e6,
+            events / secs / 1e6
         );
     }
 }

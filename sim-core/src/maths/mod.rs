@@ -34,7 +34,7 @@ const INT_FAST: f64 = 4_611_686_018_427_387_904.0;
 /// fraction is zero), and the fraction decides the step away from zero.
 #[inline]
 pub fn round_i64(x: f64) -> Option<i64> {
-    if !(x.abs() < INT_FAST) {
+    if x.is_nan() || x.abs() >= INT_FAST {
         return None;
     }
     let t = x as i64;
@@ -51,7 +51,7 @@ pub fn round_i64(x: f64) -> Option<i64> {
 /// `x.floor()` as an integer, for |x| < 2^62 (see [`round_i64`]).
 #[inline]
 pub fn floor_i64(x: f64) -> Option<i64> {
-    if !(x.abs() < INT_FAST) {
+    if x.is_nan() || x.abs() >= INT_FAST {
         return None;
     }
     let t = x as i64;
@@ -61,7 +61,7 @@ pub fn floor_i64(x: f64) -> Option<i64> {
 /// `x.ceil()` as an integer, for |x| < 2^62 (see [`round_i64`]).
 #[inline]
 pub fn ceil_i64(x: f64) -> Option<i64> {
-    if !(x.abs() < INT_FAST) {
+    if x.is_nan() || x.abs() >= INT_FAST {
         return None;
     }
     let t = x as i64;
@@ -152,7 +152,7 @@ mod tests {
             for (fast, std) in [(round_i64(x), x.round()), (floor_i64(x), x.floor()), (ceil_i64(x), x.ceil())] {
                 match fast {
                     Some(r) => assert_eq!(r as f64, std, "{x:e}"),
-                    None => assert!(!(x.abs() < INT_FAST), "{x:e}"),
+                    None => assert!(x.is_nan() || x.abs() >= INT_FAST, "{x:e}"),
                 }
             }
         }
