@@ -298,6 +298,16 @@ impl TokenDist {
     /// over a run then stay far from `u64` overflow).
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> u64 {
         let x = self.offset + self.dist.sample(rng);
+        // Integer fast path: the same count as the float path below
+        // (MAX_TOKENS is far below 2^53, so the comparisons agree).
+        let fast = match self.rounding {
+            Rounding::Nearest => crate::maths::round_i64(x),
+            Rounding::Floor => crate::maths::floor_i64(x),
+            Rounding::Ceil => crate::maths::ceil_i64(x),
+        };
+        if let Some(r) = fast {
+            return if r <= 0 { 0 } else { (r as u64).min(MAX_TOKENS) };
+        }
         let r = match self.rounding {
             Rounding::Nearest => x.round(),
             Rounding::Floor => x.floor(),

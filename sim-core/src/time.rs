@@ -66,7 +66,12 @@ impl SimDuration {
         if secs.is_nan() || secs <= 0.0 {
             return SimDuration(0);
         }
-        let us = (secs * MICROS_PER_SEC as f64).round();
+        let us = secs * MICROS_PER_SEC as f64;
+        // Positive here, so the rounded integer is too (same value as `round()`).
+        if let Some(r) = crate::maths::round_i64(us) {
+            return SimDuration(r as u64);
+        }
+        let us = us.round();
         if us >= u64::MAX as f64 { SimDuration(u64::MAX) } else { SimDuration(us as u64) }
     }
     pub const fn as_micros(self) -> u64 {

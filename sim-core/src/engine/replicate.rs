@@ -516,11 +516,14 @@ impl Replicate<'_> {
 
     /// Session `id` of workload `w` leaves the system (done or failed).
     pub(super) fn leave(&mut self, id: u32, w: usize, now: SimTime) {
-        let l = self.live.remove(id);
         // A child is not a session of its own: its parent hears instead.
-        if l.family.is_child() {
+        if self.live.get(id).family.is_child() {
+            let l = self.live.remove(id);
             self.child_left(&l, now);
         } else {
+            // Dropped where it lies: moving the large session out only to
+            // drop it was a visible memcpy per session.
+            self.live.discard(id);
             self.gauges[w].sessions.add(now, -1);
             self.replace_closed(w, now);
         }

@@ -40,6 +40,16 @@ impl<T> Slab<T> {
         item
     }
 
+    /// [`Slab::remove`] without returning the item: it is dropped in place,
+    /// not moved out first.
+    pub fn discard(&mut self, id: u32) {
+        let slot = &mut self.items[id as usize];
+        assert!(slot.is_some(), "slab id is live");
+        *slot = None;
+        self.next_generation(id);
+        self.free.push(id);
+    }
+
     pub fn get(&self, id: u32) -> &T {
         self.items[id as usize].as_ref().expect("slab id is live")
     }
@@ -80,6 +90,9 @@ mod tests {
         let c = s.insert('c');
         assert_eq!(c, a);
         assert_eq!((*s.get(b), *s.get(c)), ('b', 'c'));
+        s.discard(b);
+        assert_eq!(s.current(b, 1), None);
+        assert_eq!(s.insert('d'), b);
     }
 
     #[test]

@@ -91,7 +91,9 @@ impl UsdSum {
     const PER_USD: f64 = 1e15;
 
     pub fn add(&mut self, usd: f64) {
-        self.0 += (usd * Self::PER_USD).round() as i128;
+        let units = usd * Self::PER_USD;
+        // The integer fast path gives the same value as `round() as i128`.
+        self.0 += crate::maths::round_i64(units).map_or_else(|| units.round() as i128, i128::from);
     }
 
     pub fn merge(&mut self, o: UsdSum) {

@@ -172,7 +172,7 @@ impl ApiServer {
 
     /// The overhead of request `key` between its sending and its queue.
     pub fn before_queue(&self, key: RequestKey) -> SimDuration {
-        SimDuration::from_secs_f64(self.config.overhead_before_queue.sample(&mut self.rng.overhead.request(key)))
+        SimDuration::from_secs_f64(draw(&self.config.overhead_before_queue, &self.rng.overhead, key))
     }
 
     pub fn set_speed_factor(&mut self, factor: f64) {
@@ -239,8 +239,8 @@ impl ApiServer {
 
     fn start(&mut self, id: u32, now: SimTime, host: &mut impl Host) {
         let key = host.request_key(id);
-        let base_s = self.config.base_latency.sample(&mut self.rng.latency.request(key));
-        let speed = self.config.decode_tokens_per_s.sample(&mut self.rng.decode.request(key));
+        let base_s = draw(&self.config.base_latency, &self.rng.latency, key);
+        let speed = draw(&self.config.decode_tokens_per_s, &self.rng.decode, key);
         // An approximation: the speed is fixed for the request at its start,
         // from the requests in service then (this one included).
         let speed = match &self.config.load_curve {
@@ -262,6 +262,17 @@ impl ApiServer {
     pub fn ping_timing(&self, now: SimTime, input: u64, cached: u64, output: u64) -> (SimTime, SimTime) {
         let t = service_timing(&self.config, 0.0, self.ping_decode_tokens_per_s, input - cached, cached, output);
         (now + t.to_first_token, now + t.total)
+    }
+}
+
+/// Request `key`'s draw of `dist` from its stream in `streams`. A fixed value
+/// draws nothing, so its stream is not built: seeding a request's stream
+/// (three hashes and a PCG) was most of the cost of these draws, and every
+/// stream is keyed, so skipping one moves no other draw.
+fn draw(dist: &Dist, streams: &KeyedStreams, key: RequestKey) -> f64 {
+    match dist {
+        Dist::Fixed(v) => *v,
+        d => d.sample(&mut streams.request(key)),
     }
 }
 
