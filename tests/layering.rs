@@ -1,7 +1,8 @@
 //! sim-core's module layering, as docs/ARCHITECTURE.md ("Module dependencies",
 //! "Scenario layering") states it: each module imports only modules declared
 //! below it, so there is no import cycle; sim-core does no I/O; and it calls no
-//! platform maths (std's `ln`, `exp`, `powf`...) outside `maths`.
+//! platform maths (std's `ln`, `exp`, `powf`...) outside `maths`; and no
+//! code of the workspace is `unsafe` but the prefetch hint of `prefetch`.
 //!
 //! The source is read as text: every `crate::`, `super::` and `self::` path
 //! (in `use` lines and inline) is resolved to the module it names. Test code
@@ -15,7 +16,7 @@ use std::path::{Path, PathBuf};
 /// sim-core's top-level modules, lowest first; a module may import those of
 /// earlier layers, never a later layer or one of its own.
 const TOP_LAYERS: &[&[&str]] = &[
-    &["maths"],
+    &["maths", "prefetch"],
     &["echo", "dist", "rng", "catalog"],
     &["time"],
     &["event_queue", "metrics"],
@@ -562,6 +563,34 @@ fn sim_core_calls_only_portable_maths() {
         .flat_map(|s| platform_maths(&s.code).into_iter().map(move |f| format!("{}: `{f}`", s.file)))
         .collect();
     assert!(bad.is_empty(), "platform maths in sim-core; call crate::maths instead:\n{}", bad.join("\n"));
+}
+
+/// The workspace forbids `unsafe` (denied by its lints) except in one place:
+/// sim-core's cache prefetch hint, which has no safe form in stable Rust
+/// (docs/ARCHITECTURE.md, "Invariants").
+#[test]
+fn unsafe_code_only_in_the_prefetch_hint() {
+    let workspace = sim_core().join("..");
+    let mut files = Vec::new();
+    for krate in ["sim-core/src", "sim-cli/src", "sim-report/src", "tests", "benches"] {
+        collect_rs(&workspace.join(krate), &mut files);
+    }
+    files.sort();
+    let allowed = Path::new("sim-core/src/prefetch.rs");
+    let mut users = Vec::new();
+    for path in &files {
+        let code = blank_comments_and_strings(&fs::read_to_string(path).unwrap());
+        let hit = code.match_indices("unsafe").any(|(at, w)| {
+            !ident_char(code[..at].chars().next_back().as_ref())
+                && !ident_char(code[at + w.len()..].chars().next().as_ref())
+        });
+        if hit {
+            users.push(path.strip_prefix(&workspace).unwrap().to_path_buf());
+        }
+    }
+    assert_eq!(users, [allowed], "`unsafe` outside sim-core/src/prefetch.rs");
+    let lints = fs::read_to_string(workspace.join("Cargo.toml")).unwrap();
+    assert!(lints.contains("unsafe_code = \"deny\""), "the workspace lints deny unsafe code");
 }
 
 /// The crates' order: sim-core (no drawing: plotters lives in sim-report),

@@ -129,6 +129,11 @@ impl<E> EventQueue<E> {
         }
     }
 
+    /// The next event to pop, if any.
+    pub fn peek(&self) -> Option<&E> {
+        self.heap.first().map(|e| &e.event)
+    }
+
     pub fn peek_time(&mut self) -> Option<SimTime> {
         self.heap.first().map(|e| SimTime::from_micros((e.key >> 64) as u64))
     }

@@ -26,6 +26,7 @@ pub mod metrics;
 pub mod model;
 pub mod montecarlo;
 pub mod plan;
+pub mod prefetch;
 pub mod records;
 pub mod rng;
 pub mod scenario;

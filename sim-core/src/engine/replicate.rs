@@ -69,6 +69,22 @@ pub(super) enum Event {
     KeepAlive(u32),
 }
 
+impl Event {
+    /// The session the event is for, if it is for one.
+    fn session(&self) -> Option<u32> {
+        match *self {
+            Event::Issue(id)
+            | Event::Admit(id, _)
+            | Event::BatchRun(id, _)
+            | Event::Timeout(id, _)
+            | Event::FirstToken(id, _)
+            | Event::Done(id, _)
+            | Event::KeepAlive(id) => Some(id),
+            Event::Arrival(_) | Event::ServerWake(..) => None,
+        }
+    }
+}
+
 /// The attempt a session has in flight.
 #[derive(Clone, Copy, Debug, Default)]
 pub(super) struct Attempt {
@@ -278,6 +294,10 @@ pub fn simulate_replicate_with(
         debug_assert!(t >= now, "clock went backwards");
         now = t;
         events += 1;
+        // The next event's session is loaded while this one is handled.
+        if let Some(id) = r.queue.peek().and_then(Event::session) {
+            r.live.prefetch(id);
+        }
         match ev {
             Event::Arrival(w) => r.on_arrival(w as usize, now),
             Event::Issue(id) => r.on_issue(id, now),

@@ -50,6 +50,14 @@ impl<T> Slab<T> {
         self.free.push(id);
     }
 
+    /// Starts loading slot `id` into the processor's cache (a hint; see
+    /// [`crate::prefetch`]).
+    pub fn prefetch(&self, id: u32) {
+        if let Some(slot) = self.items.get(id as usize) {
+            crate::prefetch::prefetch(slot);
+        }
+    }
+
     pub fn get(&self, id: u32) -> &T {
         self.items[id as usize].as_ref().expect("slab id is live")
     }

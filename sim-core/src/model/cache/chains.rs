@@ -21,7 +21,12 @@
 use super::{BlockMap, StoredSpan};
 use crate::model::prompt::Block;
 use crate::time::SimTime;
+use smallvec::SmallVec;
 use std::collections::BTreeSet;
+
+/// A chain's segments: almost always one or two (a request leaves one expiry
+/// and at most two visibilities), kept inline: no allocation per chain.
+type Segs = SmallVec<[Seg; 2]>;
 
 /// A run of blocks sharing one value, from block `start` on; `offset` =
 /// tokens of the chain's blocks before `start`.
@@ -47,9 +52,9 @@ struct Chain {
     len: usize,
     tokens: u64,
     /// Expiry segments, values non-increasing.
-    expires: Vec<Seg>,
+    expires: Segs,
     /// Visibility segments, values non-decreasing.
-    visible: Vec<Seg>,
+    visible: Segs,
     /// One record per stored block, only when storage is tracked.
     stored: Vec<Stored>,
     /// Tokens of blocks `0..=i` of the chain, only when capacity is bounded
@@ -171,7 +176,7 @@ impl Chain {
 
 /// Overrides the tail segments whose value `replaced` says `at` beats with
 /// one segment of `at` (the sequence stays monotone).
-fn merge_tail(segs: &mut Vec<Seg>, at: SimTime, replaced: impl Fn(SimTime) -> bool) {
+fn merge_tail(segs: &mut Segs, at: SimTime, replaced: impl Fn(SimTime) -> bool) {
     let mut first = None;
     while let Some(s) = segs.last().copied().filter(|s| replaced(s.at)) {
         segs.pop();
