@@ -90,9 +90,10 @@ fn quickstart_runs_and_reports_every_metric_in_every_scope() {
     assert!(v["metrics"]["requests"]["mean"].as_f64().unwrap() > 0.0, "quickstart simulates requests");
     assert!(v["metrics"]["cost_usd"]["mean"].as_f64().unwrap() > 0.0, "and they cost money");
 
-    // The table on stdout, then where the files are.
+    // The scenario's description, the table on stdout, then where the files are.
     let lines: Vec<&str> = o.stdout.lines().collect();
-    assert!(lines[0].contains("3 replicates"), "{}", o.stdout);
+    assert_eq!(lines[0], "Coding agents on one Sonnet-class provider: how much does the prompt cache save?");
+    assert!(lines[1].contains("3 replicates"), "{}", o.stdout);
     for metric in ["requests", "cost_usd", "cache_hit_rate", "ttft_s_p95"] {
         let row = lines.iter().find(|l| l.split_whitespace().next() == Some(metric));
         let row = row.unwrap_or_else(|| panic!("no {metric} row in\n{}", o.stdout));

@@ -96,7 +96,7 @@ pub fn merge(args: &MergeArgs, argv: &[OsString], stdout: &mut dyn Write) -> any
     staging.commit()?;
     match labels {
         Some(l) => sweep_run::print(stdout, args.output.quiet, l, &refs, &dir),
-        None => print_run(stdout, args.output.quiet, summary, "", &dir),
+        None => print_run(stdout, args.output.quiet, summary, None, "", &dir),
     }
 }
 

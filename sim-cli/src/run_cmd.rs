@@ -207,7 +207,8 @@ pub fn execute(
     render(&mut staging, &ctx, &sim.first, &loaded.scenario, &summaries, facts, resumed_with)?;
     staging.commit()?;
     let note = crate::start_time_note::lines(&loaded.scenario, file);
-    print_run(stdout, args.output.quiet, &summary, &note, &dir)
+    let description = Some(loaded.scenario.description.as_str());
+    print_run(stdout, args.output.quiet, &summary, description, &note, &dir)
 }
 
 /// One grid point as a run computes it (a plain run is one point): its
@@ -233,9 +234,20 @@ fn point_options(opts: &RunOptions, point: usize) -> RunOptions {
     o
 }
 
-/// After a committed run: the table and `note` (unless quiet), then the directory.
-pub fn print_run(stdout: &mut dyn Write, quiet: bool, summary: &Summary, note: &str, dir: &Path) -> anyhow::Result<()> {
+/// After a committed run: the scenario's `description` (when it has one),
+/// the table and `note` (unless quiet), then the directory.
+pub fn print_run(
+    stdout: &mut dyn Write,
+    quiet: bool,
+    summary: &Summary,
+    description: Option<&str>,
+    note: &str,
+    dir: &Path,
+) -> anyhow::Result<()> {
     if !quiet {
+        if let Some(d) = description.map(str::trim).filter(|d| !d.is_empty()) {
+            writeln!(stdout, "{d}")?;
+        }
         stdout.write_all(report_table::render(summary).as_bytes())?;
         if let Some(t) = &summary.target_ci {
             stdout.write_all(target_ci::line(t, summary.replicates).as_bytes())?;
