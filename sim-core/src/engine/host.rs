@@ -63,7 +63,10 @@ impl Host for Replicate<'_> {
         a.tokens = tokens;
         a.cost = cost;
         a.planned = true;
-        self.schedule(first_token, Event::FirstToken(id, generation), w);
+        // No first-token event: a planned attempt's first token is known now,
+        // and everything that asks about it (a timeout, docs/admission.md)
+        // reads `first_token` itself; an event would change nothing but the
+        // count of events.
         self.schedule(end, Event::Done(id, generation), w);
         self.caches.bill_storage(self.sc, &mut self.cells, self.counted_from);
     }

@@ -61,7 +61,9 @@ pub(super) enum Event {
     Timeout(u32, u32),
     /// A timer of provider `.0`'s server fires, with the server's token `.1`.
     ServerWake(u32, u32),
-    /// Attempt generation `.1` of session `.0` gets its first token (prefill end).
+    /// Attempt generation `.1` of session `.0` gets its first token (prefill
+    /// end) from a server that decides it as it goes (replicas); a planned
+    /// attempt (`api`) knows it when it starts and schedules no such event.
     FirstToken(u32, u32),
     /// Attempt generation `.1` of session `.0` finishes.
     Done(u32, u32),
