@@ -62,6 +62,7 @@ impl Host for Replicate<'_> {
         a.end = end;
         a.tokens = tokens;
         a.cost = cost;
+        a.priced_at = now;
         a.planned = true;
         self.schedule(first_token, Event::FirstToken(id, generation), w);
         self.schedule(end, Event::Done(id, generation), w);
@@ -85,6 +86,7 @@ impl Host for Replicate<'_> {
         a.first_token = at;
         a.tokens = tokens;
         a.cost = cost;
+        a.priced_at = at;
         self.schedule(at, Event::FirstToken(id, generation), w);
     }
 

@@ -11,6 +11,7 @@ mod limits;
 mod replicate;
 mod routing;
 mod slab;
+mod spread;
 mod subagents;
 mod timeseries;
 
