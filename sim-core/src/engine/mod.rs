@@ -36,6 +36,8 @@ mod replicas_tests;
 #[cfg(test)]
 mod routing_tests;
 #[cfg(test)]
+mod spread_tests;
+#[cfg(test)]
 mod subagents_tests;
 #[cfg(test)]
 mod tests;
