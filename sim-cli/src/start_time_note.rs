@@ -39,6 +39,8 @@ pub fn after_run(sc: &Scenario, file: &Path, summary: &Summary) -> String {
                 out.push_str(&format!("note: {who}{line}\n"));
                 measured_any = true;
             }
+            // Repriced but no session counted: no per-session figure to give.
+            None if spread.exact => {}
             None => {
                 sweep_why.get_or_insert_with(|| spread.not_exact_because.clone().unwrap_or_default());
             }
