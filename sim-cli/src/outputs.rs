@@ -359,6 +359,7 @@ mod tests {
             by_workload: vec![overall],
             events: 10 + u64::from(i),
             sim_end_s: 1.5,
+            start_spread: None,
         }
     }
 

@@ -206,7 +206,7 @@ pub fn execute(
     let summaries = outputs::plain_files(&summary)?;
     render(&mut staging, &ctx, &sim.first, &loaded.scenario, &summaries, facts, resumed_with)?;
     staging.commit()?;
-    let note = crate::start_time_note::lines(&loaded.scenario, file);
+    let note = crate::start_time_note::after_run(&loaded.scenario, file, &summary);
     let description = Some(loaded.scenario.description.as_str());
     print_run(stdout, args.output.quiet, &summary, description, &note, &dir)
 }

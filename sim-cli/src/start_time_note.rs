@@ -1,30 +1,144 @@
 //! The note a run or `validate` prints when the scenario's cost depends on
 //! `simulation.start_time_utc`: a provider bills by time of day, so the same
 //! traffic started at another hour costs something else. It names the
-//! providers, the multipliers' range and the sweep that measures the spread.
+//! providers and the multipliers' range; after a run, the spread measured by
+//! repricing the run's own requests (summary.json's `start_time_spread`), or,
+//! where that would not be exact, why not and the sweep that measures it.
 
+use crate::report_table::human;
+use sim_core::metrics::{StartTimeSpread, Summary};
 use sim_core::model::time_of_day::time_of_day_prices;
 use sim_core::scenario::Scenario;
 use std::path::Path;
 
-/// The note's lines (empty when no used provider bills by time of day).
+/// `validate`'s note (empty when no used provider bills by time of day): it
+/// runs nothing, so it can only point at the sweep.
 pub fn lines(sc: &Scenario, file: &Path) -> String {
-    let priced = time_of_day_prices(sc);
-    if priced.is_empty() {
-        return String::new();
+    let mut out = providers(sc);
+    if !out.is_empty() {
+        out.push_str(&format!("note: so this run's cost depends on its start, {}; {}\n", own_start(sc), sweep(file)));
     }
-    let start = sc.simulation.start_time_of_day_s;
-    let mut out = String::new();
-    for p in &priced {
-        let (lo, hi) = p.range();
-        out.push_str(&format!("note: {}: the same request costs between x{lo} and x{hi} by the hour\n", p));
-    }
-    out.push_str(&format!(
-        "note: so this run's cost depends on its start, {:02}:{:02} UTC (simulation.start_time_utc); the spread over start times: \
-         agentsim run {} --sweep 'simulation.start_time_utc=00:00,04:00,08:00,12:00,16:00,20:00'\n",
-        start / 3600,
-        start / 60 % 60,
-        file.display()
-    ));
     out
+}
+
+/// A run's note: the providers, then each variant's measured spread, or why
+/// it was not measured and the sweep that would.
+pub fn after_run(sc: &Scenario, file: &Path, summary: &Summary) -> String {
+    let mut out = providers(sc);
+    if out.is_empty() {
+        return out;
+    }
+    let named = summary.variants.len() > 1;
+    let mut sweep_why = None;
+    let mut measured_any = false;
+    for v in &summary.variants {
+        let Some(spread) = &v.start_time_spread else { continue };
+        let who = if named { format!("variant `{}`: ", v.name) } else { String::new() };
+        match measured(spread) {
+            Some(line) => {
+                out.push_str(&format!("note: {who}{line}\n"));
+                measured_any = true;
+            }
+            // Repriced but no session counted: no per-session figure to give.
+            None if spread.exact => {}
+            None => {
+                sweep_why.get_or_insert_with(|| spread.not_exact_because.clone().unwrap_or_default());
+            }
+        }
+    }
+    if let Some(why) = sweep_why {
+        out.push_str(&format!(
+            "note: so this run's cost depends on its start, {}; it is not repriced at other starts because {why} \
+             (the traffic itself would differ); {}\n",
+            own_start(sc),
+            sweep(file)
+        ));
+    } else if !measured_any {
+        out.push_str(&format!("note: so this run's cost depends on its start, {}; {}\n", own_start(sc), sweep(file)));
+    }
+    out
+}
+
+/// One note line per provider billing by time of day.
+fn providers(sc: &Scenario) -> String {
+    time_of_day_prices(sc)
+        .iter()
+        .map(|p| {
+            let (lo, hi) = p.range();
+            format!("note: {p}: the same request costs between x{lo} and x{hi} by the hour\n")
+        })
+        .collect()
+}
+
+fn own_start(sc: &Scenario) -> String {
+    let s = sc.simulation.start_time_of_day_s;
+    format!("{:02}:{:02} UTC (simulation.start_time_utc)", s / 3600, s / 60 % 60)
+}
+
+fn sweep(file: &Path) -> String {
+    format!(
+        "the spread over start times: agentsim run {} --sweep 'simulation.start_time_utc=00:00,04:00,08:00,12:00,16:00,20:00'",
+        file.display()
+    )
+}
+
+/// The cheapest and dearest start per session against the run's own, when
+/// the spread was repriced and the run counted a session.
+fn measured(s: &StartTimeSpread) -> Option<String> {
+    let own = s.own()?.cost_usd_per_session?;
+    let (lo, hi) = (s.cheapest.as_ref()?, s.dearest.as_ref()?);
+    let at = |c: &sim_core::metrics::StartCost| -> Option<String> {
+        let usd = c.cost_usd_per_session?;
+        let pct = match own > 0.0 {
+            _ if c.start_utc == s.start_utc => ", this run's start".to_string(),
+            true => format!(", {:+.0}%", (usd / own - 1.0) * 100.0),
+            false => String::new(),
+        };
+        Some(format!("${} ({} UTC{pct})", human(usd), c.start_utc))
+    };
+    Some(format!(
+        "the same requests started at another hour would cost {} to {} per session; this run started at {} UTC (${} per session; \
+         every whole hour in summary.json's start_time_spread)",
+        at(lo)?,
+        at(hi)?,
+        s.start_utc,
+        human(own)
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sim_core::metrics::StartCost;
+
+    fn cost(start: &str, per_session: f64) -> StartCost {
+        StartCost {
+            start_utc: start.into(),
+            cost_usd: Some(per_session * 10.0),
+            cost_usd_per_session: Some(per_session),
+        }
+    }
+
+    #[test]
+    fn the_measured_line_names_both_ends_against_the_own_start() {
+        let s = StartTimeSpread {
+            exact: true,
+            start_utc: "00:00".into(),
+            not_exact_because: None,
+            starts: vec![cost("00:00", 0.6), cost("06:00", 0.82), cost("12:00", 0.41)],
+            cheapest: Some(cost("12:00", 0.41)),
+            dearest: Some(cost("06:00", 0.82)),
+        };
+        assert_eq!(
+            measured(&s).unwrap(),
+            "the same requests started at another hour would cost $0.41 (12:00 UTC, -32%) to $0.82 (06:00 UTC, +37%) \
+             per session; this run started at 00:00 UTC ($0.6 per session; every whole hour in summary.json's start_time_spread)"
+        );
+        let own_cheapest = StartTimeSpread { cheapest: Some(cost("00:00", 0.6)), ..s.clone() };
+        assert!(measured(&own_cheapest).unwrap().starts_with(
+            "the same requests started at another hour would cost $0.6 (00:00 UTC, this run's start) to $0.82"
+        ));
+        let not = StartTimeSpread { exact: false, starts: vec![], cheapest: None, dearest: None, ..s };
+        assert_eq!(measured(&not), None);
+    }
 }

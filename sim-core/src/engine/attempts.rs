@@ -203,6 +203,7 @@ impl Replicate<'_> {
         let a = &mut self.live.get_mut(id).attempt;
         a.tokens = tokens;
         a.cost = cost;
+        a.priced_at = a.start;
         a.end = now;
         a.first_token = a.first_token.min(now);
         // A hung attempt never reached the rate limits: nothing to settle.
@@ -212,6 +213,8 @@ impl Replicate<'_> {
         // Decided on what was produced, not on its price (a free model's
         // tokens are still tokens).
         if billed {
+            let at = self.live.get(id).attempt.start;
+            self.spread_add(id, p, at, &tokens);
             let tokens = self.caches.to_scenario_tiers(p, &tokens);
             self.live.get_mut(id).cost.add(cost.total());
             let slot = self.live.get(id).attempt.slot;
@@ -313,6 +316,7 @@ impl Replicate<'_> {
         };
         self.gauges[w].in_system.add(now, -1);
         self.live.get_mut(id).cost.add(outcome.cost.total());
+        self.spread_add(id, p, a.priced_at, &a.tokens);
         self.req_cell(id, a.slot).record_request(&outcome);
         self.next_step(id, w, now);
     }

@@ -62,6 +62,7 @@ impl Host for Replicate<'_> {
         a.end = end;
         a.tokens = tokens;
         a.cost = cost;
+        a.priced_at = now;
         a.planned = true;
         // No first-token event: a planned attempt's first token is known now,
         // and everything that asks about it (a timeout, docs/admission.md)
@@ -88,6 +89,7 @@ impl Host for Replicate<'_> {
         a.first_token = at;
         a.tokens = tokens;
         a.cost = cost;
+        a.priced_at = at;
         self.schedule(at, Event::FirstToken(id, generation), w);
     }
 

@@ -11,6 +11,7 @@ mod limits;
 mod replicate;
 mod routing;
 mod slab;
+mod spread;
 mod subagents;
 mod timeseries;
 
@@ -34,6 +35,8 @@ mod metrics_tests;
 mod replicas_tests;
 #[cfg(test)]
 mod routing_tests;
+#[cfg(test)]
+mod spread_tests;
 #[cfg(test)]
 mod subagents_tests;
 #[cfg(test)]

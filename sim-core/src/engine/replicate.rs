@@ -20,6 +20,7 @@ use crate::model::pricing::classify_tokens;
 use crate::model::serving::Server;
 use crate::model::serving::replicas::compute_cost_usd;
 use crate::model::session::Session;
+use crate::model::start_spread::SpreadBins;
 use crate::records::{RequestRecord, RequestStatus};
 use crate::rng::{KeyedStreams, ReplicateSeed, RequestKey, StreamId, StreamRng, fnv1a};
 use crate::scenario::{ArrivalStop, Arrivals, Scenario};
@@ -101,6 +102,8 @@ pub(super) struct Attempt {
     /// In the provider's tier order.
     pub(super) tokens: TokenCounts,
     pub(super) cost: CostBreakdown,
+    /// The instant `cost` was priced at (what its time-of-day window follows).
+    pub(super) priced_at: SimTime,
     pub(super) failed: bool,
     /// Admitted to (or on its way to) the provider's server.
     pub(super) in_server: bool,
@@ -205,6 +208,9 @@ pub(super) struct Replicate<'a> {
     /// The first limit reached; the loop stops at the next event.
     pub(super) fault: Option<SimLimit>,
     pub(super) gate: Gate,
+    /// Counted requests' prices before the time-of-day window, when a
+    /// provider bills by time of day (`model::start_spread`).
+    pub(super) spread: Option<SpreadBins>,
 }
 
 /// Runs replicate `replicate` of `sc` with master seed `seed`. Deterministic:
@@ -273,6 +279,7 @@ pub fn simulate_replicate_with(
         breakpoints: Vec::new(),
         fault: None,
         gate: Gate::new(sc, &rs),
+        spread: SpreadBins::new(sc),
     };
     for w in 0..sc.workloads.len() {
         r.schedule_next_arrival(w, SimTime::ZERO);
@@ -349,8 +356,16 @@ pub fn simulate_replicate_with(
     }
     overall.serving = Some(all_serving);
     r.caches.set_peaks(&mut overall, &mut by_provider);
-    let metrics =
-        ReplicateMetrics { replicate, overall, by_provider, by_workload, events, sim_end_s: now.as_secs_f64() };
+    let start_spread = super::spread::record(sc, r.spread.as_ref(), &overall);
+    let metrics = ReplicateMetrics {
+        replicate,
+        overall,
+        by_provider,
+        by_workload,
+        events,
+        sim_end_s: now.as_secs_f64(),
+        start_spread,
+    };
     check_metrics(&metrics, sc)?;
     Ok(ReplicateOutput { metrics, requests: r.records.unwrap_or_default(), timeseries })
 }
@@ -509,9 +524,11 @@ impl Replicate<'_> {
             end,
             tokens,
             cost,
+            priced_at: now,
             ..Attempt::default()
         };
         self.record(id, ping, RequestStatus::KeepAlive);
+        self.spread_add(id, p, now, &tokens);
         let tokens = self.caches.to_scenario_tiers(p, &tokens);
         self.live.get_mut(id).cost.add(cost.total());
         self.req_cell(id, slot).record_keep_alive(&tokens, &cost);

@@ -10,6 +10,7 @@ pub mod ranking;
 pub mod record;
 pub mod registry;
 pub mod scope;
+pub mod start_spread;
 pub mod stats;
 pub mod summary;
 pub mod target;
@@ -25,6 +26,7 @@ pub use registry::{METRICS, MetricDef, ScopeSet, TIER_PLACEHOLDER, TableGroup, V
 pub use scope::{
     CostBreakdown, CostTotals, MAX_CACHE_TIERS, RequestOutcome, ScopeMetrics, ServingGauges, TokenCounts, UsdSum,
 };
+pub use start_spread::{SpreadAccumulator, SpreadRecord, StartCost, StartTimeSpread};
 pub use stats::{MetricStats, StatsAccumulator};
 pub use summary::{MetricTable, ReplicateMetrics, SCHEMA_VERSION, Summary, VariantAccumulator, VariantSummary};
 pub use target::{DEFAULT_TARGET_METRIC, TargetCi};

@@ -8,6 +8,7 @@
 //! text is only exact with a shortest-round-trip parser on both sides, and a
 //! bit pattern also keeps -0.0, subnormals and NaN payloads.
 
+use super::start_spread::SpreadRecord;
 use super::summary::ReplicateMetrics;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -27,6 +28,10 @@ pub struct VariantRecord {
     /// empty in a record written before they existed.
     #[serde(default)]
     pub grids: ScopeValues,
+    /// The cost at other start times, when a provider bills by time of day
+    /// (absent otherwise, so other scenarios' records are unchanged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_spread: Option<SpreadRecord>,
 }
 
 /// The metric values of one scope; `None` where a metric is undefined.
@@ -54,6 +59,7 @@ impl VariantRecord {
             events: m.events,
             sim_end_s: m.sim_end_s,
             grids: super::distribution::grid_values(&m.overall),
+            start_spread: m.start_spread.clone(),
         }
     }
 }
@@ -123,6 +129,7 @@ mod tests {
             events: u64::MAX,
             sim_end_s: -0.0,
             grids: ScopeValues(values[..3].to_vec()),
+            start_spread: Some(SpreadRecord::exact(60, vec![0, 60], vec![0.1 + 0.2, 1e-310], 3)),
         };
         TaskRecord { point: 3, replicate: 7, variants: vec![v.clone(), v] }
     }

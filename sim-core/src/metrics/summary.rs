@@ -7,6 +7,7 @@ use super::ranking::Ranking;
 use super::record::{ScopeValues, VariantRecord};
 use super::registry::metric_names;
 use super::scope::ScopeMetrics;
+use super::start_spread::{SpreadAccumulator, SpreadRecord, StartTimeSpread};
 use super::stats::{MetricStats, StatsAccumulator};
 use super::target::TargetCi;
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
@@ -30,6 +31,9 @@ pub struct ReplicateMetrics {
     pub events: u64,
     /// Simulated time at which the replicate ended, seconds.
     pub sim_end_s: f64,
+    /// The overall cost at other start times (`model::start_spread`), when
+    /// a provider bills by time of day.
+    pub start_spread: Option<SpreadRecord>,
 }
 
 /// Metric name -> statistics, serialised as a JSON object in `metric_names` order.
@@ -114,6 +118,10 @@ pub struct VariantSummary {
     /// not part of summary.json (empty when read back from it).
     #[serde(skip)]
     pub distributions: Distributions,
+    /// The cost had the run started at other times of day, when a provider
+    /// bills by time of day. An added optional field: schema 2 readers may ignore it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_time_spread: Option<StartTimeSpread>,
 }
 
 /// The content of `summary.json`. Reading it back ignores fields it does not
@@ -167,6 +175,7 @@ pub struct VariantAccumulator {
     by_provider: Vec<(String, ScopeAccumulator)>,
     by_workload: Vec<(String, ScopeAccumulator)>,
     grids: DistributionAccumulator,
+    spread: Option<SpreadAccumulator>,
 }
 
 impl VariantAccumulator {
@@ -182,6 +191,7 @@ impl VariantAccumulator {
             by_workload: scopes(workload_names),
             metric_names,
             grids: DistributionAccumulator::default(),
+            spread: None,
         }
     }
 
@@ -195,6 +205,9 @@ impl VariantAccumulator {
             acc.push(s);
         }
         self.grids.push(&r.grids);
+        if let Some(s) = &r.start_spread {
+            self.spread.get_or_insert_with(|| SpreadAccumulator::new(s)).push(s);
+        }
     }
 
     /// The cache tier count of this variant (which its records' values follow).
@@ -223,6 +236,7 @@ impl VariantAccumulator {
             by_workload: tables(&self.by_workload),
             diff_vs_baseline: None,
             distributions: self.grids.finish(),
+            start_time_spread: self.spread.as_ref().map(SpreadAccumulator::finish),
         }
     }
 }

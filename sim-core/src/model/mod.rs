@@ -10,4 +10,5 @@ pub mod pricing;
 pub mod prompt;
 pub mod serving;
 pub mod session;
+pub mod start_spread;
 pub mod time_of_day;

@@ -37,14 +37,22 @@ pub fn sheet_for(p: &Pricing, at: SimTime, input_tokens: u64) -> &PriceSheet {
 /// The product of the service-tier and time-of-day multipliers at `at`.
 /// `start_tod_s` is the UTC time of day of simulated time zero.
 pub fn multiplier(p: &Pricing, at: SimTime, start_tod_s: u32, tier: ServiceTier) -> f64 {
-    let tier_m = match tier {
+    tier_multiplier(p, tier) * window_multiplier(&p.windows, time_of_day(at, start_tod_s)).unwrap_or(1.0)
+}
+
+fn tier_multiplier(p: &Pricing, tier: ServiceTier) -> f64 {
+    match tier {
         ServiceTier::Standard => 1.0,
         ServiceTier::Batch => p.tier_multipliers.batch,
         ServiceTier::Flex => p.tier_multipliers.flex,
         ServiceTier::Priority => p.tier_multipliers.priority,
-    };
-    let tod = ((u64::from(start_tod_s) + at.as_micros() / 1_000_000) % SECONDS_PER_DAY) as u32;
-    tier_m * window_multiplier(&p.windows, tod).unwrap_or(1.0)
+    }
+}
+
+/// The UTC second of day of simulated instant `at` when simulated zero is
+/// `start_tod_s`: whole seconds, as the price windows are written.
+pub fn time_of_day(at: SimTime, start_tod_s: u32) -> u32 {
+    ((u64::from(start_tod_s) + at.as_micros() / 1_000_000) % SECONDS_PER_DAY) as u32
 }
 
 /// The multiplier of the first window containing UTC second of day `tod`,
@@ -99,8 +107,19 @@ pub fn request_cost(
     tier: ServiceTier,
     tokens: &TokenCounts,
 ) -> CostBreakdown {
+    cost_at(p, at, tokens, multiplier(p, at, start_tod_s, tier))
+}
+
+/// What [`request_cost`] bills before the time-of-day window: the request's
+/// price at any instant equals this times the window multiplier in force
+/// then, which is what lets a run reprice its requests at another start
+/// (`model::start_spread`).
+pub fn cost_before_window(p: &Pricing, at: SimTime, tier: ServiceTier, tokens: &TokenCounts) -> f64 {
+    cost_at(p, at, tokens, tier_multiplier(p, tier)).total()
+}
+
+fn cost_at(p: &Pricing, at: SimTime, tokens: &TokenCounts, m: f64) -> CostBreakdown {
     let sheet = sheet_for(p, at, tokens.input);
-    let m = multiplier(p, at, start_tod_s, tier);
     let write: f64 =
         tokens.cache_write_by_tier.iter().zip(&sheet.cache_write_usd_per_mtok).map(|(n, price)| usd(*n, *price)).sum();
     CostBreakdown {
