@@ -82,6 +82,12 @@ fn sweep(file: &Path) -> String {
     )
 }
 
+/// A change in percent, with a decimal below 10% so a small one does not
+/// read "-0%".
+fn signed_percent(p: f64) -> String {
+    if p.abs() < 10.0 { format!("{p:+.1}%") } else { format!("{p:+.0}%") }
+}
+
 /// The cheapest and dearest start per session against the run's own, when
 /// the spread was repriced and the run counted a session.
 fn measured(s: &StartTimeSpread) -> Option<String> {
@@ -91,7 +97,7 @@ fn measured(s: &StartTimeSpread) -> Option<String> {
         let usd = c.cost_usd_per_session?;
         let pct = match own > 0.0 {
             _ if c.start_utc == s.start_utc => ", this run's start".to_string(),
-            true => format!(", {:+.0}%", (usd / own - 1.0) * 100.0),
+            true => format!(", {}", signed_percent((usd / own - 1.0) * 100.0)),
             false => String::new(),
         };
         Some(format!("${} ({} UTC{pct})", human(usd), c.start_utc))
@@ -138,6 +144,8 @@ mod tests {
         assert!(measured(&own_cheapest).unwrap().starts_with(
             "the same requests started at another hour would cost $0.6 (00:00 UTC, this run's start) to $0.82"
         ));
+        let nearly = StartTimeSpread { cheapest: Some(cost("04:00", 0.5991)), ..s.clone() };
+        assert!(measured(&nearly).unwrap().contains("$0.5991 (04:00 UTC, -0.2%)"), "{:?}", measured(&nearly));
         let not = StartTimeSpread { exact: false, starts: vec![], cheapest: None, dearest: None, ..s };
         assert_eq!(measured(&not), None);
     }
