@@ -117,3 +117,34 @@ fn daily_arrivals_move_the_traffic_with_the_start_so_no_spread_is_repriced() {
     assert_eq!(spread["exact"], false);
     assert!(spread.get("starts").is_none() && spread.get("cheapest").is_none(), "{spread}");
 }
+
+/// A variant that adds price windows to a scenario without any gets its
+/// measured line, named, though the base scenario has no time-of-day prices.
+#[test]
+fn a_variant_that_adds_windows_gets_its_named_spread() {
+    let s = Scratch::new("start-time-variant");
+    let flat = TIME_PRICED.replace(
+        "preset = \"deepseek/deepseek-v4-flash\"",
+        "preset = \"deepseek/deepseek-v4-flash\"\npricing.windows = []",
+    );
+    assert_ne!(flat, TIME_PRICED);
+    let file = s.write("flat.toml", &flat);
+    let out = s.path("run");
+    let o = agentsim([
+        "run",
+        &arg(&file),
+        "--out",
+        &arg(&out),
+        "--no-charts",
+        "--variant",
+        "offpeak=providers[0].pricing.windows=[{ start = \"10:00\", end = \"22:00\", multiplier = 0.5 }]",
+    ])
+    .expect_code(0);
+    assert!(!o.stdout.contains("bills by time of day"), "the base has no windows:\n{}", o.stdout);
+    assert!(
+        o.stdout.contains("note: variant `offpeak`: the same requests started at another hour would cost $"),
+        "{}",
+        o.stdout
+    );
+    assert!(o.stdout.contains("(10:00 UTC, -50%)"), "{}", o.stdout);
+}

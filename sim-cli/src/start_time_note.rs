@@ -6,7 +6,7 @@
 //! where that would not be exact, why not and the sweep that measures it.
 
 use crate::report_table::human;
-use sim_core::metrics::{StartTimeSpread, Summary};
+use sim_core::metrics::{StartTimeSpread, Summary, hhmm};
 use sim_core::model::time_of_day::time_of_day_prices;
 use sim_core::scenario::Scenario;
 use std::path::Path;
@@ -22,39 +22,46 @@ pub fn lines(sc: &Scenario, file: &Path) -> String {
 }
 
 /// A run's note: the providers, then each variant's measured spread, or why
-/// it was not measured and the sweep that would.
+/// it was not measured, and then the sweep that would. Driven by the
+/// summary's spreads, so a variant that adds price windows to a scenario
+/// without any gets its line too.
 pub fn after_run(sc: &Scenario, file: &Path, summary: &Summary) -> String {
     let mut out = providers(sc);
-    if out.is_empty() {
+    let spreads: Vec<_> =
+        summary.variants.iter().filter_map(|v| v.start_time_spread.as_ref().map(|s| (v.name.as_str(), s))).collect();
+    if spreads.is_empty() {
+        if !out.is_empty() {
+            out.push_str(&format!(
+                "note: so this run's cost depends on its start, {}; {}\n",
+                own_start(sc),
+                sweep(file)
+            ));
+        }
         return out;
     }
     let named = summary.variants.len() > 1;
-    let mut sweep_why = None;
-    let mut measured_any = false;
-    for v in &summary.variants {
-        let Some(spread) = &v.start_time_spread else { continue };
-        let who = if named { format!("variant `{}`: ", v.name) } else { String::new() };
-        match measured(spread) {
-            Some(line) => {
-                out.push_str(&format!("note: {who}{line}\n"));
-                measured_any = true;
+    let mut unmeasured = false;
+    for (name, spread) in spreads {
+        let who = if named { format!("variant `{name}`: ") } else { String::new() };
+        let line = match measured(spread) {
+            Some(line) => line,
+            None if spread.exact => {
+                "no session was counted (after the warm-up), so there is no cost per session to reprice at other starts"
+                    .to_string()
             }
-            // Repriced but no session counted: no per-session figure to give.
-            None if spread.exact => {}
             None => {
-                sweep_why.get_or_insert_with(|| spread.not_exact_because.clone().unwrap_or_default());
+                unmeasured = true;
+                format!(
+                    "the cost depends on the start, {} UTC, and is not repriced at other starts because {} (the traffic itself would differ)",
+                    spread.start_utc,
+                    spread.not_exact_because.as_deref().unwrap_or("the traffic depends on the start")
+                )
             }
-        }
+        };
+        out.push_str(&format!("note: {who}{line}\n"));
     }
-    if let Some(why) = sweep_why {
-        out.push_str(&format!(
-            "note: so this run's cost depends on its start, {}; it is not repriced at other starts because {why} \
-             (the traffic itself would differ); {}\n",
-            own_start(sc),
-            sweep(file)
-        ));
-    } else if !measured_any {
-        out.push_str(&format!("note: so this run's cost depends on its start, {}; {}\n", own_start(sc), sweep(file)));
+    if unmeasured {
+        out.push_str(&format!("note: {}\n", sweep(file)));
     }
     out
 }
@@ -71,13 +78,13 @@ fn providers(sc: &Scenario) -> String {
 }
 
 fn own_start(sc: &Scenario) -> String {
-    let s = sc.simulation.start_time_of_day_s;
-    format!("{:02}:{:02} UTC (simulation.start_time_utc)", s / 3600, s / 60 % 60)
+    format!("{} UTC (simulation.start_time_utc)", hhmm(sc.simulation.start_time_of_day_s))
 }
 
 fn sweep(file: &Path) -> String {
     format!(
-        "the spread over start times: agentsim run {} --sweep 'simulation.start_time_utc=00:00,04:00,08:00,12:00,16:00,20:00'",
+        "the spread over start times: agentsim run {} --sweep 'simulation.start_time_utc=00:00,04:00,08:00,12:00,16:00,20:00' \
+         (with this run's own --set and --variant options, if any)",
         file.display()
     )
 }
@@ -93,6 +100,12 @@ fn signed_percent(p: f64) -> String {
 fn measured(s: &StartTimeSpread) -> Option<String> {
     let own = s.own()?.cost_usd_per_session?;
     let (lo, hi) = (s.cheapest.as_ref()?, s.dearest.as_ref()?);
+    if lo.cost_usd_per_session == hi.cost_usd_per_session {
+        return Some(format!(
+            "the same requests would cost the same at every whole hour, ${} per session (no window changes their price)",
+            human(own)
+        ));
+    }
     let at = |c: &sim_core::metrics::StartCost| -> Option<String> {
         let usd = c.cost_usd_per_session?;
         let pct = match own > 0.0 {
@@ -146,6 +159,12 @@ mod tests {
         ));
         let nearly = StartTimeSpread { cheapest: Some(cost("04:00", 0.5991)), ..s.clone() };
         assert!(measured(&nearly).unwrap().contains("$0.5991 (04:00 UTC, -0.2%)"), "{:?}", measured(&nearly));
+        let flat =
+            StartTimeSpread { cheapest: Some(cost("00:00", 0.6)), dearest: Some(cost("00:00", 0.6)), ..s.clone() };
+        assert_eq!(
+            measured(&flat).unwrap(),
+            "the same requests would cost the same at every whole hour, $0.6 per session (no window changes their price)"
+        );
         let not = StartTimeSpread { exact: false, starts: vec![], cheapest: None, dearest: None, ..s };
         assert_eq!(measured(&not), None);
     }

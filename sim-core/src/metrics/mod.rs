@@ -26,7 +26,7 @@ pub use registry::{METRICS, MetricDef, ScopeSet, TIER_PLACEHOLDER, TableGroup, V
 pub use scope::{
     CostBreakdown, CostTotals, MAX_CACHE_TIERS, RequestOutcome, ScopeMetrics, ServingGauges, TokenCounts, UsdSum,
 };
-pub use start_spread::{SpreadAccumulator, SpreadRecord, StartCost, StartTimeSpread};
+pub use start_spread::{SpreadAccumulator, SpreadRecord, StartCost, StartTimeSpread, hhmm};
 pub use stats::{MetricStats, StatsAccumulator};
 pub use summary::{MetricTable, ReplicateMetrics, SCHEMA_VERSION, Summary, VariantAccumulator, VariantSummary};
 pub use target::{DEFAULT_TARGET_METRIC, TargetCi};

@@ -125,10 +125,16 @@ impl SpreadAccumulator {
                 cost_usd_per_session: self.per_session[i].finish().mean,
             })
             .collect();
-        // The first of equals: the earliest start.
+        // By cost per session, the figure the run's note compares (the mean
+        // of per-replicate ratios, which the mean total cost need not order
+        // the same way when replicates count different sessions); by total
+        // cost when no session was counted. The first of equals: the
+        // earliest start.
+        let per_session = starts.iter().all(|s| s.cost_usd_per_session.is_some());
+        let key = |s: &StartCost| if per_session { s.cost_usd_per_session } else { s.cost_usd };
         let by_cost = |pick: fn(f64, f64) -> bool| {
-            starts.iter().filter(|s| s.cost_usd.is_some()).fold(None::<&StartCost>, |best, s| match best {
-                Some(b) if !pick(s.cost_usd.unwrap_or(0.0), b.cost_usd.unwrap_or(0.0)) => Some(b),
+            starts.iter().filter(|s| key(s).is_some()).fold(None::<&StartCost>, |best, s| match best {
+                Some(b) if !pick(key(s).unwrap_or(0.0), key(b).unwrap_or(0.0)) => Some(b),
                 _ => Some(s),
             })
         };
@@ -174,6 +180,22 @@ mod tests {
         assert_eq!(s.own().and_then(|o| o.cost_usd), Some(5.0));
         assert_eq!(s.cheapest.unwrap().start_utc, "02:00");
         assert_eq!(s.dearest.unwrap().start_utc, "01:00");
+    }
+
+    #[test]
+    fn the_ends_are_by_cost_per_session_when_it_and_the_total_disagree() {
+        // Total cost means: 5.5 at 00:00, 5.7 at 01:00; per session (the
+        // mean of each replicate's ratio): 1.0 and 0.975.
+        let starts = vec![0, 3600];
+        let a = SpreadRecord::exact(0, starts.clone(), vec![1.0, 0.9], 1);
+        let b = SpreadRecord::exact(0, starts, vec![10.0, 10.5], 10);
+        let mut acc = SpreadAccumulator::new(&a);
+        acc.push(&a);
+        acc.push(&b);
+        let s = acc.finish();
+        assert_eq!((s.starts[0].cost_usd, s.starts[1].cost_usd), (Some(5.5), Some(5.7)));
+        assert_eq!(s.cheapest.unwrap().start_utc, "01:00");
+        assert_eq!(s.dearest.unwrap().start_utc, "00:00");
     }
 
     #[test]
