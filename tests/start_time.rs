@@ -97,15 +97,12 @@ fn a_time_of_day_priced_run_names_its_start_and_the_sweep_gives_the_spread() {
 
 #[test]
 fn daily_arrivals_move_the_traffic_with_the_start_so_no_spread_is_repriced() {
-    let s = Scratch::new("start-time-daily");
-    let daily = TIME_PRICED.replace(
+    let (o, out, _s) = run_edited(
+        "daily",
         "rate = \"600/h\"\nhorizon = \"1h\"",
         "kind = \"daily\"\nrate = \"600/h\"\nprofile = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2]\nhorizon = \"1h\"",
+        &[],
     );
-    assert_ne!(daily, TIME_PRICED);
-    let file = s.write("daily.toml", &daily);
-    let out = s.path("run");
-    let o = agentsim(["run", &arg(&file), "--out", &arg(&out), "--no-charts"]).expect_code(0);
     assert!(
         o.stdout.contains("not repriced at other starts because workload `w` arrives by a daily profile"),
         "{}",
@@ -122,24 +119,15 @@ fn daily_arrivals_move_the_traffic_with_the_start_so_no_spread_is_repriced() {
 /// measured line, named, though the base scenario has no time-of-day prices.
 #[test]
 fn a_variant_that_adds_windows_gets_its_named_spread() {
-    let s = Scratch::new("start-time-variant");
-    let flat = TIME_PRICED.replace(
+    let (o, _, _s) = run_edited(
+        "variant",
         "preset = \"deepseek/deepseek-v4-flash\"",
         "preset = \"deepseek/deepseek-v4-flash\"\npricing.windows = []",
+        &[
+            "--variant",
+            "offpeak=providers[0].pricing.windows=[{ start = \"10:00\", end = \"22:00\", multiplier = 0.5 }]",
+        ],
     );
-    assert_ne!(flat, TIME_PRICED);
-    let file = s.write("flat.toml", &flat);
-    let out = s.path("run");
-    let o = agentsim([
-        "run",
-        &arg(&file),
-        "--out",
-        &arg(&out),
-        "--no-charts",
-        "--variant",
-        "offpeak=providers[0].pricing.windows=[{ start = \"10:00\", end = \"22:00\", multiplier = 0.5 }]",
-    ])
-    .expect_code(0);
     assert!(!o.stdout.contains("bills by time of day"), "the base has no windows:\n{}", o.stdout);
     assert!(
         o.stdout.contains("note: variant `offpeak`: the same requests started at another hour would cost $"),
@@ -147,4 +135,23 @@ fn a_variant_that_adds_windows_gets_its_named_spread() {
         o.stdout
     );
     assert!(o.stdout.contains("(10:00 UTC, -50%)"), "{}", o.stdout);
+}
+
+/// Runs `TIME_PRICED` with `from` replaced by `to` and `extra` arguments:
+/// its output, its run directory and the scratch space that holds it.
+fn run_edited(
+    name: &str,
+    from: &str,
+    to: &str,
+    extra: &[&str],
+) -> (crate::support::Outcome, std::path::PathBuf, Scratch) {
+    let s = Scratch::new(&format!("start-time-{name}"));
+    let edited = TIME_PRICED.replace(from, to);
+    assert_ne!(edited, TIME_PRICED, "`{from}` is in the scenario");
+    let file = s.write(&format!("{name}.toml"), &edited);
+    let out = s.path("run");
+    let mut args = vec!["run".to_string(), arg(&file), "--out".into(), arg(&out), "--no-charts".into()];
+    args.extend(extra.iter().map(|a| a.to_string()));
+    let o = agentsim(args).expect_code(0);
+    (o, out, s)
 }
