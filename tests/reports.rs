@@ -135,3 +135,18 @@ fn a_provider_comparison_reports_per_provider_and_a_sweep_reports_too() {
     let (headings, _) = check_html(&text(&sweep.join("report.html")));
     assert_eq!(headings.len(), SECTIONS.len());
 }
+
+/// Where a provider bills by time of day, the key findings say what another
+/// start hour would cost (summary.json's start_time_spread).
+#[test]
+fn an_off_peak_run_reports_its_start_time_spread() {
+    let (_s, out) = report_of("reports-off-peak", "examples/off_peak.toml");
+    let md = text(&out.join("report.md"));
+    assert!(md.contains("Start time: started at 02:00 UTC the run cost "), "{md}");
+    // Off-peak from 10:00 covers the whole three-hour batch and its drain.
+    assert!(md.contains("would cost the least started at 10:00 UTC (0."), "{md}");
+    assert!(md.contains("and the most at 06:00 UTC (0."), "{md}");
+    assert!(!text(&out.join("report.html")).is_empty());
+    let (_q, quick) = report_of("reports-flat-prices", "quickstart.toml");
+    assert!(!text(&quick.join("report.md")).contains("Start time"));
+}

@@ -1,11 +1,13 @@
 //! The report's key findings: the cheapest and the fastest variant (or
 //! provider) with their intervals, each variant's paired saving against the
-//! baseline, and whether the run's objectives hold.
+//! baseline, what another start time would cost where prices follow the time
+//! of day, and whether the run's objectives hold.
 
 use super::Block;
 use crate::data::RunData;
 use crate::style::significant;
 use crate::subjects::{Kind, Subject, subjects, with_interval};
+use sim_core::metrics::{StartCost, VariantSummary};
 
 const COST: &str = "cost_usd_per_session";
 const LATENCY: &str = "ttft_s_p95";
@@ -39,6 +41,7 @@ pub(super) fn key_findings(run: &RunData) -> Vec<Block> {
     if kind == Kind::Variants {
         items.extend(all.iter().skip(1).map(|s| saving(s, &all[0])));
     }
+    items.extend(run.summary.variants.iter().filter_map(|v| start_time(v, run.summary.variants.len() > 1)));
     items.push(objectives(run));
     vec![
         Block::List(items),
@@ -48,6 +51,40 @@ pub(super) fn key_findings(run: &RunData) -> Vec<Block> {
                 .into(),
         ),
     ]
+}
+
+/// What the variant's requests would cost per session started at its
+/// cheapest and dearest whole hour (summary.json's `start_time_spread`), or
+/// why the run could not be repriced; nothing without time-of-day prices.
+fn start_time(v: &VariantSummary, named: bool) -> Option<String> {
+    let spread = v.start_time_spread.as_ref()?;
+    let who = if named { format!(" ({})", v.name) } else { String::new() };
+    if !spread.exact {
+        let why = spread.not_exact_because.as_deref().unwrap_or("the traffic depends on the start");
+        return Some(format!(
+            "Start time{who}: the cost depends on the start, {} UTC, and was not repriced at other starts because {why}.",
+            spread.start_utc
+        ));
+    }
+    let own = spread.own()?.cost_usd_per_session?;
+    let end = |c: Option<&StartCost>| -> Option<String> {
+        let c = c?;
+        let usd = c.cost_usd_per_session?;
+        let change = match 100.0 * (usd / own - 1.0) {
+            _ if c.start_utc == spread.start_utc => ", this run's start".to_string(),
+            p if own > 0.0 => format!(", {}{}%", if p > 0.0 { "+" } else { "" }, significant(p, 3)),
+            _ => String::new(),
+        };
+        Some(format!("{} UTC ({} USD{change})", c.start_utc, significant(usd, 4)))
+    };
+    Some(format!(
+        "Start time{who}: started at {} UTC the run cost {} USD per session; the same requests would cost the least \
+         started at {} and the most at {}, repriced exactly at every whole hour.",
+        spread.start_utc,
+        significant(own, 4),
+        end(spread.cheapest.as_ref())?,
+        end(spread.dearest.as_ref())?
+    ))
 }
 
 /// "v against baseline: cost per session -23% [-27, -19] (-0.012 USD [...])".
