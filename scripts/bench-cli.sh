@@ -1,20 +1,30 @@
 #!/usr/bin/env bash
 # Times the whole `agentsim run` of each benchmark scenario (start-up, load,
-# simulation and output writing included), best of N runs, in release mode.
+# simulation and output writing included), best of N runs, in release mode;
+# then the replicates' scaling from 1 to 2 worker threads.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-10}
 cargo build --release -q -p sim-cli
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
+
+# Wall-clock milliseconds of one `agentsim run` with these arguments.
+run_ms() {
+  local start end
+  start=$(date +%s%N)
+  ./target/release/agentsim run "$@" --force --quiet >/dev/null
+  end=$(date +%s%N)
+  echo $(( (end - start) / 1000000 ))
+}
+
+# The smaller of a best-so-far (empty: none yet) and a new time.
+least() { if [ -z "$1" ] || [ "$2" -lt "$1" ]; then echo "$2"; else echo "$1"; fi; }
+
 for scenario in scenarios/bench/agents_10k.toml scenarios/bench/replicas.toml; do
   best=""
   for _ in $(seq "$runs"); do
-    start=$(date +%s%N)
-    ./target/release/agentsim run "$scenario" --out "$out/run" --force --quiet >/dev/null
-    end=$(date +%s%N)
-    ms=$(( (end - start) / 1000000 ))
-    if [ -z "$best" ] || [ "$ms" -lt "$best" ]; then best=$ms; fi
+    best=$(least "$best" "$(run_ms "$scenario" --out "$out/run")")
   done
   metric() { awk -F, -v m="$1" '$2=="all" && $3==m {print $4}' "$out/run/summary.csv"; }
   echo "agentsim run $scenario: best of $runs = ${best} ms wall"
@@ -28,18 +38,8 @@ done
 # best of N each, alternating so both see the same machine.
 one=""; two=""
 for _ in $(seq "$runs"); do
-  for threads in 1 2; do
-    start=$(date +%s%N)
-    ./target/release/agentsim run scenarios/quickstart.toml --replicates 64 --threads "$threads" \
-      --no-charts --out "$out/q$threads" --force --quiet >/dev/null
-    end=$(date +%s%N)
-    ms=$(( (end - start) / 1000000 ))
-    if [ "$threads" = 1 ]; then
-      if [ -z "$one" ] || [ "$ms" -lt "$one" ]; then one=$ms; fi
-    else
-      if [ -z "$two" ] || [ "$ms" -lt "$two" ]; then two=$ms; fi
-    fi
-  done
+  one=$(least "$one" "$(run_ms scenarios/quickstart.toml --replicates 64 --threads 1 --no-charts --out "$out/q1")")
+  two=$(least "$two" "$(run_ms scenarios/quickstart.toml --replicates 64 --threads 2 --no-charts --out "$out/q2")")
 done
 cmp -s "$out/q1/summary.json" "$out/q2/summary.json" || { echo "1 and 2 threads disagree" >&2; exit 1; }
 awk -v a="$one" -v b="$two" -v n="$runs" 'BEGIN {

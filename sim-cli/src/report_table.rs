@@ -140,15 +140,7 @@ mod tests {
 
     /// Replicate `i` with these overall and per-provider scopes.
     fn replicate(i: u32, overall: ScopeMetrics, by_provider: Vec<ScopeMetrics>, sim_end_s: f64) -> ReplicateMetrics {
-        ReplicateMetrics {
-            replicate: i,
-            overall,
-            by_provider,
-            by_workload: vec![],
-            events: 0,
-            sim_end_s,
-            start_spread: None,
-        }
+        ReplicateMetrics { replicate: i, overall, by_provider, sim_end_s, ..ReplicateMetrics::default() }
     }
 
     /// The run table of a baseline-only run of `reps`.

@@ -26,19 +26,12 @@ pub fn lines(sc: &Scenario, file: &Path) -> String {
 /// summary's spreads, so a variant that adds price windows to a scenario
 /// without any gets its line too.
 pub fn after_run(sc: &Scenario, file: &Path, summary: &Summary) -> String {
-    let mut out = providers(sc);
     let spreads: Vec<_> =
         summary.variants.iter().filter_map(|v| v.start_time_spread.as_ref().map(|s| (v.name.as_str(), s))).collect();
     if spreads.is_empty() {
-        if !out.is_empty() {
-            out.push_str(&format!(
-                "note: so this run's cost depends on its start, {}; {}\n",
-                own_start(sc),
-                sweep(file)
-            ));
-        }
-        return out;
+        return lines(sc, file);
     }
+    let mut out = providers(sc);
     let named = summary.variants.len() > 1;
     let mut unmeasured = false;
     for (name, spread) in spreads {
@@ -108,10 +101,10 @@ fn measured(s: &StartTimeSpread) -> Option<String> {
     }
     let at = |c: &sim_core::metrics::StartCost| -> Option<String> {
         let usd = c.cost_usd_per_session?;
-        let pct = match own > 0.0 {
+        let pct = match s.change_percent(c) {
             _ if c.start_utc == s.start_utc => ", this run's start".to_string(),
-            true => format!(", {}", signed_percent((usd / own - 1.0) * 100.0)),
-            false => String::new(),
+            Some(p) => format!(", {}", signed_percent(p)),
+            None => String::new(),
         };
         Some(format!("${} ({} UTC{pct})", human(usd), c.start_utc))
     };

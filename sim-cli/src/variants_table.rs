@@ -96,15 +96,7 @@ mod tests {
         let mut overall = ScopeMetrics::default();
         overall.sessions_started = 2;
         overall.cost.output.add(output_cost);
-        ReplicateMetrics {
-            replicate: i,
-            overall,
-            by_provider: vec![],
-            by_workload: vec![],
-            events: 0,
-            sim_end_s: 0.0,
-            start_spread: None,
-        }
+        ReplicateMetrics { replicate: i, overall, ..ReplicateMetrics::default() }
     }
 
     #[test]

@@ -174,15 +174,7 @@ fn rep(i: u32, cost: f64) -> ReplicateMetrics {
     let mut overall = ScopeMetrics::default();
     overall.sessions_started = 1;
     overall.cost.output.add(cost);
-    ReplicateMetrics {
-        replicate: i,
-        overall,
-        by_provider: vec![],
-        by_workload: vec![],
-        events: 0,
-        sim_end_s: 0.0,
-        start_spread: None,
-    }
+    ReplicateMetrics { replicate: i, overall, ..ReplicateMetrics::default() }
 }
 
 /// A variant whose per-replicate costs are the baseline's plus `deltas`.

@@ -8,15 +8,7 @@ use crate::metrics::{ReplicateMetrics, ScopeMetrics};
 fn rep(i: u32, usd: f64, sessions: u64) -> VariantRecord {
     let mut overall = ScopeMetrics { sessions_started: sessions, ..ScopeMetrics::default() };
     overall.cost.output.add(usd);
-    let m = ReplicateMetrics {
-        replicate: i,
-        overall,
-        by_provider: vec![],
-        by_workload: vec![],
-        events: 0,
-        sim_end_s: 0.0,
-        start_spread: None,
-    };
+    let m = ReplicateMetrics { replicate: i, overall, ..ReplicateMetrics::default() };
     VariantRecord::of(&m, 0)
 }
 

@@ -82,6 +82,14 @@ impl StartTimeSpread {
     pub fn own(&self) -> Option<&StartCost> {
         self.starts.iter().find(|s| s.start_utc == self.start_utc)
     }
+
+    /// How start `c` compares with the run's own start per session, in
+    /// percent; `None` for the own start itself or when either has no cost
+    /// per session or the own one is 0.
+    pub fn change_percent(&self, c: &StartCost) -> Option<f64> {
+        let own = self.own()?.cost_usd_per_session.filter(|o| *o > 0.0)?;
+        (c.start_utc != self.start_utc).then_some(100.0 * (c.cost_usd_per_session? / own - 1.0))
+    }
 }
 
 /// A variant's spread folded replicate by replicate.

@@ -19,7 +19,7 @@ use std::marker::PhantomData;
 pub const SCHEMA_VERSION: u32 = 2;
 
 /// Per-replicate metrics of one variant, ready to summarise.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct ReplicateMetrics {
     pub replicate: u32,
     pub overall: ScopeMetrics,

@@ -70,10 +70,10 @@ fn start_time(v: &VariantSummary, named: bool) -> Option<String> {
     let end = |c: Option<&StartCost>| -> Option<String> {
         let c = c?;
         let usd = c.cost_usd_per_session?;
-        let change = match 100.0 * (usd / own - 1.0) {
+        let change = match spread.change_percent(c) {
             _ if c.start_utc == spread.start_utc => ", this run's start".to_string(),
-            p if own > 0.0 => format!(", {}{}%", if p > 0.0 { "+" } else { "" }, significant(p, 3)),
-            _ => String::new(),
+            Some(p) => format!(", {}{}%", if p > 0.0 { "+" } else { "" }, significant(p, 3)),
+            None => String::new(),
         };
         Some(format!("{} UTC ({} USD{change})", c.start_utc, significant(usd, 4)))
     };
