@@ -1,10 +1,13 @@
 //! An exclusive, non-blocking lock held through a lock file for as long as a
 //! run writes a directory: a second run is refused at once, and a lock the
-//! next run can take proves that the previous writer is dead.
+//! next run can take proves that the previous writer is dead. A run cleaning
+//! up after dead runs holds their locks for a moment without naming itself,
+//! and a writer waits that moment out rather than report a busy directory.
 
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{self, Read as _, Seek as _, Write as _};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// Why a lock could not be taken.
 #[derive(Debug)]
@@ -24,10 +27,36 @@ pub struct DirLock {
 
 /// Bounds the retries when holders keep replacing the lock file under us.
 const ATTEMPTS: usize = 16;
+/// How long a writer waits for a holder that has not named itself: a cleaner
+/// (see `try_acquire_to_clean`) or a writer between its lock and its pid.
+const UNNAMED_HOLDER_WAIT: Duration = Duration::from_secs(3);
+const UNNAMED_HOLDER_POLL: Duration = Duration::from_millis(10);
 
 impl DirLock {
-    /// Takes the lock of `path` (creating the file), or says who holds it.
+    /// Takes the lock of `path` (creating the file) for a run that writes,
+    /// and names this process in it; or says which process holds it. A holder
+    /// that names no process is waited for, up to a few seconds.
     pub fn try_acquire(path: &Path) -> Result<DirLock, LockError> {
+        let mut waited = Duration::ZERO;
+        loop {
+            match Self::acquire(path, Some(std::process::id())) {
+                Err(LockError::Busy(None)) if waited < UNNAMED_HOLDER_WAIT => {
+                    std::thread::sleep(UNNAMED_HOLDER_POLL);
+                    waited += UNNAMED_HOLDER_POLL;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Takes the lock of `path` for as long as it takes to remove a dead
+    /// run's leftovers, at once or not at all. It names no process, so a run
+    /// starting meanwhile waits for it rather than being refused.
+    pub fn try_acquire_to_clean(path: &Path) -> Result<DirLock, LockError> {
+        Self::acquire(path, None)
+    }
+
+    fn acquire(path: &Path, holder: Option<u32>) -> Result<DirLock, LockError> {
         for _ in 0..ATTEMPTS {
             let mut file = OpenOptions::new()
                 .read(true)
@@ -45,7 +74,7 @@ impl DirLock {
             // opened before that unlink and locked after it guards nothing, so
             // the lock is ours only if the path still names the file we locked.
             if still_named(path, &file).map_err(LockError::Io)? {
-                write_pid(&mut file).map_err(LockError::Io)?;
+                write_holder(&mut file, holder).map_err(LockError::Io)?;
                 return Ok(DirLock { path: path.to_path_buf(), file });
             }
         }
@@ -70,11 +99,15 @@ impl Drop for DirLock {
     }
 }
 
-/// For the "busy" message: the lock file holds its holder's process id.
-fn write_pid(file: &mut File) -> io::Result<()> {
+/// For the "busy" message: the lock file holds its holder's process id, or
+/// nothing (not a dead run's id) while a cleaner holds it.
+fn write_holder(file: &mut File, holder: Option<u32>) -> io::Result<()> {
     file.set_len(0)?;
     file.rewind()?;
-    writeln!(file, "{}", std::process::id())
+    match holder {
+        Some(pid) => writeln!(file, "{pid}"),
+        None => Ok(()),
+    }
 }
 
 fn holder_pid(file: &mut File) -> Option<u32> {
@@ -136,6 +169,26 @@ mod tests {
         assert!(!still_named(&path, &orphan).unwrap(), "another file now has the name");
         let lock = DirLock::try_acquire(&path).unwrap();
         assert!(still_named(&path, &lock.file).unwrap());
+    }
+
+    #[test]
+    fn a_writer_waits_out_a_cleaner_instead_of_reporting_busy() {
+        let s = Scratch::new("lock-cleaner");
+        let path = s.0.join("x.lock");
+        // A dead run's lock file still names it; the cleaner must not pass that on.
+        fs::write(&path, "12345\n").unwrap();
+        let cleaner = DirLock::try_acquire_to_clean(&path).unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "");
+        let release = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(100));
+            drop(cleaner);
+        });
+        let writer = DirLock::try_acquire(&path).unwrap();
+        release.join().unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap().trim(), std::process::id().to_string());
+        // A cleaner, unlike a writer, never waits.
+        assert!(matches!(DirLock::try_acquire_to_clean(&path), Err(LockError::Busy(Some(_)))));
+        drop(writer);
     }
 
     #[test]

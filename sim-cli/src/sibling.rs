@@ -52,7 +52,7 @@ pub fn clean_dead(parent: &Path, own_key: &str) {
         .filter(|k| k != own_key)
         .collect();
     for key in keys {
-        if let Ok(lock) = DirLock::try_acquire(&lock_path(parent, &key)) {
+        if let Ok(lock) = DirLock::try_acquire_to_clean(&lock_path(parent, &key)) {
             let _ = fs::remove_dir_all(staging_path(parent, &key));
             drop(lock);
         }
