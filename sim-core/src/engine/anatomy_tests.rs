@@ -6,7 +6,7 @@ use super::tests::{fixed, provider, scenario, workload};
 use crate::dist::{Dist, TokenDist};
 use crate::model::anatomy::SessionAnatomy;
 use crate::model::prompt::Prompt;
-use crate::rng::{ReplicateSeed, fnv1a};
+use crate::rng::{ReplicateSeed, StreamId, fnv1a};
 use crate::scenario::*;
 use crate::time::SimDuration;
 
@@ -121,7 +121,7 @@ fn sessions_sharing_their_first_document_share_exactly_that_prefix() {
     let plan = |i: u64| {
         let mut p = Prompt::new();
         p.push_shared(7, 1000);
-        SessionAnatomy::start(&seed, &w, key, i, &mut p);
+        SessionAnatomy::start(&seed, seed.stream(StreamId::indexed("anatomy", key, i)), &w, key, &mut p);
         p
     };
     // Two sessions whose first documents agree and second differ.

@@ -19,7 +19,7 @@ use crate::model::cache::PromptBreakpoint;
 use crate::model::pricing::classify_tokens;
 use crate::model::serving::Server;
 use crate::model::serving::replicas::compute_cost_usd;
-use crate::model::session::Session;
+use crate::model::session::{Session, SessionSeeds};
 use crate::model::start_spread::SpreadBins;
 use crate::records::{RequestRecord, RequestStatus};
 use crate::rng::{KeyedStreams, ReplicateSeed, RequestKey, StreamId, StreamRng, fnv1a};
@@ -151,6 +151,7 @@ pub(super) struct Live {
 
 impl Live {
     /// A session starting at `now`, before its first attempt.
+    #[inline(always)]
     pub(super) fn new(session: Session, now: SimTime, counted: bool, family: Family) -> Self {
         Live {
             session,
@@ -176,6 +177,7 @@ pub(super) struct CellGauges {
 pub(super) struct Replicate<'a> {
     pub(super) sc: &'a Scenario,
     pub(super) seed: ReplicateSeed,
+    pub(super) session_seeds: SessionSeeds,
     pub(super) replicate: u32,
     pub(super) queue: EventQueue<Event>,
     pub(super) live: Slab<Live>,
@@ -250,6 +252,7 @@ pub fn simulate_replicate_with(
     let mut r = Replicate {
         sc,
         seed: rs,
+        session_seeds: SessionSeeds::new(&rs),
         replicate,
         queue: EventQueue::new(),
         live: Slab::default(),
@@ -447,7 +450,9 @@ impl Replicate<'_> {
                 ReplayMode::Open => Session::from_trace(wl, trace, &trace.requests[index as usize], w, index, now),
                 ReplayMode::Closed => Session::from_trace_session(wl, trace, w, index, now),
             },
-            Arrivals::Poisson { .. } | Arrivals::Process { .. } => Session::start(&self.seed, wl, w, index, now),
+            Arrivals::Poisson { .. } | Arrivals::Process { .. } => {
+                Session::start(&self.session_seeds, wl, w, index, now)
+            }
         };
         let counted = now >= self.counted_from;
         let id = self.live.insert(Live::new(session, now, counted, Family::default()));

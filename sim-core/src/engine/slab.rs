@@ -18,6 +18,7 @@ impl<T> Default for Slab<T> {
 }
 
 impl<T> Slab<T> {
+    #[inline(always)]
     pub fn insert(&mut self, item: T) -> u32 {
         match self.free.pop() {
             Some(id) => {

@@ -64,8 +64,9 @@ impl<'a> Replicate<'a> {
         }
         let count = sa.keys.count.sample(&mut rng).clamp(1, MAX_CHILDREN);
         let counted = l.counted;
-        let children: Vec<Session> =
-            (0..count).map(|c| Session::start_child(&self.seed, &sa.child, &l.session, step, c, now)).collect();
+        let children: Vec<Session> = (0..count)
+            .map(|c| Session::start_child(&self.session_seeds, &sa.child, &l.session, step, c, now))
+            .collect();
         let family = &mut self.live.get_mut(id).family;
         // Set before any child is issued: a child refused at once ends before its siblings start.
         family.waiting = count;

@@ -5,7 +5,7 @@
 use super::simulate_replicate;
 use super::tests::{fixed, provider, scenario, shared, workload};
 use crate::dist::{Dist, TokenDist};
-use crate::model::session::Session;
+use crate::model::session::{Session, SessionSeeds};
 use crate::records::RequestRecord;
 use crate::rng::ReplicateSeed;
 use crate::scenario::*;
@@ -54,7 +54,7 @@ fn the_parent_resumes_when_its_slowest_child_ends() {
     let child = &w.subagents.as_ref().unwrap().child;
     let seed = (0..2_000u64)
         .find(|&seed| {
-            let rs = ReplicateSeed::new(seed, 0);
+            let rs = SessionSeeds::new(&ReplicateSeed::new(seed, 0));
             let p = Session::start(&rs, &w, 0, 0, SimTime::ZERO);
             let draws: Vec<u64> =
                 (0..3).map(|c| Session::start_child(&rs, child, &p, 0, c, SimTime::ZERO).output_tokens).collect();

@@ -82,10 +82,10 @@ pub struct SessionAnatomy {
 }
 
 impl SessionAnatomy {
-    /// The session's anatomy stream, and the documents it retrieves pushed
-    /// into `prompt` (after the shared segments, before the task).
-    pub fn start(seed: &ReplicateSeed, w: &Workload, workload: u64, index: u64, prompt: &mut Prompt) -> Self {
-        let mut rng = seed.stream(StreamId::indexed("anatomy", workload, index));
+    /// The session's anatomy, drawn from `rng` (its "anatomy" stream), and
+    /// the documents it retrieves pushed into `prompt` (after the shared
+    /// segments, before the task).
+    pub fn start(seed: &ReplicateSeed, mut rng: StreamRng, w: &Workload, workload: u64, prompt: &mut Prompt) -> Self {
         let a = &w.anatomy;
         if let Some(kb) = &a.knowledge_base {
             for rank in session_documents(kb, &mut rng) {

@@ -9,7 +9,7 @@
 use super::anatomy::SessionAnatomy;
 use super::cache::PromptBreakpoint;
 use super::prompt::{MAX_PROMPT_TOKENS, Prompt, shared_segment_id};
-use crate::rng::{ReplicateSeed, RequestKey, StreamId, StreamRng, fnv1a, splitmix64};
+use crate::rng::{KeyedStreams, ReplicateSeed, RequestKey, StreamRng, fnv1a, splitmix64};
 use crate::scenario::{BreakpointAt, Workload};
 use crate::time::{SimDuration, SimTime};
 use crate::trace::{Trace, TraceRequest};
@@ -17,6 +17,27 @@ use crate::trace::{Trace, TraceRequest};
 #[path = "trace_session.rs"]
 mod trace_session;
 pub use trace_session::TracePlan;
+
+/// The streams a session starts from, named once per replicate rather
+/// than hashed again for every session.
+#[derive(Clone, Copy, Debug)]
+pub struct SessionSeeds {
+    pub seed: ReplicateSeed,
+    session: KeyedStreams,
+    subagent: KeyedStreams,
+    anatomy: KeyedStreams,
+}
+
+impl SessionSeeds {
+    pub fn new(seed: &ReplicateSeed) -> Self {
+        SessionSeeds {
+            seed: *seed,
+            session: seed.keyed("session"),
+            subagent: seed.keyed("subagent"),
+            anatomy: seed.keyed("anatomy"),
+        }
+    }
+}
 
 /// Content id of a session's private task segment (`workload`: its name, hashed).
 fn task_content(workload: u64, session: u64) -> u64 {
@@ -77,10 +98,10 @@ const COMPACTION_ATTEMPT: u32 = 1 << 31;
 impl Session {
     /// Starts session `index` of a generated workload `w` at `now`, with its
     /// first prompt.
-    pub fn start(seed: &ReplicateSeed, w: &Workload, workload: usize, index: u64, now: SimTime) -> Self {
+    pub fn start(seeds: &SessionSeeds, w: &Workload, workload: usize, index: u64, now: SimTime) -> Self {
         let workload_key = fnv1a(w.name.as_bytes());
-        let rng = seed.stream(StreamId::indexed("session", workload_key, index));
-        Self::start_keyed(seed, rng, w, workload, workload_key, index, now)
+        let rng = seeds.session.get(workload_key, index);
+        Self::start_keyed(seeds, rng, w, workload, workload_key, index, now)
     }
 
     /// Child `child` of the subagents `parent` starts after its step `step`,
@@ -88,7 +109,7 @@ impl Session {
     /// keyed by (workload, parent session, step, child), so they do not
     /// depend on timing; it reports under the parent's session index.
     pub fn start_child(
-        seed: &ReplicateSeed,
+        seeds: &SessionSeeds,
         w: &Workload,
         parent: &Session,
         step: u32,
@@ -96,12 +117,12 @@ impl Session {
         now: SimTime,
     ) -> Self {
         let key = splitmix64(parent.workload_key ^ splitmix64((u64::from(step) << 32 | child) ^ 0x5ab_a9e7));
-        let rng = seed.stream(StreamId::indexed("subagent", key, parent.index));
-        Self::start_keyed(seed, rng, w, parent.workload, key, parent.index, now)
+        let rng = seeds.subagent.get(key, parent.index);
+        Self::start_keyed(seeds, rng, w, parent.workload, key, parent.index, now)
     }
 
     fn start_keyed(
-        seed: &ReplicateSeed,
+        seeds: &SessionSeeds,
         mut rng: StreamRng,
         w: &Workload,
         workload: usize,
@@ -116,7 +137,8 @@ impl Session {
         for seg in &w.shared_segments {
             segment_blocks.push(prompt.push_shared(shared_segment_id(&seg.name, seg.tokens), seg.tokens));
         }
-        let mut anatomy = SessionAnatomy::start(seed, w, workload_key, index, &mut prompt);
+        let anatomy_rng = seeds.anatomy.get(workload_key, index);
+        let mut anatomy = SessionAnatomy::start(&seeds.seed, anatomy_rng, w, workload_key, &mut prompt);
         // The cache keeps a session's private blocks as one chain that only
         // grows; a compaction branches the prompt after the task, so with
         // compaction the task counts among the leading (per-block) blocks
