@@ -16,6 +16,10 @@ use std::time::Instant;
 
 const RUNS: usize = 9;
 
+/// The `agentsim` binary's allocator, so the figures are the product's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let (out, best, median) = time_runs(&bundled_scenario("scenarios/bench/agents_10k.toml"), RUNS);
     print_requests_events("agents_10k", &out, best, median);
