@@ -42,9 +42,8 @@ pub const DISTRIBUTIONS: [&str; 3] = ["ttft_s", "e2e_s", "session_cost_usd"];
 /// replicate had no sample.
 pub fn grid_values(m: &ScopeMetrics) -> ScopeValues {
     let grid = quantile_grid();
-    let readers: [&dyn Fn(f64) -> Option<f64>; 3] =
-        [&|q| m.ttft.quantile_s(q), &|q| m.e2e.quantile_s(q), &|q| m.session_cost.quantile_usd(q)];
-    ScopeValues(readers.iter().flat_map(|read| grid.iter().map(|q| read(*q))).collect())
+    let grids = [m.ttft.quantiles_s(&grid), m.e2e.quantiles_s(&grid), m.session_cost.quantiles_usd(&grid)];
+    ScopeValues(grids.concat())
 }
 
 /// A variant's grids being folded over replicates, in replicate order.

@@ -32,6 +32,43 @@ impl Hdr {
         (!self.0.is_empty()).then(|| self.0.value_at_quantile(q) as f64 / per_unit)
     }
 
+    /// [`Hdr::quantile`] at each of `qs` (ascending, each in (0, 1]) in one
+    /// pass over the counts: a replicate's 101-point grids read each
+    /// histogram once instead of 101 times. Each value is exactly what
+    /// `value_at_quantile` gives: the highest value equivalent to the first
+    /// bucket whose running count reaches `max(1, ceil(q * total))`.
+    fn quantiles(&self, qs: &[f64], per_unit: f64) -> Vec<Option<f64>> {
+        if self.0.is_empty() {
+            return vec![None; qs.len()];
+        }
+        debug_assert!(qs.windows(2).all(|w| w[0] <= w[1]) && qs.iter().all(|&q| q > 0.0 && q <= 1.0));
+        let total = self.0.len() as f64;
+        let target = |q: f64| ((q * total).ceil() as u64).max(1);
+        let mut out = Vec::with_capacity(qs.len());
+        let mut running = 0u64;
+        let mut buckets = self.0.iter_recorded();
+        for &q in qs {
+            let need = target(q);
+            let value = loop {
+                if running >= need {
+                    break out.last().copied().flatten();
+                }
+                match buckets.next() {
+                    Some(b) => {
+                        running += b.count_at_value();
+                        if running >= need {
+                            break Some(b.value_iterated_to() as f64 / per_unit);
+                        }
+                    }
+                    // As `value_at_quantile` when the counts fall short of the total.
+                    None => break Some(0.0),
+                }
+            };
+            out.push(value);
+        }
+        out
+    }
+
     fn merge(&mut self, other: &Hdr) {
         self.0.add(&other.0).expect("auto-resizing histograms always merge");
     }
@@ -59,6 +96,11 @@ impl LatencyHistogram {
     /// The value at quantile `q` (0..=1) in seconds; `None` when empty.
     pub fn quantile_s(&self, q: f64) -> Option<f64> {
         self.hist.quantile(q, 1e6)
+    }
+
+    /// [`LatencyHistogram::quantile_s`] at each of `qs` (ascending, in (0, 1]), in one pass.
+    pub fn quantiles_s(&self, qs: &[f64]) -> Vec<Option<f64>> {
+        self.hist.quantiles(qs, 1e6)
     }
 
     /// Adds every sample of `other` (histograms grow to fit, so this cannot fail).
@@ -93,6 +135,11 @@ impl CostHistogram {
         self.hist.quantile(q, Self::PER_USD)
     }
 
+    /// [`CostHistogram::quantile_usd`] at each of `qs` (ascending, in (0, 1]), in one pass.
+    pub fn quantiles_usd(&self, qs: &[f64]) -> Vec<Option<f64>> {
+        self.hist.quantiles(qs, Self::PER_USD)
+    }
+
     pub fn merge(&mut self, other: &CostHistogram) {
         self.hist.merge(&other.hist);
     }
@@ -117,6 +164,31 @@ mod tests {
         let p50 = a.quantile_s(0.5).unwrap();
         assert!((p50 - 1.0).abs() < 2e-3, "{p50}");
         assert_eq!(LatencyHistogram::new().quantile_s(0.5), None);
+    }
+
+    #[test]
+    fn one_pass_quantiles_are_value_at_quantile() {
+        use rand::{Rng, SeedableRng};
+        let grid = crate::metrics::distribution::quantile_grid();
+        let mut qs = grid.to_vec();
+        qs.extend([0.9995, 1.0]);
+        let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(5);
+        for n in [1usize, 2, 7, 100, 5_000] {
+            let mut h = LatencyHistogram::new();
+            let mut c = CostHistogram::default();
+            for _ in 0..n {
+                // Heavy-tailed, with exact repeats: thresholds land inside buckets and on their edges.
+                let bits = rng.random_range(1..40);
+                let us = if rng.random_bool(0.2) { 1_000 } else { rng.random_range(1..1u64 << bits) };
+                h.record(SimDuration::from_micros(us));
+                c.record_usd(us as f64 * 1e-9);
+            }
+            let one_by_one: Vec<_> = qs.iter().map(|&q| h.quantile_s(q)).collect();
+            assert_eq!(h.quantiles_s(&qs), one_by_one, "{n} samples");
+            let one_by_one: Vec<_> = qs.iter().map(|&q| c.quantile_usd(q)).collect();
+            assert_eq!(c.quantiles_usd(&qs), one_by_one, "{n} samples");
+        }
+        assert_eq!(LatencyHistogram::new().quantiles_s(&qs), vec![None; qs.len()]);
     }
 
     #[test]
