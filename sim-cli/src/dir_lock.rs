@@ -1,8 +1,9 @@
 //! An exclusive, non-blocking lock held through a lock file for as long as a
-//! run writes a directory: a second run is refused at once, and a lock the
-//! next run can take proves that the previous writer is dead. A run cleaning
-//! up after dead runs holds their locks for a moment without naming itself,
-//! and a writer waits that moment out rather than report a busy directory.
+//! run writes a directory: a second run is refused, and a lock the next run
+//! can take proves that the previous writer is dead. A run cleaning up after
+//! dead runs holds their locks for a moment without naming itself, and a
+//! writer waits that moment out (a few seconds at most) rather than report a
+//! busy directory.
 
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{self, Read as _, Seek as _, Write as _};
@@ -29,6 +30,8 @@ pub struct DirLock {
 const ATTEMPTS: usize = 16;
 /// How long a writer waits for a holder that has not named itself: a cleaner
 /// (see `try_acquire_to_clean`) or a writer between its lock and its pid.
+/// Where a held lock file cannot be read (Windows locks its bytes), every
+/// busy lock is such a holder: the refusal then comes after this wait.
 const UNNAMED_HOLDER_WAIT: Duration = Duration::from_secs(3);
 const UNNAMED_HOLDER_POLL: Duration = Duration::from_millis(10);
 
@@ -88,7 +91,7 @@ impl DirLock {
 
 impl Drop for DirLock {
     fn drop(&mut self) {
-        // Unlinked while still held (see `try_acquire`), then released.
+        // Unlinked while still held (see `acquire`), then released.
         // Without inode numbers to re-check, removing it would let two
         // processes lock different files of one name.
         if cfg!(unix) {

@@ -99,4 +99,43 @@ mod tests {
         assert!(staging_path(&s.0, &own).exists(), "the caller's own is the caller's business");
         assert!(s.0.join("mine.txt").exists());
     }
+
+    #[test]
+    fn a_writer_starting_while_a_cleaner_sweeps_is_never_refused() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let s = Scratch::new("sibling-sweep");
+        let keys: Vec<String> = (0..2).map(|i| key(OsStr::new(&format!("run-{i}")))).collect();
+        let done = AtomicBool::new(false);
+        let refused = std::thread::scope(|scope| {
+            // Another run's cleanup, sweeping the parent over and over.
+            scope.spawn(|| {
+                while !done.load(Ordering::Relaxed) {
+                    clean_dead(&s.0, "own");
+                }
+            });
+            let mut refused = Vec::new();
+            for round in 0..400 {
+                let k = &keys[round % keys.len()];
+                // A cleaner that named itself (this process) would be reported as a busy writer.
+                let lock = match DirLock::try_acquire(&lock_path(&s.0, k)) {
+                    Ok(lock) => lock,
+                    Err(e) => {
+                        refused.push(format!("round {round}: {e:?}"));
+                        continue;
+                    }
+                };
+                // Then the writer dies, leaving a staging directory for the
+                // cleaner to take the lock and remove while the next writer starts.
+                let staging = staging_path(&s.0, k);
+                let _ = fs::create_dir_all(&staging);
+                for f in 0..20 {
+                    let _ = fs::write(staging.join(f.to_string()), "x");
+                }
+                drop(lock);
+            }
+            done.store(true, Ordering::Relaxed);
+            refused
+        });
+        assert!(refused.is_empty(), "{refused:?}");
+    }
 }

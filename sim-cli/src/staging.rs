@@ -250,8 +250,10 @@ fn begin_new(target: &Path) -> anyhow::Result<Option<Staging>> {
     let parent = parent_of(target);
     fs::create_dir_all(&parent).with_context(|| format!("cannot create directory {}", parent.display()))?;
     let key = sibling::key(name);
-    let mut live = interrupt::live();
+    // Locked before the interrupt registry: taking the lock may wait a moment
+    // for a cleaner (`DirLock::try_acquire`), and a Ctrl-C must not wait with it.
     let lock = take_lock(&sibling::lock_path(&parent, &key), target, &parent)?;
+    let mut live = interrupt::live();
     if fs::metadata(target).is_ok() {
         return Ok(None);
     }
@@ -285,8 +287,9 @@ fn begin_new(target: &Path) -> anyhow::Result<Option<Staging>> {
 
 /// Stages into an existing directory.
 fn begin_in_place(target: &Path, force: bool) -> anyhow::Result<Staging> {
-    let mut live = interrupt::live();
+    // Locked before the interrupt registry, as in `begin_new`.
     let lock = take_lock(&target.join(IN_PLACE_LOCK), target, target)?;
+    let mut live = interrupt::live();
     let root = target.join(IN_PLACE_STAGING);
     remove_dir_if_present(&root)?;
     let others = visible_entries(target)?;
