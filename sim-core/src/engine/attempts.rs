@@ -199,11 +199,12 @@ impl Replicate<'_> {
         } else {
             TokenCounts::default()
         };
-        let cost = if billed { self.bill(w, p, a.start, &tokens) } else { CostBreakdown::default() };
+        let priced_at = a.start;
+        let cost = if billed { self.bill(w, p, priced_at, &tokens) } else { CostBreakdown::default() };
         let a = &mut self.live.get_mut(id).attempt;
         a.tokens = tokens;
         a.cost = cost;
-        a.priced_at = a.start;
+        a.priced_at = priced_at;
         a.end = now;
         a.first_token = a.first_token.min(now);
         // A hung attempt never reached the rate limits: nothing to settle.
@@ -213,8 +214,7 @@ impl Replicate<'_> {
         // Decided on what was produced, not on its price (a free model's
         // tokens are still tokens).
         if billed {
-            let at = self.live.get(id).attempt.start;
-            self.spread_add(id, p, at, &tokens);
+            self.spread_add(id, p, priced_at, &tokens);
             let tokens = self.caches.to_scenario_tiers(p, &tokens);
             self.live.get_mut(id).cost.add(cost.total());
             let slot = self.live.get(id).attempt.slot;
