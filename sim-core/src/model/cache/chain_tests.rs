@@ -175,6 +175,28 @@ fn shortcut_stored_every_block_of_the_chain() {
     assert_eq!((c.entries(), c.tokens()), (3, 1060));
 }
 
+/// A session's requests, each extending its chain with a prefill that ends
+/// before the next request, leave the chain a bounded number of segments (it
+/// grew by one visibility segment per request, spilling to the heap).
+#[test]
+fn a_growing_chain_keeps_few_segments() {
+    let r = CacheRules::block_cache(None, Eviction::Lru, Some(SimDuration::from_secs(60)));
+    let mut c = PromptCache::new(r, true, false);
+    let mut p = Prompt::new();
+    p.push(1, 500);
+    for step in 0..50u64 {
+        let now = SimTime::ZERO + SimDuration::from_secs(10 * step);
+        let at =
+            WriteTimes { now, visible_at: now + SimDuration::from_secs(1), ttl_from: now + SimDuration::from_secs(5) };
+        let hit = c.lookup(now, p.blocks(), 0, &[]);
+        assert_eq!(hit.blocks, p.blocks().len() - 1, "step {step} reads all but its new block");
+        c.write(at, p.blocks(), 0, &[], hit, 0);
+        let (expires, visible) = c.chains.segments(p.blocks()[0].hash);
+        assert!(expires == 1 && visible <= 2, "step {step}: {expires} expiry and {visible} visibility segments");
+        p.push(100 + step, 200);
+    }
+}
+
 /// A request larger than a bounded cache keeps the longest prefix of its
 /// chain that fits (here exactly the capacity), as the per-block walk does:
 /// the deepest block is stored first, then evicted by the shallower ones.

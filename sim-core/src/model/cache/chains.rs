@@ -10,7 +10,8 @@
 //! the rest with `E` and `v`, and first replaces the expired ones. By
 //! induction, expiry is non-increasing and visibility non-decreasing along
 //! the chain, so both are step functions kept as stacks of segments: a
-//! request pops the segments it overrides and pushes at most one, the live
+//! request pops the segments it overrides and pushes at most one, merges the
+//! visibility segments already reached (they read alike from now on), the live
 //! prefix is found by binary search, and expired blocks are always a suffix
 //! made of whole expiry segments; LRU eviction removes a suffix too (the
 //! deepest blocks are the least recently used). Nothing here depends on the
@@ -138,6 +139,17 @@ impl Chain {
     /// LRU rank of the deepest stored block (the chain's place in the eviction order).
     fn deepest_rank(&self) -> Option<u64> {
         (self.len > 0).then(|| self.top_rank - (self.len as u64 - 1))
+    }
+
+    /// Merges the visibility segments already reached at `now` into the
+    /// first: look-ups come at `now` or later, so all of them read those
+    /// blocks as visible whatever their instants. Without it each request
+    /// that extends the chain would leave one more segment behind.
+    fn forget_past_visibility(&mut self, now: SimTime) {
+        let reached = self.visible.partition_point(|s| s.at <= now);
+        if reached > 1 {
+            self.visible.drain(1..reached);
+        }
     }
 
     /// A request uses every stored block: expiry rises to at least `expires`,
@@ -281,6 +293,12 @@ impl Chains {
         }
     }
 
+    /// Expiry and visibility segments of chain `key`.
+    #[cfg(test)]
+    pub(super) fn segments(&self, key: u64) -> (usize, usize) {
+        self.map.get(&key).map_or((0, 0), |c| (c.expires.len(), c.visible.len()))
+    }
+
     /// Blocks stored in chains.
     pub(super) fn blocks(&self) -> usize {
         self.blocks
@@ -316,6 +334,7 @@ impl Chains {
         let chain = self.map.entry(first.hash).or_default();
         let old_rank = chain.deepest_rank();
         let (gone, gone_tokens) = chain.trim_expired(now, &mut left);
+        chain.forget_past_visibility(now);
         chain.refresh(expires, visible_at);
         // A chain is extended by its own session alone and its prompts only grow.
         debug_assert!(chain.len <= private.len(), "a chain's prompt shrank");

@@ -21,7 +21,8 @@
 //! such prompts, and when expiry is purely idle-based (refresh on hit, no
 //! lifetime cap) with no capacity or LRU eviction, each private chain is one
 //! grouped record (`chains.rs`; in the LRU order too, `bounded.rs`) holding
-//! exactly the per-block state, so a request costs O(shared blocks + log)
+//! the per-block state (visibility instants already passed are merged: every
+//! later look-up reads them alike), so a request costs O(shared blocks + log)
 //! instead of O(prompt blocks). Without refresh on hit or with a lifetime cap
 //! (no capacity, storage not billed) each chain is a set of classes of blocks
 //! written by the same request (`classes.rs`). Shared blocks stay per-block entries. Every other
