@@ -60,10 +60,9 @@ impl<E> Far<E> {
         self.in_ring + self.overflow.len()
     }
 
-    /// The first instant after the current bucket (saturating).
-    pub(super) fn horizon(&self) -> u64 {
-        let next = (u128::from(self.current) + 1) << self.shift;
-        u64::try_from(next).unwrap_or(u64::MAX)
+    /// The first instant after the current bucket (past `u64::MAX` for the last).
+    pub(super) fn horizon(&self) -> u128 {
+        (u128::from(self.current) + 1) << self.shift
     }
 
     /// Starts a calendar of buckets `2^shift` wide whose current bucket holds `now`.

@@ -33,8 +33,9 @@ pub struct EventQueue<E> {
     /// The events from `horizon` on (only while `calendar`).
     far: Far<E>,
     calendar: bool,
-    /// The first instant whose events go to `far` (`u64::MAX` without calendar).
-    horizon: u64,
+    /// The first instant whose events go to `far` (only while `calendar`;
+    /// past `u64::MAX` when the current bucket is the last).
+    horizon: u128,
     /// Pending events from which the calendar starts.
     calendar_from: usize,
     /// Pops since the calendar's bucket width was last chosen.
@@ -68,7 +69,7 @@ impl<E> EventQueue<E> {
             near: Vec::new(),
             far: Far::new(),
             calendar: false,
-            horizon: u64::MAX,
+            horizon: u128::MAX,
             calendar_from: pending.max(2),
             pops_since_sizing: 0,
             seq: 0,
@@ -83,7 +84,7 @@ impl<E> EventQueue<E> {
         let key = (u128::from(t) << 64) | u128::from(self.seq);
         self.seq += 1;
         let entry = Entry { key, event };
-        if t >= self.horizon {
+        if self.calendar && u128::from(t) >= self.horizon {
             self.far.insert(entry);
             return;
         }
@@ -121,7 +122,7 @@ impl<E> EventQueue<E> {
     fn load_next(&mut self) -> bool {
         let loaded = self.far.advance(&mut self.near);
         self.calendar = loaded;
-        self.horizon = if loaded { self.far.horizon() } else { u64::MAX };
+        self.horizon = if loaded { self.far.horizon() } else { u128::MAX };
         loaded
     }
 
@@ -132,7 +133,7 @@ impl<E> EventQueue<E> {
         self.horizon = self.far.horizon();
         let mut kept = Vec::with_capacity(self.near.len());
         for entry in self.near.drain(..) {
-            if entry.time() < self.horizon {
+            if u128::from(entry.time()) < self.horizon {
                 kept.push(entry);
             } else {
                 self.far.insert(entry);
@@ -243,6 +244,35 @@ mod tests {
             for from in [2, 16, 300, 5000] {
                 check_against_shadow(EventQueue::with_calendar_from(from), 10 + k as u64, push_p, spread, far);
             }
+        }
+    }
+
+    #[test]
+    fn times_up_to_the_last_microsecond_keep_their_order() {
+        // Pushes after pops reach the last buckets, whose horizon is past u64::MAX.
+        let near_end = [u64::MAX, u64::MAX - 1, 1 << 62, u64::MAX, 7, u64::MAX - (1 << 40), 7];
+        let later = [u64::MAX, u64::MAX - 3, u64::MAX];
+        for from in [2, 3, CALENDAR_FROM] {
+            let mut q = EventQueue::with_calendar_from(from);
+            let mut shadow = BTreeMap::new();
+            let mut seq = 0;
+            let mut push = |q: &mut EventQueue<u64>, t: u64| {
+                q.push(SimTime::from_micros(t), seq);
+                shadow.insert((t, seq), seq);
+                seq += 1;
+            };
+            for &t in &near_end {
+                push(&mut q, t);
+            }
+            for _ in 0..4 {
+                q.pop();
+            }
+            for &t in &later {
+                push(&mut q, t);
+            }
+            let expect: Vec<u64> = shadow.into_values().skip(4).collect();
+            let got: Vec<u64> = std::iter::from_fn(|| q.pop().map(|(_, e)| e)).collect();
+            assert_eq!(got, expect, "calendar from {from}");
         }
     }
 
