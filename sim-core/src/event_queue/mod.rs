@@ -9,11 +9,12 @@
 //! one `u128` (`heap.rs`). It replaced a radix heap: with agent workloads'
 //! spread-out times (think times, arrivals hours apart) the radix heap moved
 //! each event through many buckets, and its refill was the engine's largest
-//! cost. Past `CALENDAR_FROM` pending events (one think timer per live session
+//! cost. From `CALENDAR_FROM` pending events (one think timer per live session
 //! in a large run), one heap of all of them is several cache misses deep, so
 //! the heap then holds only the current time bucket's events and the later
 //! ones wait unsorted in a calendar of buckets (`far.rs`), each heapified when
-//! the clock reaches it. The calendar goes when the queue drains. A test
+//! the clock reaches it. The calendar ends when no event waits after the
+//! current bucket (the heap alone again until the queue regrows). A test
 //! checks the queue against a `BTreeMap` keyed `(time, seq)`, calendar and all.
 
 mod far;
@@ -131,7 +132,7 @@ impl<E> EventQueue<E> {
         let shift = far::width_for(&self.near, self.last);
         self.far.start(shift, self.last);
         self.horizon = self.far.horizon();
-        let mut kept = Vec::with_capacity(self.near.len());
+        let mut kept = Vec::new();
         for entry in self.near.drain(..) {
             if u128::from(entry.time()) < self.horizon {
                 kept.push(entry);

@@ -26,7 +26,8 @@ use smallvec::SmallVec;
 use std::collections::BTreeSet;
 
 /// A chain's segments: almost always one or two (a request leaves one expiry
-/// and at most two visibilities), kept inline: no allocation per chain.
+/// and, once the visibilities already reached are merged, usually two), kept
+/// inline: no allocation per chain.
 type Segs = SmallVec<[Seg; 2]>;
 
 /// A run of blocks sharing one value, from block `start` on; `offset` =
