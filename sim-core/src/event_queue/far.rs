@@ -22,9 +22,9 @@ pub(super) const TARGET_PER_BUCKET: usize = 64;
 /// Events waiting after the current bucket.
 pub(super) struct Far<E> {
     /// log2 of the bucket width in microseconds.
-    pub(super) shift: u32,
+    shift: u32,
     /// The bucket whose events are in the queue's heap.
-    pub(super) current: u64,
+    current: u64,
     /// Bucket `b` (`current < b < current + RING`) is `ring[b & MASK]`;
     /// empty until the calendar is first used.
     ring: Vec<Vec<Entry<E>>>,
