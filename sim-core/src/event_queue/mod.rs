@@ -31,11 +31,10 @@ const CALENDAR_FROM: usize = 4096;
 pub struct EventQueue<E> {
     /// The heap of the events before `horizon`; never empty while events wait.
     near: Vec<Entry<E>>,
-    /// The events from `horizon` on (only while `calendar`).
+    /// The events from `horizon` on (only while the calendar runs).
     far: Far<E>,
-    calendar: bool,
-    /// The first instant whose events go to `far` (only while `calendar`;
-    /// past `u64::MAX` when the current bucket is the last).
+    /// The first instant whose events go to `far`: past `u64::MAX` when the
+    /// current bucket is the last, `u128::MAX` when no calendar runs.
     horizon: u128,
     /// Pending events from which the calendar starts.
     calendar_from: usize,
@@ -49,7 +48,7 @@ pub struct EventQueue<E> {
 
 impl<E> std::fmt::Debug for EventQueue<E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EventQueue").field("len", &self.len()).field("calendar", &self.calendar).finish()
+        f.debug_struct("EventQueue").field("len", &self.len()).field("calendar", &self.calendar()).finish()
     }
 }
 
@@ -69,7 +68,6 @@ impl<E> EventQueue<E> {
         EventQueue {
             near: Vec::new(),
             far: Far::new(),
-            calendar: false,
             horizon: u128::MAX,
             calendar_from: pending.max(2),
             pops_since_sizing: 0,
@@ -85,12 +83,12 @@ impl<E> EventQueue<E> {
         let key = (u128::from(t) << 64) | u128::from(self.seq);
         self.seq += 1;
         let entry = Entry { key, event };
-        if self.calendar && u128::from(t) >= self.horizon {
+        if u128::from(t) >= self.horizon {
             self.far.insert(entry);
             return;
         }
         heap::push(&mut self.near, entry);
-        if !self.calendar && self.near.len() >= self.calendar_from {
+        if !self.calendar() && self.near.len() >= self.calendar_from {
             self.start_calendar();
         }
     }
@@ -98,7 +96,7 @@ impl<E> EventQueue<E> {
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         let top = heap::pop(&mut self.near)?;
         self.last = top.time();
-        if self.calendar {
+        if self.calendar() {
             self.pops_since_sizing += 1;
             if self.near.is_empty() {
                 self.refill();
@@ -122,7 +120,6 @@ impl<E> EventQueue<E> {
     /// event waits.
     fn load_next(&mut self) -> bool {
         let loaded = self.far.advance(&mut self.near);
-        self.calendar = loaded;
         self.horizon = if loaded { self.far.horizon() } else { u128::MAX };
         loaded
     }
@@ -142,11 +139,16 @@ impl<E> EventQueue<E> {
         }
         heap::heapify(&mut kept);
         self.near = kept;
-        self.calendar = true;
         self.pops_since_sizing = 0;
         if self.near.is_empty() {
             self.load_next();
         }
+    }
+
+    /// Whether later events wait in the calendar (a bucket's horizon, even
+    /// the last one's, is below `u128::MAX`).
+    fn calendar(&self) -> bool {
+        self.horizon != u128::MAX
     }
 
     /// The next event to pop, if any.
