@@ -164,6 +164,20 @@ impl Live {
             route: SessionRoute::default(),
         }
     }
+
+    /// [`Live::new`] in place, around a session already started in it.
+    #[inline(always)]
+    pub(super) fn restart(&mut self, now: SimTime, counted: bool, family: Family) {
+        // Every field is named: one added later must be reset here too.
+        let Live { session: _, attempt, next_issue, counted: l_counted, pings, cost, family: l_family, route } = self;
+        *attempt = Attempt::default();
+        *next_issue = now;
+        *l_counted = counted;
+        *pings = 0;
+        *cost = UsdSum::default();
+        *l_family = family;
+        *route = SessionRoute::default();
+    }
 }
 
 /// Levels of one workload over time.
@@ -445,17 +459,26 @@ impl Replicate<'_> {
         let index = self.workloads[w].next_index;
         self.workloads[w].next_index += 1;
         let wl = &self.sc.workloads[w];
-        let session = match &wl.arrivals {
-            Arrivals::Trace { trace, read, .. } => match read.replay {
-                ReplayMode::Open => Session::from_trace(wl, trace, &trace.requests[index as usize], w, index, now),
-                ReplayMode::Closed => Session::from_trace_session(wl, trace, w, index, now),
-            },
+        let counted = now >= self.counted_from;
+        let id = match &wl.arrivals {
+            Arrivals::Trace { trace, read, .. } => {
+                let session = match read.replay {
+                    ReplayMode::Open => Session::from_trace(wl, trace, &trace.requests[index as usize], w, index, now),
+                    ReplayMode::Closed => Session::from_trace_session(wl, trace, w, index, now),
+                };
+                self.live.insert(Live::new(session, now, counted, Family::default()))
+            }
             Arrivals::Poisson { .. } | Arrivals::Process { .. } => {
-                Session::start(&self.session_seeds, wl, w, index, now)
+                // Built over a finished session's slot: its buffers are
+                // reused, and the large record is never moved.
+                let seeds = &self.session_seeds;
+                let vacant = || Live::new(Session::vacant(), now, counted, Family::default());
+                self.live.insert_in_place(vacant, |l| {
+                    l.session.restart(seeds, wl, w, index, now);
+                    l.restart(now, counted, Family::default());
+                })
             }
         };
-        let counted = now >= self.counted_from;
-        let id = self.live.insert(Live::new(session, now, counted, Family::default()));
         self.cell(id).sessions_started += 1;
         self.gauges[w].sessions.add(now, 1);
         self.schedule_next_arrival(w, now);
@@ -560,14 +583,14 @@ impl Replicate<'_> {
 
     /// Session `id` of workload `w` leaves the system (done or failed).
     pub(super) fn leave(&mut self, id: u32, w: usize, now: SimTime) {
+        let l = self.live.get(id);
+        let (family, cost) = (l.family, l.cost);
+        // Left where it lies, for the next session to be built over.
+        self.live.discard(id);
         // A child is not a session of its own: its parent hears instead.
-        if self.live.get(id).family.is_child() {
-            let l = self.live.remove(id);
-            self.child_left(&l, now);
+        if family.is_child() {
+            self.child_left(family, cost, now);
         } else {
-            // Dropped where it lies: moving the large session out only to
-            // drop it was a visible memcpy per session.
-            self.live.discard(id);
             self.gauges[w].sessions.add(now, -1);
             self.replace_closed(w, now);
         }

@@ -1,11 +1,19 @@
 //! A slab of live items addressed by small integer ids that are reused once
 //! freed, so memory follows the number of live sessions, not the total.
 //! Each slot also counts generations across its occupants, so an event
-//! scheduled for one occupant can never be taken for a later one.
+//! scheduled for one occupant can never be taken for a later one. A freed
+//! slot keeps its last occupant, unreachable, so the next one can be built
+//! in place over it and reuse its buffers ([`Slab::insert_in_place`]).
+
+#[derive(Clone, Debug)]
+struct Slot<T> {
+    live: bool,
+    item: T,
+}
 
 #[derive(Clone, Debug)]
 pub struct Slab<T> {
-    items: Vec<Option<T>>,
+    slots: Vec<Slot<T>>,
     free: Vec<u32>,
     /// Per slot; not reset when the slot is reused.
     generations: Vec<u32>,
@@ -13,40 +21,51 @@ pub struct Slab<T> {
 
 impl<T> Default for Slab<T> {
     fn default() -> Self {
-        Slab { items: Vec::new(), free: Vec::new(), generations: Vec::new() }
+        Slab { slots: Vec::new(), free: Vec::new(), generations: Vec::new() }
     }
 }
 
 impl<T> Slab<T> {
+    /// Inserts `item`, dropping a free slot's former occupant if it takes one.
     #[inline(always)]
     pub fn insert(&mut self, item: T) -> u32 {
         match self.free.pop() {
             Some(id) => {
-                self.items[id as usize] = Some(item);
+                self.slots[id as usize] = Slot { live: true, item };
                 id
             }
-            None => {
-                self.items.push(Some(item));
-                self.generations.push(0);
-                (self.items.len() - 1) as u32
-            }
+            None => self.push(item),
         }
     }
 
-    pub fn remove(&mut self, id: u32) -> T {
-        let item = self.items[id as usize].take().expect("slab id is live");
-        // The next occupant starts past every generation of this one.
-        self.next_generation(id);
-        self.free.push(id);
-        item
+    /// Inserts an item built in place by `fill`: over a free slot's former
+    /// occupant when there is one (so its buffers are reused and nothing
+    /// large is moved), else over `vacant()`. `fill` must set every field.
+    #[inline(always)]
+    pub fn insert_in_place(&mut self, vacant: impl FnOnce() -> T, fill: impl FnOnce(&mut T)) -> u32 {
+        let id = match self.free.pop() {
+            Some(id) => id,
+            None => self.push(vacant()),
+        };
+        let slot = &mut self.slots[id as usize];
+        slot.live = true;
+        fill(&mut slot.item);
+        id
     }
 
-    /// [`Slab::remove`] without returning the item: it is dropped in place,
-    /// not moved out first.
+    fn push(&mut self, item: T) -> u32 {
+        self.slots.push(Slot { live: true, item });
+        self.generations.push(0);
+        (self.slots.len() - 1) as u32
+    }
+
+    /// Frees slot `id`. Its occupant stays in place, unreachable, for the
+    /// next [`Slab::insert_in_place`] to reuse.
     pub fn discard(&mut self, id: u32) {
-        let slot = &mut self.items[id as usize];
-        assert!(slot.is_some(), "slab id is live");
-        *slot = None;
+        let slot = &mut self.slots[id as usize];
+        assert!(slot.live, "slab id is live");
+        slot.live = false;
+        // The next occupant starts past every generation of this one.
         self.next_generation(id);
         self.free.push(id);
     }
@@ -54,17 +73,21 @@ impl<T> Slab<T> {
     /// Starts loading slot `id` into the processor's cache (a hint; see
     /// [`crate::prefetch`]).
     pub fn prefetch(&self, id: u32) {
-        if let Some(slot) = self.items.get(id as usize) {
+        if let Some(slot) = self.slots.get(id as usize) {
             crate::prefetch::prefetch(slot);
         }
     }
 
     pub fn get(&self, id: u32) -> &T {
-        self.items[id as usize].as_ref().expect("slab id is live")
+        let slot = &self.slots[id as usize];
+        assert!(slot.live, "slab id is live");
+        &slot.item
     }
 
     pub fn get_mut(&mut self, id: u32) -> &mut T {
-        self.items[id as usize].as_mut().expect("slab id is live")
+        let slot = &mut self.slots[id as usize];
+        assert!(slot.live, "slab id is live");
+        &mut slot.item
     }
 
     /// Starts a new generation of slot `id` and returns it. Generations run
@@ -81,8 +104,8 @@ impl<T> Slab<T> {
 
     /// The item in slot `id` if it is live and still at `generation`.
     pub fn current(&self, id: u32, generation: u32) -> Option<&T> {
-        let item = self.items[id as usize].as_ref()?;
-        (self.generations[id as usize] == generation).then_some(item)
+        let slot = &self.slots[id as usize];
+        (slot.live && self.generations[id as usize] == generation).then_some(&slot.item)
     }
 }
 
@@ -95,7 +118,7 @@ mod tests {
         let mut s = Slab::default();
         let a = s.insert('a');
         let b = s.insert('b');
-        assert_eq!(s.remove(a), 'a');
+        s.discard(a);
         let c = s.insert('c');
         assert_eq!(c, a);
         assert_eq!((*s.get(b), *s.get(c)), ('b', 'c'));
@@ -105,12 +128,41 @@ mod tests {
     }
 
     #[test]
+    fn in_place_inserts_build_over_the_former_occupant() {
+        let mut s: Slab<Vec<u32>> = Slab::default();
+        let a = s.insert_in_place(Vec::new, |v| v.push(1));
+        assert_eq!(s.get(a), &[1]);
+        s.get_mut(a).reserve(100);
+        let capacity = s.get(a).capacity();
+        s.discard(a);
+        // The freed occupant is handed back as it was left: its buffer too.
+        let b = s.insert_in_place(Vec::new, |v| {
+            assert_eq!(v.as_slice(), &[1]);
+            v.clear();
+            v.push(2);
+        });
+        assert_eq!(b, a);
+        assert_eq!((s.get(b).as_slice(), s.get(b).capacity()), (&[2][..], capacity));
+        let c = s.insert_in_place(|| vec![9], |v| v.push(3));
+        assert_eq!(s.get(c), &[9, 3]);
+    }
+
+    #[test]
+    #[should_panic(expected = "slab id is live")]
+    fn a_freed_slot_is_not_readable() {
+        let mut s = Slab::default();
+        let a = s.insert('a');
+        s.discard(a);
+        s.get(a);
+    }
+
+    #[test]
     fn a_generation_of_a_former_occupant_is_never_current() {
         let mut s = Slab::default();
         let a = s.insert('a');
         assert_eq!(s.next_generation(a), 1);
         assert_eq!(s.current(a, 1), Some(&'a'));
-        s.remove(a);
+        s.discard(a);
         assert_eq!(s.current(a, 1), None);
         let b = s.insert('b');
         assert_eq!(b, a);

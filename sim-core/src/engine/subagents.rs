@@ -4,6 +4,7 @@
 
 use super::limits::SimLimit;
 use super::replicate::{Live, Replicate};
+use crate::metrics::UsdSum;
 use crate::model::prompt::MAX_PROMPT_TOKENS;
 use crate::model::session::Session;
 use crate::rng::{StreamId, splitmix64};
@@ -98,13 +99,14 @@ impl<'a> Replicate<'a> {
         self.leave(id, w, now);
     }
 
-    /// Child `child` (removed) has ended, answered or aborted: its cost
-    /// joins its parent's, and the last child to end resumes the parent.
-    pub(super) fn child_left(&mut self, child: &Live, now: SimTime) {
-        let Some(parent) = child.family.parent else { return };
+    /// A child (freed; `family` and `cost` were its own) has ended,
+    /// answered or aborted: its cost joins its parent's, and the last child
+    /// to end resumes the parent.
+    pub(super) fn child_left(&mut self, family: Family, cost: UsdSum, now: SimTime) {
+        let Some(parent) = family.parent else { return };
         let p = self.live.get_mut(parent);
-        p.cost.merge(child.cost);
-        p.family.output += child.family.output;
+        p.cost.merge(cost);
+        p.family.output += family.output;
         p.family.waiting -= 1;
         if p.family.waiting > 0 {
             return;

@@ -53,6 +53,13 @@ impl Prompt {
         Prompt { blocks: Vec::new(), contents: Vec::new(), shared: 0 }
     }
 
+    /// Empties the prompt, keeping its buffers for the next one.
+    pub fn clear(&mut self) {
+        self.blocks.clear();
+        self.contents.clear();
+        self.shared = 0;
+    }
+
     /// A prompt made of ready-chained blocks (from a trace, whose block ids
     /// are already prefix-chained). Nothing in it is marked shared.
     pub fn from_blocks(blocks: Vec<Block>) -> Self {

@@ -18,6 +18,10 @@ use crate::trace::{Trace, TraceRequest};
 mod trace_session;
 pub use trace_session::TracePlan;
 
+#[cfg(test)]
+#[path = "session_tests.rs"]
+mod tests;
+
 /// The streams a session starts from, named once per replicate rather
 /// than hashed again for every session.
 #[derive(Clone, Copy, Debug)]
@@ -96,12 +100,47 @@ pub struct Session {
 const COMPACTION_ATTEMPT: u32 = 1 << 31;
 
 impl Session {
+    /// A slot's session before its first occupant: what
+    /// [`Session::restart`] builds over.
+    pub fn vacant() -> Self {
+        Session {
+            workload: 0,
+            workload_key: 0,
+            index: 0,
+            arrival: SimTime::ZERO,
+            steps_total: 0,
+            step: 0,
+            prompt: Prompt::new(),
+            rng: None,
+            output_tokens: 0,
+            reasoning_tokens: 0,
+            step_issued: SimTime::ZERO,
+            attempt: 0,
+            fixed_breakpoints: Vec::new(),
+            end_tier: None,
+            last_sent_blocks: 0,
+            trace: None,
+            anatomy: None,
+            base_blocks: 0,
+            compacting: false,
+        }
+    }
+
     /// Starts session `index` of a generated workload `w` at `now`, with its
     /// first prompt.
     pub fn start(seeds: &SessionSeeds, w: &Workload, workload: usize, index: u64, now: SimTime) -> Self {
+        let mut s = Session::vacant();
+        s.restart(seeds, w, workload, index, now);
+        s
+    }
+
+    /// [`Session::start`] in place, over a finished session (or a vacant
+    /// one) whose buffers it reuses: the same session, nothing of the former
+    /// one left, and no large value moved.
+    pub fn restart(&mut self, seeds: &SessionSeeds, w: &Workload, workload: usize, index: u64, now: SimTime) {
         let workload_key = fnv1a(w.name.as_bytes());
         let rng = seeds.session.get(workload_key, index);
-        Self::start_keyed(seeds, rng, w, workload, workload_key, index, now)
+        self.start_keyed(seeds, rng, w, workload, workload_key, index, now);
     }
 
     /// Child `child` of the subagents `parent` starts after its step `step`,
@@ -118,10 +157,14 @@ impl Session {
     ) -> Self {
         let key = splitmix64(parent.workload_key ^ splitmix64((u64::from(step) << 32 | child) ^ 0x5ab_a9e7));
         let rng = seeds.subagent.get(key, parent.index);
-        Self::start_keyed(seeds, rng, w, parent.workload, key, parent.index, now)
+        let mut s = Session::vacant();
+        s.start_keyed(seeds, rng, w, parent.workload, key, parent.index, now);
+        s
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn start_keyed(
+        &mut self,
         seeds: &SessionSeeds,
         mut rng: StreamRng,
         w: &Workload,
@@ -129,16 +172,41 @@ impl Session {
         workload_key: u64,
         index: u64,
         now: SimTime,
-    ) -> Self {
+    ) {
+        // Every field is named, without `..`: a field added later must be
+        // set here, or a session would inherit it from the slot's former one.
+        let Session {
+            workload: s_workload,
+            workload_key: s_workload_key,
+            index: s_index,
+            arrival,
+            steps_total,
+            step,
+            prompt,
+            rng: s_rng,
+            output_tokens: _,
+            reasoning_tokens: _,
+            step_issued: _,
+            attempt: _,
+            fixed_breakpoints,
+            end_tier,
+            last_sent_blocks,
+            trace,
+            anatomy: s_anatomy,
+            base_blocks,
+            compacting,
+        } = self;
+        // (`issue_step`, below, sets the current request's draws, issue
+        // instant and attempt.)
         let task = w.task_tokens.sample(&mut rng);
-        let steps_total = w.steps.sample(&mut rng).clamp(1, u64::from(u32::MAX)) as u32;
-        let mut prompt = Prompt::new();
+        *steps_total = w.steps.sample(&mut rng).clamp(1, u64::from(u32::MAX)) as u32;
+        prompt.clear();
         let mut segment_blocks = Vec::with_capacity(w.shared_segments.len());
         for seg in &w.shared_segments {
             segment_blocks.push(prompt.push_shared(shared_segment_id(&seg.name, seg.tokens), seg.tokens));
         }
         let anatomy_rng = seeds.anatomy.get(workload_key, index);
-        let mut anatomy = SessionAnatomy::start(&seeds.seed, anatomy_rng, w, workload_key, &mut prompt);
+        let mut anatomy = SessionAnatomy::start(&seeds.seed, anatomy_rng, w, workload_key, prompt);
         // The cache keeps a session's private blocks as one chain that only
         // grows; a compaction branches the prompt after the task, so with
         // compaction the task counts among the leading (per-block) blocks
@@ -149,8 +217,8 @@ impl Session {
             prompt.push(task_content(workload_key, index), task)
         };
         anatomy.locate_busts(w, &segment_blocks, task_block);
-        let mut fixed_breakpoints = Vec::new();
-        let mut end_tier = None;
+        fixed_breakpoints.clear();
+        *end_tier = None;
         for rule in &w.breakpoints {
             let block = match &rule.at {
                 BreakpointAt::AfterSegment(name) => {
@@ -158,7 +226,7 @@ impl Session {
                 }
                 BreakpointAt::AfterTask => task_block,
                 BreakpointAt::End => {
-                    end_tier = Some(rule.tier);
+                    *end_tier = Some(rule.tier);
                     None
                 }
             };
@@ -166,30 +234,18 @@ impl Session {
                 fixed_breakpoints.push(PromptBreakpoint { block, tier: rule.tier });
             }
         }
-        let mut s = Session {
-            workload,
-            workload_key,
-            index,
-            arrival: now,
-            steps_total,
-            step: 0,
-            prompt,
-            rng: Some(rng),
-            output_tokens: 0,
-            reasoning_tokens: 0,
-            step_issued: now,
-            attempt: 0,
-            fixed_breakpoints,
-            end_tier,
-            last_sent_blocks: 0,
-            trace: None,
-            anatomy: Some(anatomy),
-            base_blocks: 0,
-            compacting: false,
-        };
-        s.base_blocks = s.prompt.blocks().len();
-        s.issue_step(w, now);
-        s
+        *s_workload = workload;
+        *s_workload_key = workload_key;
+        *s_index = index;
+        *arrival = now;
+        *step = 0;
+        *s_rng = Some(rng);
+        *last_sent_blocks = 0;
+        *trace = None;
+        *s_anatomy = Some(anatomy);
+        *base_blocks = prompt.blocks().len();
+        *compacting = false;
+        self.issue_step(w, now);
     }
 
     /// A one-request session of trace workload `w` replaying trace request
