@@ -174,7 +174,18 @@ impl Dist {
     }
 
     /// Draws one value. Never negative for validated parameters.
+    #[inline]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        // A fixed value, the commonest kind, is read where it is asked for;
+        // only a random draw calls out.
+        match self {
+            Dist::Fixed(v) => *v,
+            _ => self.draw(rng),
+        }
+    }
+
+    #[inline(never)]
+    fn draw<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match self {
             Dist::Fixed(v) => *v,
             Dist::Uniform { low, high } => {

@@ -90,7 +90,13 @@ pub struct UsdSum(i128);
 impl UsdSum {
     const PER_USD: f64 = 1e15;
 
+    #[inline]
     pub fn add(&mut self, usd: f64) {
+        // Most classes of most requests bill nothing (no cache write, no
+        // storage); zero adds zero.
+        if usd == 0.0 {
+            return;
+        }
         let units = usd * Self::PER_USD;
         // The integer fast path gives the same value as `round() as i128`.
         self.0 += crate::maths::round_i64(units).map_or_else(|| units.round() as i128, i128::from);
