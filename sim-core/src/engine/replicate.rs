@@ -469,8 +469,8 @@ impl Replicate<'_> {
                 self.live.insert(Live::new(session, now, counted, Family::default()))
             }
             Arrivals::Poisson { .. } | Arrivals::Process { .. } => {
-                // Built over a finished session's slot: its buffers are
-                // reused, and the large record is never moved.
+                // Built over a finished session's record where one is free:
+                // the large record is never moved.
                 let seeds = &self.session_seeds;
                 let vacant = || Live::new(Session::vacant(), now, counted, Family::default());
                 self.live.insert_in_place(vacant, |l| {
@@ -585,7 +585,9 @@ impl Replicate<'_> {
     pub(super) fn leave(&mut self, id: u32, w: usize, now: SimTime) {
         let l = self.live.get(id);
         let (family, cost) = (l.family, l.cost);
-        // Left where it lies, for the next session to be built over.
+        // The record stays where it lies, for the next session to be built
+        // over; what it holds on the heap goes now.
+        self.live.get_mut(id).session.release_buffers();
         self.live.discard(id);
         // A child is not a session of its own: its parent hears instead.
         if family.is_child() {

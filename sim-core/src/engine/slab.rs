@@ -3,7 +3,8 @@
 //! Each slot also counts generations across its occupants, so an event
 //! scheduled for one occupant can never be taken for a later one. A freed
 //! slot keeps its last occupant, unreachable, so the next one can be built
-//! in place over it and reuse its buffers ([`Slab::insert_in_place`]).
+//! in place over it ([`Slab::insert_in_place`]) instead of being built
+//! elsewhere and moved in.
 
 #[derive(Clone, Debug)]
 struct Slot<T> {
@@ -39,8 +40,8 @@ impl<T> Slab<T> {
     }
 
     /// Inserts an item built in place by `fill`: over a free slot's former
-    /// occupant when there is one (so its buffers are reused and nothing
-    /// large is moved), else over `vacant()`. `fill` must set every field.
+    /// occupant when there is one (so nothing large is moved), else over
+    /// `vacant()`. `fill` must set every field.
     #[inline(always)]
     pub fn insert_in_place(&mut self, vacant: impl FnOnce() -> T, fill: impl FnOnce(&mut T)) -> u32 {
         let id = match self.free.pop() {

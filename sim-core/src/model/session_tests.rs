@@ -12,9 +12,10 @@ fn scenario(text: &str, sets: &[&str]) -> Scenario {
 }
 
 /// Starts session 0, runs it `steps` steps (or to its end), then restarts
-/// it in place as session `index`, and compares it field by field (its
-/// `Debug` form) with session `index` started fresh.
-fn assert_restart_is_fresh(sc: &Scenario, steps: usize, index: u64) {
+/// it in place as session `index` (after releasing its buffers, as the
+/// engine does, or not), and compares it field by field (its `Debug` form)
+/// with session `index` started fresh.
+fn assert_restart_is_fresh(sc: &Scenario, steps: usize, index: u64, release: bool) {
     let w = &sc.workloads[0];
     let seeds = SessionSeeds::new(&ReplicateSeed::new(sc.simulation.seed, 3));
     let mut s = Session::start(&seeds, w, 0, 0, SimTime::ZERO);
@@ -26,6 +27,9 @@ fn assert_restart_is_fresh(sc: &Scenario, steps: usize, index: u64) {
     }
     if w.compaction.is_some() {
         s.begin_compaction(1_000, SimTime::from_micros(5));
+    }
+    if release {
+        s.release_buffers();
     }
     let now = SimTime::from_micros(7_000_000);
     s.restart(&seeds, w, 0, index, now);
@@ -50,7 +54,8 @@ fn a_restarted_session_is_a_fresh_one() {
     );
     for sc in [&anatomy, &compaction] {
         for (steps, index) in [(0, 1), (3, 2), (40, 17), (1_000, 5)] {
-            assert_restart_is_fresh(sc, steps, index);
+            assert_restart_is_fresh(sc, steps, index, false);
+            assert_restart_is_fresh(sc, steps, index, true);
         }
     }
 }
