@@ -7,6 +7,7 @@
 //! the rule that makes prefix caching work at real providers.
 
 use crate::rng::{fnv1a, splitmix64};
+use smallvec::SmallVec;
 
 /// The largest prompt one request may carry: 2^40 tokens (about 1.1
 /// trillion, some 10^5 times the largest context windows). Per-request token
@@ -36,34 +37,45 @@ pub fn shared_segment_id(name: &str, tokens: u64) -> u64 {
     splitmix64(fnv1a(name.as_bytes()) ^ tokens)
 }
 
+/// Blocks a prompt keeps inside its session's record before it spills to
+/// the heap. A step reads and appends the prompt's last block, and a large
+/// run's sessions are too many for the processor's caches: a separate block
+/// array cost a cache miss on nearly every event (docs/performance.md,
+/// "Round 5"). The bundled agent workloads run 5 to 30 steps, so most of
+/// their prompts (shared segments, task, one block per step) fit in 24
+/// blocks (384 bytes); a longer one spills and is read as before.
+const INLINE_BLOCKS: usize = 24;
+
 /// A growing prompt: the blocks of the last request's prompt, to which each
 /// finished step appends its history chunk.
 #[derive(Clone, Debug, Default)]
 pub struct Prompt {
-    blocks: Vec<Block>,
+    blocks: SmallVec<[Block; INLINE_BLOCKS]>,
     /// Each block's content id, so a changed segment can re-chain the blocks
-    /// after it (`rewrite_from`); empty for prompts made from a trace.
+    /// after it (`rewrite_from`); kept only by a [`Prompt::rewritable`] one.
     contents: Vec<u64>,
+    rewritable: bool,
     /// Leading blocks that other prompts may share (named shared segments).
     shared: usize,
 }
 
 impl Prompt {
+    /// An empty prompt that is only appended to and truncated.
     pub fn new() -> Self {
-        Prompt { blocks: Vec::new(), contents: Vec::new(), shared: 0 }
+        Prompt::default()
     }
 
-    /// Empties the prompt, keeping its buffers for the next one.
-    pub fn clear(&mut self) {
-        self.blocks.clear();
-        self.contents.clear();
-        self.shared = 0;
+    /// An empty prompt that keeps its blocks' content ids, so it can also
+    /// be rewritten ([`Prompt::rewrite_from`], cache busting). Only then:
+    /// the second array cost a cache miss on every step of a large run.
+    pub fn rewritable() -> Self {
+        Prompt { rewritable: true, ..Prompt::default() }
     }
 
     /// A prompt made of ready-chained blocks (from a trace, whose block ids
     /// are already prefix-chained). Nothing in it is marked shared.
     pub fn from_blocks(blocks: Vec<Block>) -> Self {
-        Prompt { blocks, contents: Vec::new(), shared: 0 }
+        Prompt { blocks: SmallVec::from_vec(blocks), ..Prompt::default() }
     }
 
     /// Appends a shared segment: one other sessions may also have at this
@@ -90,7 +102,9 @@ impl Prompt {
         let parent = self.blocks.last().map(|b| b.hash);
         let end_tokens = self.tokens().saturating_add(tokens);
         self.blocks.push(Block { hash: chain(parent, content), end_tokens });
-        self.contents.push(content);
+        if self.rewritable {
+            self.contents.push(content);
+        }
         Some(self.blocks.len() - 1)
     }
 
@@ -98,7 +112,7 @@ impl Prompt {
     /// it and every block after it become new blocks with the same sizes,
     /// private to this prompt (a changed system prompt re-writes the rest).
     pub fn rewrite_from(&mut self, block: usize, salt: u64) {
-        debug_assert_eq!(self.contents.len(), self.blocks.len(), "only built prompts are rewritten");
+        assert!(self.rewritable, "only a rewritable prompt is rewritten");
         let Some(c) = self.contents.get_mut(block) else { return };
         *c = splitmix64(*c ^ salt);
         let mut parent = block.checked_sub(1).map(|i| self.blocks[i].hash);
@@ -150,7 +164,7 @@ mod tests {
 
     #[test]
     fn a_rewrite_changes_the_block_and_every_later_one_only() {
-        let mut a = Prompt::new();
+        let mut a = Prompt::rewritable();
         a.push_shared(shared_segment_id("system", 1000), 1000);
         a.push_shared(shared_segment_id("tools", 500), 500);
         a.push(7, 50);
@@ -167,6 +181,14 @@ mod tests {
         let mut b = a.clone();
         b.push(9, 5);
         assert_eq!(b.blocks()[4].hash, chain(Some(a.blocks()[3].hash), 9));
+    }
+
+    #[test]
+    #[should_panic(expected = "only a rewritable prompt is rewritten")]
+    fn a_prompt_without_content_ids_is_never_rewritten_silently() {
+        let mut a = Prompt::new();
+        a.push(7, 50);
+        a.rewrite_from(0, 42);
     }
 
     #[test]

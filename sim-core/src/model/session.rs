@@ -212,7 +212,7 @@ impl Session {
         // instant and attempt.)
         let task = w.task_tokens.sample(&mut rng);
         *steps_total = w.steps.sample(&mut rng).clamp(1, u64::from(u32::MAX)) as u32;
-        prompt.clear();
+        *prompt = if w.anatomy.cache_busting.is_empty() { Prompt::new() } else { Prompt::rewritable() };
         let mut segment_blocks = Vec::with_capacity(w.shared_segments.len());
         for seg in &w.shared_segments {
             segment_blocks.push(prompt.push_shared(shared_segment_id(&seg.name, seg.tokens), seg.tokens));
