@@ -12,7 +12,7 @@ command -v valgrind >/dev/null || { echo "valgrind is not installed" >&2; exit 1
 bin=${1:-}
 if [ -z "$bin" ]; then
   cargo build --release -q -p sim-cli
-  bin=./target/release/agentsim
+  bin=${CARGO_TARGET_DIR:-target}/release/agentsim
 fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
@@ -28,6 +28,11 @@ count() {
     || { cat "$out/$name.err" >&2; exit 1; }
   local ir requests
   ir=$(awk '/^(summary|totals):/ {print $2; exit}' "$out/$name.cg")
+  # Nothing counted: the function was renamed or inlined away.
+  if [ -z "$ir" ] || [ "$ir" -eq 0 ]; then
+    echo "no instructions counted in simulate_replicate_with (renamed or inlined?)" >&2
+    exit 1
+  fi
   requests=$(awk -F, '$2=="all" && $3=="requests" {print $4; exit}' "$out/$name/summary.csv")
   awk -v n="$name" -v ir="$ir" -v r="$requests" 'BEGIN {
     printf "%-10s %12d instructions, %8d requests: %6.0f instructions per request\n", n, ir, r, ir / r }'

@@ -131,6 +131,7 @@ pub(super) struct WorkloadState {
     pub(super) process: ProcessArrivals,
 }
 
+#[derive(Debug)]
 pub(super) struct Live {
     pub(super) session: Session,
     pub(super) attempt: Attempt,

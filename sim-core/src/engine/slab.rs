@@ -49,8 +49,9 @@ impl<T> Slab<T> {
             None => self.push(vacant()),
         };
         let slot = &mut self.slots[id as usize];
-        slot.live = true;
         fill(&mut slot.item);
+        // Readable only once built (a `fill` that panicked leaves it free).
+        slot.live = true;
         id
     }
 

@@ -529,3 +529,21 @@ fn retry_backoff_doubles_exactly_past_2_pow_40() {
     assert_eq!(gap(41), 1 << 40);
     assert_eq!(gap(45), 1 << 44);
 }
+
+#[test]
+fn a_live_record_restarted_in_place_is_a_new_one() {
+    use super::replicate::{Attempt, Live};
+    use super::subagents::Family;
+    use crate::model::session::Session;
+    let mut l = Live::new(Session::vacant(), SimTime::from_micros(5), false, Family::default());
+    l.attempt = Attempt { provider: 1, slot: 1, closed: true, end: SimTime::from_micros(9), ..Attempt::default() };
+    l.next_issue = SimTime::from_micros(99);
+    l.pings = 4;
+    l.cost.add(1.5);
+    l.route.provider = 1;
+    l.route.last = Some((1, 1));
+    let now = SimTime::from_micros(1_000);
+    l.restart(now, true, Family::default());
+    let fresh = Live::new(Session::vacant(), now, true, Family::default());
+    assert_eq!(format!("{l:?}"), format!("{fresh:?}"));
+}

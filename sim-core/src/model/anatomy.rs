@@ -112,6 +112,11 @@ impl SessionAnatomy {
             .collect();
     }
 
+    /// Whether any cache-busting rule may rewrite the session's prompt.
+    pub fn may_bust(&self) -> bool {
+        !self.bust_blocks.is_empty()
+    }
+
     /// The draws of the boundary after `steps_done` steps (the first tool
     /// call's result is the plan's own draw).
     pub fn boundary(&mut self, a: &Anatomy, w: &Workload, steps_done: u64) -> Boundary {

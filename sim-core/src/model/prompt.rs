@@ -113,6 +113,7 @@ impl Prompt {
     /// private to this prompt (a changed system prompt re-writes the rest).
     pub fn rewrite_from(&mut self, block: usize, salt: u64) {
         assert!(self.rewritable, "only a rewritable prompt is rewritten");
+        debug_assert_eq!(self.contents.len(), self.blocks.len(), "every block has its content id");
         let Some(c) = self.contents.get_mut(block) else { return };
         *c = splitmix64(*c ^ salt);
         let mut parent = block.checked_sub(1).map(|i| self.blocks[i].hash);
@@ -128,6 +129,18 @@ impl Prompt {
         self.blocks.truncate(len);
         self.contents.truncate(len);
         self.shared = self.shared.min(len);
+    }
+
+    /// Whether it keeps content ids (it can be rewritten).
+    pub fn is_rewritable(&self) -> bool {
+        self.rewritable
+    }
+
+    /// Whether any of it lives on the heap (past the inline blocks, or
+    /// content ids).
+    #[cfg(test)]
+    pub fn on_heap(&self) -> bool {
+        self.blocks.spilled() || self.contents.capacity() > 0
     }
 
     pub fn tokens(&self) -> u64 {

@@ -229,6 +229,8 @@ impl Session {
             prompt.push(task_content(workload_key, index), task)
         };
         anatomy.locate_busts(w, &segment_blocks, task_block);
+        // A bust rewrites the prompt, which needs the content ids.
+        debug_assert_eq!(prompt.is_rewritable(), anatomy.may_bust());
         fixed_breakpoints.clear();
         *end_tier = None;
         for rule in &w.breakpoints {
