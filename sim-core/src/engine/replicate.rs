@@ -584,11 +584,11 @@ impl Replicate<'_> {
 
     /// Session `id` of workload `w` leaves the system (done or failed).
     pub(super) fn leave(&mut self, id: u32, w: usize, now: SimTime) {
-        let l = self.live.get(id);
+        let l = self.live.get_mut(id);
         let (family, cost) = (l.family, l.cost);
         // The record stays where it lies, for the next session to be built
         // over; what it holds on the heap goes now.
-        self.live.get_mut(id).session.release_buffers();
+        l.session.release_buffers();
         self.live.discard(id);
         // A child is not a session of its own: its parent hears instead.
         if family.is_child() {
