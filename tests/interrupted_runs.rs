@@ -264,11 +264,12 @@ fn two_concurrent_runs_into_one_directory_one_is_refused() {
     let out = s.path("run");
     let lock_beside = || list(&s.path("")).into_iter().find(|n| n.starts_with(".agentsim-") && n.ends_with(".lock"));
     for (seed, lock_dir) in [(NEW_SEED, None), (OLD_SEED, Some(out.clone()))] {
-        // Five times the usual sessions (a later --set wins): the first run
-        // must still be running when the test sees its lock, even on a fast
-        // build or an idle machine.
+        // Many times the usual sessions (a later --set wins): the first run
+        // must still be running when the second one starts, even on a fast
+        // build. With 3,000 it took 0.26 s once the engine got faster, and in
+        // CI it once ended before the second run looked at the lock.
         let mut long = run_args(&scenario, &out, seed, 8, true);
-        long.extend(["--set".into(), "workloads[0].arrivals.sessions=3000".into()]);
+        long.extend(["--set".into(), "workloads[0].arrivals.sessions=20000".into()]);
         let mut first = spawn(&long);
         match &lock_dir {
             Some(dir) => wait_for(&dir.join(".agentsim.lock"), &mut first),
