@@ -275,26 +275,18 @@ impl Session {
     ) -> Self {
         let blocks = trace.cache_blocks(r);
         let end_tier = w.breakpoints.iter().find(|b| b.at == BreakpointAt::End).map(|b| b.tier);
+        // No random stream, breakpoints, anatomy or plan: the rest is vacant.
         Session {
             workload,
             workload_key: fnv1a(w.name.as_bytes()),
             index,
             arrival: now,
             steps_total: 1,
-            step: 0,
             prompt: Prompt::from_blocks(blocks),
-            rng: None,
             output_tokens: r.output_tokens,
-            reasoning_tokens: 0,
             step_issued: now,
-            attempt: 0,
-            fixed_breakpoints: Vec::new(),
             end_tier,
-            last_sent_blocks: 0,
-            trace: None,
-            anatomy: None,
-            base_blocks: 0,
-            compacting: false,
+            ..Session::vacant()
         }
     }
 
