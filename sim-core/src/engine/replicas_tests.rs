@@ -9,7 +9,7 @@ use crate::scenario::*;
 use crate::time::{SimDuration, SimTime};
 
 /// b0 = 1 ms per iteration, 10 us per prefill token, 100 us per decoding sequence.
-fn replicas_provider(replicas: u32, usd_per_hour: f64) -> Provider {
+pub(super) fn replicas_provider(replicas: u32, usd_per_hour: f64) -> Provider {
     let mut p = provider(1);
     p.cache.enabled = false;
     let step = StepModel::Fitted(StepCoefficients {

@@ -1,6 +1,7 @@
 //! The start-time spread against real replicates: one replicate repriced at
 //! every candidate start costs what a replicate started there costs.
 
+use super::replicas_tests::replicas_provider;
 use super::simulate_replicate;
 use super::tests::{fixed, provider, scenario, workload};
 use crate::dist::Dist;
@@ -28,10 +29,10 @@ fn timed() -> Scenario {
     sc
 }
 
-#[test]
-fn one_replicate_repriced_costs_what_a_replicate_started_there_costs() {
-    let sc = timed();
-    let out = simulate_replicate(&sc, 7, 0, false).unwrap().metrics;
+/// Reprices one replicate of `sc` and checks every candidate start against
+/// a replicate actually run there; returns the replicate's own cost.
+fn assert_repricing_matches_real_runs(sc: &Scenario) -> f64 {
+    let out = simulate_replicate(sc, 7, 0, false).unwrap().metrics;
     let spread = out.start_spread.expect("a time-priced scenario is repriced");
     assert_eq!(spread.not_exact, None);
     assert_eq!(spread.starts_s.len(), 25, "24 hours and the own start");
@@ -49,6 +50,25 @@ fn one_replicate_repriced_costs_what_a_replicate_started_there_costs() {
     assert!(moved, "the windows move the cost");
     let own = spread.starts_s.iter().position(|s| *s == sc.simulation.start_time_of_day_s).unwrap();
     assert_eq!(spread.cost_usd.0[own], Some(out.overall.cost.total()));
+    out.overall.cost.total()
+}
+
+#[test]
+fn one_replicate_repriced_costs_what_a_replicate_started_there_costs() {
+    assert_repricing_matches_real_runs(&timed());
+}
+
+#[test]
+fn a_replicas_fleet_is_repriced_exactly_too() {
+    // The same traffic served by a self-hosted fleet that also bills its
+    // replica-hours: the windows move the token bill, never the compute bill.
+    let mut sc = timed();
+    let api = sc.providers[0].clone();
+    sc.providers[0] = replicas_provider(2, 3.0);
+    sc.providers[0].pricing = api.pricing;
+    let cost = assert_repricing_matches_real_runs(&sc);
+    let compute = simulate_replicate(&sc, 7, 0, false).unwrap().metrics.overall.cost.compute.usd();
+    assert!(compute > 0.0 && compute < cost, "compute {compute} of {cost}");
 }
 
 #[test]
