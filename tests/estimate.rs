@@ -3,7 +3,7 @@
 //! peak cache entries within a factor 2. docs/model.md ("Limits") states these.
 
 use sim_core::estimate::WorkEstimate;
-use sim_core::metrics::ReplicateMetrics;
+use sim_core::metrics::{ReplicateMetrics, VariantRecord};
 use sim_core::montecarlo::{self, RunHooks, RunOptions};
 use sim_core::scenario::{SourceText, load};
 
@@ -25,7 +25,8 @@ fn estimates_match_the_bundled_scenarios() {
         let sc = load(&SourceText { name: file, text: &text }, &[]).unwrap();
         let opts = RunOptions { replicates: 3, ..RunOptions::from_scenario(&sc) };
         let e = WorkEstimate::of(&sc, &opts, 1);
-        let hooks = RunHooks { on_done: &|| {}, on_replicate: &mut |_: &str, _: &ReplicateMetrics| {} };
+        let hooks =
+            RunHooks { on_done: &|| {}, on_replicate: &mut |_: &str, _: &ReplicateMetrics, _: &VariantRecord| {} };
         let run = montecarlo::run(&sc, &[], &opts, hooks).unwrap();
         let pings = mean_of(&run.summary, "keep_alive_requests");
         let requests = mean_of(&run.summary, "requests") - pings;
@@ -68,7 +69,7 @@ fn replicas_iterations_are_estimated_within_a_third() {
         let opts = RunOptions { replicates: 1, ..RunOptions::from_scenario(&sc) };
         let e = WorkEstimate::of(&sc, &opts, 1);
         let mut real = (0.0, 0.0);
-        let mut on_replicate = |_: &str, m: &ReplicateMetrics| {
+        let mut on_replicate = |_: &str, m: &ReplicateMetrics, _: &VariantRecord| {
             real = (m.overall.serving.map_or(0, |g| g.iterations) as f64, m.events as f64);
         };
         montecarlo::run(&sc, &[], &opts, RunHooks { on_done: &|| {}, on_replicate: &mut on_replicate }).unwrap();

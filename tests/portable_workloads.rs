@@ -3,7 +3,7 @@
 //! tiers mapped to the preset's own (docs/caching.md "Tier intents").
 
 use sim_core::catalog::preset_names;
-use sim_core::metrics::ReplicateMetrics;
+use sim_core::metrics::{ReplicateMetrics, VariantRecord};
 use sim_core::montecarlo::{self, RunHooks, RunOptions};
 use sim_core::scenario::{Scenario, SourceText, load};
 use std::path::{Path, PathBuf};
@@ -64,7 +64,7 @@ fn on_preset(text: &str, preset: &str) -> String {
 
 fn run_one(sc: &Scenario) -> sim_core::metrics::Summary {
     let opts = RunOptions::from_scenario(sc);
-    let hooks = RunHooks { on_done: &|| {}, on_replicate: &mut |_: &str, _: &ReplicateMetrics| {} };
+    let hooks = RunHooks { on_done: &|| {}, on_replicate: &mut |_: &str, _: &ReplicateMetrics, _: &VariantRecord| {} };
     montecarlo::run(sc, &[], &opts, hooks).unwrap().summary
 }
 

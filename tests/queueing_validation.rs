@@ -11,7 +11,7 @@
 //! The same rows are in docs/validation.md's table, through
 //! `validation_record` (`all_rows` below is what both read).
 
-use sim_core::metrics::{ReplicateMetrics, Summary, metric_names};
+use sim_core::metrics::{ReplicateMetrics, Summary, VariantRecord, metric_names};
 use sim_core::montecarlo::{self, RunHooks, RunOptions};
 use sim_core::scenario::{SourceText, load};
 use std::sync::OnceLock;
@@ -227,11 +227,10 @@ fn run_case(case: &'static Case) -> Vec<Row> {
     let names = metric_names(&sc.cache_tier_names());
     let at = |name: &str| names.iter().position(|n| n == name).unwrap();
     let (l, lq, w, wq) = (at("concurrency_mean"), at("queue_len_mean"), at("e2e_s_mean"), at("queue_wait_s_mean"));
-    let n_tiers = sc.cache_tier_names().len();
     // The worst relative gap of each Little's law over the replicates.
     let (mut gap_l, mut gap_lq) = (0.0f64, 0.0f64);
-    let mut sink = |_: &str, r: &ReplicateMetrics| {
-        let v = r.overall.values(n_tiers);
+    let mut sink = |_: &str, r: &ReplicateMetrics, record: &VariantRecord| {
+        let v = &record.overall.0;
         let get = |i: usize| v[i].expect("defined");
         let lambda = r.overall.requests as f64 / r.overall.span_s;
         gap_l = gap_l.max((get(l) - lambda * get(w)).abs() / (lambda * get(w)));

@@ -6,9 +6,7 @@ use crate::csv_row::{float_cell, opt_cell};
 use anyhow::Context as _;
 use serde::Serialize;
 use sim_core::engine::{TIMESERIES_COLUMNS, TimeseriesRow};
-use sim_core::metrics::{
-    DiffTable, MetricStats, MetricTable, ReplicateMetrics, Summary, TaskRecord, VariantRecord, metric_names,
-};
+use sim_core::metrics::{DiffTable, MetricStats, MetricTable, Summary, TaskRecord, VariantRecord, metric_names};
 use sim_core::records::{RequestRecord, request_columns};
 use sim_core::scenario::Scenario;
 
@@ -187,7 +185,6 @@ pub struct ReplicatesCsv<W: std::io::Write> {
 struct RowLayout {
     point: Option<usize>,
     name: String,
-    n_tiers: usize,
     /// Per metric column, the variant's metric index.
     columns: Vec<Option<usize>>,
 }
@@ -223,10 +220,10 @@ impl<W: std::io::Write> ReplicatesCsv<W> {
     ) -> anyhow::Result<Self> {
         let mut w = csv::Writer::from_writer(out);
         let all = points.iter().enumerate().flat_map(|(p, tiers)| tiers.iter().map(move |t| (p, t)));
-        let per_variant: Vec<(usize, &str, usize, Vec<String>)> =
-            all.map(|(p, (name, t))| (p, *name, t.len(), metric_names(t))).collect();
+        let per_variant: Vec<(usize, &str, Vec<String>)> =
+            all.map(|(p, (name, t))| (p, *name, metric_names(t))).collect();
         let mut columns: Vec<String> = Vec::new();
-        for name in per_variant.iter().flat_map(|v| &v.3) {
+        for name in per_variant.iter().flat_map(|v| &v.2) {
             if !columns.contains(name) {
                 columns.push(name.clone());
             }
@@ -240,14 +237,9 @@ impl<W: std::io::Write> ReplicatesCsv<W> {
         w.write_record(header)?;
         let variants = per_variant
             .iter()
-            .map(|(p, name, n_tiers, names)| {
+            .map(|(p, name, names)| {
                 let index = columns.iter().map(|c| names.iter().position(|n| n == c)).collect();
-                RowLayout {
-                    point: with_points.then_some(*p),
-                    name: name.to_string(),
-                    n_tiers: *n_tiers,
-                    columns: index,
-                }
+                RowLayout { point: with_points.then_some(*p), name: name.to_string(), columns: index }
             })
             .collect();
         Ok(ReplicatesCsv { w, providers: providers.to_vec(), workloads: workloads.to_vec(), variants, with_points })
@@ -267,19 +259,9 @@ impl<W: std::io::Write> ReplicatesCsv<W> {
         Ok(())
     }
 
-    /// Writes one replicate's rows of `variant` (one named in [`Self::new`]).
-    pub fn row(&mut self, variant: &str, r: &ReplicateMetrics) -> anyhow::Result<()> {
-        self.metrics_row(None, variant, r)
-    }
-
-    fn metrics_row(&mut self, point: Option<usize>, variant: &str, r: &ReplicateMetrics) -> anyhow::Result<()> {
-        let n_tiers = self.layout(point, variant)?.n_tiers;
-        self.write(point, variant, r.replicate, &VariantRecord::of(r, n_tiers))
-    }
-
-    fn layout(&self, point: Option<usize>, variant: &str) -> anyhow::Result<&RowLayout> {
-        let at = self.layout_index(point, variant)?;
-        Ok(&self.variants[at])
+    /// Writes the rows of replicate `replicate` of `variant` (one named in [`Self::new`]).
+    pub fn row(&mut self, variant: &str, replicate: u32, r: &VariantRecord) -> anyhow::Result<()> {
+        self.write(None, variant, replicate, r)
     }
 
     fn layout_index(&self, point: Option<usize>, variant: &str) -> anyhow::Result<usize> {
@@ -396,7 +378,7 @@ mod tests {
     fn replicates_csv(reps: &[ReplicateMetrics]) -> Vec<u8> {
         let mut w = ReplicatesCsv::new(Vec::new(), &[("baseline", vec![])], &["p".into()], &["w".into()]).unwrap();
         for r in reps {
-            w.row("baseline", r).unwrap();
+            w.row("baseline", r.replicate, &VariantRecord::of(r, 0)).unwrap();
         }
         w.finish().unwrap()
     }

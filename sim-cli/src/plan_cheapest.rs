@@ -16,7 +16,7 @@ use crate::variants_table::diff_cell;
 use crate::{output_dir, outputs, staging};
 use anyhow::Context as _;
 use sim_core::catalog::close_matches;
-use sim_core::metrics::{DiffStats, MetricStats, ReplicateMetrics, metric_names};
+use sim_core::metrics::{DiffStats, MetricStats, ReplicateMetrics, VariantRecord, metric_names};
 use sim_core::montecarlo::{RunOptions, variant_tiers};
 use sim_core::plan::{self, Judged, PlanError, cheapest};
 use sim_core::scenario::{Override, VariantSpec};
@@ -68,9 +68,9 @@ pub fn run(
 
     let names: Vec<&str> = tiers.iter().map(|(n, _)| *n).collect();
     let mut values: Vec<Vec<Option<f64>>> = vec![Vec::new(); names.len() - first];
-    let mut collect = |name: &str, r: &ReplicateMetrics| {
+    let mut collect = |name: &str, _: &ReplicateMetrics, r: &VariantRecord| {
         if let Some(i) = names[first..].iter().position(|n| *n == name) {
-            values[i].push(r.overall.values(tiers[first + i].1.len())[cost_index[i]]);
+            values[i].push(r.overall.0[cost_index[i]]);
         }
     };
     let clock = Instant::now();

@@ -14,7 +14,7 @@ use crate::work_limits::{self, LimitArgs};
 use crate::{output_dir, plan_outputs, progress};
 use anyhow::Context as _;
 use clap::Args;
-use sim_core::metrics::{DEFAULT_RANK_METRIC, MetricStats, ReplicateMetrics};
+use sim_core::metrics::{DEFAULT_RANK_METRIC, MetricStats, ReplicateMetrics, VariantRecord};
 use sim_core::montecarlo::{self, RunHooks, RunOptions, RunResult};
 use sim_core::plan::{self, Direction, Judged, KeyKind, Objective, PlanError, Range, SearchSpec};
 use sim_core::scenario::{Override, Scenario, Variant};
@@ -181,7 +181,7 @@ fn evaluate(
     opts: &RunOptions,
     args: &PlanArgs,
 ) -> anyhow::Result<PointData> {
-    let out = simulate(scenario, &[], opts, args, &mut |_, _| {})?;
+    let out = simulate(scenario, &[], opts, args, &mut |_, _, _| {})?;
     let summary = &out.summary.variants[0];
     let window = plan::load_window(scenario);
     let saturated = plan::saturated_provider(&out.timeseries, scenario.providers.len(), window).is_some();
@@ -233,7 +233,7 @@ pub fn simulate(
     variants: &[Variant],
     opts: &RunOptions,
     args: &PlanArgs,
-    on_replicate: &mut (dyn FnMut(&str, &ReplicateMetrics) + Send),
+    on_replicate: &mut (dyn FnMut(&str, &ReplicateMetrics, &VariantRecord) + Send),
 ) -> anyhow::Result<RunResult> {
     let threads = work_limits::threads(args.threads);
     let others: Vec<&Scenario> = variants.iter().map(|v| &v.scenario).collect();

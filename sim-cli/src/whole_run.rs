@@ -6,7 +6,7 @@
 use crate::outputs;
 use crate::progress;
 use anyhow::Context as _;
-use sim_core::metrics::ReplicateMetrics;
+use sim_core::metrics::{ReplicateMetrics, VariantRecord};
 use sim_core::montecarlo::{self, RunHooks, RunOptions, RunResult};
 use sim_core::scenario::{Scenario, Variant};
 use std::io::Write;
@@ -46,9 +46,9 @@ pub fn simulate(
     let mut csv =
         outputs::ReplicatesCsv::new(replicates_csv, &tiers, &scenario.provider_names(), &scenario.workload_names())?;
     let mut csv_error = None;
-    let mut on_replicate = |variant: &str, r: &ReplicateMetrics| {
+    let mut on_replicate = |variant: &str, m: &ReplicateMetrics, r: &VariantRecord| {
         if csv_error.is_none()
-            && let Err(e) = csv.row(variant, r)
+            && let Err(e) = csv.row(variant, m.replicate, r)
         {
             csv_error = Some(e);
         }

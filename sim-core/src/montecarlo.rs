@@ -125,10 +125,11 @@ impl Tasks {
 /// The callbacks of a run. `on_done` is called once per finished replicate,
 /// from any thread (progress bars); `on_replicate` once per replicate in
 /// replicate order (e.g. to stream `replicates.csv`), never concurrently,
-/// with the variant's name: the baseline first, then the variants in order.
+/// with the variant's name (the baseline first, then the variants in order),
+/// the replicate's metrics and their record (the values already computed).
 pub struct RunHooks<'a> {
     pub on_done: &'a (dyn Fn() + Sync),
-    pub on_replicate: &'a mut (dyn FnMut(&str, &ReplicateMetrics) + Send),
+    pub on_replicate: &'a mut (dyn FnMut(&str, &ReplicateMetrics, &VariantRecord) + Send),
 }
 
 impl std::fmt::Debug for RunHooks<'_> {
@@ -224,16 +225,11 @@ pub fn run_tasks(
     tasks: Tasks,
     hooks: TaskHooks<'_>,
 ) -> Result<Replicate0, SimLimit> {
-    let tiers: Vec<usize> = variant_tiers(scenario, variants).iter().map(|(_, t)| t.len()).collect();
     let mut first = Replicate0::default();
     let on_task = hooks.on_task;
     let mut deliver = |mut outs: Vec<ReplicateOutput>| {
         let replicate = outs[0].metrics.replicate;
-        let record = TaskRecord {
-            point,
-            replicate,
-            variants: outs.iter().zip(&tiers).map(|(o, n)| VariantRecord::of(&o.metrics, *n)).collect(),
-        };
+        let record = TaskRecord { point, replicate, variants: outs.iter().map(|o| o.record.clone()).collect() };
         if replicate == 0 {
             let base = outs.swap_remove(0);
             first = Replicate0 { requests: base.requests, timeseries: base.timeseries };
@@ -261,10 +257,10 @@ pub fn run(
     let mut deliver = |mut outs: Vec<ReplicateOutput>| {
         let replicate = outs[0].metrics.replicate;
         for (o, (name, _)) in outs.iter().zip(&names.variants) {
-            on_replicate(name, &o.metrics);
+            on_replicate(name, &o.metrics, &o.record);
         }
-        let variants = outs.iter().zip(&names.variants).map(|(o, (_, t))| VariantRecord::of(&o.metrics, t.len()));
-        fold.push(&TaskRecord { point: 0, replicate, variants: variants.collect() });
+        let variants = outs.iter().map(|o| o.record.clone()).collect();
+        fold.push(&TaskRecord { point: 0, replicate, variants });
         if replicate == 0 {
             let base = outs.swap_remove(0);
             first = Replicate0 { requests: base.requests, timeseries: base.timeseries };
@@ -384,7 +380,9 @@ arrivals = { rate_per_s = 1, sessions = 5 }
         let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
         let result = pool.install(|| {
             panic::catch_unwind(AssertUnwindSafe(|| {
-                let mut sink = |_: &str, r: &ReplicateMetrics| assert!(r.replicate != 1, "sink fails on replicate 1");
+                let mut sink = |_: &str, r: &ReplicateMetrics, _: &VariantRecord| {
+                    assert!(r.replicate != 1, "sink fails on replicate 1")
+                };
                 run(&sc, &[], &opts, RunHooks { on_done: &|| {}, on_replicate: &mut sink })
             }))
         });
@@ -403,7 +401,7 @@ arrivals = { rate_per_s = 1, sessions = 5 }
         };
         let pool = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap();
         let mut seen = Vec::new();
-        let mut sink = |_: &str, r: &ReplicateMetrics| seen.push(r.replicate);
+        let mut sink = |_: &str, r: &ReplicateMetrics, _: &VariantRecord| seen.push(r.replicate);
         let run = pool.install(|| run(&sc, &[], &opts, RunHooks { on_done: &|| {}, on_replicate: &mut sink })).unwrap();
         assert_eq!(seen, (0..20).collect::<Vec<_>>());
         assert_eq!(run.summary.variants[0].metrics.get("sessions_started").unwrap().n, 20);

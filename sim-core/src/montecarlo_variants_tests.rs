@@ -42,7 +42,7 @@ fn run_ttl(threads: usize) -> (Summary, Vec<(String, u32)>) {
     let opts = RunOptions::from_scenario(&base);
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
     let mut seen = Vec::new();
-    let mut sink = |name: &str, r: &ReplicateMetrics| seen.push((name.to_string(), r.replicate));
+    let mut sink = |name: &str, r: &ReplicateMetrics, _: &VariantRecord| seen.push((name.to_string(), r.replicate));
     let hooks = RunHooks { on_done: &|| {}, on_replicate: &mut sink };
     let result = pool.install(|| run(&base, &variants, &opts, hooks)).unwrap();
     (result.summary, seen)

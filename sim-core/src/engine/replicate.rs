@@ -13,7 +13,7 @@ use super::slab::Slab;
 use super::subagents::Family;
 use super::timeseries::{ProviderSample, TimeseriesRecorder, TimeseriesRow};
 use crate::event_queue::EventQueue;
-use crate::metrics::{CostBreakdown, ReplicateMetrics, ScopeMetrics, TimeWeighted, TokenCounts, UsdSum};
+use crate::metrics::{CostBreakdown, ReplicateMetrics, ScopeMetrics, TimeWeighted, TokenCounts, UsdSum, VariantRecord};
 use crate::model::cache::Lookup;
 use crate::model::cache::PromptBreakpoint;
 use crate::model::pricing::classify_tokens;
@@ -32,6 +32,9 @@ use rand::Rng;
 #[derive(Debug)]
 pub struct ReplicateOutput {
     pub metrics: ReplicateMetrics,
+    /// The metrics' values as the fold and `replicates.csv` read them,
+    /// computed once, by the worker that ran the replicate.
+    pub record: VariantRecord,
     /// Every request attempt, when recording was asked for.
     pub requests: Vec<RequestRecord>,
     /// Per provider and interval, when recording was asked for.
@@ -384,25 +387,28 @@ pub fn simulate_replicate_with(
         sim_end_s: now.as_secs_f64(),
         start_spread,
     };
-    check_metrics(&metrics, sc)?;
-    Ok(ReplicateOutput { metrics, requests: r.records.unwrap_or_default(), timeseries })
+    let record = checked_record(&metrics, sc)?;
+    Ok(ReplicateOutput { metrics, record, requests: r.records.unwrap_or_default(), timeseries })
 }
 
-/// The last line of defence: a replicate whose counters overflowed, or one
-/// of whose metrics is not finite, is an error rather than a result.
-fn check_metrics(m: &ReplicateMetrics, sc: &Scenario) -> Result<(), SimLimit> {
+/// The replicate's record, after the last line of defence: a replicate
+/// whose counters overflowed, or one of whose metrics is not finite, is an
+/// error rather than a result.
+fn checked_record(m: &ReplicateMetrics, sc: &Scenario) -> Result<VariantRecord, SimLimit> {
     let scopes = || std::iter::once(&m.overall).chain(&m.by_provider).chain(&m.by_workload);
     if scopes().any(|s| s.counter_overflow) {
         return Err(SimLimit::TokenCounters { replicate: m.replicate });
     }
-    let n_tiers = sc.cache_tier_names().len();
-    for s in scopes() {
-        if let Some(i) = s.values(n_tiers).iter().position(|v| v.is_some_and(|x| !x.is_finite())) {
-            let metric = crate::metrics::metric_names(&sc.cache_tier_names())[i].clone();
+    let tiers = sc.cache_tier_names();
+    let record = VariantRecord::of(m, tiers.len());
+    let values = std::iter::once(&record.overall).chain(&record.by_provider).chain(&record.by_workload);
+    for s in values {
+        if let Some(i) = s.0.iter().position(|v| v.is_some_and(|x| !x.is_finite())) {
+            let metric = crate::metrics::metric_names(&tiers)[i].clone();
             return Err(SimLimit::NonFinite { replicate: m.replicate, metric });
         }
     }
-    Ok(())
+    Ok(record)
 }
 
 impl Replicate<'_> {

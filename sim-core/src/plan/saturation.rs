@@ -120,7 +120,7 @@ arrivals = {{ rate_per_s = {lambda}, horizon = "1000s" }}
         let sc = load(&SourceText { name: "mm1.toml", text: &text }, &[]).unwrap();
         let mut opts = RunOptions::from_scenario(&sc);
         opts.record_timeseries = true;
-        let out = run(&sc, &[], &opts, RunHooks { on_done: &|| {}, on_replicate: &mut |_, _| {} }).unwrap();
+        let out = run(&sc, &[], &opts, RunHooks { on_done: &|| {}, on_replicate: &mut |_, _, _| {} }).unwrap();
         saturated_provider(&out.timeseries, 1, load_window(&sc)).is_some()
     }
 
